@@ -1,0 +1,1 @@
+"""Scenario configuration: the schema (pydantic), segment defaults and the loader."""

@@ -1,0 +1,373 @@
+"""The scenario file, declared once.
+
+Every field carries its unit and the reason for its default in ``description``;
+``socsim schema`` renders this module as the field reference (docs/SCENARIO.md).
+Sources are the figures of DESIGN §10; "assumption" marks a number we chose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
+
+__all__ = [
+    "Scenario", "Simulation", "World", "SegmentSpec", "GraphSpec", "Behaviour",
+    "ChannelSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
+    "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
+    "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
+    "ScheduledChange", "Double11Routing", "Outputs", "GraphKind", "ChannelRole",
+    "ParityPolicy", "KolTier", "Engine",
+]
+
+GraphKind = Literal["small_world", "powerlaw_cluster", "communities", "edge_list", "complete"]
+ChannelRole = Literal["marketplace", "social", "media"]
+ParityPolicy = Literal["none", "strict", "floor"]
+KolTier = Literal["head", "waist", "koc"]
+Engine = Literal["fast", "reference"]
+
+Share = Field(ge=0.0, le=1.0)
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- simulation
+class Simulation(Strict):
+    days: int = Field(365, ge=1, le=3650, description="length of the run, days (default: one year)")
+    start_date: dt.date = Field(dt.date(2026, 1, 1), description="calendar date of day 0 (YYYY-MM-DD)")
+    seed: int = Field(42, ge=0, le=2**63 - 1, description="root seed; every random stream is spawned from it")
+    engine: Engine = Field("fast", description="fast: vectorised consumers; reference: one Mesa agent per consumer (small N only)")
+
+
+# --------------------------------------------------------------------------- world
+class SegmentSpec(Strict):
+    """One consumer segment; any field left out takes the segment's documented default."""
+
+    share: float | None = Field(None, ge=0.0, le=1.0, description="share of the population (shares sum to 1)")
+    price_sensitivity: float | None = Field(None, ge=0.0, le=50.0, description="β_price: utility lost per one reference price of extra cost (dimensionless)")
+    ad_trust: float | None = Field(None, ge=0.0, le=1.0, description="multiplier on paid-media exposure weight")
+    kol_affinity: float | None = Field(None, ge=0.0, le=1.0, description="multiplier on KOL/KOC post weight")
+    wom_weight: float | None = Field(None, ge=0.0, le=1.0, description="multiplier on word-of-mouth weight received")
+    content_taste: float | None = Field(None, ge=0.0, le=1.0, description="how much 4i content quality matters (0: not at all, 1: only quality)")
+    tmall_habit: float | None = Field(None, ge=-5.0, le=5.0, description="utility of shopping on Tmall rather than WeChat (utility points)")
+    compare_prob: float | None = Field(None, ge=0.0, le=1.0, description="probability of comparing a brand's price across channels before buying")
+    need_rate: float | None = Field(None, ge=0.0, le=1.0, description="category need arrivals per consumer per day, without stock at home")
+    stockpile: float | None = Field(None, ge=0.0, le=10.0, description="mean extra units bought when a promotion runs")
+    advocacy: float | None = Field(None, ge=0.0, le=1.0, description="daily probability that a satisfied recent buyer shares")
+
+    def resolved(self, key: str) -> dict[str, float]:
+        """Defaults of segment ``key`` overlaid with the fields given here."""
+        values = dict(SEGMENT_DEFAULTS[key])
+        values.update({k: v for k, v in self.model_dump().items() if v is not None})
+        return values
+
+
+def _default_segments() -> dict[str, SegmentSpec]:
+    return {key: SegmentSpec() for key in SEGMENT_KEYS}
+
+
+class GraphSpec(Strict):
+    kind: GraphKind = Field("small_world", description="small_world (Watts–Strogatz), powerlaw_cluster (Holme–Kim), communities (stochastic block), edge_list (file), complete")
+    degree: int = Field(150, ge=2, le=1000, description="mean number of contacts; Dunbar's number 150 (Dunbar; Arnaboldi et al. 2015); capped below the population")
+    rewire: float = Field(0.1, ge=0.0, le=1.0, description="Watts–Strogatz rewiring probability; rewired ties are weak (acquaintances, Granovetter 1973). assumption")
+    triangle_prob: float = Field(0.5, ge=0.0, le=1.0, description="Holme–Kim probability of closing a triangle after each preferential attachment. assumption")
+    communities: int = Field(20, ge=1, le=100000, description="number of communities (stochastic block model)")
+    mixing: float = Field(0.1, ge=0.0, le=1.0, description="share of a node's ties that leave its community (stochastic block model). assumption")
+    path: str | None = Field(None, description="edge-list file (two integer columns, 0-based), relative to the scenario file; kind=edge_list only")
+
+    @model_validator(mode="after")
+    def _path_for_edge_list(self) -> "GraphSpec":
+        if self.kind == "edge_list" and not self.path:
+            raise ValueError("kind 'edge_list' needs 'path' (a file of 'u v' lines)")
+        return self
+
+
+class Behaviour(Strict):
+    """Consumer rules shared by all segments (DESIGN §5); docs/MODEL.md gives the formulas."""
+
+    attitude_decay: float = Field(0.03, ge=0.0, le=1.0, description="λ: daily decay of brand attitude (ad-stock), per day; ~23-day half-life. assumption (Goldenberg et al. 2001: advertising matters early)")
+    interest_threshold: float = Field(0.3, ge=0.0, le=1.0, description="attitude above which a consumer is Interested (种草)")
+    beta_attitude: float = Field(3.0, ge=0.0, le=20.0, description="β_att: utility of full attitude (a=1)")
+    beta_quality: float = Field(1.0, ge=0.0, le=20.0, description="utility of product quality 1 vs 0")
+    entry_bonus: float = Field(0.4, ge=0.0, le=5.0, description="utility of buying where the latest link or post points (entry channel). assumption, set so that ≥50 % of WeChat-push purchases close on Tmall at equal prices (seed 004)")
+    outside_utility: float = Field(1.0, ge=-10.0, le=10.0, description="utility of 'not now' at a shop visit. assumption")
+    category_search_prob: float = Field(0.5, ge=0.0, le=1.0, description="probability that a consumer with a need but no known brand searches an open marketplace. assumption")
+    satisfaction_noise: float = Field(0.2, ge=0.0, le=2.0, description="s.d. of experienced quality around product quality")
+    satisfaction_threshold: float = Field(0.5, ge=0.0, le=1.0, description="experienced quality above which a buyer is satisfied")
+    share_window_days: int = Field(14, ge=1, le=365, description="days after a satisfying purchase during which the buyer may share")
+    negative_wom_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability an unsatisfied buyer warns her contacts (once)")
+    tie_reach: tuple[float, float, float, float] = Field((0.5, 0.3, 0.15, 0.05), description="probability that a share reaches a contact, by Dunbar layer (intimate, close, friends, acquaintances). assumption")
+    wom_strength: float = Field(0.6, ge=0.0, le=10.0, description="exposure weight of one word-of-mouth share (WOM ~20× marketing events per Trusov et al. 2009)")
+    paid_strength: float = Field(0.15, ge=0.0, le=10.0, description="exposure weight of one paid impression before ad trust and content")
+    kol_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one KOL post view before credibility and affinity")
+    owned_strength: float = Field(0.4, ge=0.0, le=10.0, description="exposure weight of one opened push or 1:1 touch")
+    group_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one group-deal message read")
+    search_strength: float = Field(0.2, ge=0.0, le=10.0, description="exposure weight of appearing on a search page")
+    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
+    content_share_uplift: float = Field(1.0, ge=0.0, le=10.0, description="relative rise in sharing from 4i content quality 0 → 1. assumption")
+
+
+class World(Strict):
+    population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
+    market_size: int | None = Field(None, ge=10, description="real consumers the agents stand for; money, impressions and followers are scaled by market_size/population (default: = population)")
+    reference_price_yuan: float = Field(129.0, gt=0, description="category reference price (¥) used to turn prices into utility")
+    segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of DESIGN §4")
+    graph: GraphSpec = Field(default_factory=GraphSpec)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    @field_validator("segments")
+    @classmethod
+    def _shares_sum_to_one(cls, segments: dict[str, SegmentSpec]) -> dict[str, SegmentSpec]:
+        total = sum(spec.resolved(key)["share"] for key, spec in segments.items())
+        if segments and abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment shares sum to {total:.4f}; they must sum to 1")
+        if not segments:
+            raise ValueError("at least one segment is needed")
+        return segments
+
+    @property
+    def scale(self) -> float:
+        """Real consumers per agent."""
+        return (self.market_size or self.population) / self.population
+
+
+# --------------------------------------------------------------------------- channels
+class PlatformEvent(Strict):
+    name: str = Field(description="event name, e.g. 618 or double11")
+    date: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD of the event's main day")
+    presale_from: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="MM-DD presale start; the coupon applies from then (Double 11 presale ~10-20, Xinhua 2019)")
+    coupon_yuan: float = Field(0.0, ge=0, description="platform coupon per order (¥) on the channel during the event")
+    need_boost: float = Field(1.0, ge=0, le=50, description="multiplier on category need on the main day")
+    brand_funded_share: float = Field(1.0, ge=0, le=1, description="share of the coupon the brand pays (cross-store discounts are merchant-funded). assumption")
+
+
+class OfficialAccount(Strict):
+    pushes_per_month: int = Field(4, ge=0, le=31, description="pushes that reach followers for free, per month (seed 004: 4)")
+    open_rate: float = Field(0.005, ge=0, le=1, description="share of followers who open a push; a few per mille in 2020 (seed 000; KAWO/Newrank)")
+    wecom_open_rate: float = Field(0.15, ge=0, le=1, description="share of 1:1 enterprise-WeChat touches that are read. assumption")
+
+
+class ChannelSpec(Strict):
+    role: ChannelRole | None = Field(None, description="marketplace (open shelf, e.g. Tmall), social (closed private domain, e.g. WeChat) or media (seeding only); default from the name")
+    transacts: bool = Field(True, description="whether orders close on this channel")
+    take_rate: float = Field(0.0, ge=0, le=1, description="platform commission, share of revenue (Tmall 2–5 %)")
+    payment_fee: float = Field(0.006, ge=0, le=1, description="payment fee, share of revenue (WeChat Pay / Alipay 0.6 %)")
+    trust_premium_yuan: float = Field(0.0, ge=-1000, le=1000, description="what shoppers would pay to buy here (¥): buyer protection, returns (Tmall ≈ ¥10, seed 004)")
+    open_search: bool = Field(False, description="search pages show rival brands (open shelf 开架)")
+    events: list[PlatformEvent] = Field(default_factory=list, description="platform events (618, Double 11)")
+    official_account: OfficialAccount | None = Field(None, description="official account (公众号) push rules; social channels")
+    group_cap: int = Field(500, ge=1, le=100000, description="members per group (WeChat group cap 500)")
+
+    @model_validator(mode="after")
+    def _media_does_not_transact(self) -> "ChannelSpec":
+        if self.role == "media" and self.transacts:
+            raise ValueError("a channel with role 'media' cannot transact; set transacts: false")
+        return self
+
+
+_SOCIAL_NAMES = ("wechat", "weixin", "miniprogram")
+
+
+def default_role(key: str, channel: ChannelSpec) -> ChannelRole:
+    """The channel's role, inferred from its name when not given."""
+    if channel.role is not None:
+        return channel.role
+    if not channel.transacts:
+        return "media"
+    return "social" if key.lower() in _SOCIAL_NAMES else "marketplace"
+
+
+# --------------------------------------------------------------------------- brands
+class Product(Strict):
+    price: float = Field(gt=0, le=1_000_000, description="list price (¥)")
+    unit_cost: float = Field(ge=0, le=1_000_000, description="cost of goods per unit (¥)")
+    quality: float = Field(0.7, ge=0, le=1, description="product quality 0–1; drives satisfaction")
+    repurchase_days: int = Field(60, ge=1, le=3650, description="days one unit lasts before the next need (skin care ~60, assumption)")
+
+
+class BrandChannel(Strict):
+    price: float | None = Field(None, gt=0, description="price on this channel (¥); default: the product price")
+    search_visibility: float = Field(0.3, ge=0, le=1, description="probability of showing on an open channel's organic search page. assumption")
+
+
+class PaidMedia(Strict):
+    channel: str = Field(description="where ads run (a channel key, e.g. douyin)")
+    budget_per_day: float = Field(ge=0, description="¥ per day")
+    cpm_yuan: float = Field(40.0, gt=0, description="cost per thousand impressions (¥). assumption")
+    target: list[SegmentKey] = Field(default_factory=list, description="segments shown the ads (empty: everyone)")
+
+
+class SearchAds(Strict):
+    channel: str = Field("tmall", description="open channel whose search pages carry the ads")
+    budget_per_day: float = Field(ge=0, description="¥ per day; buying rivals' searchers is 'traffic cutting' (截流)")
+    cpc_yuan: float = Field(1.5, gt=0, description="cost per click (¥). assumption")
+
+
+class ContentQuality(Strict):
+    """The 4i principles (interesting, interests, interaction, individuality), each 0–1."""
+
+    interesting: float = Field(0.5, ge=0, le=1)
+    interests: float = Field(0.5, ge=0, le=1)
+    interaction: float = Field(0.5, ge=0, le=1)
+    individuality: float = Field(0.5, ge=0, le=1)
+
+    @property
+    def score(self) -> float:
+        return (self.interesting + self.interests + self.interaction + self.individuality) / 4
+
+
+class Content(Strict):
+    posts_per_week: float = Field(3.0, ge=0, le=100, description="owned content cadence")
+    cost_per_post_yuan: float = Field(2000.0, ge=0, description="production cost per post (¥). assumption")
+    quality: ContentQuality = Field(default_factory=ContentQuality)
+
+
+class KolProgram(Strict):
+    tier: KolTier = Field(description="head (头部), waist (腰部) or koc (key opinion consumer)")
+    count: int = Field(1, ge=0, le=100000)
+    platform: str = Field("douyin", description="where the posts appear (a channel key)")
+    posts_per_month: float = Field(2.0, ge=0, le=100)
+    fee_per_post_yuan: float = Field(0.0, ge=0, description="slot fee per post (¥); head streamers ¥300k (SCMP 2020)")
+    cps_rate: float = Field(0.0, ge=0, le=1, description="commission per sale attributed to the post (head 20 %+, The Information)")
+    followers: int | None = Field(None, ge=0, description="real followers; default by tier (head 10M, waist 500k, KOC: their own contacts)")
+    credibility: float | None = Field(None, ge=0, le=1, description="default by tier (head 0.5, waist 0.6, KOC 0.8). assumption")
+    reach_rate: float = Field(0.1, ge=0, le=1, description="share of followers who see a post. assumption")
+
+
+class PrivateDomain(Strict):
+    package_card_capture: float = Field(0.10, ge=0, le=1, description="share of Tmall buyers who follow via the package card (小卡片). assumption")
+    pushes_per_month: int = Field(4, ge=0, le=31, description="official-account pushes per month (capped by the channel's limit)")
+    wecom_touches_per_month: int = Field(0, ge=0, le=31, description="1:1 enterprise-WeChat touches per follower per month")
+    coupon_yuan: float = Field(0.0, ge=0, description="private-domain coupon on WeChat orders by followers (¥)")
+
+
+class Referral(Strict):
+    level1: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer, share of order value (分佣)")
+    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer; ≤ 3 levels are legal (Decree 444)")
+
+
+class GroupLeaderPolicy(Strict):
+    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0")
+    commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
+    recruit_per_month: int = Field(0, ge=0, le=10000)
+    max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
+    price_gap_tolerance_yuan: float = Field(5.0, ge=0, description="mean WeChat–Tmall price gap (¥) a leader tolerates")
+    quit_prob_per_day: float = Field(0.05, ge=0, le=1, description="daily probability of quitting while the gap exceeds tolerance. assumption")
+    group_size: int = Field(200, ge=1, le=500, description="households per group (~200, Rest of World 2021)")
+    broadcasts_per_week: float = Field(2.0, ge=0, le=50)
+    read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
+
+
+class Promotion(Strict):
+    name: str = "promotion"
+    start: dt.date = Field(alias="from", description="first day (YYYY-MM-DD)")
+    end: dt.date = Field(alias="to", description="last day (YYYY-MM-DD)")
+    depth: float = Field(ge=0, lt=1, description="discount, share of price")
+    channels: list[str] = Field(description="channel keys the discount applies on")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScheduledChange(Strict):
+    start: dt.date = Field(alias="from", description="first day (YYYY-MM-DD)")
+    end: dt.date = Field(alias="to", description="last day (YYYY-MM-DD)")
+    set: dict[str, Any] = Field(description="dotted paths inside the brand, e.g. channels.tmall.price: 99")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Double11Routing(Strict):
+    enabled: bool = False
+    gift_yuan: float = Field(20.0, ge=0, description="gift value (¥) for WeChat followers who buy on Tmall during Double 11 (the HFP play)")
+
+
+class Strategy(Strict):
+    parity: ParityPolicy = Field("none", description="none; strict: WeChat matches Tmall's effective price; floor: Tmall never below WeChat")
+    wechat_bundle: bool = Field(False, description="WeChat-only bundle: prices cannot be compared")
+    double11_routing: Double11Routing = Field(default_factory=Double11Routing)
+    min_advertised_price_yuan: float | None = Field(None, gt=0, description="no channel price below this (MAP, Israeli et al. 2016)")
+    promotions: list[Promotion] = Field(default_factory=list)
+    paid_media: list[PaidMedia] = Field(default_factory=list)
+    search_ads: list[SearchAds] = Field(default_factory=list)
+    content: Content = Field(default_factory=Content)
+    kols: list[KolProgram] = Field(default_factory=list)
+    private_domain: PrivateDomain = Field(default_factory=PrivateDomain)
+    referral: Referral = Field(default_factory=Referral)
+    group_leaders: GroupLeaderPolicy = Field(default_factory=GroupLeaderPolicy)
+    schedule: list[ScheduledChange] = Field(default_factory=list)
+
+
+class BrandSpec(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    product: Product
+    channels: dict[str, BrandChannel] = Field(description="where the brand is listed, with prices")
+    strategy: Strategy = Field(default_factory=Strategy)
+
+    def price_on(self, channel: str) -> float:
+        spec = self.channels[channel]
+        return spec.price if spec.price is not None else self.product.price
+
+
+# --------------------------------------------------------------------------- outputs
+class Outputs(Strict):
+    plots: bool = Field(True, description="write PNG plots")
+    daily_csv: bool = Field(True, description="write the daily series as CSV")
+    dir: str = Field("results", description="parent folder for run folders")
+
+
+def _default_channels() -> dict[str, ChannelSpec]:
+    return {
+        "tmall": ChannelSpec(role="marketplace", take_rate=0.05, trust_premium_yuan=10, open_search=True),
+        "wechat": ChannelSpec(role="social", official_account=OfficialAccount()),
+    }
+
+
+class Scenario(Strict):
+    name: str = Field("scenario", min_length=1, max_length=100)
+    description: str = ""
+    simulation: Simulation = Field(default_factory=Simulation)
+    world: World = Field(default_factory=World)
+    channels: dict[str, ChannelSpec] = Field(default_factory=_default_channels)
+    brands: list[BrandSpec] = Field(min_length=1)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        for key, channel in self.channels.items():
+            if channel.role is None:
+                object.__setattr__(channel, "role", default_role(key, channel))
+        _check_brand_names(self.brands)
+        for i, brand in enumerate(self.brands):
+            _check_brand_channels(i, brand, self.channels)
+        return self
+
+
+def _check_brand_names(brands: list[BrandSpec]) -> None:
+    seen: set[str] = set()
+    for brand in brands:
+        if brand.name in seen:
+            raise ValueError(f"brand name {brand.name!r} is used twice; names must be unique")
+        seen.add(brand.name)
+
+
+def _check_brand_channels(i: int, brand: BrandSpec, channels: dict[str, ChannelSpec]) -> None:
+    known = sorted(channels)
+    s = brand.strategy
+    refs = [(f"brands.{i}.channels.{c}", c) for c in brand.channels]
+    refs += [(f"brands.{i}.strategy.paid_media.{j}.channel", m.channel) for j, m in enumerate(s.paid_media)]
+    refs += [(f"brands.{i}.strategy.search_ads.{j}.channel", m.channel) for j, m in enumerate(s.search_ads)]
+    refs += [(f"brands.{i}.strategy.kols.{j}.platform", k.platform) for j, k in enumerate(s.kols)]
+    refs += [(f"brands.{i}.strategy.promotions.{j}.channels", c) for j, p in enumerate(s.promotions) for c in p.channels]
+    for where, key in refs:
+        if key not in channels:
+            raise ValueError(f"{where}: unknown channel {key!r}; defined channels: {', '.join(known)}")
+    for c in brand.channels:
+        if not channels[c].transacts:
+            raise ValueError(f"brands.{i}.channels.{c}: channel {c!r} does not transact (seeding only); list the brand on a transacting channel")

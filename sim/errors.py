@@ -1,0 +1,58 @@
+"""One exception tree for socsim.
+
+The library raises :class:`SocsimError` subclasses; only the CLI catches them and
+prints one line per problem (no traceback).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SocsimError", "ScenarioError", "Problem", "SocsimWarning", "OutputExistsError"]
+
+
+class SocsimError(Exception):
+    """Base class of every error socsim raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in an input file.
+
+    Attributes
+    ----------
+    path : str
+        Dotted field path, e.g. ``brands.focal.product.price``.
+    message : str
+        What is wrong and what is allowed.
+    line : int | None
+        1-based line number in the file, when known.
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def render(self, file: str | None) -> str:
+        where = file or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(SocsimError):
+    """A scenario or experiment file is wrong; carries every problem found."""
+
+    def __init__(self, file: str | None, problems: list[Problem]):
+        self.file = file
+        self.problems = list(problems)
+        super().__init__("\n".join(p.render(file) for p in self.problems))
+
+
+class OutputExistsError(SocsimError):
+    """A results folder already exists and would be overwritten."""
+
+
+class SocsimWarning(UserWarning):
+    """A valid but odd input (e.g. a degree capped for a small population)."""
