@@ -1,0 +1,131 @@
+"""The actors: brands, KOLs/KOCs and group leaders, as Mesa agents (DESIGN §2).
+
+They are few (a brand, its influencers, its partners), so each is a plain Mesa agent
+with its own state. Consumers are not here: they are the vectorised
+:class:`~sim.population.Population`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .config.loader import apply_brand_changes
+from .config.schema import BrandSpec, KolProgram
+from .market.prices import BrandPrices, brand_prices
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import MarketModel
+
+__all__ = ["Brand", "Kol", "GroupLeader", "KOL_DEFAULTS"]
+
+#: tier → (real followers, credibility). Head 10M / waist 500k: order of magnitude of
+#: Douyin tiers; a KOC's ~1,000 followers; credibility falls with size. assumptions.
+KOL_DEFAULTS = {"head": (10_000_000, 0.5), "waist": (500_000, 0.6), "koc": (1_000, 0.8)}
+#: Credibility lost per sponsored post, and recovered per day toward its base. assumption.
+CREDIBILITY_WEAR, CREDIBILITY_RECOVERY = 0.05, 0.02
+
+
+class Brand(mesa.Agent):
+    """A brand: product, channel presence, strategy (with its schedule) and prices.
+
+    Attributes
+    ----------
+    code : int
+        Column of this brand in the population's (n, B) arrays.
+    base : BrandSpec
+        The brand as written in the scenario.
+    spec : BrandSpec
+        The brand as of today: ``base`` with today's scheduled changes applied.
+    prices : BrandPrices
+        Today's prices per channel.
+    """
+
+    def __init__(self, model: "MarketModel", code: int, spec: BrandSpec):
+        super().__init__(model)
+        self.code = code
+        self.base = spec
+        self.spec = spec
+        self.prices: BrandPrices | None = None
+        self._active: tuple[int, ...] = ()
+        self.kols: list[Kol] = []
+        self.leaders: list[GroupLeader] = []
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    def begin_day(self, date: dt.date, coupon_today: np.ndarray) -> None:
+        """Apply the schedule (by date) and set today's prices."""
+        active = tuple(i for i, ch in enumerate(self.base.strategy.schedule) if ch.start <= date <= ch.end)
+        if active != self._active:
+            spec = self.base
+            for i in active:
+                spec = apply_brand_changes(spec, self.base.strategy.schedule[i].set)
+            self.spec, self._active = spec, active
+        self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
+
+    @property
+    def active_leaders(self) -> list["GroupLeader"]:
+        return [g for g in self.leaders if g.active]
+
+
+class Kol(mesa.Agent):
+    """A KOL or KOC (key opinion leader / consumer) posting for one brand.
+
+    Followers are consumer indices; a KOC's come first from her own contacts on the
+    social graph (two-step flow: media → opinion leaders → audience).
+    """
+
+    def __init__(self, model: "MarketModel", brand: Brand, program: KolProgram, followers: np.ndarray, node: int):
+        super().__init__(model)
+        self.brand = brand
+        self.program = program
+        self.followers = followers
+        self.node = node
+        self.platform = model.channels.code(program.platform)
+        base = program.credibility if program.credibility is not None else KOL_DEFAULTS[program.tier][1]
+        self.base_credibility = base
+        self.credibility = base
+
+    def posts_today(self, rng: np.random.Generator) -> bool:
+        return bool(rng.random() < self.program.posts_per_month / 30.0)
+
+    def after_post(self) -> None:
+        """Sponsored posts wear credibility down (audiences discount paid praise)."""
+        self.credibility *= 1.0 - CREDIBILITY_WEAR
+
+    def recover(self) -> None:
+        self.credibility += (self.base_credibility - self.credibility) * CREDIBILITY_RECOVERY
+
+
+class GroupLeader(mesa.Agent):
+    """A WeChat group leader (团长) reselling one brand's deals for a commission.
+
+    Each day she compares the WeChat price she sells at with the effective Tmall price;
+    while the gap exceeds her tolerance she quits with a daily probability.
+    """
+
+    def __init__(self, model: "MarketModel", brand: Brand, node: int, members: np.ndarray, tolerance_yuan: float, day: int):
+        super().__init__(model)
+        self.brand = brand
+        self.node = node
+        self.members = members
+        self.tolerance_yuan = tolerance_yuan
+        self.active = True
+        self.joined_day = day
+        self.quit_day: int | None = None
+        self.income_yuan = 0.0
+
+    def broadcasts_today(self, rng: np.random.Generator) -> bool:
+        policy = self.brand.spec.strategy.group_leaders
+        return bool(rng.random() < policy.broadcasts_per_week / 7.0)
+
+    def consider_quitting(self, gap_yuan: float, day: int, rng: np.random.Generator) -> None:
+        policy = self.brand.spec.strategy.group_leaders
+        if gap_yuan > self.tolerance_yuan and rng.random() < policy.quit_prob_per_day:
+            self.active = False
+            self.quit_day = day

@@ -1,0 +1,1 @@
+"""The market: channels, prices, signals, attitude, choice and after-purchase."""

@@ -1,0 +1,121 @@
+"""Channels as data, and the platform calendar (618, Double 11).
+
+A channel is what the scenario says it is: an open marketplace (Tmall, 天猫: search
+shows rivals, trust premium, platform events), a closed social channel (WeChat, 微信:
+private domain, groups, referral links) or a seeding-only medium (Douyin, 小红书).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.schema import Scenario
+
+__all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11"]
+
+DOUBLE11 = "double11"
+
+
+@dataclass(frozen=True)
+class ChannelTable:
+    """Per-channel arrays, indexed by channel code (scenario order)."""
+
+    keys: tuple[str, ...]
+    roles: tuple[str, ...]
+    transacts: np.ndarray
+    take_rate: np.ndarray
+    payment_fee: np.ndarray
+    trust_premium_yuan: np.ndarray
+    open_search: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> "ChannelTable":
+        chans = list(scenario.channels.values())
+        return cls(
+            keys=tuple(scenario.channels),
+            roles=tuple(c.role for c in chans),
+            transacts=np.array([c.transacts for c in chans]),
+            take_rate=np.array([c.take_rate for c in chans]),
+            payment_fee=np.array([c.payment_fee for c in chans]),
+            trust_premium_yuan=np.array([c.trust_premium_yuan for c in chans]),
+            open_search=np.array([c.open_search for c in chans]),
+        )
+
+    def code(self, key: str) -> int:
+        return self.keys.index(key)
+
+    def with_role(self, role: str) -> list[int]:
+        return [i for i, r in enumerate(self.roles) if r == role]
+
+    @property
+    def social(self) -> int | None:
+        """The (first) transacting social channel, e.g. WeChat."""
+        codes = [c for c in self.with_role("social") if self.transacts[c]]
+        return codes[0] if codes else None
+
+    @property
+    def marketplaces(self) -> list[int]:
+        return [c for c in self.with_role("marketplace") if self.transacts[c]]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Platform events laid out over the run's days.
+
+    Attributes
+    ----------
+    dates : list of datetime.date, one per day
+    coupon_yuan : (days, C) platform coupon per order
+    brand_funded : (days, C) share of that coupon the brand pays
+    need_boost : (days,) multiplier on category need (main event days)
+    double11_window : (days, C) presale-to-main-day window of a Double 11 event
+    event_names : (days,) name of the main event that day, '' otherwise
+    """
+
+    dates: list[dt.date]
+    coupon_yuan: np.ndarray
+    brand_funded: np.ndarray
+    need_boost: np.ndarray
+    double11_window: np.ndarray
+    event_names: list[str]
+
+
+def _month_day(text: str, year: int) -> dt.date:
+    month, day = (int(x) for x in text.split("-"))
+    return dt.date(year, month, day)
+
+
+def build_calendar(scenario: Scenario) -> Calendar:
+    """Lay out each channel's events over the simulated days (repeating each year)."""
+    sim = scenario.simulation
+    dates = [sim.start_date + dt.timedelta(days=t) for t in range(sim.days)]
+    n_c = len(scenario.channels)
+    coupon = np.zeros((sim.days, n_c))
+    funded = np.ones((sim.days, n_c))
+    boost = np.ones(sim.days)
+    d11 = np.zeros((sim.days, n_c), bool)
+    names = [""] * sim.days
+    day_of = {d: t for t, d in enumerate(dates)}
+    for c, channel in enumerate(scenario.channels.values()):
+        for event in channel.events:
+            for year in sorted({d.year for d in dates}):
+                main = _month_day(event.date, year)
+                first = _month_day(event.presale_from, year) if event.presale_from else main
+                for t in (day_of[d] for d in _days_between(first, main) if d in day_of):
+                    coupon[t, c] = event.coupon_yuan
+                    funded[t, c] = event.brand_funded_share
+                    d11[t, c] |= event.name.lower() == DOUBLE11
+                if main in day_of:
+                    boost[day_of[main]] = max(boost[day_of[main]], event.need_boost)
+                    names[day_of[main]] = event.name
+    return Calendar(dates, coupon, funded, boost, d11, names)
+
+
+def _days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]

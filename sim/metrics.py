@@ -1,0 +1,121 @@
+"""Metrics: the daily series Mesa collects and the KPI summary of a run (DESIGN §7, §9).
+
+The revenue decomposition (营收 = 流量 × 转化率 × 客单价 × 复购) holds exactly because each
+factor is defined from the same books:
+
+* traffic T = shop visits where the brand was on offer,
+* conversion C = distinct buyers / T,
+* AOV = revenue / orders (客单价),
+* repurchase multiplier R = orders / distinct buyers,
+
+so T · C · AOV · R = revenue.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .ledger import MARKETING_FIELDS
+from .market.signals import WECHAT_SEEDED
+from .population import Stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import MarketModel
+
+__all__ = ["daily_reporters", "brand_kpis", "spillover_share", "kpi_table"]
+
+
+def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
+    """Model reporters for Mesa's DataCollector: per-brand state each day."""
+    reporters: dict[str, Callable] = {}
+    for brand in model.brands:
+        b, name = brand.code, brand.name
+        for i, stage in enumerate(Stage.NAMES):
+            reporters[f"{name}.{stage}"] = _funnel_reporter(b, i)
+        reporters[f"{name}.private_domain"] = lambda m, b=b: float(m.population.follower[:, b].sum() * m.scale)
+        reporters[f"{name}.active_leaders"] = lambda m, br=brand: len(br.active_leaders)
+        reporters[f"{name}.parity_gap"] = lambda m, br=brand: float(br.prices.parity_gap)
+        for k in brand.base.channels:
+            c = model.channels.code(k)
+            reporters[f"{name}.price.{k}"] = lambda m, br=brand, c=c: float(br.prices.effective[c])
+    return reporters
+
+
+def _funnel_reporter(b: int, i: int) -> Callable:
+    return lambda m: float(np.count_nonzero(m.population.stage[:, b] >= i + 1) * m.scale)
+
+
+def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None)) -> float:
+    """Share of WeChat-seeded orders (push, WeCom, group) that closed on a marketplace."""
+    seeded = model.ledger.by_source[days, brand][..., list(WECHAT_SEEDED)].sum(axis=(0, 2))
+    total = seeded.sum()
+    market = seeded[model.channels.marketplaces].sum()
+    return float(market / total) if total > 0 else float("nan")
+
+
+def _safe(a: float, b: float) -> float:
+    return float(a / b) if b else 0.0
+
+
+def _decomposition(traffic: float, buyers: float, revenue: float, orders: float) -> dict[str, float]:
+    return {
+        "traffic": traffic, "conversion": _safe(buyers, traffic),
+        "aov": _safe(revenue, orders), "repurchase_multiplier": _safe(orders, buyers),
+    }
+
+
+def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
+    books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
+    buyers = float(np.count_nonzero(model.population.bought_on[:, b] & (1 << c)) * model.scale)
+    return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"])}
+
+
+def brand_kpis(model: "MarketModel", b: int) -> dict:
+    """KPI summary of brand ``b`` over the run (real yuan, real people)."""
+    led, pop, scale = model.ledger, model.population, model.scale
+    total = {f: float(led.field(f)[:, b].sum()) for f in ("traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit")}
+    marketing = float(sum(led.field(f)[:, b].sum() for f in MARKETING_FIELDS))
+    buyers = float(np.count_nonzero(pop.purchases[:, b]) * scale)
+    repeaters = float(np.count_nonzero(pop.purchases[:, b] >= 2) * scale)
+    funnel = pop.funnel_counts()[b] * scale
+    brand = model.brands[b]
+    return {
+        **total, "buyers": buyers, "marketing_spend": marketing,
+        "spend": {f: float(led.field(f)[:, b].sum()) for f in MARKETING_FIELDS},
+        "roi": _safe(total["gross_profit"], marketing), "cac": _safe(marketing, buyers),
+        "repurchase_rate": _safe(repeaters, buyers),
+        **_decomposition(total["traffic"], buyers, total["revenue"], total["orders"]),
+        "spillover_share": spillover_share(model, b),
+        "private_domain": float(pop.follower[:, b].sum() * scale),
+        "active_leaders": len(brand.active_leaders), "leaders_recruited": len(brand.leaders),
+        "shares": float(led.shares[:, b].sum()),
+        "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
+        "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
+                     if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
+    }
+
+
+#: (label, key, format) rows of the end-of-run table.
+KPI_ROWS = (
+    ("Revenue (¥)", "revenue", "{:,.0f}"), ("Gross profit (¥)", "gross_profit", "{:,.0f}"),
+    ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("ROI", "roi", "{:.2f}"),
+    ("Orders", "orders", "{:,.0f}"), ("Buyers", "buyers", "{:,.0f}"), ("CAC (¥)", "cac", "{:,.1f}"),
+    ("Traffic (visits)", "traffic", "{:,.0f}"), ("Conversion", "conversion", "{:.1%}"),
+    ("AOV (¥)", "aov", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
+    ("Repurchase rate", "repurchase_rate", "{:.1%}"), ("Spill-over share", "spillover_share", "{:.1%}"),
+    ("Private domain", "private_domain", "{:,.0f}"), ("Active leaders (end)", "active_leaders", "{:,.0f}"),
+)
+
+
+def kpi_table(kpis: dict[str, dict]) -> list[tuple[str, list[str]]]:
+    """Rows (label, one formatted cell per brand) for the summary table."""
+    rows = []
+    for label, key, fmt in KPI_ROWS:
+        cells = []
+        for k in kpis.values():
+            value = k[key]
+            cells.append("–" if value != value else fmt.format(value))  # NaN → dash
+        rows.append((label, cells))
+    return rows

@@ -1,0 +1,217 @@
+"""MarketModel: the Mesa model that owns the clock, the random streams, the agents and
+data collection, and runs the day loop of DESIGN §5 in order:
+
+calendar → signals → attitude → need → choice → after purchase → partners → ledger → collect.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
+from .config.schema import BrandSpec, KolProgram, Scenario
+from .graph import build_graph
+from .ledger import Ledger
+from .market.aftercare import BrandTerms, settle
+from .market.attitude import apply_exposures
+from .market.campaigns import CampaignContext, run_campaigns
+from .market.channels import ChannelTable, build_calendar
+from .market.choice import MarketDay, Purchases, need_today, shop
+from .market.signals import ExposureBatch, SharerPool, Source
+from .metrics import daily_reporters
+from .partners import partner_day, recruit_leader
+from .population import build_population
+from .rng import spawn_streams
+
+__all__ = ["MarketModel"]
+
+
+class MarketModel(mesa.Model):
+    """A social-commerce market: consumers on a social graph, brands on WeChat and Tmall.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`sim.config.loader.load_scenario`).
+    seed : int, optional
+        Overrides ``scenario.simulation.seed``. Every random number of the run is drawn
+        from streams spawned from this one seed (:mod:`sim.rng`).
+
+    Examples
+    --------
+    >>> model = MarketModel(scenario)          # doctest: +SKIP
+    >>> model.run()                            # doctest: +SKIP
+    >>> model.ledger.field("revenue").sum()    # doctest: +SKIP
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        self.seed_used = scenario.simulation.seed if seed is None else seed
+        self.streams = spawn_streams(self.seed_used)
+        super().__init__(rng=self.streams.mesa)
+        self.scenario = scenario
+        self.behaviour = scenario.world.behaviour
+        self.scale = scenario.world.scale
+        self.day = 0
+        self.days = scenario.simulation.days
+        self.channels = ChannelTable.from_scenario(scenario)
+        self.calendar = build_calendar(scenario)
+        self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
+        self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
+        self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
+        self.pools = [SharerPool() for _ in self.brands]
+        self._leaders: dict[int, GroupLeader] = {}
+        self._kol_cps: dict[int, float] = {}
+        self._audiences = self._paid_audiences()
+        self._enlist_partners()
+        self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
+
+    # ------------------------------------------------------------------ set-up
+    def _paid_audiences(self) -> dict[tuple[int, int], np.ndarray]:
+        keys = self.population.segments.keys
+        audiences = {}
+        for brand in self.brands:
+            for j, media in enumerate(brand.base.strategy.paid_media):
+                codes = [keys.index(s) for s in media.target if s in keys] if media.target else range(len(keys))
+                audiences[(brand.code, j)] = self.population.members_of(np.array(list(codes)))
+        return audiences
+
+    def _enlist_partners(self) -> None:
+        rng = self.streams.actors
+        for brand in self.brands:
+            for program in brand.base.strategy.kols:
+                for _ in range(program.count):
+                    self._add_kol(brand, program, rng)
+            for _ in range(brand.base.strategy.group_leaders.initial):
+                recruit_leader(self, brand, 0, rng)
+
+    def _add_kol(self, brand: Brand, program: KolProgram, rng: np.random.Generator) -> None:
+        real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
+        real = min(real, (self.scenario.world.market_size or self.population.n))
+        size = int(np.floor(real / self.scale + rng.random()))
+        node = int(rng.integers(self.population.n))
+        contacts = self.graph.neighbours(node)
+        if program.tier == "koc":  # a KOC's audience starts with her own circle
+            own = rng.choice(contacts, size=min(size, len(contacts)), replace=False)
+            followers = np.concatenate([own, rng.integers(self.population.n, size=max(0, size - len(own)))])
+        else:
+            followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
+        kol = Kol(self, brand, program, np.unique(followers.astype(np.int32)), node)
+        brand.kols.append(kol)
+        self._kol_cps[kol.unique_id] = program.cps_rate
+
+    def register_leader(self, leader: GroupLeader) -> None:
+        self._leaders[leader.unique_id] = leader
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """Advance one day (DESIGN §5)."""
+        t = self.day
+        date = self.calendar.dates[t]
+        for brand in self.brands:                                      # 1 calendar
+            brand.begin_day(date, self.calendar.coupon_yuan[t])
+        batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
+                              self.streams.signals, self.streams.wom)  # 2 signals
+        touched = apply_exposures(self.population, batch.collect(), t, self.behaviour)  # 3 attitude
+        shoppers = self._shoppers(t, touched)                          # 4 need
+        market = self._market_day(t)
+        orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)  # 5 choice
+        self._record_search(orders, market, t)
+        settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
+               self.scale, self.behaviour, self.streams.after)         # 6 after purchase
+        for brand in self.brands:                                      # 7 partners
+            partner_day(self, brand, t, self.streams.partners)
+        self.ledger.close_day(t)                                       # 8 ledger
+        self.datacollector.collect(self)                               # 9 collect
+        self.day += 1
+
+    def run(self, progress=None) -> None:
+        """Run all remaining days; ``progress(day)`` is called after each day."""
+        while self.day < self.days:
+            self.step()
+            if progress is not None:
+                progress(self.day)
+
+    def _campaign_context(self, t: int, day_of_month: int) -> CampaignContext:
+        return CampaignContext(
+            day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
+            channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
+            scale=self.scale, audiences=self._audiences,
+        )
+
+    def _shoppers(self, t: int, touched: np.ndarray) -> np.ndarray:
+        """Category needs, plus impulse needs from today's strong exposures."""
+        pop, beh, rng = self.population, self.behaviour, self.streams.needs
+        need = need_today(pop, t, float(self.calendar.need_boost[t]), rng)
+        who, brand = touched // pop.n_brands, touched % pop.n_brands
+        strong = pop.attitude[who, brand] >= beh.impulse_threshold
+        impulse = who[strong][rng.random(int(strong.sum())) < beh.impulse_prob]
+        return np.union1d(need, impulse)
+
+    def _market_day(self, t: int) -> MarketDay:
+        ch, prices = self.channels, [b.prices for b in self.brands]
+        strategies = [b.spec.strategy for b in self.brands]
+        social = ch.social if ch.social is not None else -1
+        d11 = bool(self.calendar.double11_window[t].any())
+        return MarketDay(
+            day=t,
+            listed=np.array([p.listed for p in prices]) & ch.transacts[None, :],
+            price=np.nan_to_num(np.array([p.price for p in prices])),
+            effective=np.nan_to_num(np.array([p.effective for p in prices])),
+            coupon=np.array([p.coupon for p in prices]),
+            funded=self.calendar.brand_funded[t],
+            promo=np.array([p.promo for p in prices]),
+            comparable=np.array([p.comparable for p in prices]),
+            quality=np.array([b.spec.product.quality for b in self.brands]),
+            visibility=np.array([[b.spec.channels[k].search_visibility if k in b.spec.channels else 0.0
+                                  for k in ch.keys] for b in self.brands]),
+            pd_coupon=np.array([s.private_domain.coupon_yuan for s in strategies]),
+            routing=np.array([s.double11_routing.enabled and d11 for s in strategies]),
+            gift=np.array([s.double11_routing.gift_yuan for s in strategies]),
+            search_clicks=self._search_clicks(),
+            trust_yuan=ch.trust_premium_yuan, open_search=ch.open_search,
+            marketplace=np.array([r == "marketplace" for r in ch.roles]) & ch.transacts,
+            social=social, ref_price=self.scenario.world.reference_price_yuan,
+        )
+
+    def _search_clicks(self) -> np.ndarray:
+        """Search-ad clicks each brand buys today, in agents (stochastically rounded)."""
+        clicks = np.zeros((len(self.brands), len(self.channels)))
+        rng = self.streams.signals
+        for brand in self.brands:
+            for ad in brand.spec.strategy.search_ads:
+                x = ad.budget_per_day / ad.cpc_yuan / self.scale
+                clicks[brand.code, self.channels.code(ad.channel)] += np.floor(x + rng.random())
+        return clicks
+
+    def _record_search(self, orders: Purchases, market: MarketDay, t: int) -> None:
+        """Search pages make shoppers aware; search-ad clicks are paid for."""
+        who, brand, channel = orders.found
+        batch = ExposureBatch()
+        for b in range(len(self.brands)):
+            mine = brand == b
+            for c in np.unique(channel[mine]):
+                sel = mine & (channel == c)
+                batch.add(who[sel], b, self.behaviour.search_strength, int(c), Source.SEARCH)
+        apply_exposures(self.population, batch.collect(), t, self.behaviour)
+        for brand_agent in self.brands:
+            for ad in brand_agent.spec.strategy.search_ads:
+                c = self.channels.code(ad.channel)
+                spend = orders.clicks[brand_agent.code, c] * ad.cpc_yuan * self.scale
+                self.ledger.add(t, brand_agent.code, c, "ad_spend", spend)
+
+    def _terms(self) -> BrandTerms:
+        specs = [b.spec for b in self.brands]
+        return BrandTerms(
+            unit_cost=np.array([s.product.unit_cost for s in specs]),
+            quality=np.array([s.product.quality for s in specs]),
+            repurchase_days=np.array([s.product.repurchase_days for s in specs]),
+            capture=np.array([s.strategy.private_domain.package_card_capture for s in specs]),
+            level1=np.array([s.strategy.referral.level1 for s in specs]),
+            level2=np.array([s.strategy.referral.level2 for s in specs]),
+            leader_commission=np.array([s.strategy.group_leaders.commission for s in specs]),
+            take_rate=self.channels.take_rate, payment_fee=self.channels.payment_fee,
+            social=self.channels.social if self.channels.social is not None else -1,
+            kol_cps=self._kol_cps, leader_of=self._leaders,
+        )

@@ -1,0 +1,150 @@
+"""The consumers: a vectorised population, one row an agent (DESIGN §2, §4).
+
+Every consumer is an individual agent with her own state and her own random draws, but
+the state lives in numpy arrays so a day is stepped in bulk. Attitude decays lazily:
+each (consumer, brand) cell stores the day of its last update and is decayed on read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config.schema import World
+
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE"]
+
+NO_ONE = -1  # empty referrer / parent / entry channel
+
+
+class Stage:
+    """AIPL funnel stages (Alibaba): the highest stage a consumer has reached per brand."""
+
+    NONE, AWARE, INTERESTED, PURCHASED, LOYAL = 0, 1, 2, 3, 4
+    NAMES = ("aware", "interested", "purchased", "loyal")
+
+
+@dataclass(frozen=True)
+class SegmentTable:
+    """Segment parameters as arrays indexed by segment code (one entry per segment)."""
+
+    keys: tuple[str, ...]
+    share: np.ndarray
+    price_sensitivity: np.ndarray
+    ad_trust: np.ndarray
+    kol_affinity: np.ndarray
+    wom_weight: np.ndarray
+    content_taste: np.ndarray
+    tmall_habit: np.ndarray
+    compare_prob: np.ndarray
+    need_rate: np.ndarray
+    stockpile: np.ndarray
+    advocacy: np.ndarray
+
+    @classmethod
+    def from_world(cls, world: World) -> "SegmentTable":
+        keys = tuple(world.segments)
+        rows = [world.segments[k].resolved(k) for k in keys]
+        columns = {name: np.array([r[name] for r in rows], dtype=np.float64)
+                   for name in cls.__dataclass_fields__ if name != "keys"}
+        return cls(keys=keys, **columns)
+
+
+@dataclass
+class Population:
+    """Array state of all consumers for ``n_brands`` brands.
+
+    Attributes (n = consumers, B = brands)
+    ----------
+    segment : (n,) uint8 segment code
+    attitude : (n, B) float32 ad-stock in [0, 1], as of ``attitude_day``
+    attitude_day : (n, B) int32 day of the last attitude update (lazy decay)
+    stage : (n, B) uint8 highest AIPL stage reached
+    entry : (n, B) int8 channel the latest effective exposure points to (-1: none)
+    source : (n, B) int8 source of the latest effective exposure (signals.Source)
+    referrer : (n, B) int32 who or what sent it: sharer node, leader or KOL id (-1)
+    follower : (n, B) bool in the brand's private domain (私域)
+    purchases : (n, B) uint16 orders placed
+    bought_on : (n, B) uint8 bit c set when she ever bought on channel c
+    last_channel : (n, B) int8 channel of the latest purchase (-1)
+    parent : (n,) int32 who referred her first referred purchase (referral tree)
+    stock_until : (n,) int32 day her category stock runs out
+    """
+
+    n: int
+    n_brands: int
+    segments: SegmentTable
+    segment: np.ndarray
+    decay: float
+    attitude: np.ndarray = field(init=False)
+    attitude_day: np.ndarray = field(init=False)
+    stage: np.ndarray = field(init=False)
+    entry: np.ndarray = field(init=False)
+    source: np.ndarray = field(init=False)
+    referrer: np.ndarray = field(init=False)
+    follower: np.ndarray = field(init=False)
+    purchases: np.ndarray = field(init=False)
+    bought_on: np.ndarray = field(init=False)
+    last_channel: np.ndarray = field(init=False)
+    parent: np.ndarray = field(init=False)
+    stock_until: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.n, self.n_brands)
+        self.attitude = np.zeros(shape, np.float32)
+        self.attitude_day = np.zeros(shape, np.int32)
+        self.stage = np.zeros(shape, np.uint8)
+        self.entry = np.full(shape, NO_ONE, np.int8)
+        self.source = np.full(shape, NO_ONE, np.int8)
+        self.referrer = np.full(shape, NO_ONE, np.int32)
+        self.follower = np.zeros(shape, bool)
+        self.purchases = np.zeros(shape, np.uint16)
+        self.bought_on = np.zeros(shape, np.uint8)
+        self.last_channel = np.full(shape, NO_ONE, np.int8)
+        self.parent = np.full(self.n, NO_ONE, np.int32)
+        self.stock_until = np.zeros(self.n, np.int32)
+
+    def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:
+        """Decayed attitude (len(who), B) of consumers ``who`` on ``day``.
+
+        Notes
+        -----
+        a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
+        updates, so decay costs nothing on days a consumer sees nothing.
+        """
+        age = day - self.attitude_day[who]
+        return self.attitude[who] * np.power(1.0 - self.decay, age, dtype=np.float64).astype(np.float32)
+
+    def param(self, name: str, who: np.ndarray) -> np.ndarray:
+        """Segment parameter ``name`` for each consumer in ``who``."""
+        return getattr(self.segments, name)[self.segment[who]]
+
+    def funnel_counts(self) -> np.ndarray:
+        """(B, 4) AIPL stocks: consumers at stage ≥ A, I, P, L for each brand."""
+        counts = np.stack([np.bincount(self.stage[:, b], minlength=5) for b in range(self.n_brands)])
+        return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1][:, 1:]
+
+    def members_of(self, segment_codes: np.ndarray) -> np.ndarray:
+        """Indices of consumers in the given segment codes."""
+        return np.flatnonzero(np.isin(self.segment, segment_codes))
+
+
+def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:
+    """Draw each consumer's segment from the segment shares.
+
+    Parameters
+    ----------
+    world : World
+        Population size, segment mix and behaviour parameters.
+    n_brands : int
+        Number of brands in the market.
+    rng : numpy.random.Generator
+        The population stream.
+    """
+    table = SegmentTable.from_world(world)
+    segment = rng.choice(len(table.keys), size=world.population, p=table.share / table.share.sum())
+    return Population(
+        n=world.population, n_brands=n_brands, segments=table,
+        segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay,
+    )
