@@ -18,13 +18,15 @@ def _group(exp: Exposures, n_brands: int, mask: np.ndarray) -> tuple[np.ndarray,
     ``exp``) of its heaviest exposure — the one that sets the entry channel.
     """
     idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return np.zeros(0, np.int64), np.zeros(0), idx
     key = exp.who[idx].astype(np.int64) * n_brands + exp.brand[idx]
     order = np.lexsort((np.abs(exp.weight[idx]), key))
     key, idx = key[order], idx[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    totals = np.add.reduceat(exp.weight[idx].astype(np.float64), starts) if len(idx) else np.zeros(0)
+    totals = np.add.reduceat(exp.weight[idx].astype(np.float64), starts)
     last = np.r_[starts[1:], len(idx)] - 1
-    return key[starts], totals, idx[last] if len(idx) else idx
+    return key[starts], totals, idx[last]
 
 
 def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behaviour) -> np.ndarray:

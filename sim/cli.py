@@ -1,0 +1,200 @@
+"""The ``socsim`` command line (Typer + Rich).
+
+Commands are thin: parse, call the library, render. Library errors (SocsimError) are
+caught here only, printed one line per problem, and exit with status 1 — no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import ScenarioError, SocsimError
+
+__all__ = ["app"]
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+
+app = typer.Typer(
+    name="socsim",
+    help=(
+        "socsim — agent-based simulator of social-commerce channel economics.\n\n"
+        "Consumers on a 150-contact social graph respond to content, KOL/KOC posts, word of "
+        "mouth, group deals and price parity across WeChat (private domain) and Tmall (open "
+        "marketplace). Write a scenario in YAML, run it, read the KPIs and plots.\n\n"
+        "Start with:  socsim run            (the bundled baseline scenario)\n"
+        "Then:        socsim schema         (every scenario field, its unit and default)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+
+ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
+SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")
+SeedOpt = typer.Option(None, "--seed", help="Root seed (default: simulation.seed in the scenario).")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn SocsimErrors into one red line per problem and exit status 1."""
+    try:
+        yield
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error[/red] {problem.render(exc.file)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    except SocsimError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _load(path: Optional[Path], overrides: Optional[List[str]], seed: Optional[int] = None, days: Optional[int] = None):
+    from .config.loader import load_scenario
+
+    extra = list(overrides or [])
+    if seed is not None:
+        extra.append(f"simulation.seed={seed}")
+    if days is not None:
+        extra.append(f"simulation.days={days}")
+    return load_scenario(path or BASELINE, extra)
+
+
+@app.command()
+def run(
+    scenario: Optional[Path] = ScenarioArg,
+    seed: Optional[int] = SeedOpt,
+    days: Optional[int] = typer.Option(None, "--days", help="Simulated days (default: simulation.days)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/<name>-seed<seed>-<time>). Never overwritten."),
+    set_: Optional[List[str]] = SetOpt,
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+) -> None:
+    """Simulate a scenario day by day; print the KPI table and write a results folder.
+
+    The folder holds daily_ledger.csv (money and orders per day × brand × channel),
+    daily_state.csv (AIPL funnel, private domain, leaders, prices), kpis.json, the fully
+    resolved scenario with its seed and version, and plots.
+    """
+    from .metrics import kpi_table
+    from .run import default_run_dir, run as simulate, write_results
+
+    with _errors():
+        sc = _load(scenario, set_, seed, days)
+        if out is not None and out.exists():
+            raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
+        with _progress() as progress:
+            task = progress.add_task(f"simulating {sc.name}", total=sc.simulation.days)
+            result = simulate(sc, progress=lambda day: progress.update(task, completed=day))
+        folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
+    _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
+    console.print(f"results: [bold]{folder}[/bold]")
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        yield progress
+
+
+def _print_kpis(kpis: dict, title: str, kpi_table) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    for name in kpis:
+        table.add_column(name, justify="right")
+    for label, cells in kpi_table(kpis):
+        table.add_row(label, *cells)
+    console.print(table)
+
+
+@app.command()
+def graph(
+    scenario: Optional[Path] = ScenarioArg,
+    set_: Optional[List[str]] = SetOpt,
+    seed: Optional[int] = SeedOpt,
+    out: Path = typer.Option(Path("results/graph"), "--out", help="Folder for degree_histogram.png and ego_network.png."),
+    sources: int = typer.Option(200, "--sources", help="BFS sources sampled for path lengths."),
+) -> None:
+    """Build the scenario's social graph and report the "six degrees" check.
+
+    Prints nodes, edges, mean degree and quantiles, sampled clustering, sampled mean
+    shortest path and effective diameter (90th percentile), and Dunbar layer counts;
+    writes a degree histogram and a sampled ego network coloured by tie layer.
+    """
+    import time
+
+    import numpy as np
+
+    from .graph import build_graph
+    from .graph.plots import degree_histogram, ego_network_plot
+    from .graph.stats import graph_stats
+    from .rng import spawn_streams
+
+    with _errors():
+        sc = _load(scenario, set_, seed)
+        streams = spawn_streams(sc.simulation.seed)
+        start = time.perf_counter()
+        g = build_graph(sc.world.graph, sc.world.population, streams.graph)
+        built = time.perf_counter() - start
+        stats = graph_stats(g, np.random.default_rng(sc.simulation.seed), n_sources=sources)
+        out.mkdir(parents=True, exist_ok=True)
+        files = [degree_histogram(g, out / "degree_histogram.png"),
+                 ego_network_plot(g, 0, out / "ego_network.png", np.random.default_rng(sc.simulation.seed))]
+    _print_graph(sc, stats, built)
+    for f in files:
+        console.print(f"wrote [bold]{f}[/bold]")
+
+
+def _print_graph(sc, stats, seconds: float) -> None:
+    table = Table(title=f"social graph of {sc.name}: {sc.world.graph.kind}, built in {seconds:.2f} s", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in stats.rows():
+        table.add_row(label, value)
+    console.print(table)
+
+
+@app.command()
+def validate(files: List[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
+    """Check scenario files; print every problem with file, line and field path."""
+    from .config.loader import load_scenario
+
+    failed = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+            console.print(f"[green]ok[/green] {f} ({sc.name}: {len(sc.brands)} brands, {sc.world.population:,} consumers)")
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                err.print(f"[red]error[/red] {problem.render(exc.file)}", highlight=False, soft_wrap=True)
+        except SocsimError as exc:
+            failed += 1
+            err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the scenario field reference (markdown): every field, unit, default, range."""
+    from .config.reference import schema_markdown
+
+    sys.stdout.write(schema_markdown())
+
+
+@app.command()
+def version() -> None:
+    """Print the socsim version."""
+    console.print(f"socsim {__version__}")

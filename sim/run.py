@@ -1,0 +1,147 @@
+"""Run a scenario: ``run(scenario, seed) -> RunResult``, and write its results folder.
+
+The model is a plain function of (scenario, seed): experiments call :func:`run` with
+scenarios and seeds, and decide elsewhere where runs execute.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import yaml
+
+from . import __version__
+from .config.schema import Scenario
+from .errors import OutputExistsError
+from .ledger import FIELDS
+from .metrics import brand_kpis
+from .model import MarketModel
+
+__all__ = ["RunResult", "run", "write_results", "default_run_dir"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The fully resolved scenario (defaults filled in), with the seed used.
+    seed : int
+    dates : list of datetime.date
+    brands, channels : tuple of str
+    books : ndarray (days, B, C, F)
+        The ledger; F follows :data:`sim.ledger.FIELDS`.
+    orders_by_source : ndarray (days, B, C, 8)
+    daily : dict[str, ndarray]
+        Per-brand state each day (AIPL, private domain, leaders, parity gap, prices).
+    kpis : dict[str, dict]
+        KPI summary per brand (see :func:`sim.metrics.brand_kpis`).
+    """
+
+    scenario: Scenario
+    seed: int
+    dates: list[dt.date]
+    brands: tuple[str, ...]
+    channels: tuple[str, ...]
+    books: np.ndarray
+    orders_by_source: np.ndarray
+    daily: dict[str, np.ndarray]
+    kpis: dict[str, dict]
+
+    def series(self, field: str) -> np.ndarray:
+        """(days, B, C) ledger series of ``field``."""
+        return self.books[..., FIELDS.index(field)]
+
+
+def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
+    """Simulate ``scenario`` with ``seed`` (default: the scenario's) and return the results."""
+    model = MarketModel(scenario, seed=seed)
+    model.run(progress)
+    daily = {k: np.asarray(v, dtype=float) for k, v in model.datacollector.model_vars.items()}
+    resolved = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"seed": model.seed_used})})
+    return RunResult(
+        scenario=resolved, seed=model.seed_used, dates=model.calendar.dates,
+        brands=tuple(b.name for b in model.brands), channels=model.channels.keys,
+        books=model.ledger.books, orders_by_source=model.ledger.by_source,
+        daily=daily, kpis={b.name: brand_kpis(model, b.code) for b in model.brands},
+    )
+
+
+def default_run_dir(result: RunResult) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(result.scenario.outputs.dir) / f"{result.scenario.name}-seed{result.seed}-{stamp}"
+
+
+def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Path:
+    """Write the run folder atomically: built in a temporary folder, then renamed.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out`` exists: results are never overwritten.
+    """
+    out = Path(out)
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
+    meta = {"socsim_version": __version__, "seed": result.seed}
+    resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
+    (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (folder / "kpis.json").write_text(json.dumps({"_run": meta, "brands": result.kpis}, indent=2, default=_json_default), encoding="utf-8")
+    if result.scenario.outputs.daily_csv:
+        _write_ledger_csv(result, folder / "daily_ledger.csv")
+        _write_state_csv(result, folder / "daily_state.csv")
+    if plots:
+        from .plotting import run_plots
+
+        run_plots(result, folder)
+
+
+def _json_default(x):
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    raise TypeError(type(x))
+
+
+def _write_ledger_csv(result: RunResult, path: Path) -> None:
+    """Long-ish table: one row per day × brand × channel with every ledger field."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "brand", "channel", *FIELDS])
+        for t, date in enumerate(result.dates):
+            for b, brand in enumerate(result.brands):
+                for c, channel in enumerate(result.channels):
+                    row = result.books[t, b, c]
+                    if row.any():
+                        w.writerow([date.isoformat(), brand, channel, *(f"{v:.2f}" for v in row)])
+
+
+def _write_state_csv(result: RunResult, path: Path) -> None:
+    keys = list(result.daily)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", *keys])
+        for t, date in enumerate(result.dates):
+            w.writerow([date.isoformat(), *(f"{float(result.daily[k][t]):.4g}" for k in keys)])
