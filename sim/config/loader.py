@@ -1,0 +1,603 @@
+"""Read scenario files into validated models, with errors a user can act on.
+
+Every mistake becomes a :class:`~sim.errors.Problem` carrying the dotted path, the line
+in the file, the bad value and what is allowed; all problems of a file are raised
+together in one :class:`~sim.errors.ScenarioError`, sorted by line. The steps:
+
+1. read the file (missing file, folder, non-UTF-8 → one clear problem each);
+2. compose the YAML node tree with a *safe* loader (``!!python/...`` tags are refused,
+   never executed) and index the line of every path; construct the plain data;
+3. apply ``--set`` overrides (:mod:`sim.config.overrides`);
+4. validate with pydantic and translate each error into plain words;
+5. scenario checks: the edge-list file exists, every schedule entry names real fields
+   with valid values.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import Problem, ScenarioError
+
+from .overrides import DataLoader, PathError, apply_overrides_tracked, did_you_mean, get_dotted, set_dotted, split_path
+from .reference import field_at, literal_choices, model_of, range_text, strip_optional
+from .schema import BrandSpec, Scenario
+
+__all__ = [
+    "load_scenario", "load_scenario_text", "load_model", "read_document", "validate_document",
+    "validation_problems", "apply_brand_changes", "Document", "Check",
+]
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A YAML file read into plain data, remembering where each path was written.
+
+    Attributes
+    ----------
+    file : str
+        Name used in messages (the path as given, or ``<string>``).
+    data : dict
+        Plain data with overrides applied (not validated).
+    lines : Mapping[tuple of str, int]
+        Path (keys and indices as text) → 1-based line of its key or list item.
+    base_dir : Path
+        Folder that relative file paths inside the document are resolved against.
+    problems : tuple of Problem
+        Problems found while reading (duplicate keys, bad overrides).
+    overridden : Mapping[tuple of str, str]
+        Path set by an override → the override text.
+    """
+
+    file: str
+    data: dict
+    lines: Mapping[Loc, int]
+    base_dir: Path
+    problems: tuple[Problem, ...] = ()
+    overridden: Mapping[Loc, str] = field(default_factory=dict)
+
+    def line_of(self, loc: Sequence[Any]) -> int | None:
+        """Line of the deepest written part of ``loc`` (a missing key → its parent)."""
+        key = tuple(str(p) for p in loc if p != "[key]")
+        while key not in self.lines and key:
+            key = key[:-1]
+        return self.lines.get(key)
+
+    def override_at(self, loc: Sequence[Any]) -> str | None:
+        """The override that set ``loc`` or a parent of it, if any."""
+        key = tuple(str(p) for p in loc if p != "[key]")
+        hits = [text for target, text in self.overridden.items() if key[: len(target)] == target]
+        return hits[-1] if hits else None
+
+
+#: A check run after validation: gets the document and the model (None if invalid).
+Check = Callable[[Document, Any], list[Problem]]
+
+
+# --------------------------------------------------------------------------- reading
+def _read_file(path: Path, file: str) -> str:
+    """The file's text, or a ScenarioError saying why it cannot be read."""
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError(file, [Problem("", message)])
+
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.y*ml"))
+        raise fail("is a folder, not a scenario file" + (f"; YAML files in it: {', '.join(found)}" if found else ""))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
+        raise fail("file not found" + did_you_mean(path.name, siblings)) from None
+    except OSError as exc:
+        raise fail(f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(file, [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}); "
+                                                "save the file as UTF-8", line)]) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> Problem:
+    """One problem for a YAML error, at YAML's own line and column."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return Problem("", problem, mark.line + 1 if mark else None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        context += f" that starts at line {context_mark.line + 1}"
+    message = f"invalid YAML at column {mark.column + 1}: " if mark is not None else "invalid YAML: "
+    message += problem + (f" ({context})" if context else "")
+    if "'\\t'" in problem:
+        message += "; indent with spaces, not tabs"
+    return Problem("", message, mark.line + 1 if mark else None)
+
+
+def _index_lines(root: yaml.Node) -> tuple[dict[Loc, int], list[Problem]]:
+    """Line of every mapping key and list item; duplicate keys as problems."""
+    lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+    problems, seen, stack = [], set(), [((), root)]
+    while stack:
+        loc, node = stack.pop()
+        if id(node) in seen:  # an alias: its paths are indexed where the anchor is
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*loc, str(i))] = item.start_mark.line + 1
+                stack.append(((*loc, str(i)), item))
+        elif isinstance(node, yaml.MappingNode):
+            problems += _index_mapping(node, loc, lines, stack)
+    return lines, problems
+
+
+def _index_mapping(node: yaml.MappingNode, loc: Loc, lines: dict[Loc, int], stack: list) -> list[Problem]:
+    """Index one mapping's keys; a key written twice is a problem (YAML keeps the last)."""
+    first: dict[str, int] = {}
+    problems = []
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+            continue
+        key, line = key_node.value, key_node.start_mark.line + 1
+        if key in first:
+            problems.append(Problem(".".join((*loc, key)), f"key {key!r} appears twice (first at line {first[key]}); "
+                                    "YAML would silently keep only the last one", line))
+        first.setdefault(key, line)
+        lines.setdefault((*loc, key), line)
+        stack.append(((*loc, key), value_node))
+    return problems
+
+
+def _parse(text: str, file: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
+    """Compose and construct one YAML document with the safe :class:`DataLoader`."""
+    loader = DataLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(file, [_yaml_problem(exc)]) from None
+    except RecursionError:
+        raise ScenarioError(file, [Problem("", "the YAML is nested too deeply to read")]) from None
+    finally:
+        loader.dispose()
+    if node is None or data is None:
+        raise ScenarioError(file, [Problem("", "the file is empty (or only comments); a scenario needs at least "
+                                               "'brands' (see docs/SCENARIO.md)", 1)])
+    lines, problems = _index_lines(node)
+    problems = [Problem(_display(p.path.split("."), data), p.message, p.line) for p in problems]
+    if not isinstance(data, dict):
+        hint = " (a file name? pass a pathlib.Path)" if isinstance(data, str) and data.endswith((".yaml", ".yml")) else ""
+        raise ScenarioError(file, [Problem("", f"the top level must be a mapping of 'key: value' lines "
+                                               f"(name:, world:, brands: …); got {_got(data)}{hint}", lines[()])])
+    return data, lines, problems
+
+
+def read_document(
+    source: str | os.PathLike[str], *, file: str | None = None, base_dir: str | os.PathLike[str] | None = None,
+    overrides: Sequence[str] = (),
+) -> Document:
+    """Read YAML (a file path or the text itself) into a :class:`Document`.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A ``pathlib.Path`` (or other path-like) is read as a file; a ``str`` is the
+        YAML text itself.
+    file : str, optional
+        Name for messages; default the path as given, or ``<string>``.
+    base_dir : path-like, optional
+        Folder for relative paths inside the file; default the file's folder, or
+        the working folder for text.
+    overrides : sequence of str, default ()
+        ``dotted.path=value`` overrides, applied before validation.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, is empty, is not valid YAML, uses a non-data tag,
+        or is not a mapping at the top level.
+    """
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+        file = file or str(source)
+        text = _read_file(path, file)
+        base = Path(base_dir) if base_dir is not None else path.parent
+    else:
+        text, file = source, file or "<string>"
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+    data, lines, problems = _parse(text, file)
+    data, targets, override_problems = apply_overrides_tracked(data, overrides)
+    return Document(file, data, lines, base, tuple(problems + override_problems), targets)
+
+
+# --------------------------------------------------------------------------- messages
+_PATTERNS = {
+    r"^\d{2}-\d{2}$": 'MM-DD in quotes, e.g. "06-18"',
+    r"^[A-Za-z0-9_\-]+$": "letters, digits, '_' and '-' only (no spaces)",
+}
+_WANTS = {
+    "int": "must be a whole number", "float": "must be a number", "bool": "must be true or false",
+    "string": "must be text (put it in quotes)", "date": "must be a date written YYYY-MM-DD, e.g. 2026-11-11",
+    "dict": "must be a mapping of 'key: value' lines", "model": "must be a mapping of 'key: value' lines",
+    "list": "must be a list, e.g. [a, b] or lines starting with '- '", "tuple": "must be a list, e.g. [a, b]",
+    "finite": "must be a finite number", "recursion": "refers to itself (a YAML alias loop)",
+}
+_RANGE_TYPES = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}
+
+
+def _got(value: Any) -> str:
+    """A value as the user wrote it, shortened."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}" if value else "an empty list"
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = text if len(text) <= 50 else text[:47] + "…"
+    return f"{text} (a date; put it in quotes for text)" if type(value).__name__ in ("date", "datetime") else text
+
+
+def _choices_message(value: Any, choices: Sequence[str], what: str = "got") -> str:
+    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+    return f"{what} {_got(value)}; allowed: {' | '.join(choices)}{hint}"
+
+
+def _key_message(err: dict, root: type[BaseModel], mapping_loc: tuple) -> str:
+    """A key of a user-named mapping is wrong (a segment name, a non-text key)."""
+    annotation, _ = field_at(root, mapping_loc)
+    origin_args = getattr(strip_optional(annotation), "__args__", ())
+    choices = literal_choices(origin_args[0]) if origin_args else None
+    if err["type"] == "literal_error" and choices:
+        return _choices_message(err["input"], choices, "unknown key")
+    return f"key {_got(err['input'])} must be text; put it in quotes: '{err['input']}'"
+
+
+def _extra_message(key: Any, root: type[BaseModel], loc: tuple) -> str:
+    model = model_of(field_at(root, loc)[0])
+    names = [info.alias or name for name, info in model.model_fields.items()] if model else []
+    hint = did_you_mean(str(key), names + (list(model.model_fields) if model else []))
+    return f"unknown key {str(key)!r}" + (hint or f"; allowed keys: {', '.join(names)}")
+
+
+def _missing_message(root: type[BaseModel], loc: tuple) -> str:
+    if loc and isinstance(loc[-1], int):  # a fixed-length tuple given too few values
+        annotation, _ = field_at(root, loc[:-1])
+        return f"too few values: expected {len(getattr(annotation, '__args__', ()))}, item {loc[-1]} is missing"
+    _, info = field_at(root, loc)
+    return "required field missing" + (f" ({info.description})" if info and info.description else "")
+
+
+def _message(err: dict, root: type[BaseModel]) -> str:
+    """Plain-words message for one pydantic error: what was given, what is allowed."""
+    kind, loc, value, ctx = err["type"], tuple(err["loc"]), err.get("input"), err.get("ctx") or {}
+    if loc[-1:] == ("[key]",) or kind == "invalid_key":
+        return _key_message(err, root, loc[:-2] if kind != "invalid_key" else loc[:-1])
+    if kind == "missing":
+        return _missing_message(root, loc)
+    if kind == "extra_forbidden":
+        return _extra_message(loc[-1], root, loc[:-1])
+    if kind in _RANGE_TYPES:
+        allowed = range_text(field_at(root, loc)[1]) or f"{_RANGE_TYPES[kind]} {next(iter(ctx.values()), '')}"
+        return f"got {_got(value)}; must be {allowed}"
+    if kind == "literal_error":
+        return _choices_message(value, literal_choices(field_at(root, loc)[0]) or re.findall(r"'([^']*)'", str(ctx.get("expected"))))
+    if kind == "string_pattern_mismatch":
+        return f"got {_got(value)}; must be {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}"
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        bound = ctx.get("min_length", ctx.get("max_length"))
+        unit = ("character" if kind.startswith("string") else "item") + ("s" if bound != 1 else "")
+        return f"got {_got(value)}; must have at {'least' if 'short' in kind else 'most'} {bound} {unit}"
+    wants = _WANTS.get(kind.split("_")[0])
+    if wants:
+        detail = f" ({ctx['error']})" if kind.startswith("date") and ctx.get("error") else ""
+        return f"got {_got(value)}; {wants}{detail}"
+    return f"got {_got(value)}; {err['msg'][0].lower()}{err['msg'][1:]}"
+
+
+# --------------------------------------------------------------------------- locating
+_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)+): (?P<rest>.+)$", re.S)
+_UNKNOWN_REF = re.compile(r"unknown \w+ '(?P<name>[^']*)'; defined \w+: (?P<known>.*)$")
+_TWICE = re.compile(r"^brand name '(?P<name>.*)' is used twice")
+
+
+def _split_prefix(loc: tuple, message: str, data: Any) -> tuple[tuple, str]:
+    """Validator messages may start with ``dotted.path: ``: move that into the location.
+
+    Model validators report at their model's location; the schema's cross-reference
+    checks name the exact field at the start of the message instead.
+    """
+    match = _PREFIX.match(message)
+    if match:
+        parts = tuple(int(p) if p.isdigit() else p for p in match["path"].split("."))
+        loc, message = loc + parts, match["rest"]
+    ref = _UNKNOWN_REF.search(message)
+    if ref:
+        message += did_you_mean(ref["name"], ref["known"].split(", "))
+    twice = _TWICE.match(message)
+    if twice and not loc:  # until schema.py names the path itself: the second brand of that name
+        names = [b.get("name") if isinstance(b, dict) else None for b in data.get("brands", [])]
+        hits = [i for i, n in enumerate(names) if str(n) == twice["name"]]
+        loc = ("brands", hits[-1], "name") if len(hits) > 1 else loc
+    return loc, message
+
+
+def _display(loc: Sequence[Any], data: Any) -> str:
+    """Dotted path; list items with a ``name`` also show it: ``brands.0 (focal).product``."""
+    parts, node = [], data
+    for part in loc:
+        if part == "[key]":
+            continue
+        text = str(part)
+        if isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            if isinstance(node, dict) and isinstance(node.get("name"), str | int) and not isinstance(node["name"], bool):
+                text = f"{part} ({node['name']})"
+        elif isinstance(node, dict):
+            node = node.get(part, node.get(str(part)))
+        else:
+            node = None
+        parts.append(text)
+    return ".".join(parts)
+
+
+def _problem_at(doc: Document | None, loc: Sequence[Any], message: str, data: Any = None) -> Problem:
+    """A problem at ``loc``: readable path, line in the file, or the override to blame."""
+    data = doc.data if doc is not None else data
+    if doc is None:
+        return Problem(_display(loc, data), message)
+    blamed = doc.override_at(loc)
+    if blamed is not None:  # the value came from --set, not from any line of the file
+        return Problem(_display(loc, data), f"{message} (from --set {blamed})")
+    return Problem(_display(loc, data), message, doc.line_of(loc))
+
+
+def validation_problems(
+    exc: ValidationError, model_cls: type[BaseModel], doc: Document | None = None, *, data: Any = None
+) -> list[Problem]:
+    """Translate a pydantic ``ValidationError`` into problems with paths, lines, values.
+
+    Parameters
+    ----------
+    exc : ValidationError
+        Raised by ``model_cls.model_validate``.
+    model_cls : type of BaseModel
+        The model that was validated (used to look up bounds, choices and keys).
+    doc : Document, optional
+        The document validated; gives line numbers and override blame.
+    data : Any, optional
+        The validated data when there is no document (for brand names in paths).
+
+    Returns
+    -------
+    list of Problem
+        One per error, in pydantic's order.
+    """
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] in ("value_error", "assertion_error"):
+            raw = str(err.get("ctx", {}).get("error", err["msg"]))
+            loc, message = _split_prefix(loc, raw, doc.data if doc else data or {})
+        else:
+            message = _message(err, model_cls)
+        problems.append(_problem_at(doc, loc, message, data))
+    return problems
+
+
+def _sorted(problems: Sequence[Problem]) -> list[Problem]:
+    """Unique problems; file-wide ones (no line) first, then by line."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line is not None, p.line or 0, p.path))
+
+
+def validate_document(doc: Document, model_cls: type[M], checks: Sequence[Check] = ()) -> M:
+    """Validate a document against ``model_cls`` and run extra checks.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem: reading problems, validation errors, failed checks.
+    """
+    problems = list(doc.problems)
+    model = None
+    try:
+        model = model_cls.model_validate(doc.data)
+    except ValidationError as exc:
+        problems += validation_problems(exc, model_cls, doc)
+    for check in checks:
+        problems += check(doc, model)
+    if problems:
+        raise ScenarioError(doc.file, _sorted(problems))
+    return model
+
+
+# --------------------------------------------------------------------------- scenario checks
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]:
+    """``world.graph.path`` names an existing file, relative to the scenario's folder."""
+    raw = _dig(doc.data, "world", "graph", "path")
+    if not isinstance(raw, str) or not raw.strip():
+        return []
+    path = (doc.base_dir / Path(raw).expanduser()).resolve()
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "not found"
+        message = f"edge-list file {what}: {path} (relative paths start at the scenario's folder {doc.base_dir})"
+        return [_problem_at(doc, ("world", "graph", "path"), message)]
+    if scenario is not None:  # the graph builder gets a path that works from any folder
+        scenario.world.graph.path = str(path)
+    return []
+
+
+def _change_problem(base: dict, key: Any, value: Any) -> str | None:
+    """What is wrong with one ``set`` entry of a schedule, or None."""
+    if not isinstance(key, str):
+        return f"a schedule key must be a dotted path inside the brand, e.g. channels.tmall.price; got {_got(key)}"
+    try:
+        parts = split_path(key)
+        if parts[0] == "name" or parts[:2] == ["strategy", "schedule"]:
+            return "a schedule cannot change the brand's name or its schedule"
+        get_dotted(base, key)
+        _changed_brand(base, {key: value})
+    except PathError as exc:
+        return f"no such field in the brand: {exc.message}"
+    except ScenarioError as exc:
+        return "; ".join(p.message if p.path == key else f"{p.path}: {p.message}" for p in exc.problems)
+    return None
+
+
+def _check_schedules(doc: Document, scenario: Scenario | None) -> list[Problem]:
+    """Every ``brands[*].strategy.schedule[*].set`` path exists and its value validates."""
+    problems: list[Problem] = []
+    for i, brand in enumerate(scenario.brands if scenario is not None else ()):
+        base = brand.model_dump(by_alias=True)
+        for j, change in enumerate(brand.strategy.schedule):
+            for key, value in change.set.items():
+                message = _change_problem(base, key, value)
+                if message:
+                    problems.append(_problem_at(doc, ("brands", i, "strategy", "schedule", j, "set", key), message))
+    return problems
+
+
+def _changed_brand(base: dict, changes: Mapping[str, Any]) -> BrandSpec:
+    """Validate a brand dump with ``changes`` applied (the dump is not modified)."""
+    data = copy.deepcopy(base)
+    for key, value in changes.items():
+        set_dotted(data, key, value, create=False)
+    try:
+        return BrandSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(None, validation_problems(exc, BrandSpec, data=data)) from None
+
+
+def apply_brand_changes(brand: BrandSpec, changes: Mapping[str, Any]) -> BrandSpec:
+    """A copy of ``brand`` with a schedule entry's ``set`` changes applied and validated.
+
+    Parameters
+    ----------
+    brand : BrandSpec
+        The brand as loaded (not modified).
+    changes : Mapping[str, Any]
+        Dotted paths relative to the brand → new values, e.g.
+        ``{"channels.tmall.price": 99, "strategy.parity": "none"}``; list items by
+        ``name`` or index.
+
+    Returns
+    -------
+    BrandSpec
+        A new, validated brand.
+
+    Raises
+    ------
+    ScenarioError
+        If a path does not exist in the brand or a value is not allowed (the loader
+        checks every schedule at load time, so a loaded scenario never raises here).
+    """
+    base = brand.model_dump(by_alias=True)
+    try:
+        for key in changes:
+            get_dotted(base, key)
+    except PathError as exc:
+        raise ScenarioError(None, [Problem(exc.path, f"no such field in brand {brand.name!r}: {exc.message}")]) from None
+    return _changed_brand(base, changes)
+
+
+# --------------------------------------------------------------------------- public API
+def load_model(
+    source: str | os.PathLike[str], model_cls: type[M], *, overrides: Sequence[str] = (),
+    file: str | None = None, base_dir: str | os.PathLike[str] | None = None, checks: Sequence[Check] = (),
+) -> M:
+    """Read YAML and validate it as ``model_cls`` (scenarios, and later experiment files).
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A path-like (``pathlib.Path``) is read as a file; a ``str`` is YAML text.
+    model_cls : type of BaseModel
+        The root model.
+    overrides : sequence of str, default ()
+        ``dotted.path=value`` overrides, applied before validation.
+    file : str, optional
+        Name for messages (default: the path, or ``<string>``).
+    base_dir : path-like, optional
+        Folder for relative paths in the file (default: the file's folder, or cwd).
+    checks : sequence of Check, default ()
+        Extra checks ``check(document, model_or_None) -> list[Problem]``.
+
+    Returns
+    -------
+    model_cls
+        The validated model.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each rendered as ``file:line: dotted.path: message``.
+    """
+    doc = read_document(source, file=file, base_dir=base_dir, overrides=overrides)
+    return validate_document(doc, model_cls, checks)
+
+
+_SCENARIO_CHECKS: tuple[Check, ...] = (_check_graph_file, _check_schedules)
+
+
+def load_scenario_text(
+    text: str, file: str = "<string>", overrides: Sequence[str] = (), base_dir: str | os.PathLike[str] | None = None,
+) -> Scenario:
+    """Validate scenario YAML given as text; see :func:`load_scenario`.
+
+    ``base_dir`` (default: the working folder) anchors relative paths such as
+    ``world.graph.path``.
+    """
+    return load_model(text, Scenario, overrides=overrides, file=file, base_dir=base_dir, checks=_SCENARIO_CHECKS)
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The scenario YAML file.
+    overrides : sequence of str, default ()
+        ``--set`` overrides such as ``brands.focal.channels.tmall.price=149``; list
+        items by ``name`` or index; values read as YAML.
+
+    Returns
+    -------
+    Scenario
+        Validated; ``world.graph.path`` made absolute; every schedule entry checked.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, sorted by line, e.g.
+        ``baseline.yaml:57: brands.0 (focal).product.price: got -5; must be > 0 and ≤ 1 000 000``.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/baseline.yaml", ["brands.focal.product.price=149"])
+    >>> s.brands[0].product.price
+    149.0
+    """
+    return load_model(Path(path), Scenario, overrides=overrides, file=str(path), checks=_SCENARIO_CHECKS)
