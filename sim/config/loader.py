@@ -92,16 +92,16 @@ def _read_file(path: Path, file: str) -> str:
     def fail(message: str) -> ScenarioError:
         return ScenarioError(file, [Problem("", message)])
 
-    if path.is_dir():
-        found = sorted(p.name for p in path.glob("*.y*ml"))
-        raise fail("is a folder, not a scenario file" + (f"; YAML files in it: {', '.join(found)}" if found else ""))
     try:
+        if path.is_dir():
+            found = sorted(p.name for p in path.glob("*.y*ml"))
+            raise fail("is a folder, not a scenario file" + (f"; YAML files in it: {', '.join(found)}" if found else ""))
         raw = path.read_bytes()
     except FileNotFoundError:
         siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         raise fail("file not found" + did_you_mean(path.name, siblings)) from None
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # permission denied, name too long, NUL byte
+        raise fail(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -110,7 +110,7 @@ def _read_file(path: Path, file: str) -> str:
                                                 "save the file as UTF-8", line)]) from None
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> Problem:
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
     """One problem for a YAML error, at YAML's own line and column."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
@@ -121,7 +121,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
         context += f" that starts at line {context_mark.line + 1}"
     message = f"invalid YAML at column {mark.column + 1}: " if mark is not None else "invalid YAML: "
     message += problem + (f" ({context})" if context else "")
-    if "'\\t'" in problem:
+    if mark is not None and "\t" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0]:
         message += "; indent with spaces, not tabs"
     return Problem("", message, mark.line + 1 if mark else None)
 
@@ -163,20 +163,23 @@ def _index_mapping(node: yaml.MappingNode, loc: Loc, lines: dict[Loc, int], stac
 
 def _parse(text: str, file: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
     """Compose and construct one YAML document with the safe :class:`DataLoader`."""
-    loader = DataLoader(text)
+    loader = None
     try:
+        loader = DataLoader(text)  # already reads: refuses unprintable characters
         node = loader.get_single_node()
+        # index before constructing: merge keys (<<) rewrite the node tree in place
+        lines, problems = _index_lines(node) if node is not None else ({}, [])
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise ScenarioError(file, [_yaml_problem(exc)]) from None
+        raise ScenarioError(file, [_yaml_problem(exc, text)]) from None
     except RecursionError:
         raise ScenarioError(file, [Problem("", "the YAML is nested too deeply to read")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None or data is None:
         raise ScenarioError(file, [Problem("", "the file is empty (or only comments); a scenario needs at least "
                                                "'brands' (see docs/SCENARIO.md)", 1)])
-    lines, problems = _index_lines(node)
     problems = [Problem(_display(p.path.split("."), data), p.message, p.line) for p in problems]
     if not isinstance(data, dict):
         hint = " (a file name? pass a pathlib.Path)" if isinstance(data, str) and data.endswith((".yaml", ".yml")) else ""
@@ -439,9 +442,12 @@ def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]
     raw = _dig(doc.data, "world", "graph", "path")
     if not isinstance(raw, str) or not raw.strip():
         return []
-    path = (doc.base_dir / Path(raw).expanduser()).resolve()
-    if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "not found"
+    try:
+        path = (doc.base_dir / Path(raw).expanduser()).resolve()
+        what = "" if path.is_file() else "is a folder, not a file" if path.is_dir() else "not found"
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, unknown ~user, name too long
+        path, what = Path(raw), f"is not a usable path ({exc})"
+    if what:
         message = f"edge-list file {what}: {path} (relative paths start at the scenario's folder {doc.base_dir})"
         return [_problem_at(doc, ("world", "graph", "path"), message)]
     if scenario is not None:  # the graph builder gets a path that works from any folder
