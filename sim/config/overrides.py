@@ -177,8 +177,6 @@ def set_dotted(data: Any, path: str, value: Any, *, create: bool = True) -> list
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
-
-
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~8× faster
 
 
@@ -197,8 +195,9 @@ class DataLoader(_SafeLoader):  # type: ignore[misc, valid-type]
         except (yaml.YAMLError, RecursionError):
             raise
         except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail in many ways on odd input (!!int '' → IndexError)
+            what = f"{node.value!r:.40}" if isinstance(node, yaml.ScalarNode) else "this value"
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {node.value!r} as {_short_tag(node.tag)}: {exc}", node.start_mark
+                None, None, f"cannot read {what} as {_short_tag(node.tag)}: {exc}", node.start_mark
             ) from None
 
     def construct_undefined(self, node: yaml.Node) -> Any:
