@@ -10,7 +10,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.loader import apply_brand_changes, load_model, load_scenario, load_scenario_text
 from sim.config.reference import schema_markdown
@@ -204,6 +204,33 @@ def test_load_model_generic():
     ]
 
 
+class _Window(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_Window":
+        if self.end < self.start:
+            raise ValueError("to: must not be before from\nnote: this line has no field prefix")
+        return self
+
+
+class _Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    windows: list[_Window]
+
+
+def test_validator_messages_with_field_prefix_get_that_line():
+    text = "windows:\n  - from: 2026-02-01\n    to: 2026-01-01\n"
+    with pytest.raises(ScenarioError) as info:
+        load_model(text, _Plan, file="p.yaml")
+    assert [p.render("p.yaml") for p in info.value.problems] == [
+        "p.yaml:2: windows.0: note: this line has no field prefix",
+        "p.yaml:3: windows.0.to: must not be before from",
+    ]
+
+
 # --------------------------------------------------------------------------- reference docs
 def test_scenario_reference_is_current():
     doc = ROOT / "docs" / "SCENARIO.md"
@@ -291,3 +318,4 @@ def test_fuzz_random_text(text):
 @given(st.integers(0, len(MINIMAL)), st.lists(_TOKENS, min_size=1, max_size=4).map("".join))
 def test_fuzz_spliced_minimal(position, insert):
     _assert_loads_or_scenario_error(MINIMAL[:position] + insert + MINIMAL[position:])
+

@@ -314,18 +314,21 @@ def _message(err: dict, root: type[BaseModel]) -> str:
 
 
 # --------------------------------------------------------------------------- locating
-_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)+): (?P<rest>.+)$", re.S)
+_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)*): (?P<rest>.+)$")
 _UNKNOWN_REF = re.compile(r"unknown \w+ '(?P<name>[^']*)'; defined \w+: (?P<known>.*)$")
 _TWICE = re.compile(r"^brand name '(?P<name>.*)' is used twice")
 
 
-def _split_prefix(loc: tuple, message: str, data: Any) -> tuple[tuple, str]:
+def _split_prefix(loc: tuple, message: str, data: Any, root: type[BaseModel]) -> tuple[tuple, str]:
     """Validator messages may start with ``dotted.path: ``: move that into the location.
 
     Model validators report at their model's location; the schema's cross-reference
-    checks name the exact field at the start of the message instead.
+    checks name the exact field (relative to that model) at the start of the message.
     """
     match = _PREFIX.match(message)
+    if match and "." not in match["path"]:  # one word: only a field of that model counts ("to: …")
+        model = model_of(field_at(root, loc)[0])
+        match = match if model and field_at(model, (match["path"],))[1] is not None else None
     if match:
         parts = tuple(int(p) if p.isdigit() else p for p in match["path"].split("."))
         loc, message = loc + parts, match["rest"]
@@ -394,12 +397,13 @@ def validation_problems(
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        if err["type"] in ("value_error", "assertion_error"):
-            raw = str(err.get("ctx", {}).get("error", err["msg"]))
-            loc, message = _split_prefix(loc, raw, doc.data if doc else data or {})
-        else:
-            message = _message(err, model_cls)
-        problems.append(_problem_at(doc, loc, message, data))
+        if err["type"] not in ("value_error", "assertion_error"):
+            problems.append(_problem_at(doc, loc, _message(err, model_cls), data))
+            continue
+        raw = str(err.get("ctx", {}).get("error", err["msg"]))
+        for line in raw.splitlines() or [raw]:  # a validator may report several, one per line
+            where, message = _split_prefix(loc, line, doc.data if doc else data or {}, model_cls)
+            problems.append(_problem_at(doc, where, message, data))
     return problems
 
 
