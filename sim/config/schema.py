@@ -110,6 +110,7 @@ class Behaviour(Strict):
     owned_strength: float = Field(0.4, ge=0.0, le=10.0, description="exposure weight of one opened push or 1:1 touch")
     group_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one group-deal message read")
     search_strength: float = Field(0.2, ge=0.0, le=10.0, description="exposure weight of appearing on a search page")
+    search_click_strength: float = Field(1.0, ge=0.0, le=10.0, description="exposure weight of a search-ad click: the shopper opens the advertised brand's page. assumption")
     impulse_threshold: float = Field(0.8, ge=0.0, le=1.0, description="attitude above which an exposure can trigger an impulse need")
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
     referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")

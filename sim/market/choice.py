@@ -146,6 +146,7 @@ def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: n
     target, venue, routed = _venues(who, att, aware, beta, md, pop, beh, rng)
     offered, found, clicked = _shelf(venue, aware, md, rng)
     att = np.where(found, 1.0 - np.exp(-beh.search_strength), att)
+    att = np.where(clicked, att + (1.0 - att) * (1.0 - np.exp(-beh.search_click_strength)), att)
     pick = _pick(who, att, offered, venue, target, routed, beta, md, pop, beh, rng)
     return _orders(who, pick, venue, target, routed, offered, found, clicked, md, pop, rng)
 

@@ -1,0 +1,79 @@
+"""DESIGN §8, items 3–6, over replications with fixed seeds.
+
+Every comparison is paired by seed (common random numbers) and decided by a one-sided
+paired t-test at α = 0.01, so the tolerance comes from the spread across seeds, not
+from a number tuned to pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from _support import focal, paired_greater, replicate, scenario
+
+SEEDS = range(8)
+DISCOUNT = "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-05-31, depth: 0.3, channels: [tmall]}]"
+
+
+def test_spillover_at_least_half_at_equal_prices():
+    """§8.3: ≥ half of WeChat-seeded purchases close on Tmall when prices are equal."""
+    share = focal(replicate(scenario(), SEEDS), "spillover_share")
+    result = stats.ttest_1samp(share, 0.5, alternative="greater")
+    assert result.pvalue < 0.01, (share.mean(), result.pvalue)
+
+
+def test_spillover_falls_when_tmall_dearer_than_trust_premium():
+    """§8.3: spill-over falls as Tmall's price rises above WeChat's beyond the ¥10 premium."""
+    equal = focal(replicate(scenario(), SEEDS), "spillover_share")
+    dearer = focal(replicate(scenario("brands.focal.channels.tmall.price=159", "brands.focal.strategy.parity=none"), SEEDS), "spillover_share")
+    ok, p = paired_greater(equal, dearer)
+    assert ok and dearer.mean() < 0.5, (equal.mean(), dearer.mean(), p)
+
+
+def test_tmall_only_discount_costs_leaders_and_wechat_sales_unless_strict_parity():
+    """§8.4: a Tmall-only deep discount without a WeChat match loses leaders and WeChat sales."""
+    none = replicate(scenario(DISCOUNT, "brands.focal.strategy.parity=none"), SEEDS)
+    strict = replicate(scenario(DISCOUNT, "brands.focal.strategy.parity=strict"), SEEDS)
+    calm = replicate(scenario(), SEEDS)
+    leaders_ok, p1 = paired_greater(focal(strict, "active_leaders"), focal(none, "active_leaders"))
+    sales_ok, p2 = paired_greater(focal(strict, "channels", "wechat", "orders"), focal(none, "channels", "wechat", "orders"))
+    assert leaders_ok and sales_ok, (p1, p2)
+    # strict parity keeps the leaders: no fewer than without any discount
+    np.testing.assert_array_equal(focal(strict, "active_leaders") >= focal(calm, "active_leaders") * 0.9, True)
+
+
+def test_rival_traffic_cutting_hurts_tmall_not_private_domain():
+    """§8.5: a rival's search ads on Tmall cut the focal brand's Tmall sales; WeChat holds."""
+    calm = replicate(scenario(), SEEDS)
+    cut = replicate(scenario("brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]"), SEEDS)
+    tmall_ok, p = paired_greater(focal(calm, "channels", "tmall", "orders"), focal(cut, "channels", "tmall", "orders"))
+    assert tmall_ok, p
+    wechat_drop, p_wechat = paired_greater(focal(calm, "channels", "wechat", "orders"), focal(cut, "channels", "wechat", "orders"), alpha=0.05)
+    assert not wechat_drop, p_wechat
+
+
+def test_more_paid_budget_more_awareness():
+    """§8.6: more paid budget → more awareness."""
+    low = replicate(scenario("brands.focal.strategy.paid_media.0.budget_per_day=500"), SEEDS)
+    high = replicate(scenario("brands.focal.strategy.paid_media.0.budget_per_day=20000"), SEEDS)
+    ok, p = paired_greater(focal(high, "aipl", "aware"), focal(low, "aipl", "aware"))
+    assert ok, p
+
+
+def test_better_content_more_sharing():
+    """§8.6: better 4i content → more sharing."""
+    poor = "brands.focal.strategy.content.quality={interesting: 0.1, interests: 0.1, interaction: 0.1, individuality: 0.1}"
+    good = "brands.focal.strategy.content.quality={interesting: 0.9, interests: 0.9, interaction: 0.9, individuality: 0.9}"
+    ok, p = paired_greater(focal(replicate(scenario(good), SEEDS), "shares"), focal(replicate(scenario(poor), SEEDS), "shares"))
+    assert ok, p
+
+
+def test_higher_referral_commission_more_sharing_less_margin_per_order():
+    """§8.6: a higher referral commission → more sharing and a lower margin per order."""
+    low = replicate(scenario("brands.focal.strategy.referral.level1=0.0"), SEEDS)
+    high = replicate(scenario("brands.focal.strategy.referral.level1=0.3"), SEEDS)
+    share_ok, p1 = paired_greater(focal(high, "shares"), focal(low, "shares"))
+    margin = lambda rs: focal(rs, "gross_profit") / focal(rs, "orders")
+    margin_ok, p2 = paired_greater(margin(low), margin(high))
+    assert share_ok and margin_ok, (p1, p2)
