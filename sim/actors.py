@@ -20,7 +20,7 @@ from .market.prices import BrandPrices, brand_prices
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["Brand", "Kol", "GroupLeader", "KOL_DEFAULTS"]
+__all__ = ["Brand", "Kol", "KolRoster", "GroupLeader", "KOL_DEFAULTS"]
 
 #: tier → (real followers, credibility). Head 10M / waist 500k: order of magnitude of
 #: Douyin tiers; a KOC's ~1,000 followers; credibility falls with size. assumptions.
@@ -51,7 +51,7 @@ class Brand(mesa.Agent):
         self.spec = spec
         self.prices: BrandPrices | None = None
         self._active: tuple[int, ...] = ()
-        self.kols: list[Kol] = []
+        self.kol_roster = KolRoster()
         self.leaders: list[GroupLeader] = []
 
     @property
@@ -69,8 +69,41 @@ class Brand(mesa.Agent):
         self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
 
     @property
+    def kols(self) -> list["Kol"]:
+        return self.kol_roster.kols
+
+    @property
     def active_leaders(self) -> list["GroupLeader"]:
         return [g for g in self.leaders if g.active]
+
+
+class KolRoster:
+    """A brand's KOLs as arrays, so a day's posting decisions are drawn in one go.
+
+    Credibility lives here (one entry per KOL); each :class:`Kol` agent reads its own.
+    """
+
+    def __init__(self) -> None:
+        self.kols: list[Kol] = []
+        self.rate = np.zeros(0)          # posts per day
+        self.base = np.zeros(0)          # base credibility
+        self.credibility = np.zeros(0)
+
+    def enlist(self, kol: "Kol", base_credibility: float) -> int:
+        self.kols.append(kol)
+        self.rate = np.append(self.rate, kol.program.posts_per_month / 30.0)
+        self.base = np.append(self.base, base_credibility)
+        self.credibility = np.append(self.credibility, base_credibility)
+        return len(self.kols) - 1
+
+    def posting_today(self, rng: np.random.Generator) -> np.ndarray:
+        """Indices of KOLs who post today; everyone's credibility recovers a little first."""
+        self.credibility += (self.base - self.credibility) * CREDIBILITY_RECOVERY
+        return np.flatnonzero(rng.random(len(self.kols)) < self.rate)
+
+    def after_post(self, i: int) -> None:
+        """Sponsored posts wear credibility down (audiences discount paid praise)."""
+        self.credibility[i] *= 1.0 - CREDIBILITY_WEAR
 
 
 class Kol(mesa.Agent):
@@ -88,18 +121,11 @@ class Kol(mesa.Agent):
         self.node = node
         self.platform = model.channels.code(program.platform)
         base = program.credibility if program.credibility is not None else KOL_DEFAULTS[program.tier][1]
-        self.base_credibility = base
-        self.credibility = base
+        self.index = brand.kol_roster.enlist(self, base)
 
-    def posts_today(self, rng: np.random.Generator) -> bool:
-        return bool(rng.random() < self.program.posts_per_month / 30.0)
-
-    def after_post(self) -> None:
-        """Sponsored posts wear credibility down (audiences discount paid praise)."""
-        self.credibility *= 1.0 - CREDIBILITY_WEAR
-
-    def recover(self) -> None:
-        self.credibility += (self.base_credibility - self.credibility) * CREDIBILITY_RECOVERY
+    @property
+    def credibility(self) -> float:
+        return float(self.brand.kol_roster.credibility[self.index])
 
 
 class GroupLeader(mesa.Agent):

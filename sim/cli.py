@@ -149,8 +149,8 @@ def graph(
         built = time.perf_counter() - start
         stats = graph_stats(g, np.random.default_rng(sc.simulation.seed), n_sources=sources)
         out.mkdir(parents=True, exist_ok=True)
-        files = [degree_histogram(g, out / "degree_histogram.png"),
-                 ego_network_plot(g, 0, out / "ego_network.png", np.random.default_rng(sc.simulation.seed))]
+        files = [*degree_histogram(g, out / "degree_histogram.png"),
+                 *ego_network_plot(g, 0, out / "ego_network.png", np.random.default_rng(sc.simulation.seed))]
     _print_graph(sc, stats, built)
     for f in files:
         console.print(f"wrote [bold]{f}[/bold]")
@@ -160,9 +160,25 @@ def _print_graph(sc, stats, seconds: float) -> None:
     table = Table(title=f"social graph of {sc.name}: {sc.world.graph.kind}, built in {seconds:.2f} s", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for label, value in stats.rows():
+    for label, value in _graph_rows(stats):
         table.add_row(label, value)
     console.print(table)
+
+
+def _graph_rows(stats) -> list[tuple[str, str]]:
+    q = stats.degree
+    rows = [
+        ("nodes", f"{stats.nodes:,}"), ("ties (undirected)", f"{stats.edges:,}"),
+        ("mean degree", f"{stats.mean_degree:.1f}"),
+        ("degree min / 5% / 25% / 50% / 75% / 95% / max",
+         " / ".join(f"{v:g}" for v in (q.min, q.p5, q.p25, q.p50, q.p75, q.p95, q.max))),
+        (f"clustering (sampled, {stats.clustering_sample:,} nodes)", f"{stats.clustering:.3f} ± {stats.clustering_se:.3f}"),
+        (f"mean shortest path ({stats.path_sources} BFS sources)", f"{stats.mean_path_length:.2f}"),
+        ("effective diameter (90% of pairs within)", f"{stats.effective_diameter}"),
+        ("reachable pairs", f"{stats.reachable_share:.1%}"),
+    ]
+    rows += [(f"layer: {name}", f"{count:,}") for name, count in stats.as_dict()["layers"].items()]
+    return rows
 
 
 @app.command()

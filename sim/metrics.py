@@ -24,7 +24,11 @@ from .population import Stage
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["daily_reporters", "brand_kpis", "spillover_share", "kpi_table"]
+__all__ = ["daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS"]
+
+#: Costs that scale with each order: what an order contributes before fixed spend.
+VARIABLE_COSTS = ("cogs", "platform_fees", "coupons", "gifts", "referral_commission",
+                  "leader_commission", "kol_commission")
 
 
 def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
@@ -81,8 +85,10 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
     repeaters = float(np.count_nonzero(pop.purchases[:, b] >= 2) * scale)
     funnel = pop.funnel_counts()[b] * scale
     brand = model.brands[b]
+    contribution = total["revenue"] - float(sum(led.field(f)[:, b].sum() for f in VARIABLE_COSTS))
     return {
         **total, "buyers": buyers, "marketing_spend": marketing,
+        "contribution_per_order": _safe(contribution, total["orders"]),
         "spend": {f: float(led.field(f)[:, b].sum()) for f in MARKETING_FIELDS},
         "roi": _safe(total["gross_profit"], marketing), "cac": _safe(marketing, buyers),
         "repurchase_rate": _safe(repeaters, buyers),
@@ -103,7 +109,7 @@ KPI_ROWS = (
     ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("ROI", "roi", "{:.2f}"),
     ("Orders", "orders", "{:,.0f}"), ("Buyers", "buyers", "{:,.0f}"), ("CAC (¥)", "cac", "{:,.1f}"),
     ("Traffic (visits)", "traffic", "{:,.0f}"), ("Conversion", "conversion", "{:.1%}"),
-    ("AOV (¥)", "aov", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
+    ("AOV (¥)", "aov", "{:,.1f}"), ("Contribution / order (¥)", "contribution_per_order", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
     ("Repurchase rate", "repurchase_rate", "{:.1%}"), ("Spill-over share", "spillover_share", "{:.1%}"),
     ("Private domain", "private_domain", "{:,.0f}"), ("Active leaders (end)", "active_leaders", "{:,.0f}"),
 )

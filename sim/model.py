@@ -98,7 +98,6 @@ class MarketModel(mesa.Model):
         else:
             followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
         kol = Kol(self, brand, program, np.unique(followers.astype(np.int32)), node)
-        brand.kols.append(kol)
         self._kol_cps[kol.unique_id] = program.cps_rate
 
     def register_leader(self, leader: GroupLeader) -> None:

@@ -91,17 +91,16 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
 def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """KOL/KOC posts: followers who see the post; credibility wears with sponsorship."""
     quality = brand.spec.strategy.content.quality.score
-    for kol in brand.kols:
-        kol.recover()
-        if not kol.posts_today(rng):
-            continue
+    roster = brand.kol_roster
+    for i in roster.posting_today(rng):
+        kol = roster.kols[i]
         ctx.ledger.add(ctx.day, brand.code, kol.platform, "kol_fees", kol.program.fee_per_post_yuan)
         seen = kol.followers[rng.random(len(kol.followers)) < kol.program.reach_rate]
-        weight = (ctx.behaviour.kol_strength * kol.credibility * ctx.pop.param("kol_affinity", seen)
+        weight = (ctx.behaviour.kol_strength * roster.credibility[i] * ctx.pop.param("kol_affinity", seen)
                   * content_factor(ctx.pop.param("content_taste", seen), quality))
         entry = kol.platform if ctx.channels.transacts[kol.platform] else NO_ONE
         batch.add(seen, brand.code, weight, entry, Source.KOL, kol.unique_id)
-        kol.after_post()
+        roster.after_post(i)
 
 
 def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
