@@ -130,8 +130,13 @@ class Population:
         return np.flatnonzero(np.isin(self.segment, segment_codes))
 
 
-def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:
-    """Draw each consumer's segment from the segment shares.
+def build_population(world: World, n_brands: int, rng: np.random.Generator, cycle_days: float = 60.0) -> Population:
+    """Draw each consumer's segment, and when her current stock runs out.
+
+    Notes
+    -----
+    Stock-out days start uniform over one category cycle, so the market opens in a
+    steady state instead of everyone needing the product on day 0.
 
     Parameters
     ----------
@@ -141,10 +146,14 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator) -> P
         Number of brands in the market.
     rng : numpy.random.Generator
         The population stream.
+    cycle_days : float, default 60
+        Days one unit lasts (mean of the brands' repurchase cycles).
     """
     table = SegmentTable.from_world(world)
     segment = rng.choice(len(table.keys), size=world.population, p=table.share / table.share.sum())
-    return Population(
+    pop = Population(
         n=world.population, n_brands=n_brands, segments=table,
         segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay,
     )
+    pop.stock_until[:] = rng.integers(0, max(1, int(cycle_days)), size=world.population)
+    return pop
