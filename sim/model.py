@@ -6,6 +6,11 @@ calendar → signals → attitude → need → choice → after purchase → par
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Iterator
+
 import mesa
 import numpy as np
 
@@ -67,6 +72,8 @@ class MarketModel(mesa.Model):
         self._audiences = self._paid_audiences()
         self._enlist_partners()
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
+        self.stage_seconds: dict[str, float] = defaultdict(float)
+        self.events_today: dict[str, int] = {}
 
     # ------------------------------------------------------------------ set-up
     def _paid_audiences(self) -> dict[tuple[int, int], np.ndarray]:
@@ -106,25 +113,40 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        """Advance one day (DESIGN §5)."""
+        """Advance one day (DESIGN §5); ``stage_seconds`` accumulates each stage's time."""
         t = self.day
         date = self.calendar.dates[t]
-        for brand in self.brands:                                      # 1 calendar
-            brand.begin_day(date, self.calendar.coupon_yuan[t])
-        batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                              self.streams.signals, self.streams.wom)  # 2 signals
-        touched = apply_exposures(self.population, batch.collect(), t, self.behaviour)  # 3 attitude
-        shoppers = self._shoppers(t, touched)                          # 4 need
-        market = self._market_day(t)
-        orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)  # 5 choice
-        self._record_search(orders, market, t)
-        settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
-               self.scale, self.behaviour, self.streams.after)         # 6 after purchase
-        for brand in self.brands:                                      # 7 partners
-            partner_day(self, brand, t, self.streams.partners)
-        self.ledger.close_day(t)                                       # 8 ledger
-        self.datacollector.collect(self)                               # 9 collect
+        with self._timed("1 calendar"):
+            for brand in self.brands:
+                brand.begin_day(date, self.calendar.coupon_yuan[t])
+        with self._timed("2 signals"):
+            batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
+                                  self.streams.signals, self.streams.wom).collect()
+        with self._timed("3 attitude"):
+            touched = apply_exposures(self.population, batch, t, self.behaviour)
+        with self._timed("4 need"):
+            shoppers = self._shoppers(t, touched)
+        with self._timed("5 choice"):
+            market = self._market_day(t)
+            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)
+            self._record_search(orders, market, t)
+        with self._timed("6 after purchase"):
+            settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
+                   self.scale, self.behaviour, self.streams.after)
+        with self._timed("7 partners"):
+            for brand in self.brands:
+                partner_day(self, brand, t, self.streams.partners)
+        with self._timed("8-9 ledger, collect"):
+            self.ledger.close_day(t)
+            self.datacollector.collect(self)
+        self.events_today = {"exposures": len(batch), "shoppers": len(shoppers), "orders": len(orders.who)}
         self.day += 1
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.stage_seconds[stage] += time.perf_counter() - start
 
     def run(self, progress=None) -> None:
         """Run all remaining days; ``progress(day)`` is called after each day."""
