@@ -35,7 +35,7 @@ Share = Field(ge=0.0, le=1.0)
 class Strict(BaseModel):
     """Base: unknown keys are errors, values are checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -275,7 +275,13 @@ class Promotion(Strict):
     depth: float = Field(ge=0, lt=1, description="discount, share of price")
     channels: list[str] = Field(description="channel keys the discount applies on")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Promotion":
+        if self.end < self.start:
+            raise ValueError(f"to: {self.end} is before from: {self.start}; 'to' must not be before 'from'")
+        return self
 
 
 class ScheduledChange(Strict):
@@ -283,7 +289,13 @@ class ScheduledChange(Strict):
     end: dt.date = Field(alias="to", description="last day (YYYY-MM-DD)")
     set: dict[str, Any] = Field(description="dotted paths inside the brand, e.g. channels.tmall.price: 99")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ScheduledChange":
+        if self.end < self.start:
+            raise ValueError(f"to: {self.end} is before from: {self.start}; 'to' must not be before 'from'")
+        return self
 
 
 class Double11Routing(Strict):
@@ -354,9 +366,9 @@ class Scenario(Strict):
 
 def _check_brand_names(brands: list[BrandSpec]) -> None:
     seen: set[str] = set()
-    for brand in brands:
+    for i, brand in enumerate(brands):
         if brand.name in seen:
-            raise ValueError(f"brand name {brand.name!r} is used twice; names must be unique")
+            raise ValueError(f"brands.{i}.name: brand name {brand.name!r} is used twice; names must be unique")
         seen.add(brand.name)
 
 
