@@ -15,7 +15,8 @@ import mesa
 import numpy as np
 
 from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
-from .config.schema import BrandSpec, KolProgram, Scenario
+from .config.schema import KolProgram, Scenario
+from .errors import SocsimError
 from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
@@ -51,6 +52,9 @@ class MarketModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None):
+        if scenario.simulation.engine != "fast":
+            raise SocsimError(f"simulation.engine: {scenario.simulation.engine!r} is not available yet; "
+                              "use 'fast' (the per-agent reference engine is planned, see docs/MODEL.md)")
         self.seed_used = scenario.simulation.seed if seed is None else seed
         self.streams = spawn_streams(self.seed_used)
         super().__init__(rng=self.streams.mesa)
@@ -69,21 +73,20 @@ class MarketModel(mesa.Model):
         self.pools = [SharerPool() for _ in self.brands]
         self._leaders: dict[int, GroupLeader] = {}
         self._kol_cps: dict[int, float] = {}
-        self._audiences = self._paid_audiences()
+        self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._enlist_partners()
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
         self.stage_seconds: dict[str, float] = defaultdict(float)
         self.events_today: dict[str, int] = {}
 
     # ------------------------------------------------------------------ set-up
-    def _paid_audiences(self) -> dict[tuple[int, int], np.ndarray]:
-        keys = self.population.segments.keys
-        audiences = {}
-        for brand in self.brands:
-            for j, media in enumerate(brand.base.strategy.paid_media):
-                codes = [keys.index(s) for s in media.target if s in keys] if media.target else range(len(keys))
-                audiences[(brand.code, j)] = self.population.members_of(np.array(list(codes)))
-        return audiences
+    def audience(self, target: tuple[str, ...]) -> np.ndarray:
+        """Consumers in the ``target`` segments (all if empty), cached per target."""
+        if target not in self._audiences:
+            keys = self.population.segments.keys
+            codes = [keys.index(s) for s in target if s in keys] if target else range(len(keys))
+            self._audiences[target] = self.population.members_of(np.array(list(codes)))
+        return self._audiences[target]
 
     def _enlist_partners(self) -> None:
         rng = self.streams.actors
@@ -159,7 +162,7 @@ class MarketModel(mesa.Model):
         return CampaignContext(
             day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
             channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
-            scale=self.scale, audiences=self._audiences,
+            scale=self.scale, audience=self.audience,
         )
 
     def _shoppers(self, t: int, touched: np.ndarray) -> np.ndarray:

@@ -63,3 +63,22 @@ def test_same_seed_same_outputs_different_seed_different():
 def test_aipl_stocks_are_nested(model):
     counts = model.population.funnel_counts()
     assert np.all(np.diff(counts, axis=1) <= 0)
+
+
+def test_scheduled_levers_take_effect_on_their_dates():
+    """A schedule entry (by date) can retarget and resize paid media and change a price."""
+    extra = ("brands.focal.strategy.schedule=[{from: 2026-01-11, to: 2026-01-20, set: "
+             "{strategy.paid_media.0.budget_per_day: 8000, strategy.paid_media.0.target: [bargain_hunters], "
+             "channels.tmall.price: 99}}]")
+    result = run(scenario("simulation.days=30", extra), seed=2)
+    spend = result.series("ad_spend")[:, 0].sum(axis=1)
+    assert spend[10:20] == pytest.approx([8000] * 10) and spend[25] == pytest.approx(3000)
+    tmall = result.daily["focal.price.tmall"]
+    assert tmall[15] == pytest.approx(99) and tmall[25] == pytest.approx(129)
+
+
+def test_reference_engine_is_refused_clearly():
+    from sim.errors import SocsimError
+
+    with pytest.raises(SocsimError, match="engine"):
+        MarketModel(scenario("simulation.engine=reference"))

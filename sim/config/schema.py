@@ -268,34 +268,29 @@ class GroupLeaderPolicy(Strict):
     read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
 
 
-class Promotion(Strict):
-    name: str = "promotion"
+class DateWindow(Strict):
+    """A span of calendar days, both ends included (YAML keys ``from`` and ``to``)."""
+
     start: dt.date = Field(alias="from", description="first day (YYYY-MM-DD)")
     end: dt.date = Field(alias="to", description="last day (YYYY-MM-DD)")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False, validate_assignment=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DateWindow":
+        if self.end < self.start:
+            raise ValueError(f"to: {self.end} is before from: {self.start}; 'to' must not be before 'from'")
+        return self
+
+
+class Promotion(DateWindow):
+    name: str = "promotion"
     depth: float = Field(ge=0, lt=1, description="discount, share of price")
     channels: list[str] = Field(description="channel keys the discount applies on")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "Promotion":
-        if self.end < self.start:
-            raise ValueError(f"to: {self.end} is before from: {self.start}; 'to' must not be before 'from'")
-        return self
-
-
-class ScheduledChange(Strict):
-    start: dt.date = Field(alias="from", description="first day (YYYY-MM-DD)")
-    end: dt.date = Field(alias="to", description="last day (YYYY-MM-DD)")
+class ScheduledChange(DateWindow):
     set: dict[str, Any] = Field(description="dotted paths inside the brand, e.g. channels.tmall.price: 99")
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "ScheduledChange":
-        if self.end < self.start:
-            raise ValueError(f"to: {self.end} is before from: {self.start}; 'to' must not be before 'from'")
-        return self
 
 
 class Double11Routing(Strict):

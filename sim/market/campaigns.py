@@ -6,6 +6,7 @@ day's :class:`~sim.market.signals.ExposureBatch` and books its cost in the ledge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class CampaignContext:
     behaviour: Behaviour
     ledger: Ledger
     scale: float
-    audiences: dict[tuple[int, int], np.ndarray]  # (brand, paid-media index) → consumers
+    audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
 
 
 def push_days(per_month: int) -> set[int]:
@@ -47,8 +48,8 @@ def _stochastic_round(x: float, rng: np.random.Generator) -> int:
 def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Budget ÷ CPM → impressions, sampled with replacement over the target segments."""
     quality = brand.spec.strategy.content.quality.score
-    for j, media in enumerate(brand.spec.strategy.paid_media):
-        audience = ctx.audiences[(brand.code, j)]
+    for media in brand.spec.strategy.paid_media:
+        audience = ctx.audience(tuple(media.target))
         c = ctx.channels.code(media.channel)
         ctx.ledger.add(ctx.day, brand.code, c, "ad_spend", media.budget_per_day)
         n_imp = rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
@@ -83,9 +84,11 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
     """Owned content production: its cost; its 4i quality shapes every weight and share."""
     content = brand.spec.strategy.content
     posts = rng.poisson(content.posts_per_week / 7.0)
-    if posts:
-        ctx.ledger.add(ctx.day, brand.code, ctx.channels.social if ctx.channels.social is not None else 0,
-                       "content_cost", posts * content.cost_per_post_yuan)
+    if posts:  # booked where the brand sells: its WeChat shop if it has one
+        listed = np.flatnonzero(brand.prices.listed)
+        social = ctx.channels.social
+        channel = social if social is not None and social in listed else int(listed[0])
+        ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
 
 
 def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
