@@ -7,8 +7,10 @@ A :class:`SocialGraph` holds an undirected graph as a symmetric CSR adjacency:
 int32 and the build never holds more than one int64 key per undirected edge.
 
 The build packs each undirected edge ``a < b`` into one int64 key
-``((a << B) | b) << 2 | layer`` (B bits per node id), sorts the keys in place (numpy's
-SIMD sort; ``argsort`` is ~10× slower here), and scatters them into CSR order in chunks.
+``((a << B) | b) << 2 | layer`` (B bits per node id) and sorts in place to merge
+duplicates, then writes both directions ``row << 32 | col << 2 | layer`` and sorts
+again: sorted directed keys are CSR order, decoded in chunks. In-place value sorts
+(numpy's SIMD sort) are used throughout; ``argsort`` is ~10× slower here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LAYER_NAMES", "INTIMATE", "CLOSE", "FRIENDS", "ACQUAINTANCES", "N_LAYERS",
     "GraphError", "LayerCounts", "SocialGraph", "node_bits", "row_blocks",
+    "pack_keys", "drop_duplicate_pairs", "directed_keys", "csr_from_directed",
 ]
 
 LAYER_NAMES = ("intimate", "close", "friends", "acquaintances")
@@ -35,9 +38,10 @@ N_LAYERS = 4
 #: Largest graph ``to_networkx`` converts (networkx needs ~1 KB per tie).
 NX_MAX_NODES = 200_000
 #: Entries processed per chunk when decoding keys: bounds int64 temporaries to ~32 MB.
-CHUNK = 1 << 22
+CHUNK = 1 << 18
 #: Largest population whose edge keys fit in an int64 (2·30 + 2 bits for the layer).
 MAX_NODES = 1 << 30
+_LITTLE_ENDIAN = np.little_endian
 
 
 class GraphError(SocsimError):
@@ -139,8 +143,8 @@ class SocialGraph:
     # ------------------------------------------------------------------ layers
     def layer_counts(self) -> LayerCounts:
         """Undirected ties per Dunbar layer."""
-        counts = np.bincount(self.layer, minlength=N_LAYERS) // 2
-        return LayerCounts(*(int(c) for c in counts[:N_LAYERS]))
+        # count_nonzero per layer: bincount would first copy the uint8 array to int64.
+        return LayerCounts(*(int(np.count_nonzero(self.layer == j)) // 2 for j in range(N_LAYERS)))
 
     def node_layer_counts(self) -> np.ndarray:
         """Ties per node and layer, int64 array of shape (n, 4).
@@ -239,17 +243,18 @@ class SocialGraph:
 
         Notes
         -----
-        Cost: one in-place sort of an int64 key per tie (twice: by (u, v) then by
-        (v, u)) plus chunked scatters; peak memory ≈ 8 bytes per tie for the keys plus
-        the result (5 bytes per directed entry).
+        Cost: an in-place sort of one int64 key per tie (to merge duplicates), then of
+        one per directed entry (CSR order); peak memory ≈ 16 bytes per tie for the keys
+        plus the result (5 bytes per directed entry).
         """
         u, v, layer = _validate_edges(n, u, v, layer)
         bits = node_bits(n)
         keys = pack_keys(u, v, layer, bits)
         keys.sort()
         keys = keys[np.searchsorted(keys, 0):]  # self-loops were packed as -1
-        keys = drop_duplicate_pairs(keys)
-        return csr_from_keys(n, keys, bits)
+        directed = directed_keys(drop_duplicate_pairs(keys), bits)
+        del keys  # the undirected keys are no longer needed: free them before the sort
+        return csr_from_directed(n, directed)
 
 
 # ---------------------------------------------------------------------- validation
@@ -323,56 +328,39 @@ def drop_duplicate_pairs(keys: np.ndarray) -> np.ndarray:
     return keys[~dup] if dup.any() else keys
 
 
-def csr_from_keys(n: int, keys: np.ndarray, bits: int) -> SocialGraph:
-    """Build the CSR graph from sorted, unique undirected keys (consumes ``keys``).
+def directed_keys(keys: np.ndarray, bits: int, low: int = 2) -> np.ndarray:
+    """Both directions of each undirected key, as ``row << 32 | col << 2 | layer``.
 
-    ``keys`` holds one ``((a << bits) | b) << 2 | layer`` per tie with ``a < b``, sorted.
-    Row ``i`` of the result is its smaller contacts (from the ties where i is ``b``)
-    followed by its larger ones (ties where i is ``a``), so each row comes out sorted
-    without a per-row sort. ``keys`` is overwritten in place with the reversed keys.
+    ``keys`` holds ``pair << low | extra`` with ``pair = a << bits | b`` and the layer in
+    the two lowest bits; the result (unsorted, twice as long) drops the other ``extra``
+    bits. The fixed 32-bit split lets :func:`csr_from_directed` decode the low 32-bit
+    words directly. Chunked, so the only full-size array is the result.
     """
-    shift = bits + 2
-    upper_count = np.diff(np.searchsorted(keys, np.arange(n + 1, dtype=np.int64) << shift))
-    lower_count = _count_larger_endpoint(keys, n, bits)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(upper_count + lower_count, out=indptr[1:])
-    indices = np.empty(2 * len(keys), dtype=np.int32)
-    layer = np.empty(2 * len(keys), dtype=np.uint8)
-    # Entry e of the (a, b)-sorted list sits after e earlier upper entries and after the
-    # lower blocks of rows 0..a; entry e of the (b, a)-sorted list after the upper
-    # blocks of rows 0..b-1.
-    lower_through = np.cumsum(lower_count)
-    upper_before = indptr[:-1] - np.concatenate(([0], lower_through[:-1]))
-    _scatter(keys, bits, lower_through, indices, layer, reverse=True)
-    keys.sort()
-    _scatter(keys, bits, upper_before, indices, layer, reverse=False)
-    return SocialGraph(indptr=indptr, indices=indices, layer=layer)
-
-
-def _count_larger_endpoint(keys: np.ndarray, n: int, bits: int) -> np.ndarray:
-    """Ties per node in which the node is the larger endpoint ``b`` (chunked bincount)."""
-    counts = np.zeros(n, dtype=np.int64)
-    mask = (1 << bits) - 1
-    for start in range(0, len(keys), CHUNK):
-        counts += np.bincount((keys[start:start + CHUNK] >> 2) & mask, minlength=n)
-    return counts
-
-
-def _scatter(keys: np.ndarray, bits: int, offset: np.ndarray, indices: np.ndarray,
-             layer: np.ndarray, reverse: bool) -> None:
-    """Write sorted keys into CSR slots ``e + offset[row]``, chunk by chunk.
-
-    With ``reverse`` the keys are (a, b)-sorted: each entry is written into row ``a``
-    and the chunk is overwritten by its reversed key ``(b << bits | a) << 2 | layer``.
-    """
-    mask = (1 << bits) - 1
-    for start in range(0, len(keys), CHUNK):
+    m, mask = len(keys), (1 << bits) - 1
+    directed = np.empty(2 * m, dtype=np.int64)
+    for start in range(0, m, CHUNK):
         chunk = keys[start:start + CHUNK]
-        row = chunk >> (bits + 2)
-        col = (chunk >> 2) & mask
-        tie = (chunk & 3).astype(np.uint8)
-        pos = np.arange(start, start + len(chunk), dtype=np.int64) + offset[row]
-        indices[pos] = col
-        layer[pos] = tie
-        if reverse:
-            chunk[:] = (col << bits | row) << 2 | tie
+        pair, layer = chunk >> low, chunk & 3
+        a, b = pair >> bits, pair & mask
+        directed[start:start + len(chunk)] = a << 32 | b << 2 | layer
+        directed[m + start:m + start + len(chunk)] = b << 32 | a << 2 | layer
+    return directed
+
+
+def csr_from_directed(n: int, directed: np.ndarray) -> SocialGraph:
+    """Build the CSR graph from directed keys (consumed: sorted in place).
+
+    After one in-place sort the keys are in CSR order, so the rows come out sorted;
+    ``indptr`` is a ``searchsorted`` of the row boundaries and the low 32-bit word of
+    each key (``col << 2 | layer``, little-endian) gives ``indices`` and ``layer``.
+    """
+    directed.sort()
+    indptr = np.searchsorted(directed, np.arange(n + 1, dtype=np.int64) << 32).astype(np.int64)
+    low_words = directed.view(np.uint32)[0 if _LITTLE_ENDIAN else 1::2]
+    indices = np.empty(len(directed), dtype=np.int32)
+    layer = np.empty(len(directed), dtype=np.uint8)
+    for start in range(0, len(directed), CHUNK):
+        word = low_words[start:start + CHUNK]
+        np.right_shift(word, 2, out=indices[start:start + len(word)], casting="unsafe")
+        np.bitwise_and(word, 3, out=layer[start:start + len(word)], casting="unsafe")
+    return SocialGraph(indptr=indptr, indices=indices, layer=layer)

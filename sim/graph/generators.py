@@ -13,6 +13,8 @@ to the mean degree ``k``. Long-range ties are weak ties (Granovetter 1973).
 from __future__ import annotations
 
 import warnings
+from collections import deque
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -20,8 +22,8 @@ import numpy as np
 
 from ..errors import Problem, ScenarioError, SocsimWarning
 from .csr import (
-    ACQUAINTANCES, CHUNK, MAX_NODES, N_LAYERS, GraphError, SocialGraph, csr_from_keys,
-    drop_duplicate_pairs, node_bits, pack_keys,
+    ACQUAINTANCES, CHUNK, MAX_NODES, N_LAYERS, GraphError, SocialGraph, csr_from_directed,
+    directed_keys, drop_duplicate_pairs, node_bits, pack_keys,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,13 +42,17 @@ REDRAW_ROUNDS = 12
 #: Largest complete graph (n² entries: 20 000 nodes is already 2 GB).
 COMPLETE_MAX_NODES = 20_000
 
-# Internal small-world key: pair << _LOW | low, where low holds either the ring layer
-# (bits 0-1) or, for a rewired tie, a flag (bit 10), the owner's side (bit 9) and the
-# ring distance d (bits 0-8), so a tie that cannot be rewired can return to the ring.
-_LOW = 11
-_REWIRED = 1 << 10
-_SIDE = 1 << 9
+# Internal small-world key: pair << _LOW | low. Bits 0-1 are the layer for every tie; a
+# rewired tie also sets a flag (bit 12, so ring ties sort first within a pair), the
+# owner's side (bit 11) and its ring distance d (bits 2-10), so a tie that cannot be
+# rewired can return to the ring.
+_LOW = 13
+_REWIRED = 1 << 12
+_SIDE = 1 << 11
+_DISTANCE_SHIFT = 2
 _MAX_HALF_DEGREE = (1 << 9) - 1
+#: Largest small-world population: two node ids and the low bits must fit in 63 bits.
+SMALL_WORLD_MAX_NODES = 1 << ((63 - _LOW) // 2)
 
 
 class EdgeListError(ScenarioError, GraphError):
@@ -175,7 +181,7 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
     Returns
     -------
     SocialGraph
-        ``n·k/2`` ties (fewer only in the rare case described in Notes).
+        Exactly ``n·k/2`` ties.
 
     Raises
     ------
@@ -191,10 +197,14 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
 
     Rewiring is simultaneous, not sequential as in [1]_: ties to rewire are Bernoulli(β)
     (drawn as geometric gaps), targets avoid self-loops by construction, and a target
-    that hits a tie already present (ring or rewired) is redrawn, up to 12 rounds. The
-    expected collisions per round are ≈ k/n of the rewired ties (10⁻⁴ at 10⁶ × 150), so
-    leftovers occur only in dense graphs; a leftover tie returns to its ring position,
-    and is dropped (with a warning) only if another rewired tie took that pair.
+    that hits a tie already present (a kept ring tie, found arithmetically from the
+    ring distance, or another rewired tie, found by sorting the rewired keys) is
+    redrawn, up to 12 rounds. The expected collisions per round are ≈ k/n of the
+    rewired ties (10⁻⁴ at 10⁶ × 150), so leftovers occur only in nearly complete
+    graphs: a leftover tie returns to its ring position (a rewired tie holding that
+    pair returns to its own), so there are always exactly n·k/2 ties; a warning says
+    when more than 1 % of the rewiring was undone. The ring ties are then written in both
+    directions straight from the ring's structure and sorted once into CSR order.
     Ring clustering is ``3(k − 2) / (4(k − 1))`` (0.745 at k = 150).
 
     References
@@ -208,34 +218,20 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
        Social Networks and Media 1, 44–55.
     """
     _check_population(n)
+    if n > SMALL_WORLD_MAX_NODES:
+        raise GraphError(f"population {n} is above {SMALL_WORLD_MAX_NODES} for small_world")
     k = _even_degree(k, n)
     _check_share(beta, "rewire (beta)")
-    bits = node_bits(n)
-    table = ring_layer_table(k)
-    keys = _ring_keys(n, k, bits, table)
-    picked = _bernoulli_positions(len(keys), beta, rng)
+    bits, half = node_bits(n), k // 2
+    # Ring tie (i, i + d) has position (d - 1)·n + i; `picked` are the rewired ones.
+    picked = _bernoulli_positions(n * half, beta, rng)
     owner = picked % n
-    keys[picked] = _rewired_keys(owner, _draw_targets(owner, n, rng), picked // n + 1, bits)
-    del picked, owner
-    keys.sort()
-    keys = _resolve_collisions(keys, n, bits, table, rng)
-    _to_plain_keys(keys, bits)
-    return csr_from_keys(n, keys, bits)
-
-
-def _ring_keys(n: int, k: int, bits: int, table: np.ndarray) -> np.ndarray:
-    """Ring ties in distance-major order: entry ``(d - 1)·n + i`` is tie (i, i + d mod n)."""
-    keys = np.empty(n * (k // 2), dtype=np.int64)
-    node = np.arange(n, dtype=np.int64)
-    odd = (node & 1).astype(bool)
-    for d in range(1, k // 2 + 1):
-        far = node + d
-        wrap = far >= n
-        far[wrap] -= n
-        low, high = np.where(wrap, far, node), np.where(wrap, node, far)
-        layer = np.where(odd, table[1, d], table[0, d]).astype(np.int64)
-        keys[(d - 1) * n:d * n] = ((low << bits) | high) << _LOW | layer
-    return keys
+    rewired = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), picked // n + 1, bits))
+    del owner
+    rewired, picked = _place_rewired(rewired, picked, n, half, bits, rng)
+    directed = _small_world_directed(n, k, picked, rewired, bits)
+    del rewired, picked
+    return csr_from_directed(n, directed)
 
 
 def _bernoulli_positions(m: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -267,7 +263,7 @@ def _rewired_keys(owner: np.ndarray, target: np.ndarray, distance: np.ndarray, b
     owner = owner.astype(np.int64)
     low, high = np.minimum(owner, target), np.maximum(owner, target)
     side = np.where(owner == high, _SIDE, 0)
-    return ((low << bits) | high) << _LOW | _REWIRED | side | distance
+    return ((low << bits) | high) << _LOW | _REWIRED | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
 
 
 def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -275,36 +271,113 @@ def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray
     pair = keys >> _LOW
     low, high = pair >> bits, pair & ((1 << bits) - 1)
     owner = np.where(keys & _SIDE, high, low)
-    return owner, keys & _MAX_HALF_DEGREE
+    return owner, (keys >> _DISTANCE_SHIFT) & _MAX_HALF_DEGREE
 
 
-def _resolve_collisions(keys: np.ndarray, n: int, bits: int, table: np.ndarray,
-                        rng: np.random.Generator) -> np.ndarray:
-    """Redraw rewired ties that duplicate another tie; return sorted unique keys.
+def _place_rewired(rewired: np.ndarray, picked: np.ndarray, n: int, half: int, bits: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Redraw rewired ties that hit a kept ring tie or another rewired tie.
 
-    Ring keys sort before rewired keys of the same pair (smaller low bits), so every
-    duplicate after the sort is a rewired tie to redraw.
+    Returns the sorted, duplicate-free rewired keys and the ring positions still
+    rewired away (a tie that found no partner in 12 rounds goes back to the ring).
     """
-    dup = _duplicate_mask(keys, _LOW)
-    if not dup.any():
-        return keys
-    pending, keys = keys[dup], keys[~dup]
+    clash = _duplicate_mask(rewired, _LOW) | _hits_ring(rewired, picked, n, half, bits)
+    pending, rewired = rewired[clash], rewired[~clash]
     for _ in range(REDRAW_ROUNDS):
         if len(pending) == 0:
-            return keys
+            return rewired, picked
         owner, distance = _decode_rewired(pending, bits)
-        fresh = _rewired_keys(owner, _draw_targets(owner, n, rng), distance, bits)
-        keys, pending = _insert_unique(keys, fresh, _LOW)
-    owner, distance = _decode_rewired(pending, bits)
-    far = (owner + distance) % n
-    layer = table[owner & 1, distance].astype(np.int64)
-    ring = ((np.minimum(owner, far) << bits) | np.maximum(owner, far)) << _LOW | layer
-    keys, dropped = _insert_unique(keys, ring, _LOW)
-    if len(dropped):
-        warnings.warn(f"{len(dropped)} rewired ties found no free partner after {REDRAW_ROUNDS} "
-                      "redraws and were dropped (the graph is nearly complete: lower the "
-                      "degree or the rewiring)", SocsimWarning, stacklevel=3)
-    return keys
+        fresh = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), distance, bits))
+        on_ring = _hits_ring(fresh, picked, n, half, bits)
+        rewired, rejected = _insert_unique(rewired, fresh[~on_ring], _LOW)
+        pending = np.sort(np.concatenate((fresh[on_ring], rejected)))
+    return _restore_ring(pending, rewired, picked, n, bits)
+
+
+def _hits_ring(keys: np.ndarray, picked: np.ndarray, n: int, half: int, bits: int) -> np.ndarray:
+    """True where a key's pair is a ring tie that was not rewired away.
+
+    Pair (a, b), a < b, is ring tie (a, a + g) if g = b − a ≤ half, or (b, b + n − g)
+    if n − g ≤ half (never both, since 2·half < n).
+    """
+    pair = keys >> _LOW
+    low, high = pair >> bits, pair & ((1 << bits) - 1)
+    gap = high - low
+    forward = gap <= half
+    on_ring = forward | (n - gap <= half)
+    position = (np.where(forward, gap, n - gap) - 1) * n + np.where(forward, low, high)
+    return on_ring & ~_contains(picked, position)
+
+
+def _contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Membership of ``queries`` in a sorted array."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    slot = np.minimum(np.searchsorted(sorted_values, queries), len(sorted_values) - 1)
+    return sorted_values[slot] == queries
+
+
+def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, n: int,
+                  bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Put rewired ties that found no partner back on the ring.
+
+    If a rewired tie X already holds such a ring pair, X gives it up and returns to its
+    own ring position instead (and so on along the chain), so the tie count stays
+    exactly n·k/2. Happens only in nearly complete graphs.
+    """
+    restored, undone = [], len(pending)
+    while len(pending):
+        owner, distance = _decode_rewired(pending, bits)
+        restored.append((distance - 1) * n + owner)
+        far = (owner + distance) % n
+        pair = np.minimum(owner, far) << bits | np.maximum(owner, far)
+        slot = np.minimum(np.searchsorted(rewired, pair << _LOW), max(len(rewired) - 1, 0))
+        taken = (rewired[slot] >> _LOW) == pair if len(rewired) else np.zeros(len(pair), dtype=bool)
+        holders = np.unique(slot[taken])
+        pending, rewired = rewired[holders], np.delete(rewired, holders)
+        undone += len(holders)
+    if undone > 0.01 * (len(rewired) + undone):
+        warnings.warn(f"{undone} of {len(rewired) + undone} rewired ties found no free partner and "
+                      "stayed on the ring: the graph is nearly complete, so the effective rewiring "
+                      "is below beta (lower the degree or raise the population)", SocsimWarning, stacklevel=4)
+    return rewired, picked[~_contains(np.sort(np.concatenate(restored)), picked)]
+
+
+def _small_world_directed(n: int, k: int, picked: np.ndarray, rewired: np.ndarray,
+                          bits: int) -> np.ndarray:
+    """Directed keys of the kept ring ties (layer by distance) and the rewired ties.
+
+    Written chunk by chunk straight from the ring's structure: no key per ring tie is
+    ever sorted except in the final CSR sort.
+    """
+    table = ring_layer_table(k)
+    directed = np.empty(2 * (n * (k // 2) - len(picked) + len(rewired)), dtype=np.int64)
+    filled = 0
+    for d in range(1, k // 2 + 1):
+        for start in range(0, n, CHUNK):
+            stop = min(start + CHUNK, n)
+            first = (d - 1) * n
+            cut = picked[np.searchsorted(picked, first + start):np.searchsorted(picked, first + stop)]
+            keep = np.ones(stop - start, dtype=bool)
+            keep[cut - first - start] = False
+            node = np.arange(start, stop, dtype=np.int64)[keep]
+            far = node + d
+            far[far >= n] -= n
+            filled = _write_both(directed, filled, node, far, table[node & 1, d])
+    mask = (1 << bits) - 1
+    for start in range(0, len(rewired), CHUNK):
+        pair = rewired[start:start + CHUNK] >> _LOW
+        filled = _write_both(directed, filled, pair >> bits, pair & mask, ACQUAINTANCES)
+    return directed
+
+
+def _write_both(directed: np.ndarray, filled: int, a: np.ndarray, b: np.ndarray,
+                layer: np.ndarray | int) -> int:
+    """Write ties (a, b) in both directions as ``row << 32 | col << 2 | layer``."""
+    count = len(a)
+    directed[filled:filled + count] = a << 32 | b << 2 | layer
+    directed[filled + count:filled + 2 * count] = b << 32 | a << 2 | layer
+    return filled + 2 * count
 
 
 def _duplicate_mask(keys: np.ndarray, low_bits: int) -> np.ndarray:
@@ -327,16 +400,20 @@ def _insert_unique(keys: np.ndarray, fresh: np.ndarray, low_bits: int) -> tuple[
     first_of_pair = np.searchsorted(keys, (fresh >> low_bits) << low_bits)
     inside = first_of_pair < len(keys)
     clash[inside] |= (keys[first_of_pair[inside]] >> low_bits) == (fresh[inside] >> low_bits)
-    accepted = fresh[~clash]
-    return np.insert(keys, np.searchsorted(keys, accepted), accepted), fresh[clash]
+    return _merge_sorted(keys, fresh[~clash]), fresh[clash]
 
 
-def _to_plain_keys(keys: np.ndarray, bits: int) -> None:
-    """Rewrite small-world keys in place as ``pair << 2 | layer`` (rewired → acquaintance)."""
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start:start + CHUNK]
-        layer = np.where(chunk & _REWIRED, ACQUAINTANCES, chunk & 3)
-        chunk[:] = (chunk >> _LOW) << 2 | layer
+def _merge_sorted(keys: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Merge sorted ``extra`` into sorted ``keys`` in O(len) (``np.insert`` is slower)."""
+    if len(extra) == 0:
+        return keys
+    merged = np.empty(len(keys) + len(extra), dtype=keys.dtype)
+    slot = np.searchsorted(keys, extra) + np.arange(len(extra))
+    from_keys = np.ones(len(merged), dtype=bool)
+    from_keys[slot] = False
+    merged[slot] = extra
+    merged[from_keys] = keys
+    return merged
 
 
 # ---------------------------------------------------------------------- Holme–Kim
@@ -370,12 +447,20 @@ def powerlaw_cluster(n: int, m: int, p_triangle: float, rng: np.random.Generator
     Notes
     -----
     Growth starts from a clique of ``m + 1`` nodes (every node then has ``m`` ties).
-    Newcomer ``s`` flips ``m − 1`` coins: heads (prob. ``p_triangle``) makes a triad
-    formation (TF) step, tails a preferential attachment (PA) step; the first step is PA.
-    PA targets are sampled in proportion to degree (uniform over tie endpoints), TF
-    targets uniformly among the contacts of the anchor (the latest PA target). A TF
-    target already chosen is replaced by an extra PA draw, as in [1]_. The loop over
-    newcomers is in Python (the process is sequential); 10⁵ nodes × m = 75 take seconds.
+    Each newcomer makes ``m`` distinct ties in sequence: the first by preferential
+    attachment (PA: a node drawn in proportion to degree, i.e. a uniform tie
+    endpoint); each later one, with probability ``p_triangle``, by triad formation (TF:
+    a uniform contact of the latest PA target, closing a triangle), else by PA. A TF
+    pick already chosen falls back to PA, as in [1]_. Mean clustering stays roughly
+    constant as n grows and falls with m; the degree tail is a power law with exponent
+    ≈ 3.
+
+    Unlike ``networkx.powerlaw_cluster_graph``, which takes its PA targets from a
+    Python set (popping low, i.e. old, ids first: larger hubs), the PA targets here are
+    used in the order drawn.
+
+    Cost: the process is sequential, so the loop is in Python, one step per tie
+    (≈ 1.5 µs): 10⁵ nodes × m = 75 take ≈ 15–20 s, 10⁵ × m = 10 about 2 s.
 
     Layers: newcomer ``s`` owns its ``m`` ties, ranked triangle-closing ties first
     (embedded ties are stronger, Granovetter 1973) then preferential ones; rank ``r``
@@ -415,86 +500,74 @@ def _holme_kim_ties(out: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np
 
 
 class _HolmeKim:
-    """State of a Holme–Kim growth: tie table, incoming lists, degrees, endpoint pool."""
+    """State of a Holme–Kim growth (sequential: one Python loop step per tie).
+
+    ``own[v]`` are the m ties v made on arrival (core nodes: their clique), ``later[v]``
+    the ties later nodes made to v; ``endpoints`` (numpy) lists both ends of every tie,
+    so a uniform draw from it is a degree-proportional draw. A newcomer's coins, TF
+    picks and PA candidates are drawn with numpy, then consumed in Python.
+    """
 
     def __init__(self, n: int, m: int, p: float, rng: np.random.Generator):
-        self.n, self.m, self.rng = n, m, rng
-        self.out = np.zeros((n, m), dtype=np.int32)    # ties a node made (core: the clique)
-        self.incoming: list[list[int]] = [[] for _ in range(n)]  # later nodes that chose it
-        self.degree = np.zeros(n, dtype=np.int64)
+        self.n, self.m, self.p, self.rng = n, m, p, rng
+        self.own: list[list[int]] = [[x for x in range(m + 1) if x != c] for c in range(m + 1)]
+        self.later: list[list[int]] = [[] for _ in range(n)]
         self.endpoints = np.empty(m * (m + 1) + 2 * m * max(n - m - 1, 0), dtype=np.int32)
-        self.size = 0  # endpoints in use; a uniform endpoint is degree-proportional
-        self.p = p
-        self._pool, self._used = np.empty(0), 0
+        self.size = m * (m + 1)
+        self.endpoints[: self.size] = [x for ties in self.own for x in ties]
 
     def grow(self) -> np.ndarray:
-        """Run the growth; return the (n, m) table of ties each node made."""
+        """Run the growth; return the (n, m) table of ties each node made, TF ties first."""
         m = self.m
-        for c in range(m + 1):
-            self.out[c] = np.delete(np.arange(m + 1), c)
-        core = self.out[: m + 1].ravel()
-        self.endpoints[: len(core)] = core  # each clique tie appears once per endpoint
-        self.size = len(core)
-        self.degree[: m + 1] = m
         for node in range(m + 1, self.n):
-            self._attach(node)
-        return self.out
+            triads, preferred = self._attach()
+            ties = triads + preferred
+            self.own.append(ties)
+            # C-level loop: later[contact].append(node) for every contact.
+            deque(map(list.append, map(self.later.__getitem__, ties), repeat(node, m)), maxlen=0)
+            self.endpoints[self.size:self.size + m] = ties
+            self.endpoints[self.size + m:self.size + 2 * m] = node
+            self.size += 2 * m
+        return np.asarray(self.own, dtype=np.int32).reshape(self.n, self.m)
 
-    def _uniform(self, count: int) -> np.ndarray:
-        """Next ``count`` numbers of a pre-drawn uniform pool (one rng call per 64 k)."""
-        if self._used + count > len(self._pool):
-            self._pool, self._used = self.rng.random(max(65536, count)), 0
-        chunk = self._pool[self._used:self._used + count]
-        self._used += count
-        return chunk
+    def _candidates(self, count: int) -> list[int]:
+        """``count`` degree-proportional draws (with repeats) from the current ties."""
+        slots = (self.rng.random(count) * self.size).astype(np.int64)
+        return self.endpoints[slots].tolist()
 
-    def _attach(self, node: int) -> None:
-        """Choose ``m`` distinct contacts for ``node`` and record the ties."""
-        steps = self._uniform(self.m) < self.p  # triad-formation coins; step 0 is PA
-        steps[0] = False
-        preferential = self._preferential(self.m - int(steps.sum()), set())
-        anchors = np.asarray(preferential)[np.cumsum(~steps)[steps] - 1]
-        chosen = list(dict.fromkeys(self._contact_of(anchors) + preferential))
-        if len(chosen) < self.m:
-            chosen += self._preferential(self.m - len(chosen), set(chosen))
-        self.out[node] = chosen
-        self.degree[chosen] += 1
-        self.degree[node] = self.m
-        self.endpoints[self.size:self.size + self.m] = chosen
-        self.endpoints[self.size + self.m:self.size + 2 * self.m] = node
-        self.size += 2 * self.m
-        for contact in chosen:
-            self.incoming[contact].append(node)
-
-    def _preferential(self, count: int, taken: set[int]) -> list[int]:
-        """``count`` distinct nodes not in ``taken``, drawn in proportion to degree."""
-        picked: list[int] = []
-        while len(picked) < count:
-            draws = (self._uniform(2 * (count - len(picked)) + 2) * self.size).astype(np.int64)
-            for candidate in self.endpoints[draws].tolist():
-                if candidate not in taken:
-                    taken.add(candidate)
-                    picked.append(candidate)
-                    if len(picked) == count:
-                        break
-        return picked
-
-    def _contact_of(self, anchors: np.ndarray) -> list[int]:
-        """A uniform contact of each anchor (its own ties first, then incoming ones)."""
-        pick = (self._uniform(len(anchors)) * self.degree[anchors]).astype(np.int64)
-        own = pick < self.m
-        result = np.empty(len(anchors), dtype=np.int64)
-        result[own] = self.out[anchors[own], pick[own]]
-        late = np.flatnonzero(~own)
-        result[late] = [self.incoming[a][j] for a, j in zip(anchors[late].tolist(), (pick[late] - self.m).tolist())]
-        return result.tolist()
+    def _attach(self) -> tuple[list[int], list[int]]:
+        """The newcomer's m distinct contacts: (triad-formation ties, preferential ties)."""
+        m, p, own, later = self.m, self.p, self.own, self.later
+        triad_step = (self.rng.random(m) < p).tolist()
+        triad_step[0] = False  # the first tie is always preferential
+        picks = self.rng.random(m).tolist()
+        candidates, used = self._candidates(m + 8), 0
+        triads: list[int] = []
+        preferred: list[int] = []
+        taken: set[int] = set()
+        for step, is_triad in enumerate(triad_step):
+            if is_triad:  # TF: a uniform contact of the last PA target
+                pick = int(picks[step] * (m + len(later[anchor])))
+                contact = own[anchor][pick] if pick < m else later[anchor][pick - m]
+                if contact not in taken:
+                    triads.append(contact)
+                    taken.add(contact)
+                    continue
+            while True:  # PA (also when the TF pick was already chosen)
+                if used == len(candidates):
+                    candidates, used = self._candidates(m + 8), 0
+                anchor, used = candidates[used], used + 1
+                if anchor not in taken:
+                    break
+            preferred.append(anchor)
+            taken.add(anchor)
+        return triads, preferred
 
 
 # ---------------------------------------------------------------------- communities
 def community_labels(n: int, n_communities: int) -> np.ndarray:
     """Community of each node for :func:`communities`: consecutive blocks of near-equal size."""
-    starts = _community_starts(n, n_communities)
-    return (np.searchsorted(starts, np.arange(n), side="right") - 1).astype(np.int32)
+    return _block_of(np.arange(n), n, n_communities).astype(np.int32)
 
 
 def _community_starts(n: int, n_communities: int) -> np.ndarray:
@@ -532,8 +605,8 @@ def communities(n: int, k: int, n_communities: int, mixing: float,
     Notes
     -----
     Ties are sampled by their endpoints, never through an n × n matrix: a within tie
-    picks community ``c`` with probability ∝ ``s_c(s_c − 1)`` and two distinct members
-    uniformly; a cross tie picks ``u`` uniformly and ``v`` uniformly outside ``u``'s
+    picks ``u`` uniformly and ``v`` uniformly among the other members of ``u``'s
+    community; a cross tie picks ``u`` uniformly and ``v`` uniformly outside ``u``'s
     community. This is the block model [1]_ with ``p_in ∝ (1 − mixing)`` and
     ``p_out ∝ mixing`` conditioned on the number of ties. A tie drawn twice is redrawn
     (up to 12 rounds), so the mean degree is ``k``.
@@ -568,7 +641,9 @@ def communities(n: int, k: int, n_communities: int, mixing: float,
     if missing.sum() > 1e-3 * total:
         warnings.warn(f"{int(missing.sum())} of {total} ties could not be placed without "
                       "duplicates: communities are too small for this degree", SocsimWarning, stacklevel=2)
-    return csr_from_keys(n, keys, bits)
+    directed = directed_keys(keys, bits)
+    del keys
+    return csr_from_directed(n, directed)
 
 
 def _check_blocks(n: int, k: int, n_communities: int, mixing: float) -> tuple[int, float]:
@@ -599,9 +674,17 @@ def _within_layer_probs(mixing: float) -> np.ndarray:
     return np.append(inner, 1.0 - inner.sum())
 
 
+def _block_of(nodes: np.ndarray, n: int, n_communities: int) -> np.ndarray:
+    """Community of each node: block c holds ids ``floor(c·n/C) .. floor((c+1)·n/C) − 1``.
+
+    Closed form of ``searchsorted(starts, u, "right") − 1`` (3× faster at 10⁸ ties).
+    """
+    return (n_communities * (nodes.astype(np.int64) + 1) - 1) // n
+
+
 def _block_keys(n_within: int, n_cross: int, starts: np.ndarray, probs: np.ndarray,
                 bits: int, rng: np.random.Generator) -> np.ndarray:
-    """Keys of freshly sampled within and cross ties (chunked, int32 endpoints)."""
+    """Keys of freshly sampled within and cross ties (chunked)."""
     parts = [np.empty(0, dtype=np.int64)]
     for start in range(0, int(n_within), CHUNK):
         u, v, layer = _within_ties(min(CHUNK, int(n_within) - start), starts, probs, rng)
@@ -614,35 +697,38 @@ def _block_keys(n_within: int, n_cross: int, starts: np.ndarray, probs: np.ndarr
 
 def _within_ties(count: int, starts: np.ndarray, probs: np.ndarray,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sizes = np.diff(starts)
-    weight = np.cumsum(sizes * (sizes - 1), dtype=np.float64)
-    block = np.searchsorted(weight / weight[-1], rng.random(count), side="right")
-    size = sizes[block]
-    first = rng.integers(0, size)
-    second = (first + rng.integers(1, size)) % size  # distinct from first
-    layer = np.searchsorted(np.cumsum(probs)[:-1], rng.random(count), side="right")
-    return (starts[block] + first).astype(np.int32), (starts[block] + second).astype(np.int32), layer.astype(np.uint8)
+    """u uniform; v uniform among the other members of u's block; layer from ``probs``."""
+    n = int(starts[-1])
+    u = rng.integers(0, n, size=count)
+    block = _block_of(u, n, len(starts) - 1)
+    first, size = starts[block], starts[block + 1] - starts[block]
+    # A float draw scaled per tie: integers() with per-element bounds is ~5× slower.
+    step = 1 + (rng.random(count) * (size - 1)).astype(np.int64)
+    v = first + (u - first + step) % size
+    draw = rng.random(count)
+    layer = sum((draw >= edge).astype(np.uint8) for edge in np.cumsum(probs)[:-1])
+    return u, v, layer
 
 
 def _cross_ties(count: int, starts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """u uniform; v uniform among the nodes outside u's block."""
     n = int(starts[-1])
     u = rng.integers(0, n, size=count)
-    block = np.searchsorted(starts, u, side="right") - 1
-    size = starts[block + 1] - starts[block]
-    v = rng.integers(0, n - size)
-    v += np.where(v >= starts[block], size, 0)  # skip u's own block
-    return u.astype(np.int32), v.astype(np.int32)
+    block = _block_of(u, n, len(starts) - 1)
+    first, size = starts[block], starts[block + 1] - starts[block]
+    v = (rng.random(count) * (n - size)).astype(np.int64)
+    v += np.where(v >= first, size, 0)  # skip u's own block
+    return u, v
 
 
 def _count_by_kind(keys: np.ndarray, starts: np.ndarray, bits: int) -> np.ndarray:
     """``[within, cross]`` tie counts among ``pair << 2 | layer`` keys (chunked)."""
     counts = np.zeros(2, dtype=np.int64)
-    mask = (1 << bits) - 1
+    n, blocks, mask = int(starts[-1]), len(starts) - 1, (1 << bits) - 1
     for start in range(0, len(keys), CHUNK):
         pair = keys[start:start + CHUNK] >> 2
-        same = (np.searchsorted(starts, pair >> bits, side="right")
-                == np.searchsorted(starts, pair & mask, side="right"))
-        counts += (int(same.sum()), int((~same).sum()))
+        same = int(np.count_nonzero(_block_of(pair >> bits, n, blocks) == _block_of(pair & mask, n, blocks)))
+        counts += (same, len(pair) - same)
     return counts
 
 

@@ -41,15 +41,20 @@ def degree_histogram(graph: SocialGraph, path: str | Path) -> list[Path]:
     ax = fig.subplots()
     low, high = (int(degree.min()), int(degree.max())) if len(degree) else (0, 0)
     if low > 0 and high >= 10 * low:
-        ax.hist(degree, bins=np.geomspace(low, high + 1, 40), color="#4575b4")
+        # Log-spaced edges on half-integers; heights per unit degree so that wide bins
+        # do not inflate the tail (a power law shows as a straight line).
+        edges = np.unique(np.round(np.geomspace(low, high + 1, 40))) - 0.5
+        counts, _ = np.histogram(degree, bins=edges)
+        ax.stairs(counts / np.diff(edges), edges, fill=True, color="#4575b4")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_ylabel("consumers per unit of degree")
     else:
         bins = np.arange(low, high + 2) - 0.5 if high - low <= 60 else 40
         ax.hist(degree, bins=bins, color="#4575b4")
+        ax.set_ylabel("consumers")
     mean = degree.mean() if len(degree) else 0.0
     ax.set_xlabel("contacts (degree)")
-    ax.set_ylabel("consumers")
     ax.set_title(f"Degree distribution: {graph.n:,} nodes, mean {mean:.1f}")
     return [_save(fig, path)]
 
@@ -112,15 +117,22 @@ def _ego_subgraph(graph: SocialGraph, node: int, rng: np.random.Generator, max_n
 
 
 def _draw_ego(ego, node: int, ax, seed: int) -> None:
-    """Spring layout (seeded), ties coloured by layer, the ego's ties drawn thicker."""
+    """Spring layout (seeded); ties coloured by layer, strong ties drawn on top.
+
+    The ego's own ties are thick and opaque; ties among its contacts thin and faint, so
+    the ego's Dunbar layers stay readable.
+    """
     import networkx as nx
 
     position = nx.spring_layout(ego, seed=seed)
-    edges = list(ego.edges(data="layer"))
-    nx.draw_networkx_edges(
-        ego, position, ax=ax, edgelist=[(u, v) for u, v, _ in edges],
-        edge_color=[LAYER_COLOURS[c] for _, _, c in edges],
-        width=[2.5 if node in (u, v) else 0.8 for u, v, _ in edges])
+    edges = sorted(ego.edges(data="layer"), key=lambda edge: -edge[2])  # acquaintances first
+    for own in (False, True):
+        chosen = [(u, v, c) for u, v, c in edges if (node in (u, v)) == own]
+        if chosen:
+            nx.draw_networkx_edges(
+                ego, position, ax=ax, edgelist=[(u, v) for u, v, _ in chosen],
+                edge_color=[LAYER_COLOURS[c] for _, _, c in chosen],
+                width=2.5 if own else 0.6, alpha=1.0 if own else 0.35)
     others = [v for v in ego.nodes if v != node]
     nx.draw_networkx_nodes(ego, position, nodelist=others, ax=ax, node_size=60, node_color="#4d4d4d")
     nx.draw_networkx_nodes(ego, position, nodelist=[node], ax=ax, node_size=240, node_color="#fdb863",

@@ -173,25 +173,28 @@ def _path_summary(counts: np.ndarray) -> tuple[float, int]:
 
 # ---------------------------------------------------------------------- clustering
 def local_clustering(graph: SocialGraph, nodes: np.ndarray) -> np.ndarray:
-    """Exact local clustering coefficient of each node in sorted ``nodes``.
+    """Exact local clustering coefficient of each of ``nodes``.
 
-    For every sampled node v and contact u, the contacts w of u are looked up in v's
-    sorted row (one ``searchsorted`` over the concatenated rows of the sample); each
-    triangle at v is found twice (via u and via w). Work is chunked by the number of
-    (v, u, w) triples, so hubs are fine.
+    Batches of 64 nodes: each node's contacts are marked with its bit in a uint64 word
+    per node; then for every contact u of a batch node v, the contacts w of u are looked
+    up in the marks (bit v set ⇔ w is also v's contact). Each triangle at v is found
+    twice (via u and via w). Work is chunked by the number of (v, u, w) triples, so hubs
+    are fine.
     """
     nodes = np.asarray(nodes, dtype=np.int64)
-    n, degree = graph.n, graph.degree()
-    owner, contact = _expand(graph.indptr, graph.indices, nodes)
-    row_keys = owner * n + contact  # sorted: nodes sorted, rows sorted
+    degree = graph.degree()
     found = np.zeros(len(nodes), dtype=np.int64)
-    work = degree[contact]
-    for first, last in _chunks_by_work(work):
-        who, second = _expand(graph.indptr, graph.indices, contact[first:last])
-        query = owner[first:last][who] * n + second
-        slot = np.minimum(np.searchsorted(row_keys, query), max(len(row_keys) - 1, 0))
-        hit = row_keys[slot] == query if len(row_keys) else np.zeros(len(query), bool)
-        found += np.bincount(owner[first:last][who][hit], minlength=len(nodes))
+    mark = np.zeros(graph.n, dtype=np.uint64)
+    for first in range(0, len(nodes), WORD):
+        batch = nodes[first:first + WORD]
+        owner, contact = _expand(graph.indptr, graph.indices, batch)
+        np.bitwise_or.at(mark, contact, np.left_shift(np.uint64(1), owner.astype(np.uint64)))
+        for lo, hi in _chunks_by_work(degree[contact]):
+            who, second = _expand(graph.indptr, graph.indices, contact[lo:hi])
+            bit = owner[lo:hi][who]
+            hit = ((mark[second] >> bit.astype(np.uint64)) & np.uint64(1)).astype(bool)
+            found[first:first + len(batch)] += np.bincount(bit[hit], minlength=len(batch))
+        mark[contact] = 0
     d = degree[nodes].astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(d > 1, found / (d * (d - 1)), 0.0)
@@ -242,6 +245,7 @@ def _bfs_batch(graph: SocialGraph, sources: np.ndarray) -> list[int]:
     seen = np.zeros(graph.n, dtype=np.uint64)
     bits = np.left_shift(np.uint64(1), np.arange(len(sources), dtype=np.uint64))
     np.bitwise_or.at(seen, sources, bits)
+    everyone = np.bitwise_or.reduce(bits)
     frontier, counts = seen.copy(), [len(sources)]
     degree = graph.degree()
     while True:
@@ -249,7 +253,7 @@ def _bfs_batch(graph: SocialGraph, sources: np.ndarray) -> list[int]:
         if degree[active].sum() * 8 < len(graph.indices):
             reached = _top_down(graph, frontier, active)
         else:
-            reached = _bottom_up(graph, frontier)
+            reached = _bottom_up(graph, frontier, np.flatnonzero(seen != everyone))
         reached &= ~seen
         found = int(np.bitwise_count(reached).sum())
         if found == 0:
@@ -267,15 +271,26 @@ def _top_down(graph: SocialGraph, frontier: np.ndarray, active: np.ndarray) -> n
     return reached
 
 
-def _bottom_up(graph: SocialGraph, frontier: np.ndarray) -> np.ndarray:
-    """For every node, OR the frontier words of its contacts (row blocks, reduceat)."""
+def _bottom_up(graph: SocialGraph, frontier: np.ndarray, open_rows: np.ndarray) -> np.ndarray:
+    """For each node not yet reached from every source, OR its contacts' frontier words."""
     reached = np.zeros(graph.n, dtype=np.uint64)
-    for first, last in row_blocks(graph.indptr, WORK_CHUNK):
-        lo, hi = graph.indptr[first], graph.indptr[last]
-        if hi == lo:
-            continue
-        words = frontier[graph.indices[lo:hi]]
-        starts = graph.indptr[first:last] - lo
-        nonempty = np.flatnonzero(graph.indptr[first + 1:last + 1] > graph.indptr[first:last])
-        reached[first + nonempty] = np.bitwise_or.reduceat(words, starts[nonempty])
+    if 2 * len(open_rows) > graph.n:  # most rows: contiguous blocks, no index arrays
+        for first, last in row_blocks(graph.indptr, WORK_CHUNK):
+            lo, hi = graph.indptr[first], graph.indptr[last]
+            reached[first:last] = _or_rows(frontier[graph.indices[lo:hi]], graph.indptr[first:last + 1] - lo)
+        return reached
+    degree = graph.degree()[open_rows]
+    for lo, hi in _chunks_by_work(degree):
+        _, contact = _expand(graph.indptr, graph.indices, open_rows[lo:hi])
+        bounds = np.concatenate(([0], np.cumsum(degree[lo:hi])))
+        reached[open_rows[lo:hi]] = _or_rows(frontier[contact], bounds)
     return reached
+
+
+def _or_rows(words: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Bitwise OR of ``words`` within each row ``bounds[r]:bounds[r+1]`` (0 for empty rows)."""
+    out = np.zeros(len(bounds) - 1, dtype=np.uint64)
+    nonempty = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if len(nonempty):
+        out[nonempty] = np.bitwise_or.reduceat(words, bounds[:-1][nonempty])
+    return out
