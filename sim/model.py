@@ -16,7 +16,6 @@ import numpy as np
 
 from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
-from .errors import SocsimError
 from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
@@ -52,9 +51,6 @@ class MarketModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None):
-        if scenario.simulation.engine != "fast":
-            raise SocsimError(f"simulation.engine: {scenario.simulation.engine!r} is not available yet; "
-                              "use 'fast' (the per-agent reference engine is planned, see docs/MODEL.md)")
         self.seed_used = scenario.simulation.seed if seed is None else seed
         self.streams = spawn_streams(self.seed_used)
         super().__init__(rng=self.streams.mesa)

@@ -24,7 +24,7 @@ from .config.schema import Scenario
 from .errors import OutputExistsError
 from .ledger import FIELDS
 from .metrics import brand_kpis
-from .model import MarketModel
+from .engines import make_model
 
 __all__ = ["RunResult", "run", "write_results", "default_run_dir"]
 
@@ -66,7 +66,7 @@ class RunResult:
 
 def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
     """Simulate ``scenario`` with ``seed`` (default: the scenario's) and return the results."""
-    model = MarketModel(scenario, seed=seed)
+    model = make_model(scenario, seed=seed)
     model.run(progress)
     daily = {k: np.asarray(v, dtype=float) for k, v in model.datacollector.model_vars.items()}
     resolved = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"seed": model.seed_used})})

@@ -81,4 +81,4 @@ def test_reference_engine_is_refused_clearly():
     from sim.errors import SocsimError
 
     with pytest.raises(SocsimError, match="engine"):
-        MarketModel(scenario("simulation.engine=reference"))
+        run(scenario("simulation.engine=reference"))
