@@ -628,19 +628,19 @@ def communities(n: int, k: int, n_communities: int, mixing: float,
     starts, bits = _community_starts(n, n_communities), node_bits(n)
     total = (n * k) // 2
     wanted = np.array([total - round(total * mixing), round(total * mixing)])
-    probs = _within_layer_probs(mixing)
-    keys = _block_keys(*wanted, starts, probs, bits, rng)
+    keys = _block_keys(*wanted, starts, bits, rng)
     keys.sort()
     keys = drop_duplicate_pairs(keys)
     missing = wanted - _count_by_kind(keys, starts, bits)
     for _ in range(REDRAW_ROUNDS):
         if not missing.any():
             break
-        keys, rejected = _insert_unique(keys, _block_keys(*missing, starts, probs, bits, rng), 2)
+        keys, rejected = _insert_unique(keys, _block_keys(*missing, starts, bits, rng), 2)
         missing = _count_by_kind(rejected, starts, bits)
     if missing.sum() > 1e-3 * total:
         warnings.warn(f"{int(missing.sum())} of {total} ties could not be placed without "
                       "duplicates: communities are too small for this degree", SocsimWarning, stacklevel=2)
+    _draw_block_layers(keys, starts, bits, _within_layer_probs(mixing), rng)
     directed = directed_keys(keys, bits)
     del keys
     return csr_from_directed(n, directed)
@@ -682,32 +682,28 @@ def _block_of(nodes: np.ndarray, n: int, n_communities: int) -> np.ndarray:
     return (n_communities * (nodes.astype(np.int64) + 1) - 1) // n
 
 
-def _block_keys(n_within: int, n_cross: int, starts: np.ndarray, probs: np.ndarray,
-                bits: int, rng: np.random.Generator) -> np.ndarray:
-    """Keys of freshly sampled within and cross ties (chunked)."""
+def _block_keys(n_within: int, n_cross: int, starts: np.ndarray, bits: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """Keys ``pair << 2`` of freshly sampled within and cross ties (layers come later)."""
     parts = [np.empty(0, dtype=np.int64)]
     for start in range(0, int(n_within), CHUNK):
-        u, v, layer = _within_ties(min(CHUNK, int(n_within) - start), starts, probs, rng)
-        parts.append(pack_keys(u, v, layer, bits))
+        u, v = _within_ties(min(CHUNK, int(n_within) - start), starts, rng)
+        parts.append(pack_keys(u, v, np.zeros(len(u), dtype=np.uint8), bits))
     for start in range(0, int(n_cross), CHUNK):
         u, v = _cross_ties(min(CHUNK, int(n_cross) - start), starts, rng)
-        parts.append(pack_keys(u, v, np.full(len(u), ACQUAINTANCES, dtype=np.uint8), bits))
+        parts.append(pack_keys(u, v, np.zeros(len(u), dtype=np.uint8), bits))
     return np.concatenate(parts)
 
 
-def _within_ties(count: int, starts: np.ndarray, probs: np.ndarray,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """u uniform; v uniform among the other members of u's block; layer from ``probs``."""
+def _within_ties(count: int, starts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """u uniform; v uniform among the other members of u's block."""
     n = int(starts[-1])
     u = rng.integers(0, n, size=count)
     block = _block_of(u, n, len(starts) - 1)
     first, size = starts[block], starts[block + 1] - starts[block]
     # A float draw scaled per tie: integers() with per-element bounds is ~5× slower.
     step = 1 + (rng.random(count) * (size - 1)).astype(np.int64)
-    v = first + (u - first + step) % size
-    draw = rng.random(count)
-    layer = sum((draw >= edge).astype(np.uint8) for edge in np.cumsum(probs)[:-1])
-    return u, v, layer
+    return u, first + (u - first + step) % size
 
 
 def _cross_ties(count: int, starts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -719,6 +715,23 @@ def _cross_ties(count: int, starts: np.ndarray, rng: np.random.Generator) -> tup
     v = (rng.random(count) * (n - size)).astype(np.int64)
     v += np.where(v >= first, size, 0)  # skip u's own block
     return u, v
+
+
+def _draw_block_layers(keys: np.ndarray, starts: np.ndarray, bits: int, probs: np.ndarray,
+                       rng: np.random.Generator) -> None:
+    """Set the layer bits in place: cross ties acquaintances, within ties drawn from ``probs``.
+
+    Drawn after duplicates are merged, so merging cannot bias the layer shares.
+    """
+    n, blocks, mask = int(starts[-1]), len(starts) - 1, (1 << bits) - 1
+    thresholds = np.cumsum(probs)[:-1]
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        pair = chunk >> 2
+        within = _block_of(pair >> bits, n, blocks) == _block_of(pair & mask, n, blocks)
+        draw = rng.random(len(chunk))
+        layer = sum((draw >= edge).astype(np.int64) for edge in thresholds)
+        chunk |= np.where(within, layer, ACQUAINTANCES)
 
 
 def _count_by_kind(keys: np.ndarray, starts: np.ndarray, bits: int) -> np.ndarray:
