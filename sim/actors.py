@@ -51,7 +51,7 @@ class Brand(mesa.Agent):
         self.spec = spec
         self.prices: BrandPrices | None = None
         self._active: tuple[int, ...] = ()
-        self.kol_roster = KolRoster()
+        self.kol_roster = KolRoster(self)
         self.leaders: list[GroupLeader] = []
 
     @property
@@ -66,6 +66,7 @@ class Brand(mesa.Agent):
             for i in active:
                 spec = apply_brand_changes(spec, self.base.strategy.schedule[i].set)
             self.spec, self._active = spec, active
+            self.kol_roster.sync(spec.strategy.kols, self.model.enlist_kol)
         self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
 
     @property
@@ -83,7 +84,8 @@ class KolRoster:
     Credibility lives here (one entry per KOL); each :class:`Kol` agent reads its own.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, brand: Brand) -> None:
+        self.brand = brand
         self.kols: list[Kol] = []
         self.rate = np.zeros(0)          # posts per day
         self.base = np.zeros(0)          # base credibility
@@ -95,6 +97,23 @@ class KolRoster:
         self.base = np.append(self.base, base_credibility)
         self.credibility = np.append(self.credibility, base_credibility)
         return len(self.kols) - 1
+
+    def sync(self, programs: list[KolProgram], enlist) -> None:
+        """Follow scheduled changes to the KOL programs: terms, and how many KOLs post.
+
+        KOLs beyond a program's current count stop posting; a larger count enlists new
+        ones through ``enlist(brand, program_index, program)``.
+        """
+        for j, program in enumerate(programs):
+            for _ in range(program.count - sum(k.program_index == j for k in self.kols)):
+                enlist(self.brand, j, program)
+            members = [i for i, k in enumerate(self.kols) if k.program_index == j]
+            for rank, i in enumerate(members):
+                self.kols[i].program = program
+                self.rate[i] = program.posts_per_month / 30.0 if rank < program.count else 0.0
+        for i, kol in enumerate(self.kols):
+            if kol.program_index >= len(programs):
+                self.rate[i] = 0.0
 
     def posting_today(self, rng: np.random.Generator) -> np.ndarray:
         """Indices of KOLs who post today; everyone's credibility recovers a little first."""
@@ -113,9 +132,11 @@ class Kol(mesa.Agent):
     social graph (two-step flow: media → opinion leaders → audience).
     """
 
-    def __init__(self, model: "MarketModel", brand: Brand, program: KolProgram, followers: np.ndarray, node: int):
+    def __init__(self, model: "MarketModel", brand: Brand, program_index: int, program: KolProgram,
+                 followers: np.ndarray, node: int):
         super().__init__(model)
         self.brand = brand
+        self.program_index = program_index
         self.program = program
         self.followers = followers
         self.node = node
@@ -145,13 +166,29 @@ class GroupLeader(mesa.Agent):
         self.joined_day = day
         self.quit_day: int | None = None
         self.income_yuan = 0.0
+        self.income_today = 0.0
+        self.monthly_income = 0.0  # 30-day moving sum (exponential) of commission, ¥
 
     def broadcasts_today(self, rng: np.random.Generator) -> bool:
         policy = self.brand.spec.strategy.group_leaders
         return bool(rng.random() < policy.broadcasts_per_week / 7.0)
 
+    def earn(self, amount: float) -> None:
+        self.income_yuan += amount
+        self.income_today += amount
+
     def consider_quitting(self, gap_yuan: float, day: int, rng: np.random.Generator) -> None:
+        """Quit with a daily probability while the gap exceeds her tolerance.
+
+        Notes
+        -----
+        tolerance_eff = tolerance · (1 + monthly income / income_reference): a leader
+        who earns well from the brand puts up with a larger gap (DESIGN §5.7).
+        """
         policy = self.brand.spec.strategy.group_leaders
-        if gap_yuan > self.tolerance_yuan and rng.random() < policy.quit_prob_per_day:
+        self.monthly_income = self.monthly_income * (29.0 / 30.0) + self.income_today
+        self.income_today = 0.0
+        tolerance = self.tolerance_yuan * (1.0 + self.monthly_income / policy.income_reference_yuan)
+        if gap_yuan > tolerance and rng.random() < policy.quit_prob_per_day:
             self.active = False
             self.quit_day = day

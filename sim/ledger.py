@@ -45,7 +45,7 @@ class Ledger:
     def __init__(self, days: int, brands: int, channels: int):
         self.books = np.zeros((days, brands, channels, len(FIELDS)))
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
-        self.shares = np.zeros((days, brands))
+        self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
 
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:

@@ -72,7 +72,7 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
 
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
-    buyers = float(np.count_nonzero(model.population.bought_on[:, b] & (1 << c)) * model.scale)
+    buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
     return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"])}
 
 
@@ -96,7 +96,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "spillover_share": spillover_share(model, b),
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": len(brand.active_leaders), "leaders_recruited": len(brand.leaders),
-        "shares": float(led.shares[:, b].sum()),
+        "shares": float(led.shares[:, b].sum() * scale),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},

@@ -26,7 +26,7 @@ from .market.choice import MarketDay, Purchases, need_today, shop
 from .market.signals import ExposureBatch, SharerPool, Source
 from .metrics import daily_reporters
 from .partners import partner_day, recruit_leader
-from .population import build_population
+from .population import Stage, build_population
 from .rng import spawn_streams
 
 __all__ = ["MarketModel"]
@@ -68,7 +68,6 @@ class MarketModel(mesa.Model):
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.pools = [SharerPool() for _ in self.brands]
         self._leaders: dict[int, GroupLeader] = {}
-        self._kol_cps: dict[int, float] = {}
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._enlist_partners()
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
@@ -87,13 +86,15 @@ class MarketModel(mesa.Model):
     def _enlist_partners(self) -> None:
         rng = self.streams.actors
         for brand in self.brands:
-            for program in brand.base.strategy.kols:
+            for j, program in enumerate(brand.base.strategy.kols):
                 for _ in range(program.count):
-                    self._add_kol(brand, program, rng)
+                    self.enlist_kol(brand, j, program)
             for _ in range(brand.base.strategy.group_leaders.initial):
                 recruit_leader(self, brand, 0, rng)
 
-    def _add_kol(self, brand: Brand, program: KolProgram, rng: np.random.Generator) -> None:
+    def enlist_kol(self, brand: Brand, program_index: int, program: KolProgram) -> None:
+        """Sign a KOL/KOC for ``brand`` under program ``program_index``."""
+        rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
         real = min(real, (self.scenario.world.market_size or self.population.n))
         size = int(np.floor(real / self.scale + rng.random()))
@@ -104,8 +105,7 @@ class MarketModel(mesa.Model):
             followers = np.concatenate([own, rng.integers(self.population.n, size=max(0, size - len(own)))])
         else:
             followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
-        kol = Kol(self, brand, program, np.unique(followers.astype(np.int32)), node)
-        self._kol_cps[kol.unique_id] = program.cps_rate
+        Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node)
 
     def register_leader(self, leader: GroupLeader) -> None:
         self._leaders[leader.unique_id] = leader
@@ -164,11 +164,20 @@ class MarketModel(mesa.Model):
     def _shoppers(self, t: int, touched: np.ndarray) -> np.ndarray:
         """Category needs, plus impulse needs from today's strong exposures."""
         pop, beh, rng = self.population, self.behaviour, self.streams.needs
-        need = need_today(pop, t, float(self.calendar.need_boost[t]), rng)
+        need = need_today(pop, t, self._need_boost(t), rng)
         who, brand = touched // pop.n_brands, touched % pop.n_brands
         strong = pop.attitude[who, brand] >= beh.impulse_threshold
         impulse = who[strong][rng.random(int(strong.sum())) < beh.impulse_prob]
         return np.union1d(need, impulse)
+
+    def _need_boost(self, t: int) -> float | np.ndarray:
+        """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
+        boost = float(self.calendar.need_boost[t])
+        promoting = [b.code for b in self.brands if b.prices.promo.any()]
+        if not promoting:
+            return boost
+        knows = (self.population.stage[:, promoting] >= Stage.AWARE).any(axis=1)
+        return boost * np.where(knows, self.behaviour.promo_need_boost, 1.0)
 
     def _market_day(self, t: int) -> MarketDay:
         ch, prices = self.channels, [b.prices for b in self.brands]
@@ -207,14 +216,15 @@ class MarketModel(mesa.Model):
         return clicks
 
     def _record_search(self, orders: Purchases, market: MarketDay, t: int) -> None:
-        """Search pages make shoppers aware; search-ad clicks are paid for."""
-        who, brand, channel = orders.found
+        """Search pages make shoppers aware, clicks leave a stronger mark; clicks are paid for."""
+        who, brand, channel, clicked = orders.searched
+        weight = np.where(clicked, self.behaviour.search_click_strength, self.behaviour.search_strength)
         batch = ExposureBatch()
         for b in range(len(self.brands)):
             mine = brand == b
             for c in np.unique(channel[mine]):
                 sel = mine & (channel == c)
-                batch.add(who[sel], b, self.behaviour.search_strength, int(c), Source.SEARCH)
+                batch.add(who[sel], b, weight[sel], int(c), Source.SEARCH)
         apply_exposures(self.population, batch.collect(), t, self.behaviour)
         for brand_agent in self.brands:
             for ad in brand_agent.spec.strategy.search_ads:
@@ -234,5 +244,7 @@ class MarketModel(mesa.Model):
             leader_commission=np.array([s.strategy.group_leaders.commission for s in specs]),
             take_rate=self.channels.take_rate, payment_fee=self.channels.payment_fee,
             social=self.channels.social if self.channels.social is not None else -1,
-            kol_cps=self._kol_cps, leader_of=self._leaders,
+            on_social=np.array([self.channels.social is not None and self.channels.keys[self.channels.social] in s.channels for s in specs]),
+            kol_cps={k.unique_id: k.program.cps_rate for b in self.brands for k in b.kols},
+            leader_of=self._leaders,
         )

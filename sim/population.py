@@ -66,7 +66,7 @@ class Population:
     referrer : (n, B) int32 who or what sent it: sharer node, leader or KOL id (-1)
     follower : (n, B) bool in the brand's private domain (私域)
     purchases : (n, B) uint16 orders placed
-    bought_on : (n, B) uint8 bit c set when she ever bought on channel c
+    bought_on : (n, B) uint32 bit c set when she ever bought on channel c
     last_channel : (n, B) int8 channel of the latest purchase (-1)
     parent : (n,) int32 who referred her first referred purchase (referral tree)
     stock_until : (n,) int32 day her category stock runs out
@@ -100,7 +100,7 @@ class Population:
         self.referrer = np.full(shape, NO_ONE, np.int32)
         self.follower = np.zeros(shape, bool)
         self.purchases = np.zeros(shape, np.uint16)
-        self.bought_on = np.zeros(shape, np.uint8)
+        self.bought_on = np.zeros(shape, np.uint32)
         self.last_channel = np.full(shape, NO_ONE, np.int8)
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)

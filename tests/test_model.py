@@ -82,3 +82,13 @@ def test_reference_engine_is_refused_clearly():
 
     with pytest.raises(SocsimError, match="engine"):
         run(scenario("simulation.engine=reference"))
+
+
+def test_scheduled_kol_program_changes_follow_the_dates():
+    """Scheduling a KOC count of 0 stops their posts (and fees) inside the window only."""
+    extra = "brands.focal.strategy.schedule=[{from: 2026-01-11, to: 2026-01-30, set: {strategy.kols.1.count: 0}}]"
+    result = run(scenario("simulation.days=45", extra), seed=4)
+    koc_fee = 200.0  # baseline KOC fee per post; the head KOL's fee is 200,000
+    fees = result.series("kol_fees")[:, 0].sum(axis=1) % 200000.0
+    assert fees[10:30].sum() == 0 and fees[:10].sum() > 0 and fees[31:].sum() > 0
+    assert np.all(np.isclose(fees % koc_fee, 0))

@@ -111,6 +111,7 @@ class Behaviour(Strict):
     group_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one group-deal message read")
     search_strength: float = Field(0.2, ge=0.0, le=10.0, description="exposure weight of appearing on a search page")
     search_click_strength: float = Field(1.0, ge=0.0, le=10.0, description="exposure weight of a search-ad click: the shopper opens the advertised brand's page. assumption")
+    promo_need_boost: float = Field(1.5, ge=1.0, le=20.0, description="multiplier on category need for consumers who know a brand on promotion today. assumption")
     impulse_threshold: float = Field(0.8, ge=0.0, le=1.0, description="attitude above which an exposure can trigger an impulse need")
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
     referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
@@ -262,6 +263,7 @@ class GroupLeaderPolicy(Strict):
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
     price_gap_tolerance_yuan: float = Field(5.0, ge=0, description="mean WeChat–Tmall price gap (¥) a leader tolerates")
+    income_reference_yuan: float = Field(2000.0, gt=0, description="monthly commission (¥) at which a leader tolerates twice her price gap: income buys patience. assumption")
     quit_prob_per_day: float = Field(0.05, ge=0, le=1, description="daily probability of quitting while the gap exceeds tolerance. assumption")
     group_size: int = Field(200, ge=1, le=500, description="households per group (~200, Rest of World 2021)")
     broadcasts_per_week: float = Field(2.0, ge=0, le=50)
@@ -317,7 +319,7 @@ class Strategy(Strict):
 class BrandSpec(Strict):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
     product: Product
-    channels: dict[str, BrandChannel] = Field(description="where the brand is listed, with prices")
+    channels: dict[str, BrandChannel] = Field(min_length=1, description="where the brand is listed, with prices (at least one transacting channel)")
     strategy: Strategy = Field(default_factory=Strategy)
 
     def price_on(self, channel: str) -> float:
@@ -344,7 +346,7 @@ class Scenario(Strict):
     description: str = ""
     simulation: Simulation = Field(default_factory=Simulation)
     world: World = Field(default_factory=World)
-    channels: dict[str, ChannelSpec] = Field(default_factory=_default_channels)
+    channels: dict[str, ChannelSpec] = Field(default_factory=_default_channels, min_length=1, max_length=32, description="channel key → channel (at most 32)")
     brands: list[BrandSpec] = Field(min_length=1)
     outputs: Outputs = Field(default_factory=Outputs)
 

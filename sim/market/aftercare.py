@@ -31,6 +31,7 @@ class BrandTerms:
     take_rate: np.ndarray        # (C,)
     payment_fee: np.ndarray      # (C,)
     social: int
+    on_social: np.ndarray        # (B,) bool, listed on the social channel
     kol_cps: dict[int, float]    # KOL unique_id → CPS rate
     leader_of: dict[int, object]  # leader unique_id → GroupLeader
 
@@ -71,7 +72,7 @@ def _commissions(p: Purchases, revenue: np.ndarray, terms: BrandTerms, pop: Popu
     leader_pay = np.where(grouped, terms.leader_commission[b] * revenue, 0.0) * scale
     ledger.add_many(day, b, c, "leader_commission", leader_pay)
     for leader_id, pay in zip(ref[grouped], leader_pay[grouped]):
-        terms.leader_of[int(leader_id)].income_yuan += float(pay)
+        terms.leader_of[int(leader_id)].earn(float(pay))
     kol = (src == Source.KOL) & (ref != NO_ONE)
     cps = np.array([terms.kol_cps.get(int(r), 0.0) for r in ref[kol]])
     ledger.add_many(day, b[kol], c[kol], "kol_commission", cps * revenue[kol] * scale)
@@ -83,9 +84,11 @@ def _update_buyers(p: Purchases, terms: BrandTerms, pop: Population, pools: list
     repeat = pop.purchases[w, b] > 0
     pop.purchases[w, b] += 1
     pop.stage[w, b] = np.maximum(pop.stage[w, b], np.where(repeat, Stage.LOYAL, Stage.PURCHASED))
-    pop.bought_on[w, b] |= (1 << c).astype(np.uint8)
+    pop.bought_on[w, b] |= np.left_shift(1, c).astype(np.uint32)
     pop.last_channel[w, b] = c
-    captured = (c == terms.social) | (rng.random(len(w)) < terms.capture[b])
+    # A brand without a WeChat shop has no private domain to capture buyers into.
+    has_domain = terms.on_social[b]
+    captured = has_domain & ((c == terms.social) | (rng.random(len(w)) < terms.capture[b]))
     pop.follower[w[captured], b[captured]] = True
     spread = rng.uniform(0.8, 1.2, len(w))
     pop.stock_until[w] = day + np.maximum(1, np.round(p.units * terms.repurchase_days[b] * spread)).astype(np.int32)

@@ -69,16 +69,17 @@ class Purchases:
     referrer: np.ndarray
     traffic: np.ndarray      # (B, C) visits where the brand was on offer
     clicks: np.ndarray       # (B, C) search-ad clicks delivered
-    found: tuple[np.ndarray, np.ndarray, np.ndarray]  # (who, brand, channel) newly found via search
+    searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (who, brand, channel, clicked) seen via search
 
 
-def need_today(pop: Population, day: int, boost: float, rng: np.random.Generator) -> np.ndarray:
+def need_today(pop: Population, day: int, boost: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Consumers with a category need today.
 
     Notes
     -----
     Stock at home suppresses need; on the day it runs out the need is certain
-    (replenishment); after that needs arrive at the segment's daily rate × event boost.
+    (replenishment); after that needs arrive at the segment's daily rate × ``boost``
+    (platform event days; promotions of brands the consumer knows).
     """
     rate = pop.segments.need_rate[pop.segment] * boost
     out_of_stock = pop.stock_until <= day
@@ -97,9 +98,8 @@ def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarra
     target = np.where(aware, att, -1.0).argmax(1)
     has_target = aware.any(1)
     entry = pop.entry[who, target].astype(np.int64)
-    routed = md.routing[target] & (entry == md.social) & (md.social >= 0)
-    first_market = int(np.argmax(md.marketplace)) if md.marketplace.any() else -1
-    entry = np.where(routed, first_market, entry)
+    destination, routed = _routing(who, target, entry, md, pop)
+    entry = np.where(routed, destination, entry)
     cols = np.arange(C)
     v = beta[:, None] * md.trust_yuan[None, :] / md.ref_price
     v = v + np.where(md.marketplace, pop.param("tmall_habit", who)[:, None], 0.0)
@@ -111,7 +111,17 @@ def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarra
     v = v - np.where(compares[:, None], beta[:, None] * np.nan_to_num(gap) / md.ref_price, 0.0)
     v = np.where(md.listed[target], v + _gumbel(rng, (S, C)), -np.inf)
     venue = np.where(has_target, v.argmax(1), _search_venue(S, md, beh, rng))
-    return target, venue, routed & has_target & (venue == first_market)
+    return target, venue, routed & has_target & (venue == destination)
+
+
+def _routing(who: np.ndarray, target: np.ndarray, entry: np.ndarray, md: MarketDay, pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """Double 11 routing (the HFP play): private-domain followers whose link points to
+    WeChat are sent to the brand's first marketplace listing, with a gift."""
+    market_listed = md.listed[target] & md.marketplace[None, :]
+    destination = market_listed.argmax(1)
+    routed = (md.routing[target] & (entry == md.social) & (md.social >= 0)
+              & pop.follower[who, target] & market_listed.any(1))
+    return destination, routed
 
 
 def _search_venue(S: int, md: MarketDay, beh: Behaviour, rng: np.random.Generator) -> np.ndarray:
@@ -184,10 +194,10 @@ def _orders(who, pick, venue, target, routed, offered, found, clicked, md: Marke
     gift = np.where(routed[bought] & (b == target[bought]), md.gift[b], 0.0)
     traffic = _count(B, md.listed.shape[1], np.nonzero(offered)[1], venue[np.nonzero(offered)[0]])
     clicks = _count(B, md.listed.shape[1], np.nonzero(clicked)[1], venue[np.nonzero(clicked)[0]])
-    fw, fb = np.nonzero(found)
+    sw, sb = np.nonzero(found | clicked)
     return Purchases(w, b, c, units, md.price[b, c], np.minimum(coupon, md.price[b, c]), gift,
                      source.astype(np.int8), referrer.astype(np.int32), traffic, clicks,
-                     (who[fw], fb, venue[fw]))
+                     (who[sw], sb, venue[sw], clicked[sw, sb]))
 
 
 def _count(B: int, C: int, brand: np.ndarray, channel: np.ndarray) -> np.ndarray:
