@@ -307,8 +307,8 @@ def pack_keys(u: np.ndarray, v: np.ndarray, layer: np.ndarray, bits: int) -> np.
     keys = np.empty(len(u), dtype=np.int64)
     for start in range(0, len(u), CHUNK):
         stop = start + CHUNK
-        a = u[start:stop].astype(np.int64)
-        b = v[start:stop].astype(np.int64)
+        a = u[start:stop].astype(np.int64, copy=False)
+        b = v[start:stop].astype(np.int64, copy=False)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         chunk = (lo << bits | hi) << 2 | layer[start:stop]
         chunk[lo == hi] = -1

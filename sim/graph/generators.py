@@ -260,7 +260,7 @@ def _draw_targets(owner: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
 
 def _rewired_keys(owner: np.ndarray, target: np.ndarray, distance: np.ndarray, bits: int) -> np.ndarray:
     """Keys of rewired ties; the low bits remember the owner and its ring distance."""
-    owner = owner.astype(np.int64)
+    owner = owner.astype(np.int64, copy=False)
     low, high = np.minimum(owner, target), np.maximum(owner, target)
     side = np.where(owner == high, _SIDE, 0)
     return ((low << bits) | high) << _LOW | _REWIRED | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
@@ -679,7 +679,7 @@ def _block_of(nodes: np.ndarray, n: int, n_communities: int) -> np.ndarray:
 
     Closed form of ``searchsorted(starts, u, "right") − 1`` (3× faster at 10⁸ ties).
     """
-    return (n_communities * (nodes.astype(np.int64) + 1) - 1) // n
+    return (n_communities * (np.asarray(nodes, dtype=np.int64) + 1) - 1) // n
 
 
 def _block_keys(n_within: int, n_cross: int, starts: np.ndarray, bits: int,
