@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from sim.market.signals import WECHAT_SEEDED
+
 from _support import focal, paired_greater, replicate, scenario
 
 SEEDS = range(6)
@@ -82,3 +84,21 @@ def test_higher_referral_commission_more_sharing_less_margin_per_order():
     share_ok, p1 = paired_greater(focal(high, "shares"), focal(low, "shares"))
     margin_ok, p2 = paired_greater(focal(low, "contribution_per_order"), focal(high, "contribution_per_order"))
     assert share_ok and margin_ok, (p1, p2)
+
+
+def test_double11_routing_sends_wechat_followers_to_tmall_with_a_gift():
+    """The HFP play: during Double 11 (presale 10-20 → 11-11) WeChat traffic is routed to Tmall."""
+    autumn = ("simulation.start_date=2026-09-01", "simulation.days=80")
+    keep = replicate(scenario(*autumn), SEEDS)
+    route = replicate(scenario(*autumn, "brands.focal.strategy.double11_routing.enabled=true"), SEEDS)
+    window = slice(49, 72)  # 2026-10-20 .. 2026-11-11
+    seeded = list(WECHAT_SEEDED)
+
+    def tmall_share_of_wechat_seeded(rs):
+        by_channel = [r.orders_by_source[window, 0][..., seeded].sum(axis=(0, 2)) for r in rs]
+        return np.array([c[rs[0].channels.index("tmall")] / c.sum() for c in by_channel])
+
+    ok, p = paired_greater(tmall_share_of_wechat_seeded(route), tmall_share_of_wechat_seeded(keep))
+    assert ok, p
+    assert all(r.series("gifts")[window, 0].sum() > 0 for r in route)
+    assert all(r.series("gifts")[:49, 0].sum() == 0 for r in route)

@@ -297,7 +297,7 @@ class ScheduledChange(DateWindow):
 
 class Double11Routing(Strict):
     enabled: bool = False
-    gift_yuan: float = Field(20.0, ge=0, description="gift value (¥) for WeChat followers who buy on Tmall during Double 11 (the HFP play)")
+    gift_yuan: float = Field(20.0, ge=0, description="gift value (¥) for shoppers brought by WeChat pushes, touches or groups who buy on Tmall during Double 11 (the HFP play)")
 
 
 class Strategy(Strict):

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..config.schema import Behaviour
 from ..population import NO_ONE, Population, Stage
-from .signals import Source
+from .signals import WECHAT_SEEDED, Source
 
 __all__ = ["MarketDay", "Purchases", "need_today", "shop"]
 
@@ -115,12 +115,12 @@ def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarra
 
 
 def _routing(who: np.ndarray, target: np.ndarray, entry: np.ndarray, md: MarketDay, pop: Population) -> tuple[np.ndarray, np.ndarray]:
-    """Double 11 routing (the HFP play): private-domain followers whose link points to
-    WeChat are sent to the brand's first marketplace listing, with a gift."""
+    """Double 11 routing (the HFP play): shoppers brought by the brand's WeChat pushes,
+    1:1 touches or group deals are sent to its first marketplace listing, with a gift."""
     market_listed = md.listed[target] & md.marketplace[None, :]
     destination = market_listed.argmax(1)
-    routed = (md.routing[target] & (entry == md.social) & (md.social >= 0)
-              & pop.follower[who, target] & market_listed.any(1))
+    wechat_seeded = np.isin(pop.source[who, target], np.array(WECHAT_SEEDED, np.int8))
+    routed = md.routing[target] & wechat_seeded & market_listed.any(1)
     return destination, routed
 
 
