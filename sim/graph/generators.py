@@ -460,7 +460,7 @@ def powerlaw_cluster(n: int, m: int, p_triangle: float, rng: np.random.Generator
     used in the order drawn.
 
     Cost: the process is sequential, so the loop is in Python, one step per tie
-    (≈ 1.5 µs): 10⁵ nodes × m = 75 take ≈ 15–20 s, 10⁵ × m = 10 about 2 s.
+    (≈ 2–3 µs): 10⁵ nodes × m = 75 take ≈ 21 s, 10⁵ × m = 10 about 4 s.
 
     Layers: newcomer ``s`` owns its ``m`` ties, ranked triangle-closing ties first
     (embedded ties are stronger, Granovetter 1973) then preferential ones; rank ``r``
