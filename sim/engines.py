@@ -1,21 +1,35 @@
 """Engine selection: ``simulation.engine`` → the model class that runs the scenario.
 
 ``fast`` steps consumers in bulk (numpy arrays, :class:`sim.model.MarketModel`);
-``reference`` is the per-agent Mesa engine used for docking tests and for reading.
+``reference`` is the per-agent Mesa engine (:class:`sim.reference.ReferenceMarketModel`)
+used for docking tests and for reading. Both take ``(scenario, seed)`` and expose the
+same attributes (ledger, population, brands, datacollector), so :func:`sim.run.run`,
+the KPIs and the plots work with either.
 """
 
 from __future__ import annotations
 
 from .config.schema import Scenario
-from .errors import SocsimError
 from .model import MarketModel
 
-__all__ = ["make_model"]
+__all__ = ["make_model", "engine_class"]
+
+
+def engine_class(engine: str) -> type[MarketModel]:
+    """The model class of ``engine`` (``fast`` or ``reference``)."""
+    if engine == "reference":
+        from .reference import ReferenceMarketModel
+
+        return ReferenceMarketModel
+    return MarketModel
 
 
 def make_model(scenario: Scenario, seed: int | None = None) -> MarketModel:
-    """Build the model for ``scenario.simulation.engine``."""
-    engine = scenario.simulation.engine
-    if engine == "fast":
-        return MarketModel(scenario, seed=seed)
-    raise SocsimError(f"simulation.engine: {engine!r} is not available yet; use 'fast'")
+    """Build the model for ``scenario.simulation.engine``.
+
+    Raises
+    ------
+    SocsimError
+        If the reference engine is asked for a population above its limit.
+    """
+    return engine_class(scenario.simulation.engine)(scenario, seed=seed)

@@ -77,11 +77,13 @@ def test_scheduled_levers_take_effect_on_their_dates():
     assert tmall[15] == pytest.approx(99) and tmall[25] == pytest.approx(129)
 
 
-def test_reference_engine_is_refused_clearly():
+def test_reference_engine_refuses_large_populations_clearly():
     from sim.errors import SocsimError
+    from sim.reference import MAX_POPULATION
 
-    with pytest.raises(SocsimError, match="engine"):
-        run(scenario("simulation.engine=reference"))
+    too_many = f"world.population={MAX_POPULATION + 1}"
+    with pytest.raises(SocsimError, match=rf"world\.population: .*reference.*at most {MAX_POPULATION:,}"):
+        run(scenario("simulation.engine=reference", too_many, f"world.market_size={100 * (MAX_POPULATION + 1)}"))
 
 
 def test_scheduled_kol_program_changes_follow_the_dates():

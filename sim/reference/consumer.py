@@ -1,0 +1,376 @@
+"""One consumer as one Mesa agent: the reference engine's reading of DESIGN §5.3–5.6.
+
+Each :class:`Consumer` steps herself, one day at a time, with plain Python logic: she
+lets her attitudes decay, takes in the exposures that reached her today, feels a need,
+picks a shop and then a brand on its shelf, and settles her order. Nothing here calls
+the vectorised consumer functions of :mod:`sim.market` (attitude, choice, aftercare):
+the rules are written again, scalar by scalar, so that docking the two engines
+(tests/test_docking.py) checks one against the other.
+
+Her attitudes (ad-stocks) are her own Python floats: nothing but she reads them, and the
+model copies them into the population arrays at the end of each day. The rest of her
+state — funnel stage, entry channel, follower flags, purchases, stock at home — is her
+row of the shared :class:`~sim.population.Population` arrays, because the shared signal
+producers (pushes to followers, word of mouth from sharers), the partners and the KPIs
+read it whichever engine runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..ledger import N_SOURCES
+from ..market.signals import WECHAT_SEEDED, Source
+from ..population import NO_ONE, Stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..market.aftercare import BrandTerms
+    from ..market.choice import MarketDay
+    from .engine import ReferenceMarketModel
+
+__all__ = ["Consumer", "Visit", "Order"]
+
+
+@dataclass
+class Visit:
+    """Where a shopper went today and what she found there."""
+
+    target: int                 # the brand she thought of (-1: none known)
+    venue: int                  # channel she shops on (-1: stays home)
+    routed: bool = False        # Double 11 routing sent her to the marketplace
+    clicked: set[int] = field(default_factory=set)   # brands whose search ad she clicked
+
+
+@dataclass(frozen=True)
+class Order:
+    """One order (a row of the day's purchases)."""
+
+    brand: int
+    channel: int
+    units: int
+    price: float                # per unit (¥)
+    coupon: float               # brand-funded coupon per order (¥)
+    gift: float                 # routing gift (¥)
+    source: int
+    referrer: int
+
+
+class Consumer(mesa.Agent):
+    """A consumer of the reference engine: one Python object, one ``step`` a day.
+
+    Parameters
+    ----------
+    model : ReferenceMarketModel
+    row : int
+        Her row in the population arrays (and her node on the social graph).
+
+    Notes
+    -----
+    A day is staged so that every consumer finishes one stage before anyone starts the
+    next, as in the fast engine: :meth:`update_attitude`, :meth:`feel_need`,
+    :meth:`choose_venue`, then (after the search page has dealt its ad clicks)
+    :meth:`shop`. Random numbers come from the run's named streams (``needs``,
+    ``choice``, ``after``), drawn one consumer at a time.
+    """
+
+    def __init__(self, model: "ReferenceMarketModel", row: int):
+        super().__init__(model)
+        self.row = row
+        segments, segment = model.population.segments, int(model.population.segment[row])
+        #: her segment's parameters (price_sensitivity, compare_prob, need_rate, ...)
+        self.traits = {name: float(getattr(segments, name)[segment])
+                       for name in segments.__dataclass_fields__ if name not in ("keys", "share")}
+        self.attitudes = [0.0] * model.population.n_brands   # ad-stock per brand, as of today
+        self.inbox: list[tuple[int, float, int, int, int]] = []  # (brand, weight, entry, source, referrer)
+        self.touched: list[int] = []   # brands with a positive exposure today
+        self.needs = False
+        self.visit: Visit | None = None
+        self.order: Order | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def trait(self, name: str) -> float:
+        """Her segment's parameter ``name`` (price_sensitivity, compare_prob, ...)."""
+        return self.traits[name]
+
+    def attitude(self, brand: int) -> float:
+        return self.attitudes[brand]
+
+    def knows(self, brand: int) -> bool:
+        return int(self.model.population.stage[self.row, brand]) >= Stage.AWARE
+
+    def _reach_stage(self, brand: int, stage: int) -> None:
+        pop = self.model.population
+        pop.stage[self.row, brand] = max(int(pop.stage[self.row, brand]), stage)
+
+    # ------------------------------------------------------------------ 3. attitude
+    def receive(self, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:
+        """An exposure reaches her (the model delivers the day's signals)."""
+        self.inbox.append((brand, weight, entry, source, referrer))
+
+    def update_attitude(self) -> None:
+        """Decay every attitude by one day, then take in today's exposures.
+
+        Notes
+        -----
+        a ← (1 − λ)·a every day (eagerly: the fast engine decays lazily on read); then
+        per brand a ← a + (1 − a)(1 − e^{−S⁺}) with S⁺ the sum of today's positive
+        weights, and a ← a·e^{S⁻} for negative word of mouth. The heaviest positive
+        exposure (the later one on a tie) sets her entry channel, source and referrer.
+        """
+        keep = 1.0 - self.model.population.decay
+        self.attitudes = [a * keep for a in self.attitudes]
+        self.touched = []
+        if not self.inbox:
+            return
+        for brand in sorted({e[0] for e in self.inbox}):
+            if self._take_in(brand, [e for e in self.inbox if e[0] == brand]):
+                self.touched.append(brand)
+        self.inbox = []
+
+    def _take_in(self, brand: int, exposures: list[tuple[int, float, int, int, int]]) -> bool:
+        """Fold exposures for one brand into her attitude; True if any was positive."""
+        pop, row, beh = self.model.population, self.row, self.model.behaviour
+        positive = [e for e in exposures if e[1] > 0]
+        negative = sum(e[1] for e in exposures if e[1] < 0)
+        a = self.attitude(brand)
+        if positive:
+            a = a + (1.0 - a) * (1.0 - math.exp(-sum(e[1] for e in positive)))
+            self._reach_stage(brand, Stage.AWARE)
+            if a >= beh.interest_threshold:
+                self._reach_stage(brand, Stage.INTERESTED)
+            heaviest = positive[0]
+            for e in positive[1:]:
+                if abs(e[1]) >= abs(heaviest[1]):
+                    heaviest = e
+            _, _, pop.entry[row, brand], pop.source[row, brand], pop.referrer[row, brand] = heaviest
+        self.attitudes[brand] = a * math.exp(negative)  # negative word of mouth scales it down
+        return bool(positive)
+
+    # ------------------------------------------------------------------ 4. need
+    def feel_need(self, event_boost: float, promoting: list[int]) -> None:
+        """Does she shop today? Replenishment, a need arriving, or an impulse.
+
+        Notes
+        -----
+        Out of stock on the day her stock runs out: certain. Later: with her segment's
+        need rate × the event boost, × promo_need_boost if she knows a brand in
+        ``promoting`` (on promotion today). Impulse: each brand she saw today whose
+        attitude is now ≥ impulse_threshold triggers a need with probability impulse_prob.
+        """
+        pop, rng, day = self.model.population, self.model.streams.needs, self.model.day
+        beh = self.model.behaviour
+        rate = self.trait("need_rate") * event_boost
+        if any(self.knows(b) for b in promoting):
+            rate *= beh.promo_need_boost
+        until = int(pop.stock_until[self.row])
+        self.needs = until == day or (until < day and rng.random() < rate)
+        for brand in self.touched:
+            if self.attitude(brand) >= beh.impulse_threshold and rng.random() < beh.impulse_prob:
+                self.needs = True
+        self.visit, self.order = None, None
+
+    # ------------------------------------------------------------------ 5. choice
+    def choose_venue(self, md: "MarketDay") -> None:
+        """Think of her favourite known brand and pick a shop where it is sold.
+
+        Notes
+        -----
+        V_c = β·trust_c/P + habit·[marketplace] + entry_bonus·[c = entry′]
+        + [routed & marketplace]·β·gift/P − [compares]·β·(p̃_c − min p̃)/P + ε_c over the
+        channels where the target brand is listed; argmax. Knowing no brand, she searches
+        a random open marketplace with probability category_search_prob.
+        """
+        known = [b for b in range(self.model.population.n_brands) if self.knows(b)]
+        if not known:
+            self.visit = Visit(target=-1, venue=self._search_venue(md))
+            return
+        target = known[0]
+        for b in known[1:]:
+            if self.attitude(b) > self.attitude(target):
+                target = b
+        routed, entry = self._entry(target, md)
+        rng = self.model.streams.choice
+        compares = rng.random() < self.trait("compare_prob") and bool(md.comparable[target])
+        best, venue = -math.inf, -1
+        for c in range(len(md.trust_yuan)):
+            if md.listed[target, c]:
+                v = self._venue_utility(target, c, entry, routed, compares, md) + _gumbel(rng)
+                if v > best:
+                    best, venue = v, c
+        self.visit = Visit(target=target, venue=venue, routed=routed and venue == entry)
+
+    def _entry(self, target: int, md: "MarketDay") -> tuple[bool, int]:
+        """(routed, entry channel) for a trip to buy ``target``.
+
+        Double 11 routing (the HFP play): while it runs, a shopper brought by the brand's
+        WeChat pushes, 1:1 touches or group deals is pointed to the brand's first
+        marketplace listing instead, with a gift there.
+        """
+        pop = self.model.population
+        entry = int(pop.entry[self.row, target])
+        markets = [c for c in range(len(md.marketplace)) if md.marketplace[c] and md.listed[target, c]]
+        seeded = int(pop.source[self.row, target]) in WECHAT_SEEDED
+        if md.routing[target] and seeded and markets:
+            return True, markets[0]
+        return False, entry
+
+    def _venue_utility(self, target: int, c: int, entry: int, routed: bool, compares: bool, md: "MarketDay") -> float:
+        beta, ref = self.trait("price_sensitivity"), md.ref_price
+        v = beta * md.trust_yuan[c] / ref
+        if md.marketplace[c]:
+            v += self.trait("tmall_habit")
+            if routed:
+                v += beta * md.gift[target] / ref
+        if c == entry:
+            v += self.model.behaviour.entry_bonus
+        if compares:
+            cheapest = min(md.effective[target, k] for k in range(len(md.trust_yuan)) if md.listed[target, k])
+            v -= beta * (md.effective[target, c] - cheapest) / ref
+        return v
+
+    def _search_venue(self, md: "MarketDay") -> int:
+        open_shops = [c for c in range(len(md.trust_yuan)) if md.open_search[c] and md.marketplace[c]]
+        rng = self.model.streams.choice
+        if open_shops and rng.random() < self.model.behaviour.category_search_prob:
+            return open_shops[int(rng.integers(len(open_shops)))]
+        return -1
+
+    def shop(self, md: "MarketDay") -> None:
+        """At her venue: see the shelf and pick a brand or "not now" (``self.order``)."""
+        visit = self.visit
+        if visit is None or visit.venue < 0:
+            return
+        offered, found = self._shelf(md)
+        for b in offered:
+            self.model.ledger.add(md.day, b, visit.venue, "traffic", self.model.scale)
+        choice = self._pick(offered, found, md)
+        self.order = self._order(choice, choice in found, md) if choice is not None else None
+        beh = self.model.behaviour
+        for b in sorted(found | visit.clicked):  # what the search page showed leaves a mark (after the pick)
+            weight = beh.search_click_strength if b in visit.clicked else beh.search_strength
+            self._take_in(b, [(b, weight, visit.venue, int(Source.SEARCH), NO_ONE)])
+
+    def _shelf(self, md: "MarketDay") -> tuple[list[int], set[int]]:
+        """Brands offered to her at the venue, and those she found only via search."""
+        c, rng = self.visit.venue, self.model.streams.choice
+        offered, found = [], set()
+        for b in range(len(md.quality)):
+            if not md.listed[b, c]:
+                continue
+            shown = b in self.visit.clicked or (bool(md.open_search[c]) and rng.random() < md.visibility[b, c])
+            if self.knows(b) or shown:
+                offered.append(b)
+                if not self.knows(b):
+                    found.add(b)
+        return offered, found
+
+    def _pick(self, offered: list[int], found: set[int], md: "MarketDay") -> int | None:
+        """Multinomial logit over the offered brands and "not now" (None).
+
+        Notes
+        -----
+        U_b = β_att·a_b + β_q·q_b − β·(pay_b − P)/P + ε_b, U_0 = u_0 + ε_0, with a_b
+        replaced by 1 − e^{−search_strength} for a brand found on the search page, and
+        raised by a search-ad click.
+        """
+        beh, rng, ref = self.model.behaviour, self.model.streams.choice, md.ref_price
+        best, choice = beh.outside_utility + _gumbel(rng), None
+        for b in offered:
+            a = 1.0 - math.exp(-beh.search_strength) if b in found else self.attitude(b)
+            if b in self.visit.clicked:
+                a = a + (1.0 - a) * (1.0 - math.exp(-beh.search_click_strength))
+            pay = md.effective[b, self.visit.venue] - self._coupon(b, md) - self._gift(b, md)
+            u = beh.beta_attitude * a + beh.beta_quality * md.quality[b] - self.trait("price_sensitivity") * (pay - ref) / ref
+            u += _gumbel(rng)
+            if u > best:
+                best, choice = u, b
+        return choice
+
+    def _coupon(self, brand: int, md: "MarketDay") -> float:
+        """Private-domain coupon: a follower shopping on WeChat."""
+        follows = bool(self.model.population.follower[self.row, brand])
+        return float(md.pd_coupon[brand]) if self.visit.venue == md.social and follows else 0.0
+
+    def _gift(self, brand: int, md: "MarketDay") -> float:
+        return float(md.gift[brand]) if self.visit.routed and brand == self.visit.target else 0.0
+
+    def _order(self, brand: int, via_search: bool, md: "MarketDay") -> Order:
+        c, pop = self.visit.venue, self.model.population
+        units = 1
+        if md.promo[brand, c]:  # stock up on promotions (囤货)
+            units += int(self.model.streams.choice.poisson(self.trait("stockpile")))
+        price = float(md.price[brand, c])
+        coupon = min(float(md.coupon[brand, c] * md.funded[c]) + self._coupon(brand, md), price)
+        source = int(Source.SEARCH) if via_search else int(pop.source[self.row, brand])
+        referrer = NO_ONE if via_search else int(pop.referrer[self.row, brand])
+        return Order(brand, c, units, price, coupon, self._gift(brand, md), source, referrer)
+
+    # ------------------------------------------------------------------ 6. after purchase
+    def after_purchase(self, terms: "BrandTerms") -> None:
+        """Book today's order, pay its commissions, and update what buying did to her."""
+        order = self.order
+        if order is None:
+            return
+        revenue = order.units * order.price
+        self._book(order, revenue, terms)
+        self._pay_commissions(order, revenue, terms)
+        self._remember(order, terms)
+
+    def _book(self, order: Order, revenue: float, terms: "BrandTerms") -> None:
+        ledger, day, s, b, c = self.model.ledger, self.model.day, self.model.scale, order.brand, order.channel
+        fees = revenue * (terms.take_rate[c] + terms.payment_fee[c])
+        for name, amount in (("orders", 1.0), ("units", order.units), ("revenue", revenue), ("coupons", order.coupon),
+                             ("gifts", order.gift), ("cogs", order.units * terms.unit_cost[b]), ("platform_fees", fees)):
+            ledger.add(day, b, c, name, amount * s)
+        ledger.by_source[day, b, c, order.source if order.source >= 0 else N_SOURCES - 1] += s
+
+    def _pay_commissions(self, order: Order, revenue: float, terms: "BrandTerms") -> None:
+        """Referral (分佣, two levels) and group-leader commissions on WeChat; KOL CPS anywhere."""
+        ledger, pop, day, s = self.model.ledger, self.model.population, self.model.day, self.model.scale
+        b, c, ref = order.brand, order.channel, order.referrer
+        on_social = c == terms.social and ref != NO_ONE
+        if order.source == Source.WOM and on_social:
+            parent = int(pop.parent[ref])
+            pay = terms.level1[b] * revenue + (terms.level2[b] * revenue if parent != NO_ONE else 0.0)
+            ledger.add(day, b, c, "referral_commission", pay * s)
+            if pop.parent[self.row] == NO_ONE and ref != self.row:
+                pop.parent[self.row] = ref
+        if order.source == Source.GROUP and on_social:
+            pay = terms.leader_commission[b] * revenue * s
+            ledger.add(day, b, c, "leader_commission", pay)
+            terms.leader_of[ref].earn(float(pay))
+        if order.source == Source.KOL and ref != NO_ONE:
+            ledger.add(day, b, c, "kol_commission", terms.kol_cps.get(ref, 0.0) * revenue * s)
+
+    def _remember(self, order: Order, terms: "BrandTerms") -> None:
+        """Funnel, private domain, next need, satisfaction and sharing."""
+        pop, row, b, c = self.model.population, self.row, order.brand, order.channel
+        rng, beh, day = self.model.streams.after, self.model.behaviour, self.model.day
+        self._reach_stage(b, Stage.LOYAL if pop.purchases[row, b] > 0 else Stage.PURCHASED)
+        pop.purchases[row, b] += 1
+        pop.bought_on[row, b] |= 1 << c
+        pop.last_channel[row, b] = c
+        if terms.on_social[b] and (c == terms.social or rng.random() < terms.capture[b]):
+            pop.follower[row, b] = True  # WeChat buyers follow; 小卡片 on Tmall (needs a WeChat shop)
+        cycle = order.units * terms.repurchase_days[b] * rng.uniform(0.8, 1.2)
+        pop.stock_until[row] = day + max(1, int(round(cycle)))
+        pool = self.model.pools[b]
+        if terms.quality[b] + rng.normal(0.0, beh.satisfaction_noise) > beh.satisfaction_threshold:
+            pool.add(_one(row), day + beh.share_window_days)
+            return
+        if rng.random() < beh.negative_wom_prob:
+            pool.warn(_one(row))
+        self.attitudes[b] *= 0.5  # a disappointing product halves her own attitude
+
+
+def _gumbel(rng) -> float:
+    return -math.log(-math.log(rng.random()))
+
+
+def _one(row: int) -> np.ndarray:
+    return np.array([row], np.int32)
