@@ -244,8 +244,9 @@ class SocialGraph:
         Notes
         -----
         Cost: an in-place sort of one int64 key per tie (to merge duplicates), then of
-        one per directed entry (CSR order); peak memory ≈ 16 bytes per tie for the keys
-        plus the result (5 bytes per directed entry).
+        one per directed entry (CSR order). Peak memory ≈ 24 bytes per tie of keys
+        (undirected and directed, briefly together) plus the inputs and the result
+        (10 bytes per tie).
         """
         u, v, layer = _validate_edges(n, u, v, layer)
         bits = node_bits(n)

@@ -42,12 +42,10 @@ REDRAW_ROUNDS = 12
 #: Largest complete graph (n² entries: 20 000 nodes is already 2 GB).
 COMPLETE_MAX_NODES = 20_000
 
-# Internal small-world key: pair << _LOW | low. Bits 0-1 are the layer for every tie; a
-# rewired tie also sets a flag (bit 12, so ring ties sort first within a pair), the
-# owner's side (bit 11) and its ring distance d (bits 2-10), so a tie that cannot be
-# rewired can return to the ring.
-_LOW = 13
-_REWIRED = 1 << 12
+# Key of a rewired tie: pair << _LOW | side << 11 | d << 2 | layer. The low bits remember
+# which end owns the tie and its ring distance d, so a tie that finds no free partner
+# can be redrawn from its owner or return to its ring position.
+_LOW = 12
 _SIDE = 1 << 11
 _DISTANCE_SHIFT = 2
 _MAX_HALF_DEGREE = (1 << 9) - 1
@@ -263,7 +261,7 @@ def _rewired_keys(owner: np.ndarray, target: np.ndarray, distance: np.ndarray, b
     owner = owner.astype(np.int64, copy=False)
     low, high = np.minimum(owner, target), np.maximum(owner, target)
     side = np.where(owner == high, _SIDE, 0)
-    return ((low << bits) | high) << _LOW | _REWIRED | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
+    return ((low << bits) | high) << _LOW | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
 
 
 def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .csr import LayerCounts, SocialGraph, row_blocks
+from .csr import GraphError, LayerCounts, SocialGraph, row_blocks
 
 __all__ = ["DegreeQuantiles", "GraphStats", "graph_stats", "local_clustering", "distance_counts"]
 
@@ -100,14 +100,19 @@ def graph_stats(graph: SocialGraph, rng: np.random.Generator, n_sources: int = 6
         Draws the node samples.
     n_sources : int, default 64
         BFS sources for distances (all nodes when the graph is smaller). Each batch of
-        64 costs a few passes over all ties (≈ 5 s at 10⁶ × 150).
+        64 costs a few passes over all ties (≈ 3 s at 10⁶ × 150).
     n_clustering : int, default 2000
         Nodes whose local clustering is computed exactly (all nodes when smaller).
-        Cost ∝ sum over sampled nodes of their neighbours' degrees (≈ 1 s at k = 150).
+        Cost ∝ sum over sampled nodes of their neighbours' degrees (≈ 2 s at k = 150).
 
     Returns
     -------
     GraphStats
+
+    Raises
+    ------
+    GraphError
+        If a sample size is below 1.
 
     Notes
     -----
@@ -123,6 +128,9 @@ def graph_stats(graph: SocialGraph, rng: np.random.Generator, n_sources: int = 6
     .. [2] Backstrom, L., Boldi, P., Rosa, M., Ugander, J. & Vigna, S. (2012). Four
        degrees of separation. Proc. 4th ACM Web Science Conference, 33–42.
     """
+    for name, size in (("n_sources", n_sources), ("n_clustering", n_clustering)):
+        if size < 1:
+            raise GraphError(f"{name} = {size}: sample at least one node")
     n, degree = graph.n, graph.degree()
     sample = _sample(n, n_clustering, rng)
     local = local_clustering(graph, sample)
