@@ -46,13 +46,22 @@ def test_tmall_only_discount_costs_leaders_and_wechat_sales_unless_strict_parity
 
 
 def test_rival_traffic_cutting_hurts_tmall_not_private_domain():
-    """§8.5: a rival's search ads on Tmall cut the focal brand's Tmall sales; WeChat holds."""
+    """§8.5: a rival's search ads on Tmall cut the focal brand's Tmall sales; WeChat holds.
+
+    The closed shop is not exposed to the rival at all (its venue choice ignores rivals);
+    it only feels a second-order loss because fewer Tmall buyers join the private domain
+    through the package card. So: Tmall's relative loss is larger than WeChat's (paired,
+    α = 0.01), and the 99 % upper confidence bound of WeChat's relative loss stays below
+    a material 10 %.
+    """
     calm = replicate(scenario(), SEEDS)
     cut = replicate(scenario("brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]"), SEEDS)
-    tmall_ok, p = paired_greater(focal(calm, "channels", "tmall", "orders"), focal(cut, "channels", "tmall", "orders"))
-    assert tmall_ok, p
-    wechat_drop, p_wechat = paired_greater(focal(calm, "channels", "wechat", "orders"), focal(cut, "channels", "wechat", "orders"), alpha=0.05)
-    assert not wechat_drop, p_wechat
+    loss = {ch: 1 - focal(cut, "channels", ch, "orders") / focal(calm, "channels", ch, "orders") for ch in ("tmall", "wechat")}
+    ok, p = paired_greater(loss["tmall"], loss["wechat"])
+    assert ok and loss["tmall"].mean() > 0.1, (loss, p)
+    w = loss["wechat"]
+    upper = w.mean() + stats.t.ppf(0.99, len(w) - 1) * w.std(ddof=1) / np.sqrt(len(w))
+    assert upper < 0.10, (w, upper)
 
 
 def test_more_paid_budget_more_awareness():
