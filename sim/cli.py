@@ -214,3 +214,6 @@ def schema() -> None:
 def version() -> None:
     """Print the socsim version."""
     console.print(f"socsim {__version__}")
+
+
+from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)

@@ -1,0 +1,172 @@
+"""``socsim compare`` and ``socsim sweep``: thin commands over :mod:`sim.experiments`.
+
+Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .cli import SetOpt, _errors, app, console, err
+from .errors import SocsimError
+
+__all__ = ["compare", "sweep"]
+
+RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
+ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
+OutOpt = typer.Option(None, "--out", help="Results folder (default: <outputs.dir>/<name>-<design digest>). Rerunning the same command resumes it.")
+WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process.")
+SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
+DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")
+ReportOpt = typer.Option(None, "--report/--no-report", help="Write plots and report.html (default: the experiment's outputs.report).")
+
+
+def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]], sweep: bool):
+    from .experiments import adhoc_design, is_experiment_file, load_experiment
+
+    kinds = [is_experiment_file(f) for f in files]
+    command = "sweep" if sweep else "compare"
+    if any(kinds):
+        if len(files) > 1:
+            raise SocsimError(f"{command}: give one experiment file, or two or more scenario files (got {len(files)} files, "
+                              f"experiments among them: {', '.join(str(f) for f, k in zip(files, kinds) if k)})")
+        design = load_experiment(files[0], overrides=overrides or (), replications=reps, seed=seed)
+    elif sweep:
+        raise SocsimError(f"{files[0]}: a scenario file; socsim sweep needs an experiment file with a 'sweep' section "
+                          "(see experiments/budget_mix.yaml)")
+    elif len(files) < 2:
+        raise SocsimError(f"{files[0]}: a scenario file; compare two or more (socsim compare a.yaml b.yaml), "
+                          "or give an experiment file (see experiments/channel_protection.yaml)")
+    else:
+        design = adhoc_design(files, replications=reps or 10, seed=seed, overrides=overrides or ())
+    if design.is_sweep and not sweep:
+        raise SocsimError(f"{files[0]}: has a 'sweep' section; run it with: socsim sweep {files[0]}")
+    if sweep and not design.is_sweep:
+        raise SocsimError(f"{files[0]}: has no 'sweep' section; compare its variants with: socsim compare {files[0]}")
+    return design
+
+
+def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
+    from .experiments import ExecutionPlan, default_folder, run_experiment
+    from .experiments.store import earlier_versions
+
+    plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
+    plan.check()
+    folder = out or default_folder(design)
+    runs = len(design.cells) * design.replications
+    shape = f"{len(design.variants)} variants" + (f" × {len(design.points)} points" if design.is_sweep else "")
+    console.print(f"[bold]{design.name}[/bold]: {shape} × {design.replications} replications = {runs} runs "
+                  f"({plan.describe(runs)}); results: {folder}")
+    if out is None:
+        for old in earlier_versions(design):
+            console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task("simulating", total=runs)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
+        except KeyboardInterrupt:
+            err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
+            raise typer.Exit(130)
+    if result.skipped:
+        console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
+    return result
+
+
+def _print_compare(result) -> None:
+    from .experiments.tables import COMPARE_HEADER, compare_rows, metric_label
+
+    design = result.design
+    for metric in design.metrics:
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
+        for i, h in enumerate(COMPARE_HEADER):
+            table.add_column(h, justify="left" if i == 0 else "right")
+        for row in compare_rows(design, result.summary, metric):
+            table.add_row(*row)
+        console.print(table)
+    console.print(f"Δ: paired difference to [bold]{design.variants[0].name}[/bold] (same seeds), "
+                  "95 % CI by Student's t; p: paired t-test")
+
+
+def _print_sweep(result) -> None:
+    from .experiments.tables import sweep_table
+
+    header, rows = sweep_table(result.design, result.summary)
+    table = Table(title=f"{result.design.name}: every sweep point (mean ± 95 % CI half-width)", title_justify="left")
+    for i, h in enumerate(header):
+        table.add_column(h, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _print_files(result) -> None:
+    console.print(f"results: [bold]{result.folder}[/bold] (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
+    if result.report is not None:
+        console.print(f"report: [bold]{result.report}[/bold]")
+
+
+@app.command()
+def compare(
+    files: List[Path] = typer.Argument(..., help="An experiment file (experiments/*.yaml), or two or more scenario files."),
+    reps: Optional[int] = RepsOpt,
+    seed: Optional[int] = ExpSeedOpt,
+    set_: Optional[List[str]] = SetOpt,
+    out: Optional[Path] = OutOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
+    report: Optional[bool] = ReportOpt,
+) -> None:
+    """Compare strategies over replications: which earns more, and is the difference real?
+
+    Every variant runs the same replications with the same seeds (common random numbers),
+    so differences to the first variant are paired. Prints, per KPI, each variant's mean
+    with its 95 % confidence interval and the paired difference with its interval; writes
+    per-run KPIs and daily series (Parquet, CSV), plots and a self-contained report.html.
+
+    Examples:  socsim compare experiments/channel_protection.yaml
+               socsim compare a.yaml b.yaml --reps 20
+               socsim compare experiments/channel_protection.yaml --dask-local 2
+    """
+    with _errors():
+        design = _design(files, reps, seed, set_, sweep=False)
+        result = _run(design, out, workers, scheduler, dask_local, report)
+    _print_compare(result)
+    _print_files(result)
+
+
+@app.command()
+def sweep(
+    experiment: Path = typer.Argument(..., help="An experiment file with a 'sweep' section, e.g. experiments/budget_mix.yaml."),
+    reps: Optional[int] = RepsOpt,
+    seed: Optional[int] = ExpSeedOpt,
+    set_: Optional[List[str]] = SetOpt,
+    out: Optional[Path] = OutOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
+    report: Optional[bool] = ReportOpt,
+) -> None:
+    """Sweep one or two parameters (or a list of points) over replications.
+
+    Prints the table of all points (mean ± 95 % CI half-width per KPI); plots lines with
+    confidence bands for one parameter, heatmaps for two; writes the same files as compare.
+
+    Example:  socsim sweep experiments/budget_mix.yaml
+    """
+    with _errors():
+        design = _design([experiment], reps, seed, set_, sweep=True)
+        result = _run(design, out, workers, scheduler, dask_local, report)
+    _print_sweep(result)
+    _print_files(result)

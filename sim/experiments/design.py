@@ -1,0 +1,499 @@
+"""From an experiment file to a design: one validated scenario per (variant, sweep point).
+
+The design is pure data: cells (scenarios), replications and seeds. It neither runs nor
+stores anything (EMA Workbench's split: model, design and execution stay separate).
+
+Every mistake is reported like a scenario mistake, with the experiment file's line: a
+change (``set``) that names no field, a value the scenario schema refuses, an unknown
+metric. A change is applied to the raw scenario data *before* validation, so a bad value
+gets exactly the message it would get in a scenario file.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from sim import __version__
+from sim.config.loader import Document, load_scenario, load_scenario_text, read_document, validate_document
+from sim.config.overrides import PathError, did_you_mean, parse_override, set_dotted
+from sim.config.schema import Scenario
+from sim.errors import Problem, ScenarioError
+
+from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, Experiment, GridAxis, Sweep, Variant, kpi_names,
+                   series_names)
+
+__all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
+           "is_experiment_file"]
+
+Loc = tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True, order=True)
+class RunKey:
+    """Which run: variant, sweep point (index, 0 without a sweep) and replication."""
+
+    variant: str
+    point: int
+    rep: int
+
+    @property
+    def id(self) -> str:
+        """File-name form, e.g. ``strict.p000.r0003``."""
+        return f"{self.variant}.p{self.point:03d}.r{self.rep:04d}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker gets: the scenario as plain JSON data and the seed — never a model."""
+
+    key: RunKey
+    scenario: dict
+    seed: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One scenario of the design: a variant at a sweep point."""
+
+    variant: str
+    point: int
+    scenario: Scenario
+    digest: str
+
+    def payload(self) -> dict:
+        return self.scenario.model_dump(mode="json", by_alias=True)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A sweep axis: name, label (with unit) and whether its values are numbers."""
+
+    name: str
+    label: str
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class Point:
+    """A sweep point: index, label and coordinates (axis name → value)."""
+
+    index: int
+    label: str
+    coords: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VariantInfo:
+    name: str
+    description: str
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Design:
+    """A resolved experiment: cells × replications, with seeds and what to report.
+
+    Attributes
+    ----------
+    digest : str
+        SHA-256 of the socsim version, the seed and every cell's scenario. Two designs
+        with the same digest run identical simulations, so their runs may share a folder;
+        replications and metrics are not part of it (more replications extend a folder).
+    """
+
+    name: str
+    description: str
+    source: str
+    source_text: str
+    variants: tuple[VariantInfo, ...]
+    axes: tuple[Axis, ...]
+    points: tuple[Point, ...]
+    cells: tuple[Cell, ...]
+    replications: int
+    seed: int
+    metrics: tuple[str, ...]
+    series: tuple[str, ...]
+    out_dir: str
+    report: bool
+    is_sweep: bool
+    digest: str
+
+    def seed_of(self, rep: int) -> int:
+        """Seed of replication ``rep`` in every variant and point (common random numbers)."""
+        return self.seed + rep
+
+    def cell(self, variant: str, point: int) -> Cell:
+        return self._index[(variant, point)]
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, int], Cell]:
+        return {(c.variant, c.point): c for c in self.cells}
+
+    def tasks(self) -> list[Task]:
+        """Every run, replication by replication (so early results cover every variant)."""
+        payloads = {(c.variant, c.point): c.payload() for c in self.cells}
+        return [Task(RunKey(c.variant, c.point, r), payloads[(c.variant, c.point)], self.seed_of(r), c.digest)
+                for r in range(self.replications) for c in self.cells]
+
+    def keys(self) -> list[RunKey]:
+        return [t.key for t in self.tasks()]
+
+
+# --------------------------------------------------------------------------- changes
+@dataclass(frozen=True)
+class _Change:
+    path: str
+    value: Any
+    loc: Loc | None  # where in the experiment file; None: a --set override
+    text: str
+
+
+def _changes(settings: Any, loc: Loc) -> tuple[list[_Change], list[Problem]]:
+    """Flatten a ``set`` block: nested mappings become dotted paths; lines are parsed like --set."""
+    if isinstance(settings, list):
+        out, problems = [], []
+        for i, text in enumerate(settings):
+            try:
+                path, value = parse_override(text)
+                out.append(_Change(path, value, (*loc, str(i)), text))
+            except PathError as exc:
+                problems.append(Problem(".".join((*loc, str(i))), exc.message))
+        return out, problems
+    return [_Change(".".join(parts), value, (*loc, *parts), "") for parts, value in _flatten(settings, ())], []
+
+
+def _flatten(settings: dict, prefix: Loc) -> Iterator[tuple[Loc, Any]]:
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            yield from _flatten(value, (*prefix, key))
+        else:
+            yield (*prefix, key), value
+
+
+def _cli_changes(overrides: Sequence[str]) -> tuple[list[_Change], list[Problem]]:
+    out, problems = [], []
+    for text in overrides:
+        try:
+            path, value = parse_override(text)
+            out.append(_Change(path, value, None, text))
+        except PathError as exc:
+            problems.append(Problem(f"--set {exc.path}", exc.message))
+    return out, problems
+
+
+def _describe(changes: Sequence[_Change]) -> tuple[str, ...]:
+    return tuple(f"{c.path} = {json.dumps(c.value, default=str, ensure_ascii=False)}" for c in changes)
+
+
+# --------------------------------------------------------------------------- building cells
+@dataclass
+class _Builder:
+    """Builds and checks the cells of one experiment, collecting problems."""
+
+    doc: Document
+    problems: list[Problem] = field(default_factory=list)
+    bases: dict[str, tuple[dict, Path]] = field(default_factory=dict)
+
+    def line(self, loc: Loc | None) -> int | None:
+        return self.doc.line_of(loc) if loc else None
+
+    def problem(self, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(_display(loc, self.doc.data), message, self.line(loc)))
+
+    def base(self, ref: str, loc: Loc) -> tuple[dict, Path] | None:
+        """Raw data and folder of a scenario file named at ``loc``; problems if it does not load."""
+        path = (self.doc.base_dir / Path(ref).expanduser()).resolve()
+        if str(path) not in self.bases:
+            shown = os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else str(path)
+            try:
+                load_scenario(shown)
+            except ScenarioError as exc:
+                hint = f" (relative paths start at the experiment's folder {self.doc.base_dir})" if not path.exists() else ""
+                for p in exc.problems:
+                    self.problem(loc, f"scenario {p.render(exc.file)}{hint}")
+                return None
+            self.bases[str(path)] = (read_document(path).data, path.parent)
+        return self.bases[str(path)]
+
+    def cell(self, base: tuple[dict, Path], changes: Sequence[_Change], where: Loc, context: str) -> Scenario | None:
+        """Apply ``changes`` to the base data and validate; problems at the changes' lines."""
+        data, folder = copy.deepcopy(base[0]), base[1]
+        lines: dict[Loc, int] = {(): self.line(where) or 0}
+        overridden: dict[Loc, str] = {}
+        for ch in changes:
+            try:
+                steps = tuple(map(str, set_dotted(data, ch.path, copy.deepcopy(ch.value))))
+            except PathError as exc:
+                where_ = _display(ch.loc, self.doc.data) if ch.loc else f"--set {ch.path}"
+                self.problems.append(Problem(where_, f"no such field in the scenario: {exc.message}", self.line(ch.loc)))
+                return None
+            if ch.loc is None:
+                overridden[steps] = ch.text
+            else:
+                lines[steps] = self.line(ch.loc) or lines[()]
+        try:
+            return load_scenario_text(json.dumps(data, default=str), file=self.doc.file, base_dir=folder)
+        except ScenarioError as exc:
+            self._explain(Document(self.doc.file, data, lines, folder, (), overridden), exc, context)
+            return None
+
+    def _explain(self, doc: Document, exc: ScenarioError, context: str) -> None:
+        """Re-validate with the experiment's lines to say which change broke the scenario."""
+        try:
+            validate_document(doc, Scenario)
+            found = [Problem(p.path, p.message, doc.lines[()] or None) for p in exc.problems]
+        except ScenarioError as located:
+            found = located.problems
+        self.problems += [Problem(p.path, f"{p.message} ({context})", p.line) for p in found]
+
+
+def _display(loc: Loc, data: Any) -> str:
+    """Dotted path with names of list items: ``variants.1 (strict).set.brands.focal.strategy.parity``."""
+    parts, node = [], data
+    for part in loc:
+        text = part
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            if isinstance(node, dict) and isinstance(node.get("name") or node.get("label"), str):
+                text = f"{part} ({node.get('name') or node.get('label')})"
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        parts.append(text)
+    return ".".join(parts)
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- sweep
+def _grid_points(sweep: Sweep) -> tuple[list[Point], list[list[_Change]], list[Loc], tuple[Axis, ...]]:
+    axes: list[GridAxis] = sweep.grid or []
+    points, changes, locs = [], [], []
+    for index, combo in enumerate(itertools.product(*(range(len(a.values)) for a in axes))):
+        coords = {a.short: a.values[k] for a, k in zip(axes, combo)}
+        label = ", ".join(f"{name}={_fmt(v)}" for name, v in coords.items())
+        points.append(Point(index, label, coords))
+        changes.append([_Change(a.path, a.values[k], ("sweep", "grid", str(j), "values", str(k)), "")
+                        for j, (a, k) in enumerate(zip(axes, combo))])
+        locs.append(("sweep", "grid", str(len(axes) - 1), "values", str(combo[-1])))
+    numeric = [all(_is_number(v) for v in a.values) for a in axes]
+    return points, changes, locs, tuple(Axis(a.short, a.label or a.short, n) for a, n in zip(axes, numeric))
+
+
+def _list_points(sweep: Sweep, b: _Builder) -> tuple[list[Point], list[list[_Change]], list[Loc], tuple[Axis, ...]]:
+    pts = sweep.points or []
+    names = sweep.axes or (list(pts[0].at) if pts and 0 < len(pts[0].at) <= 2 else [])
+    points, changes, locs = [], [], []
+    for i, p in enumerate(pts):
+        missing = [n for n in names if n not in p.at]
+        if missing:
+            b.problem(("sweep", "points", str(i), "at"), f"no coordinate {missing[0]!r}; every point needs one value "
+                                                          f"per axis ({', '.join(names)})")
+        coords = {n: p.at.get(n) for n in names}
+        label = p.label or (", ".join(f"{n}={_fmt(v)}" for n, v in coords.items()) if coords else f"point {i}")
+        points.append(Point(i, label, coords))
+        found, problems = _changes(p.set, ("sweep", "points", str(i), "set"))
+        b.problems += problems
+        changes.append(found)
+        locs.append(("sweep", "points", str(i)))
+    labels = [p.label for p in points]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            b.problem(("sweep", "points", str(i), "label"), f"label {label!r} is used twice; labels must be unique")
+    return points, changes, locs, tuple(Axis(n, sweep.labels.get(n, n), True) for n in names)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# --------------------------------------------------------------------------- metrics
+def _brand_names(cells: Sequence[Cell]) -> dict[str, tuple[list[str], list[str]]]:
+    """Brand → (selling channels, priced channels), over all cells."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for cell in cells:
+        sc = cell.scenario
+        for brand in sc.brands:
+            selling, priced = out.setdefault(brand.name, ([], []))
+            for key in brand.channels:
+                if sc.channels[key].transacts and key not in selling:
+                    selling.append(key)
+                if key not in priced:
+                    priced.append(key)
+    return out
+
+
+def _resolve_names(b: _Builder, given: Sequence[str], defaults: Sequence[str], field_: str,
+                   brands: dict[str, tuple[list[str], list[str]]]) -> tuple[str, ...]:
+    """``brand.name`` for every metric or series; a name without a brand means the first brand."""
+    first = next(iter(brands), "")
+    catalogue = {brand: set(kpi_names(ch[0]) if field_ == "metrics" else series_names(*ch)) for brand, ch in brands.items()}
+    out = []
+    for i, name in enumerate(given or defaults):
+        brand, _, rest = name.partition(".")
+        if brand not in brands:
+            brand, rest = first, name
+        if rest in catalogue.get(brand, ()):
+            out.append(f"{brand}.{rest}")
+            continue
+        where = (field_, str(i)) if given else (field_,)
+        allowed = sorted(catalogue.get(brand, ()), key=lambda n: (n.count("."), n))
+        hint = did_you_mean(rest, allowed)
+        b.problem(where, f"unknown {'KPI' if field_ == 'metrics' else 'daily series'} {name!r}{hint}; write brand.name "
+                         f"(brands: {', '.join(brands)}); names for {brand}: {', '.join(allowed[:30])}"
+                         f"{' …' if len(allowed) > 30 else ''} (docs/EXPERIMENTS.md lists them all)")
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- public API
+def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence[str]) -> Design:
+    b = _Builder(doc)
+    common, problems = _changes(exp.set, ("set",))
+    cli, cli_problems = _cli_changes(overrides)
+    b.problems += problems + cli_problems
+    variants = exp.variants or [Variant(name="base")]
+    if exp.sweep is None:
+        points, point_changes, point_locs, axes = [Point(0, "")], [[]], [()], ()
+    elif exp.sweep.grid is not None:
+        points, point_changes, point_locs, axes = _grid_points(exp.sweep)
+    else:
+        points, point_changes, point_locs, axes = _list_points(exp.sweep, b)
+    if len(variants) * len(points) > MAX_CELLS:
+        b.problem(("sweep",), f"{len(variants)} variants × {len(points)} points = {len(variants) * len(points):,} "
+                              f"scenarios; at most {MAX_CELLS:,}")
+        raise ScenarioError(doc.file, b.problems)
+    cells, infos = [], []
+    for i, v in enumerate(variants):
+        vloc: Loc = ("variants", str(i)) if exp.variants else ("base",)
+        own, problems = _changes(v.set, (*vloc, "set"))
+        b.problems += problems
+        infos.append(VariantInfo(v.name, v.description, _describe(own)))
+        base = b.base(v.scenario, (*vloc, "scenario")) if v.scenario else b.base(exp.base or "", ("base",))
+        if base is None:
+            continue
+        for point, extra, ploc in zip(points, point_changes, point_locs):
+            context = f"variant {v.name}" + (f", sweep point {point.label}" if exp.sweep else "")
+            sc = b.cell(base, [*common, *own, *extra, *cli], ploc if extra else vloc, context)
+            if sc is not None:
+                cells.append(Cell(v.name, point.index, sc, _digest(sc.model_dump(mode="json", by_alias=True))))
+    if b.problems:
+        raise ScenarioError(doc.file, _unique(b.problems))
+    brands = _brand_names(cells)
+    metrics = _resolve_names(b, exp.metrics, DEFAULT_METRICS, "metrics", brands)
+    series = _resolve_names(b, exp.series, DEFAULT_SERIES, "series", brands)
+    if b.problems:
+        raise ScenarioError(doc.file, _unique(b.problems))
+    seed = exp.seed if exp.seed is not None else cells[0].scenario.simulation.seed
+    digest = _digest({"socsim": __version__, "seed": seed, "cells": [[c.variant, c.point, c.digest] for c in cells]})
+    return Design(
+        name=exp.name, description=exp.description, source=doc.file, source_text=source_text,
+        variants=tuple(infos), axes=axes, points=tuple(points), cells=tuple(cells), replications=exp.replications,
+        seed=seed, metrics=metrics, series=series, out_dir=exp.outputs.dir, report=exp.outputs.report,
+        is_sweep=exp.sweep is not None, digest=digest,
+    )
+
+
+def _unique(problems: Sequence[Problem]) -> list[Problem]:
+    """Each problem once (a bad variant fails at every sweep point), sorted by line."""
+    seen, out = set(), []
+    for p in problems:
+        key = (p.line, p.path, re.sub(r" \(variant [^)]*\)$", "", p.message))
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return sorted(out, key=lambda p: (p.line is not None, p.line or 0))
+
+
+def is_experiment_file(path: str | os.PathLike[str]) -> bool:
+    """True for an experiment file, False for a scenario file (it has ``brands``).
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read as YAML.
+    """
+    return "brands" not in read_document(Path(path)).data
+
+
+def load_experiment(
+    path: str | os.PathLike[str], *, overrides: Sequence[str] = (), replications: int | None = None,
+    seed: int | None = None,
+) -> Design:
+    """Read, validate and resolve an experiment file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The experiment YAML file.
+    overrides : sequence of str, default ()
+        ``dotted.path=value`` changes applied to every scenario last (like ``--set``).
+    replications, seed : int, optional
+        Replace the file's ``replications`` and ``seed``.
+
+    Returns
+    -------
+    Design
+        One validated scenario per variant × sweep point.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem with the experiment file's line: unknown keys, changes naming no
+        field, values the scenario schema refuses, unknown metrics, a base scenario that
+        does not load.
+    """
+    doc = read_document(Path(path), file=str(path))
+    exp = validate_document(doc, Experiment)
+    exp = _with(exp, replications, seed)
+    return _build(exp, doc, Path(path).read_text(encoding="utf-8-sig"), overrides)
+
+
+def _with(exp: Experiment, replications: int | None, seed: int | None) -> Experiment:
+    update: dict[str, Any] = {}
+    if replications is not None:
+        update["replications"] = replications
+    if seed is not None:
+        update["seed"] = seed
+    return Experiment.model_validate({**exp.model_dump(), **update}) if update else exp
+
+
+def adhoc_design(
+    scenarios: Sequence[str | os.PathLike[str]], *, replications: int = 10, seed: int | None = None,
+    overrides: Sequence[str] = (), metrics: Sequence[str] = (),
+) -> Design:
+    """A comparison of scenario files, each a variant named after its file (``socsim compare a.yaml b.yaml``).
+
+    Parameters are as for :func:`load_experiment`; ``metrics`` as in an experiment file.
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario does not load or an override or metric is wrong.
+    """
+    names: list[str] = []
+    for p in scenarios:
+        name = re.sub(r"[^A-Za-z0-9_\-]", "_", Path(p).stem)[:60] or "scenario"
+        names.append(name if name not in names else f"{name}_{len(names)}")
+    variants = [{"name": n, "scenario": str(Path(p).resolve())} for n, p in zip(names, scenarios)]
+    data = {"name": "_vs_".join(names)[:64], "variants": variants, "replications": replications, "seed": seed,
+            "metrics": list(metrics)}
+    doc = Document("<command line>", data, {}, Path.cwd())
+    exp = validate_document(doc, Experiment)
+    text = json.dumps({**data, "set": list(overrides)}, indent=2)
+    return _build(exp, doc, text, overrides)

@@ -1,0 +1,166 @@
+"""Where runs execute: one ``concurrent.futures.Executor`` seam.
+
+The runner only calls ``executor.submit(run_task, task)``, so anything that offers an
+Executor plugs in:
+
+* a local process pool (default; ``--workers N``, default all cores) started with the
+  ``forkserver`` context, asked for explicitly: the process-wide start method is never
+  changed (Mesa's ``batch_run`` does, see shared/TRAPS.md);
+* a Dask distributed cluster (``--scheduler tcp://HOST:PORT``), through its client's
+  executor;
+* a local Dask cluster (``--dask-local N``): N worker processes on 127.0.0.1;
+* this process (``--workers 0``): no pool, for debugging and as the benchmark's baseline.
+
+Tasks are (scenario JSON, seed): results do not depend on where or in what order they run.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from sim.errors import SocsimError
+
+__all__ = ["ExecutionPlan", "InlineExecutor", "open_executor", "local_executor", "available_cores", "START_METHOD"]
+
+#: Start method of the local pool's own context (never the process-wide default).
+START_METHOD = "forkserver"
+_SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://[^\s/]+(:\d+)?/?$")
+
+
+def available_cores() -> int:
+    """Cores this process may use (CPU affinity, else ``os.cpu_count()``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class InlineExecutor(Executor):
+    """Runs each call at once in this process (``--workers 0``)."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+                future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True)
+class ExecutionPlan:
+    """Which executor to open.
+
+    Attributes
+    ----------
+    workers : int, optional
+        Local worker processes (default: all cores, at most one per run); 0 runs in this process.
+    scheduler : str, optional
+        Address of a running Dask scheduler, ``tcp://HOST:PORT``.
+    dask_local : int, optional
+        Start a local Dask cluster with this many single-threaded worker processes.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+
+    def check(self) -> None:
+        """Raise SocsimError if the options contradict each other or are out of range."""
+        chosen = [name for name, v in (("--workers", self.workers), ("--scheduler", self.scheduler),
+                                       ("--dask-local", self.dask_local)) if v is not None]
+        if len(chosen) > 1:
+            raise SocsimError(f"{' and '.join(chosen)}: choose one way to run (local pool, Dask scheduler or local Dask cluster)")
+        if self.workers is not None and self.workers < 0:
+            raise SocsimError(f"--workers {self.workers}: must be ≥ 0 (0 runs in this process)")
+        if self.dask_local is not None and self.dask_local < 1:
+            raise SocsimError(f"--dask-local {self.dask_local}: must be ≥ 1 worker")
+        if self.scheduler is not None and not _SCHEDULER.match(self.scheduler):
+            raise SocsimError(f"--scheduler {self.scheduler!r}: expected an address like tcp://10.0.0.5:8786")
+
+    def describe(self, n_tasks: int) -> str:
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        if self.dask_local:
+            return f"local Dask cluster, {self.dask_local} worker processes"
+        if self.workers == 0:
+            return "this process"
+        return f"local process pool, {self._local_workers(n_tasks)} workers"
+
+    def _local_workers(self, n_tasks: int) -> int:
+        return max(1, min(self.workers or available_cores(), max(n_tasks, 1)))
+
+
+def local_executor(workers: int, start_method: str = START_METHOD) -> ProcessPoolExecutor:
+    """A process pool whose workers start with ``start_method`` ('forkserver' or 'fork').
+
+    The context is passed to the pool; ``multiprocessing.set_start_method`` is never
+    called. With 'forkserver' the socsim modules are preloaded in the fork server, so a
+    worker starts without importing them again.
+    """
+    if start_method not in ("forkserver", "fork"):
+        raise SocsimError(f"start method {start_method!r}: use 'forkserver' or 'fork'")
+    context = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        context.set_forkserver_preload(["sim.experiments.worker"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+@contextmanager
+def open_executor(plan: ExecutionPlan, n_tasks: int = 1) -> Iterator[Executor]:
+    """Open the executor of ``plan``; shut it down (and any cluster it started) on exit.
+
+    Raises
+    ------
+    SocsimError
+        Contradicting options, Dask missing, or a scheduler that cannot be reached.
+    """
+    plan.check()
+    if plan.scheduler or plan.dask_local:
+        with _dask_executor(plan) as executor:
+            yield executor
+        return
+    if plan.workers == 0:
+        yield InlineExecutor()
+        return
+    executor = local_executor(plan._local_workers(n_tasks))
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+@contextmanager
+def _dask_executor(plan: ExecutionPlan) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SocsimError("Dask is not installed; install it with: pip install 'socsim[dask]'") from None
+    cluster = None
+    try:
+        if plan.dask_local:
+            cluster = LocalCluster(n_workers=plan.dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        else:
+            client = Client(plan.scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise SocsimError(f"cannot reach the Dask scheduler {plan.scheduler or 'of the local cluster'}: {exc}") from None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,271 @@
+"""PNG plots of an experiment: KPIs with error bars, paired differences, daily series with
+confidence bands per variant, and sweeps (lines with bands for one parameter, heatmaps
+for two).
+
+Every interval drawn is the t-based 95 % interval over replications
+(:mod:`sim.experiments.stats`). Styling follows :mod:`sim.plotting` (Agg backend, titles
+that ask the question, units on axes, figures closed after saving).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Sequence
+
+import numpy as np
+
+from sim import plotting as rp  # chooses the Agg backend
+from sim.ledger import FIELDS
+
+import matplotlib.pyplot as plt  # noqa: E402  (after sim.plotting chose the backend)
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from .design import Design  # noqa: E402
+from .stats import LEVEL, KpiSummary, band  # noqa: E402
+from .tables import format_diff, format_value, metric_label, series_label, summary_by  # noqa: E402
+
+__all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
+           "DailyRuns"]
+
+#: series → variant → (replications, days) values, as read from the store.
+DailyRuns = dict[str, dict[str, np.ndarray]]
+_PANEL = (4.6, 3.6)  # inches per panel
+_CI = f"{LEVEL:.0%} CI"
+
+
+def is_flow(series: str) -> bool:
+    """Ledger fields (orders, revenue …) are flows: plotted as weekly sums; states as they are."""
+    return series.rsplit(".", 1)[-1] in FIELDS
+
+
+def _colour(i: int) -> str:
+    return f"C{i % 10}"
+
+
+def _save(fig: Figure, path: Path, footer: str) -> Path:
+    try:
+        fig.text(0.995, 0.005, footer, ha="right", va="bottom", fontsize=8, color="0.5")
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        fig.savefig(path, dpi=rp.DPI)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _panels(n: int, ncols: int = 3, size: tuple[float, float] = _PANEL) -> tuple[Figure, list[Axes]]:
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = plt.figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6))
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _footer(design: Design) -> str:
+    return f"experiment {design.name} · {design.replications} replications, seeds {design.seed}–" \
+           f"{design.seed_of(design.replications - 1)} (common random numbers) · error bars: {_CI}"
+
+
+def _is_money(metric: str) -> bool:
+    return format_value(metric, 1.0).startswith("¥") or metric.rsplit(".", 1)[-1] in (
+        "revenue", "gross_profit", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+
+
+def _yfmt(ax: Axes, metric: str, axis: str = "y") -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(plt.FuncFormatter(lambda v, _p: _tick(metric, v)))
+
+
+def _tick(metric: str, v: float) -> str:
+    """Axis tick: the metric's format for percentages, else compact (¥1.2M, 350k)."""
+    text = format_value(metric, v)
+    if "%" in text:
+        return text
+    prefix = "¥" if _is_money(metric) else ""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+        if abs(v) >= size:
+            return f"{'−' if v < 0 else ''}{prefix}{abs(v) / size:,.3g}{suffix}"
+    return rp._number(v, prefix)
+
+
+# --------------------------------------------------------------------------- compare
+def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0) -> Path:
+    """One panel per metric: a bar per variant (mean) with its confidence interval."""
+    by = summary_by(summary)
+    names = [v.name for v in design.variants]
+    fig, axes = _panels(len(design.metrics))
+    for ax, metric in zip(axes, design.metrics):
+        stats = [by[(metric, n, point)].value for n in names]
+        means = np.array([s.mean for s in stats])
+        err = np.array([[s.mean - s.low, s.high - s.mean] for s in stats]).T
+        bars = ax.bar(range(len(names)), means, color=[_colour(i) for i in range(len(names))],
+                      yerr=np.nan_to_num(err), capsize=5, ecolor="0.2")
+        ax.bar_label(bars, labels=[format_value(metric, m) for m in means], padding=3, fontsize=8,
+                     label_type="center", color="white", fontweight="bold")
+        ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 3 else 0, ha="right" if len(names) > 3 else "center")
+        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.axhline(0, color="0.3", linewidth=0.8)
+        ax.grid(True, axis="y", alpha=0.3)
+        _yfmt(ax, metric)
+    fig.suptitle(f"KPIs per variant: mean over replications with {_CI}", x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, _footer(design))
+
+
+def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0) -> Path:
+    """One panel per metric: each variant minus the first, paired by replication, with its CI."""
+    by = summary_by(summary)
+    others = [v.name for v in design.variants[1:]]
+    first = design.variants[0].name
+    fig, axes = _panels(len(design.metrics), size=(4.6, 0.9 + 0.55 * len(others)))
+    for ax, metric in zip(axes, design.metrics):
+        diffs = [by[(metric, n, point)].vs_first for n in others]
+        y = np.arange(len(others))[::-1]
+        for yi, name, d, i in zip(y, others, diffs, range(1, len(others) + 1)):
+            ax.errorbar(d.diff.mean, yi, xerr=[[d.diff.mean - d.diff.low], [d.diff.high - d.diff.mean]] if d.diff.n > 1 else None,
+                        fmt="o", color=_colour(i), capsize=4, markersize=7)
+            rel = "" if math.isnan(d.relative) else f" ({d.relative:+.1%})"
+            ax.annotate(format_diff(metric, d.diff.mean) + rel, (d.diff.mean, yi), xytext=(0, 7),
+                        textcoords="offset points", ha="center", fontsize=8)
+        ax.axvline(0, color="0.3", linewidth=1, linestyle="--")
+        ax.set_yticks(y, others)
+        ax.set_ylim(-0.7, len(others) - 0.3)
+        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.set_xlabel(f"difference to {first}")
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        _yfmt(ax, metric, axis="x")
+    fig.suptitle(f"Is the difference real? Each variant minus {first}, paired by replication, with {_CI} "
+                 "(an interval that misses the dashed line is)", x=0.01, ha="left", fontweight="bold", fontsize=10)
+    return _save(fig, path, _footer(design))
+
+
+def daily_bands(design: Design, runs: DailyRuns, path: Path) -> Path:
+    """One panel per daily series: the mean per variant with its confidence band, events marked.
+
+    Flows (orders, revenue …) are shown as trailing 7-day sums; states (leaders, private
+    domain …) as they are.
+    """
+    cell = design.cells[0]
+    sc = cell.scenario
+    dates = [sc.simulation.start_date + dt.timedelta(days=t) for t in range(sc.simulation.days)]
+    events = rp.event_days(SimpleNamespace(dates=dates, scenario=sc))
+    fig, axes = _panels(len(design.series), ncols=1, size=(11.0, 3.4))
+    for ax, series in zip(axes, design.series):
+        flow = is_flow(series)
+        for i, v in enumerate(design.variants):
+            values = runs.get(series, {}).get(v.name)
+            if values is None or not len(values):
+                continue
+            values = rp.weekly(values.T).T if flow else values
+            mean, low, high = band(values)
+            x = dates[: len(mean)]
+            ax.plot(x, mean, color=_colour(i), linewidth=1.8, label=v.name)
+            ax.fill_between(x, low, high, color=_colour(i), alpha=0.2, linewidth=0)
+        label = series_label(series).replace(" · ", " per week · ", 1) if flow else series_label(series)
+        rp._style(ax, label, "last 7 days" if flow else "", money=_is_money(series), dates=dates)
+        rp._mark_events(ax, events)
+        rp._legend(ax, "no values")
+    fig.suptitle(f"Day by day: mean over replications, shaded {_CI}", x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, _footer(design))
+
+
+# --------------------------------------------------------------------------- sweeps
+def sweep_lines(design: Design, summary: Sequence[KpiSummary], path: Path) -> Path:
+    """One numeric axis: each metric against the swept value, a line per variant with its band."""
+    by = summary_by(summary)
+    axis = design.axes[0]
+    points = sorted(design.points, key=lambda p: p.coords[axis.name])
+    x = np.array([float(p.coords[axis.name]) for p in points])
+    fig, axes = _panels(len(design.metrics))
+    for ax, metric in zip(axes, design.metrics):
+        for i, v in enumerate(design.variants):
+            s = [by[(metric, v.name, p.index)].value for p in points]
+            mean = np.array([t.mean for t in s])
+            ax.plot(x, mean, "o-", color=_colour(i), label=v.name, linewidth=1.8)
+            ax.fill_between(x, [t.low for t in s], [t.high for t in s], color=_colour(i), alpha=0.2, linewidth=0)
+        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.set_xlabel(axis.label)
+        ax.grid(True, alpha=0.3)
+        _yfmt(ax, metric)
+        if len(design.variants) > 1:
+            ax.legend(fontsize=8, frameon=False)
+    fig.suptitle(f"Sweep over {axis.label}: mean with {_CI} band", x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, _footer(design))
+
+
+def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) -> list[Path]:
+    """Two axes: per metric, a heatmap of the mean (one panel per variant); cells without a point stay blank."""
+    by = summary_by(summary)
+    ax_x, ax_y = design.axes
+    xs = sorted({p.coords[ax_x.name] for p in design.points if p.coords.get(ax_x.name) is not None})
+    ys = sorted({p.coords[ax_y.name] for p in design.points if p.coords.get(ax_y.name) is not None})
+    paths = []
+    for k, metric in enumerate(design.metrics):
+        fig, axes = _panels(len(design.variants), ncols=2, size=(1.2 + 0.95 * len(xs), 1.2 + 0.6 * len(ys)))
+        for ax, v in zip(axes, design.variants):
+            grid = np.full((len(ys), len(xs)), np.nan)
+            for p in design.points:
+                if p.coords.get(ax_x.name) in xs and p.coords.get(ax_y.name) in ys:
+                    grid[ys.index(p.coords[ax_y.name]), xs.index(p.coords[ax_x.name])] = by[(metric, v.name, p.index)].value.mean
+            _heatmap(ax, grid, xs, ys, metric)
+            ax.set_xlabel(ax_x.label)
+            ax.set_ylabel(ax_y.label)
+            ax.set_title(v.name if len(design.variants) > 1 else "", loc="left", fontsize=10)
+        fig.suptitle(f"{metric_label(metric)}: mean over replications", x=0.01, ha="left", fontweight="bold")
+        paths.append(_save(fig, folder / f"heatmap_{k + 1:02d}_{_slug(metric)}.png", _footer(design)))
+    return paths
+
+
+def _heatmap(ax: Axes, grid: np.ndarray, xs: list, ys: list, metric: str) -> None:
+    masked = np.ma.masked_invalid(grid)
+    image = ax.imshow(masked, origin="lower", aspect="auto", cmap="viridis")
+    ax.set_facecolor("0.92")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, float) else str(v) for v in ys])
+    finite = grid[np.isfinite(grid)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for (r, c), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            ax.text(c, r, format_value(metric, value), ha="center", va="center", fontsize=8,
+                    color="white" if value < mid else "black")
+    plt.colorbar(image, ax=ax, format=plt.FuncFormatter(lambda v, _p: _tick(metric, v)))
+
+
+def sweep_bars(design: Design, summary: Sequence[KpiSummary], path: Path) -> Path:
+    """Points without numeric axes: per metric, a bar per point (and variant) with its CI."""
+    by = summary_by(summary)
+    fig, axes = _panels(len(design.metrics), ncols=2, size=(max(4.6, 0.7 * len(design.points) * len(design.variants)), 3.8))
+    width = 0.8 / len(design.variants)
+    for ax, metric in zip(axes, design.metrics):
+        for i, v in enumerate(design.variants):
+            s = [by[(metric, v.name, p.index)].value for p in design.points]
+            err = np.nan_to_num(np.array([[t.mean - t.low, t.high - t.mean] for t in s]).T)
+            ax.bar(np.arange(len(s)) + (i - (len(design.variants) - 1) / 2) * width, [t.mean for t in s], width,
+                   yerr=err, capsize=3, color=_colour(i), label=v.name)
+        ax.set_xticks(range(len(design.points)), [p.label for p in design.points], rotation=30, ha="right", fontsize=8)
+        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.grid(True, axis="y", alpha=0.3)
+        _yfmt(ax, metric)
+        if len(design.variants) > 1:
+            ax.legend(fontsize=8, frameon=False)
+    fig.suptitle(f"Sweep points: mean with {_CI}", x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, _footer(design))
+
+
+def _slug(metric: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in metric)
+
+
+def sweep_plots(design: Design, summary: Sequence[KpiSummary], folder: Path) -> list[Path]:
+    """The sweep plots that fit the design's axes."""
+    if len(design.axes) == 1 and design.axes[0].numeric:
+        return [sweep_lines(design, summary, folder / "sweep.png")]
+    if len(design.axes) == 2:
+        return sweep_heatmaps(design, summary, folder)
+    return [sweep_bars(design, summary, folder / "sweep.png")]

@@ -1,0 +1,172 @@
+"""Run a design: submit the runs not yet stored to an executor, store each as it finishes.
+
+:func:`execute` is the whole execution seam: it knows only ``executor.submit`` and
+``concurrent.futures.as_completed``. :func:`run_experiment` ties design, store, executor,
+statistics and report together for the ``compare`` and ``sweep`` commands.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from sim.errors import SocsimError
+
+from .design import Design, Task
+from .executors import ExecutionPlan, open_executor
+from .stats import KpiSummary, summarize
+from .store import ResultsStore
+from .worker import RunRecord, run_task
+
+__all__ = ["execute", "run_experiment", "ExperimentResult", "RunFailedError", "Progress"]
+
+#: ``progress(finished, total)``: called once before the first run and after each run.
+Progress = Callable[[int, int], None]
+
+
+class RunFailedError(SocsimError):
+    """A run raised; the runs stored before it are kept."""
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """What :func:`run_experiment` did and produced.
+
+    Attributes
+    ----------
+    design : Design
+    folder : Path
+    ran, skipped : int
+        Runs simulated now, and runs found already stored (resumed).
+    summary : list of KpiSummary
+        Every metric × variant × point.
+    files : list of Path
+        Tables, plots and report written.
+    report : Path or None
+        ``report.html``, if written.
+    seconds : float
+        Wall-clock time of the runs.
+    executor : str
+        Where the runs executed.
+    """
+
+    design: Design
+    folder: Path
+    ran: int
+    skipped: int
+    summary: list[KpiSummary]
+    files: list[Path]
+    report: Path | None
+    seconds: float
+    executor: str
+
+
+def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunRecord], None]) -> int:
+    """Run ``tasks`` on ``executor``; call ``on_record`` for each as soon as it finishes.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+    executor : concurrent.futures.Executor
+        Any executor; ``run_task`` and the tasks must be picklable for it (they are).
+    on_record : callable
+        Called in this process, in completion order (store the run here).
+
+    Returns
+    -------
+    int
+        Runs finished.
+
+    Raises
+    ------
+    RunFailedError
+        The first run that raised, with its key; runs not started are cancelled.
+    """
+    futures: dict[Future, Task] = {executor.submit(run_task, t): t for t in tasks}
+    finished = 0
+    try:
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                record = future.result()
+            except BrokenProcessPool as exc:
+                raise RunFailedError(f"a worker process died while running {task.key.id}: killed, out of memory, or a "
+                                     "script that starts experiments without 'if __name__ == \"__main__\":'") from exc
+            except Exception as exc:  # noqa: BLE001 - any failure on a worker names the run
+                raise RunFailedError(f"run {task.key.id} (seed {task.seed}) failed: {type(exc).__name__}: {exc}") from exc
+            on_record(record)
+            finished += 1
+    finally:
+        for future in futures:
+            future.cancel()
+    return finished
+
+
+def run_experiment(
+    design: Design, *, folder: Path | None = None, plan: ExecutionPlan = ExecutionPlan(),
+    progress: Progress | None = None, report: bool | None = None,
+) -> ExperimentResult:
+    """Run every replication of ``design`` not yet stored, then summarize and report.
+
+    Parameters
+    ----------
+    design : Design
+        From :func:`sim.experiments.load_experiment` or :func:`~sim.experiments.adhoc_design`.
+    folder : Path, optional
+        Results folder (default: :func:`~sim.experiments.store.default_folder`).
+    plan : ExecutionPlan, default local pool on all cores
+    progress : callable, optional
+        ``progress(finished, total)``, finished counting resumed runs.
+    report : bool, optional
+        Write plots and report.html (default: the experiment's ``outputs.report``).
+
+    Raises
+    ------
+    ExperimentChangedError
+        ``folder`` holds runs of a different design.
+    RunFailedError
+        A run failed (stored runs are kept; rerun to resume).
+    """
+    plan.check()
+    tasks = design.tasks()
+    with ResultsStore.open(design, folder) as store:
+        done = store.done()
+        todo = [t for t in tasks if t.key not in done]
+        finished = len(tasks) - len(todo)
+        tick = progress or (lambda _done, _total: None)
+        tick(finished, len(tasks))
+
+        def on_record(record: RunRecord) -> None:
+            nonlocal finished
+            store.record(record)
+            finished += 1
+            tick(finished, len(tasks))
+
+        start = time.perf_counter()
+        if todo:
+            with open_executor(plan, len(todo)) as executor:
+                execute(todo, executor, on_record)
+        seconds = time.perf_counter() - start
+        return _finish(design, store, plan.describe(len(todo)), len(todo), len(tasks) - len(todo), seconds, report)
+
+
+def _finish(design: Design, store: ResultsStore, where: str, ran: int, skipped: int, seconds: float,
+            report: bool | None) -> ExperimentResult:
+    from .report import write_report
+    from .tables import write_summary_csv
+
+    runs = store.current()
+    summary = summarize(design, {r.key: r.kpis for r in runs})
+    files = [*store.write_tables(), write_summary_csv(store.folder / "summary.csv", design, summary)]
+    page = None
+    if design.report if report is None else report:
+        facts = {"executor": where, "runs": len(runs), "ran now": ran, "resumed": skipped, "wall seconds": round(seconds, 1),
+                 "simulation seconds": round(sum(r.seconds for r in runs), 1)}
+        page, plots = write_report(store, summary, facts)
+        files += [*plots, page]
+    return ExperimentResult(design, store.folder, ran, skipped, summary, files, page, seconds, where)
+

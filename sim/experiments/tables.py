@@ -1,0 +1,163 @@
+"""Names, number formats and table rows of an experiment's results.
+
+One place decides how a KPI is labelled and formatted, so the terminal tables, the HTML
+report, the plots and ``summary.csv`` agree.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+from sim.metrics import KPI_ROWS
+
+from .design import Design
+from .stats import LEVEL, KpiSummary
+from .store import write_csv
+
+__all__ = ["metric_label", "series_label", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "sweep_table",
+           "write_summary_csv", "summary_by"]
+
+_ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
+_CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com"}
+_MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
+
+
+def _parts(metric: str) -> tuple[str, list[str]]:
+    brand, *rest = metric.split(".")
+    return brand, rest
+
+
+def metric_label(metric: str) -> str:
+    """``focal.revenue`` → ``Revenue (¥) · focal``; ``focal.channels.wechat.orders`` → ``WeChat orders · focal``."""
+    brand, rest = _parts(metric)
+    last = rest[-1]
+    if len(rest) == 1 and last in _ROWS:
+        text = _ROWS[last][0]
+    elif rest[0] == "channels" and len(rest) == 3:
+        text = f"{_CHANNEL_NAMES.get(rest[1], rest[1])} {_words(last)}"
+    else:
+        text = " ".join(_words(p) for p in rest)
+    return f"{text[:1].upper()}{text[1:]} · {brand}"
+
+
+_SERIES = {"parity_gap": "WeChat − marketplace price gap (¥)", "active_leaders": "Active group leaders",
+           "private_domain": "Private domain (followers)", "aware": "Aware (people)", "interested": "Interested (people)",
+           "purchased": "Purchased (people)", "loyal": "Loyal (people)"}
+
+
+def series_label(series: str) -> str:
+    """``focal.wechat.orders`` → ``WeChat orders · focal``; ``focal.price.tmall`` → ``Price on Tmall (¥) · focal``."""
+    brand, rest = _parts(series)
+    if len(rest) == 1 and rest[0] in _SERIES:
+        text = _SERIES[rest[0]]
+    elif len(rest) == 2 and rest[0] == "price":
+        text = f"Price on {_CHANNEL_NAMES.get(rest[1], rest[1])} (¥)"
+    elif len(rest) == 2:
+        text = f"{_CHANNEL_NAMES.get(rest[0], rest[0])} {_words(rest[1])}"
+    else:
+        text = _ROWS[rest[0]][0] if rest[0] in _ROWS else _words(rest[0])
+    return f"{text[:1].upper()}{text[1:]} · {brand}"
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _fmt(metric: str) -> str:
+    last = metric.rsplit(".", 1)[-1]
+    if last in _ROWS:
+        return _ROWS[last][1]
+    return "{:,.0f}" if last in _MONEY or last in ("orders", "units", "traffic", "buyers") else "{:,.4g}"
+
+
+def format_value(metric: str, value: float) -> str:
+    """A value as the KPI table of ``socsim run`` shows it; NaN → ``–``."""
+    return "–" if value is None or math.isnan(value) else _fmt(metric).format(value)
+
+
+def format_diff(metric: str, value: float) -> str:
+    """A signed difference in the metric's own format (percent KPIs: percentage points)."""
+    if value is None or math.isnan(value):
+        return "–"
+    text = format_value(metric, abs(value))
+    text = text.replace("%", " pp") if text.endswith("%") else text
+    return ("+" if value >= 0 else "−") + text
+
+
+def _interval(metric: str, low: float, high: float, diff: bool = False) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "–"
+    f = format_diff if diff else format_value
+    return f"[{f(metric, low)}, {f(metric, high)}]"
+
+
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def summary_by(summary: Sequence[KpiSummary]) -> dict[tuple[str, str, int], KpiSummary]:
+    """(metric, variant, point) → summary."""
+    return {(s.metric, s.variant, s.point): s for s in summary}
+
+
+def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, point: int = 0) -> list[list[str]]:
+    """Rows of :data:`COMPARE_HEADER` for one metric: each variant's mean and CI, and Δ vs the first."""
+    by = summary_by(summary)
+    rows = []
+    for v in design.variants:
+        s = by[(metric, v.name, point)]
+        row = [v.name, format_value(metric, s.value.mean), _interval(metric, s.value.low, s.value.high)]
+        if s.vs_first is None:
+            row += ["(reference)", "", "", ""]
+        else:
+            d = s.vs_first
+            rel = "–" if math.isnan(d.relative) else f"{d.relative:+.1%}"
+            row += [format_diff(metric, d.diff.mean), _interval(metric, d.diff.low, d.diff.high, diff=True), rel,
+                    _p(d.p_value)]
+        rows.append(row + [str(s.value.n)])
+    return rows
+
+
+def sweep_table(design: Design, summary: Sequence[KpiSummary]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of every sweep point × variant: each metric as mean ± CI half-width."""
+    by = summary_by(summary)
+    header = ["point", *(a.name for a in design.axes)] + (["variant"] if len(design.variants) > 1 else [])
+    header += [metric_label(m) for m in design.metrics]
+    rows = []
+    for p in design.points:
+        for v in design.variants:
+            row = [p.label, *(_coord(p.coords.get(a.name)) for a in design.axes)]
+            row += [v.name] if len(design.variants) > 1 else []
+            for m in design.metrics:
+                s = by[(m, v.name, p.index)].value
+                half = "" if math.isnan(s.half_width) else f" ± {format_value(m, s.half_width)}"
+                row.append(format_value(m, s.mean) + half)
+            rows.append(row)
+    return header, rows
+
+
+def _coord(v: object) -> str:
+    return f"{v:g}" if isinstance(v, float) else "" if v is None else str(v)
+
+
+def write_summary_csv(path: Path, design: Design, summary: Sequence[KpiSummary]) -> Path:
+    """``summary.csv``: one row per metric × variant × point, numbers unformatted (for Excel)."""
+    points = {p.index: p for p in design.points}
+    axes = [a.name for a in design.axes]
+    header = ["metric", "label", "variant", "point", "point_label", *(f"at.{a}" for a in axes), "n", "mean",
+              "ci_low", "ci_high", "reference", "diff_vs_reference", "diff_ci_low", "diff_ci_high", "diff_relative",
+              "p_value"]
+    first = design.variants[0].name
+    rows = []
+    for s in summary:
+        p = points[s.point]
+        d = s.vs_first
+        diff = [d.diff.mean, d.diff.low, d.diff.high, d.relative, d.p_value] if d else [math.nan] * 5
+        rows.append([s.metric, metric_label(s.metric), s.variant, s.point, p.label, *(p.coords.get(a) for a in axes),
+                     s.value.n, s.value.mean, s.value.low, s.value.high, first if d else "", *diff])
+    return write_csv(path, header, rows)
