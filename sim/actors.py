@@ -120,9 +120,9 @@ class KolRoster:
         self.credibility += (self.base - self.credibility) * CREDIBILITY_RECOVERY
         return np.flatnonzero(rng.random(len(self.kols)) < self.rate)
 
-    def after_post(self, i: int) -> None:
+    def after_post(self, posted: np.ndarray) -> None:
         """Sponsored posts wear credibility down (audiences discount paid praise)."""
-        self.credibility[i] *= 1.0 - CREDIBILITY_WEAR
+        self.credibility[posted] *= 1.0 - CREDIBILITY_WEAR
 
 
 class Kol(mesa.Agent):
@@ -168,10 +168,6 @@ class GroupLeader(mesa.Agent):
         self.income_yuan = 0.0
         self.income_today = 0.0
         self.monthly_income = 0.0  # 30-day moving sum (exponential) of commission, ¥
-
-    def broadcasts_today(self, rng: np.random.Generator) -> bool:
-        policy = self.brand.spec.strategy.group_leaders
-        return bool(rng.random() < policy.broadcasts_per_week / 7.0)
 
     def earn(self, amount: float) -> None:
         self.income_yuan += amount

@@ -91,31 +91,48 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
         ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
 
 
+def _ragged(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate per-agent index arrays; return them with each one's length."""
+    lens = np.array([len(a) for a in arrays], dtype=np.int64)
+    return (np.concatenate(arrays) if arrays else np.zeros(0, np.int32)), lens
+
+
 def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
-    """KOL/KOC posts: followers who see the post; credibility wears with sponsorship."""
-    quality = brand.spec.strategy.content.quality.score
+    """KOL/KOC posts: followers who see the post; credibility wears with sponsorship.
+
+    Today's posters are drawn in one go and their audiences handled as one ragged array.
+    """
     roster = brand.kol_roster
-    for i in roster.posting_today(rng):
-        kol = roster.kols[i]
-        ctx.ledger.add(ctx.day, brand.code, kol.platform, "kol_fees", kol.program.fee_per_post_yuan)
-        seen = kol.followers[rng.random(len(kol.followers)) < kol.program.reach_rate]
-        weight = (ctx.behaviour.kol_strength * roster.credibility[i] * ctx.pop.param("kol_affinity", seen)
-                  * content_factor(ctx.pop.param("content_taste", seen), quality))
-        entry = kol.platform if ctx.channels.transacts[kol.platform] else NO_ONE
-        batch.add(seen, brand.code, weight, entry, Source.KOL, kol.unique_id)
-        roster.after_post(i)
+    posting = roster.posting_today(rng)
+    if len(posting) == 0:
+        return
+    kols = [roster.kols[i] for i in posting]
+    followers, lens = _ragged([k.followers for k in kols])
+    seen = rng.random(len(followers)) < np.repeat([k.program.reach_rate for k in kols], lens)
+    who = followers[seen]
+    per_post = lambda values: np.repeat(np.asarray(values), lens)[seen]
+    platform = np.array([k.platform for k in kols])
+    weight = (ctx.behaviour.kol_strength * per_post(roster.credibility[posting]) * ctx.pop.param("kol_affinity", who)
+              * content_factor(ctx.pop.param("content_taste", who), brand.spec.strategy.content.quality.score))
+    entry = np.where(ctx.channels.transacts[platform], platform, NO_ONE)
+    batch.add(who, brand.code, weight, per_post(entry), Source.KOL, per_post([k.unique_id for k in kols]))
+    fees = np.array([k.program.fee_per_post_yuan for k in kols])
+    ctx.ledger.add_many(ctx.day, np.full(len(kols), brand.code), platform, "kol_fees", fees)
+    roster.after_post(posting)
 
 
 def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Active group leaders post the brand's WeChat deal; members read it at the read rate."""
     social = ctx.channels.social
-    if social is None or not brand.prices.listed[social]:
+    leaders = brand.active_leaders
+    if social is None or not brand.prices.listed[social] or not leaders:
         return
     policy = brand.spec.strategy.group_leaders
-    for leader in brand.active_leaders:
-        if leader.broadcasts_today(rng):
-            read = leader.members[rng.random(len(leader.members)) < policy.read_rate]
-            batch.add(read, brand.code, ctx.behaviour.group_strength, social, Source.GROUP, leader.unique_id)
+    speaking = [g for g, s in zip(leaders, rng.random(len(leaders)) < policy.broadcasts_per_week / 7.0) if s]
+    members, lens = _ragged([g.members for g in speaking])
+    read = rng.random(len(members)) < policy.read_rate
+    referrer = np.repeat([g.unique_id for g in speaking], lens)[read] if speaking else NO_ONE
+    batch.add(members[read], brand.code, ctx.behaviour.group_strength, social, Source.GROUP, referrer)
 
 
 def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:

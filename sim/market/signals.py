@@ -60,7 +60,7 @@ class ExposureBatch:
 
     parts: list[tuple] = field(default_factory=list)
 
-    def add(self, who: np.ndarray, brand: int, weight: np.ndarray | float, entry: int,
+    def add(self, who: np.ndarray, brand: int, weight: np.ndarray | float, entry: np.ndarray | int,
             source: Source, referrer: np.ndarray | int = NO_ONE) -> None:
         n = len(who)
         if n == 0:
@@ -68,7 +68,7 @@ class ExposureBatch:
         self.parts.append((
             np.asarray(who, np.int32), np.full(n, brand, np.int16),
             np.broadcast_to(np.asarray(weight, np.float32), (n,)),
-            np.full(n, entry, np.int8), np.full(n, int(source), np.int8),
+            np.broadcast_to(np.asarray(entry, np.int8), (n,)), np.full(n, int(source), np.int8),
             np.broadcast_to(np.asarray(referrer, np.int32), (n,)),
         ))
 
