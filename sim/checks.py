@@ -1,0 +1,571 @@
+"""Model-behaviour checks (DESIGN §8) on any scenario, over replications.
+
+The library behind ``socsim check`` and the statistical helpers the tests share:
+
+* statistics — paired one-sided t-tests (common random numbers: variants share seeds),
+  two-sample agreement tests (KS and Welch) and Holm's multiplicity correction;
+* runs — :func:`run_jobs` runs (model class, scenario, seed) jobs in this process or on
+  a process pool and returns small :class:`RunSummary` records (flat KPIs and a digest
+  of the books), so a run's outcome depends only on its job, never on the worker;
+* the suite — :func:`run_checks` adapts DESIGN §8's behaviours to a user's scenario
+  (its first brand is "focal", its first marketplace "Tmall", its first social channel
+  "WeChat", the first other brand on that marketplace the "rival") and returns one
+  :class:`CheckResult` per behaviour with the measured figures and p-values.
+
+Every comparison is decided at α = 0.01 unless stated, with the tolerance coming from
+the spread across seeds, not from a number tuned to pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from pydantic import ValidationError
+from scipy import stats
+
+from .config.overrides import set_dotted
+from .config.schema import Scenario
+from .engines import engine_class
+from .errors import SocsimError
+from .model import MarketModel
+
+__all__ = [
+    "ALPHA", "paired_greater", "one_sample_greater", "agreement_pvalues", "holm",
+    "RunJob", "RunSummary", "summarize", "run_jobs", "flat_kpis",
+    "CheckSettings", "CheckResult", "Roles", "CHECKS", "run_checks", "at_check_size",
+]
+
+#: Level of every decision unless stated (family level for Holm-corrected families).
+ALPHA = 0.01
+
+
+# --------------------------------------------------------------------------- statistics
+def paired_greater(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> tuple[bool, float]:
+    """One-sided paired t-test that mean(a − b) > 0 at level ``alpha``; returns (ok, p).
+
+    Identical samples give p = 1 (no evidence); a constant positive difference p = 0.
+    """
+    d = np.asarray(a, float) - np.asarray(b, float)
+    if np.allclose(d, d[0]):
+        p = 0.0 if d[0] > 0 else 1.0
+    else:
+        p = float(stats.ttest_rel(a, b, alternative="greater").pvalue)
+    return p < alpha, p
+
+
+def one_sample_greater(x: np.ndarray, value: float, alpha: float = ALPHA) -> tuple[bool, float]:
+    """One-sided one-sample t-test that mean(x) > ``value`` (NaNs dropped); returns (ok, p)."""
+    x = np.asarray(x, float)
+    x = x[~np.isnan(x)]
+    if len(x) < 2:
+        return False, float("nan")
+    if np.allclose(x, x[0]):
+        p = 0.0 if x[0] > value else 1.0
+    else:
+        p = float(stats.ttest_1samp(x, value, alternative="greater").pvalue)
+    return p < alpha, p
+
+
+def agreement_pvalues(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """p-values (two-sample KS, Welch t) that samples ``a`` and ``b`` share a distribution.
+
+    NaNs are dropped. Two constant samples give p = 1 when equal and 0 otherwise.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        same = float(a[0] == b[0])
+        return same, same
+    ks = float(stats.ks_2samp(a, b).pvalue)
+    welch = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return ks, welch
+
+
+def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> np.ndarray:
+    """Holm's step-down correction: which hypotheses are rejected at family level ``alpha``.
+
+    Notes
+    -----
+    Sort the m p-values; reject p₍ᵢ₎ while p₍ᵢ₎ ≤ α/(m − i + 1), stop at the first that
+    is not. Controls the family-wise error rate at α under any dependence (Holm 1979).
+    """
+    p = np.asarray(pvalues, float)
+    rejected = np.zeros(len(p), bool)
+    for rank, i in enumerate(np.argsort(p)):
+        if not p[i] <= alpha / (len(p) - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+# --------------------------------------------------------------------------- runs
+@dataclass(frozen=True)
+class RunJob:
+    """One run to do: a scenario and a seed, on an engine (a model class)."""
+
+    scenario: Scenario
+    seed: int
+    engine: type[MarketModel] | None = None   # None: the scenario's simulation.engine
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run produced, small enough to ship back from a worker.
+
+    Attributes
+    ----------
+    seed : int
+    kpis : dict[str, float]
+        Flat KPIs of every brand: ``focal.revenue``, ``focal.channels.wechat.orders``,
+        ``focal.aipl.aware`` … (see :func:`sim.metrics.brand_kpis`).
+    digest : str
+        SHA-256 of the books, the orders by source and the KPIs: equal digests mean
+        identical outputs.
+    """
+
+    seed: int
+    kpis: dict[str, float]
+    digest: str
+
+
+def flat_kpis(kpis: dict, prefix: str = "") -> dict[str, float]:
+    """``{"focal": {"aipl": {"aware": 1.0}}}`` → ``{"focal.aipl.aware": 1.0}`` (numbers only)."""
+    out: dict[str, float] = {}
+    for key, value in kpis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flat_kpis(value, name + "."))
+        elif isinstance(value, (int, float, np.number)):
+            out[name] = float(value)
+    return out
+
+
+def summarize(job: RunJob) -> RunSummary:
+    """Run one job and summarise it (the function every worker is given)."""
+    from .metrics import brand_kpis
+
+    cls = job.engine or engine_class(job.scenario.simulation.engine)
+    model = cls(job.scenario, seed=job.seed)
+    model.run()
+    kpis = {b.name: brand_kpis(model, b.code) for b in model.brands}
+    digest = hashlib.sha256()
+    for array in (model.ledger.books, model.ledger.by_source):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(json.dumps(kpis, sort_keys=True).encode())
+    return RunSummary(seed=job.seed, kpis=flat_kpis(kpis), digest=digest.hexdigest())
+
+
+def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
+             progress: Callable[[int, int], None] | None = None) -> list[RunSummary]:
+    """Run ``jobs`` here (``workers`` ≤ 1) or on a pool of ``workers`` processes.
+
+    Results come back in job order and do not depend on ``workers``: each run draws only
+    from the streams of its own seed (DESIGN §8.7). ``progress(done, total)`` is called
+    after each run.
+    """
+    done: list[RunSummary] = []
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            done.append(summarize(job))
+            if progress:
+                progress(len(done), len(jobs))
+        return done
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for summary in pool.map(summarize, jobs):
+            done.append(summary)
+            if progress:
+                progress(len(done), len(jobs))
+    return done
+
+
+# --------------------------------------------------------------------------- the suite
+@dataclass(frozen=True)
+class CheckSettings:
+    """How big and how many: the cost of :func:`run_checks`.
+
+    Attributes
+    ----------
+    reps : int
+        Seeds per variant (paired across variants: common random numbers).
+    population : int
+        Agents per run; ``market_size`` follows so the scale (consumers per agent) stays.
+    days : int
+        Simulated days per run.
+    workers : int
+        Processes running the simulations (results do not depend on it).
+    bass_population, bass_seeds : int
+        Size and replications of the mean-field Bass check.
+    """
+
+    reps: int = 6
+    population: int = 4000
+    days: int = 180
+    workers: int = 2
+    bass_population: int = 10_000
+    bass_seeds: int = 4
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One behaviour of DESIGN §8 on the user's scenario.
+
+    Attributes
+    ----------
+    key, title, design : str
+        Short name, what is checked, and its DESIGN section.
+    status : {"pass", "fail", "skip"}
+    measured : str
+        The figures behind the verdict (means over seeds, errors).
+    p_value : float or None
+        The deciding p-value (the largest of the tests that must all pass), if any.
+    note : str
+        Why it was skipped, or what the test was.
+    """
+
+    key: str
+    title: str
+    design: str
+    status: str
+    measured: str
+    p_value: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who plays which part of DESIGN §8 in the user's scenario (None: nobody)."""
+
+    focal: str
+    market: str | None      # the focal brand's first marketplace listing ("Tmall")
+    social: str | None      # the first social channel, if the focal brand sells there ("WeChat")
+    rival: str | None       # the first other brand listed on ``market``
+    media: str | None       # the first seeding-only channel
+
+    @classmethod
+    def of(cls, sc: Scenario) -> "Roles":
+        focal = sc.brands[0]
+        transacting = [k for k, ch in sc.channels.items() if ch.transacts]
+        market = next((k for k in transacting if sc.channels[k].role == "marketplace" and k in focal.channels), None)
+        social = next((k for k in transacting if sc.channels[k].role == "social"), None)
+        rival = next((b.name for b in sc.brands[1:] if market in b.channels), None)
+        media = next((k for k, ch in sc.channels.items() if ch.role == "media"), None)
+        return cls(focal.name, market, social if social in focal.channels else None, rival, media)
+
+
+Changes = tuple[tuple[str, object], ...]   # (dotted path, value) pairs applied to the scenario
+
+
+@dataclass(frozen=True)
+class _Context:
+    scenario: Scenario         # the user's scenario at check size
+    roles: Roles
+    settings: CheckSettings
+
+    @property
+    def focal(self):
+        return self.scenario.brands[0]
+
+    def brand(self, path: str) -> str:
+        return f"brands.{self.roles.focal}.{path}"
+
+
+@dataclass(frozen=True)
+class _Check:
+    key: str
+    title: str
+    design: str
+    plan: Callable[[_Context], dict[str, Changes] | str]         # variants, or why it is skipped
+    judge: Callable[[_Context, dict[str, list[RunSummary]]], tuple[bool, str, float | None]]
+
+
+def _kpi(runs: list[RunSummary], name: str) -> np.ndarray:
+    return np.array([r.kpis.get(name, np.nan) for r in runs], dtype=float)
+
+
+def _paired(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> tuple[bool, float]:
+    """Paired test that a > b on the seeds where both are defined (spill-over can be NaN)."""
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < 2:
+        return False, float("nan")
+    return paired_greater(a[ok], b[ok], alpha)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.nanmean(x)) if np.any(~np.isnan(x)) else float("nan")
+
+
+# ---- §8.3 spill-over
+def _equal_prices(ctx: _Context) -> Changes:
+    r, price = ctx.roles, ctx.focal.product.price
+    return ((ctx.brand(f"channels.{r.social}.price"), price), (ctx.brand(f"channels.{r.market}.price"), price))
+
+
+def _needs_both(ctx: _Context) -> str | None:
+    if ctx.roles.market is None or ctx.roles.social is None:
+        return f"brand {ctx.roles.focal!r} is not listed on both a marketplace and a social channel"
+    return None
+
+
+def _plan_spill_half(ctx: _Context) -> dict[str, Changes] | str:
+    return _needs_both(ctx) or {"equal": _equal_prices(ctx)}
+
+
+def _judge_spill_half(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    share = _kpi(runs["equal"], f"{ctx.roles.focal}.spillover_share")
+    ok, p = one_sample_greater(share, 0.5)
+    return ok, f"spill-over {_mean(share):.2f} at equal prices (> 0.50 wanted)", p
+
+
+def _plan_spill_falls(ctx: _Context) -> dict[str, Changes] | str:
+    if (skip := _needs_both(ctx)) is not None:
+        return skip
+    trust = ctx.scenario.channels[ctx.roles.market].trust_premium_yuan
+    dearer = (_equal_prices(ctx)[0], (ctx.brand(f"channels.{ctx.roles.market}.price"), ctx.focal.product.price + trust + 20),
+              (ctx.brand("strategy.parity"), "none"))
+    return {"equal": _equal_prices(ctx), "dearer": dearer}
+
+
+def _judge_spill_falls(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    name = f"{ctx.roles.focal}.spillover_share"
+    equal, dearer = _kpi(runs["equal"], name), _kpi(runs["dearer"], name)
+    ok, p = _paired(equal, dearer)
+    trust = ctx.scenario.channels[ctx.roles.market].trust_premium_yuan
+    measured = f"spill-over {_mean(equal):.2f} → {_mean(dearer):.2f} with {ctx.roles.market} ¥{trust + 20:g} dearer (< 0.50 wanted)"
+    return ok and _mean(dearer) < 0.5, measured, p
+
+
+# ---- §8.4 channel conflict
+def _plan_conflict(ctx: _Context) -> dict[str, Changes] | str:
+    if (skip := _needs_both(ctx)) is not None:
+        return skip
+    sim = ctx.scenario.simulation
+    start = sim.start_date + dt.timedelta(days=sim.days // 6)
+    end = sim.start_date + dt.timedelta(days=sim.days - 1)
+    promo = [{"name": "check_discount", "from": start.isoformat(), "to": end.isoformat(), "depth": 0.3,
+              "channels": [ctx.roles.market]}]
+    discount = ((ctx.brand("strategy.promotions"), promo),)
+    return {"none": discount + ((ctx.brand("strategy.parity"), "none"),),
+            "strict": discount + ((ctx.brand("strategy.parity"), "strict"),)}
+
+
+def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    f, social = ctx.roles.focal, ctx.roles.social
+    orders = [_kpi(runs[v], f"{f}.channels.{social}.orders") for v in ("strict", "none")]
+    ok, p = _paired(*orders)
+    measured = f"{social} orders {_mean(orders[0]):,.0f} (strict) vs {_mean(orders[1]):,.0f} (none)"
+    leaders_policy = ctx.focal.strategy.group_leaders
+    if leaders_policy.initial or leaders_policy.recruit_per_month:
+        leaders = [_kpi(runs[v], f"{f}.active_leaders") for v in ("strict", "none")]
+        leaders_ok, p_leaders = _paired(*leaders)
+        ok, p = ok and leaders_ok, max(p, p_leaders)
+        measured += f"; leaders {_mean(leaders[0]):.1f} vs {_mean(leaders[1]):.1f}"
+    return ok, measured, p
+
+
+# ---- §8.5 open vs closed
+def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
+    if (skip := _needs_both(ctx)) is not None:
+        return skip
+    if ctx.roles.rival is None:
+        return f"no other brand is listed on {ctx.roles.market!r} to cut traffic"
+    rival = next(b for b in ctx.scenario.brands if b.name == ctx.roles.rival)
+    budget = 1.5 * ctx.scenario.world.scale * ctx.scenario.world.population / 30  # ≈ 3 % of agents clicked a day
+    ads = [a.model_dump(mode="json") for a in rival.strategy.search_ads]
+    ads.append({"channel": ctx.roles.market, "budget_per_day": round(budget, 2), "cpc_yuan": 1.5})
+    return {"as_is": (), "cut": ((f"brands.{rival.name}.strategy.search_ads", ads),)}
+
+
+def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    f, r = ctx.roles.focal, ctx.roles
+    market = [_kpi(runs[v], f"{f}.channels.{r.market}.orders") for v in ("as_is", "cut")]
+    social = [_kpi(runs[v], f"{f}.channels.{r.social}.orders") for v in ("as_is", "cut")]
+    market_hurt, p = _paired(*market)
+    social_hurt, p_social = _paired(*social, alpha=0.05)
+    measured = (f"{r.market} orders {_mean(market[0]):,.0f} → {_mean(market[1]):,.0f}; {r.social} orders "
+                f"{_mean(social[0]):,.0f} → {_mean(social[1]):,.0f} (p {p_social:.2f}, must not fall)")
+    return market_hurt and not social_hurt, measured, p
+
+
+# ---- §8.6 monotone levers
+def _plan_budget(ctx: _Context) -> dict[str, Changes] | str:
+    paid = [m.model_dump(mode="json") for m in ctx.focal.strategy.paid_media]
+    if not paid:
+        channel = ctx.roles.media or ctx.roles.market or next(iter(ctx.focal.channels))
+        paid = [{"channel": channel, "budget_per_day": 3000.0}]
+    base = paid[0]["budget_per_day"] or 3000.0
+    variants = {}
+    for label, budget in (("low", base / 6), ("high", base * 6)):
+        changed = [dict(m) for m in paid]
+        changed[0]["budget_per_day"] = budget
+        variants[label] = ((ctx.brand("strategy.paid_media"), changed),)
+    return variants
+
+
+def _judge_higher(kpi: str, what: str) -> Callable:
+    def judge(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+        high, low = _kpi(runs["high"], f"{ctx.roles.focal}.{kpi}"), _kpi(runs["low"], f"{ctx.roles.focal}.{kpi}")
+        ok, p = _paired(high, low)
+        return ok, f"{what} {_mean(low):,.0f} → {_mean(high):,.0f}", p
+    return judge
+
+
+def _plan_content(ctx: _Context) -> dict[str, Changes] | str:
+    def quality(q: float) -> Changes:
+        return ((ctx.brand("strategy.content.quality"), {k: q for k in ("interesting", "interests", "interaction", "individuality")}),)
+    return {"low": quality(0.1), "high": quality(0.9)}
+
+
+def _plan_referral(ctx: _Context) -> dict[str, Changes] | str:
+    social = ctx.roles.social
+    if social is None:
+        return f"brand {ctx.roles.focal!r} has no social-channel shop for referral links"
+    only_social = (ctx.brand("channels"), {social: ctx.focal.channels[social].model_dump(mode="json")})
+    return {"low": (only_social, (ctx.brand("strategy.referral.level1"), 0.0)),
+            "high": (only_social, (ctx.brand("strategy.referral.level1"), 0.3))}
+
+
+def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    f = ctx.roles.focal
+    shares = [_kpi(runs[v], f"{f}.shares") for v in ("high", "low")]
+    margin = [_kpi(runs[v], f"{f}.contribution_per_order") for v in ("low", "high")]
+    share_ok, p1 = _paired(*shares)
+    margin_ok, p2 = _paired(*margin)
+    measured = (f"level-1 0 → 0.3: shares {_mean(shares[1]):,.0f} → {_mean(shares[0]):,.0f}, "
+                f"contribution/order ¥{_mean(margin[0]):.1f} → ¥{_mean(margin[1]):.1f}")
+    return share_ok and margin_ok, measured, max(p1, p2)
+
+
+# ---- §8.7 reproducibility, §8.1 Bass
+def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
+    return {"as_is": ()}
+
+
+def _judge_reproducible(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    first = runs["as_is"][0]
+    again = summarize(RunJob(ctx.scenario, first.seed))   # here, whatever ran the batch
+    other = [r for r in runs["as_is"][1:] if r.digest != first.digest]
+    same = again.digest == first.digest
+    measured = (f"seed {first.seed}: {'identical' if same else 'DIFFERENT'} outputs in this process and on "
+                f"{ctx.settings.workers} worker(s); other seeds differ: {len(other)}/{len(runs['as_is']) - 1}")
+    return same and len(other) == len(runs["as_is"]) - 1, measured, None
+
+
+def _plan_none(ctx: _Context) -> dict[str, Changes] | str:
+    return {}
+
+
+def _judge_bass_mean_field(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    from .bass import BassSpec, bass_curve, mean_share
+
+    spec, s = BassSpec(), ctx.settings
+    run = mean_share(spec, s.bass_population, range(s.bass_seeds))
+    error = float(np.abs(run.share - bass_curve(run.times, spec.p, spec.q)).max())
+    return error <= 0.02, f"max |F − Bass| = {error:.3f} (≤ 0.02), p = {spec.p}, q = {spec.q}, N = {s.bass_population:,}", None
+
+
+def _plan_bass_graph(ctx: _Context) -> dict[str, Changes] | str:
+    return "edge-list graphs are checked with `socsim graph`" if ctx.scenario.world.graph.kind == "edge_list" else {}
+
+
+def _judge_bass_graph(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    from .bass import BassSpec, bass_curve, mean_share, two_node_curve
+
+    spec, n, seeds = BassSpec(graph=ctx.scenario.world.graph, horizon=10.0), ctx.scenario.world.population, 2
+    run = mean_share(spec, n, range(seeds))
+    upper, lower = bass_curve(run.times, spec.p, spec.q), two_node_curve(run.times, spec.p, spec.q)
+    slack = 0.01 + 3.0 * np.sqrt(0.25 / (n * seeds))   # discretisation + 3 s.d. of a mean share
+    inside = bool(np.all(run.share <= upper + slack) and np.all(run.share >= lower - slack))
+    measured = (f"F(10) = {run.share[-1]:.3f} on the scenario's {spec.graph.kind} graph, between the two-node "
+                f"curve {lower[-1]:.3f} and Bass {upper[-1]:.3f}")
+    return inside, measured, None
+
+
+CHECKS = (
+    _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "§8.3",
+           _plan_spill_half, _judge_spill_half),
+    _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "§8.3",
+           _plan_spill_falls, _judge_spill_falls),
+    _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "§8.4",
+           _plan_conflict, _judge_conflict),
+    _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "§8.5",
+           _plan_open_closed, _judge_open_closed),
+    _Check("paid_budget", "more paid budget → more awareness", "§8.6", _plan_budget, _judge_higher("aipl.aware", "aware")),
+    _Check("content", "better 4i content → more sharing", "§8.6", _plan_content, _judge_higher("shares", "shares")),
+    _Check("referral", "higher referral commission → more sharing, less margin per order", "§8.6",
+           _plan_referral, _judge_referral),
+    _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "§8.7",
+           _plan_as_is, _judge_reproducible),
+    _Check("bass", "mean-field adoption follows the Bass curve", "§8.1", _plan_none, _judge_bass_mean_field),
+    _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "§10",
+           _plan_bass_graph, _judge_bass_graph),
+)
+
+
+def at_check_size(sc: Scenario, settings: CheckSettings) -> Scenario:
+    """The scenario with ``settings.population`` agents (same scale) and ``settings.days`` days."""
+    data = sc.model_dump(mode="json", by_alias=True)
+    data["world"]["market_size"] = max(10, round(settings.population * sc.world.scale))
+    data["world"]["population"] = settings.population
+    data["simulation"]["days"] = settings.days
+    return _validate(data, "the scenario at check size")
+
+
+def _validate(data: dict, what: str) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise SocsimError(f"{what} is not valid: {exc.errors()[0]['msg']}") from exc
+
+
+def _variant(sc: Scenario, changes: Changes) -> Scenario:
+    data = sc.model_dump(mode="json", by_alias=True)
+    for path, value in changes:
+        set_dotted(data, path, copy.deepcopy(value))
+    return _validate(data, f"variant {', '.join(p for p, _ in changes)}")
+
+
+def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
+               progress: Callable[[int, int], None] | None = None) -> list[CheckResult]:
+    """Run the behaviour suite of DESIGN §8 on scenario ``sc``.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The user's scenario; its first brand plays the focal brand (see :class:`Roles`).
+    settings : CheckSettings
+        Replications, size and workers.
+    progress : callable, optional
+        ``progress(done, total)`` after each simulation.
+
+    Returns
+    -------
+    list of CheckResult
+        One per behaviour, in the order of :data:`CHECKS`.
+    """
+    ctx = _Context(at_check_size(sc, settings), Roles.of(sc), settings)
+    plans = {c.key: c.plan(ctx) for c in CHECKS}
+    scenarios = {repr(ch): _variant(ctx.scenario, ch) for plan in plans.values() if isinstance(plan, dict)
+                 for ch in plan.values()}
+    unique = {v.model_dump_json(): v for v in scenarios.values()}   # a variant that changes nothing runs once
+    seeds = range(sc.simulation.seed, sc.simulation.seed + settings.reps)
+    done = run_jobs([RunJob(v, s) for v in unique.values() for s in seeds], settings.workers, progress)
+    by_json = {key: done[i * len(seeds):(i + 1) * len(seeds)] for i, key in enumerate(unique)}
+    runs = {changes: by_json[v.model_dump_json()] for changes, v in scenarios.items()}
+    return [_result(c, plans[c.key], ctx, runs) for c in CHECKS]
+
+
+def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,
+            runs: dict[str, list[RunSummary]]) -> CheckResult:
+    if isinstance(plan, str):
+        return CheckResult(check.key, check.title, check.design, "skip", "–", None, plan)
+    ok, measured, p = check.judge(ctx, {label: runs[repr(ch)] for label, ch in plan.items()})
+    return CheckResult(check.key, check.title, check.design, "pass" if ok else "fail", measured, p)
