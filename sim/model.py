@@ -62,8 +62,7 @@ class MarketModel(mesa.Model):
         self.channels = ChannelTable.from_scenario(scenario)
         self.calendar = build_calendar(scenario)
         self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
-        cycle = float(np.mean([b.product.repurchase_days for b in scenario.brands]))
-        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population, cycle)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.pools = [SharerPool() for _ in self.brands]

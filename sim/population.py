@@ -130,13 +130,14 @@ class Population:
         return np.flatnonzero(np.isin(self.segment, segment_codes))
 
 
-def build_population(world: World, n_brands: int, rng: np.random.Generator, cycle_days: float = 60.0) -> Population:
-    """Draw each consumer's segment, and when her current stock runs out.
+def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:
+    """Draw each consumer's segment.
 
     Notes
     -----
-    Stock-out days start uniform over one category cycle, so the market opens in a
-    steady state instead of everyone needing the product on day 0.
+    Everyone starts without stock of the modelled brands (``stock_until = -1``): needs
+    arrive at the segment's daily rate from day 0, the same rate as in steady state for
+    a non-buyer, so the market opens without a replenishment wave.
 
     Parameters
     ----------
@@ -146,8 +147,6 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator, cycl
         Number of brands in the market.
     rng : numpy.random.Generator
         The population stream.
-    cycle_days : float, default 60
-        Days one unit lasts (mean of the brands' repurchase cycles).
     """
     table = SegmentTable.from_world(world)
     segment = rng.choice(len(table.keys), size=world.population, p=table.share / table.share.sum())
@@ -155,5 +154,5 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator, cycl
         n=world.population, n_brands=n_brands, segments=table,
         segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay,
     )
-    pop.stock_until[:] = rng.integers(0, max(1, int(cycle_days)), size=world.population)
+    pop.stock_until[:] = -1
     return pop
