@@ -59,8 +59,8 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     plan.check()
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
-    shape = f"{len(design.variants)} variants" + (f" × {len(design.points)} points" if design.is_sweep else "")
-    console.print(f"[bold]{design.name}[/bold]: {shape} × {design.replications} replications = {runs} runs "
+    shape = _count(len(design.variants), "variant") + (f" × {_count(len(design.points), 'point')}" if design.is_sweep else "")
+    console.print(f"[bold]{design.name}[/bold]: {shape} × {_count(design.replications, 'replication')} = {_count(runs, 'run')} "
                   f"({plan.describe(runs)}); results: {folder}")
     if out is None:
         for old in earlier_versions(design):
@@ -83,31 +83,40 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     return result
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _print_compare(result) -> None:
-    from .experiments.tables import COMPARE_HEADER, compare_rows, metric_label
+    from .experiments.tables import COMPACT_HEADER, compare_rows, metric_label
 
     design = result.design
     for metric in design.metrics:
         table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
-        for i, h in enumerate(COMPARE_HEADER):
-            table.add_column(h, justify="left" if i == 0 else "right")
-        for row in compare_rows(design, result.summary, metric):
+        for i, h in enumerate(COMPACT_HEADER):
+            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+        for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
-    console.print(f"Δ: paired difference to [bold]{design.variants[0].name}[/bold] (same seeds), "
-                  "95 % CI by Student's t; p: paired t-test")
+    console.print(f"{design.replications} replications per variant. Δ: paired difference to "
+                  f"[bold]{design.variants[0].name}[/bold] (same seeds); CI: 95 % confidence interval "
+                  "(Student's t) as ± half-width; p: paired t-test.")
 
 
 def _print_sweep(result) -> None:
-    from .experiments.tables import sweep_table
+    from .experiments.tables import metric_label, sweep_metric_rows
 
-    header, rows = sweep_table(result.design, result.summary)
-    table = Table(title=f"{result.design.name}: every sweep point (mean ± 95 % CI half-width)", title_justify="left")
-    for i, h in enumerate(header):
-        table.add_column(h, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    design = result.design
+    for metric in design.metrics:
+        header, rows = sweep_metric_rows(design, result.summary, metric)
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
+        for i, h in enumerate(header):
+            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    console.print(f"{design.replications} replications per point (mean ± 95 % confidence interval half-width); "
+                  "every point, every KPI: summary.csv and report.html")
 
 
 def _print_files(result) -> None:

@@ -93,7 +93,8 @@ class ExecutionPlan:
             return f"local Dask cluster, {self.dask_local} worker processes"
         if self.workers == 0:
             return "this process"
-        return f"local process pool, {self._local_workers(n_tasks)} workers"
+        n = self._local_workers(n_tasks)
+        return f"local process pool, {n} worker{'s' if n > 1 else ''}"
 
     def _local_workers(self, n_tasks: int) -> int:
         return max(1, min(self.workers or available_cores(), max(n_tasks, 1)))

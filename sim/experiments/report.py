@@ -33,7 +33,7 @@ padding-bottom:.3rem}h3{font-size:1.02rem;margin:1.4rem 0 .4rem}
 .facts div{font-size:.92rem}.facts b{display:block;font-size:.75rem;color:#667085;font-weight:600;text-transform:uppercase}
 table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.9rem}th,td{padding:.3rem .65rem;
 border-bottom:1px solid #e3e6ec;text-align:right;white-space:nowrap}th{background:#f5f7fa;font-weight:600}
-td:first-child,th:first-child{text-align:left}td.changes{text-align:left;white-space:normal;font-family:monospace;
+td:first-child,th:first-child{text-align:left}td.text{text-align:left;white-space:normal}td.changes{text-align:left;white-space:normal;font-family:monospace;
 font-size:.82rem}.good{color:#067647;font-weight:600}.bad{color:#b42318;font-weight:600}
 img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px;margin:.5rem 0}
 .note{background:#f5f7fa;border-left:4px solid #3b75af;padding:.6rem 1rem;font-size:.9rem}
@@ -100,7 +100,7 @@ def _image(path: Path, alt: str) -> str:
 
 def _variants(design: Design) -> str:
     rows = [[v.name, v.description or "", "; ".join(v.changes) or "(the base scenario)"] for v in design.variants]
-    return _table(["variant", "what it is", "changes to the scenario"], rows, {2: "changes"})
+    return _table(["variant", "what it is", "changes to the scenario"], rows, {1: "text", 2: "changes"})
 
 
 def _compare_section(design: Design, summary: Sequence[KpiSummary]) -> str:

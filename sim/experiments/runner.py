@@ -151,7 +151,8 @@ def run_experiment(
             with open_executor(plan, len(todo)) as executor:
                 execute(todo, executor, on_record)
         seconds = time.perf_counter() - start
-        return _finish(design, store, plan.describe(len(todo)), len(todo), len(tasks) - len(todo), seconds, report)
+        where = plan.describe(len(todo)) if todo else "nothing to run (every run was stored already)"
+        return _finish(design, store, where, len(todo), len(tasks) - len(todo), seconds, report)
 
 
 def _finish(design: Design, store: ResultsStore, where: str, ran: int, skipped: int, seconds: float,

@@ -16,13 +16,14 @@ from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import write_csv
 
-__all__ = ["metric_label", "series_label", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "sweep_table",
+__all__ = ["metric_label", "series_label", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
 _CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com"}
 _MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
+COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"{LEVEL:.0%} CI", "Δ %", "p")
 
 
 def _parts(metric: str) -> tuple[str, list[str]]:
@@ -105,22 +106,37 @@ def summary_by(summary: Sequence[KpiSummary]) -> dict[tuple[str, str, int], KpiS
     return {(s.metric, s.variant, s.point): s for s in summary}
 
 
-def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, point: int = 0) -> list[list[str]]:
-    """Rows of :data:`COMPARE_HEADER` for one metric: each variant's mean and CI, and Δ vs the first."""
+def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, point: int = 0,
+                 compact: bool = False) -> list[list[str]]:
+    """Rows for one metric: each variant's mean and CI, and the paired Δ vs the first variant.
+
+    Columns follow :data:`COMPARE_HEADER`, or :data:`COMPACT_HEADER` with ``compact=True``
+    (intervals as ± half-widths, no n: fits an 80-column terminal).
+    """
     by = summary_by(summary)
     rows = []
     for v in design.variants:
         s = by[(metric, v.name, point)]
-        row = [v.name, format_value(metric, s.value.mean), _interval(metric, s.value.low, s.value.high)]
-        if s.vs_first is None:
-            row += ["(reference)", "", "", ""]
+        value = s.value
+        ci = _half(metric, value.half_width) if compact else _interval(metric, value.low, value.high)
+        row = [v.name, format_value(metric, value.mean), ci]
+        d = s.vs_first
+        if d is None:
+            row += ["reference", "", "", ""]
         else:
-            d = s.vs_first
-            rel = "–" if math.isnan(d.relative) else f"{d.relative:+.1%}"
-            row += [format_diff(metric, d.diff.mean), _interval(metric, d.diff.low, d.diff.high, diff=True), rel,
-                    _p(d.p_value)]
-        rows.append(row + [str(s.value.n)])
+            rel = "–" if math.isnan(d.relative) else _signed_percent(d.relative)
+            dci = _half(metric, d.diff.half_width) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
+            row += [format_diff(metric, d.diff.mean), dci, rel, _p(d.p_value)]
+        rows.append(row if compact else row + [str(value.n)])
     return rows
+
+
+def _half(metric: str, half: float) -> str:
+    return "–" if math.isnan(half) else "± " + format_value(metric, half)
+
+
+def _signed_percent(x: float) -> str:
+    return ("+" if x >= 0 else "−") + f"{abs(x):.1%}"
 
 
 def sweep_table(design: Design, summary: Sequence[KpiSummary]) -> tuple[list[str], list[list[str]]]:
@@ -138,6 +154,20 @@ def sweep_table(design: Design, summary: Sequence[KpiSummary]) -> tuple[list[str
                 half = "" if math.isnan(s.half_width) else f" ± {format_value(m, s.half_width)}"
                 row.append(format_value(m, s.mean) + half)
             rows.append(row)
+    return header, rows
+
+
+def sweep_metric_rows(design: Design, summary: Sequence[KpiSummary], metric: str) -> tuple[list[str], list[list[str]]]:
+    """One metric over every sweep point: a row per point, a column per variant (mean ± CI half-width)."""
+    by = summary_by(summary)
+    header = ["point", *(v.name if len(design.variants) > 1 else f"mean ± {LEVEL:.0%} CI" for v in design.variants)]
+    rows = []
+    for p in design.points:
+        cells = []
+        for v in design.variants:
+            s = by[(metric, v.name, p.index)].value
+            cells.append(format_value(metric, s.mean) + ("" if math.isnan(s.half_width) else " " + _half(metric, s.half_width)))
+        rows.append([p.label, *cells])
     return header, rows
 
 
