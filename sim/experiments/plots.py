@@ -50,7 +50,7 @@ def _colour(i: int) -> str:
 def _save(fig: Figure, path: Path, footer: str) -> Path:
     try:
         fig.text(0.995, 0.005, footer, ha="right", va="bottom", fontsize=8, color="0.5")
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        fig.tight_layout(rect=(0, 0.25 / fig.get_figheight(), 1, 1 - 0.4 / fig.get_figheight()))  # room for title, footer
         fig.savefig(path, dpi=rp.DPI)
     finally:
         plt.close(fig)

@@ -74,16 +74,25 @@ def _fmt(metric: str) -> str:
     return "{:,.0f}" if last in _MONEY or last in ("orders", "units", "traffic", "buyers") else "{:,.4g}"
 
 
-def format_value(metric: str, value: float) -> str:
-    """A value as the KPI table of ``socsim run`` shows it; NaN → ``–``."""
-    return "–" if value is None or math.isnan(value) else _fmt(metric).format(value)
+def format_value(metric: str, value: float, compact: bool = False) -> str:
+    """A value as the KPI table of ``socsim run`` shows it; NaN → ``–``.
+
+    ``compact`` writes millions as ``221.67M`` (for terminal tables).
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    text = _fmt(metric).format(value)
+    if compact and abs(value) >= 1e6 and not text.endswith("%"):
+        prefix = "¥" if text.lstrip("-").startswith("¥") else ""
+        text = f"{'-' if value < 0 else ''}{prefix}{abs(value) / 1e6:,.2f}M"
+    return text
 
 
-def format_diff(metric: str, value: float) -> str:
+def format_diff(metric: str, value: float, compact: bool = False) -> str:
     """A signed difference in the metric's own format (percent KPIs: percentage points)."""
     if value is None or math.isnan(value):
         return "–"
-    text = format_value(metric, abs(value))
+    text = format_value(metric, abs(value), compact)
     text = text.replace("%", " pp") if text.endswith("%") else text
     return ("+" if value >= 0 else "−") + text
 
@@ -118,21 +127,21 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
     for v in design.variants:
         s = by[(metric, v.name, point)]
         value = s.value
-        ci = _half(metric, value.half_width) if compact else _interval(metric, value.low, value.high)
-        row = [v.name, format_value(metric, value.mean), ci]
+        ci = _half(metric, value.half_width, compact) if compact else _interval(metric, value.low, value.high)
+        row = [v.name, format_value(metric, value.mean, compact), ci]
         d = s.vs_first
         if d is None:
             row += ["reference", "", "", ""]
         else:
             rel = "–" if math.isnan(d.relative) else _signed_percent(d.relative)
-            dci = _half(metric, d.diff.half_width) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
-            row += [format_diff(metric, d.diff.mean), dci, rel, _p(d.p_value)]
+            dci = _half(metric, d.diff.half_width, compact) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
+            row += [format_diff(metric, d.diff.mean, compact), dci, rel, _p(d.p_value)]
         rows.append(row if compact else row + [str(value.n)])
     return rows
 
 
-def _half(metric: str, half: float) -> str:
-    return "–" if math.isnan(half) else "± " + format_value(metric, half)
+def _half(metric: str, half: float, compact: bool = False) -> str:
+    return "–" if math.isnan(half) else "± " + format_value(metric, half, compact)
 
 
 def _signed_percent(x: float) -> str:
@@ -166,7 +175,8 @@ def sweep_metric_rows(design: Design, summary: Sequence[KpiSummary], metric: str
         cells = []
         for v in design.variants:
             s = by[(metric, v.name, p.index)].value
-            cells.append(format_value(metric, s.mean) + ("" if math.isnan(s.half_width) else " " + _half(metric, s.half_width)))
+            half = "" if math.isnan(s.half_width) else " " + _half(metric, s.half_width, compact=True)
+            cells.append(format_value(metric, s.mean, compact=True) + half)
         rows.append([p.label, *cells])
     return header, rows
 
