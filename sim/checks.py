@@ -385,14 +385,20 @@ def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
 
 
 def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """The closed shop feels only a second-order loss (fewer marketplace buyers join the
+    private domain): the marketplace's relative loss is larger (paired, α = 0.01) and
+    above 10 %, and the 99 % upper bound of the social shop's relative loss is below 10 %."""
     f, r = ctx.roles.focal, ctx.roles
-    market = [_kpi(runs[v], f"{f}.channels.{r.market}.orders") for v in ("as_is", "cut")]
-    social = [_kpi(runs[v], f"{f}.channels.{r.social}.orders") for v in ("as_is", "cut")]
-    market_hurt, p = _paired(*market)
-    social_hurt, p_social = _paired(*social, alpha=0.05)
-    measured = (f"{r.market} orders {_mean(market[0]):,.0f} → {_mean(market[1]):,.0f}; {r.social} orders "
-                f"{_mean(social[0]):,.0f} → {_mean(social[1]):,.0f} (p {p_social:.2f}, must not fall)")
-    return market_hurt and not social_hurt, measured, p
+    loss = {}
+    for channel in (r.market, r.social):
+        calm, cut = (_kpi(runs[v], f"{f}.channels.{channel}.orders") for v in ("as_is", "cut"))
+        loss[channel] = 1.0 - cut / np.where(calm > 0, calm, np.nan)
+    ok, p = _paired(loss[r.market], loss[r.social])
+    social = loss[r.social][~np.isnan(loss[r.social])]
+    upper = social.mean() + stats.t.ppf(0.99, len(social) - 1) * social.std(ddof=1) / np.sqrt(len(social))
+    measured = (f"orders lost to the rival's search ads: {r.market} {_mean(loss[r.market]):.0%}, "
+                f"{r.social} {_mean(loss[r.social]):.0%} (99 % bound {upper:.0%}, < 10 % wanted)")
+    return ok and _mean(loss[r.market]) > 0.1 and upper < 0.1, measured, p
 
 
 # ---- §8.6 monotone levers
@@ -534,7 +540,8 @@ def _variant(sc: Scenario, changes: Changes) -> Scenario:
 
 
 def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
-               progress: Callable[[int, int], None] | None = None) -> list[CheckResult]:
+               progress: Callable[[int, int], None] | None = None,
+               only: Sequence[str] | None = None) -> list[CheckResult]:
     """Run the behaviour suite of DESIGN §8 on scenario ``sc``.
 
     Parameters
@@ -545,14 +552,22 @@ def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
         Replications, size and workers.
     progress : callable, optional
         ``progress(done, total)`` after each simulation.
+    only : sequence of str, optional
+        Keys of the checks to run (default: all of :data:`CHECKS`).
 
     Returns
     -------
     list of CheckResult
-        One per behaviour, in the order of :data:`CHECKS`.
+        One per behaviour run, in the order of :data:`CHECKS`.
+
+    Raises
+    ------
+    SocsimError
+        If ``only`` names an unknown check, or a variant of the scenario is invalid.
     """
+    checks = _select(only)
     ctx = _Context(at_check_size(sc, settings), Roles.of(sc), settings)
-    plans = {c.key: c.plan(ctx) for c in CHECKS}
+    plans = {c.key: c.plan(ctx) for c in checks}
     scenarios = {repr(ch): _variant(ctx.scenario, ch) for plan in plans.values() if isinstance(plan, dict)
                  for ch in plan.values()}
     unique = {v.model_dump_json(): v for v in scenarios.values()}   # a variant that changes nothing runs once
@@ -560,7 +575,15 @@ def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
     done = run_jobs([RunJob(v, s) for v in unique.values() for s in seeds], settings.workers, progress)
     by_json = {key: done[i * len(seeds):(i + 1) * len(seeds)] for i, key in enumerate(unique)}
     runs = {changes: by_json[v.model_dump_json()] for changes, v in scenarios.items()}
-    return [_result(c, plans[c.key], ctx, runs) for c in CHECKS]
+    return [_result(c, plans[c.key], ctx, runs) for c in checks]
+
+
+def _select(only: Sequence[str] | None) -> list[_Check]:
+    keys = [c.key for c in CHECKS]
+    unknown = [k for k in (only or ()) if k not in keys]
+    if unknown:
+        raise SocsimError(f"--only: unknown check {unknown[0]!r}; choose from {', '.join(keys)}")
+    return [c for c in CHECKS if not only or c.key in only]
 
 
 def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,

@@ -1,0 +1,67 @@
+"""``socsim check``: a thin command over :func:`sim.checks.run_checks`.
+
+Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from .cli import ScenarioArg, SetOpt, _errors, _load, _progress, app, console
+
+__all__ = ["check"]
+
+_STATUS = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[yellow]skip[/yellow]"}
+
+
+@app.command()
+def check(
+    scenario: Optional[Path] = ScenarioArg,
+    reps: int = typer.Option(6, "--reps", min=2, help="Seeds per variant (variants share seeds: paired tests)."),
+    population: int = typer.Option(4000, "--population", min=50, max=20_000,
+                                   help="Agents per run (market_size follows, so the scale stays the scenario's)."),
+    days: int = typer.Option(180, "--days", min=10, help="Simulated days per run (180 from Jan 1 includes 618)."),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+                                help="Worker processes (results do not depend on it)."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass."),
+    set_: Optional[List[str]] = SetOpt,
+) -> None:
+    """Check that the model still behaves on your scenario (DESIGN §8).
+
+    Runs the behaviour suite over replications and prints a pass/fail table with the
+    measured figures and p-values (paired one-sided t-tests at α = 0.01): spill-over to
+    the marketplace, channel conflict and parity, open vs closed channels, the monotone
+    levers (paid budget, content, referral), reproducibility and the Bass mean-field
+    check. The first brand plays the focal brand; its first marketplace is "Tmall", the
+    first social channel "WeChat". Exit status 1 if any check fails.
+
+    Example: socsim check scenarios/baseline.yaml --reps 8 --set brands.focal.strategy.parity=none
+    """
+    from .checks import CheckSettings, run_checks
+
+    with _errors():
+        sc = _load(scenario, set_)
+        settings = CheckSettings(reps=reps, population=population, days=days, workers=workers)
+        with _progress() as progress:
+            task = progress.add_task(f"checking {sc.name}", total=None)
+            results = run_checks(sc, settings, lambda done, total: progress.update(task, completed=done, total=total), only)
+    _print(results, f"socsim check — {sc.name}: {reps} seeds × {population:,} agents × {days} days")
+    if any(r.status == "fail" for r in results):
+        raise typer.Exit(1)
+
+
+def _print(results, title: str) -> None:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for name, justify in (("check", "left"), ("DESIGN", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for r in results:
+        p = "–" if r.p_value is None or r.p_value != r.p_value else f"{r.p_value:.3g}"
+        table.add_row(f"{r.key}: {r.title}", r.design, _STATUS[r.status], r.note or r.measured, p)
+    console.print(table)
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip")}
+    console.print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
