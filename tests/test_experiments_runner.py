@@ -94,6 +94,21 @@ def test_identical_results_on_a_dask_local_cluster(tmp_path):
         assert_same(collect(design, executor), inline)
 
 
+def test_runs_are_recorded_one_by_one_in_this_process(tmp_path):
+    """--workers 0 runs each call inside submit(): a window of 1 records each run before the next starts."""
+    design = load_experiment(experiment(tmp_path))
+    submitted, seen = [], []
+
+    class Counting(InlineExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            submitted.append(args[0].key)
+            return super().submit(fn, *args, **kwargs)
+
+    execute(design.tasks(), Counting(), lambda rec: seen.append(len(submitted)), window=ExecutionPlan(workers=0).window(4))
+    assert seen == [1, 2, 3, 4]
+    assert ExecutionPlan(workers=2).window(10) == 4 and ExecutionPlan(dask_local=2).window(10) is None
+
+
 def test_plan_checks():
     with pytest.raises(Exception, match="choose one way"):
         ExecutionPlan(workers=2, dask_local=2).check()

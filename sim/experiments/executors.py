@@ -96,6 +96,12 @@ class ExecutionPlan:
         n = self._local_workers(n_tasks)
         return f"local process pool, {n} worker{'s' if n > 1 else ''}"
 
+    def window(self, n_tasks: int) -> int | None:
+        """Runs to keep submitted: 1 in this process, twice the workers of a local pool, all for Dask."""
+        if self.scheduler or self.dask_local:
+            return None
+        return 1 if self.workers == 0 else 2 * self._local_workers(n_tasks)
+
     def _local_workers(self, n_tasks: int) -> int:
         return max(1, min(self.workers or available_cores(), max(n_tasks, 1)))
 
@@ -111,7 +117,7 @@ def local_executor(workers: int, start_method: str = START_METHOD) -> ProcessPoo
         raise SocsimError(f"start method {start_method!r}: use 'forkserver' or 'fork'")
     context = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
-        context.set_forkserver_preload(["sim.experiments.worker"])
+        context.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

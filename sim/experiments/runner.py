@@ -8,11 +8,11 @@ statistics and report together for the ``compare`` and ``sweep`` commands.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from sim.errors import SocsimError
 
@@ -65,7 +65,8 @@ class ExperimentResult:
     executor: str
 
 
-def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunRecord], None]) -> int:
+def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunRecord], None],
+            window: int | None = None) -> int:
     """Run ``tasks`` on ``executor``; call ``on_record`` for each as soon as it finishes.
 
     Parameters
@@ -75,6 +76,10 @@ def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunR
         Any executor; ``run_task`` and the tasks must be picklable for it (they are).
     on_record : callable
         Called in this process, in completion order (store the run here).
+    window : int, optional
+        Most runs submitted and not yet recorded (default: all at once). A small window
+        keeps an executor that runs each call inside ``submit`` (:class:`InlineExecutor`)
+        recording run by run; a pool needs a few more than its workers to stay busy.
 
     Returns
     -------
@@ -86,24 +91,39 @@ def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunR
     RunFailedError
         The first run that raised, with its key; runs not started are cancelled.
     """
-    futures: dict[Future, Task] = {executor.submit(run_task, t): t for t in tasks}
+    queue = iter(tasks)
+    pending: dict[Future, Task] = {}
     finished = 0
     try:
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                record = future.result()
-            except BrokenProcessPool as exc:
-                raise RunFailedError(f"a worker process died while running {task.key.id}: killed, out of memory, or a "
-                                     "script that starts experiments without 'if __name__ == \"__main__\":'") from exc
-            except Exception as exc:  # noqa: BLE001 - any failure on a worker names the run
-                raise RunFailedError(f"run {task.key.id} (seed {task.seed}) failed: {type(exc).__name__}: {exc}") from exc
-            on_record(record)
-            finished += 1
+        _fill(executor, queue, pending, window or len(tasks))
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                on_record(_result(future, pending.pop(future)))
+                finished += 1
+            _fill(executor, queue, pending, window or len(tasks))
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()
     return finished
+
+
+def _fill(executor: Executor, queue: Iterator[Task], pending: dict[Future, Task], window: int) -> None:
+    while len(pending) < window:
+        task = next(queue, None)
+        if task is None:
+            return
+        pending[executor.submit(run_task, task)] = task
+
+
+def _result(future: Future, task: Task) -> RunRecord:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise RunFailedError(f"a worker process died while running {task.key.id}: killed, out of memory, or a "
+                             "script that starts experiments without 'if __name__ == \"__main__\":'") from exc
+    except Exception as exc:  # noqa: BLE001 - any failure on a worker names the run
+        raise RunFailedError(f"run {task.key.id} (seed {task.seed}) failed: {type(exc).__name__}: {exc}") from exc
 
 
 def run_experiment(
@@ -149,7 +169,7 @@ def run_experiment(
         start = time.perf_counter()
         if todo:
             with open_executor(plan, len(todo)) as executor:
-                execute(todo, executor, on_record)
+                execute(todo, executor, on_record, window=plan.window(len(todo)))
         seconds = time.perf_counter() - start
         where = plan.describe(len(todo)) if todo else "nothing to run (every run was stored already)"
         return _finish(design, store, where, len(todo), len(tasks) - len(todo), seconds, report)
