@@ -87,6 +87,24 @@ def test_reference_engine_runs_one_mesa_agent_per_consumer():
     np.testing.assert_allclose(model.population.attitude[:, 0], [c.attitudes[0] for c in model.consumers], rtol=1e-6)
 
 
+def test_reference_engine_keeps_the_books_and_is_reproducible():
+    """Money is conserved, revenue = T × C × AOV × R exactly, same seed → same run."""
+    from sim.ledger import COST_FIELDS, FIELDS
+    from sim.run import run
+
+    sc = scenario(*SIZE, "simulation.days=30", "simulation.engine=reference")
+    a, b, c = run(sc, seed=4), run(sc, seed=4), run(sc, seed=5)
+    col = {f: i for i, f in enumerate(FIELDS)}
+    costs = sum(a.books[..., col[f]] for f in COST_FIELDS)
+    np.testing.assert_allclose(a.books[..., col["revenue"]] - costs, a.books[..., col["gross_profit"]], atol=1e-6)
+    for kpis in a.kpis.values():
+        for k in [kpis, *kpis["channels"].values()]:
+            product = k["traffic"] * k["conversion"] * k["aov"] * k["repurchase_multiplier"]
+            assert product == pytest.approx(k["revenue"], rel=1e-9, abs=1e-6)
+    np.testing.assert_array_equal(a.books, b.books)
+    assert not np.array_equal(a.books, c.books)
+
+
 @pytest.mark.slow
 def test_engines_dock_at_a_larger_size():
     """The baseline at 2 000 consumers × 150 contacts, 120 days (several minutes)."""

@@ -147,7 +147,8 @@ class Consumer(mesa.Agent):
             for e in positive[1:]:
                 if abs(e[1]) >= abs(heaviest[1]):
                     heaviest = e
-            _, _, pop.entry[row, brand], pop.source[row, brand], pop.referrer[row, brand] = heaviest
+            _, _, entry, source, referrer = heaviest  # last touch
+            pop.entry[row, brand], pop.source[row, brand], pop.referrer[row, brand] = entry, source, referrer
         self.attitudes[brand] = a * math.exp(negative)  # negative word of mouth scales it down
         return bool(positive)
 

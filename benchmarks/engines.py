@@ -1,0 +1,71 @@
+"""Benchmark: agent-steps per second of the fast and the reference engine, in one run.
+
+Both engines simulate the baseline scenario at N = 10⁴ consumers × k = 150 contacts
+(market_size = 100 × N, as in the baseline) for a few weeks from the same seed; an
+agent-step is one consumer stepped through one day, so agent-steps/s = N · days / s of
+simulation (set-up excluded). Each engine runs ``--repeats`` times; the median is
+reported, with the time spent in the consumer stages (attitude, need, choice, after
+purchase) — the only part the engines do differently.
+
+Usage::
+
+    python benchmarks/engines.py                       # N = 10^4, k = 150, 20 days, 3 repeats
+    python benchmarks/engines.py --n 5000 --days 30 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.config.loader import load_scenario  # noqa: E402
+from sim.model import MarketModel  # noqa: E402
+from sim.reference import ReferenceMarketModel  # noqa: E402
+
+CONSUMER_STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
+
+
+def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[float, float, float]:
+    """(set-up s, simulate s, consumer-stage s) of one run."""
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
+        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}",
+    ])
+    t0 = time.perf_counter()
+    model = cls(sc, seed=seed)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, sum(model.stage_seconds[s] for s in CONSUMER_STAGES)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    print(f"python {platform.python_version()}, {platform.machine()}, N = {args.n:,}, k = 150, "
+          f"{args.days} days, median of {args.repeats}")
+    rows = {}
+    for cls in (MarketModel, ReferenceMarketModel):
+        runs = [time_engine(cls, args.n, args.days, args.seed) for _ in range(args.repeats)]
+        setup, simulate, consumers = (statistics.median(r[i] for r in runs) for i in range(3))
+        rows[cls.__name__] = (setup, simulate, consumers, args.n * args.days / simulate)
+        print(f"{cls.__name__:22s} set-up {setup:6.2f} s  simulate {simulate:7.2f} s "
+              f"({1000 * simulate / args.days:7.1f} ms/day; consumer stages {consumers:6.2f} s)  "
+              f"{rows[cls.__name__][3]:12,.0f} agent-steps/s")
+    fast, ref = rows["MarketModel"], rows["ReferenceMarketModel"]
+    print(f"ratio fast/reference: {fast[3] / ref[3]:.1f}× agent-steps/s "
+          f"({ref[2] / fast[2]:.1f}× in the consumer stages alone)")
+
+
+if __name__ == "__main__":
+    main()
