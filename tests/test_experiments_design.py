@@ -180,3 +180,13 @@ def test_kpi_and_series_catalogue_match_a_run():
         assert {k[len(brand) + 1:] for k in flat if k.startswith(brand + ".")} == set(kpi_names(channels))
         cols = daily_columns(result)
         assert {k[len(brand) + 1:] for k in cols if k.startswith(brand + ".")} == set(series_names(channels, priced))
+
+
+def test_docs_list_every_name():
+    """docs/EXPERIMENTS.md names every KPI and daily series a file may use."""
+    from sim.experiments.spec import BRAND_KPIS, CHANNEL_KPIS, STATE_SERIES
+    from sim.ledger import FIELDS, MARKETING_FIELDS
+
+    doc = (ROOT / "docs" / "EXPERIMENTS.md").read_text(encoding="utf-8")
+    for name in (*BRAND_KPIS, *CHANNEL_KPIS, *STATE_SERIES, *FIELDS, *(f"spend.{f}" for f in MARKETING_FIELDS)):
+        assert f"`{name}`" in doc, name
