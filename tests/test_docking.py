@@ -70,10 +70,10 @@ class NoTrustPremium(MarketModel):
 
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
-    """Negative control: without the trust premium, Tmall loses orders to WeChat."""
+    """Negative control: without Tmall's trust premium, WeChat wins orders and followers."""
     name = "baseline around 618"
     report = dock(fast_samples[name], sample(NoTrustPremium, name, 20_000))
-    assert "focal.channels.tmall.orders" in report.rejected, "\n" + report.table()
+    assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 
 
 def test_reference_engine_runs_one_mesa_agent_per_consumer():
