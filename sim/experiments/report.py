@@ -37,7 +37,7 @@ td:first-child,th:first-child{text-align:left}td.text{text-align:left;white-spac
 font-size:.82rem}.good{color:#067647;font-weight:600}.bad{color:#b42318;font-weight:600}
 img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px;margin:.5rem 0}
 .note{background:#f5f7fa;border-left:4px solid #3b75af;padding:.6rem 1rem;font-size:.9rem}
-code{background:#f5f7fa;padding:0 .25rem;border-radius:3px}
+code{background:#f5f7fa;padding:0 .25rem;border-radius:3px}.scroll{overflow-x:auto}
 """
 
 
@@ -90,7 +90,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: dict[i
         cells = "".join(f'<td class="{classes[i]}">{_e(c)}</td>' if classes and i in classes else f"<td>{_e(c)}</td>"
                         for i, c in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _image(path: Path, alt: str) -> str:
@@ -129,17 +129,13 @@ def _facts(design: Design, facts: dict[str, Any]) -> str:
 def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, Any],
                 pictures: Sequence[tuple[str, Path]]) -> str:
     """The report page as one string (plots embedded)."""
-    first = design.variants[0].name
-    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    body = [f"<h1>{_e(design.name)}</h1>", f"<p>{_e(design.description)}</p>" if design.description else "",
-            f"<p class='muted'>socsim {__version__} · {now} · experiment file {_e(design.source)} · "
-            f"design {design.digest[:8]}</p>", _facts(design, facts), "<h2>What was compared</h2>", _variants(design)]
+    body = [*_header(design, facts), *_what(design)]
     if design.is_sweep:
         header, rows = sweep_table(design, summary)
         body += ["<h2>All sweep points</h2>", f"<p class='muted'>mean ± half-width of the {LEVEL:.0%} "
                  "confidence interval over replications</p>", _table(header, rows)]
     else:
-        body += ["<h2>Results</h2>", _how_to_read(first), _compare_section(design, summary)]
+        body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary)]
     for title, path in pictures:
         body += [f"<h2>{_e(title)}</h2>", _image(path, title)]
     body.append(f"<p class='muted'>Every run can be repeated alone: <code>socsim run "
@@ -150,6 +146,24 @@ def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, 
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_e(design.name)} — socsim experiment</title><style>{_CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>")
+
+
+def _header(design: Design, facts: dict[str, Any]) -> list[str]:
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return [f"<h1>{_e(design.name)}</h1>", f"<p>{_e(design.description)}</p>" if design.description else "",
+            f"<p class='muted'>socsim {__version__} · {now} · experiment file {_e(design.source)} · "
+            f"design {design.digest[:8]}</p>", _facts(design, facts)]
+
+
+def _what(design: Design) -> list[str]:
+    """The variants (unless a sweep of the base alone) and the sweep's axes."""
+    out = []
+    if len(design.variants) > 1 or design.variants[0].changes or not design.is_sweep:
+        out += ["<h2>What was compared</h2>", _variants(design)]
+    if design.is_sweep:
+        axes = "; ".join(f"<b>{_e(a.name)}</b>: {_e(a.label)}" for a in design.axes)
+        out.append(f"<h2>What was swept</h2><p>{len(design.points)} points{' on ' + axes if axes else ''}.</p>")
+    return out
 
 
 def _how_to_read(first: str) -> str:

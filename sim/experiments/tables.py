@@ -160,8 +160,8 @@ def sweep_table(design: Design, summary: Sequence[KpiSummary]) -> tuple[list[str
             row += [v.name] if len(design.variants) > 1 else []
             for m in design.metrics:
                 s = by[(m, v.name, p.index)].value
-                half = "" if math.isnan(s.half_width) else f" ± {format_value(m, s.half_width)}"
-                row.append(format_value(m, s.mean) + half)
+                half = "" if math.isnan(s.half_width) else " " + _half(m, s.half_width, compact=True)
+                row.append(format_value(m, s.mean, compact=True) + half)
             rows.append(row)
     return header, rows
 
