@@ -11,8 +11,6 @@ gets exactly the message it would get in a scenario file.
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import itertools
 import json
 import os
@@ -20,21 +18,21 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from sim import __version__
-from sim.config.loader import Document, load_scenario, load_scenario_text, read_document, validate_document
-from sim.config.overrides import PathError, did_you_mean, parse_override, set_dotted
+from sim.config.loader import Document, read_document, validate_document
+from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
+
+from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, describe, digest
 
 from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
            "is_experiment_file"]
-
-Loc = tuple[str, ...]
 
 
 # --------------------------------------------------------------------------- results
@@ -150,149 +148,22 @@ class Design:
         return [t.key for t in self.tasks()]
 
 
-# --------------------------------------------------------------------------- changes
-@dataclass(frozen=True)
-class _Change:
-    path: str
-    value: Any
-    loc: Loc | None  # where in the experiment file; None: a --set override
-    text: str
-
-
-def _changes(settings: Any, loc: Loc) -> tuple[list[_Change], list[Problem]]:
-    """Flatten a ``set`` block: nested mappings become dotted paths; lines are parsed like --set."""
-    if isinstance(settings, list):
-        out, problems = [], []
-        for i, text in enumerate(settings):
-            try:
-                path, value = parse_override(text)
-                out.append(_Change(path, value, (*loc, str(i)), text))
-            except PathError as exc:
-                problems.append(Problem(".".join((*loc, str(i))), exc.message))
-        return out, problems
-    return [_Change(".".join(parts), value, (*loc, *parts), "") for parts, value in _flatten(settings, ())], []
-
-
-def _flatten(settings: dict, prefix: Loc) -> Iterator[tuple[Loc, Any]]:
-    for key, value in settings.items():
-        if isinstance(value, dict) and value:
-            yield from _flatten(value, (*prefix, key))
-        else:
-            yield (*prefix, key), value
-
-
-def _cli_changes(overrides: Sequence[str]) -> tuple[list[_Change], list[Problem]]:
-    out, problems = [], []
-    for text in overrides:
-        try:
-            path, value = parse_override(text)
-            out.append(_Change(path, value, None, text))
-        except PathError as exc:
-            problems.append(Problem(f"--set {exc.path}", exc.message))
-    return out, problems
-
-
-def _describe(changes: Sequence[_Change]) -> tuple[str, ...]:
-    return tuple(f"{c.path} = {json.dumps(c.value, default=str, ensure_ascii=False)}" for c in changes)
-
-
-# --------------------------------------------------------------------------- building cells
-@dataclass
-class _Builder:
-    """Builds and checks the cells of one experiment, collecting problems."""
-
-    doc: Document
-    problems: list[Problem] = field(default_factory=list)
-    bases: dict[str, tuple[dict, Path]] = field(default_factory=dict)
-
-    def line(self, loc: Loc | None) -> int | None:
-        return self.doc.line_of(loc) if loc else None
-
-    def problem(self, loc: Loc, message: str) -> None:
-        self.problems.append(Problem(_display(loc, self.doc.data), message, self.line(loc)))
-
-    def base(self, ref: str, loc: Loc) -> tuple[dict, Path] | None:
-        """Raw data and folder of a scenario file named at ``loc``; problems if it does not load."""
-        path = (self.doc.base_dir / Path(ref).expanduser()).resolve()
-        if str(path) not in self.bases:
-            shown = os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else str(path)
-            try:
-                load_scenario(shown)
-            except ScenarioError as exc:
-                hint = f" (relative paths start at the experiment's folder {self.doc.base_dir})" if not path.exists() else ""
-                for p in exc.problems:
-                    self.problem(loc, f"scenario {p.render(exc.file)}{hint}")
-                return None
-            self.bases[str(path)] = (read_document(path).data, path.parent)
-        return self.bases[str(path)]
-
-    def cell(self, base: tuple[dict, Path], changes: Sequence[_Change], where: Loc, context: str) -> Scenario | None:
-        """Apply ``changes`` to the base data and validate; problems at the changes' lines."""
-        data, folder = copy.deepcopy(base[0]), base[1]
-        lines: dict[Loc, int] = {(): self.line(where) or 0}
-        overridden: dict[Loc, str] = {}
-        for ch in changes:
-            try:
-                steps = tuple(map(str, set_dotted(data, ch.path, copy.deepcopy(ch.value))))
-            except PathError as exc:
-                where_ = _display(ch.loc, self.doc.data) if ch.loc else f"--set {ch.path}"
-                self.problems.append(Problem(where_, f"no such field in the scenario: {exc.message}", self.line(ch.loc)))
-                return None
-            if ch.loc is None:
-                overridden[steps] = ch.text
-            else:
-                lines[steps] = self.line(ch.loc) or lines[()]
-        try:
-            return load_scenario_text(json.dumps(data, default=str), file=self.doc.file, base_dir=folder)
-        except ScenarioError as exc:
-            self._explain(Document(self.doc.file, data, lines, folder, (), overridden), exc, context)
-            return None
-
-    def _explain(self, doc: Document, exc: ScenarioError, context: str) -> None:
-        """Re-validate with the experiment's lines to say which change broke the scenario."""
-        try:
-            validate_document(doc, Scenario)
-            found = [Problem(p.path, p.message, doc.lines[()] or None) for p in exc.problems]
-        except ScenarioError as located:
-            found = located.problems
-        self.problems += [Problem(p.path, f"{p.message} ({context})", p.line) for p in found]
-
-
-def _display(loc: Loc, data: Any) -> str:
-    """Dotted path with names of list items: ``variants.1 (strict).set.brands.focal.strategy.parity``."""
-    parts, node = [], data
-    for part in loc:
-        text = part
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            if isinstance(node, dict) and isinstance(node.get("name") or node.get("label"), str):
-                text = f"{part} ({node.get('name') or node.get('label')})"
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-        parts.append(text)
-    return ".".join(parts)
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 # --------------------------------------------------------------------------- sweep
-def _grid_points(sweep: Sweep) -> tuple[list[Point], list[list[_Change]], list[Loc], tuple[Axis, ...]]:
+def _grid_points(sweep: Sweep) -> tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]:
     axes: list[GridAxis] = sweep.grid or []
     points, changes, locs = [], [], []
     for index, combo in enumerate(itertools.product(*(range(len(a.values)) for a in axes))):
         coords = {a.short: a.values[k] for a, k in zip(axes, combo)}
         label = ", ".join(f"{name}={_fmt(v)}" for name, v in coords.items())
         points.append(Point(index, label, coords))
-        changes.append([_Change(a.path, a.values[k], ("sweep", "grid", str(j), "values", str(k)), "")
+        changes.append([Change(a.path, a.values[k], ("sweep", "grid", str(j), "values", str(k)), "")
                         for j, (a, k) in enumerate(zip(axes, combo))])
         locs.append(("sweep", "grid", str(len(axes) - 1), "values", str(combo[-1])))
     numeric = [all(_is_number(v) for v in a.values) for a in axes]
     return points, changes, locs, tuple(Axis(a.short, a.label or a.short, n) for a, n in zip(axes, numeric))
 
 
-def _list_points(sweep: Sweep, b: _Builder) -> tuple[list[Point], list[list[_Change]], list[Loc], tuple[Axis, ...]]:
+def _list_points(sweep: Sweep, b: CellBuilder) -> tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]:
     pts = sweep.points or []
     names = sweep.axes or (list(pts[0].at) if pts and 0 < len(pts[0].at) <= 2 else [])
     points, changes, locs = [], [], []
@@ -304,7 +175,7 @@ def _list_points(sweep: Sweep, b: _Builder) -> tuple[list[Point], list[list[_Cha
         coords = {n: p.at.get(n) for n in names}
         label = p.label or (", ".join(f"{n}={_fmt(v)}" for n, v in coords.items()) if coords else f"point {i}")
         points.append(Point(i, label, coords))
-        found, problems = _changes(p.set, ("sweep", "points", str(i), "set"))
+        found, problems = changes_of(p.set, ("sweep", "points", str(i), "set"))
         b.problems += problems
         changes.append(found)
         locs.append(("sweep", "points", str(i)))
@@ -339,7 +210,7 @@ def _brand_names(cells: Sequence[Cell]) -> dict[str, tuple[list[str], list[str]]
     return out
 
 
-def _resolve_names(b: _Builder, given: Sequence[str], defaults: Sequence[str], field_: str,
+def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str], field_: str,
                    brands: dict[str, tuple[list[str], list[str]]]) -> tuple[str, ...]:
     """``brand.name`` for every metric or series; a name without a brand means the first brand."""
     first = next(iter(brands), "")
@@ -362,36 +233,51 @@ def _resolve_names(b: _Builder, given: Sequence[str], defaults: Sequence[str], f
 
 
 # --------------------------------------------------------------------------- public API
-def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence[str]) -> Design:
-    b = _Builder(doc)
-    common, problems = _changes(exp.set, ("set",))
-    cli, cli_problems = _cli_changes(overrides)
-    b.problems += problems + cli_problems
-    variants = exp.variants or [Variant(name="base")]
+_Points = tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]
+
+
+def _points(exp: Experiment, b: CellBuilder) -> _Points:
+    """Sweep points with their changes and lines; one empty point without a sweep."""
     if exp.sweep is None:
-        points, point_changes, point_locs, axes = [Point(0, "")], [[]], [()], ()
-    elif exp.sweep.grid is not None:
-        points, point_changes, point_locs, axes = _grid_points(exp.sweep)
-    else:
-        points, point_changes, point_locs, axes = _list_points(exp.sweep, b)
-    if len(variants) * len(points) > MAX_CELLS:
-        b.problem(("sweep",), f"{len(variants)} variants × {len(points)} points = {len(variants) * len(points):,} "
-                              f"scenarios; at most {MAX_CELLS:,}")
-        raise ScenarioError(doc.file, b.problems)
+        return [Point(0, "")], [[]], [()], ()
+    return _grid_points(exp.sweep) if exp.sweep.grid is not None else _list_points(exp.sweep, b)
+
+
+def _cells(exp: Experiment, b: CellBuilder, points: _Points, first: list[Change],
+           last: list[Change]) -> tuple[list[Cell], list[VariantInfo]]:
+    """One validated scenario per variant × point (problems collected in ``b``).
+
+    Changes apply in order: ``first`` (the experiment's ``set``), the variant's, the
+    point's, ``last`` (command-line ``--set``).
+    """
     cells, infos = [], []
-    for i, v in enumerate(variants):
+    for i, v in enumerate(exp.variants or [Variant(name="base")]):
         vloc: Loc = ("variants", str(i)) if exp.variants else ("base",)
-        own, problems = _changes(v.set, (*vloc, "set"))
+        own, problems = changes_of(v.set, (*vloc, "set"))
         b.problems += problems
-        infos.append(VariantInfo(v.name, v.description, _describe(own)))
+        infos.append(VariantInfo(v.name, v.description, describe(own)))
         base = b.base(v.scenario, (*vloc, "scenario")) if v.scenario else b.base(exp.base or "", ("base",))
         if base is None:
             continue
-        for point, extra, ploc in zip(points, point_changes, point_locs):
+        for point, extra, ploc in zip(*points[:3]):
             context = f"variant {v.name}" + (f", sweep point {point.label}" if exp.sweep else "")
-            sc = b.cell(base, [*common, *own, *extra, *cli], ploc if extra else vloc, context)
+            sc = b.cell(base, [*first, *own, *extra, *last], ploc if extra else vloc, context)
             if sc is not None:
-                cells.append(Cell(v.name, point.index, sc, _digest(sc.model_dump(mode="json", by_alias=True))))
+                cells.append(Cell(v.name, point.index, sc, digest(sc.model_dump(mode="json", by_alias=True))))
+    return cells, infos
+
+
+def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence[str]) -> Design:
+    b = CellBuilder(doc)
+    common, problems = changes_of(exp.set, ("set",))
+    cli, cli_problems = cli_changes(overrides)
+    b.problems += problems + cli_problems
+    points = _points(exp, b)
+    n_cells = max(len(exp.variants), 1) * len(points[0])
+    if n_cells > MAX_CELLS:
+        b.problem(("sweep",), f"{n_cells:,} scenarios (variants × points); at most {MAX_CELLS:,}")
+        raise ScenarioError(doc.file, b.problems)
+    cells, infos = _cells(exp, b, points, common, cli)
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
     brands = _brand_names(cells)
@@ -400,12 +286,12 @@ def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
     seed = exp.seed if exp.seed is not None else cells[0].scenario.simulation.seed
-    digest = _digest({"socsim": __version__, "seed": seed, "cells": [[c.variant, c.point, c.digest] for c in cells]})
+    design_digest = digest({"socsim": __version__, "seed": seed, "cells": [[c.variant, c.point, c.digest] for c in cells]})
     return Design(
         name=exp.name, description=exp.description, source=doc.file, source_text=source_text,
-        variants=tuple(infos), axes=axes, points=tuple(points), cells=tuple(cells), replications=exp.replications,
-        seed=seed, metrics=metrics, series=series, out_dir=exp.outputs.dir, report=exp.outputs.report,
-        is_sweep=exp.sweep is not None, digest=digest,
+        variants=tuple(infos), axes=points[3], points=tuple(points[0]), cells=tuple(cells),
+        replications=exp.replications, seed=seed, metrics=metrics, series=series, out_dir=exp.outputs.dir,
+        report=exp.outputs.report, is_sweep=exp.sweep is not None, digest=design_digest,
     )
 
 
