@@ -218,3 +218,4 @@ def version() -> None:
 
 from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)
 from . import cli_checks  # noqa: E402,F401  (registers check)
+from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)

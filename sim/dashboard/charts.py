@@ -1,0 +1,383 @@
+"""Figures of a running workshop market: one panel per strategy, side by side.
+
+Each figure is drawn from a :class:`ArmView`, a copy of what the charts need taken under
+the model's lock (the Run button steps the model in another thread). Figures are plain
+``matplotlib.figure.Figure`` objects (no pyplot state), so they are safe to draw from
+any thread and are freed when dropped.
+
+The ego network is a small sample of the social graph (at most :data:`EGO_NODES`
+consumers: one ego and her strongest ties first), laid out once with a seeded spring
+layout; only the colours (AIPL stage of the levers' brand) change as the market runs.
+The whole graph is never laid out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from dataclasses import dataclass
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..graph.csr import SocialGraph
+from ..market.signals import WECHAT_SEEDED
+from ..metrics import brand_kpis
+from ..model import MarketModel
+from ..population import Stage
+from .workshop import WorkshopModel
+
+__all__ = ["ArmView", "EgoNet", "snapshot", "ego_for", "ego_network", "funnel_figure", "orders_figure", "profit_figure",
+           "spillover_figure", "leaders_figure", "ego_figure", "kpi_rows", "EGO_NODES"]
+
+#: Most consumers drawn in the ego network (the ego included).
+EGO_NODES = 60
+_DPI = 90
+_SIZE = (6.2, 3.3)  # inches: every figure, one or two strategy panels (≈ 560 × 300 px)
+_STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#fdbf6f", "#fb6a4a", "#a50f15")  # none, A, I, P, L
+_STAGE_LABELS = ("not aware", "aware", "interested", "purchased", "loyal")
+_FUNNEL_COLOURS = _STAGE_COLOURS[1:]
+_CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "jd": "#7b2cbf"}
+_FOLLOWER = "#07a35a"
+_RINGS = np.array(["intimate", "close", "friends", "acquaintances"])  # Dunbar layers, inner to outer
+
+
+@dataclass(frozen=True)
+class ArmView:
+    """What the charts show of one strategy, copied at one moment.
+
+    Attributes
+    ----------
+    label : str
+        "Strategy A" / "Strategy B" (or the brand's name when alone).
+    brand : str
+    dates : list of datetime.date
+        Days simulated so far.
+    funnel : ndarray (days, 4)
+        AIPL stocks (aware, interested, purchased, loyal), real people.
+    channels : tuple of str
+        Transacting channels the brand sells on.
+    orders, profit : ndarray (days, len(channels))
+        Orders and gross profit (¥) per day and channel.
+    seeded : ndarray (days, len(channels))
+        Orders seeded by WeChat (push, 1:1 touch, group) per channel.
+    marketplace : ndarray (len(channels),) bool
+    leaders, gap : ndarray (days,)
+        Active group leaders, and the WeChat − marketplace price gap (¥).
+    ego_stage, ego_follower : ndarray (EGO_NODES,)
+        AIPL stage and private-domain membership of the ego network's consumers.
+    """
+
+    label: str
+    brand: str
+    dates: list[dt.date]
+    funnel: np.ndarray
+    channels: tuple[str, ...]
+    orders: np.ndarray
+    profit: np.ndarray
+    seeded: np.ndarray
+    marketplace: np.ndarray
+    leaders: np.ndarray
+    gap: np.ndarray
+    ego_stage: np.ndarray
+    ego_follower: np.ndarray
+
+
+@dataclass(frozen=True)
+class EgoNet:
+    """A small subgraph with a fixed layout.
+
+    Attributes
+    ----------
+    nodes : ndarray (k,)
+        Consumer indices; ``nodes[0]`` is the ego.
+    edges : ndarray (m, 2)
+        Ties as positions in ``nodes``.
+    layer : ndarray (m,)
+        Dunbar layer of each tie (0 intimate … 3 acquaintance).
+    pos : ndarray (k, 2)
+        Seeded spring-layout coordinates.
+    degree : int
+        The ego's contacts in the whole graph.
+    ring : ndarray (k - 1,)
+        Dunbar layer of the ego's tie to each contact (the ring it is drawn on).
+    """
+
+    nodes: np.ndarray
+    edges: np.ndarray
+    layer: np.ndarray
+    pos: np.ndarray
+    degree: int
+    ring: np.ndarray
+
+
+# --------------------------------------------------------------------------- snapshots
+def snapshot(model: WorkshopModel) -> list[ArmView]:
+    """Views of every strategy of ``model``, copied under its lock."""
+    ego = ego_for(model)
+    with model.lock:
+        alone = len(model.arms) == 1
+        return [_view(arm.model, model.brand_code, arm.model.brands[model.brand_code].name if alone else
+                      f"Strategy {name}", ego) for name, arm in model.arms.items()]
+
+
+def _view(market: MarketModel, b: int, label: str, ego: EgoNet) -> ArmView:
+    t, brand = market.day, market.brands[b]
+    keys = market.channels.keys
+    codes = [c for c, k in enumerate(keys) if market.channels.transacts[c] and k in brand.base.channels]
+    daily = market.datacollector.model_vars
+    funnel = np.array([daily[f"{brand.name}.{s}"][:t] for s in Stage.NAMES], dtype=float).T.reshape(t, 4)
+    seeded = market.ledger.by_source[:t, b][..., list(WECHAT_SEEDED)].sum(axis=-1)
+    return ArmView(
+        label=label, brand=brand.name, dates=list(market.calendar.dates[:t]), funnel=funnel,
+        channels=tuple(keys[c] for c in codes),
+        orders=market.ledger.field("orders")[:t, b][:, codes].copy(),
+        profit=market.ledger.field("gross_profit")[:t, b][:, codes].copy(),
+        seeded=seeded[:, codes].copy(), marketplace=np.array([market.channels.roles[c] == "marketplace" for c in codes]),
+        leaders=np.asarray(daily[f"{brand.name}.active_leaders"][:t], dtype=float),
+        gap=np.asarray(daily[f"{brand.name}.parity_gap"][:t], dtype=float),
+        ego_stage=market.population.stage[ego.nodes, b].copy(),
+        ego_follower=market.population.follower[ego.nodes, b].copy(),
+    )
+
+
+# --------------------------------------------------------------------------- ego network
+_EGOS: "weakref.WeakKeyDictionary[WorkshopModel, EgoNet]" = weakref.WeakKeyDictionary()
+
+
+def ego_for(model: WorkshopModel) -> EgoNet:
+    """The ego network drawn for ``model`` (built once per model; all strategies share the graph).
+
+    The ego is the brand's first group leader (her group starts with her own contacts),
+    else its first KOC, else consumer 0.
+    """
+    if model not in _EGOS:
+        with model.lock:
+            market = model.arms["A"].model
+            brand = market.brands[model.brand_code]
+            people = [g.node for g in brand.leaders] + [k.node for k in brand.kols if k.program.tier == "koc"]
+            _EGOS[model] = ego_network(market.graph, people[0] if people else 0, model.seed_used)
+    return _EGOS[model]
+
+
+def ego_network(graph: SocialGraph, node: int, seed: int, max_nodes: int = EGO_NODES) -> EgoNet:
+    """``node``, her strongest ties first (up to ``max_nodes`` in all) and the ties among them.
+
+    Contacts are taken layer by layer (intimate, close, friends, acquaintances), in a
+    seeded random order within a layer; the layout is ``networkx.spring_layout`` with
+    the same seed, on the small subgraph only.
+    """
+    import networkx as nx
+
+    rng = np.random.default_rng(seed)
+    contacts, layers = graph.neighbours(node), graph.neighbour_layers(node)
+    order = np.lexsort((rng.random(len(contacts)), layers))[: max_nodes - 1]
+    nodes = np.concatenate(([node], contacts[order])).astype(np.int64)
+    where = {int(v): i for i, v in enumerate(nodes)}
+    edges, layer = [], []
+    for i, u in enumerate(nodes.tolist()):
+        row, tie = graph.neighbours(u), graph.neighbour_layers(u)
+        for v, c in zip(row.tolist(), tie.tolist()):
+            j = where.get(v)
+            if j is not None and j > i:
+                edges.append((i, j))
+                layer.append(c)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(nodes)))
+    g.add_edges_from(edges)
+    ring = layers[order]
+    shells = [[0]] + [list(1 + np.flatnonzero(ring == k)) for k in range(4) if (ring == k).any()]
+    pos = nx.shell_layout(g, nlist=shells, rotate=float(rng.uniform(0, np.pi)))
+    return EgoNet(nodes, np.array(edges, dtype=np.int64).reshape(-1, 2), np.array(layer, dtype=np.int8),
+                  np.array([pos[i] for i in range(len(nodes))]), len(contacts), ring)
+
+
+# --------------------------------------------------------------------------- figures
+def _figure(views: list[ArmView], title: str, right: float = 0.2, bottom: float = 0.35,
+            height: float = _SIZE[1]) -> tuple[Figure, list[Axes]]:
+    """One panel per strategy in a figure of fixed size; margins fixed in inches (cheaper
+    than a layout engine, which costs more than the drawing)."""
+    width = _SIZE[0]
+    fig = Figure(figsize=(width, height), dpi=_DPI)
+    FigureCanvasAgg(fig)
+    axes = list(fig.subplots(1, len(views), squeeze=False, sharey=True)[0])
+    fig.subplots_adjust(left=0.55 / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - (0.55 if len(views) > 1 else 0.35) / height, wspace=0.25 + 0.3 * (right > 0.3))
+    fig.suptitle(title, x=0.55 / width, ha="left", fontsize=10, y=1 - 0.06 / height, va="top")
+    for ax, view in zip(axes, views):
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+        if len(views) > 1:
+            ax.set_title(view.label, fontsize=9, loc="left")
+    for ax in axes[1:]:
+        ax.tick_params(labelleft=False)
+    return fig, axes
+
+
+def _people(x: float, _pos=None) -> str:
+    for size, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{unit}"
+    return f"{x:.0f}"
+
+
+def _yuan(x: float, _pos=None) -> str:
+    return "¥" + _people(x) if x >= 0 else "−¥" + _people(-x)
+
+
+def _dates(ax: Axes, view: ArmView) -> bool:
+    """Date axis; False (with a hint, no ticks) when nothing has been simulated yet."""
+    if not view.dates:
+        ax.text(0.5, 0.5, "day 0 — press Step or ▶", transform=ax.transAxes, ha="center", va="center", color="grey")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return False
+    ax.set_xlim(view.dates[0], view.dates[0] + dt.timedelta(days=max(len(view.dates), 30)))
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if ax.get_position().width < 0.5 else 6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    return True
+
+
+def _trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` days (fewer at the start), along axis 0."""
+    total = np.cumsum(x, axis=0)
+    total[window:] = total[window:] - total[:-window]
+    days = np.minimum(np.arange(1, len(x) + 1), window)
+    return total / days.reshape(-1, *([1] * (x.ndim - 1)))
+
+
+def _channel_name(key: str) -> str:
+    return {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com"}.get(key, key)
+
+
+def funnel_figure(views: list[ArmView]) -> Figure:
+    """AIPL stocks (people) of the levers' brand over time."""
+    fig, axes = _figure(views, f"AIPL funnel of {views[0].brand} (people)")
+    for ax, view in zip(axes, views):
+        if _dates(ax, view):
+            for i, name in enumerate(Stage.NAMES):
+                ax.plot(view.dates, view.funnel[:, i], color=_FUNNEL_COLOURS[i], lw=2, label=name.capitalize())
+            ax.yaxis.set_major_formatter(FuncFormatter(_people))
+            ax.set_ylim(bottom=0)
+    if views[0].dates:
+        axes[0].legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def _channel_lines(views: list[ArmView], title: str, series, money: bool) -> Figure:
+    fig, axes = _figure(views, title)
+    for ax, view in zip(axes, views):
+        if _dates(ax, view):
+            values = series(view)
+            for c, key in enumerate(view.channels):
+                ax.plot(view.dates, values[:, c], color=_CHANNEL_COLOURS.get(key), lw=2, label=_channel_name(key))
+            ax.axhline(0, color="black", lw=0.6)
+            ax.yaxis.set_major_formatter(FuncFormatter(_yuan if money else _people))
+    if views[0].dates:
+        axes[0].legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def orders_figure(views: list[ArmView]) -> Figure:
+    """Orders a day by channel (7-day mean)."""
+    return _channel_lines(views, f"Orders a day of {views[0].brand} by channel (7-day mean)",
+                          lambda v: _trailing_mean(v.orders, 7), money=False)
+
+
+def profit_figure(views: list[ArmView]) -> Figure:
+    """Cumulative gross profit by channel (¥, after every cost and marketing spend)."""
+    return _channel_lines(views, f"Gross profit of {views[0].brand} by channel, cumulative",
+                          lambda v: np.cumsum(v.profit, axis=0), money=True)
+
+
+def spillover_figure(views: list[ArmView]) -> Figure:
+    """Share of WeChat-seeded orders that closed on the marketplace, since day 0.
+
+    Cumulative rather than rolling: at workshop size WeChat-seeded orders are few a day,
+    and a short window would mostly show noise. The legend gives how many there were.
+    """
+    fig, axes = _figure(views, "Spill-over: WeChat-seeded orders closing on the marketplace (since day 0)")
+    for ax, view in zip(axes, views):
+        if _dates(ax, view):
+            market = np.cumsum(view.seeded[:, view.marketplace].sum(axis=1))
+            total = np.cumsum(view.seeded.sum(axis=1))
+            share = np.divide(market, total, out=np.full(len(total), np.nan), where=total > 0)
+            ax.plot(view.dates, share, color="#3b75af", lw=2, label=f"spill-over share ({_people(total[-1])} orders)")
+            ax.axhline(0.5, color="grey", ls="--", lw=1, label="half (seed 004: at least half)")
+            ax.set_ylim(0, 1)
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def leaders_figure(views: list[ArmView]) -> Figure:
+    """Active group leaders, and the WeChat − marketplace price gap that makes them quit."""
+    fig, axes = _figure(views, "Active group leaders and the WeChat − Tmall price gap (¥, dashed)", right=0.45)
+    span = max([5.0] + [float(np.nanmax(np.abs(v.gap))) * 1.1 for v in views if len(v.gap)])
+    for i, (ax, view) in enumerate(zip(axes, views)):
+        if not _dates(ax, view):
+            continue
+        twin = ax.twinx()
+        ax.plot(view.dates, view.leaders, color="#07a35a", lw=2, label="active leaders")
+        twin.plot(view.dates, view.gap, color="#e4002b", lw=1.2, ls="--", label="price gap (¥)")
+        twin.axhline(0, color="#e4002b", lw=0.4)
+        twin.set_ylim(-span, span)
+        twin.tick_params(labelsize=7, colors="#e4002b", labelright=i == len(views) - 1)
+        ax.set_ylim(bottom=0, top=max(10.0, float(np.max([v.leaders.max() for v in views])) * 1.1))
+    return fig
+
+
+def ego_figure(views: list[ArmView], ego: EgoNet) -> Figure:
+    """The sampled ego network, consumers coloured by AIPL stage of the levers' brand."""
+    title = f"{len(ego.nodes) - 1} of consumer {ego.nodes[0]}'s {ego.degree} contacts, by Dunbar ring and AIPL stage"
+    fig, axes = _figure(views, title, bottom=0.45)
+    own = ego.edges[:, 0] == 0
+    for ax, view in zip(axes, views):
+        for mask, width, alpha in ((~own, 0.3, 0.08), (own, 0.8, 0.5)):
+            ax.add_collection(LineCollection(ego.pos[ego.edges[mask]], colors="#6b6b6b", linewidths=width,
+                                             alpha=alpha, zorder=1))
+        for radius, name in zip(np.unique(np.hypot(*ego.pos[1:].T).round(3)), _RINGS[np.unique(ego.ring)]):
+            ax.text(0, radius + 0.03, name, ha="center", fontsize=6, color="grey", zorder=3)
+        colours = [_STAGE_COLOURS[s] for s in view.ego_stage]
+        edge = np.where(view.ego_follower, _FOLLOWER, "#4d4d4d")
+        sizes = np.full(len(ego.nodes), 40.0 if len(views) > 1 else 55.0)
+        sizes[0] *= 4
+        ax.scatter(*ego.pos.T, c=colours, s=sizes, edgecolors=edge, linewidths=np.where(view.ego_follower, 2.0, 0.6),
+                   zorder=2)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    handles = [Line2D([0], [0], marker="o", ls="", markerfacecolor=c, markeredgecolor="#4d4d4d", label=label)
+               for c, label in zip(_STAGE_COLOURS, _STAGE_LABELS)]
+    handles.append(Line2D([0], [0], marker="o", ls="", markerfacecolor="white", markeredgecolor=_FOLLOWER,
+                          markeredgewidth=2, label="follower"))
+    fig.legend(handles=handles, fontsize=7, loc="lower center", ncol=len(handles), frameon=False, handletextpad=0.1,
+               columnspacing=0.7)
+    return fig
+
+
+# --------------------------------------------------------------------------- KPI table
+_KPI_ROWS = (
+    ("Revenue", "revenue", _yuan), ("Gross profit", "gross_profit", _yuan),
+    ("Marketing spend", "marketing_spend", _yuan), ("ROI (profit / spend)", "roi", lambda x: f"{x:.2f}"),
+    ("Orders", "orders", _people), ("Spill-over share", "spillover_share", lambda x: "–" if x != x else f"{x:.0%}"),
+    ("Private domain", "private_domain", _people), ("Active group leaders", "active_leaders", lambda x: f"{x:.0f}"),
+)
+
+
+def kpi_rows(model: WorkshopModel) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the KPI table so far: one column per strategy."""
+    with model.lock:
+        kpis = {name: brand_kpis(arm.model, model.brand_code) for name, arm in model.arms.items()}
+    header = ["", *(f"Strategy {name}" for name in kpis)] if len(kpis) > 1 else ["", model.state.levers.brand]
+    rows = [[label, *(fmt(k[key]) for k in kpis.values())] for label, key, fmt in _KPI_ROWS]
+    channels = sorted({c for k in kpis.values() for c in k["channels"]})
+    rows[5:5] = [[f"Orders on {_channel_name(c)}", *(_people(k["channels"].get(c, {}).get("orders", 0.0))
+                                                     for k in kpis.values())] for c in channels]
+    return header, rows

@@ -1,0 +1,223 @@
+"""Workshop dashboard: the levers and the model without a browser, then the page end to end.
+
+The end-to-end test starts ``socsim dashboard`` on a free loopback port in a subprocess,
+drives it in headless Chromium (Debian's /usr/bin/chromium through Playwright; no
+browser download), moves a slider, presses Step several times and checks that the
+charts changed, that the page shows no error and that nothing was fetched from outside
+this machine. It saves a screenshot to tests/artifacts/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.config.loader import load_scenario
+from sim.dashboard.levers import lever_set
+from sim.dashboard.workshop import WorkshopModel, WorkshopSetup, WorkshopState
+from sim.errors import SocsimError
+from sim.run import run
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium, headless, with no traffic of its own (the machine has no internet).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SMALL = ("world.graph.degree=40", "simulation.days=120")
+
+
+def _state(population: int = 2000) -> WorkshopState:
+    return WorkshopState.from_setup(WorkshopSetup(population=population, overrides=SMALL))
+
+
+# --------------------------------------------------------------------------- levers and model
+def test_levers_map_to_overrides_that_load():
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    levers = lever_set(sc, "focal")
+    assert {"marketplace_price", "social_price", "parity", "paid_budget", "influencer_budget", "koc_share", "referral",
+            "content_quality", "pushes"} <= set(levers.keys())
+    overrides = levers.overrides({"marketplace_price": 149, "parity": "none", "koc_share": 100, "referral": 20,
+                                  "content_quality": 0.9, "paid_budget": 6000})
+    focal = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides).brands[0]
+    assert focal.channels["tmall"].price == 149 and focal.strategy.parity == "none"
+    assert focal.strategy.referral.level1 == pytest.approx(0.2)
+    assert focal.strategy.paid_media[0].budget_per_day == pytest.approx(6000)
+    assert focal.strategy.kols[0].posts_per_month == 0 and focal.strategy.kols[1].count == 450  # all ¥360k on KOCs
+    assert focal.strategy.content.quality.score == pytest.approx(0.9)
+    # every lever at its default maps to the fields exactly as written
+    assert load_scenario(ROOT / "scenarios" / "baseline.yaml", levers.overrides(levers.defaults())) == sc
+    with pytest.raises(SocsimError, match="between"):
+        levers.overrides({"marketplace_price": 10_000})
+    with pytest.raises(SocsimError, match="allowed: none | strict | floor"):
+        levers.overrides({"parity": "loose"})
+
+
+def test_day_zero_levers_repeat_with_socsim_run():
+    """A strategy set on day 0 runs exactly as the printed ``socsim run --set`` command."""
+    model = WorkshopModel(_state(), seed=3)
+    model.set_lever("A", "marketplace_price", 109)
+    model.state.days_per_step = 30
+    while model.running:
+        model.step()
+    setup = model.state.setup
+    again = run(setup.load(model.state.levers.overrides(model.state.board("A"))), seed=3)
+    assert "--set brands.focal.channels.tmall.price=109.0" in model.command("A")
+    np.testing.assert_array_equal(model.arms["A"].model.ledger.books, again.books)
+
+
+def test_side_by_side_shares_the_seed_and_levers_act_from_today():
+    model = WorkshopModel(_state(), side_by_side=True)
+    model.state.days_per_step = 10
+    model.step()
+    a, b = (model.arms[k].model for k in "AB")
+    np.testing.assert_array_equal(a.ledger.books[:10], b.ledger.books[:10])  # same seed, same levers: same market
+    note = model.set_lever("B", "marketplace_price", 99)
+    assert "from day 10" in note
+    model.step()
+    assert b.brands[0].spec.channels["tmall"].price == 99 and a.brands[0].spec.channels["tmall"].price == 129
+    np.testing.assert_array_equal(a.ledger.books[:10], b.ledger.books[:10])  # the past is not rewritten
+    assert not np.array_equal(a.ledger.books[10:20], b.ledger.books[10:20])
+    model.reset_levers("B")
+    model.step()
+    assert b.brands[0].spec.channels["tmall"].price == 129
+
+
+def test_charts_draw_at_day_zero_and_later():
+    from sim.dashboard import charts
+
+    model = WorkshopModel(_state(), side_by_side=True)
+    figures = (charts.funnel_figure, charts.orders_figure, charts.profit_figure, charts.spillover_figure,
+               charts.leaders_figure)
+    for step in range(2):
+        views = charts.snapshot(model)
+        assert [v.label for v in views] == ["Strategy A", "Strategy B"]
+        for draw in figures:
+            assert len(draw(views).axes) >= 2
+        ego = charts.ego_for(model)
+        assert len(ego.nodes) <= charts.EGO_NODES and len(set(ego.nodes.tolist())) == len(ego.nodes)
+        charts.ego_figure(views, ego)
+        model.step()
+    header, rows = charts.kpi_rows(model)
+    assert header == ["", "Strategy A", "Strategy B"] and rows[0][0] == "Revenue"
+
+
+# --------------------------------------------------------------------------- the page in a browser
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"dashboard exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"dashboard did not listen on port {port} within {seconds} s")
+
+
+def _browser_ready() -> str | None:
+    """Why the browser test cannot run here, or None."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (apt-get install chromium; .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test,dashboard]')"
+    try:
+        from sim.dashboard.server import check_offline
+
+        check_offline()
+    except SocsimError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="module")
+def dashboard_url():
+    reason = _browser_ready()
+    if reason:
+        pytest.skip(reason)
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-c", "from sim.cli import app; app()", "dashboard", "--port", str(port),
+           "--population", "3000", "--set", "world.graph.degree=60"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for_port(port, proc, 60)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _day(page) -> int:
+    text = page.locator(".socsim-kpis").inner_text()
+    return int(re.search(r"day (\d+) of", text).group(1))
+
+
+def _chart_png(page, name: str) -> bytes:
+    return page.locator(f".socsim-{name} img").screenshot()
+
+
+def test_dashboard_in_a_browser(dashboard_url):
+    from playwright.sync_api import sync_playwright
+
+    outside, failed = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)  # fresh profile per launch
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+                (dashboard_url.rstrip("/"), "data:", "blob:", "ws://127.0.0.1")) else None)
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.set_default_timeout(60_000)
+            page.goto(dashboard_url)
+            step = page.get_by_role("button", name="Step", exact=True)
+            step.wait_for()
+            page.locator(".socsim-funnel img").wait_for()
+            before = {name: _chart_png(page, name) for name in ("funnel", "orders", "ego")}
+
+            price = page.locator(".socsim-levers .v-input", has_text="Tmall price")
+            assert "Tmall price (¥): 129" in price.inner_text()
+            price.get_by_role("slider").focus()
+            for _ in range(10):
+                page.keyboard.press("ArrowLeft")
+            page.wait_for_function("() => ['Tmall price (¥): 119', 'marketplace_price = 119 from day 0'].every("
+                                   "(t) => document.querySelector('.socsim-levers').innerText.includes(t))")
+
+            for presses in range(1, 4):
+                step.click()
+                page.wait_for_function(f"() => /day {7 * presses} of/.test(document.body.innerText)")
+            assert _day(page) == 21
+            page.wait_for_timeout(500)
+            after = {name: _chart_png(page, name) for name in before}
+            assert all(after[name] != before[name] for name in before), "charts did not change after Step"
+
+            body = page.locator("body").inner_text()
+            assert not re.search(r"Traceback|Exception|error in step|Error:", body), body[-2000:]
+            assert page.locator(".v-alert.error").count() == 0
+            assert not outside, f"the page fetched from outside this machine: {outside[:5]}"
+            assert not failed, f"requests failed: {failed[:5]}"
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
