@@ -11,9 +11,10 @@ on each executor, and prints per executor:
 * the same after start-up (from the first stored run on), the steady-state cost;
 * start-up: open the executor until the first run is stored, less that run's simulation.
 
-Each executor is measured ``--repeats`` times (fresh results folder each time); the
-median is printed. Executors: this process (no pool, the reference), the local process
-pool ('forkserver', socsim's default, and 'fork'), and a local Dask cluster.
+Each executor is measured ``--repeats`` times, each time in a fresh Python process with a
+fresh results folder (as one ``socsim compare`` command would be), and the median is
+printed. Executors: this process (no pool, the reference), the local process pool
+('forkserver', socsim's default, and 'fork'), and a local Dask cluster.
 
 Usage::
 
@@ -24,8 +25,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -105,18 +108,30 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=min(2, available_cores()))
     ap.add_argument("--skip-dask", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    table = executors(args.workers)
+    if args.child:  # one measurement, in this fresh process
+        workers, window, factory = table[args.child]
+        print(json.dumps(measure(args.runs, workers, window, factory)))
+        return
     print(f"# {args.runs} tiny runs, {args.repeats} repeats (median), {platform.python_version()}, "
           f"{available_cores()} cores")
     print("| executor | wall (s) | sim per run (ms) | overhead per run (ms) | after start-up (ms) | start-up (s) |")
     print("|---|---|---|---|---|---|")
-    for name, (workers, window, factory) in executors(args.workers).items():
+    for name in table:
         if args.skip_dask and "Dask" in name:
             continue
-        rows = [measure(args.runs, workers, window, factory) for _ in range(args.repeats)]
+        rows = [_child(name, args) for _ in range(args.repeats)]
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         print(f"| {name} | {med['wall']:.1f} | {med['sim_per_run_ms']:.0f} | {med['per_run_ms']:.0f} | "
               f"{med['steady_ms']:.0f} | {med['startup']:.2f} |", flush=True)
+
+
+def _child(name: str, args: argparse.Namespace) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--runs", str(args.runs), "--workers",
+                          str(args.workers)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -67,17 +67,17 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-        task = progress.add_task("simulating", total=runs)
+    try:
+        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+            task = progress.add_task("simulating", total=runs)
 
-        def tick(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            def tick(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
 
-        try:
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
-        except KeyboardInterrupt:
-            err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
-            raise typer.Exit(130)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
+        raise typer.Exit(130)
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
     return result

@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.errors import OutputExistsError
 from sim.experiments import (ExecutionPlan, ExperimentChangedError, InlineExecutor, ResultsStore, RunFailedError,
                              StoreBusyError, default_folder, execute, load_experiment, open_executor, run_experiment)
 from sim.experiments.executors import local_executor
@@ -162,6 +163,10 @@ def test_edited_experiment_is_stored_apart_or_refused(tmp_path):
 
 def test_one_writer_per_folder(tmp_path):
     design = load_experiment(experiment(tmp_path))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError, match="not an experiment's results folder"):
+        ResultsStore.open(design, tmp_path / "other")
     with ResultsStore.open(design):
         with pytest.raises(StoreBusyError, match="another socsim process"):
             ResultsStore.open(design)
@@ -170,6 +175,7 @@ def test_one_writer_per_folder(tmp_path):
 KILL_SCRIPT = """\
 import sys
 from sim.cli import app
+from sim.errors import OutputExistsError
 sys.argv = ["socsim", "compare", sys.argv[1], "--workers", "1", "--no-report"]
 app()
 """

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,7 +119,12 @@ def local_executor(workers: int, start_method: str = START_METHOD) -> ProcessPoo
     context = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         context.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the command, which stops the experiment and keeps what is stored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager

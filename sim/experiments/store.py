@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim import __version__
-from sim.errors import SocsimError
+from sim.errors import OutputExistsError, SocsimError
 
 from .design import Design, RunKey
 from .worker import RunRecord
@@ -132,6 +132,9 @@ class ResultsStore:
             If another process has the folder open.
         """
         store = cls(Path(folder) if folder is not None else default_folder(design), design)
+        if store.folder.is_dir() and any(store.folder.iterdir()) and not (store.folder / MANIFEST).exists():
+            raise OutputExistsError(f"{store.folder}: exists and is not an experiment's results folder; "
+                                         "choose a new or empty folder with --out (nothing is overwritten)")
         store.runs.mkdir(parents=True, exist_ok=True)
         store._acquire()
         try:
