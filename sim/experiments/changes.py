@@ -28,6 +28,8 @@ Loc = tuple[str, ...]
 
 @dataclass(frozen=True)
 class Change:
+    """One change: dotted path, value, and where it was written (``loc``) or the ``--set`` text."""
+
     path: str
     value: Any
     loc: Loc | None  # where in the experiment file; None: a --set override
@@ -57,6 +59,7 @@ def _flatten(settings: dict, prefix: Loc) -> Iterator[tuple[Loc, Any]]:
 
 
 def cli_changes(overrides: Sequence[str]) -> tuple[list[Change], list[Problem]]:
+    """Command-line ``--set path=value`` texts as changes (no line: problems blame the option)."""
     out, problems = [], []
     for text in overrides:
         try:
@@ -68,6 +71,7 @@ def cli_changes(overrides: Sequence[str]) -> tuple[list[Change], list[Problem]]:
 
 
 def describe(changes: Sequence[Change]) -> tuple[str, ...]:
+    """``path = value`` lines for the report (values as JSON)."""
     return tuple(f"{c.path} = {json.dumps(c.value, default=str, ensure_ascii=False)}" for c in changes)
 
 
@@ -103,7 +107,8 @@ class CellBuilder:
     def cell(self, base: tuple[dict, Path], changes: Sequence[Change], where: Loc, context: str) -> Scenario | None:
         """Apply ``changes`` to the base data and validate; problems at the changes' lines."""
         data, folder = copy.deepcopy(base[0]), base[1]
-        lines: dict[Loc, int] = {(): self.line(where) or 0}
+        start = self.line(where)
+        lines: dict[Loc, int] = {(): start} if start else {}
         overridden: dict[Loc, str] = {}
         for ch in changes:
             try:
@@ -115,7 +120,9 @@ class CellBuilder:
             if ch.loc is None:
                 overridden[steps] = ch.text
             else:
-                lines[steps] = self.line(ch.loc) or lines[()]
+                line = self.line(ch.loc) or start
+                if line:
+                    lines[steps] = line
         try:
             return load_scenario_text(json.dumps(data, default=str), file=self.doc.file, base_dir=folder)
         except ScenarioError as exc:
@@ -126,7 +133,7 @@ class CellBuilder:
         """Re-validate with the experiment's lines to say which change broke the scenario."""
         try:
             validate_document(doc, Scenario)
-            found = [Problem(p.path, p.message, doc.lines[()] or None) for p in exc.problems]
+            found = [Problem(p.path, p.message, doc.lines.get(())) for p in exc.problems]
         except ScenarioError as located:
             found = located.problems
         self.problems += [Problem(p.path, f"{p.message} ({context})", p.line) for p in found]
@@ -148,4 +155,5 @@ def display(loc: Loc, data: Any) -> str:
 
 
 def digest(data: Any) -> str:
+    """SHA-256 (hex) of ``data`` as canonical JSON (sorted keys)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -149,7 +149,12 @@ class Design:
 
 
 # --------------------------------------------------------------------------- sweep
-def _grid_points(sweep: Sweep) -> tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]:
+#: Sweep points, the changes at each, the line to blame for each, and the axes.
+_Points = tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]
+
+
+def _grid_points(sweep: Sweep) -> _Points:
+    """Every combination of the grid's values, first axis slowest."""
     axes: list[GridAxis] = sweep.grid or []
     points, changes, locs = [], [], []
     for index, combo in enumerate(itertools.product(*(range(len(a.values)) for a in axes))):
@@ -163,7 +168,8 @@ def _grid_points(sweep: Sweep) -> tuple[list[Point], list[list[Change]], list[Lo
     return points, changes, locs, tuple(Axis(a.short, a.label or a.short, n) for a, n in zip(axes, numeric))
 
 
-def _list_points(sweep: Sweep, b: CellBuilder) -> tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]:
+def _list_points(sweep: Sweep, b: CellBuilder) -> _Points:
+    """The listed points; their ``at`` coordinates on ``sweep.axes`` (default: the first point's keys)."""
     pts = sweep.points or []
     names = sweep.axes or (list(pts[0].at) if pts and 0 < len(pts[0].at) <= 2 else [])
     points, changes, locs = [], [], []
@@ -232,10 +238,7 @@ def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str]
     return tuple(out)
 
 
-# --------------------------------------------------------------------------- public API
-_Points = tuple[list[Point], list[list[Change]], list[Loc], tuple[Axis, ...]]
-
-
+# --------------------------------------------------------------------------- building
 def _points(exp: Experiment, b: CellBuilder) -> _Points:
     """Sweep points with their changes and lines; one empty point without a sweep."""
     if exp.sweep is None:
@@ -295,6 +298,7 @@ def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence
     )
 
 
+# --------------------------------------------------------------------------- public API
 def _unique(problems: Sequence[Problem]) -> list[Problem]:
     """Each problem once (a bad variant fails at every sweep point), sorted by line."""
     seen, out = set(), []
