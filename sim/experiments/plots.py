@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from .stats import LEVEL, KpiSummary, band  # noqa: E402
 from .tables import format_diff, format_value, metric_label, series_label, summary_by  # noqa: E402
 
 __all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
-           "DailyRuns"]
+           "DailyRuns", "Wording", "ENGLISH"]
 
 #: series → variant → (replications, days) values, as read from the store.
 DailyRuns = dict[str, dict[str, np.ndarray]]
@@ -72,6 +73,31 @@ def _footer(design: Design) -> str:
            f"{design.seed_of(design.replications - 1)} (common random numbers) · error bars: {_CI}"
 
 
+@dataclass(frozen=True)
+class Wording:
+    """The words of the compare plots (titles, labels, footer); the default is English.
+
+    Lessons pass their own (``sim.lessons`` hands out Chinese plots). ``{first}`` in a
+    title is replaced by the reference variant's label.
+    """
+
+    metric: Callable[[str], str] = metric_label
+    series: Callable[[str], str] = series_label
+    variant: Callable[[str], str] = str
+    footer: Callable[[Design], str] = _footer
+    bars_title: str = f"KPIs per variant: mean over replications with {_CI}"
+    diff_title: str = (f"Is the difference real? Each variant minus {{first}}, paired by replication, with {_CI} "
+                       "(an interval that misses the dashed line is)")
+    diff_axis: str = "difference to {first}"
+    daily_title: str = f"Day by day: mean over replications, shaded {_CI}"
+    per_week: str = " per week"
+    last_days: str = "last 7 days"
+    no_values: str = "no values"
+
+
+ENGLISH = Wording()
+
+
 def _is_money(metric: str) -> bool:
     return format_value(metric, 1.0).startswith("¥") or metric.rsplit(".", 1)[-1] in (
         "revenue", "gross_profit", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
@@ -95,7 +121,7 @@ def _tick(metric: str, v: float) -> str:
 
 
 # --------------------------------------------------------------------------- compare
-def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0) -> Path:
+def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0, wording: Wording = ENGLISH) -> Path:
     """One panel per metric: a bar per variant (mean) with its confidence interval."""
     by = summary_by(summary)
     names = [v.name for v in design.variants]
@@ -108,16 +134,17 @@ def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: i
                       yerr=np.nan_to_num(err), capsize=5, ecolor="0.2")
         ax.bar_label(bars, labels=[format_value(metric, m) for m in means], padding=3, fontsize=8,
                      label_type="center", color="white", fontweight="bold")
-        ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 3 else 0, ha="right" if len(names) > 3 else "center")
-        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.set_xticks(range(len(names)), [wording.variant(n) for n in names], rotation=20 if len(names) > 3 else 0, ha="right" if len(names) > 3 else "center")
+        ax.set_title(wording.metric(metric), loc="left", fontsize=11, fontweight="bold")
         ax.axhline(0, color="0.3", linewidth=0.8)
         ax.grid(True, axis="y", alpha=0.3)
         _yfmt(ax, metric)
-    fig.suptitle(f"KPIs per variant: mean over replications with {_CI}", x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, _footer(design))
+    fig.suptitle(wording.bars_title, x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, wording.footer(design))
 
 
-def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0) -> Path:
+def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0,
+                wording: Wording = ENGLISH) -> Path:
     """One panel per metric: each variant minus the first, paired by replication, with its CI."""
     by = summary_by(summary)
     others = [v.name for v in design.variants[1:]]
@@ -133,19 +160,18 @@ def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point
             ax.annotate(format_diff(metric, d.diff.mean) + rel, (d.diff.mean, yi), xytext=(0, 7),
                         textcoords="offset points", ha="center", fontsize=8)
         ax.axvline(0, color="0.3", linewidth=1, linestyle="--")
-        ax.set_yticks(y, others)
+        ax.set_yticks(y, [wording.variant(n) for n in others])
         ax.set_ylim(-0.7, len(others) - 0.3)
-        ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
-        ax.set_xlabel(f"difference to {first}")
+        ax.set_title(wording.metric(metric), loc="left", fontsize=11, fontweight="bold")
+        ax.set_xlabel(wording.diff_axis.format(first=wording.variant(first)))
         ax.grid(True, axis="x", alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(5))
         _yfmt(ax, metric, axis="x")
-    fig.suptitle(f"Is the difference real? Each variant minus {first}, paired by replication, with {_CI} "
-                 "(an interval that misses the dashed line is)", x=0.01, ha="left", fontweight="bold", fontsize=10)
-    return _save(fig, path, _footer(design))
+    fig.suptitle(wording.diff_title.format(first=wording.variant(first)), x=0.01, ha="left", fontweight="bold", fontsize=10)
+    return _save(fig, path, wording.footer(design))
 
 
-def daily_bands(design: Design, runs: DailyRuns, path: Path) -> Path:
+def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = ENGLISH) -> Path:
     """One panel per daily series: the mean per variant with its confidence band, events marked.
 
     Flows (orders, revenue …) are shown as trailing 7-day sums; states (leaders, private
@@ -165,14 +191,14 @@ def daily_bands(design: Design, runs: DailyRuns, path: Path) -> Path:
             values = rp.weekly(values.T).T if flow else values
             mean, low, high = band(values)
             x = dates[: len(mean)]
-            ax.plot(x, mean, color=_colour(i), linewidth=1.8, label=v.name)
+            ax.plot(x, mean, color=_colour(i), linewidth=1.8, label=wording.variant(v.name))
             ax.fill_between(x, low, high, color=_colour(i), alpha=0.2, linewidth=0)
-        label = series_label(series).replace(" · ", " per week · ", 1) if flow else series_label(series)
-        rp._style(ax, label, "last 7 days" if flow else "", money=_is_money(series), dates=dates)
+        label = wording.series(series).replace(" · ", wording.per_week + " · ", 1) if flow else wording.series(series)
+        rp._style(ax, label, wording.last_days if flow else "", money=_is_money(series), dates=dates)
         rp._mark_events(ax, events)
-        rp._legend(ax, "no values")
-    fig.suptitle(f"Day by day: mean over replications, shaded {_CI}", x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, _footer(design))
+        rp._legend(ax, wording.no_values)
+    fig.suptitle(wording.daily_title, x=0.01, ha="left", fontweight="bold")
+    return _save(fig, path, wording.footer(design))
 
 
 # --------------------------------------------------------------------------- sweeps
