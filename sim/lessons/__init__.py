@@ -1,0 +1,17 @@
+"""Training lessons: ready-to-run experiments with a bilingual (zh/en) handout.
+
+* :mod:`~sim.lessons.spec` declares the lesson file; :mod:`~sim.lessons.catalog` reads
+  and checks the shipped lessons (``sim/lessons/catalog/*.yaml``);
+* :mod:`~sim.lessons.runner` runs a lesson at its workshop or test size through
+  :mod:`sim.experiments` (common random numbers, paired 95 % intervals) and checks its claims;
+* :mod:`~sim.lessons.handout` writes the self-contained HTML handout (plots embedded,
+  Chinese glyphs embedded as a font subset).
+
+Examples
+--------
+>>> from sim.lessons import load_lesson, run_lesson, write_handout   # doctest: +SKIP
+>>> lesson = load_lesson("price_parity")                              # doctest: +SKIP
+>>> result = run_lesson(lesson)                                       # doctest: +SKIP
+>>> write_handout(lesson, result, "zh")                               # doctest: +SKIP
+PosixPath('results/lessons/price_parity/handout.zh.html')
+"""
