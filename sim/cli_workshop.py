@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.table import Table
 
 from .cli import BASELINE, SetOpt, _errors, app, console, err
 
-__all__ = ["dashboard"]
+__all__ = ["dashboard", "tournament"]
 
 
 @app.command()
@@ -54,3 +55,83 @@ def dashboard(
             serve(setup, host=host, port=port, started=started)
         except KeyboardInterrupt:
             pass
+
+
+@app.command()
+def tournament(
+    teams_dir: Path = typer.Argument(..., help="Folder of team files (*.yaml): team, brand, notes. See experiments/tournament_example.", show_default=False),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="Base market: consumers, graph, channels (default: the bundled baseline)."),
+    house: str = typer.Option("replace", "--house", help="replace: only the teams' brands compete; keep: the scenario's brands stay as unranked house brands."),
+    reps: int = typer.Option(5, "--reps", min=2, help="Replications; replication r uses seed + r for every brand (common random numbers)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of replication 0."),
+    days: Optional[int] = typer.Option(None, "--days", min=1, help="Simulated days (default: the scenario's)."),
+    population: Optional[int] = typer.Option(None, "--population", min=10, help="Consumer agents (default: the scenario's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/tournament-<folder>-<time>). Never overwritten."),
+    set_: Optional[List[str]] = SetOpt,
+) -> None:
+    """Play a strategy tournament: every team's brand in one market, over replications.
+
+    Team files that have mistakes are reported by team, file, line and field, and left
+    out; the other teams play. Prints the leaderboard (profit, revenue share, ROI, each
+    with a 95 % interval across replications) and writes a results folder with
+    index.html (self-contained, for the room), leaderboard.csv and plots of each
+    brand's funnel and channel mix.
+
+    Example:  socsim tournament experiments/tournament_example --reps 5
+    """
+    from .errors import SocsimError
+    from .experiments.executors import ExecutionPlan
+    from .tournament import default_folder, describe, play, read_teams, write_round
+
+    with _errors():
+        if house not in ("replace", "keep"):
+            raise SocsimError(f"--house {house!r}: allowed: replace | keep")
+        extra = [*(set_ or ()), *([f"simulation.days={days}"] if days else []),
+                 *([f"world.population={population}"] if population else [])]
+        from .config.loader import load_scenario
+
+        base = load_scenario(scenario or BASELINE, extra)
+        roster = read_teams(teams_dir, base, house)
+        for rejected in roster.rejected:
+            for line in rejected.lines():
+                err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+        if roster.rejected:
+            err.print(f"{len(roster.rejected)} team file(s) left out of this round; the other {len(roster.teams)} play",
+                      highlight=False)
+        folder = out or default_folder(teams_dir, base.outputs.dir)
+        if folder.exists():
+            raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+        with _round_progress(reps) as tick:
+            result = play(base, roster, reps=reps, seed=seed, house=house, plan=ExecutionPlan(workers=workers),
+                          progress=tick)
+        files = write_round(result, folder)
+    _print_leaderboard(result, describe(result))
+    console.print(f"results page: [bold]{files[-1]}[/bold]")
+
+
+def _round_progress(reps: int):
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def bar():
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+            task = progress.add_task("playing the round", total=reps)
+            yield lambda done, total: progress.update(task, completed=done, total=total)
+
+    return bar()
+
+
+def _print_leaderboard(result, title: str) -> None:
+    from .tournament import leaderboard_rows
+
+    table = Table(title=title, title_justify="left")
+    for column in ("#", "team", "brand", "profit (¥) [95 % CI]", "revenue share", "ROI"):
+        table.add_column(column, justify="left" if column in ("team", "brand") else "right")
+    for row in leaderboard_rows(result):
+        table.add_row(*row)
+    console.print(table)
