@@ -195,7 +195,9 @@ class CheckSettings:
     Attributes
     ----------
     reps : int
-        Seeds per variant (paired across variants: common random numbers).
+        Seeds per variant (paired across variants: common random numbers); twice as
+        many for the checks of a level or a bound (spill-over ≥ ½, the private domain's
+        loss), as in tests/test_behaviours.py.
     population : int
         Agents per run; ``market_size`` follows so the scale (consumers per agent) stays.
     days : int
@@ -285,6 +287,11 @@ class _Check:
     design: str
     plan: Callable[[_Context], dict[str, Changes] | str]         # variants, or why it is skipped
     judge: Callable[[_Context, dict[str, list[RunSummary]]], tuple[bool, str, float | None]]
+    reps_factor: int = 1   # a level or a bound needs more replications than a direction does
+
+    def seeds(self, ctx: _Context) -> range:
+        first = ctx.scenario.simulation.seed
+        return range(first, first + self.reps_factor * ctx.settings.reps)
 
 
 def _kpi(runs: list[RunSummary], name: str) -> np.ndarray:
@@ -497,13 +504,13 @@ def _judge_bass_graph(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple
 
 CHECKS = (
     _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "§8.3",
-           _plan_spill_half, _judge_spill_half),
+           _plan_spill_half, _judge_spill_half, reps_factor=2),
     _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "§8.3",
            _plan_spill_falls, _judge_spill_falls),
     _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "§8.4",
            _plan_conflict, _judge_conflict),
     _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "§8.5",
-           _plan_open_closed, _judge_open_closed),
+           _plan_open_closed, _judge_open_closed, reps_factor=2),
     _Check("paid_budget", "more paid budget → more awareness", "§8.6", _plan_budget, _judge_higher("aipl.aware", "aware")),
     _Check("content", "better 4i content → more sharing", "§8.6", _plan_content, _judge_higher("shares", "shares")),
     _Check("referral", "higher referral commission → more sharing, less margin per order", "§8.6",
@@ -568,13 +575,13 @@ def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
     checks = _select(only)
     ctx = _Context(at_check_size(sc, settings), Roles.of(sc), settings)
     plans = {c.key: c.plan(ctx) for c in checks}
-    scenarios = {repr(ch): _variant(ctx.scenario, ch) for plan in plans.values() if isinstance(plan, dict)
-                 for ch in plan.values()}
-    unique = {v.model_dump_json(): v for v in scenarios.values()}   # a variant that changes nothing runs once
-    seeds = range(sc.simulation.seed, sc.simulation.seed + settings.reps)
-    done = run_jobs([RunJob(v, s) for v in unique.values() for s in seeds], settings.workers, progress)
-    by_json = {key: done[i * len(seeds):(i + 1) * len(seeds)] for i, key in enumerate(unique)}
-    runs = {changes: by_json[v.model_dump_json()] for changes, v in scenarios.items()}
+    wanted: dict[tuple[str, int], Scenario] = {}   # (variant as JSON, seed) → scenario: each runs once
+    for c in checks:
+        for changes in (plans[c.key].values() if isinstance(plans[c.key], dict) else ()):
+            variant = _variant(ctx.scenario, changes)
+            wanted.update({(variant.model_dump_json(), s): variant for s in c.seeds(ctx)})
+    done = run_jobs([RunJob(v, s) for (_, s), v in wanted.items()], settings.workers, progress)
+    runs = dict(zip(wanted, done))
     return [_result(c, plans[c.key], ctx, runs) for c in checks]
 
 
@@ -587,8 +594,10 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
 
 
 def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,
-            runs: dict[str, list[RunSummary]]) -> CheckResult:
+            runs: dict[tuple[str, int], RunSummary]) -> CheckResult:
     if isinstance(plan, str):
         return CheckResult(check.key, check.title, check.design, "skip", "–", None, plan)
-    ok, measured, p = check.judge(ctx, {label: runs[repr(ch)] for label, ch in plan.items()})
+    samples = {label: [runs[_variant(ctx.scenario, ch).model_dump_json(), s] for s in check.seeds(ctx)]
+               for label, ch in plan.items()}
+    ok, measured, p = check.judge(ctx, samples)
     return CheckResult(check.key, check.title, check.design, "pass" if ok else "fail", measured, p)

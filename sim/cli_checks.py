@@ -22,7 +22,7 @@ _STATUS = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[y
 @app.command()
 def check(
     scenario: Optional[Path] = ScenarioArg,
-    reps: int = typer.Option(6, "--reps", min=2, help="Seeds per variant (variants share seeds: paired tests)."),
+    reps: int = typer.Option(6, "--reps", min=2, help="Seeds per variant (variants share seeds: paired tests); twice as many for the spill-over level and the private-domain bound."),
     population: int = typer.Option(4000, "--population", min=50, max=20_000,
                                    help="Agents per run (market_size follows, so the scale stays the scenario's)."),
     days: int = typer.Option(180, "--days", min=10, help="Simulated days per run (180 from Jan 1 includes 618)."),
