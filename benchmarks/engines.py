@@ -9,7 +9,7 @@ purchase) — the only part the engines do differently.
 
 Usage::
 
-    python benchmarks/engines.py                       # N = 10^4, k = 150, 20 days, 3 repeats
+    python benchmarks/engines.py                       # N = 10^4, k = 150, 30 days, 5 repeats
     python benchmarks/engines.py --n 5000 --days 30 --repeats 5
 """
 
@@ -48,8 +48,8 @@ def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--days", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}, N = {args.n:,}, k = 150, "
