@@ -249,8 +249,8 @@ class Standing:
         1 = most profit; None for a house brand.
     team, brand : str
     house : bool
-    profit, share, roi, revenue : Interval
-        Mean with its t-interval across replications.
+    profit, share, roi, revenue, spend : Interval
+        Mean with its t-interval across replications (spend: marketing spend, ¥).
     aipl : dict[str, float]
         Mean end-of-run AIPL stocks (people), stage → value.
     channel_revenue : dict[str, float]
@@ -267,6 +267,7 @@ class Standing:
     share: Interval
     roi: Interval
     revenue: Interval
+    spend: Interval
     aipl: dict[str, float]
     channel_revenue: dict[str, float]
     profits: tuple[float, ...]
@@ -349,6 +350,7 @@ def standings(scenario: Scenario, roster: Roster, records: Sequence[RunRecord]) 
         rows.append(Standing(
             rank=None, team=teams.get(b, "house"), brand=b, house=b not in teams,
             profit=mean_ci(values("gross_profit")), roi=mean_ci(values("roi")), revenue=mean_ci(values("revenue")),
+            spend=mean_ci(values("marketing_spend")),
             share=mean_ci([x / total if total else float("nan") for x, total in zip(values("revenue"), revenue)]),
             aipl={s: mean_ci(values(f"aipl.{s}")).mean for s in Stage.NAMES},
             channel_revenue={c: mean_ci(values(f"channels.{c}.revenue")).mean for c in channels},
@@ -479,11 +481,11 @@ def _csv(result: RoundResult, path: Path) -> Path:
 
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("profit", "share", "roi", "revenue")
+        w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("profit", "share", "roi", "revenue", "spend")
                                                         for p in ("mean", "low", "high")), "profit_by_seed"])
         for s in result.standings:
             w.writerow([s.rank or "", s.team, s.brand, s.house,
-                        *(f"{getattr(getattr(s, m), p):.6g}" for m in ("profit", "share", "roi", "revenue")
+                        *(f"{getattr(getattr(s, m), p):.6g}" for m in ("profit", "share", "roi", "revenue", "spend")
                           for p in ("mean", "low", "high")), " ".join(f"{x:.2f}" for x in s.profits)])
     return path
 
@@ -500,9 +502,11 @@ def _html(result: RoundResult, images: dict[str, Path]) -> str:
     import html
 
     e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in ("#", "team", "brand", "profit (¥)", "revenue share", "ROI"))
+    head = "".join(f"<th>{e(h)}</th>" for h in ("#", "team", "brand", "profit (¥)", "revenue share", "ROI",
+                                                   "marketing spend (¥)"))
+    rows = [[*row, _money(s.spend.mean)] for row, s in zip(leaderboard_rows(result), result.standings)]
     body = "".join("<tr>" + "".join(f'<td class="{"num" if i > 2 else ""}">{e(c)}</td>' for i, c in enumerate(row))
-                   + "</tr>" for row in leaderboard_rows(result))
+                   + "</tr>" for row in rows)
     rejected = "".join(f'<li><b>{e(r.team)}</b> ({e(r.file.name)})<div class="bad">' +
                        "<br>".join(e(p.render(r.file.name)) for p in r.problems) + "</div></li>"
                        for r in result.roster.rejected)
@@ -513,8 +517,8 @@ def _html(result: RoundResult, images: dict[str, Path]) -> str:
             f"<style>{_CSS}</style></head><body><h1>Tournament results</h1><p class='muted'>{e(describe(result))}</p>"
             f"<h2>Leaderboard</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             "<p class='muted'>Profit: gross profit after goods, platform fees, commissions, coupons and all marketing "
-            "spend. Share: the brand's part of the whole market's revenue. ROI: profit / marketing spend. Brackets: "
-            f"{LEVEL:.0%} t-interval across replications; every brand met the same consumers, graph and random "
+            "spend. Share: the brand's part of the whole market's revenue. ROI: profit / marketing spend (its mean "
+            f"in the last column). Brackets: {LEVEL:.0%} t-interval across replications; every brand met the same consumers, graph and random "
             "numbers in each replication (common random numbers).</p>"
             + (f"<h2>Not playing this round</h2><ul>{rejected}</ul>" if rejected else "")
             + f"<h2>Strategies</h2><ul>{notes}</ul>{pictures}"
