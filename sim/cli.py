@@ -219,3 +219,5 @@ def version() -> None:
 from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)
 from . import cli_checks  # noqa: E402,F401  (registers check)
 from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
+from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)
+from . import cli_lessons  # noqa: E402,F401  (registers lessons/lesson)

@@ -1,0 +1,93 @@
+"""The analysis files (sensitivity, calibration targets, optimisation), declared once (pydantic).
+
+Each file names a base scenario (relative to the file), changes made first (``set``, as
+in experiment files) and the parameters it varies: a dotted path into the scenario with
+bounds. ``docs/ANALYSIS.md`` explains every field; loading goes through
+:func:`sim.config.loader.load_model`, so mistakes come with the file's line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
+
+__all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS"]
+
+#: Sensitivity methods (``--method``).
+METHODS = ("morris", "sobol")
+
+
+class Parameter(Strict):
+    """One varied parameter: a dotted path into the scenario and its range."""
+
+    path: str = Field(min_length=1, description="dotted path in the scenario, e.g. brands.focal.channels.tmall.price")
+    low: float = Field(description="lower bound, in the field's unit")
+    high: float = Field(description="upper bound, in the field's unit")
+    name: str | None = Field(None, max_length=64, pattern=NAME_PATTERN, description="short name (default: the path's last two parts)")
+    integer: bool = Field(False, description="round values to whole numbers (counts such as kols.1.count)")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "Parameter":
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    @property
+    def short(self) -> str:
+        return self.name or "_".join(self.path.split(".")[-2:])
+
+    def value(self, x: float) -> Any:
+        """The value written into the scenario for the sampled ``x``."""
+        return int(round(x)) if self.integer else float(x)
+
+
+class MorrisSettings(Strict):
+    trajectories: int = Field(10, ge=2, le=10_000, description="Morris trajectories r (runs: r × (parameters + 1) × replications)")
+    levels: int = Field(4, ge=2, le=100, description="grid levels p (even; 4 is the usual choice)")
+
+
+class SobolSettings(Strict):
+    n: int = Field(64, ge=4, le=1_000_000, description="base sample N, a power of 2 (runs: N × (parameters + 2) × replications)")
+    resamples: int = Field(200, ge=10, le=100_000, description="bootstrap resamples for the confidence intervals")
+
+    @field_validator("n")
+    @classmethod
+    def _power_of_two(cls, v: int) -> int:
+        if v & (v - 1):
+            raise ValueError(f"{v} is not a power of 2 (Saltelli/Sobol sequences need one), e.g. {1 << v.bit_length()}")
+        return v
+
+
+class AnalysisOutputs(Strict):
+    dir: str = Field("results/analysis", description="parent folder of results folders (relative to the working folder)")
+    plots: bool = Field(True, description="write the plots")
+
+
+class SensitivitySpec(Strict):
+    """A sensitivity file (``experiments/sensitivity_*.yaml``)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
+    description: str = Field("", description="shown at the top of the output")
+    base: str = Field(description="base scenario file (relative to this file)")
+    set: Any = Field(default_factory=dict, description="changes made to the base first (e.g. run size)")
+    parameters: list[Parameter] = Field(min_length=1, max_length=100, description="parameters varied, with bounds")
+    metrics: list[str] = Field(min_length=1, description="KPIs analysed: brand.kpi, e.g. focal.gross_profit")
+    method: Literal["morris", "sobol"] = Field("morris", description="default method (--method overrides)")
+    morris: MorrisSettings = Field(default_factory=MorrisSettings)
+    sobol: SobolSettings = Field(default_factory=SobolSettings)
+    replications: int = Field(1, ge=1, le=1000, description="runs per sample point, averaged; replication r uses seed + r at every point")
+    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 and of the sampler (default: the scenario's)")
+    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
+
+    _settings = field_validator("set")(_check_settings)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SensitivitySpec":
+        names = [p.short for p in self.parameters]
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                raise ValueError(f"parameters.{i}: name {n!r} is used twice; give one a 'name'")
+        return self

@@ -1,0 +1,97 @@
+"""``socsim sensitivity`` (and later calibrate, optimise): thin commands over :mod:`sim.analysis`.
+
+Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module. Execution
+options and the progress bar are those of ``socsim compare``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .cli import SetOpt, _errors, app, console, err
+from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
+
+__all__ = ["sensitivity"]
+
+
+def _progress(label: str):
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    return Progress(*columns, console=err, transient=False, disable=not err.is_terminal), label
+
+
+def _with_progress(label: str, call):
+    """Run ``call(tick)`` under a progress bar; Ctrl-C keeps stored runs."""
+    progress, label = _progress(label)
+    try:
+        with progress:
+            task = progress.add_task(label, total=None)
+            return call(lambda done, total: progress.update(task, completed=done, total=total))
+    except KeyboardInterrupt:
+        err.print("interrupted: finished runs are stored; run the same command again to resume")
+        raise typer.Exit(130)
+
+
+def _print_sensitivity(result) -> None:
+    morris = result.method == "morris"
+    cols = ["rank", "parameter", "μ*", "± 95%", "σ"] if morris else ["rank", "parameter", "S1", "± 95%", "S_T", "± 95%"]
+    for out in result.outputs:
+        table = Table(title=f"{out.metric}", title_justify="left")
+        for i, c in enumerate(cols):
+            table.add_column(c, justify="left" if i == 1 else "right", no_wrap=True)
+        for rank, e in enumerate(out.effects, 1):
+            vals = (e.mu_star, e.mu_star_conf, e.sigma) if morris else (e.s1, e.s1_conf, e.st, e.st_conf)
+            table.add_row(str(rank), e.name, *(_num(v, morris) for v in vals))
+        console.print(table)
+    if morris:
+        console.print("μ*: mean |elementary effect|, in output units per whole range of the parameter (as if linear); "
+                      "σ: their spread (interaction or non-linearity). Same seeds at every point (common random numbers).")
+    else:
+        console.print("S1: share of the output's variance due to the parameter alone; S_T: including its interactions; "
+                      "± 95 % bootstrap half-width.")
+
+
+def _num(v: float, morris: bool) -> str:
+    if v != v:
+        return "–"
+    return f"{v:,.4g}" if morris else f"{v:.3f}"
+
+
+@app.command()
+def sensitivity(
+    experiment: Path = typer.Argument(..., help="A sensitivity file, e.g. experiments/sensitivity_levers.yaml."),
+    method: Optional[str] = typer.Option(None, "--method", help="morris (screening: μ*, σ) or sobol (S1, S_T with intervals); default: the file's."),
+    set_: Optional[List[str]] = SetOpt,
+    out: Optional[Path] = OutOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
+    plots: Optional[bool] = typer.Option(None, "--plots/--no-plots", help="Write the μ*–σ chart or Sobol bars (default: the file's outputs.plots)."),
+) -> None:
+    """Which parameters matter? Morris screening or Sobol indices over named parameter ranges.
+
+    Samples the parameters' ranges (SALib), runs every point on the experiments'
+    executors (same seeds at every point: common random numbers), stores each run as it
+    finishes (rerun to resume) and prints a ranking per KPI.
+
+    Examples:  socsim sensitivity experiments/sensitivity_levers.yaml
+               socsim sensitivity experiments/sensitivity_levers.yaml --method sobol --dask-local 2
+    """
+    from .analysis.sensitivity import run_sensitivity
+    from .experiments import ExecutionPlan
+
+    with _errors():
+        plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
+        plan.check()
+        result = _with_progress("simulating", lambda tick: run_sensitivity(
+            experiment, method=method, plan=plan, folder=out, progress=tick, overrides=set_ or (), plots=plots))
+    _print_sensitivity(result)
+    ev = result.evaluation
+    if ev.skipped:
+        console.print(f"resumed: {ev.skipped} runs were already stored, {ev.ran} ran now")
+    console.print(f"results: [bold]{result.folder}[/bold] ({', '.join(p.name for p in result.files)}, runs.csv)")
