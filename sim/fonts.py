@@ -154,5 +154,5 @@ def font_face_css(text: str, family: str = WEB_FAMILY) -> str:
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:400 700;"
+    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:400 700;font-display:block;"
             f"src:url(data:font/woff;base64,{data}) format('woff')}}")

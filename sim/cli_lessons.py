@@ -1,0 +1,85 @@
+"""``socsim lessons`` and ``socsim lesson``: thin commands over :mod:`sim.lessons`.
+
+Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .cli import _errors, app, console
+from .errors import SocsimError
+
+__all__ = ["lessons", "lesson"]
+
+LangOpt = typer.Option("zh", "--lang", help="Language of the listing or handout: zh (中文) or en.")
+
+
+def _lang(value: str) -> str:
+    if value not in ("zh", "en"):
+        raise SocsimError(f"--lang {value!r}: choose zh or en")
+    return value
+
+
+@app.command()
+def lessons(lang: str = LangOpt) -> None:
+    """List the training lessons: name, title and a one-line teaser.
+
+    Run one with:  socsim lesson NAME --lang zh
+    """
+    from .lessons.catalog import load_catalog
+    from .lessons.runner import preset_of
+
+    with _errors():
+        lang = _lang(lang)
+        catalog = load_catalog()
+    table = Table(title="socsim 培训课程 / lessons", title_justify="left", show_lines=True)
+    for column in ("name", "title" if lang == "en" else "课程", "teaser" if lang == "en" else "一句话"):
+        table.add_column(column, overflow="fold")
+    table.add_column("variants × reps" if lang == "en" else "方案 × 重复", no_wrap=True)
+    for item in catalog:
+        text, size = item.text(lang), preset_of(item, "workshop")
+        table.add_row(item.name, text.title, text.teaser, f"{len(item.variants)} × {size.replications}")
+    console.print(table)
+    console.print("socsim lesson NAME --lang zh|en  → HTML handout (docs/LESSONS.md)")
+
+
+@app.command()
+def lesson(
+    name: str = typer.Argument(..., help="Lesson name (socsim lessons lists them) or a lesson file."),
+    lang: str = LangOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the handout (default: results/lessons/<name>). Runs are kept in it and reused."),
+    reps: Optional[int] = typer.Option(None, "--reps", min=2, help="Replications per variant (default: the lesson's workshop preset)."),
+) -> None:
+    """Run a lesson at its workshop size and write a self-contained HTML handout.
+
+    The handout has the question, the mechanism, the plots, the numbers with 95 %
+    intervals (paired differences to the reference variant), what it teaches, three
+    discussion questions and the parameters to try next. Runs are stored in the handout
+    folder, so the other language reuses them.
+
+    Examples:  socsim lesson price_parity --lang zh
+               socsim lesson kol_koc_ads --lang en --reps 4
+    """
+    from .cli_experiments import _run
+    from .lessons.catalog import load_lesson
+    from .lessons.handout import write_handout
+    from .lessons.runner import default_out, finish_lesson, lesson_design, store_folder
+
+    with _errors():
+        lang = _lang(lang)
+        item = load_lesson(name)
+        design = lesson_design(item, "workshop", reps)
+        folder = out or default_out(item)
+        result = finish_lesson(item, "workshop", _run(design, store_folder(folder, design), None, None, None, False))
+        page = write_handout(item, result, lang, folder)
+    for check in result.claims:
+        d = check.diff.diff
+        mark = "[green]✔[/green]" if check.holds else "[red]✘[/red]"
+        console.print(f"{mark} {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
+                      f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]", highlight=False)
+    console.print(f"handout: [bold]{page}[/bold]")

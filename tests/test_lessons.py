@@ -1,0 +1,152 @@
+"""Lessons: every lesson file validates, broken files say where, the claims hold, the CLI
+writes handouts, and Chinese renders without missing glyphs.
+
+The claims are checked at each lesson's ``test`` preset (sim/lessons/catalog/*.yaml):
+only the variants a claim compares, all lessons in one pool of two workers. A claim
+holds when the paired 95 % t-interval of ``variant − reference`` over the preset's
+replications (common random numbers: replication r uses seed 42 + r in both) lies
+entirely on the claimed side of zero. The tolerance is therefore the sampling error
+itself, t₀.₉₇₅,ₙ₋₁ · s_d / √n, estimated from the replications; each preset's
+replications were chosen so that the measured mean difference is at least about
+1.5 half-widths away from zero (docs/LESSONS.md lists the measured intervals), so a
+claim fails only if the model stops producing the effect.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import warnings
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.errors import ScenarioError
+from sim.experiments import ExecutionPlan, load_experiment
+from sim.lessons.catalog import TEACHING_ORDER, experiment_path, load_catalog, load_lesson
+from sim.lessons.runner import lesson_design, preset_overrides, run_claims
+
+CATALOG = load_catalog()
+NAMES = [lesson.name for lesson in CATALOG]
+
+
+def test_catalogue_has_at_least_eight_lessons_in_teaching_order():
+    assert len(CATALOG) >= 8
+    assert NAMES == [n for n in TEACHING_ORDER if n in NAMES]
+
+
+@pytest.mark.parametrize("lesson", CATALOG, ids=NAMES)
+def test_every_lesson_file_validates(lesson):
+    """The experiment builds at both presets, and every 'parameter to try next' is a valid --set."""
+    for preset in ("workshop", "test"):
+        design = lesson_design(lesson, preset)
+        assert [v.name for v in design.variants] == list(lesson.variants)
+    for item in lesson.try_next:
+        load_experiment(experiment_path(lesson), overrides=[*preset_overrides(lesson.workshop), item.set])
+    for lang in ("zh", "en"):
+        assert len(lesson.text(lang).discussion) == 3
+    assert re.search(r"[\u4e00-\u9fff]", lesson.zh.title)
+
+
+def _broken(tmp_path, old: str, new: str) -> tuple[str, int]:
+    """The price_parity lesson written out with one mistake; (error text, line of the mistake)."""
+    import yaml
+
+    text = yaml.safe_dump(load_lesson("price_parity").model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+    text = text.replace(old, new, 1)
+    path = tmp_path / "price_parity.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_lesson(path)
+    return str(info.value), next(i for i, line in enumerate(text.splitlines(), 1) if new in line)
+
+
+def test_broken_lesson_file_reports_file_and_line(tmp_path):
+    """Schema mistakes (pydantic, via the project's loader) and mistakes against the experiment file."""
+    rendered, line = _broken(tmp_path, "teaser:", "teasr:")
+    assert f"price_parity.yaml:{line}: zh.teasr: unknown key 'teasr'; did you mean 'teaser'?" in rendered
+    rendered, line = _broken(tmp_path, "variant: strict", "variant: strikt")
+    assert f"price_parity.yaml:{line}: claims.0.variant: 'strikt' is not a variant" in rendered
+    assert "did you mean 'strict'" in rendered
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return run_claims(CATALOG, "test", ExecutionPlan(workers=2))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lesson_claim_holds(claims, name):
+    """The lesson teaches what it says: each claimed direction, paired 95 % interval excluding zero."""
+    for check in claims[name]:
+        d = check.diff.diff
+        assert d.n == load_lesson(name).test.replications
+        assert check.holds, (f"{name}: {check.claim.metric} of {check.claim.variant} not {check.claim.direction} than "
+                             f"{check.reference}: Δ = {d.mean:.4g}, 95 % CI [{d.low:.4g}, {d.high:.4g}]")
+
+
+def test_socsim_lessons_lists_all():
+    for lang in ("zh", "en"):
+        result = CliRunner().invoke(app, ["lessons", "--lang", lang], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        flat = re.sub(r"[\s│|]+", "", result.output)
+        for lesson in CATALOG:
+            assert lesson.name in result.output
+            assert re.sub(r"\s+", "", lesson.text(lang).title) in flat
+
+
+def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):
+    """Chinese title, embedded plots and font; the English handout reuses the stored runs."""
+    lesson = load_lesson("double11_routing")  # the cheapest lesson: 35 days
+    runner = CliRunner()
+    zh = runner.invoke(app, ["lesson", lesson.name, "--lang", "zh", "--reps", "2", "--out", str(tmp_path)])
+    assert zh.exit_code == 0, zh.output
+    page = (tmp_path / "handout.zh.html").read_text(encoding="utf-8")
+    assert lesson.zh.title in page and lesson.zh.discussion[0] in page
+    assert page.count("data:image/png;base64,") == 3
+    assert "@font-face" in page and "lang='zh-CN'" in page
+    en = runner.invoke(app, ["lesson", lesson.name, "--lang", "en", "--reps", "2", "--out", str(tmp_path)])
+    assert en.exit_code == 0, en.output
+    assert "resumed" in en.output
+    assert lesson.en.title in (tmp_path / "handout.en.html").read_text(encoding="utf-8")
+
+
+def test_unknown_lesson_is_one_line_error():
+    result = CliRunner().invoke(app, ["lesson", "price_parityy"])
+    assert result.exit_code == 1
+    assert "no lesson 'price_parityy'" in result.output and "price_parity" in result.output
+
+
+def test_chinese_plot_label_renders_without_glyph_warnings():
+    import matplotlib.pyplot as plt
+
+    import sim.plotting  # noqa: F401  (Agg backend)
+    from sim.fonts import cjk_plots
+
+    def draw() -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig, ax = plt.subplots()
+            ax.set_title("活跃团长（期末）· 本品牌", fontweight="bold")
+            ax.set_xlabel("与“不保护”之差 −5 ¥")
+            fig.savefig(io.BytesIO(), format="png")
+            plt.close(fig)
+        return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+    assert draw(), "matplotlib's default font should miss Chinese glyphs (the check would prove nothing)"
+    with cjk_plots():
+        assert draw() == []
+
+
+def test_handout_font_subset_has_the_page_glyphs():
+    from fontTools.ttLib import TTFont
+
+    from sim.fonts import font_face_css
+
+    css = font_face_css("价格体系与渠道冲突 abc")
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", css).group(1))
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    assert all(ord(c) in cmap for c in "价格体系与渠道冲突")
+    assert font_face_css("plain ASCII") == ""
