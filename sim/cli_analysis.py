@@ -1,4 +1,4 @@
-"""``socsim sensitivity`` (and later calibrate, optimise): thin commands over :mod:`sim.analysis`.
+"""``socsim sensitivity``, ``socsim calibrate`` and ``socsim optimise``: thin commands over :mod:`sim.analysis`.
 
 Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module. Execution
 options and the progress bar are those of ``socsim compare``.
@@ -16,7 +16,7 @@ from rich.table import Table
 from .cli import SetOpt, _errors, app, console, err
 from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
 
-__all__ = ["sensitivity"]
+__all__ = ["sensitivity", "calibrate"]
 
 
 def _progress(label: str):
@@ -95,3 +95,50 @@ def sensitivity(
     if ev.skipped:
         console.print(f"resumed: {ev.skipped} runs were already stored, {ev.ran} ran now")
     console.print(f"results: [bold]{result.folder}[/bold] ({', '.join(p.name for p in result.files)}, runs.csv)")
+
+
+@app.command()
+def calibrate(
+    scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
+    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (e.g. scenarios/targets/seed_facts.yaml)."),
+    set_: Optional[List[str]] = SetOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="Calibrated scenario file (default: <scenario>.calibrated.yaml next to it); never overwritten."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
+) -> None:
+    """Fit parameters so KPIs hit target values (same seeds for every candidate).
+
+    Prints the fitted values, each target against what the fitted scenario achieves
+    (mean, 95 % interval and spread over the seeds), and writes the calibrated scenario.
+
+    Example:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml
+    """
+    from .analysis.calibrate import calibrate as fit_targets
+    from .analysis.calibrate import write_calibrated
+    from .experiments import ExecutionPlan
+
+    with _errors():
+        plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
+        plan.check()
+        fit = _with_progress("candidates", lambda tick: fit_targets(scenario, targets, plan=plan, progress=tick,
+                                                                    overrides=set_ or ()))
+        path = write_calibrated(scenario, fit.fitted, out)
+    table = Table(title="fitted parameters", title_justify="left")
+    for c in ("parameter", "path", "value"):
+        table.add_column(c)
+    for p, v in fit.fitted.items():
+        table.add_row(fit.names[p], p, f"{v:,.4g}")
+    console.print(table)
+    table = Table(title="targets vs achieved", title_justify="left")
+    for c in ("KPI", "target", "achieved", "95% CI", "min – max over seeds"):
+        table.add_column(c, justify="left" if c == "KPI" else "right")
+    for t in fit.targets:
+        sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[t.kind]
+        a = t.achieved
+        table.add_row(t.metric, f"{sign}{t.target:,.4g}", f"{a.mean:,.4g}", f"± {a.half_width:,.3g}" if a.n > 1 else "–",
+                      f"{min(t.per_seed):,.4g} – {max(t.per_seed):,.4g}")
+    console.print(table)
+    console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
+                  f"runs: {fit.folder}")
+    console.print(f"calibrated scenario: [bold]{path}[/bold]")

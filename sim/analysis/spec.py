@@ -14,7 +14,8 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
 
-__all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS"]
+__all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS", "Target",
+           "OptimiserSettings", "CalibrationSpec"]
 
 #: Sensitivity methods (``--method``).
 METHODS = ("morris", "sobol")
@@ -91,3 +92,43 @@ class SensitivitySpec(Strict):
             if n in names[:i]:
                 raise ValueError(f"parameters.{i}: name {n!r} is used twice; give one a 'name'")
         return self
+
+
+class Target(Strict):
+    """One KPI to hit: a value, or a bound (``at_least`` / ``at_most``)."""
+
+    metric: str = Field(min_length=1, description="KPI, brand.kpi, e.g. focal.spillover_share")
+    value: float = Field(description="target value, in the KPI's unit")
+    kind: Literal["equal", "at_least", "at_most"] = Field("equal", description="equal, or a one-sided bound (no loss inside it)")
+    weight: float = Field(1.0, gt=0, description="weight in the loss")
+    scale: float | None = Field(None, gt=0, description="error scale (default: |value|, or 1 if value is 0)")
+    source: str = Field("", description="where the figure comes from")
+
+    def error(self, y: float) -> float:
+        """Scaled error: (y − value) / scale; 0 inside a bound."""
+        gap = y - self.value
+        if (self.kind == "at_least" and gap >= 0) or (self.kind == "at_most" and gap <= 0):
+            return 0.0
+        return gap / (self.scale or (abs(self.value) or 1.0))
+
+
+class OptimiserSettings(Strict):
+    method: Literal["nelder-mead", "powell", "differential_evolution"] = Field("powell", description="scipy optimiser (derivative-free)")
+    max_evaluations: int = Field(40, ge=2, le=100_000, description="most parameter points evaluated (each: replications runs)")
+    tolerance: float = Field(1e-4, gt=0, description="stop when the loss changes less than this")
+
+
+class CalibrationSpec(Strict):
+    """A targets file (``scenarios/targets/*.yaml``): what to fit, to which KPIs."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
+    description: str = Field("", description="shown at the top of the output")
+    set: Any = Field(default_factory=dict, description="changes made to the scenario first (fixed facts, run size)")
+    parameters: list[Parameter] = Field(min_length=1, max_length=20, description="parameters fitted, with bounds")
+    targets: list[Target] = Field(min_length=1, description="KPIs and the values they should reach")
+    replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
+    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 (default: the scenario's)")
+    optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
+    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
+
+    _settings = field_validator("set")(_check_settings)
