@@ -8,7 +8,8 @@ together in one :class:`~sim.errors.ScenarioError`, sorted by line. The steps:
 2. compose the YAML node tree with a *safe* loader (``!!python/...`` tags are refused,
    never executed) and index the line of every path; construct the plain data;
 3. apply ``--set`` overrides (:mod:`sim.config.overrides`);
-4. validate with pydantic and translate each error into plain words;
+4. validate with pydantic and translate each error into plain words
+   (:mod:`sim.config.messages`);
 5. scenario checks: the edge-list file exists, every schedule entry names real fields
    with valid values.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 
+from .messages import describe_value, display_path, problem_at, validation_problems
 from .overrides import DataLoader, PathError, apply_overrides_tracked, did_you_mean, get_dotted, set_dotted, split_path
-from .reference import field_at, literal_choices, model_of, range_text, strip_optional
 from .schema import BrandSpec, Scenario
 
 __all__ = [
@@ -180,11 +180,11 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
     if node is None or data is None:
         raise ScenarioError(file, [Problem("", "the file is empty (or only comments); a scenario needs at least "
                                                "'brands' (see docs/SCENARIO.md)", 1)])
-    problems = [Problem(_display(p.path.split("."), data), p.message, p.line) for p in problems]
+    problems = [Problem(display_path(p.path.split("."), data), p.message, p.line) for p in problems]
     if not isinstance(data, dict):
         hint = " (a file name? pass a pathlib.Path)" if isinstance(data, str) and data.endswith((".yaml", ".yml")) else ""
         raise ScenarioError(file, [Problem("", f"the top level must be a mapping of 'key: value' lines "
-                                               f"(name:, world:, brands: …); got {_got(data)}{hint}", lines[()])])
+                                               f"(name:, world:, brands: …); got {describe_value(data)}{hint}", lines[()])])
     return data, lines, problems
 
 
@@ -226,187 +226,7 @@ def read_document(
     return Document(file, data, lines, base, tuple(problems + override_problems), targets)
 
 
-# --------------------------------------------------------------------------- messages
-_PATTERNS = {
-    r"^\d{2}-\d{2}$": 'MM-DD in quotes, e.g. "06-18"',
-    r"^[A-Za-z0-9_\-]+$": "letters, digits, '_' and '-' only (no spaces)",
-}
-_WANTS = {
-    "int": "must be a whole number", "float": "must be a number", "bool": "must be true or false",
-    "string": "must be text (put it in quotes)", "date": "must be a date written YYYY-MM-DD, e.g. 2026-11-11",
-    "dict": "must be a mapping of 'key: value' lines", "model": "must be a mapping of 'key: value' lines",
-    "list": "must be a list, e.g. [a, b] or lines starting with '- '", "tuple": "must be a list, e.g. [a, b]",
-    "finite": "must be a finite number", "recursion": "refers to itself (a YAML alias loop)",
-}
-_RANGE_TYPES = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}
-
-
-def _got(value: Any) -> str:
-    """A value as the user wrote it, shortened."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, dict):
-        return "a mapping" if value else "an empty mapping"
-    if isinstance(value, list | tuple):
-        return f"a list of {len(value)}" if value else "an empty list"
-    text = repr(value) if isinstance(value, str) else str(value)
-    text = text if len(text) <= 50 else text[:47] + "…"
-    return f"{text} (a date; put it in quotes for text)" if type(value).__name__ in ("date", "datetime") else text
-
-
-def _choices_message(value: Any, choices: Sequence[str], what: str = "got") -> str:
-    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
-    return f"{what} {_got(value)}; allowed: {' | '.join(choices)}{hint}"
-
-
-def _key_message(err: dict, root: type[BaseModel], mapping_loc: tuple) -> str:
-    """A key of a user-named mapping is wrong (a segment name, a non-text key)."""
-    annotation, _ = field_at(root, mapping_loc)
-    origin_args = getattr(strip_optional(annotation), "__args__", ())
-    choices = literal_choices(origin_args[0]) if origin_args else None
-    if err["type"] == "literal_error" and choices:
-        return _choices_message(err["input"], choices, "unknown key")
-    return f"key {_got(err['input'])} must be text; put it in quotes: '{err['input']}'"
-
-
-def _extra_message(key: Any, root: type[BaseModel], loc: tuple) -> str:
-    model = model_of(field_at(root, loc)[0])
-    names = [info.alias or name for name, info in model.model_fields.items()] if model else []
-    hint = did_you_mean(str(key), names + (list(model.model_fields) if model else []))
-    return f"unknown key {str(key)!r}" + (hint or f"; allowed keys: {', '.join(names)}")
-
-
-def _missing_message(root: type[BaseModel], loc: tuple) -> str:
-    if loc and isinstance(loc[-1], int):  # a fixed-length tuple given too few values
-        annotation, _ = field_at(root, loc[:-1])
-        return f"too few values: expected {len(getattr(annotation, '__args__', ()))}, item {loc[-1]} is missing"
-    _, info = field_at(root, loc)
-    return "required field missing" + (f" ({info.description})" if info and info.description else "")
-
-
-def _message(err: dict, root: type[BaseModel]) -> str:
-    """Plain-words message for one pydantic error: what was given, what is allowed."""
-    kind, loc, value, ctx = err["type"], tuple(err["loc"]), err.get("input"), err.get("ctx") or {}
-    if loc[-1:] == ("[key]",) or kind == "invalid_key":
-        return _key_message(err, root, loc[:-2] if kind != "invalid_key" else loc[:-1])
-    if kind == "missing":
-        return _missing_message(root, loc)
-    if kind == "extra_forbidden":
-        return _extra_message(loc[-1], root, loc[:-1])
-    if kind in _RANGE_TYPES:
-        allowed = range_text(field_at(root, loc)[1]) or f"{_RANGE_TYPES[kind]} {next(iter(ctx.values()), '')}"
-        return f"got {_got(value)}; must be {allowed}"
-    if kind == "literal_error":
-        return _choices_message(value, literal_choices(field_at(root, loc)[0]) or re.findall(r"'([^']*)'", str(ctx.get("expected"))))
-    if kind == "string_pattern_mismatch":
-        return f"got {_got(value)}; must be {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}"
-    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
-        bound = ctx.get("min_length", ctx.get("max_length"))
-        unit = ("character" if kind.startswith("string") else "item") + ("s" if bound != 1 else "")
-        return f"got {_got(value)}; must have at {'least' if 'short' in kind else 'most'} {bound} {unit}"
-    wants = _WANTS.get(kind.split("_")[0])
-    if wants:
-        detail = f" ({ctx['error']})" if kind.startswith("date") and ctx.get("error") else ""
-        return f"got {_got(value)}; {wants}{detail}"
-    return f"got {_got(value)}; {err['msg'][0].lower()}{err['msg'][1:]}"
-
-
-# --------------------------------------------------------------------------- locating
-_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)*): (?P<rest>.+)$")
-_UNKNOWN_REF = re.compile(r"unknown \w+ '(?P<name>[^']*)'; defined \w+: (?P<known>.*)$")
-_TWICE = re.compile(r"^brand name '(?P<name>.*)' is used twice")
-
-
-def _split_prefix(loc: tuple, message: str, data: Any, root: type[BaseModel]) -> tuple[tuple, str]:
-    """Validator messages may start with ``dotted.path: ``: move that into the location.
-
-    Model validators report at their model's location; the schema's cross-reference
-    checks name the exact field (relative to that model) at the start of the message.
-    """
-    match = _PREFIX.match(message)
-    if match and "." not in match["path"]:  # one word: only a field of that model counts ("to: …")
-        model = model_of(field_at(root, loc)[0])
-        match = match if model and field_at(model, (match["path"],))[1] is not None else None
-    if match:
-        parts = tuple(int(p) if p.isdigit() else p for p in match["path"].split("."))
-        loc, message = loc + parts, match["rest"]
-    ref = _UNKNOWN_REF.search(message)
-    if ref:
-        message += did_you_mean(ref["name"], ref["known"].split(", "))
-    twice = _TWICE.match(message)
-    if twice and not loc:  # until schema.py names the path itself: the second brand of that name
-        names = [b.get("name") if isinstance(b, dict) else None for b in data.get("brands", [])]
-        hits = [i for i, n in enumerate(names) if str(n) == twice["name"]]
-        loc = ("brands", hits[-1], "name") if len(hits) > 1 else loc
-    return loc, message
-
-
-def _display(loc: Sequence[Any], data: Any) -> str:
-    """Dotted path; list items with a ``name`` also show it: ``brands.0 (focal).product``."""
-    parts, node = [], data
-    for part in loc:
-        if part == "[key]":
-            continue
-        text = str(part)
-        if isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            if isinstance(node, dict) and isinstance(node.get("name"), str | int) and not isinstance(node["name"], bool):
-                text = f"{part} ({node['name']})"
-        elif isinstance(node, dict):
-            node = node.get(part, node.get(str(part)))
-        else:
-            node = None
-        parts.append(text)
-    return ".".join(parts)
-
-
-def _problem_at(doc: Document | None, loc: Sequence[Any], message: str, data: Any = None) -> Problem:
-    """A problem at ``loc``: readable path, line in the file, or the override to blame."""
-    data = doc.data if doc is not None else data
-    if doc is None:
-        return Problem(_display(loc, data), message)
-    blamed = doc.override_at(loc)
-    if blamed is not None:  # the value came from --set, not from any line of the file
-        return Problem(_display(loc, data), f"{message} (from --set {blamed})")
-    return Problem(_display(loc, data), message, doc.line_of(loc))
-
-
-def validation_problems(
-    exc: ValidationError, model_cls: type[BaseModel], doc: Document | None = None, *, data: Any = None
-) -> list[Problem]:
-    """Translate a pydantic ``ValidationError`` into problems with paths, lines, values.
-
-    Parameters
-    ----------
-    exc : ValidationError
-        Raised by ``model_cls.model_validate``.
-    model_cls : type of BaseModel
-        The model that was validated (used to look up bounds, choices and keys).
-    doc : Document, optional
-        The document validated; gives line numbers and override blame.
-    data : Any, optional
-        The validated data when there is no document (for brand names in paths).
-
-    Returns
-    -------
-    list of Problem
-        One per error, in pydantic's order.
-    """
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        if err["type"] not in ("value_error", "assertion_error"):
-            problems.append(_problem_at(doc, loc, _message(err, model_cls), data))
-            continue
-        raw = str(err.get("ctx", {}).get("error", err["msg"]))
-        for line in raw.splitlines() or [raw]:  # a validator may report several, one per line
-            where, message = _split_prefix(loc, line, doc.data if doc else data or {}, model_cls)
-            problems.append(_problem_at(doc, where, message, data))
-    return problems
-
-
+# --------------------------------------------------------------------------- validating
 def _sorted(problems: Sequence[Problem]) -> list[Problem]:
     """Unique problems; file-wide ones (no line) first, then by line."""
     unique = list(dict.fromkeys(problems))
@@ -453,7 +273,7 @@ def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]
         path, what = Path(raw), f"is not a usable path ({exc})"
     if what:
         message = f"edge-list file {what}: {path} (relative paths start at the scenario's folder {doc.base_dir})"
-        return [_problem_at(doc, ("world", "graph", "path"), message)]
+        return [problem_at(doc, ("world", "graph", "path"), message)]
     if scenario is not None:  # the graph builder gets a path that works from any folder
         scenario.world.graph.path = str(path)
     return []
@@ -462,7 +282,7 @@ def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]
 def _change_problem(base: dict, key: Any, value: Any) -> str | None:
     """What is wrong with one ``set`` entry of a schedule, or None."""
     if not isinstance(key, str):
-        return f"a schedule key must be a dotted path inside the brand, e.g. channels.tmall.price; got {_got(key)}"
+        return f"a schedule key must be a dotted path inside the brand, e.g. channels.tmall.price; got {describe_value(key)}"
     try:
         parts = split_path(key)
         if parts[0] == "name" or parts[:2] == ["strategy", "schedule"]:
@@ -485,7 +305,7 @@ def _check_schedules(doc: Document, scenario: Scenario | None) -> list[Problem]:
             for key, value in change.set.items():
                 message = _change_problem(base, key, value)
                 if message:
-                    problems.append(_problem_at(doc, ("brands", i, "strategy", "schedule", j, "set", key), message))
+                    problems.append(problem_at(doc, ("brands", i, "strategy", "schedule", j, "set", key), message))
     return problems
 
 
