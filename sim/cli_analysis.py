@@ -16,7 +16,7 @@ from rich.table import Table
 from .cli import SetOpt, _errors, app, console, err
 from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
 
-__all__ = ["sensitivity", "calibrate"]
+__all__ = ["sensitivity", "calibrate", "optimise"]
 
 
 def _progress(label: str):
@@ -142,3 +142,50 @@ def calibrate(
     console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
                   f"runs: {fit.folder}")
     console.print(f"calibrated scenario: [bold]{path}[/bold]")
+
+
+@app.command()
+def optimise(
+    experiment: Path = typer.Argument(..., help="An optimisation file, e.g. experiments/optimise_levers.yaml."),
+    set_: Optional[List[str]] = SetOpt,
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
+) -> None:
+    """Search strategy levers for the best expected KPI under constraints.
+
+    Every categorical choice is searched with a derivative-free optimiser over the
+    continuous levers (same seeds for every candidate); the best strategy is rerun with
+    more seeds and compared with the baseline pair by pair (95 % interval).
+
+    Example:  socsim optimise experiments/optimise_levers.yaml
+    """
+    from .analysis.optimise import load_optimise
+    from .analysis.optimise import optimise as search
+    from .experiments import ExecutionPlan
+
+    with _errors():
+        plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
+        plan.check()
+        spec = load_optimise(experiment)
+        result = _with_progress("candidates", lambda tick: search(experiment, plan=plan, progress=tick, overrides=set_ or ()))
+    table = Table(title=f"best per choice ({spec.objective.sense} {spec.objective.metric})", title_justify="left")
+    table.add_column("levers")
+    table.add_column(spec.objective.metric, justify="right")
+    table.add_column("feasible")
+    for s in result.per_choice:
+        mark = " ← best" if s is result.best else ""
+        table.add_row(", ".join(f"{k.split('.')[-1]}={_lever(v)}" for k, v in s.levers.items()), f"{s.objective:,.4g}",
+                      ("yes" if s.feasible else "no") + mark)
+    console.print(table)
+    b, base, d = result.best_value, result.baseline_value, result.vs_baseline
+    console.print(f"best: {b.mean:,.4g} ± {b.half_width:,.3g}; baseline: {base.mean:,.4g} ± {base.half_width:,.3g}; "
+                  f"Δ {d.diff.mean:+,.4g} ± {d.diff.half_width:,.3g} ({d.relative:+.1%}, p = {d.p_value:.3g}) over "
+                  f"{spec.final_replications} paired seeds (95 % intervals)")
+    for metric, value in result.constraints_final:
+        console.print(f"  {metric}: {value:,.4g} (mean of the best strategy)")
+    console.print(f"{result.evaluations} candidates searched; runs: {spec.outputs.dir}/optimise-{spec.name}")
+
+
+def _lever(v) -> str:
+    return f"{v:,.4g}" if isinstance(v, float) else str(v)

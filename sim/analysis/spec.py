@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
 
 __all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS", "Target",
-           "OptimiserSettings", "CalibrationSpec"]
+           "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint", "OptimiseSpec"]
 
 #: Sensitivity methods (``--method``).
 METHODS = ("morris", "sobol")
@@ -132,3 +132,63 @@ class CalibrationSpec(Strict):
     outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
 
     _settings = field_validator("set")(_check_settings)
+
+
+class Choice(Strict):
+    """A categorical lever: every value is searched (e.g. the parity policy)."""
+
+    path: str = Field(min_length=1, description="dotted path, e.g. brands.focal.strategy.parity")
+    values: list[Any] = Field(min_length=1, max_length=20, description="values tried, each with its own search")
+
+
+class Objective(Strict):
+    metric: str = Field(min_length=1, description="KPI to optimise, e.g. focal.gross_profit or focal.roi")
+    sense: Literal["max", "min"] = Field("max", description="maximise or minimise")
+
+
+class Constraint(Strict):
+    """A KPI bound the strategy must keep (on the mean over replications)."""
+
+    metric: str = Field(min_length=1, description="KPI, e.g. focal.marketing_spend or focal.active_leaders")
+    at_least: float | None = Field(None, description="lower bound, in the KPI's unit")
+    at_most: float | None = Field(None, description="upper bound, in the KPI's unit")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Constraint":
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least or at_most (or both)")
+        return self
+
+    def violation(self, y: float) -> float:
+        """How far outside the bound, relative to the bound (0 inside)."""
+        out = 0.0
+        for bound, gap in ((self.at_least, (self.at_least or 0) - y), (self.at_most, y - (self.at_most or 0))):
+            if bound is not None and gap > 0:
+                out += gap / (abs(bound) or 1.0)
+        return out
+
+
+class OptimiseSpec(Strict):
+    """An optimisation file (``experiments/optimise_*.yaml``)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
+    description: str = Field("", description="shown at the top of the output")
+    base: str = Field(description="base scenario file (relative to this file); also the baseline strategy")
+    set: Any = Field(default_factory=dict, description="changes made to the base first (e.g. run size)")
+    parameters: list[Parameter] = Field(default_factory=list, max_length=20, description="continuous levers with bounds")
+    choices: list[Choice] = Field(default_factory=list, max_length=3, description="categorical levers; every combination is searched")
+    objective: Objective
+    constraints: list[Constraint] = Field(default_factory=list, description="KPI bounds")
+    replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
+    final_replications: int = Field(10, ge=2, le=1000, description="seeds for the best strategy vs the baseline")
+    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 (default: the scenario's)")
+    optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
+    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
+
+    _settings = field_validator("set")(_check_settings)
+
+    @model_validator(mode="after")
+    def _something(self) -> "OptimiseSpec":
+        if not self.parameters and not self.choices:
+            raise ValueError("parameters or choices: give at least one lever to search")
+        return self
