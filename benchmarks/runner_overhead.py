@@ -9,11 +9,13 @@ on each executor, and prints per executor:
 * sim: seconds spent inside the simulation, summed over runs (measured on the workers);
 * overhead per run = (wall × workers − sim) / runs: core time not spent simulating;
 * the same after start-up (from the first stored run on), the steady-state cost;
-* start-up: open the executor until the first run is stored, less that run's simulation.
+* start-up: open the executor until the first run is stored, less that run's simulation;
+* load avg: the machine's 1-minute load average when the measurement started (other
+  processes slow the simulation and the runner alike; compare rows of similar load).
 
-Each executor is measured ``--repeats`` times, each time in a fresh Python process with a
-fresh results folder (as one ``socsim compare`` command would be), and the median is
-printed. Executors: this process (no pool, the reference), the local process pool
+Each executor is measured ``--repeats`` times, round robin, each time in a fresh Python
+process with a fresh results folder (as one ``socsim compare`` command would be), and the
+median is printed. Executors: this process (no pool, the reference), the local process pool
 ('forkserver', socsim's default, and 'fork'), and a local Dask cluster.
 
 Usage::
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -115,17 +118,21 @@ def main() -> None:
         workers, window, factory = table[args.child]
         print(json.dumps(measure(args.runs, workers, window, factory)))
         return
-    print(f"# {args.runs} tiny runs, {args.repeats} repeats (median), {platform.python_version()}, "
+    names = [n for n in table if not (args.skip_dask and "Dask" in n)]
+    rows: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    for _ in range(args.repeats):  # round robin: every executor sees the machine in the same state
+        for name in names:
+            load = os.getloadavg()[0]
+            rows[name].append({**_child(name, args), "load": load})
+    print(f"# {args.runs} tiny runs, {args.repeats} repeats (median), Python {platform.python_version()}, "
           f"{available_cores()} cores")
-    print("| executor | wall (s) | sim per run (ms) | overhead per run (ms) | after start-up (ms) | start-up (s) |")
-    print("|---|---|---|---|---|---|")
-    for name in table:
-        if args.skip_dask and "Dask" in name:
-            continue
-        rows = [_child(name, args) for _ in range(args.repeats)]
-        med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    print("| executor | wall (s) | sim per run (ms) | overhead per run (ms) | after start-up (ms) | start-up (s) "
+          "| load avg |")
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        med = {k: statistics.median(r[k] for r in rows[name]) for k in rows[name][0]}
         print(f"| {name} | {med['wall']:.1f} | {med['sim_per_run_ms']:.0f} | {med['per_run_ms']:.0f} | "
-              f"{med['steady_ms']:.0f} | {med['startup']:.2f} |", flush=True)
+              f"{med['steady_ms']:.0f} | {med['startup']:.2f} | {med['load']:.1f} |", flush=True)
 
 
 def _child(name: str, args: argparse.Namespace) -> dict[str, float]:

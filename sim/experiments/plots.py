@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .design import Design  # noqa: E402
 from .stats import LEVEL, KpiSummary, band  # noqa: E402
-from .tables import format_diff, format_value, metric_label, series_label, summary_by  # noqa: E402
+from .tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by  # noqa: E402
 
 __all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
            "DailyRuns", "Wording", "ENGLISH"]
@@ -50,8 +50,7 @@ def _colour(i: int) -> str:
 
 def _save(fig: Figure, path: Path, footer: str) -> Path:
     try:
-        fig.text(0.995, 0.005, footer, ha="right", va="bottom", fontsize=8, color="0.5")
-        fig.tight_layout(rect=(0, 0.25 / fig.get_figheight(), 1, 1 - 0.4 / fig.get_figheight()))  # room for title, footer
+        fig.supxlabel(footer, x=0.995, ha="right", fontsize=8, color="0.5")  # laid out with title and panels
         fig.savefig(path, dpi=rp.DPI)
     finally:
         plt.close(fig)
@@ -61,7 +60,7 @@ def _save(fig: Figure, path: Path, footer: str) -> Path:
 def _panels(n: int, ncols: int = 3, size: tuple[float, float] = _PANEL) -> tuple[Figure, list[Axes]]:
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig = plt.figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6))
+    fig = plt.figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6), layout="constrained")
     axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -114,9 +113,9 @@ def _tick(metric: str, v: float) -> str:
     if "%" in text:
         return text
     prefix = "¥" if _is_money(metric) else ""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    for size, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(v) >= size:
-            return f"{'−' if v < 0 else ''}{prefix}{abs(v) / size:,.3g}{suffix}"
+            return f"{'−' if v < 0 else ''}{prefix}{abs(v) / unit:,.3g}{suffix}"
     return rp._number(v, prefix)
 
 
@@ -156,7 +155,7 @@ def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point
         for yi, name, d, i in zip(y, others, diffs, range(1, len(others) + 1)):
             ax.errorbar(d.diff.mean, yi, xerr=[[d.diff.mean - d.diff.low], [d.diff.high - d.diff.mean]] if d.diff.n > 1 else None,
                         fmt="o", color=_colour(i), capsize=4, markersize=7)
-            rel = "" if math.isnan(d.relative) else f" ({d.relative:+.1%})"
+            rel = "" if math.isnan(d.relative) else f" ({signed_percent(d.relative)})"
             ax.annotate(format_diff(metric, d.diff.mean) + rel, (d.diff.mean, yi), xytext=(0, 7),
                         textcoords="offset points", ha="center", fontsize=8)
         ax.axvline(0, color="0.3", linewidth=1, linestyle="--")
@@ -177,8 +176,7 @@ def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = 
     Flows (orders, revenue …) are shown as trailing 7-day sums; states (leaders, private
     domain …) as they are.
     """
-    cell = design.cells[0]
-    sc = cell.scenario
+    sc = max((c.scenario for c in design.cells), key=lambda c: c.simulation.days)  # ad hoc files may differ
     dates = [sc.simulation.start_date + dt.timedelta(days=t) for t in range(sc.simulation.days)]
     events = rp.event_days(SimpleNamespace(dates=dates, scenario=sc))
     fig, axes = _panels(len(design.series), ncols=1, size=(11.0, 3.4))

@@ -16,7 +16,7 @@ from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import write_csv
 
-__all__ = ["metric_label", "series_label", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
+__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
@@ -133,7 +133,7 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
         if d is None:
             row += ["reference", "", "", ""]
         else:
-            rel = "–" if math.isnan(d.relative) else _signed_percent(d.relative)
+            rel = "–" if math.isnan(d.relative) else signed_percent(d.relative)
             dci = _half(metric, d.diff.half_width, compact) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
             row += [format_diff(metric, d.diff.mean, compact), dci, rel, _p(d.p_value)]
         rows.append(row if compact else row + [str(value.n)])
@@ -144,7 +144,8 @@ def _half(metric: str, half: float, compact: bool = False) -> str:
     return "–" if math.isnan(half) else "± " + format_value(metric, half, compact)
 
 
-def _signed_percent(x: float) -> str:
+def signed_percent(x: float) -> str:
+    """``0.058`` → ``+5.8%``, ``-0.1`` → ``−10.0%`` (a true minus sign, as in the other cells)."""
     return ("+" if x >= 0 else "−") + f"{abs(x):.1%}"
 
 
