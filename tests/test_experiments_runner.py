@@ -271,3 +271,16 @@ replications: REPS"""
     assert result.exit_code == 0, result.output
     folder = default_folder(load_experiment(path, replications=1))
     assert len(list(folder.glob("heatmap_*.png"))) == 3
+
+
+def test_number_formats():
+    from sim.experiments import plots
+    from sim.experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent
+
+    assert format_value("focal.revenue", 221_673_912.0, compact=True) == "221.67M"
+    assert format_value("focal.revenue", 221_673_912.0) == "221,673,912"
+    assert format_diff("focal.conversion", -0.012) == "−1.2 pp" and signed_percent(0.058) == "+5.8%"
+    assert plots._tick("focal.channels.tmall.orders", 150_000) == "150k"
+    assert plots._tick("focal.revenue", 2_500_000) == "¥2.5M"
+    assert metric_label("focal.channels.wechat.orders") == "WeChat orders · focal"
+    assert series_label("focal.price.tmall") == "Price on Tmall (¥) · focal"
