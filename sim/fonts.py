@@ -118,20 +118,30 @@ def cjk_plots() -> Iterator[None]:
         log.setLevel(level)
 
 
+#: Code-point ranges the embedded font serves: CJK punctuation, kana, ideographs, full-width forms.
+_CJK_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x2FA1F))
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
 def font_face_css(text: str, family: str = WEB_FAMILY) -> str:
     """A CSS ``@font-face`` rule embedding the CJK font's glyphs for the characters of ``text``.
 
     Parameters
     ----------
     text : str
-        Everything the page may show; only its non-ASCII characters are kept.
+        Everything the page may show; only its Chinese characters and CJK punctuation
+        are kept (Latin text, ¥ and § stay with the reader's own fonts).
     family : str, default :data:`WEB_FAMILY`
 
     Returns
     -------
     str
         ``@font-face{…src:url(data:font/woff;base64,…)}``, or ``""`` when ``text`` has no
-        non-ASCII character (an English page needs no embedded font).
+        Chinese character.
 
     Notes
     -----
@@ -140,7 +150,7 @@ def font_face_css(text: str, family: str = WEB_FAMILY) -> str:
     """
     from fontTools import subset
 
-    chars = "".join(sorted({c for c in text if ord(c) > 127}))
+    chars = "".join(sorted({c for c in text if _is_cjk(c)}))
     if not chars:
         return ""
     options = subset.Options()

@@ -48,8 +48,15 @@ def draw_plots(lesson: Lesson, result: LessonResult, lang: Lang, folder: Path) -
     return out
 
 
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+#: A space between two Chinese characters: what YAML's folded (>) style leaves at a line break.
+_FOLD_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p class='text'>{_e(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
+    """Paragraphs of a narrative; the spaces YAML folding puts between Chinese characters are removed."""
+    return "".join(f"<p class='text'>{_e(_FOLD_SPACE.sub('', p.strip()))}</p>"
+                   for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
 def _claim_line(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
