@@ -266,11 +266,13 @@ replications: REPS"""
     assert (folder / "sweep.png").exists() and "All sweep points" in (folder / "report.html").read_text(encoding="utf-8")
     two = grid.replace("replications: REPS", "    - {path: brands.focal.strategy.referral.level1, values: [0.0, 0.1]}\n"
                                              "replications: REPS")
-    path = experiment(tmp_path, reps=1, name="two.yaml", **{"replications: REPS": two, "report: false": "report: true"})
+    path = experiment(tmp_path, reps=1, name="two.yaml", **{"replications: REPS": two, "report: false": "report: true",
+                                                            "metrics: [focal.revenue, ": "metrics: [focal.roi, "})
     result = runner.invoke(app, ["sweep", str(path), "--workers", "0", "--reps", "1"])
     assert result.exit_code == 0, result.output
     folder = default_folder(load_experiment(path, replications=1))
-    assert len(list(folder.glob("heatmap_*.png"))) == 3
+    assert sorted(p.name for p in folder.glob("heatmap_*.png")) == [
+        "heatmap_01_focal_roi.png", "heatmap_02_focal_channels_wechat_orders.png", "heatmap_03_focal_active_leaders.png"]
 
 
 def test_number_formats():
