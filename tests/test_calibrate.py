@@ -30,7 +30,7 @@ def _truth(seeds: list[int]) -> dict[str, float]:
             "rival": float(np.mean([k["rival"]["channels"]["tmall"]["aov"] for k in kpis]))}
 
 
-def test_calibration_recovers_known_price_and_budget(tmp_path):
+def test_calibration_recovers_known_prices_of_both_brands(tmp_path):
     truth = _truth([7])
     targets = tmp_path / "targets.yaml"
     targets.write_text(f"""

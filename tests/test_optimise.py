@@ -45,3 +45,27 @@ def test_constraint_needs_a_bound(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_optimise(bad)
     assert any(p.line == 6 for p in info.value.problems)
+
+
+def test_cli_optimise_on_the_model_picks_a_choice_and_compares_with_baseline(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = tmp_path / "optimise_tiny.yaml"
+    path.write_text(f"""
+name: tiny
+base: {ROOT / 'scenarios' / 'baseline.yaml'}
+set: {{world.population: 400, world.graph.degree: 20, simulation.days: 45}}
+choices:
+  - {{path: brands.focal.channels.tmall.price, values: [99, 139]}}
+objective: {{metric: focal.channels.tmall.aov, sense: max}}
+replications: 1
+final_replications: 2
+seed: 3
+outputs: {{dir: {tmp_path / 'out'}}}
+""", encoding="utf-8")
+    res = CliRunner().invoke(app, ["optimise", str(path), "--workers", "0"])
+    assert res.exit_code == 0, res.output
+    assert "price=139" in res.output.split("← best")[0].splitlines()[-1]  # the higher price has the higher AOV
+    assert "baseline" in res.output
