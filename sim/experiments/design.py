@@ -145,7 +145,8 @@ class Design:
                 for r in range(self.replications) for c in self.cells]
 
     def keys(self) -> list[RunKey]:
-        return [t.key for t in self.tasks()]
+        """Every run's key, in the order of :meth:`tasks`."""
+        return [RunKey(c.variant, c.point, r) for r in range(self.replications) for c in self.cells]
 
 
 # --------------------------------------------------------------------------- sweep
