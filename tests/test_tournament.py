@@ -31,7 +31,7 @@ def base():
 @pytest.fixture(scope="module")
 def played(base):
     roster = read_teams(EXAMPLE, base)
-    return play(base, roster, reps=3, seed=0, plan=INLINE)
+    return play(base, roster, reps=2, seed=0, plan=INLINE)
 
 
 def test_example_round_reports_the_broken_team_and_plays_the_others(played):
@@ -59,15 +59,15 @@ def test_leaderboard_order_matches_per_brand_kpis(played):
         assert s.profit.low <= s.profit.mean <= s.profit.high
     shares = [s.share.mean for s in played.standings]
     assert sum(shares) == pytest.approx(1.0)
-    assert played.seeds == (0, 1, 2)
+    assert played.seeds == (0, 1)
 
 
 def test_same_seeds_same_leaderboard(base, played):
-    again = play(base, read_teams(EXAMPLE, base), reps=3, seed=0, plan=INLINE)
+    again = play(base, read_teams(EXAMPLE, base), reps=2, seed=0, plan=INLINE)
     assert [(s.team, s.profits, s.share, s.roi) for s in again.standings] == \
         [(s.team, s.profits, s.share, s.roi) for s in played.standings]
     other = play(base, read_teams(EXAMPLE, base), reps=2, seed=50, plan=INLINE)
-    assert other.standings[0].profits != played.standings[0].profits[:2]
+    assert other.standings[0].profits != played.standings[0].profits
 
 
 def test_bad_files_are_reported_by_team_and_field(tmp_path, base):
