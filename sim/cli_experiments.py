@@ -24,6 +24,7 @@ WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes
 SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
 DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")
 ReportOpt = typer.Option(None, "--report/--no-report", help="Write plots and report.html (default: the experiment's outputs.report).")
+CheckOpt = typer.Option(False, "--check", help="Only check the files and show what would run (variants, points, runs, folder); run nothing.")
 
 
 def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]], sweep: bool):
@@ -119,6 +120,19 @@ def _print_sweep(result) -> None:
                   "every point, every KPI: summary.csv and report.html")
 
 
+def _print_check(design) -> None:
+    from .experiments import default_folder
+
+    runs = len(design.cells) * design.replications
+    console.print(f"[green]ok[/green] {design.source}: {_count(len(design.variants), 'variant')}"
+                  + (f" × {_count(len(design.points), 'point')}" if design.is_sweep else "")
+                  + f" × {_count(design.replications, 'replication')} = {_count(runs, 'run')}, seeds {design.seed}"
+                  f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
+    for v in design.variants:
+        console.print(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}", highlight=False)
+    console.print(f"  metrics: {', '.join(design.metrics)}", highlight=False)
+
+
 def _print_files(result) -> None:
     console.print(f"results: [bold]{result.folder}[/bold] (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
     if result.report is not None:
@@ -136,6 +150,7 @@ def compare(
     scheduler: Optional[str] = SchedulerOpt,
     dask_local: Optional[int] = DaskLocalOpt,
     report: Optional[bool] = ReportOpt,
+    check: bool = CheckOpt,
 ) -> None:
     """Compare strategies over replications: which earns more, and is the difference real?
 
@@ -150,6 +165,8 @@ def compare(
     """
     with _errors():
         design = _design(files, reps, seed, set_, sweep=False)
+        if check:
+            return _print_check(design)
         result = _run(design, out, workers, scheduler, dask_local, report)
     _print_compare(result)
     _print_files(result)
@@ -166,6 +183,7 @@ def sweep(
     scheduler: Optional[str] = SchedulerOpt,
     dask_local: Optional[int] = DaskLocalOpt,
     report: Optional[bool] = ReportOpt,
+    check: bool = CheckOpt,
 ) -> None:
     """Sweep one or two parameters (or a list of points) over replications.
 
@@ -176,6 +194,8 @@ def sweep(
     """
     with _errors():
         design = _design([experiment], reps, seed, set_, sweep=True)
+        if check:
+            return _print_check(design)
         result = _run(design, out, workers, scheduler, dask_local, report)
     _print_sweep(result)
     _print_files(result)

@@ -212,12 +212,17 @@ def test_resume_after_kill_skips_finished_runs_and_duplicates_none(tmp_path):
 runner = CliRunner()
 
 
+def flat(result) -> str:
+    """The command's output with line wrapping undone (the test console is 80 columns)."""
+    return " ".join(result.output.split())
+
+
 def test_cli_compare_experiment_report_is_self_contained(tmp_path):
     path = experiment(tmp_path, **{"report: false": "report: true"})
     result = runner.invoke(app, ["compare", str(path), "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert "tiny: 2 variants × 2 replications = 4 runs (this process)" in result.output
-    assert "WeChat orders · focal" in result.output and "reference" in result.output
+    assert "tiny: 2 variants × 2 replications = 4 runs (this process)" in flat(result)
+    assert "WeChat orders · focal" in flat(result) and "reference" in flat(result)
     folder = default_folder(load_experiment(path))
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 3 and "http://" not in page and "https://" not in page
@@ -225,7 +230,7 @@ def test_cli_compare_experiment_report_is_self_contained(tmp_path):
     for name in ("kpi_bars.png", "differences.png", "daily.png", "summary.csv", "runs.csv"):
         assert (folder / name).stat().st_size > 0
     again = runner.invoke(app, ["compare", str(path), "--workers", "0", "--no-report"])
-    assert again.exit_code == 0 and "resumed: 4 runs were already stored, 0 ran now" in again.output
+    assert again.exit_code == 0 and "resumed: 4 runs were already stored, 0 ran now" in flat(again)
 
 
 def test_cli_compare_scenario_files(tmp_path):
@@ -236,8 +241,21 @@ def test_cli_compare_scenario_files(tmp_path):
     result = runner.invoke(app, ["compare", str(BASELINE), str(a), "--reps", "2", "--workers", "0", "--no-report",
                                  "--out", str(tmp_path / "adhoc"), *tiny])
     assert result.exit_code == 0, result.output
-    assert "baseline_vs_a: 2 variants × 2 replications" in result.output
+    assert "baseline_vs_a: 2 variants × 2 replications" in flat(result)
     assert len(list((tmp_path / "adhoc" / "runs").glob("*.json"))) == 4
+
+
+def test_cli_check_runs_nothing(tmp_path):
+    result = runner.invoke(app, ["compare", str(ROOT / "experiments" / "channel_protection.yaml"), "--check"])
+    out = flat(result)
+    assert result.exit_code == 0, result.output
+    assert "4 variants × 10 replications = 40 runs, seeds 42–51" in out
+    assert 'bundle: brands.focal.strategy.parity = "none"; brands.focal.strategy.wechat_bundle = true' in out
+    bad = experiment(tmp_path, **{"parity: strict}": "parity: strictt}"})
+    result = runner.invoke(app, ["compare", str(bad), "--check"])
+    out = flat(result)
+    assert result.exit_code == 1 and "exp.yaml:5: brands.0 (focal).strategy.parity: got 'strictt'" in out
+    assert not (tmp_path / "results").exists()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -249,7 +267,7 @@ def test_cli_compare_scenario_files(tmp_path):
 ])
 def test_cli_refuses_clearly(args, message):
     result = runner.invoke(app, args)
-    assert result.exit_code == 1 and message in result.output, result.output
+    assert result.exit_code == 1 and message in flat(result), result.output
 
 
 def test_cli_sweep_one_and_two_axes(tmp_path):
@@ -261,7 +279,7 @@ replications: REPS"""
     path = experiment(tmp_path, **{"replications: REPS": grid, "report: false": "report: true"})
     result = runner.invoke(app, ["sweep", str(path), "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert "budget=3000" in result.output and "±" in result.output
+    assert "budget=3000" in flat(result) and "±" in flat(result)
     folder = default_folder(load_experiment(path))
     assert (folder / "sweep.png").exists() and "All sweep points" in (folder / "report.html").read_text(encoding="utf-8")
     two = grid.replace("replications: REPS", "    - {path: brands.focal.strategy.referral.level1, values: [0.0, 0.1]}\n"
