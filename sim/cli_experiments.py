@@ -72,8 +72,14 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
         with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
             task = progress.add_task("simulating", total=runs)
 
+            started: list[bool] = []
+
             def tick(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                if not started:  # runs found stored: start there, so they do not count toward the speed (ETA)
+                    started.append(True)
+                    progress.reset(task, completed=done, total=total)
+                else:
+                    progress.update(task, completed=done, total=total)
 
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
