@@ -190,3 +190,11 @@ def test_docs_list_every_name():
     doc = (ROOT / "docs" / "EXPERIMENTS.md").read_text(encoding="utf-8")
     for name in (*BRAND_KPIS, *CHANNEL_KPIS, *STATE_SERIES, *FIELDS, *(f"spend.{f}" for f in MARKETING_FIELDS)):
         assert f"`{name}`" in doc, name
+
+
+def test_digest_covers_the_model_code(tmp_path, monkeypatch):
+    """Runs of an edited or upgraded model never share a folder with runs of this one."""
+    path = write(tmp_path, GOOD)
+    before = load_experiment(path).digest
+    monkeypatch.setattr("sim.experiments.design.code_fingerprint", lambda: "an edited model")
+    assert load_experiment(path).digest != before

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -21,7 +22,7 @@ from sim.config.overrides import PathError, parse_override, set_dotted
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["Change", "CellBuilder", "changes_of", "cli_changes", "describe", "display", "digest", "Loc"]
+__all__ = ["Change", "CellBuilder", "code_fingerprint", "changes_of", "cli_changes", "describe", "display", "digest", "Loc"]
 
 Loc = tuple[str, ...]
 
@@ -152,6 +153,26 @@ def display(loc: Loc, data: Any) -> str:
             node = node.get(part) if isinstance(node, dict) else None
         parts.append(text)
     return ".".join(parts)
+
+
+#: Parts of the package that do not change what a run computes (left out of the code fingerprint).
+_PRESENTATION = ("experiments/", "cli", "plotting.py", "graph/plots.py", "dashboard/", "lessons/")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the model's source: every ``sim/**/*.py`` except presentation code.
+
+    Part of the design digest, so runs made with a different model (an upgrade, an edited
+    rule) never share a results folder with runs made now.
+    """
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if not rel.startswith(_PRESENTATION):
+            h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def digest(data: Any) -> str:

@@ -26,7 +26,7 @@ from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 
-from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, describe, digest
+from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, code_fingerprint, describe, digest
 
 from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
@@ -105,8 +105,9 @@ class Design:
     Attributes
     ----------
     digest : str
-        SHA-256 of the socsim version, the seed and every cell's scenario. Two designs
-        with the same digest run identical simulations, so their runs may share a folder;
+        SHA-256 of the socsim version, the model's source (:func:`code_fingerprint`), the
+        seed and every cell's scenario. Two designs with the same digest run identical
+        simulations, so their runs may share a folder;
         replications and metrics are not part of it (more replications extend a folder).
     """
 
@@ -290,7 +291,7 @@ def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
     seed = exp.seed if exp.seed is not None else cells[0].scenario.simulation.seed
-    design_digest = digest({"socsim": __version__, "seed": seed, "cells": [[c.variant, c.point, c.digest] for c in cells]})
+    design_digest = digest({"socsim": __version__, "code": code_fingerprint(), "seed": seed, "cells": [[c.variant, c.point, c.digest] for c in cells]})
     return Design(
         name=exp.name, description=exp.description, source=doc.file, source_text=source_text,
         variants=tuple(infos), axes=points[3], points=tuple(points[0]), cells=tuple(cells),
