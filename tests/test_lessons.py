@@ -149,3 +149,10 @@ def test_handout_font_subset_has_the_page_glyphs():
     cmap = TTFont(io.BytesIO(data)).getBestCmap()
     assert all(ord(c) in cmap for c in "价格体系与渠道冲突")
     assert font_face_css("plain ASCII") == ""
+
+
+def test_lesson_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    """`socsim lesson referral` run where a handout folder `referral/` exists still finds the lesson."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "referral").mkdir()
+    assert load_lesson("referral").name == "referral"

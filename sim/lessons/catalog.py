@@ -109,7 +109,7 @@ def load_lesson(source: str | os.PathLike[str]) -> Lesson:
     Parameters
     ----------
     source : str or os.PathLike
-        A lesson name (``price_parity``) or the path of a lesson file.
+        A lesson name (``price_parity``) or the path of a lesson file (``.yaml``).
 
     Returns
     -------
@@ -123,7 +123,7 @@ def load_lesson(source: str | os.PathLike[str]) -> Lesson:
         Every problem of the file, each with its line (``file:line: path: message``).
     """
     path = Path(source)
-    if not path.suffix and not path.exists():
+    if path.suffix not in (".yaml", ".yml"):  # a name (a folder of that name, e.g. the handout's, is no lesson file)
         path = CATALOG / f"{source}.yaml"
         if not path.is_file():
             names = [p.stem for p in lesson_files()]
