@@ -22,6 +22,9 @@ __all__ = ["metric_label", "series_label", "signed_percent", "format_value", "fo
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
 _CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com"}
 _MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+#: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
+_COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
+           "leaders_recruited")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
 COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"{LEVEL:.0%} CI", "Δ %", "p")
 
@@ -71,7 +74,7 @@ def _fmt(metric: str) -> str:
     last = metric.rsplit(".", 1)[-1]
     if last in _ROWS:
         return _ROWS[last][1]
-    return "{:,.0f}" if last in _MONEY or last in ("orders", "units", "traffic", "buyers") else "{:,.4g}"
+    return "{:,.0f}" if last in _MONEY or last in _COUNTS else "{:,.4g}"
 
 
 def format_value(metric: str, value: float, compact: bool = False) -> str:
