@@ -87,9 +87,12 @@ def test_lesson_claim_holds(claims, name):
                              f"{check.reference}: Δ = {d.mean:.4g}, 95 % CI [{d.low:.4g}, {d.high:.4g}]")
 
 
-def test_socsim_lessons_lists_all():
+def test_socsim_lessons_lists_all(monkeypatch):
+    from sim import cli
+
+    monkeypatch.setattr(cli.console, "width", 600)  # wide: one line a lesson
     for lang in ("zh", "en"):
-        result = CliRunner().invoke(app, ["lessons", "--lang", lang], env={"COLUMNS": "600"})  # wide: one line a lesson
+        result = CliRunner().invoke(app, ["lessons", "--lang", lang])
         assert result.exit_code == 0, result.output
         for lesson in CATALOG:
             row = next(line for line in result.output.splitlines() if f" {lesson.name} " in line)
