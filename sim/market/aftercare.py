@@ -63,7 +63,8 @@ def _commissions(p: Purchases, revenue: np.ndarray, terms: BrandTerms, pop: Popu
     b, c, src, ref = p.brand, p.channel, p.source, p.referrer
     linked = (src == Source.WOM) & (c == terms.social) & (ref != NO_ONE)
     level1 = np.where(linked, terms.level1[b] * revenue, 0.0)
-    parent = np.where(linked, pop.parent[np.maximum(ref, 0)], NO_ONE)
+    parent = np.full(len(ref), NO_ONE, np.int32)
+    parent[linked] = pop.parent[ref[linked]]  # only shared links carry a consumer id
     level2 = np.where(linked & (parent != NO_ONE), terms.level2[b] * revenue, 0.0)
     ledger.add_many(day, b, c, "referral_commission", (level1 + level2) * scale)
     first = linked & (pop.parent[p.who] == NO_ONE) & (ref != p.who)
