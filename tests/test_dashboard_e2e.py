@@ -174,7 +174,18 @@ def _day(page) -> int:
 
 
 def _chart_png(page, name: str) -> bytes:
-    return page.locator(f".socsim-{name} img").screenshot()
+    """Screenshot one chart; Solara swaps the <img> when a render lands, so retry a detached one."""
+    from playwright.sync_api import Error
+
+    chart = page.locator(f".socsim-{name} img")
+    for _ in range(4):
+        try:
+            return chart.screenshot()
+        except Error as err:
+            if "not attached" not in str(err):
+                raise
+            page.wait_for_timeout(300)
+    return chart.screenshot()
 
 
 def test_dashboard_in_a_browser(dashboard_url):
