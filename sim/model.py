@@ -20,10 +20,10 @@ from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
 from .market.attitude import apply_exposures
-from .market.campaigns import CampaignContext, run_campaigns
+from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, Purchases, need_today, shop
-from .market.signals import ExposureBatch, SharerPool, Source
+from .market.signals import Exposures, ExposureBatch, SharerPool, Source
 from .metrics import daily_reporters
 from .partners import partner_day, recruit_leader
 from .population import Stage, build_population
@@ -119,7 +119,26 @@ class MarketModel(mesa.Model):
                 brand.begin_day(date, self.calendar.coupon_yuan[t])
         with self._timed("2 signals"):
             batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                                  self.streams.signals, self.streams.wom).collect()
+                                  self.streams.signals, self.streams.wom, share=self._share).collect()
+        shoppers, orders = self._consumer_day(t, batch)
+        with self._timed("7 partners"):
+            for brand in self.brands:
+                partner_day(self, brand, t, self.streams.partners)
+        with self._timed("8-9 ledger, collect"):
+            self.ledger.close_day(t)
+            self.datacollector.collect(self)
+        self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
+        self.day += 1
+
+    #: Word of mouth (part of stage 2): vectorised over today's sharers.
+    _share = staticmethod(sharing)
+
+    def _consumer_day(self, t: int, batch: Exposures) -> tuple[int, int]:
+        """Stages 3–6, the consumers' part of the day, vectorised; (shoppers, orders) today.
+
+        The reference engine (:mod:`sim.reference`) overrides this and :attr:`_share`
+        only: everything else in the day is shared by both engines.
+        """
         with self._timed("3 attitude"):
             touched = apply_exposures(self.population, batch, t, self.behaviour)
         with self._timed("4 need"):
@@ -127,18 +146,12 @@ class MarketModel(mesa.Model):
         with self._timed("5 choice"):
             market = self._market_day(t)
             orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)
-            self._record_search(orders, market, t)
+            self._record_search(orders, t)
+            self._book_search_ads(orders.clicks, t)
         with self._timed("6 after purchase"):
             settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
                    self.scale, self.behaviour, self.streams.after)
-        with self._timed("7 partners"):
-            for brand in self.brands:
-                partner_day(self, brand, t, self.streams.partners)
-        with self._timed("8-9 ledger, collect"):
-            self.ledger.close_day(t)
-            self.datacollector.collect(self)
-        self.events_today = {"exposures": len(batch), "shoppers": len(shoppers), "orders": len(orders.who)}
-        self.day += 1
+        return len(shoppers), len(orders.who)
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -214,8 +227,8 @@ class MarketModel(mesa.Model):
                 clicks[brand.code, self.channels.code(ad.channel)] += np.floor(x + rng.random())
         return clicks
 
-    def _record_search(self, orders: Purchases, market: MarketDay, t: int) -> None:
-        """Search pages make shoppers aware, clicks leave a stronger mark; clicks are paid for."""
+    def _record_search(self, orders: Purchases, t: int) -> None:
+        """Search pages make shoppers aware; clicks leave a stronger mark."""
         who, brand, channel, clicked = orders.searched
         weight = np.where(clicked, self.behaviour.search_click_strength, self.behaviour.search_strength)
         batch = ExposureBatch()
@@ -225,11 +238,13 @@ class MarketModel(mesa.Model):
                 sel = mine & (channel == c)
                 batch.add(who[sel], b, weight[sel], int(c), Source.SEARCH)
         apply_exposures(self.population, batch.collect(), t, self.behaviour)
-        for brand_agent in self.brands:
-            for ad in brand_agent.spec.strategy.search_ads:
+
+    def _book_search_ads(self, clicks: np.ndarray, t: int) -> None:
+        """Search ads are paid per delivered click: (B, C) ``clicks`` × CPC × scale."""
+        for brand in self.brands:
+            for ad in brand.spec.strategy.search_ads:
                 c = self.channels.code(ad.channel)
-                spend = orders.clicks[brand_agent.code, c] * ad.cpc_yuan * self.scale
-                self.ledger.add(t, brand_agent.code, c, "ad_spend", spend)
+                self.ledger.add(t, brand.code, c, "ad_spend", clicks[brand.code, c] * ad.cpc_yuan * self.scale)
 
     def _terms(self) -> BrandTerms:
         specs = [b.spec for b in self.brands]

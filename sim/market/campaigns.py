@@ -18,7 +18,7 @@ from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
 from .signals import ExposureBatch, SharerPool, Source, content_factor, word_of_mouth
 
-__all__ = ["CampaignContext", "run_campaigns", "push_days"]
+__all__ = ["CampaignContext", "Sharing", "run_campaigns", "push_days", "share_uplift", "sharing"]
 
 
 @dataclass(frozen=True)
@@ -135,22 +135,28 @@ def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, r
     batch.add(members[read], brand.code, ctx.behaviour.group_strength, social, Source.GROUP, referrer)
 
 
-def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
-    """Satisfied recent buyers share with their contacts (earned media).
+def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
+    """Multiplier of a buyer's advocacy: referral commissions (分佣) and 4i content both make people share.
 
     Notes
     -----
-    P(share today) = advocacy(segment) · (1 + u_ref · level1) · (1 + u_content · (q − ½)),
-    capped at 1: referral commissions (分佣) and 4i content both make people share.
+    (1 + u_ref · level1) · (1 + u_content · (q − ½)); P(share today) = advocacy(segment) × this, capped at 1.
+    """
+    strategy = brand.spec.strategy
+    return (1 + behaviour.referral_uplift * strategy.referral.level1) * (
+        1 + behaviour.content_share_uplift * (strategy.content.quality.score - 0.5))
+
+
+def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
+    """Satisfied recent buyers share with their contacts (earned media); unhappy ones warn them.
+
+    Each open sharer shares today with probability advocacy(segment) · :func:`share_uplift`.
     """
     _warnings(brand, pool, ctx, batch, rng)
-    strategy = brand.spec.strategy
     open_nodes = pool.open_on(ctx.day)
     if len(open_nodes) == 0:
         return
-    uplift = (1 + ctx.behaviour.referral_uplift * strategy.referral.level1) * (
-        1 + ctx.behaviour.content_share_uplift * (strategy.content.quality.score - 0.5))
-    p = np.clip(ctx.pop.param("advocacy", open_nodes) * uplift, 0.0, 1.0)
+    p = np.clip(ctx.pop.param("advocacy", open_nodes) * share_uplift(brand, ctx.behaviour), 0.0, 1.0)
     sharers = np.unique(open_nodes[rng.random(len(open_nodes)) < p])
     if len(sharers) == 0:
         return
@@ -163,6 +169,10 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
 
 
+#: A word-of-mouth producer: (brand, its sharer pool, context, batch, rng) → adds exposures.
+Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random.Generator], None]
+
+
 def _warnings(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Unsatisfied buyers warn their contacts once: negative word of mouth."""
     unhappy = pool.drain_unhappy()
@@ -172,8 +182,12 @@ def _warnings(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Expos
 
 
 def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext,
-                  rng: np.random.Generator, wom_rng: np.random.Generator) -> ExposureBatch:
-    """All brands' signals for the day, in brand order (deterministic)."""
+                  rng: np.random.Generator, wom_rng: np.random.Generator, share: Sharing = sharing) -> ExposureBatch:
+    """All brands' signals for the day, in brand order (deterministic).
+
+    ``share`` produces word of mouth; the reference engine passes one that steps each
+    sharer as a consumer agent.
+    """
     batch = ExposureBatch()
     for brand in brands:
         paid_media(brand, ctx, batch, rng)
@@ -181,5 +195,5 @@ def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignCon
         content_posts(brand, ctx, rng)
         kol_posts(brand, ctx, batch, rng)
         group_broadcasts(brand, ctx, batch, rng)
-        sharing(brand, pools[brand.code], ctx, batch, wom_rng)
+        share(brand, pools[brand.code], ctx, batch, wom_rng)
     return batch

@@ -1,18 +1,19 @@
-"""One consumer as one Mesa agent: the reference engine's reading of DESIGN §5.3–5.6.
+"""One consumer as one Mesa agent: the reference engine's reading of DESIGN §5.2–5.6.
 
 Each :class:`Consumer` steps herself, one day at a time, with plain Python logic: she
-lets her attitudes decay, takes in the exposures that reached her today, feels a need,
-picks a shop and then a brand on its shelf, and settles her order. Nothing here calls
-the vectorised consumer functions of :mod:`sim.market` (attitude, choice, aftercare):
-the rules are written again, scalar by scalar, so that docking the two engines
+tells her contacts about what she bought (or warns them), lets her attitudes decay,
+takes in the exposures that reached her today, feels a need, picks a shop and then a
+brand on its shelf, and settles her order. Nothing here calls the vectorised consumer
+functions of :mod:`sim.market` (word of mouth, attitude, choice, aftercare): the rules
+are written again, scalar by scalar, so that docking the two engines
 (tests/test_docking.py) checks one against the other.
 
 Her attitudes (ad-stocks) are her own Python floats: nothing but she reads them, and the
 model copies them into the population arrays at the end of each day. The rest of her
 state — funnel stage, entry channel, follower flags, purchases, stock at home — is her
-row of the shared :class:`~sim.population.Population` arrays, because the shared signal
-producers (pushes to followers, word of mouth from sharers), the partners and the KPIs
-read it whichever engine runs.
+row of the shared :class:`~sim.population.Population` arrays, because the brands' shared
+signal producers (pushes to followers, group deals), the partners and the KPIs read it
+whichever engine runs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..population import NO_ONE, Stage
 if TYPE_CHECKING:  # pragma: no cover
     from ..market.aftercare import BrandTerms
     from ..market.choice import MarketDay
+    from ..market.signals import ExposureBatch
     from .engine import ReferenceMarketModel
 
 __all__ = ["Consumer", "Visit", "Order"]
@@ -106,6 +108,33 @@ class Consumer(mesa.Agent):
     def _reach_stage(self, brand: int, stage: int) -> None:
         pop = self.model.population
         pop.stage[self.row, brand] = max(int(pop.stage[self.row, brand]), stage)
+
+    # ------------------------------------------------------------------ 2. word of mouth
+    def shares_today(self, uplift: float, rng: np.random.Generator) -> bool:
+        """As a satisfied recent buyer: does she share today? P = advocacy × ``uplift``."""
+        return rng.random() < self.trait("advocacy") * uplift
+
+    def tell_contacts(self, brand: int, batch: "ExposureBatch", rng: np.random.Generator, sign: float = 1.0) -> None:
+        """Tell her contacts about ``brand``: praise (sign +1) or a warning (sign −1).
+
+        Notes
+        -----
+        A tie of Dunbar layer ℓ carries the word with probability tie_reach[ℓ]; a contact
+        it reaches takes weight sign · wom_strength · wom_weight(contact's segment). Praise
+        links to the shop she bought on and makes her loyal; a warning links nowhere.
+        """
+        model, row = self.model, self.row
+        beh, graph = model.behaviour, model.graph
+        told, weights = [], []
+        for contact, layer in zip(graph.neighbours(row).tolist(), graph.neighbour_layers(row).tolist()):
+            if rng.random() < beh.tie_reach[layer]:
+                told.append(contact)
+                weights.append(sign * beh.wom_strength * model.consumers[contact].trait("wom_weight"))
+        entry = NO_ONE
+        if sign > 0:
+            self._reach_stage(brand, Stage.LOYAL)
+            entry = int(model.population.last_channel[row, brand])
+        batch.add(np.array(told, np.int32), brand, np.array(weights), entry, Source.WOM, row)
 
     # ------------------------------------------------------------------ 3. attitude
     def receive(self, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:

@@ -2,10 +2,11 @@
 
 Everything but the consumers is shared with the fast engine (:class:`sim.model.MarketModel`):
 the scenario, the graph and population arrays, the channels and calendar, the brands,
-KOLs and group leaders, the signal producers (:func:`sim.market.campaigns.run_campaigns`),
-prices, the partners, the ledger and the data collection. Only the consumer stages of the
-day — attitude, need, choice and after purchase — are stepped agent by agent by
-:class:`~sim.reference.consumer.Consumer`.
+KOLs and group leaders, the brands' signal producers (:func:`sim.market.campaigns.run_campaigns`),
+prices, the partners, the ledger and the data collection. What consumers do — word of
+mouth, attitude, need, choice and after purchase — is stepped agent by agent by
+:class:`~sim.reference.consumer.Consumer` (the model overrides only
+``MarketModel._consumer_day`` and ``MarketModel._share``).
 
 It exists for docking (tests/test_docking.py: both engines give the same KPI
 distributions over seeds) and for reading; it is far slower than the fast engine, so it
@@ -18,11 +19,11 @@ import numpy as np
 
 from ..config.schema import Scenario
 from ..errors import SocsimError
-from ..market.campaigns import run_campaigns
+from ..actors import Brand
+from ..market.campaigns import CampaignContext, share_uplift
 from ..market.choice import MarketDay
-from ..market.signals import Exposures
+from ..market.signals import ExposureBatch, Exposures, SharerPool
 from ..model import MarketModel
-from ..partners import partner_day
 from .consumer import Consumer
 
 __all__ = ["ReferenceMarketModel", "MAX_POPULATION"]
@@ -48,7 +49,8 @@ class ReferenceMarketModel(MarketModel):
 
     Notes
     -----
-    A day runs the stages of DESIGN §5 in the fast engine's order. The consumer stages
+    A day runs the stages of DESIGN §5 in the fast engine's order (its ``step``). Word of
+    mouth is told contact by contact by each sharing consumer; the consumer stages
     use Mesa's staged activation: every consumer finishes a stage (``update_attitude``,
     ``feel_need``, ``choose_venue``, ``shop``, ``after_purchase``) before the next
     begins; between ``choose_venue`` and ``shop`` the search page deals the brands'
@@ -70,19 +72,11 @@ class ReferenceMarketModel(MarketModel):
         return self.agents_by_type[Consumer]
 
     # ------------------------------------------------------------------ the day
-    def step(self) -> None:
-        """Advance one day (DESIGN §5); the consumer stages run agent by agent."""
-        t = self.day
-        date = self.calendar.dates[t]
-        with self._timed("1 calendar"):
-            for brand in self.brands:
-                brand.begin_day(date, self.calendar.coupon_yuan[t])
-        with self._timed("2 signals"):
-            exposures = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                                      self.streams.signals, self.streams.wom).collect()
+    def _consumer_day(self, t: int, batch: Exposures) -> tuple[int, int]:
+        """Stages 3–6, consumer by consumer; (shoppers, orders) today."""
         everyone = self.consumer_set
         with self._timed("3 attitude"):
-            self._deliver(exposures)
+            self._deliver(batch)
             everyone.do("update_attitude")
         with self._timed("4 need"):
             promoting = [b.code for b in self.brands if b.prices.promo.any()]
@@ -93,19 +87,25 @@ class ReferenceMarketModel(MarketModel):
             shoppers.do("choose_venue", market)
             clicks = self._deal_search_clicks(shoppers, market)
             shoppers.do("shop", market)
-            self._pay_for_clicks(clicks, t)
+            self._book_search_ads(clicks, t)
         with self._timed("6 after purchase"):
             buyers = shoppers.select(lambda c: c.order is not None)
             buyers.do("after_purchase", self._terms())
-        with self._timed("7 partners"):
-            for brand in self.brands:
-                partner_day(self, brand, t, self.streams.partners)
-        with self._timed("8-9 ledger, collect"):
             self._copy_attitudes(t)
-            self.ledger.close_day(t)
-            self.datacollector.collect(self)
-        self.events_today = {"exposures": len(exposures), "shoppers": len(shoppers), "orders": len(buyers)}
-        self.day += 1
+        return len(shoppers), len(buyers)
+
+    def _share(self, brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch,
+               rng: np.random.Generator) -> None:
+        """Word of mouth, one consumer at a time: the unhappy warn, the satisfied may share."""
+        for row in pool.drain_unhappy().tolist():
+            self.consumers[row].tell_contacts(brand.code, batch, rng, sign=-1.0)
+        uplift = share_uplift(brand, ctx.behaviour)
+        deciding = pool.open_on(ctx.day).tolist()
+        sharers = sorted({row for row in deciding if self.consumers[row].shares_today(uplift, rng)})
+        for row in sharers:
+            self.consumers[row].tell_contacts(brand.code, batch, rng)
+        if sharers:
+            ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
 
     def _copy_attitudes(self, t: int) -> None:
         """Write the consumers' attitudes into the shared population arrays (as of day t)."""
@@ -135,10 +135,3 @@ class ReferenceMarketModel(MarketModel):
                 visitors[i].visit.clicked.add(int(b))
             delivered[b, c] = k
         return delivered
-
-    def _pay_for_clicks(self, clicks: np.ndarray, t: int) -> None:
-        """Search ads are paid per delivered click (CPC × scale)."""
-        for brand in self.brands:
-            for ad in brand.spec.strategy.search_ads:
-                c = self.channels.code(ad.channel)
-                self.ledger.add(t, brand.code, c, "ad_spend", clicks[brand.code, c] * ad.cpc_yuan * self.scale)
