@@ -66,10 +66,8 @@ class ExposureBatch:
         if n == 0:
             return
         self.parts.append((
-            np.asarray(who, np.int32), np.full(n, brand, np.int16),
-            np.broadcast_to(np.asarray(weight, np.float32), (n,)),
-            np.broadcast_to(np.asarray(entry, np.int8), (n,)), np.full(n, int(source), np.int8),
-            np.broadcast_to(np.asarray(referrer, np.int32), (n,)),
+            np.asarray(who, np.int32), np.full(n, brand, np.int16), _column(weight, n, np.float32),
+            _column(entry, n, np.int8), np.full(n, int(source), np.int8), _column(referrer, n, np.int32),
         ))
 
     def collect(self) -> Exposures:
@@ -77,6 +75,11 @@ class ExposureBatch:
             empty = [np.zeros(0, t) for t in (np.int32, np.int16, np.float32, np.int8, np.int8, np.int32)]
             return Exposures(*empty)
         return Exposures(*(np.concatenate(cols) for cols in zip(*self.parts)))
+
+
+def _column(value: np.ndarray | float | int, n: int, dtype: type) -> np.ndarray:
+    """``value`` as a length-``n`` column (np.full for a scalar: broadcast_to costs more per call)."""
+    return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
 
 
 def content_factor(taste: np.ndarray, quality: float) -> np.ndarray:
