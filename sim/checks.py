@@ -22,8 +22,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -35,11 +33,13 @@ from .config.overrides import set_dotted
 from .config.schema import Scenario
 from .engines import engine_class
 from .errors import SocsimError
+from .experiments.executors import local_executor
+from .experiments.worker import flatten_kpis
 from .model import MarketModel
 
 __all__ = [
     "ALPHA", "paired_greater", "one_sample_greater", "agreement_pvalues", "holm",
-    "RunJob", "RunSummary", "summarize", "run_jobs", "flat_kpis",
+    "RunJob", "RunSummary", "summarize", "run_jobs",
     "CheckSettings", "CheckResult", "Roles", "CHECKS", "run_checks", "at_check_size",
 ]
 
@@ -136,18 +136,6 @@ class RunSummary:
     digest: str
 
 
-def flat_kpis(kpis: dict, prefix: str = "") -> dict[str, float]:
-    """``{"focal": {"aipl": {"aware": 1.0}}}`` → ``{"focal.aipl.aware": 1.0}`` (numbers only)."""
-    out: dict[str, float] = {}
-    for key, value in kpis.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flat_kpis(value, name + "."))
-        elif isinstance(value, (int, float, np.number)):
-            out[name] = float(value)
-    return out
-
-
 def summarize(job: RunJob) -> RunSummary:
     """Run one job and summarise it (the function every worker is given)."""
     from .metrics import brand_kpis
@@ -160,7 +148,7 @@ def summarize(job: RunJob) -> RunSummary:
     for array in (model.ledger.books, model.ledger.by_source):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(json.dumps(kpis, sort_keys=True).encode())
-    return RunSummary(seed=job.seed, kpis=flat_kpis(kpis), digest=digest.hexdigest())
+    return RunSummary(seed=job.seed, kpis=flatten_kpis(kpis), digest=digest.hexdigest())
 
 
 def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
@@ -178,8 +166,8 @@ def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
             if progress:
                 progress(len(done), len(jobs))
         return done
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # fork: a job's engine may be a model subclass defined in a test module
+    with local_executor(workers, start_method="fork") as pool:
         for summary in pool.map(summarize, jobs):
             done.append(summary)
             if progress:
