@@ -136,6 +136,53 @@ def test_dense_rewiring_keeps_every_tie(n: int, k: int, beta: float) -> None:
     assert graph.n_edges == n * k // 2
 
 
+def promised_ring_degree(n: int, k: int) -> int:
+    """The degree small_world promises: capped below n, then rounded down to even."""
+    if k >= n:
+        k = n - 1 if (n - 1) % 2 == 0 else n - 2
+    return k - k % 2
+
+
+def quiet_small_world(n: int, k: int, beta: float, seed: int) -> SocialGraph:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SocsimWarning)  # cap / odd / undone-rewiring warnings
+        return small_world(n, k, beta, rng(seed))
+
+
+def check_small_world(n: int, k: int, beta: float, seed: int) -> None:
+    """Simple, undirected, exact degree; rewiring only demotes a node's ring ties to acquaintances."""
+    graph, ring = quiet_small_world(n, k, beta, seed), quiet_small_world(n, k, 0.0, seed)
+    check_invariants(graph)
+    promised = promised_ring_degree(n, k)
+    assert graph.n_edges == n * promised // 2 and graph.degree().mean() == promised
+    inner, ring_inner = (np.cumsum(g.node_layer_counts(), axis=1)[:, :3] for g in (graph, ring))
+    # An odd ring cannot split a layer exactly per node (docs/GRAPH.md): off by at most one.
+    assert np.abs(ring_inner - dunbar_cumulative(promised)[:3]).max() <= n % 2
+    assert np.all(inner <= ring_inner)
+
+
+# Regression: the last redraw round placing every tie crashed the ring restore step
+# ("need at least one array to concatenate"); n=300, k=150, seed 12 hit it.
+@pytest.mark.parametrize("n, k, beta, seed", [(300, 150, 0.1, 12), (12, 8, 0.3, 0), (14, 10, 1.0, 3)])
+def test_small_world_when_the_last_redraw_round_places_every_tie(n: int, k: int, beta: float, seed: int) -> None:
+    check_small_world(n, k, beta, seed)
+
+
+@pytest.mark.parametrize("beta", [5e-324, 1e-300, 1e-19])
+def test_tiny_rewiring_probability_rewires_nothing(beta: float) -> None:
+    # numpy's geometric gaps for such p are near 2⁶³ and their sum wrapped around
+    # (negative positions or an endless loop); now they are clipped.
+    graph = small_world(50, 10, beta, rng())
+    assert graph.indices.tobytes() == small_world(50, 10, 0.0, rng()).indices.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(3, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.integers(max(2, n - 8), n + 1), st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))))
+def test_small_world_near_complete_is_simple_with_the_promised_degree(case: tuple[int, int, float, int]) -> None:
+    check_small_world(*case)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 30).flatmap(lambda n: st.tuples(
     st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 3)), max_size=80))))

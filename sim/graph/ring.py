@@ -132,11 +132,21 @@ def _bernoulli_positions(m: int, p: float, rng: np.random.Generator) -> np.ndarr
     if p >= 1.0:
         return np.arange(m, dtype=np.int64)
     batch = int(m * p + 5.0 * np.sqrt(m * p) + 16)
-    positions = np.cumsum(rng.geometric(p, size=batch)) - 1
+    positions = np.cumsum(_gaps(m, p, batch, rng)) - 1
     while positions[-1] < m:
-        more = positions[-1] + np.cumsum(rng.geometric(p, size=batch))
+        more = positions[-1] + np.cumsum(_gaps(m, p, batch, rng))
         positions = np.concatenate((positions, more))
     return positions[:np.searchsorted(positions, m)]
+
+
+def _gaps(m: int, p: float, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Geometric(p) gaps, clipped to m + 1.
+
+    For tiny p numpy returns gaps near 2⁶³ whose sum wraps around to negative
+    positions; a gap above m lands past the last trial either way, so clipping changes
+    no result.
+    """
+    return np.minimum(rng.geometric(p, size=size), m + 1)
 
 
 def _draw_targets(owner: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -173,7 +183,7 @@ def _place_rewired(rewired: np.ndarray, picked: np.ndarray, n: int, half: int, b
     pending, rewired = rewired[clash], rewired[~clash]
     for _ in range(REDRAW_ROUNDS):
         if len(pending) == 0:
-            return rewired, picked
+            break
         owner, distance = _decode_rewired(pending, bits)
         fresh = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), distance, bits))
         on_ring = _hits_ring(fresh, picked, n, half, bits)
@@ -213,6 +223,9 @@ def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, 
     own ring position instead (and so on along the chain), so the tie count stays
     exactly n·k/2. Happens only in nearly complete graphs.
     """
+    # The last redraw round may have placed every tie: then nothing goes back.
+    if len(pending) == 0:
+        return rewired, picked
     restored, undone = [], len(pending)
     while len(pending):
         owner, distance = _decode_rewired(pending, bits)
