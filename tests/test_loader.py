@@ -60,6 +60,15 @@ EXPECTED = {
     "no_brands.yaml": ("brands", 3, "got an empty list; must have at least 1 item"),
     "bad_target_segment.yaml": ("brands.0 (focal).strategy.paid_media.0.target.1", 8, "did you mean 'bargain_hunters'?"),
     "many_problems.yaml": ("brands.0 (focal).product.qualty", 9, "did you mean 'quality'?"),
+    # cross-field: counts the population cannot hold (checked at load time, not mid-run)
+    "too_many_kocs.yaml": ("brands.0 (focal).strategy.kols.1.count", 11,
+                           "got 200; must be ≤ 99: each KOL/KOC is placed at one consumer"),
+    "too_many_leaders.yaml": ("brands.0 (focal).strategy.group_leaders.initial", 10, "got 150; must be ≤ 100"),
+    "schedule_too_many_kocs.yaml": ("brands.0 (focal).strategy.schedule.0.set", 13,
+                                    "after this change, strategy.kols.0.count: got 500; must be ≤ 100"),
+    "too_many_communities.yaml": ("world.graph.communities", 6, "got 60; must be ≤ 50 (half of world.population 100)"),
+    "complete_too_large.yaml": ("world.population", 3, "got 50000; a complete graph (world.graph.kind: complete) "
+                                "allows at most 20000"),
 }
 
 
@@ -80,6 +89,17 @@ def test_bad_file(name):
     assert f"{BAD / name}:{line}:{field} " in text, text
     assert fragment in text, text
     assert all(isinstance(p, Problem) for p in info.value.problems)
+
+
+def test_partner_counts_up_to_the_population_load_and_overrides_are_blamed():
+    kocs = MINIMAL + "    strategy:\n      kols: [{tier: koc, count: 100, platform: tmall}]\n"
+    assert load_scenario_text(kocs + "world: {population: 100}\n").brands[0].strategy.kols[0].count == 100
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(kocs, overrides=["world.population=99"])
+    assert "kols.0.count: got 100; must be ≤ 99" in str(info.value)
+    with pytest.raises(ScenarioError, match=r"initial: got 101; must be ≤ 100: .*\(from --set "):
+        load_scenario_text(MINIMAL + "world: {population: 100}\n",
+                           overrides=["brands.focal.strategy.group_leaders.initial=101"])
 
 
 def test_python_tag_is_not_executed(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ together in one :class:`~sim.errors.ScenarioError`, sorted by line. The steps:
 4. validate with pydantic and translate each error into plain words
    (:mod:`sim.config.messages`);
 5. scenario checks: the edge-list file exists, every schedule entry names real fields
-   with valid values.
+   with valid values and raises no partner count beyond the population.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sim.errors import Problem, ScenarioError
 
 from .messages import describe_value, display_path, problem_at, validation_problems
 from .overrides import DataLoader, PathError, apply_overrides_tracked, did_you_mean, get_dotted, set_dotted, split_path
-from .schema import BrandSpec, Scenario
+from .schema import BrandSpec, Scenario, partner_count_problems
 
 __all__ = [
     "load_scenario", "load_scenario_text", "load_model", "read_document", "validate_document",
@@ -302,11 +302,26 @@ def _check_schedules(doc: Document, scenario: Scenario | None) -> list[Problem]:
     for i, brand in enumerate(scenario.brands if scenario is not None else ()):
         base = brand.model_dump(by_alias=True)
         for j, change in enumerate(brand.strategy.schedule):
-            for key, value in change.set.items():
-                message = _change_problem(base, key, value)
-                if message:
-                    problems.append(problem_at(doc, ("brands", i, "strategy", "schedule", j, "set", key), message))
+            where = ("brands", i, "strategy", "schedule", j, "set")
+            found = [(key, _change_problem(base, key, value)) for key, value in change.set.items()]
+            problems += [problem_at(doc, (*where, key), message) for key, message in found if message]
+            if not any(message for _, message in found):
+                problems += _changed_brand_problems(doc, where, base, change.set, scenario.world.population)
     return problems
+
+
+def _changed_brand_problems(doc: Document, where: Sequence[Any], base: dict, changes: Mapping[str, Any],
+                            population: int) -> list[Problem]:
+    """Problems of a schedule entry's changes applied together (each one alone is valid).
+
+    Scheduled changes bypass the scenario-level checks, so partner counts are checked
+    here: a schedule must not raise them beyond the population.
+    """
+    try:
+        changed = _changed_brand(base, changes)
+    except ScenarioError as exc:
+        return [problem_at(doc, where, f"these changes together: {p.path}: {p.message}") for p in exc.problems]
+    return [problem_at(doc, where, f"after this change, {line}") for line in partner_count_problems(changed, population)]
 
 
 def _changed_brand(base: dict, changes: Mapping[str, Any]) -> BrandSpec:

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..graph.blocks import max_communities
+from ..graph.complete_graph import COMPLETE_MAX_NODES
 from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
 
 __all__ = [
@@ -20,7 +22,7 @@ __all__ = [
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "Engine",
+    "ParityPolicy", "KolTier", "Engine", "partner_count_problems",
 ]
 
 GraphKind = Literal["small_world", "powerlaw_cluster", "communities", "edge_list", "complete"]
@@ -74,11 +76,11 @@ def _default_segments() -> dict[str, SegmentSpec]:
 
 
 class GraphSpec(Strict):
-    kind: GraphKind = Field("small_world", description="small_world (Watts–Strogatz), powerlaw_cluster (Holme–Kim), communities (stochastic block), edge_list (file), complete")
+    kind: GraphKind = Field("small_world", description="small_world (Watts–Strogatz), powerlaw_cluster (Holme–Kim), communities (stochastic block), edge_list (file), complete (at most 20 000 consumers)")
     degree: int = Field(150, ge=2, le=1000, description="mean number of contacts; Dunbar's number 150 (Dunbar; Arnaboldi et al. 2015); capped below the population")
     rewire: float = Field(0.1, ge=0.0, le=1.0, description="Watts–Strogatz rewiring probability; rewired ties are weak (acquaintances, Granovetter 1973). assumption")
     triangle_prob: float = Field(0.5, ge=0.0, le=1.0, description="Holme–Kim probability of closing a triangle after each preferential attachment. assumption")
-    communities: int = Field(20, ge=1, le=100000, description="number of communities (stochastic block model)")
+    communities: int = Field(20, ge=1, le=100000, description="number of communities (stochastic block model); at most half of world.population (two members each)")
     mixing: float = Field(0.1, ge=0.0, le=1.0, description="share of a node's ties that leave its community (stochastic block model). assumption")
     path: str | None = Field(None, description="edge-list file (two integer columns, 0-based), relative to the scenario file; kind=edge_list only")
 
@@ -136,10 +138,31 @@ class World(Strict):
             raise ValueError("at least one segment is needed")
         return segments
 
+    @model_validator(mode="after")
+    def _graph_fits_population(self) -> "World":
+        # Caught here, at load time with the field's line, rather than when the graph is built.
+        problems = _graph_size_problems(self.graph, self.population)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
     @property
     def scale(self) -> float:
         """Real consumers per agent."""
         return (self.market_size or self.population) / self.population
+
+
+def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
+    """``path: message`` lines (relative to ``world``) for graph settings the population cannot hold."""
+    most = max_communities(population)
+    if graph.kind == "communities" and graph.communities > most:
+        return [f"graph.communities: got {graph.communities}; must be ≤ {most} (half of world.population "
+                f"{population}): each community needs at least two members"]
+    if graph.kind == "complete" and population > COMPLETE_MAX_NODES:
+        return [f"population: got {population}; a complete graph (world.graph.kind: complete) allows at most "
+                f"{COMPLETE_MAX_NODES} consumers (n² ties): lower world.population, or choose kind "
+                "small_world with a large rewire for a well-mixed population"]
+    return []
 
 
 # --------------------------------------------------------------------------- channels
@@ -235,7 +258,7 @@ class Content(Strict):
 
 class KolProgram(Strict):
     tier: KolTier = Field(description="head (头部), waist (腰部) or koc (key opinion consumer)")
-    count: int = Field(1, ge=0, le=100000)
+    count: int = Field(1, ge=0, le=100000, description="KOLs/KOCs signed on these terms; each sits at a consumer, so a brand's programs together have at most world.population")
     platform: str = Field("douyin", description="where the posts appear (a channel key)")
     posts_per_month: float = Field(2.0, ge=0, le=100)
     fee_per_post_yuan: float = Field(0.0, ge=0, description="slot fee per post (¥); head streamers ¥300k (SCMP 2020)")
@@ -258,7 +281,7 @@ class Referral(Strict):
 
 
 class GroupLeaderPolicy(Strict):
-    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0")
+    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0; each is a consumer, so at most world.population")
     commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
@@ -358,6 +381,10 @@ class Scenario(Strict):
         _check_brand_names(self.brands)
         for i, brand in enumerate(self.brands):
             _check_brand_channels(i, brand, self.channels)
+        too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
+                    for line in partner_count_problems(brand, self.world.population)]
+        if too_many:
+            raise ValueError("\n".join(too_many))
         return self
 
 
@@ -383,3 +410,26 @@ def _check_brand_channels(i: int, brand: BrandSpec, channels: dict[str, ChannelS
     for c in brand.channels:
         if not channels[c].transacts:
             raise ValueError(f"brands.{i}.channels.{c}: channel {c!r} does not transact (seeding only); list the brand on a transacting channel")
+
+
+def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
+    """``path: message`` lines (relative to the brand) for partners the population cannot hold.
+
+    Every KOL / KOC is placed at a consumer of the social graph (a KOC's audience starts
+    with her own contacts) and every group leader is a consumer, so a brand can have at
+    most ``population`` of each. Also used for scheduled changes, which can raise counts.
+    """
+    problems, before = [], 0
+    for j, program in enumerate(brand.strategy.kols):
+        if before + program.count > population:  # report the program that overflows, not every later one
+            earlier = f" and its earlier programs already have {before}" if before else ""
+            problems.append(f"strategy.kols.{j}.count: got {program.count}; must be ≤ {population - before}: "
+                            f"each KOL/KOC is placed at one consumer, so a brand has at most world.population = "
+                            f"{population} in all{earlier}; lower the count or raise world.population")
+            break
+        before += program.count
+    leaders = brand.strategy.group_leaders.initial
+    if leaders > population:
+        problems.append(f"strategy.group_leaders.initial: got {leaders}; must be ≤ {population}: every group "
+                        f"leader is a consumer (world.population = {population}); lower it or raise world.population")
+    return problems

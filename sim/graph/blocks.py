@@ -19,7 +19,7 @@ from .csr import (
 )
 from .dunbar import DUNBAR_LAYERS
 
-__all__ = ["communities", "community_labels"]
+__all__ = ["communities", "community_labels", "max_communities"]
 
 
 def community_labels(n: int, n_communities: int) -> np.ndarray:
@@ -103,10 +103,15 @@ def communities(n: int, k: int, n_communities: int, mixing: float,
     return csr_from_directed(n, directed)
 
 
+def max_communities(n: int) -> int:
+    """Most communities ``n`` nodes can form: each needs at least two members."""
+    return max(1, n // 2)
+
+
 def _check_blocks(n: int, k: int, n_communities: int, mixing: float) -> tuple[int, float]:
     """Validate block-model arguments; return the (possibly capped) degree and mixing."""
-    if not 1 <= n_communities <= max(1, n // 2):
-        raise GraphError(f"communities {n_communities} is not in 1 .. {max(1, n // 2)}: each "
+    if not 1 <= n_communities <= max_communities(n):
+        raise GraphError(f"communities {n_communities} is not in 1 .. {max_communities(n)}: each "
                          "community needs at least two members; choose fewer communities")
     if k < 1:
         raise GraphError(f"degree {k} is too small: choose at least 1")
