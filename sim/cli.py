@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -50,12 +50,8 @@ def _errors() -> Iterator[None]:
     """Turn SocsimErrors into one red line per problem and exit status 1."""
     try:
         yield
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            err.print(f"[red]error[/red] {problem.render(exc.file)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
     except SocsimError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+        _print_problems(exc)
         raise typer.Exit(1)
 
 
@@ -182,24 +178,106 @@ def _graph_rows(stats) -> list[tuple[str, str]]:
 
 
 @app.command()
-def validate(files: List[Path] = typer.Argument(..., help="Scenario files to check.")) -> None:
-    """Check scenario files; print every problem with file, line and field path."""
-    from .config.loader import load_scenario
+def validate(
+    files: List[Path] = typer.Argument(..., help="Scenario, experiment or tournament team files to check."),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="Market that team files must fit, as in socsim tournament (default: the bundled baseline)."),
+) -> None:
+    """Check scenario, experiment and tournament team files; print every problem with file, line and field path.
 
+    Each file is recognised by its top-level keys: brands (a scenario), base / variants /
+    sweep (an experiment), team / brand (a tournament team file, checked against the
+    market and the other team files in its folder). The verdict says which kind it was
+    checked as.
+    """
+    from .config.loader import read_document
+
+    checks = _file_checks(scenario or BASELINE)
     failed = 0
     for f in files:
+        kind = "file"
         try:
-            sc = load_scenario(f)
-            console.print(f"[green]ok[/green] {f} ({sc.name}: {len(sc.brands)} brands, {sc.world.population:,} consumers)")
-        except ScenarioError as exc:
-            failed += 1
-            for problem in exc.problems:
-                err.print(f"[red]error[/red] {problem.render(exc.file)}", highlight=False, soft_wrap=True)
+            kind, keys = _file_kind(read_document(f, file=str(f)).data)
+            summary = checks[kind](f)
+            console.print(f"[green]ok[/green] {f}: {kind} {summary}", highlight=False, soft_wrap=True)
         except SocsimError as exc:
             failed += 1
-            err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+            if kind != "file":  # the file was read: say what it was checked as, and why
+                told = f" (top-level keys {', '.join(keys)})" if keys else ""
+                err.print(f"{f}: not a valid {kind} file{told}", highlight=False, soft_wrap=True)
+            _print_problems(exc)
     if failed:
         raise typer.Exit(1)
+
+
+def _print_problems(exc: SocsimError) -> None:
+    """One red line per problem (a ScenarioError has several, with file and line)."""
+    lines = [p.render(exc.file) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
+    for line in lines:
+        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+
+
+def _file_kind(data: dict) -> tuple[str, list[str]]:
+    """``scenario``, ``experiment`` or ``team`` by the top-level keys only that kind has.
+
+    The kind with most such keys wins; with none (or a tie) it is a scenario, so a broken
+    scenario file is still reported as one.
+    """
+    from .config.schema import Scenario
+    from .experiments.spec import Experiment
+    from .tournament import TeamEntry
+
+    fields = {"scenario": set(Scenario.model_fields), "experiment": set(Experiment.model_fields),
+              "team": set(TeamEntry.model_fields)}
+    told = {kind: sorted(str(k) for k in data if k in own and all(k not in fields[o] for o in fields if o != kind))
+            for kind, own in fields.items()}
+    kind = max(fields, key=lambda k: len(told[k]))  # max keeps the first on a tie: scenario
+    return kind, told[kind]
+
+
+def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
+    """Per kind: validate a file (raising SocsimError) and summarise it in a few words."""
+    from .config.loader import load_scenario
+    from .experiments.design import load_experiment
+
+    def scenario(path: Path) -> str:
+        sc = load_scenario(path)
+        return f"{sc.name}: {_count(len(sc.brands), 'brand')}, {sc.world.population:,} consumers"
+
+    def experiment(path: Path) -> str:
+        d = load_experiment(path)
+        points = f" × {_count(len(d.points), 'sweep point')}" if d.is_sweep else ""
+        return (f"{d.name}: {_count(len(d.cells), 'scenario')} ({_count(len(d.variants), 'variant')}{points}), "
+                f"{_count(d.replications, 'replication')} each")
+
+    return {"scenario": scenario, "experiment": experiment, "team": _team_check(market)}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _team_check(market: Path) -> Callable[[Path], str]:
+    """Validate a team file as ``socsim tournament`` would: with the other files of its folder.
+
+    Team and brand names must be unique across a folder, so the whole folder is read
+    (once per folder) and this file's verdict is picked out.
+    """
+    from .config.loader import load_scenario
+    from .tournament import Roster, read_teams
+
+    rosters: dict[Path, Roster] = {}
+
+    def check(path: Path) -> str:
+        folder = path.resolve().parent
+        if folder not in rosters:
+            rosters[folder] = read_teams(folder, load_scenario(market))
+        roster = rosters[folder]
+        for rejected in (r for r in roster.rejected if r.file.resolve() == path.resolve()):
+            raise ScenarioError(str(path), list(rejected.problems))
+        team = next(t for t in roster.teams if t.file.resolve() == path.resolve())
+        return f"{team.team}: brand {team.brand}, fits the market of {market.name}"
+
+    return check
 
 
 @app.command()

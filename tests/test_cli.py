@@ -52,6 +52,40 @@ def test_validate_accepts_the_bundled_baseline():
     assert result.exit_code == 0, result.output
 
 
+def test_validate_recognises_experiment_and_team_files_by_their_keys():
+    files = ["scenarios/baseline.yaml", "experiments/budget_mix.yaml", "experiments/lessons/price_parity.yaml",
+             "experiments/tournament_example/01_tmall_blitz.yaml"]
+    result = runner.invoke(app, ["validate", *files])
+    assert result.exit_code == 0, result.output
+    assert "ok scenarios/baseline.yaml: scenario baseline: 2 brands" in result.output
+    assert "ok experiments/budget_mix.yaml: experiment budget_mix: 15 scenarios (1 variant × 15 sweep points)" in result.output
+    assert "ok experiments/lessons/price_parity.yaml: experiment lesson_price_parity: 4 scenarios (4 variants)" in result.output
+    assert "ok experiments/tournament_example/01_tmall_blitz.yaml: team Tmall Blitz: brand blitz" in result.output
+
+
+def test_validate_reports_an_experiment_as_an_experiment(tmp_path):
+    bad = tmp_path / "exp.yaml"
+    bad.write_text("name: e\nbase: ../nowhere.yaml\nvariants:\n  - name: a\n    set: {brands.focal.strategy.parity: loose}\n"
+                   "replicatons: 3\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: not a valid experiment file (top-level keys base, variants)" in result.output
+    assert f"{bad}:6: replicatons: unknown key 'replicatons'; did you mean 'replications'?" in result.output
+    assert "brands: required field missing" not in result.output and "Traceback" not in result.output
+
+
+def test_validate_checks_team_files_against_the_market_and_their_folder(tmp_path):
+    team = "team: {name}\nbrand:\n  name: {brand}\n  product: {{price: 99, unit_cost: 30}}\n  channels: {{{channel}: {{}}}}\n"
+    (tmp_path / "a.yaml").write_text(team.format(name="Alpha", brand="alpha", channel="tmall"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(team.format(name="Alpha", brand="beta", channel="jd"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")])
+    assert result.exit_code == 1
+    assert f"ok {tmp_path / 'a.yaml'}: team Alpha: brand alpha, fits the market of baseline.yaml" in result.output
+    assert f"{tmp_path / 'b.yaml'}: not a valid team file (top-level keys brand, team)" in result.output
+    assert f"{tmp_path / 'b.yaml'}:1: team: team name 'Alpha' is taken by a.yaml" in result.output
+    assert f"{tmp_path / 'b.yaml'}:5: brand.channels.jd: unknown channel 'jd'" in result.output
+
+
 def test_schema_prints_the_field_reference():
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0 and "world.graph.degree" in result.output
