@@ -139,6 +139,19 @@ def _print_check(design) -> None:
     console.print(f"  metrics: {', '.join(design.metrics)}", highlight=False)
 
 
+def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],
+                    out: Optional[Path], workers: Optional[int], scheduler: Optional[str], dask_local: Optional[int],
+                    report: Optional[bool], check: bool, sweep: bool) -> None:
+    """The body of compare and sweep: build the design, then check it or run it and print the tables."""
+    with _errors():
+        design = _design(files, reps, seed, overrides, sweep=sweep)
+        if check:
+            return _print_check(design)
+        result = _run(design, out, workers, scheduler, dask_local, report)
+    (_print_sweep if sweep else _print_compare)(result)
+    _print_files(result)
+
+
 def _print_files(result) -> None:
     console.print(f"results: [bold]{result.folder}[/bold] (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
     if result.report is not None:
@@ -169,13 +182,7 @@ def compare(
                socsim compare a.yaml b.yaml --reps 20
                socsim compare experiments/channel_protection.yaml --dask-local 2
     """
-    with _errors():
-        design = _design(files, reps, seed, set_, sweep=False)
-        if check:
-            return _print_check(design)
-        result = _run(design, out, workers, scheduler, dask_local, report)
-    _print_compare(result)
-    _print_files(result)
+    _design_and_run(files, reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=False)
 
 
 @app.command()
@@ -198,10 +205,4 @@ def sweep(
 
     Example:  socsim sweep experiments/budget_mix.yaml
     """
-    with _errors():
-        design = _design([experiment], reps, seed, set_, sweep=True)
-        if check:
-            return _print_check(design)
-        result = _run(design, out, workers, scheduler, dask_local, report)
-    _print_sweep(result)
-    _print_files(result)
+    _design_and_run([experiment], reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=True)
