@@ -32,7 +32,7 @@ from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, Experiment, GridA
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
-           "is_experiment_file"]
+           "build_design", "is_experiment_file"]
 
 
 # --------------------------------------------------------------------------- results
@@ -385,7 +385,33 @@ def adhoc_design(
     variants = [{"name": n, "scenario": str(Path(p).resolve())} for n, p in zip(names, scenarios)]
     data = {"name": "_vs_".join(names)[:64], "variants": variants, "replications": replications, "seed": seed,
             "metrics": list(metrics)}
-    doc = Document("<command line>", data, {}, Path.cwd())
-    exp = validate_document(doc, Experiment)
     text = json.dumps({**data, "set": list(overrides)}, indent=2)
-    return _build(exp, doc, text, overrides)
+    return build_design(data, Document("<command line>", {}, {}, Path.cwd()), text, overrides)
+
+
+def build_design(data: dict, origin: Document, source_text: str, overrides: Sequence[str] = ()) -> Design:
+    """The design of an experiment given as plain data rather than read from an experiment file.
+
+    For commands that make an experiment of their own (``compare`` of scenario files,
+    the analyses' parameter points): ``data`` has the fields of an experiment file.
+
+    Parameters
+    ----------
+    data : dict
+        An experiment (:class:`~sim.experiments.spec.Experiment` fields).
+    origin : Document
+        The file the experiment stands for: relative paths (``base``, ``scenario``)
+        resolve against its folder, and problems name it and, where a path of ``data``
+        is also written there, its line.
+    source_text : str
+        Kept with the results (``experiment.yaml`` of the results folder).
+    overrides : sequence of str
+        ``--set`` changes made last.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_experiment`.
+    """
+    doc = Document(origin.file, data, origin.lines, origin.base_dir, origin.problems)
+    return _build(validate_document(doc, Experiment), doc, source_text, overrides)
