@@ -72,12 +72,29 @@ def minimise(loss: Callable[[np.ndarray], float], k: int, settings: OptimiserSet
     if settings.method == "differential_evolution":
         popsize = max(2, settings.max_evaluations // (4 * k))
         optimize.differential_evolution(f, bounds, maxiter=3, popsize=popsize, seed=seed, polish=False, tol=settings.tolerance)
+    elif settings.method == "nelder-mead":
+        optimize.minimize(f, x0, method="Nelder-Mead", bounds=bounds,
+                          options={"maxfev": settings.max_evaluations, "xatol": settings.tolerance, "fatol": settings.tolerance,
+                                   "initial_simplex": _simplex(x0)})
     else:
-        method = "Nelder-Mead" if settings.method == "nelder-mead" else "Powell"
-        optimize.minimize(f, x0, method=method, bounds=bounds,
-                          options={"maxfev": settings.max_evaluations, "xtol": settings.tolerance, "ftol": settings.tolerance}
-                          if method == "Powell" else {"maxfev": settings.max_evaluations, "xatol": settings.tolerance,
-                                                      "fatol": settings.tolerance})
+        optimize.minimize(f, x0, method="Powell", bounds=bounds,
+                          options={"maxfev": settings.max_evaluations, "xtol": settings.tolerance, "ftol": settings.tolerance})
     finite = {x: v for x, v in memo.items() if np.isfinite(v)}
     best = min(finite, key=finite.get)
     return SearchResult(np.array(best), finite[best], tuple(finite.items()))
+
+
+#: Edge of the first Nelder–Mead simplex on the unit cube. scipy's default (5 % of each
+#: coordinate) is a few thousandths of the range near a bound, where a stochastic model's
+#: loss is flat: the simplex then shrinks around its start and never leaves it.
+SIMPLEX_STEP = 0.25
+
+
+def _simplex(x0: np.ndarray) -> np.ndarray:
+    """``x0`` and one vertex per axis, ``SIMPLEX_STEP`` away towards the middle of the range."""
+    vertices = [x0]
+    for i in range(len(x0)):
+        v = x0.copy()
+        v[i] += SIMPLEX_STEP if x0[i] <= 0.5 else -SIMPLEX_STEP
+        vertices.append(v)
+    return np.array(vertices)
