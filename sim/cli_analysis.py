@@ -107,10 +107,11 @@ def calibrate(
     scheduler: Optional[str] = SchedulerOpt,
     dask_local: Optional[int] = DaskLocalOpt,
 ) -> None:
-    """Fit parameters so KPIs hit target values (same seeds for every candidate).
+    """Fit parameters so KPIs hit target values and daily series match observed ones from CSV (same seeds for every candidate).
 
     Prints the fitted values, each target against what the fitted scenario achieves
-    (mean, 95 % interval and spread over the seeds), and writes the calibrated scenario.
+    (mean, 95 % interval and spread over the seeds), each observed series' normalised
+    RMSE, and writes the calibrated scenario.
 
     Example:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml
     """
@@ -138,10 +139,26 @@ def calibrate(
         a = t.achieved
         table.add_row(t.metric, f"{sign}{t.target:,.4g}", f"{a.mean:,.4g}", f"± {a.half_width:,.3g}" if a.n > 1 else "–",
                       f"{min(t.per_seed):,.4g} – {max(t.per_seed):,.4g}")
-    console.print(table)
+    if fit.targets:
+        console.print(table)
+    if fit.series:
+        console.print(_series_table(fit.series))
     console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
-                  f"runs: {fit.folder}")
+                  f"runs: {fit.folder}" + "".join(f"; {p}" for p in fit.files))
     console.print(f"calibrated scenario: [bold]{path}[/bold]")
+
+
+def _series_table(fits) -> Table:
+    table = Table(title="observed daily series vs simulated (fitted scenario)", title_justify="left")
+    for c in ("series", "observed (csv: column)", "days", "observed total", "simulated total", "95% CI", "NRMSE",
+              "NRMSE per seed"):
+        table.add_column(c, justify="left" if c.startswith(("series", "observed (")) else "right")
+    for s in fits:
+        t = s.simulated_total
+        table.add_row(s.series, f"{s.csv}: {s.column}", str(s.days), f"{s.observed_total:,.4g}", f"{t.mean:,.4g}",
+                      f"± {t.half_width:,.3g}" if t.n > 1 else "–", f"{s.nrmse:.3f}",
+                      f"{min(s.nrmse_per_seed):.3f} – {max(s.nrmse_per_seed):.3f}")
+    return table
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Calibration: fit scenario parameters so chosen KPIs hit target values.
+"""Calibration: fit scenario parameters so chosen KPIs hit target values and observed daily series.
 
 Every candidate runs the same seeds (common random numbers), so the loss is a smooth-ish
 deterministic function of the parameters and a derivative-free optimiser (scipy Powell,
@@ -8,9 +8,13 @@ a candidate run before is read back, not rerun).
 
 Notes
 -----
-Loss: :math:`L(\\theta) = \\sum_j w_j \\, e_j(\\bar y_j(\\theta))^2` with
-:math:`e_j = (y - t_j)/s_j` (zero inside a one-sided bound), :math:`\\bar y_j` the mean
-over the fixed seeds and :math:`s_j = |t_j|` unless given.
+Loss: :math:`L(\\theta) = \\sum_j w_j \\, e_j(\\bar y_j(\\theta))^2 + \\sum_k w_k \\, \\mathrm{NRMSE}_k^2`
+with :math:`e_j = (y - t_j)/s_j` (zero inside a one-sided bound), :math:`\\bar y_j` the
+mean over the fixed seeds and :math:`s_j = |t_j|` unless given; for an observed daily
+series :math:`\\mathrm{NRMSE}_k^2 = \\frac{1}{|D|}\\sum_{t \\in D} ((\\bar x_t - o_t)/s_k)^2`
+over the observed days :math:`D`, :math:`\\bar x_t` the simulated series' mean over the
+seeds and :math:`s_k` the mean observed value unless given. A KPI target and a whole
+series thus weigh alike: one squared relative error each.
 """
 
 from __future__ import annotations
@@ -23,17 +27,19 @@ from typing import Sequence
 import numpy as np
 import yaml
 
-from sim.config.loader import load_model
+from sim.config.loader import Document, load_model, read_document, validate_document
 from sim.config.schema import Scenario
-from sim.experiments.executors import ExecutionPlan
+from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
+from sim.experiments.store import write_csv
 
-from .model import ScenarioModel, evaluate
+from .model import Evaluation, ScenarioModel, evaluate
+from .observed import check_observed, read_observed
 from .search import minimise, to_values
 from .spec import CalibrationSpec
 
-__all__ = ["Calibration", "TargetFit", "calibrate", "load_targets", "write_calibrated"]
+__all__ = ["Calibration", "TargetFit", "SeriesFit", "calibrate", "load_targets", "write_calibrated"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,37 @@ class TargetFit:
 
 
 @dataclass(frozen=True)
+class SeriesFit:
+    """One observed daily series and how the fitted scenario's series matches it.
+
+    Attributes
+    ----------
+    series, csv, column : str
+    days : int
+        Days observed (non-empty cells).
+    nrmse : float
+        Root mean squared error of the seeds' mean series over the observed days, over the scale.
+    nrmse_per_seed : tuple of float
+        The same for each seed's series alone (its spread shows the model's own noise).
+    observed_total : float
+        Sum of the observed days.
+    simulated_total : Interval
+        Sum over the same days, mean over the seeds with its 95 % interval.
+    """
+
+    series: str
+    csv: str
+    column: str
+    days: int
+    nrmse: float
+    nrmse_per_seed: tuple[float, ...]
+    observed_total: float
+    simulated_total: Interval
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """Fitted values (path → value), the loss, the targets achieved, the search's size."""
+    """Fitted values (path → value), the loss, the targets and series achieved, the search's size."""
 
     fitted: dict[str, float]
     names: dict[str, str]
@@ -58,16 +93,34 @@ class Calibration:
     evaluations: int
     runs_per_evaluation: int
     folder: Path
+    series: tuple[SeriesFit, ...] = ()
+    files: tuple[Path, ...] = ()
 
 
 def load_targets(path: str | os.PathLike[str]) -> CalibrationSpec:
-    """Read and validate a targets file (problems with file:line)."""
-    return load_model(Path(path), CalibrationSpec, file=str(path))
+    """Read and validate a targets file and its observed CSV files (problems with file:line)."""
+    return _read_targets(path)[1]
+
+
+def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSpec, tuple[np.ndarray, ...]]:
+    """The targets file's document (for lines), its spec and the observed series of its CSV files."""
+    doc = read_document(Path(path), file=str(path))
+    spec = validate_document(doc, CalibrationSpec)
+    return doc, spec, read_observed(doc, spec)
+
+
+def _loss(spec: CalibrationSpec, observed: Sequence[np.ndarray], ev: Evaluation) -> float:
+    """Σ w·e² over KPI targets (means over seeds) + Σ w·NRMSE² over observed series (mean series)."""
+    kpis = sum(t.weight * t.error(v) ** 2 for t, v in zip(spec.targets, ev.Y[0]))
+    if not spec.observed:
+        return float(kpis)
+    mean = ev.daily[0].mean(axis=0)
+    return float(kpis + sum(o.weight * o.error2(x, v) for o, x, v in zip(spec.observed, mean, observed)))
 
 
 def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str], *, plan: ExecutionPlan = ExecutionPlan(workers=0),
               progress: Progress | None = None, overrides: Sequence[str] = ()) -> Calibration:
-    """Fit the targets file's parameters of ``scenario`` to its targets.
+    """Fit the targets file's parameters of ``scenario`` to its KPI targets and observed series.
 
     Parameters
     ----------
@@ -85,31 +138,59 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     Raises
     ------
     ScenarioError
-        Problems in either file, with lines.
+        Problems in either file or in an observed CSV file, with lines.
     """
-    spec = load_targets(targets)
+    doc, spec, observed = _read_targets(targets)
     folder = Path(spec.outputs.dir) / f"calibrate-{spec.name}"
     model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
                           tuple(t.metric for t in spec.targets), spec.replications, spec.seed, str(folder / "evals"),
-                          tuple(overrides))
+                          tuple(overrides), tuple(o.series for o in spec.observed))
+    start = np.array([p.unit_start() for p in spec.parameters])
+    if spec.observed:  # checked against the scenario as it will run (days, brands, channels) before any run
+        check_observed(doc, spec, observed, model.design(to_values(spec.parameters, start)[None, :]).cells[0].scenario)
     count = 0
+    with open_executor(plan, spec.replications) as executor:  # one worker pool for the whole search
 
-    def loss(u: np.ndarray) -> float:
-        nonlocal count
-        y = evaluate(model, to_values(spec.parameters, u)[None, :], plan=plan).Y[0]
-        count += 1
-        if progress:
-            progress(count, spec.optimiser.max_evaluations)
-        return float(sum(t.weight * t.error(v) ** 2 for t, v in zip(spec.targets, y)))
+        def loss(u: np.ndarray) -> float:
+            nonlocal count
+            ev = evaluate(model, to_values(spec.parameters, u)[None, :], plan=plan, executor=executor)
+            count += 1
+            if progress:
+                progress(count, spec.optimiser.max_evaluations)
+            return _loss(spec, observed, ev)
 
-    found = minimise(loss, len(spec.parameters), spec.optimiser, seed=spec.seed or 0)
-    values = to_values(spec.parameters, found.x)
-    per_rep = evaluate(model, values[None, :], plan=plan).per_rep[0]
-    fits = tuple(TargetFit(t.metric, t.kind, t.value, mean_ci(per_rep[:, j]), tuple(map(float, per_rep[:, j])))
+        found = minimise(loss, len(spec.parameters), spec.optimiser, seed=spec.seed or 0, start=start)
+        values = to_values(spec.parameters, found.x)
+        best = evaluate(model, values[None, :], plan=plan, executor=executor)
+    fits = tuple(TargetFit(t.metric, t.kind, t.value, mean_ci(best.per_rep[0, :, j]), tuple(map(float, best.per_rep[0, :, j])))
                  for j, t in enumerate(spec.targets))
+    series = _series_fits(spec, observed, best)
+    files = (_write_series(folder / "observed_vs_simulated.csv", spec, observed, best),) if spec.observed else ()
     fitted = {p.path: p.value(v) for p, v in zip(spec.parameters, values)}
     return Calibration(fitted, {p.path: p.short for p in spec.parameters}, found.loss, fits, len(found.tried),
-                       spec.replications, folder)
+                       spec.replications, folder, series, files)
+
+
+def _series_fits(spec: CalibrationSpec, observed: Sequence[np.ndarray], best: Evaluation) -> tuple[SeriesFit, ...]:
+    out = []
+    for k, (obs, values) in enumerate(zip(spec.observed, observed)):
+        runs = best.daily[0, :, k]  # (seeds, days)
+        seen = np.isfinite(values)
+        out.append(SeriesFit(obs.series, obs.csv, obs.column, int(seen.sum()), obs.error2(runs.mean(axis=0), values) ** 0.5,
+                             tuple(obs.error2(r, values) ** 0.5 for r in runs), float(values[seen].sum()),
+                             mean_ci(runs[:, seen].sum(axis=1))))
+    return tuple(out)
+
+
+def _write_series(path: Path, spec: CalibrationSpec, observed: Sequence[np.ndarray], best: Evaluation) -> Path:
+    """Day by day: each observed series next to the fitted scenario's mean, min and max over the seeds."""
+    runs = best.daily[0]  # (seeds, series, days)
+    header = ["day"] + [f"{o.series}.{what}" for o in spec.observed for what in ("observed", "mean", "min", "max")]
+    rows = [[t] + [v for k in range(len(spec.observed)) for v in
+                   (float(observed[k][t]), float(runs[:, k, t].mean()), float(runs[:, k, t].min()), float(runs[:, k, t].max()))]
+            for t in range(runs.shape[-1])]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_csv(path, header, rows)
 
 
 def write_calibrated(scenario: str | os.PathLike[str], fitted: dict[str, float], out: Path | None = None) -> Path:

@@ -9,10 +9,11 @@ output). :func:`evaluate` computes it for either
   executor; or
 * a :class:`ScenarioModel`: a base scenario, the parameters' dotted paths and the KPIs.
   The points become the sweep points of an experiment design
-  (:mod:`sim.experiments.design`), run with :func:`sim.experiments.run_experiment` —
-  the same executors (local pool, Dask, this process) and the same resumable results
-  store as ``socsim compare``; replication r of every point uses seed + r (common
-  random numbers), and ``Y`` is the mean over replications.
+  (:func:`sim.experiments.design.build_design`), run as ``socsim compare`` runs one —
+  the same executors (local pool, Dask, this process), the same run function and the
+  same resumable results store; replication r of every point uses seed + r (common
+  random numbers), and ``Y`` is the mean over replications. A search passes one open
+  executor to every call, so a worker pool starts once, not once per candidate.
 
 Model, design and execution stay separate (EMA Workbench): this module knows neither
 which sampler made ``X`` nor where runs execute.
@@ -20,20 +21,21 @@ which sampler made ``X`` nor where runs execute.
 
 from __future__ import annotations
 
+import itertools
 import os
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from sim.config.loader import Document, read_document
+from sim.config.loader import read_document
 from sim.errors import SocsimError
-from sim.experiments.design import Design, _build
+from sim.experiments.design import Design, build_design
 from sim.experiments.executors import ExecutionPlan, open_executor
-from sim.experiments.runner import ExperimentResult, Progress, run_experiment
-from sim.experiments.spec import Experiment
+from sim.experiments.runner import Progress, execute
 from sim.experiments.store import ResultsStore, default_folder
 
 from .spec import Parameter
@@ -51,6 +53,8 @@ class Evaluation:
         Mean over replications of each output at each point.
     per_rep : ndarray or None, shape (points, replications, outputs)
         Each replication's value (scenario models only).
+    daily : ndarray or None, shape (points, replications, series, days)
+        Each replication's daily series, if the scenario model names any.
     folder : Path or None
         Results folder of the runs (scenario models only).
     ran, skipped : int
@@ -62,6 +66,7 @@ class Evaluation:
     folder: Path | None
     ran: int
     skipped: int
+    daily: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ class ScenarioModel:
     out_dir : str
     overrides : tuple of str
         ``--set`` changes made last.
+    series : tuple of str
+        Daily series read back from each run (``brand.series``, e.g. ``focal.tmall.orders``).
     """
 
     source: str | os.PathLike[str]
@@ -100,6 +107,7 @@ class ScenarioModel:
     seed: int | None = None
     out_dir: str = "results/analysis"
     overrides: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
 
     def design(self, X: np.ndarray, fixed: dict[str, Any] | None = None) -> Design:
         """The experiment design with one sweep point per row of ``X``.
@@ -119,14 +127,13 @@ class ScenarioModel:
         data = {"name": self.name, "base": self.base, "set": self.settings, "sweep": {"points": points},
                 "replications": self.replications, "seed": self.seed, "metrics": list(self.metrics),
                 "outputs": {"dir": self.out_dir, "report": False}}
-        doc = read_document(Path(self.source), file=str(self.source))
-        doc = Document(doc.file, data, doc.lines, doc.base_dir, doc.problems)
-        exp = Experiment.model_validate(data)
-        return _build(exp, doc, Path(self.source).read_text(encoding="utf-8-sig"), self.overrides)
+        origin = read_document(Path(self.source), file=str(self.source))
+        return build_design(data, origin, Path(self.source).read_text(encoding="utf-8-sig"), self.overrides)
 
 
 def evaluate(model: ScenarioModel | Callable[[np.ndarray], Any], X: np.ndarray, *, plan: ExecutionPlan = ExecutionPlan(),
-             folder: Path | None = None, progress: Progress | None = None, fixed: dict[str, Any] | None = None) -> Evaluation:
+             folder: Path | None = None, progress: Progress | None = None, fixed: dict[str, Any] | None = None,
+             executor: Executor | None = None) -> Evaluation:
     """Evaluate ``model`` at every row of ``X`` on the executor of ``plan``.
 
     Parameters
@@ -143,6 +150,11 @@ def evaluate(model: ScenarioModel | Callable[[np.ndarray], Any], X: np.ndarray, 
         ``progress(finished, total)``.
     fixed : dict, optional
         Changes made at every point of a scenario model.
+    executor : Executor, optional
+        An executor already open (:func:`sim.experiments.executors.open_executor` of
+        ``plan``), kept open by the caller: a search evaluating point after point
+        reuses one worker pool instead of starting one per point. Default: one opened
+        for this call.
 
     Returns
     -------
@@ -154,53 +166,87 @@ def evaluate(model: ScenarioModel | Callable[[np.ndarray], Any], X: np.ndarray, 
         A run failed, or an output is not a finite number.
     """
     X = np.atleast_2d(np.asarray(X, dtype=float))
-    if isinstance(model, ScenarioModel):
-        return _evaluate_scenarios(model, X, plan, folder, progress, fixed)
-    return _evaluate_function(model, X, plan, progress)
+    runs = len(X) * (model.replications if isinstance(model, ScenarioModel) else 1)
+    with _executor(plan, executor, runs) as ex:
+        if isinstance(model, ScenarioModel):
+            return _evaluate_scenarios(model, X, plan, ex, folder, progress, fixed)
+        return _evaluate_function(model, X, plan, ex, progress)
 
 
-def _evaluate_function(fn: Callable[[np.ndarray], Any], X: np.ndarray, plan: ExecutionPlan,
+@contextmanager
+def _executor(plan: ExecutionPlan, given: Executor | None, n_tasks: int) -> Iterator[Executor]:
+    """``given`` as it is (its owner closes it), or a new executor of ``plan`` closed on exit."""
+    if given is not None:
+        yield given
+        return
+    with open_executor(plan, n_tasks) as executor:
+        yield executor
+
+
+def _evaluate_function(fn: Callable[[np.ndarray], Any], X: np.ndarray, plan: ExecutionPlan, executor: Executor,
                        progress: Progress | None) -> Evaluation:
     tick = progress or (lambda _d, _t: None)
     out: list[Any] = [None] * len(X)
     window = plan.window(len(X)) or len(X)
-    with open_executor(plan, len(X)) as executor:
-        pending: dict = {}
-        rows = iter(range(len(X)))
-        done = 0
-        while True:
-            while len(pending) < window and (i := next(rows, None)) is not None:
-                pending[executor.submit(fn, X[i])] = i
-            if not pending:
-                break
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                out[pending.pop(future)] = future.result()
-                done += 1
-                tick(done, len(X))
+    pending: dict = {}
+    rows = iter(range(len(X)))
+    done = 0
+    while True:
+        while len(pending) < window and (i := next(rows, None)) is not None:
+            pending[executor.submit(fn, X[i])] = i
+        if not pending:
+            break
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            out[pending.pop(future)] = future.result()
+            done += 1
+            tick(done, len(X))
     Y = np.array([np.atleast_1d(np.asarray(v, dtype=float)) for v in out])
     return Evaluation(Y, None, None, len(X), 0)
 
 
-def _evaluate_scenarios(model: ScenarioModel, X: np.ndarray, plan: ExecutionPlan, folder: Path | None,
+def _evaluate_scenarios(model: ScenarioModel, X: np.ndarray, plan: ExecutionPlan, executor: Executor, folder: Path | None,
                         progress: Progress | None, fixed: dict[str, Any] | None) -> Evaluation:
     design = model.design(X, fixed)
-    result: ExperimentResult = run_experiment(design, folder=folder or default_folder(design), plan=plan,
-                                              progress=progress, report=False)
-    per_rep = _per_rep(design, result)
+    with ResultsStore.open(design, folder or default_folder(design)) as store:
+        ran, skipped = _run(design, store, plan, executor, progress)
+        per_rep, daily = _per_rep(design, store, model.series)
     bad = [m for j, m in enumerate(design.metrics) if not np.isfinite(per_rep[..., j]).all()]
     if bad:
         raise SocsimError(f"{bad[0]}: not a number in some runs (e.g. ROI without spend); choose another KPI")
-    return Evaluation(per_rep.mean(axis=1), per_rep, result.folder, result.ran, result.skipped)
+    return Evaluation(per_rep.mean(axis=1), per_rep, store.folder, ran, skipped, daily if model.series else None)
 
 
-def _per_rep(design: Design, result: ExperimentResult) -> np.ndarray:
-    """(points, replications, metrics) from the results store."""
+def _run(design: Design, store: ResultsStore, plan: ExecutionPlan, executor: Executor,
+         progress: Progress | None) -> tuple[int, int]:
+    """Run the design's runs not yet stored on ``executor``, store each as it finishes; (ran, skipped).
+
+    As :func:`sim.experiments.run_experiment` without its summary and report (an
+    analysis reads its own outputs), on an executor that outlives the call.
+    """
+    tasks = design.tasks()
+    todo = [t for t in tasks if t.key not in store.done()]
+    tick = progress or (lambda _d, _t: None)
+    finished = itertools.count(len(tasks) - len(todo))
+    tick(next(finished), len(tasks))
+    if todo:
+        execute(todo, executor, lambda record: (store.record(record), tick(next(finished), len(tasks))),
+                window=plan.window(len(todo)))
+    store.write_tables()  # runs.csv, kpis.parquet, daily.parquet, as an experiment's folder has them
+    return len(todo), len(tasks) - len(todo)
+
+
+def _per_rep(design: Design, store: ResultsStore, series: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(points, replications, metrics) KPIs and (points, replications, series, days) daily series from the store."""
     values = np.full((len(design.points), design.replications, len(design.metrics)), np.nan)
-    with ResultsStore.open(design, result.folder) as store:
-        for run in store.current():
-            values[run.key.point, run.key.rep] = [run.kpis.get(m, np.nan) for m in design.metrics]
-    return values
+    days = design.cells[0].scenario.simulation.days
+    daily = np.full((len(design.points), design.replications, len(series), days), np.nan)
+    for run in store.current():
+        values[run.key.point, run.key.rep] = [run.kpis.get(m, np.nan) for m in design.metrics]
+        if series:
+            columns = store.daily(run.key, series)
+            daily[run.key.point, run.key.rep] = [columns.get(s, np.full(days, np.nan)) for s in series]
+    return values, daily
 
 
 def bounds_of(parameters: Sequence[Parameter]) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -25,7 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sim.config.loader import load_model
-from sim.experiments.executors import ExecutionPlan
+from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, PairedDifference, mean_ci, paired_difference
 
@@ -65,7 +66,7 @@ class Optimisation:
 def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Parameter], choices: Sequence[tuple[str, list]],
                       objective: Objective, constraints: Sequence[Constraint], settings: OptimiserSettings, *,
                       plan: ExecutionPlan = ExecutionPlan(workers=0), seed: int = 0, scale: float = 1.0,
-                      progress: Progress | None = None) -> Optimisation:
+                      progress: Progress | None = None, executor: Executor | None = None) -> Optimisation:
     """Search every choice combination; return the best feasible strategy.
 
     Parameters
@@ -79,13 +80,15 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
     objective, constraints, settings
     scale : float
         Objective scale (e.g. the baseline's value), so penalties weigh alike.
+    executor : Executor, optional
+        An open executor of ``plan`` used for every candidate (default: one per candidate).
     """
     combos = [dict(zip([p for p, _ in choices], c)) for c in itertools.product(*[v for _, v in choices])] or [{}]
     best: list[Strategy] = []
     count = 0
     sign = -1.0 if objective.sense == "max" else 1.0
     for choice in combos:
-        fn = _function(model, choice, plan)
+        fn = _function(model, choice, plan, executor)
 
         def loss(u: np.ndarray, fn=fn) -> float:
             nonlocal count
@@ -96,7 +99,7 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
             return sign * y[0] / (abs(scale) or 1.0) + PENALTY * sum(c.violation(v) for c, v in zip(constraints, y[1:]))
 
         if parameters:
-            found = minimise(loss, len(parameters), settings, seed=seed)
+            found = minimise(loss, len(parameters), settings, seed=seed, start=np.array([p.unit_start() for p in parameters]))
             values = to_values(parameters, found.x)
         else:
             values = np.zeros(0)
@@ -108,17 +111,18 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
     return Optimisation(ranked[0], tuple(best), count)
 
 
-def _function(model: ScenarioModel | Callable, choice: dict, plan: ExecutionPlan) -> Callable[[np.ndarray], np.ndarray]:
+def _function(model: ScenarioModel | Callable, choice: dict, plan: ExecutionPlan,
+              executor: Executor | None) -> Callable[[np.ndarray], np.ndarray]:
     """Lever values → outputs, for one choice (memoised: CRN makes a point's value fixed)."""
     cache: dict[tuple, np.ndarray] = {}
+    scenario = isinstance(model, ScenarioModel)
+    target = model if scenario else functools.partial(model, choice=choice)
 
     def f(values: np.ndarray) -> np.ndarray:
         key = tuple(np.round(values, 12))
         if key not in cache:
-            if isinstance(model, ScenarioModel):
-                cache[key] = evaluate(model, np.asarray(values)[None, :], plan=plan, fixed=choice).Y[0]
-            else:
-                cache[key] = evaluate(functools.partial(model, choice=choice), np.asarray(values)[None, :], plan=plan).Y[0]
+            cache[key] = evaluate(target, np.asarray(values)[None, :], plan=plan, executor=executor,
+                                  fixed=choice if scenario else None).Y[0]
         return cache[key]
     return f
 
@@ -144,14 +148,18 @@ def optimise(path: str | os.PathLike[str], *, plan: ExecutionPlan = ExecutionPla
     def model(params: tuple[Parameter, ...], reps: int, name: str) -> ScenarioModel:
         return ScenarioModel(path, name, spec.base, spec.set, params, metrics, reps, spec.seed, out, tuple(overrides))
 
-    base_y = evaluate(model((), spec.replications, "baseline"), np.zeros((1, 0)), plan=plan).Y[0]
-    result = search_strategies(model(tuple(spec.parameters), spec.replications, "search"), spec.parameters,
-                               [(c.path, c.values) for c in spec.choices], spec.objective, spec.constraints, spec.optimiser,
-                               plan=plan, seed=spec.seed or 0, scale=float(base_y[0]), progress=progress)
-    choice = {c.path: result.best.levers[c.path] for c in spec.choices}
-    values = np.array([[result.best.levers[p.path] for p in spec.parameters]], dtype=float).reshape(1, -1)
-    best = evaluate(model(tuple(spec.parameters), spec.final_replications, "final"), values, plan=plan, fixed=choice).per_rep[0]
-    base = evaluate(model((), spec.final_replications, "final_baseline"), np.zeros((1, 0)), plan=plan).per_rep[0]
+    with open_executor(plan, spec.final_replications) as executor:  # one worker pool for the search and the final runs
+        base_y = evaluate(model((), spec.replications, "baseline"), np.zeros((1, 0)), plan=plan, executor=executor).Y[0]
+        result = search_strategies(model(tuple(spec.parameters), spec.replications, "search"), spec.parameters,
+                                   [(c.path, c.values) for c in spec.choices], spec.objective, spec.constraints,
+                                   spec.optimiser, plan=plan, seed=spec.seed or 0, scale=float(base_y[0]),
+                                   progress=progress, executor=executor)
+        choice = {c.path: result.best.levers[c.path] for c in spec.choices}
+        values = np.array([[result.best.levers[p.path] for p in spec.parameters]], dtype=float).reshape(1, -1)
+        best = evaluate(model(tuple(spec.parameters), spec.final_replications, "final"), values, plan=plan, fixed=choice,
+                        executor=executor).per_rep[0]
+        base = evaluate(model((), spec.final_replications, "final_baseline"), np.zeros((1, 0)), plan=plan,
+                        executor=executor).per_rep[0]
     return Optimisation(result.best, result.per_choice, result.evaluations, mean_ci(best[:, 0]), mean_ci(base[:, 0]),
                         paired_difference(best[:, 0], base[:, 0]),
                         tuple((c.metric, float(best[:, j + 1].mean())) for j, c in enumerate(spec.constraints)))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
 
 __all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS", "Target",
-           "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint", "OptimiseSpec"]
+           "ObservedSeries", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint", "OptimiseSpec"]
 
 #: Sensitivity methods (``--method``).
 METHODS = ("morris", "sobol")
@@ -29,12 +30,19 @@ class Parameter(Strict):
     high: float = Field(description="upper bound, in the field's unit")
     name: str | None = Field(None, max_length=64, pattern=NAME_PATTERN, description="short name (default: the path's last two parts)")
     integer: bool = Field(False, description="round values to whole numbers (counts such as kols.1.count)")
+    start: float | None = Field(None, description="where a search (calibrate, optimise) starts (default: the middle of the range)")
 
     @model_validator(mode="after")
     def _bounds(self) -> "Parameter":
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.start is not None and not self.low <= self.start <= self.high:
+            raise ValueError(f"start: {self.start} is outside the range low–high ({self.low} – {self.high})")
         return self
+
+    def unit_start(self) -> float:
+        """``start`` on the unit interval of the range (0.5 without one)."""
+        return 0.5 if self.start is None else (self.start - self.low) / (self.high - self.low)
 
     @property
     def short(self) -> str:
@@ -112,6 +120,31 @@ class Target(Strict):
         return gap / (self.scale or (abs(self.value) or 1.0))
 
 
+class ObservedSeries(Strict):
+    """An observed daily series to match: a CSV column against one of the model's daily series.
+
+    The CSV holds one row per simulated day, in order (``simulation.days`` rows after a
+    header); an empty cell is a day not observed (left out of the loss).
+    """
+
+    series: str = Field(min_length=1, description="simulated daily series, brand.series, e.g. focal.tmall.orders or focal.aware")
+    csv: str = Field(min_length=1, description="CSV file (relative to the targets file), one row per day after a header")
+    column: str = Field(min_length=1, description="the CSV column holding the observed values, in the series' unit")
+    cumulative: bool = Field(False, description="compare running totals over the observed days (for sparse daily counts such as orders)")
+    weight: float = Field(1.0, gt=0, description="weight in the loss")
+    scale: float | None = Field(None, gt=0, description="error scale (default: mean |observed| over the observed days, of the running total if cumulative)")
+    source: str = Field("", description="where the figures come from")
+
+    def error2(self, simulated: np.ndarray, observed: np.ndarray) -> float:
+        """Normalised mean squared error over the observed days: mean(((sim − obs)/scale)²) = NRMSE²."""
+        seen = np.isfinite(observed)
+        sim, obs = simulated[seen], observed[seen]
+        if self.cumulative:  # a day's count of a few orders is mostly noise; its running total is not
+            sim, obs = np.cumsum(sim), np.cumsum(obs)
+        scale = self.scale or float(np.mean(np.abs(obs))) or 1.0  # 1 for a series of zeros
+        return float(np.mean(((sim - obs) / scale) ** 2))
+
+
 class OptimiserSettings(Strict):
     method: Literal["nelder-mead", "powell", "differential_evolution"] = Field("powell", description="scipy optimiser (derivative-free)")
     max_evaluations: int = Field(40, ge=2, le=100_000, description="most parameter points evaluated (each: replications runs)")
@@ -125,13 +158,20 @@ class CalibrationSpec(Strict):
     description: str = Field("", description="shown at the top of the output")
     set: Any = Field(default_factory=dict, description="changes made to the scenario first (fixed facts, run size)")
     parameters: list[Parameter] = Field(min_length=1, max_length=20, description="parameters fitted, with bounds")
-    targets: list[Target] = Field(min_length=1, description="KPIs and the values they should reach")
+    targets: list[Target] = Field(default_factory=list, description="KPIs and the values they should reach")
+    observed: list[ObservedSeries] = Field(default_factory=list, max_length=50, description="observed daily series (CSV columns) to match")
     replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
     seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 (default: the scenario's)")
     optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
     outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
 
     _settings = field_validator("set")(_check_settings)
+
+    @model_validator(mode="after")
+    def _something_to_fit(self) -> "CalibrationSpec":
+        if not self.targets and not self.observed:
+            raise ValueError("targets or observed: give at least one KPI target or observed daily series to fit")
+        return self
 
 
 class Choice(Strict):
