@@ -236,6 +236,7 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
 
 def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
     """Per kind: validate a file (raising SocsimError) and summarise it in a few words."""
+    from .cli_experiments import design_shape
     from .config.loader import load_scenario
     from .experiments.design import load_experiment
 
@@ -245,15 +246,15 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
 
     def experiment(path: Path) -> str:
         d = load_experiment(path)
-        points = f" × {_count(len(d.points), 'sweep point')}" if d.is_sweep else ""
-        return (f"{d.name}: {_count(len(d.cells), 'scenario')} ({_count(len(d.variants), 'variant')}{points}), "
+        return (f"{d.name}: {_count(len(d.cells), 'scenario')} ({design_shape(d)}), "
                 f"{_count(d.replications, 'replication')} each")
 
     return {"scenario": scenario, "experiment": experiment, "team": _team_check(market)}
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    """``1 run``, ``3 runs``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _team_check(market: Path) -> Callable[[Path], str]:
@@ -274,7 +275,9 @@ def _team_check(market: Path) -> Callable[[Path], str]:
         roster = rosters[folder]
         for rejected in (r for r in roster.rejected if r.file.resolve() == path.resolve()):
             raise ScenarioError(str(path), list(rejected.problems))
-        team = next(t for t in roster.teams if t.file.resolve() == path.resolve())
+        team = next((t for t in roster.teams if t.file.resolve() == path.resolve()), None)
+        if team is None:  # read_teams reads only *.yaml / *.yml
+            raise SocsimError(f"{path}: socsim tournament reads only team files ending in .yaml or .yml; rename it")
         return f"{team.team}: brand {team.brand}, fits the market of {market.name}"
 
     return check

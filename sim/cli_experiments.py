@@ -6,16 +6,19 @@ Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli import SetOpt, _errors, app, console, err
+from .cli import SetOpt, _count, _errors, app, console, err
 from .errors import SocsimError
 
-__all__ = ["compare", "sweep"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .experiments.design import Design
+
+__all__ = ["compare", "sweep", "design_shape"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
@@ -60,9 +63,7 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     plan.check()
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
-    shape = _count(len(design.variants), "variant") + (f" × {_count(len(design.points), 'point')}" if design.is_sweep else "")
-    console.print(f"[bold]{design.name}[/bold]: {shape} × {_count(design.replications, 'replication')} = {_count(runs, 'run')} "
-                  f"({plan.describe(runs)}); results: {folder}")
+    console.print(f"[bold]{design.name}[/bold]: {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
     if out is None:
         for old in earlier_versions(design):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
@@ -90,8 +91,16 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     return result
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
+def design_shape(design: "Design") -> str:
+    """``4 variants``, or ``1 variant × 15 points`` for a sweep."""
+    points = f" × {_count(len(design.points), 'point')}" if design.is_sweep else ""
+    return _count(len(design.variants), "variant") + points
+
+
+def _design_runs(design: "Design") -> str:
+    """``4 variants × 10 replications = 40 runs``."""
+    runs = len(design.cells) * design.replications
+    return f"{design_shape(design)} × {_count(design.replications, 'replication')} = {_count(runs, 'run')}"
 
 
 def _print_compare(result) -> None:
@@ -129,10 +138,7 @@ def _print_sweep(result) -> None:
 def _print_check(design) -> None:
     from .experiments import default_folder
 
-    runs = len(design.cells) * design.replications
-    console.print(f"[green]ok[/green] {design.source}: {_count(len(design.variants), 'variant')}"
-                  + (f" × {_count(len(design.points), 'point')}" if design.is_sweep else "")
-                  + f" × {_count(design.replications, 'replication')} = {_count(runs, 'run')}, seeds {design.seed}"
+    console.print(f"[green]ok[/green] {design.source}: {_design_runs(design)}, seeds {design.seed}"
                   f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
     for v in design.variants:
         console.print(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}", highlight=False)

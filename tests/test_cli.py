@@ -58,7 +58,7 @@ def test_validate_recognises_experiment_and_team_files_by_their_keys():
     result = runner.invoke(app, ["validate", *files])
     assert result.exit_code == 0, result.output
     assert "ok scenarios/baseline.yaml: scenario baseline: 2 brands" in result.output
-    assert "ok experiments/budget_mix.yaml: experiment budget_mix: 15 scenarios (1 variant × 15 sweep points)" in result.output
+    assert "ok experiments/budget_mix.yaml: experiment budget_mix: 15 scenarios (1 variant × 15 points)" in result.output
     assert "ok experiments/lessons/price_parity.yaml: experiment lesson_price_parity: 4 scenarios (4 variants)" in result.output
     assert "ok experiments/tournament_example/01_tmall_blitz.yaml: team Tmall Blitz: brand blitz" in result.output
 
@@ -84,6 +84,10 @@ def test_validate_checks_team_files_against_the_market_and_their_folder(tmp_path
     assert f"{tmp_path / 'b.yaml'}: not a valid team file (top-level keys brand, team)" in result.output
     assert f"{tmp_path / 'b.yaml'}:1: team: team name 'Alpha' is taken by a.yaml" in result.output
     assert f"{tmp_path / 'b.yaml'}:5: brand.channels.jd: unknown channel 'jd'" in result.output
+    (tmp_path / "c.txt").write_text(team.format(name="Gamma", brand="gamma", channel="tmall"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(tmp_path / "c.txt")])
+    assert result.exit_code == 1 and "reads only team files ending in .yaml or .yml" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_schema_prints_the_field_reference():
