@@ -4,8 +4,10 @@ For three scenarios that between them exercise every consumer rule (618 and Doub
 coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, referral
 commissions on two levels, WeCom touches, Double 11 routing), the headline KPIs over 30
 seeds from each engine (different seeds, so the samples are independent) must agree:
-two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative control:
-the same test must tell apart an engine whose rules were changed on purpose (no trust premium).
+two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
+the same test must tell apart an engine whose rules were changed on purpose (the fast
+engine without Tmall's trust premium; the reference engine reading the Dunbar layers of
+word of mouth backwards).
 
 The size is small (400 consumers, 20 contacts, 60 days) so the file stays within its
 time budget; runs go to two worker processes.
@@ -75,6 +77,23 @@ def test_a_deliberate_rule_change_is_detected(fast_samples):
     name = "baseline around 618"
     report = dock(fast_samples[name], sample(NoTrustPremium, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
+
+
+class LayersBackwards(ReferenceMarketModel):
+    """Reference engine with a word-of-mouth bug put in on purpose: the Dunbar layers read
+    backwards, so acquaintances pass a share on as often as intimates should."""
+
+    def __init__(self, scenario, seed=None):
+        super().__init__(scenario, seed=seed)
+        backwards = tuple(reversed(self.behaviour.tie_reach))  # read by word of mouth only
+        self.behaviour = self.behaviour.model_copy(update={"tie_reach": backwards})
+
+
+def test_a_deliberate_word_of_mouth_change_is_detected(fast_samples):
+    """Negative control on the per-consumer word of mouth: a layer mix-up is caught."""
+    name = "referral-heavy WeChat around Double 11 with routing"
+    report = dock(fast_samples[name], sample(LayersBackwards, name, 30_000))
+    assert not report.agree, "\n" + report.table()
 
 
 def test_reference_engine_runs_one_mesa_agent_per_consumer():
