@@ -132,9 +132,12 @@ def test_missing_file_suggests_neighbour():
         load_scenario(BASELINE.with_name("basline.yaml"))
 
 
-def test_folder_instead_of_file():
-    with pytest.raises(ScenarioError, match="is a folder, not a scenario file; YAML files in it: baseline.yaml"):
-        load_scenario(BASELINE.parent)
+def test_folder_instead_of_file(tmp_path):
+    # a folder of its own: scenarios/ may hold other people's files (e.g. calibration output)
+    for name in ("b.yaml", "a.yml", "notes.txt"):
+        (tmp_path / name).write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file; YAML files in it: a.yml, b.yaml$"):
+        load_scenario(tmp_path)
 
 
 # --------------------------------------------------------------------------- good files
