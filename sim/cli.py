@@ -179,15 +179,15 @@ def _graph_rows(stats) -> list[tuple[str, str]]:
 
 @app.command()
 def validate(
-    files: List[Path] = typer.Argument(..., help="Scenario, experiment or tournament team files to check."),
+    files: List[Path] = typer.Argument(..., help="Scenario, experiment, tournament team or lesson files to check."),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="Market that team files must fit, as in socsim tournament (default: the bundled baseline)."),
 ) -> None:
-    """Check scenario, experiment and tournament team files; print every problem with file, line and field path.
+    """Check scenario, experiment, tournament team and lesson files; print every problem with file, line and field path.
 
     Each file is recognised by its top-level keys: brands (a scenario), base / variants /
     sweep (an experiment), team / brand (a tournament team file, checked against the
-    market and the other team files in its folder). The verdict says which kind it was
-    checked as.
+    market and the other team files in its folder), claims / workshop (a lesson). The
+    verdict says which kind it was checked as.
     """
     from .config.loader import read_document
 
@@ -217,21 +217,23 @@ def _print_problems(exc: SocsimError) -> None:
 
 
 def _file_kind(data: dict) -> tuple[str, list[str]]:
-    """``scenario``, ``experiment`` or ``team`` by the top-level keys only that kind has.
+    """``scenario``, ``experiment``, ``team`` or ``lesson`` by the file's top-level keys.
 
-    The kind with most such keys wins; with none (or a tie) it is a scenario, so a broken
-    scenario file is still reported as one.
+    The kind with most keys that only it has wins, then the one with most of its keys;
+    on a tie the earlier kind, so a file with no telling key is read as a scenario and a
+    broken scenario file is still reported as one. Returns the kind and its telling keys.
     """
     from .config.schema import Scenario
     from .experiments.spec import Experiment
+    from .lessons.spec import Lesson
     from .tournament import TeamEntry
 
     fields = {"scenario": set(Scenario.model_fields), "experiment": set(Experiment.model_fields),
-              "team": set(TeamEntry.model_fields)}
-    told = {kind: sorted(str(k) for k in data if k in own and all(k not in fields[o] for o in fields if o != kind))
-            for kind, own in fields.items()}
-    kind = max(fields, key=lambda k: len(told[k]))  # max keeps the first on a tie: scenario
-    return kind, told[kind]
+              "team": set(TeamEntry.model_fields), "lesson": set(Lesson.model_fields)}
+    known = {kind: sorted(str(k) for k in data if k in own) for kind, own in fields.items()}
+    told = {kind: [k for k in keys if all(k not in fields[o] for o in fields if o != kind)] for kind, keys in known.items()}
+    kind = max(fields, key=lambda k: (len(told[k]), len(known[k])))  # max keeps the first on a tie
+    return kind, told[kind] or known[kind]
 
 
 def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
@@ -239,6 +241,7 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
     from .cli_experiments import design_shape
     from .config.loader import load_scenario
     from .experiments.design import load_experiment
+    from .lessons.catalog import load_lesson
 
     def scenario(path: Path) -> str:
         sc = load_scenario(path)
@@ -249,7 +252,11 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
         return (f"{d.name}: {_count(len(d.cells), 'scenario')} ({design_shape(d)}), "
                 f"{_count(d.replications, 'replication')} each")
 
-    return {"scenario": scenario, "experiment": experiment, "team": _team_check(market)}
+    def lesson(path: Path) -> str:
+        item = load_lesson(path)
+        return f"{item.name}: {_count(len(item.claims), 'claim')} on {item.experiment}"
+
+    return {"scenario": scenario, "experiment": experiment, "team": _team_check(market), "lesson": lesson}
 
 
 def _count(n: int, noun: str) -> str:

@@ -52,15 +52,16 @@ def test_validate_accepts_the_bundled_baseline():
     assert result.exit_code == 0, result.output
 
 
-def test_validate_recognises_experiment_and_team_files_by_their_keys():
+def test_validate_recognises_experiment_team_and_lesson_files_by_their_keys():
     files = ["scenarios/baseline.yaml", "experiments/budget_mix.yaml", "experiments/lessons/price_parity.yaml",
-             "experiments/tournament_example/01_tmall_blitz.yaml"]
+             "experiments/tournament_example/01_tmall_blitz.yaml", "sim/lessons/catalog/price_parity.yaml"]
     result = runner.invoke(app, ["validate", *files])
     assert result.exit_code == 0, result.output
     assert "ok scenarios/baseline.yaml: scenario baseline: 2 brands" in result.output
     assert "ok experiments/budget_mix.yaml: experiment budget_mix: 15 scenarios (1 variant × 15 points)" in result.output
     assert "ok experiments/lessons/price_parity.yaml: experiment lesson_price_parity: 4 scenarios (4 variants)" in result.output
     assert "ok experiments/tournament_example/01_tmall_blitz.yaml: team Tmall Blitz: brand blitz" in result.output
+    assert "ok sim/lessons/catalog/price_parity.yaml: lesson price_parity: " in result.output
 
 
 def test_validate_reports_an_experiment_as_an_experiment(tmp_path):
@@ -69,7 +70,7 @@ def test_validate_reports_an_experiment_as_an_experiment(tmp_path):
                    "replicatons: 3\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}: not a valid experiment file (top-level keys base, variants)" in result.output
+    assert f"{bad}: not a valid experiment file (top-level keys base)" in result.output
     assert f"{bad}:6: replicatons: unknown key 'replicatons'; did you mean 'replications'?" in result.output
     assert "brands: required field missing" not in result.output and "Traceback" not in result.output
 

@@ -66,10 +66,10 @@ class SeriesFit:
         Root mean squared error of the seeds' mean series over the observed days, over the scale.
     nrmse_per_seed : tuple of float
         The same for each seed's series alone (its spread shows the model's own noise).
-    observed_total : float
-        Sum of the observed days.
-    simulated_total : Interval
-        Sum over the same days, mean over the seeds with its 95 % interval.
+    observed_mean : float
+        Mean over the observed days (orders a day, or the average stock of people).
+    simulated_mean : Interval
+        Mean over the same days, then over the seeds with its 95 % interval.
     """
 
     series: str
@@ -78,8 +78,8 @@ class SeriesFit:
     days: int
     nrmse: float
     nrmse_per_seed: tuple[float, ...]
-    observed_total: float
-    simulated_total: Interval
+    observed_mean: float
+    simulated_mean: Interval
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,8 @@ def _series_fits(spec: CalibrationSpec, observed: Sequence[np.ndarray], best: Ev
         runs = best.daily[0, :, k]  # (seeds, days)
         seen = np.isfinite(values)
         out.append(SeriesFit(obs.series, obs.csv, obs.column, int(seen.sum()), obs.error2(runs.mean(axis=0), values) ** 0.5,
-                             tuple(obs.error2(r, values) ** 0.5 for r in runs), float(values[seen].sum()),
-                             mean_ci(runs[:, seen].sum(axis=1))))
+                             tuple(obs.error2(r, values) ** 0.5 for r in runs), float(values[seen].mean()),
+                             mean_ci(runs[:, seen].mean(axis=1))))
     return tuple(out)
 
 
