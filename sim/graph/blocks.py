@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..errors import SocsimWarning
-from .common import REDRAW_ROUNDS, check_population, check_share, insert_unique
+from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, insert_unique
 from .csr import (
     ACQUAINTANCES, CHUNK, GraphError, SocialGraph, csr_from_directed, directed_keys, drop_duplicate_pairs,
     node_bits, pack_keys,
@@ -115,10 +115,7 @@ def _check_blocks(n: int, k: int, n_communities: int, mixing: float) -> tuple[in
                          "community needs at least two members; choose fewer communities")
     if k < 1:
         raise GraphError(f"degree {k} is too small: choose at least 1")
-    if k >= n:
-        warnings.warn(f"degree {k} >= population {n}: capped at {n - 1} "
-                      "(choose a smaller degree or a larger population)", SocsimWarning, stacklevel=3)
-        k = n - 1
+    k = cap_degree(k, n, n - 1)
     if n_communities == 1 and mixing > 0:
         warnings.warn("one community has no outside: mixing is set to 0", SocsimWarning, stacklevel=3)
         mixing = 0.0

@@ -7,12 +7,16 @@ generators can redraw ties that hit one already present (:data:`REDRAW_ROUNDS` r
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from ..errors import SocsimWarning
 from .csr import CHUNK, MAX_NODES, GraphError
 
 __all__ = [
-    "REDRAW_ROUNDS", "check_population", "check_share", "duplicate_mask", "insert_unique", "merge_sorted",
+    "REDRAW_ROUNDS", "cap_degree", "check_population", "check_share", "duplicate_mask", "insert_unique",
+    "merge_sorted",
 ]
 
 #: Redraw rounds for rewired / sampled ties that hit an existing tie.
@@ -23,6 +27,19 @@ def check_population(n: int) -> None:
     """Raise :class:`~sim.graph.csr.GraphError` unless ``0 < n <= MAX_NODES``."""
     if not 0 < n <= MAX_NODES:
         raise GraphError(f"population {n} is outside 1 .. {MAX_NODES}")
+
+
+def cap_degree(k: int, n: int, cap: int, what: str = "degree") -> int:
+    """``k``, or ``cap`` with a :class:`~sim.errors.SocsimWarning` when ``k >= n``.
+
+    A degree that does not fit is a setting to fix, not a reason to stop the run. The
+    warning points at the caller of the public generator (two frames above this one).
+    """
+    if k < n:
+        return k
+    warnings.warn(f"{what} {k} >= population {n}: capped at {cap} "
+                  "(choose a smaller degree or a larger population)", SocsimWarning, stacklevel=4)
+    return cap
 
 
 def check_share(value: float, name: str) -> None:

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..errors import SocsimWarning
-from .common import REDRAW_ROUNDS, check_population, check_share, duplicate_mask, insert_unique
+from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, duplicate_mask, insert_unique
 from .csr import ACQUAINTANCES, CHUNK, GraphError, SocialGraph, csr_from_directed, node_bits
 from .dunbar import ring_layer_table
 
@@ -35,11 +35,7 @@ def _even_degree(k: int, n: int, what: str = "degree") -> int:
         raise GraphError(f"{what} {k} is too small: a ring needs at least 2 contacts per node")
     if n < 3:
         raise GraphError(f"population {n} is too small for a ring: use at least 3 nodes")
-    if k >= n:
-        capped = n - 1 if (n - 1) % 2 == 0 else n - 2
-        warnings.warn(f"{what} {k} >= population {n}: capped at {capped} "
-                      "(choose a smaller degree or a larger population)", SocsimWarning, stacklevel=3)
-        k = capped
+    k = cap_degree(k, n, n - 1 if (n - 1) % 2 == 0 else n - 2, what)
     if k % 2:
         warnings.warn(f"{what} {k} is odd: a ring links k/2 neighbours on each side, "
                       f"so it is rounded down to {k - 1}", SocsimWarning, stacklevel=3)
