@@ -62,6 +62,16 @@ def test_levers_map_to_overrides_that_load():
         levers.overrides({"parity": "loose"})
 
 
+def test_influencer_budget_never_signs_more_kocs_than_the_population_holds():
+    small = ("world.population=600",)
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", small)
+    levers = lever_set(sc, "focal")
+    top = next(lever for lever in levers.levers if lever.key == "influencer_budget").high
+    overrides = levers.overrides({"influencer_budget": top, "koc_share": 100})
+    kols = load_scenario(ROOT / "scenarios" / "baseline.yaml", [*small, *overrides]).brands[0].strategy.kols
+    assert sum(p.count for p in kols) <= 600
+
+
 def test_day_zero_levers_repeat_with_socsim_run():
     """A strategy set on day 0 runs exactly as the printed ``socsim run --set`` command."""
     model = WorkshopModel(_state(), seed=3)

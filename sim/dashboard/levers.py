@@ -30,7 +30,8 @@ Influencer budget B and KOC share s (in %) set the monthly spend on each side:
 KOL side (1 − s/100)·B, KOC side (s/100)·B. Each side's programs are scaled by the same
 factor f = target / current spend, where a program's spend is count × posts a month ×
 fee per post: KOL programs post f times as often (at most 100 posts a month), KOC
-programs sign round(f × count) KOCs.
+programs sign round(f × count) KOCs, scaled down together if that would sign more
+KOCs than the population (less the brand's other influencers) holds.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class _Context:
     koc_side: tuple[int, ...]     # indices of KOC programs with spend > 0
     kol_spend: float              # ¥ a month
     koc_spend: float
+    koc_room: int                 # KOCs the population can still hold (world.population − other programs' counts)
 
 
 Mapper = Callable[[_Context, Value, Mapping[str, Value]], dict[str, Any]]
@@ -244,6 +246,7 @@ def _context(scenario: Scenario, spec: BrandSpec) -> _Context:
         paid=tuple(m.budget_per_day for m in spec.strategy.paid_media),
         kol_side=kol_side, koc_side=koc_side,
         kol_spend=sum(_spend(spec, i) for i in kol_side), koc_spend=sum(_spend(spec, i) for i in koc_side),
+        koc_room=scenario.world.population - sum(p.count for i, p in enumerate(kols) if i not in koc_side),
     )
 
 
@@ -345,8 +348,12 @@ def _influencers(ctx: _Context, _: Value, full: Mapping[str, Value]) -> dict[str
             out[f"strategy.kols.{i}.posts_per_month"] = round(min(_MAX_POSTS, programs[i].posts_per_month * factor), 4)
     if ctx.koc_spend > 0:
         factor = share * budget / ctx.koc_spend
+        room = min(_MAX_COUNT, ctx.koc_room)
+        signed = sum(programs[i].count for i in ctx.koc_side) * factor
+        whole = round if signed <= room else math.floor  # floor keeps a capped total within room
+        factor *= min(1.0, room / signed) if signed > 0 else 1.0
         for i in ctx.koc_side:
-            out[f"strategy.kols.{i}.count"] = min(_MAX_COUNT, int(round(programs[i].count * factor)))
+            out[f"strategy.kols.{i}.count"] = int(whole(programs[i].count * factor))
     return out
 
 
