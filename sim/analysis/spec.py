@@ -2,7 +2,8 @@
 
 Each file names a base scenario (relative to the file), changes made first (``set``, as
 in experiment files) and the parameters it varies: a dotted path into the scenario with
-bounds. ``docs/ANALYSIS.md`` explains every field; loading goes through
+bounds. What the three files share is declared once (:class:`AnalysisFile`).
+``docs/ANALYSIS.md`` explains every field; loading goes through
 :func:`sim.config.loader.load_model`, so mistakes come with the file's line.
 """
 
@@ -15,8 +16,9 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
 
-__all__ = ["Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS", "Target",
-           "ObservedSeries", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint", "OptimiseSpec"]
+__all__ = ["AnalysisFile", "Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS",
+           "Target", "ObservedSeries", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint",
+           "OptimiseSpec"]
 
 #: Sensitivity methods (``--method``).
 METHODS = ("morris", "sobol")
@@ -75,31 +77,36 @@ class AnalysisOutputs(Strict):
     plots: bool = Field(True, description="write the plots")
 
 
-class SensitivitySpec(Strict):
-    """A sensitivity file (``experiments/sensitivity_*.yaml``)."""
+class AnalysisFile(Strict):
+    """What every analysis file has: a name, changes made first, a seed, outputs, parameters with unique names."""
 
     name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
     description: str = Field("", description="shown at the top of the output")
+    set: Any = Field(default_factory=dict, description="changes made to the scenario first (run size, fixed facts)")
+    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0, and of a sensitivity sampler (default: the scenario's)")
+    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
+
+    _settings = field_validator("set")(_check_settings)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "AnalysisFile":
+        names = [p.short for p in getattr(self, "parameters", [])]
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                raise ValueError(f"parameters.{i}: name {n!r} is used twice; give one a 'name'")
+        return self
+
+
+class SensitivitySpec(AnalysisFile):
+    """A sensitivity file (``experiments/sensitivity_*.yaml``)."""
+
     base: str = Field(description="base scenario file (relative to this file)")
-    set: Any = Field(default_factory=dict, description="changes made to the base first (e.g. run size)")
     parameters: list[Parameter] = Field(min_length=1, max_length=100, description="parameters varied, with bounds")
     metrics: list[str] = Field(min_length=1, description="KPIs analysed: brand.kpi, e.g. focal.gross_profit")
     method: Literal["morris", "sobol"] = Field("morris", description="default method (--method overrides)")
     morris: MorrisSettings = Field(default_factory=MorrisSettings)
     sobol: SobolSettings = Field(default_factory=SobolSettings)
     replications: int = Field(1, ge=1, le=1000, description="runs per sample point, averaged; replication r uses seed + r at every point")
-    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 and of the sampler (default: the scenario's)")
-    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
-
-    _settings = field_validator("set")(_check_settings)
-
-    @model_validator(mode="after")
-    def _unique(self) -> "SensitivitySpec":
-        names = [p.short for p in self.parameters]
-        for i, n in enumerate(names):
-            if n in names[:i]:
-                raise ValueError(f"parameters.{i}: name {n!r} is used twice; give one a 'name'")
-        return self
 
 
 class Target(Strict):
@@ -151,21 +158,14 @@ class OptimiserSettings(Strict):
     tolerance: float = Field(1e-4, gt=0, description="stop when the loss changes less than this")
 
 
-class CalibrationSpec(Strict):
-    """A targets file (``scenarios/targets/*.yaml``): what to fit, to which KPIs."""
+class CalibrationSpec(AnalysisFile):
+    """A targets file (``scenarios/targets/*.yaml``): what to fit, to which KPIs and observed series."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
-    description: str = Field("", description="shown at the top of the output")
-    set: Any = Field(default_factory=dict, description="changes made to the scenario first (fixed facts, run size)")
     parameters: list[Parameter] = Field(min_length=1, max_length=20, description="parameters fitted, with bounds")
     targets: list[Target] = Field(default_factory=list, description="KPIs and the values they should reach")
     observed: list[ObservedSeries] = Field(default_factory=list, max_length=50, description="observed daily series (CSV columns) to match")
     replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
-    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 (default: the scenario's)")
     optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
-    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
-
-    _settings = field_validator("set")(_check_settings)
 
     @model_validator(mode="after")
     def _something_to_fit(self) -> "CalibrationSpec":
@@ -208,24 +208,17 @@ class Constraint(Strict):
         return out
 
 
-class OptimiseSpec(Strict):
+class OptimiseSpec(AnalysisFile):
     """An optimisation file (``experiments/optimise_*.yaml``)."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="names the results folder")
-    description: str = Field("", description="shown at the top of the output")
     base: str = Field(description="base scenario file (relative to this file); also the baseline strategy")
-    set: Any = Field(default_factory=dict, description="changes made to the base first (e.g. run size)")
     parameters: list[Parameter] = Field(default_factory=list, max_length=20, description="continuous levers with bounds")
     choices: list[Choice] = Field(default_factory=list, max_length=3, description="categorical levers; every combination is searched")
     objective: Objective
     constraints: list[Constraint] = Field(default_factory=list, description="KPI bounds")
     replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
     final_replications: int = Field(10, ge=2, le=1000, description="seeds for the best strategy vs the baseline")
-    seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0 (default: the scenario's)")
     optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
-    outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
-
-    _settings = field_validator("set")(_check_settings)
 
     @model_validator(mode="after")
     def _something(self) -> "OptimiseSpec":
