@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -186,8 +186,9 @@ def validate(
 
     Each file is recognised by its top-level keys: brands (a scenario), base / variants /
     sweep (an experiment), team / brand (a tournament team file, checked against the
-    market and the other team files in its folder), claims / workshop (a lesson). The
-    verdict says which kind it was checked as.
+    market and the other team files in its folder), claims / workshop (a lesson),
+    parameters with method (sensitivity), targets / observed (calibration targets) or
+    objective / choices (optimise). The verdict says which kind it was checked as.
     """
     from .config.loader import read_document
 
@@ -217,19 +218,23 @@ def _print_problems(exc: SocsimError) -> None:
 
 
 def _file_kind(data: dict) -> tuple[str, list[str]]:
-    """``scenario``, ``experiment``, ``team`` or ``lesson`` by the file's top-level keys.
+    """``scenario``, ``experiment``, ``team``, ``lesson``, ``sensitivity``, ``targets`` or
+    ``optimise`` by the file's top-level keys.
 
     The kind with most keys that only it has wins, then the one with most of its keys;
     on a tie the earlier kind, so a file with no telling key is read as a scenario and a
     broken scenario file is still reported as one. Returns the kind and its telling keys.
     """
+    from .analysis.spec import CalibrationSpec, OptimiseSpec, SensitivitySpec
     from .config.schema import Scenario
     from .experiments.spec import Experiment
     from .lessons.spec import Lesson
     from .tournament import TeamEntry
 
     fields = {"scenario": set(Scenario.model_fields), "experiment": set(Experiment.model_fields),
-              "team": set(TeamEntry.model_fields), "lesson": set(Lesson.model_fields)}
+              "team": set(TeamEntry.model_fields), "lesson": set(Lesson.model_fields),
+              "sensitivity": set(SensitivitySpec.model_fields), "targets": set(CalibrationSpec.model_fields),
+              "optimise": set(OptimiseSpec.model_fields)}
     known = {kind: sorted(str(k) for k in data if k in own) for kind, own in fields.items()}
     told = {kind: [k for k in keys if all(k not in fields[o] for o in fields if o != kind)] for kind, keys in known.items()}
     kind = max(fields, key=lambda k: (len(told[k]), len(known[k])))  # max keeps the first on a tie
@@ -238,25 +243,33 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
 
 def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
     """Per kind: validate a file (raising SocsimError) and summarise it in a few words."""
+    from .analysis.calibrate import load_targets
+    from .analysis.optimise import load_optimise
+    from .analysis.sensitivity import load_sensitivity
     from .cli_experiments import design_shape
     from .config.loader import load_scenario
     from .experiments.design import load_experiment
     from .lessons.catalog import load_lesson
 
-    def scenario(path: Path) -> str:
-        sc = load_scenario(path)
-        return f"{sc.name}: {_count(len(sc.brands), 'brand')}, {sc.world.population:,} consumers"
+    def checked(load: Callable[[Path], Any], describe: Callable[[Any], str]) -> Callable[[Path], str]:
+        return lambda path: describe(load(path))
 
-    def experiment(path: Path) -> str:
-        d = load_experiment(path)
-        return (f"{d.name}: {_count(len(d.cells), 'scenario')} ({design_shape(d)}), "
-                f"{_count(d.replications, 'replication')} each")
-
-    def lesson(path: Path) -> str:
-        item = load_lesson(path)
-        return f"{item.name}: {_count(len(item.claims), 'claim')} on {item.experiment}"
-
-    return {"scenario": scenario, "experiment": experiment, "team": _team_check(market), "lesson": lesson}
+    return {
+        "scenario": checked(load_scenario, lambda sc: f"{sc.name}: {_count(len(sc.brands), 'brand')}, "
+                                                      f"{sc.world.population:,} consumers"),
+        "experiment": checked(load_experiment, lambda d: f"{d.name}: {_count(len(d.cells), 'scenario')} "
+                                                         f"({design_shape(d)}), {_count(d.replications, 'replication')} each"),
+        "team": _team_check(market),
+        "lesson": checked(load_lesson, lambda item: f"{item.name}: {_count(len(item.claims), 'claim')} on {item.experiment}"),
+        "sensitivity": checked(load_sensitivity, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')}, "
+                                                              f"{_count(len(spec.metrics), 'metric')}, {spec.method}"),
+        "targets": checked(load_targets, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')} fitted to "
+                                                      f"{_count(len(spec.targets), 'KPI target')} and "
+                                                      f"{len(spec.observed)} observed series"),
+        "optimise": checked(load_optimise, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'continuous lever')}, "
+                                                        f"{_count(len(spec.choices), 'choice')}, "
+                                                        f"{spec.objective.sense} {spec.objective.metric}"),
+    }
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -52,26 +54,45 @@ def test_validate_accepts_the_bundled_baseline():
     assert result.exit_code == 0, result.output
 
 
-def test_validate_recognises_experiment_team_and_lesson_files_by_their_keys():
-    files = ["scenarios/baseline.yaml", "experiments/budget_mix.yaml", "experiments/lessons/price_parity.yaml",
-             "experiments/tournament_example/01_tmall_blitz.yaml", "sim/lessons/catalog/price_parity.yaml"]
-    result = runner.invoke(app, ["validate", *files])
+RECOGNISED = {
+    "scenarios/baseline.yaml": "scenario baseline: 2 brands",
+    "experiments/budget_mix.yaml": "experiment budget_mix: 15 scenarios (1 variant × 15 points)",
+    "experiments/lessons/price_parity.yaml": "experiment lesson_price_parity: 4 scenarios (4 variants)",
+    "experiments/tournament_example/01_tmall_blitz.yaml": "team Tmall Blitz: brand blitz",
+    "sim/lessons/catalog/price_parity.yaml": "lesson price_parity: ",
+    "experiments/sensitivity_levers.yaml": "sensitivity sensitivity_levers: 5 parameters",
+    "scenarios/targets/seed_facts.yaml": "targets seed_facts: 2 parameters fitted to 2 KPI targets",
+    "scenarios/targets/observed_orders.yaml": "targets observed_orders: 2 parameters fitted to 0 KPI targets and 4 observed series",
+    "experiments/optimise_levers.yaml": "optimise optimise_levers: ",
+}
+
+
+def test_validate_recognises_every_kind_of_file_by_its_keys():
+    result = runner.invoke(app, ["validate", *RECOGNISED])
     assert result.exit_code == 0, result.output
-    assert "ok scenarios/baseline.yaml: scenario baseline: 2 brands" in result.output
-    assert "ok experiments/budget_mix.yaml: experiment budget_mix: 15 scenarios (1 variant × 15 points)" in result.output
-    assert "ok experiments/lessons/price_parity.yaml: experiment lesson_price_parity: 4 scenarios (4 variants)" in result.output
-    assert "ok experiments/tournament_example/01_tmall_blitz.yaml: team Tmall Blitz: brand blitz" in result.output
-    assert "ok sim/lessons/catalog/price_parity.yaml: lesson price_parity: " in result.output
+    for path, verdict in RECOGNISED.items():
+        assert f"ok {path}: {verdict}" in result.output
 
 
-def test_validate_reports_an_experiment_as_an_experiment(tmp_path):
-    bad = tmp_path / "exp.yaml"
-    bad.write_text("name: e\nbase: ../nowhere.yaml\nvariants:\n  - name: a\n    set: {brands.focal.strategy.parity: loose}\n"
-                   "replicatons: 3\n", encoding="utf-8")
+BROKEN = {  # text, what it is checked as, the problem line
+    "experiment": ("name: e\nbase: ../nowhere.yaml\nvariants:\n  - name: a\n    set: {brands.focal.strategy.parity: loose}\n"
+                   "replicatons: 3\n", "experiment file (top-level keys base, name, variants)",
+                   ":6: replicatons: unknown key 'replicatons'; did you mean 'replications'?"),
+    "targets": ("name: t\nparameters:\n  - {path: world.behaviour.outside_utility, low: 1, high: 4}\n"
+                "targets:\n  - {metric: focal.conversion, valu: 0.15}\n", "targets file (top-level keys targets)",
+                ":5: targets.0.valu: unknown key 'valu'"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_validate_reports_a_broken_file_as_what_it_is(tmp_path, kind):
+    text, checked_as, problem = BROKEN[kind]
+    bad = tmp_path / f"{kind}.yaml"
+    bad.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}: not a valid experiment file (top-level keys base)" in result.output
-    assert f"{bad}:6: replicatons: unknown key 'replicatons'; did you mean 'replications'?" in result.output
+    assert f"{bad}: not a valid {checked_as}" in result.output
+    assert f"{bad}{problem}" in result.output
     assert "brands: required field missing" not in result.output and "Traceback" not in result.output
 
 
