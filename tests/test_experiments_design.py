@@ -100,7 +100,7 @@ def test_digest_tracks_scenarios_not_replications(tmp_path):
     ("gross_profit,", "gross_proft,", "exp.yaml:13: metrics.1: unknown KPI 'gross_proft'; did you mean 'gross_profit'?"),
     ("replications: 3", "replications: 0", "exp.yaml:12: replications: got 0; must be ≥ 1"),
     ("name: strict", "name: none", "exp.yaml:7: variants.1 (none).name: variant name 'none' is used twice; names must be unique"),
-    ("base: BASE", "base: nowhere.yaml", "exp.yaml:2: base: scenario /"),
+    ("base: BASE", "base: nowhere.yaml", "exp.yaml:2: base: scenario "),  # path shown relative to the working folder or absolute
 ])
 def test_mistakes_name_line_field_and_fix(tmp_path, old, new, expected):
     text = GOOD.replace(old, new, 1)
