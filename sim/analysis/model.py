@@ -21,13 +21,12 @@ which sampler made ``X`` nor where runs execute.
 
 from __future__ import annotations
 
-import itertools
 import os
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -35,7 +34,7 @@ from sim.config.loader import read_document
 from sim.errors import SocsimError
 from sim.experiments.design import Design, build_design
 from sim.experiments.executors import ExecutionPlan, open_executor
-from sim.experiments.runner import Progress, execute
+from sim.experiments.runner import Progress, run_pending
 from sim.experiments.store import ResultsStore, default_folder
 
 from .spec import Parameter
@@ -167,20 +166,10 @@ def evaluate(model: ScenarioModel | Callable[[np.ndarray], Any], X: np.ndarray, 
     """
     X = np.atleast_2d(np.asarray(X, dtype=float))
     runs = len(X) * (model.replications if isinstance(model, ScenarioModel) else 1)
-    with _executor(plan, executor, runs) as ex:
+    with nullcontext(executor) if executor is not None else open_executor(plan, runs) as ex:  # a given one, its owner closes
         if isinstance(model, ScenarioModel):
             return _evaluate_scenarios(model, X, plan, ex, folder, progress, fixed)
         return _evaluate_function(model, X, plan, ex, progress)
-
-
-@contextmanager
-def _executor(plan: ExecutionPlan, given: Executor | None, n_tasks: int) -> Iterator[Executor]:
-    """``given`` as it is (its owner closes it), or a new executor of ``plan`` closed on exit."""
-    if given is not None:
-        yield given
-        return
-    with open_executor(plan, n_tasks) as executor:
-        yield executor
 
 
 def _evaluate_function(fn: Callable[[np.ndarray], Any], X: np.ndarray, plan: ExecutionPlan, executor: Executor,
@@ -209,31 +198,13 @@ def _evaluate_scenarios(model: ScenarioModel, X: np.ndarray, plan: ExecutionPlan
                         progress: Progress | None, fixed: dict[str, Any] | None) -> Evaluation:
     design = model.design(X, fixed)
     with ResultsStore.open(design, folder or default_folder(design)) as store:
-        ran, skipped = _run(design, store, plan, executor, progress)
+        ran, skipped = run_pending(design, store, plan, progress, executor)
+        store.write_tables()  # runs.csv, kpis.parquet, daily.parquet, as an experiment's folder has them
         per_rep, daily = _per_rep(design, store, model.series)
     bad = [m for j, m in enumerate(design.metrics) if not np.isfinite(per_rep[..., j]).all()]
     if bad:
         raise SocsimError(f"{bad[0]}: not a number in some runs (e.g. ROI without spend); choose another KPI")
     return Evaluation(per_rep.mean(axis=1), per_rep, store.folder, ran, skipped, daily if model.series else None)
-
-
-def _run(design: Design, store: ResultsStore, plan: ExecutionPlan, executor: Executor,
-         progress: Progress | None) -> tuple[int, int]:
-    """Run the design's runs not yet stored on ``executor``, store each as it finishes; (ran, skipped).
-
-    As :func:`sim.experiments.run_experiment` without its summary and report (an
-    analysis reads its own outputs), on an executor that outlives the call.
-    """
-    tasks = design.tasks()
-    todo = [t for t in tasks if t.key not in store.done()]
-    tick = progress or (lambda _d, _t: None)
-    finished = itertools.count(len(tasks) - len(todo))
-    tick(next(finished), len(tasks))
-    if todo:
-        execute(todo, executor, lambda record: (store.record(record), tick(next(finished), len(tasks))),
-                window=plan.window(len(todo)))
-    store.write_tables()  # runs.csv, kpis.parquet, daily.parquet, as an experiment's folder has them
-    return len(todo), len(tasks) - len(todo)
 
 
 def _per_rep(design: Design, store: ResultsStore, series: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

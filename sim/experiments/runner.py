@@ -7,9 +7,11 @@ statistics and report together for the ``compare`` and ``sweep`` commands.
 
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -22,7 +24,7 @@ from .stats import KpiSummary, summarize
 from .store import ResultsStore
 from .worker import RunRecord, run_task
 
-__all__ = ["execute", "run_experiment", "ExperimentResult", "RunFailedError", "Progress"]
+__all__ = ["execute", "run_experiment", "run_pending", "ExperimentResult", "RunFailedError", "Progress"]
 
 #: ``progress(finished, total)``: called once before the first run and after each run.
 Progress = Callable[[int, int], None]
@@ -152,27 +154,33 @@ def run_experiment(
         A run failed (stored runs are kept; rerun to resume).
     """
     plan.check()
-    tasks = design.tasks()
     with ResultsStore.open(design, folder) as store:
-        done = store.done()
-        todo = [t for t in tasks if t.key not in done]
-        finished = len(tasks) - len(todo)
-        tick = progress or (lambda _done, _total: None)
-        tick(finished, len(tasks))
-
-        def on_record(record: RunRecord) -> None:
-            nonlocal finished
-            store.record(record)
-            finished += 1
-            tick(finished, len(tasks))
-
         start = time.perf_counter()
-        if todo:
-            with open_executor(plan, len(todo)) as executor:
-                execute(todo, executor, on_record, window=plan.window(len(todo)))
+        ran, skipped = run_pending(design, store, plan, progress)
         seconds = time.perf_counter() - start
-        where = plan.describe(len(todo)) if todo else "nothing to run (every run was stored already)"
-        return _finish(design, store, where, len(todo), len(tasks) - len(todo), seconds, report)
+        where = plan.describe(ran) if ran else "nothing to run (every run was stored already)"
+        return _finish(design, store, where, ran, skipped, seconds, report)
+
+
+def run_pending(design: Design, store: ResultsStore, plan: ExecutionPlan, progress: Progress | None = None,
+                executor: Executor | None = None) -> tuple[int, int]:
+    """Run the replications of ``design`` not yet in ``store``, recording each as it finishes.
+
+    Runs on ``executor`` if given (its owner closes it; an analysis keeps one pool for a
+    whole search), else on a new executor of ``plan``, opened only if there is work.
+    ``progress(finished, total)`` counts stored runs as finished. Returns (ran now, found stored).
+    """
+    tasks = design.tasks()
+    done = store.done()
+    todo = [t for t in tasks if t.key not in done]
+    tick = progress or (lambda _done, _total: None)
+    finished = itertools.count(len(tasks) - len(todo))
+    tick(next(finished), len(tasks))
+    if todo:
+        with nullcontext(executor) if executor is not None else open_executor(plan, len(todo)) as pool:
+            execute(todo, pool, lambda record: (store.record(record), tick(next(finished), len(tasks))),
+                    window=plan.window(len(todo)))
+    return len(todo), len(tasks) - len(todo)
 
 
 def _finish(design: Design, store: ResultsStore, where: str, ran: int, skipped: int, seconds: float,
