@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from sim.experiments.spec import NAME_PATTERN, Strict, _check_settings
+from sim.experiments.spec import NAME_PATTERN, Strict, check_settings
 
 __all__ = ["AnalysisFile", "Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS",
            "Target", "ObservedSeries", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint",
@@ -86,7 +86,7 @@ class AnalysisFile(Strict):
     seed: int | None = Field(None, ge=0, le=2**62, description="seed of replication 0, and of a sensitivity sampler (default: the scenario's)")
     outputs: AnalysisOutputs = Field(default_factory=AnalysisOutputs)
 
-    _settings = field_validator("set")(_check_settings)
+    _settings = field_validator("set")(check_settings)
 
     @model_validator(mode="after")
     def _unique(self) -> "AnalysisFile":

@@ -24,7 +24,7 @@ from sim.population import Stage
 __all__ = [
     "Experiment", "Variant", "Sweep", "GridAxis", "SweepPoint", "ExperimentOutputs",
     "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS",
-    "DEFAULT_SERIES", "MAX_CELLS",
+    "DEFAULT_SERIES", "MAX_CELLS", "check_settings",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9_\-]+$"
@@ -72,7 +72,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
-def _check_settings(value: Any) -> Any:
+def check_settings(value: Any) -> Any:
     """``set`` is a mapping (dotted paths → values) or a list of ``path=value`` lines."""
     if value is None:
         return {}
@@ -95,7 +95,7 @@ class Variant(Strict):
     scenario: str | None = Field(None, description="a scenario file used instead of `base` (relative to the experiment file)")
     set: Any = Field(default_factory=dict, description="changes: dotted paths → values, or 'path=value' lines")
 
-    _settings = field_validator("set")(_check_settings)
+    _settings = field_validator("set")(check_settings)
 
 
 class GridAxis(Strict):
@@ -118,7 +118,7 @@ class SweepPoint(Strict):
     at: dict[str, float] = Field(default_factory=dict, description="coordinates for plots, named by sweep.axes, e.g. {paid_media_share: 0.5}")
     set: Any = Field(default_factory=dict, description="changes at this point: dotted paths → values, or 'path=value' lines")
 
-    _settings = field_validator("set")(_check_settings)
+    _settings = field_validator("set")(check_settings)
 
 
 class Sweep(Strict):
@@ -158,7 +158,7 @@ class Experiment(Strict):
     series: list[str] = Field(default_factory=list, description="daily series to plot: brand.series, e.g. focal.revenue, focal.wechat.orders")
     outputs: ExperimentOutputs = Field(default_factory=ExperimentOutputs)
 
-    _settings = field_validator("set")(_check_settings)
+    _settings = field_validator("set")(check_settings)
 
     @model_validator(mode="after")
     def _names(self) -> "Experiment":
