@@ -179,16 +179,19 @@ def _graph_rows(stats) -> list[tuple[str, str]]:
 
 @app.command()
 def validate(
-    files: List[Path] = typer.Argument(..., help="Scenario, experiment, tournament team or lesson files to check."),
+    files: List[Path] = typer.Argument(..., help="Scenario, experiment, sensitivity, calibration-target, optimise, tournament team or lesson files to check."),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="Market that team files must fit, as in socsim tournament (default: the bundled baseline)."),
 ) -> None:
-    """Check scenario, experiment, tournament team and lesson files; print every problem with file, line and field path.
+    """Check any socsim file (scenario, experiment, analysis, team, lesson); print every problem with file, line and field path.
 
     Each file is recognised by its top-level keys: brands (a scenario), base / variants /
     sweep (an experiment), team / brand (a tournament team file, checked against the
     market and the other team files in its folder), claims / workshop (a lesson),
     parameters with method (sensitivity), targets / observed (calibration targets) or
     objective / choices (optimise). The verdict says which kind it was checked as.
+
+    Examples:  socsim validate scenarios/*.yaml scenarios/targets/*.yaml experiments/*.yaml
+               socsim validate teams/*.yaml --scenario my_market.yaml
     """
     from .config.loader import read_document
 
