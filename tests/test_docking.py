@@ -15,6 +15,7 @@ time budget; runs go to two worker processes.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 
@@ -94,6 +95,37 @@ def test_a_deliberate_word_of_mouth_change_is_detected(fast_samples):
     name = "referral-heavy WeChat around Double 11 with routing"
     report = dock(fast_samples[name], sample(LayersBackwards, name, 30_000))
     assert not report.agree, "\n" + report.table()
+
+
+def test_word_of_mouth_told_one_by_one_equals_the_vectorised_kernel():
+    """Same pool, same random stream: the consumers' tie-by-tie word of mouth gives exactly
+    the fast kernel's exposures (as a multiset), sharers and LOYAL stages."""
+    from sim.market.campaigns import sharing
+    from sim.market.signals import ExposureBatch, SharerPool
+
+    model = ReferenceMarketModel(scenario(*SIZE, "simulation.days=40", "world.graph.degree=60"), seed=3)
+    for _ in range(30):
+        model.step()
+    ctx = model._campaign_context(model.day, model.calendar.dates[model.day].day)
+    crowd = SharerPool()  # half the town just bought and may share; every tenth was let down
+    crowd.add(np.arange(0, model.population.n, 2, dtype=np.int32), model.day + 3)
+    crowd.warn(np.arange(1, model.population.n, 10, dtype=np.int32))
+    told = {}
+    for name, share in (("fast", sharing), ("reference", model._share)):
+        pool, rng = copy.deepcopy(crowd), copy.deepcopy(model.streams.wom)
+        stage, shares = model.population.stage.copy(), model.ledger.shares.copy()
+        batch = ExposureBatch()
+        share(model.brands[0], pool, ctx, batch, rng)
+        exp = batch.collect()
+        rows = sorted(zip(exp.who.tolist(), exp.weight.tolist(), exp.entry.tolist(), exp.referrer.tolist()))
+        told[name] = (rows, model.population.stage.copy(), model.ledger.shares.copy(), rng.random())
+        model.population.stage[:], model.ledger.shares[:] = stage, shares
+    fast, ref = told["fast"], told["reference"]
+    assert len(fast[0]) > 50 and min(w for _, w, _, _ in fast[0]) < 0  # praise and warnings were told
+    assert fast[0] == ref[0]
+    np.testing.assert_array_equal(fast[1], ref[1])
+    np.testing.assert_array_equal(fast[2], ref[2])
+    assert fast[3] == ref[3]  # both drew exactly as many random numbers
 
 
 def test_reference_engine_runs_one_mesa_agent_per_consumer():
