@@ -33,7 +33,7 @@ from .config.overrides import set_dotted
 from .config.schema import Scenario
 from .engines import engine_class
 from .errors import SocsimError
-from .experiments.executors import local_executor
+from .experiments.executors import local_pool
 from .experiments.worker import flatten_kpis
 from .model import MarketModel
 
@@ -167,7 +167,7 @@ def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
                 progress(len(done), len(jobs))
         return done
     # fork: a job's engine may be a model subclass defined in a test module
-    with local_executor(workers, start_method="fork") as pool:
+    with local_pool(workers, start_method="fork") as pool:
         for summary in pool.map(summarize, jobs):
             done.append(summary)
             if progress:

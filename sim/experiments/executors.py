@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 
 from sim.errors import SocsimError
 
-__all__ = ["ExecutionPlan", "InlineExecutor", "open_executor", "local_executor", "available_cores", "START_METHOD"]
+__all__ = ["ExecutionPlan", "InlineExecutor", "open_executor", "local_executor", "local_pool", "available_cores", "START_METHOD"]
 
 #: Start method of the local pool's own context (never the process-wide default).
 START_METHOD = "forkserver"
@@ -144,7 +144,18 @@ def open_executor(plan: ExecutionPlan, n_tasks: int = 1) -> Iterator[Executor]:
     if plan.workers == 0:
         yield InlineExecutor()
         return
-    executor = local_executor(plan._local_workers(n_tasks))
+    with local_pool(plan._local_workers(n_tasks)) as executor:
+        yield executor
+
+
+@contextmanager
+def local_pool(workers: int, start_method: str = START_METHOD) -> Iterator[ProcessPoolExecutor]:
+    """:func:`local_executor` as a context: on an error or Ctrl-C, queued work is cancelled.
+
+    The workers ignore Ctrl-C (the parent handles it), so a plain ``with`` would wait for
+    every queued run before the interrupt could end the command.
+    """
+    executor = local_executor(workers, start_method)
     try:
         yield executor
     except BaseException:
