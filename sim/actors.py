@@ -42,6 +42,9 @@ class Brand(mesa.Agent):
         The brand as of today: ``base`` with today's scheduled changes applied.
     prices : BrandPrices
         Today's prices per channel.
+    version : int
+        Bumped whenever ``spec`` or ``prices`` change, so day terms built from them
+        (the model's market and settlement terms) are rebuilt only then.
     """
 
     def __init__(self, model: "MarketModel", code: int, spec: BrandSpec):
@@ -50,7 +53,9 @@ class Brand(mesa.Agent):
         self.base = spec
         self.spec = spec
         self.prices: BrandPrices | None = None
+        self.version = 0
         self._active: tuple[int, ...] = ()
+        self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
         self.leaders: list[GroupLeader] = []
 
@@ -67,7 +72,13 @@ class Brand(mesa.Agent):
                 spec = apply_brand_changes(spec, self.base.strategy.schedule[i].set)
             self.spec, self._active = spec, active
             self.kol_roster.sync(spec.strategy.kols, self.model.enlist_kol)
-        self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
+        # Prices move only with the schedule, promotions and platform coupons: most days reuse them.
+        promotions = tuple(i for i, p in enumerate(self.spec.strategy.promotions) if p.start <= date <= p.end)
+        key = (active, promotions, coupon_today.tobytes())
+        if key != self._price_key:
+            self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
+            self._price_key = key
+            self.version += 1
 
     @property
     def kols(self) -> list["Kol"]:

@@ -34,10 +34,11 @@ VARIABLE_COSTS = ("cogs", "platform_fees", "coupons", "gifts", "referral_commiss
 def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
     """Model reporters for Mesa's DataCollector: per-brand state each day."""
     reporters: dict[str, Callable] = {}
+    funnel = _FunnelToday()
     for brand in model.brands:
         b, name = brand.code, brand.name
         for i, stage in enumerate(Stage.NAMES):
-            reporters[f"{name}.{stage}"] = _funnel_reporter(b, i)
+            reporters[f"{name}.{stage}"] = lambda m, b=b, i=i: float(funnel(m)[b, i])
         reporters[f"{name}.private_domain"] = lambda m, b=b: float(m.population.follower[:, b].sum() * m.scale)
         reporters[f"{name}.active_leaders"] = lambda m, br=brand: len(br.active_leaders)
         reporters[f"{name}.parity_gap"] = lambda m, br=brand: float(br.prices.parity_gap)
@@ -47,8 +48,16 @@ def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
     return reporters
 
 
-def _funnel_reporter(b: int, i: int) -> Callable:
-    return lambda m: float(np.count_nonzero(m.population.stage[:, b] >= i + 1) * m.scale)
+class _FunnelToday:
+    """AIPL stocks (B, 4) in real people, counted once per day for all funnel reporters."""
+
+    def __init__(self) -> None:
+        self._day, self._counts = -1, np.zeros((0, 4))
+
+    def __call__(self, model: "MarketModel") -> np.ndarray:
+        if model.day != self._day:  # the collector runs once a day, at its end
+            self._day, self._counts = model.day, model.population.funnel_counts() * model.scale
+        return self._counts
 
 
 def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None)) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import mesa
 import numpy as np
@@ -23,13 +23,15 @@ from .market.attitude import apply_exposures
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, Purchases, need_today, shop
-from .market.signals import Exposures, ExposureBatch, SharerPool, Source
+from .market.signals import Exposures, SharerPool, Source
 from .metrics import daily_reporters
 from .partners import partner_day, recruit_leader
-from .population import Stage, build_population
+from .population import NO_ONE, Stage, build_population
 from .rng import spawn_streams
 
 __all__ = ["MarketModel"]
+
+T = TypeVar("T")
 
 
 class MarketModel(mesa.Model):
@@ -68,6 +70,7 @@ class MarketModel(mesa.Model):
         self.pools = [SharerPool() for _ in self.brands]
         self._leaders: dict[int, GroupLeader] = {}
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
+        self._day_terms: dict[str, tuple] = {}
         self._enlist_partners()
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
         self.stage_seconds: dict[str, float] = defaultdict(float)
@@ -192,17 +195,21 @@ class MarketModel(mesa.Model):
         return boost * np.where(knows, self.behaviour.promo_need_boost, 1.0)
 
     def _market_day(self, t: int) -> MarketDay:
+        d11 = bool(self.calendar.double11_window[t].any())
+        funded = self.calendar.brand_funded[t]
+        terms = self._reused("market", (d11, funded.tobytes()), lambda: self._market_terms(d11, funded))
+        return MarketDay(day=t, search_clicks=self._search_clicks(), **terms)
+
+    def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:
+        """The MarketDay fields that change only with prices, specs and the calendar."""
         ch, prices = self.channels, [b.prices for b in self.brands]
         strategies = [b.spec.strategy for b in self.brands]
-        social = ch.social if ch.social is not None else -1
-        d11 = bool(self.calendar.double11_window[t].any())
-        return MarketDay(
-            day=t,
+        return dict(
             listed=np.array([p.listed for p in prices]) & ch.transacts[None, :],
             price=np.nan_to_num(np.array([p.price for p in prices])),
             effective=np.nan_to_num(np.array([p.effective for p in prices])),
             coupon=np.array([p.coupon for p in prices]),
-            funded=self.calendar.brand_funded[t],
+            funded=funded,
             promo=np.array([p.promo for p in prices]),
             comparable=np.array([p.comparable for p in prices]),
             quality=np.array([b.spec.product.quality for b in self.brands]),
@@ -211,11 +218,22 @@ class MarketModel(mesa.Model):
             pd_coupon=np.array([s.private_domain.coupon_yuan for s in strategies]),
             routing=np.array([s.double11_routing.enabled and d11 for s in strategies]),
             gift=np.array([s.double11_routing.gift_yuan for s in strategies]),
-            search_clicks=self._search_clicks(),
             trust_yuan=ch.trust_premium_yuan, open_search=ch.open_search,
             marketplace=np.array([r == "marketplace" for r in ch.roles]) & ch.transacts,
-            social=social, ref_price=self.scenario.world.reference_price_yuan,
+            social=ch.social if ch.social is not None else -1, ref_price=self.scenario.world.reference_price_yuan,
         )
+
+    def _reused(self, name: str, day_inputs: tuple, build: Callable[[], T]) -> T:
+        """``build()``, reused while the brands' versions and ``day_inputs`` stay the same.
+
+        Prices and specs change on a few days a year; rebuilding the day's terms from
+        them every day was a large share of a small run's fixed cost per day.
+        """
+        key = (tuple(b.version for b in self.brands), day_inputs)
+        cached = self._day_terms.get(name)
+        if cached is None or cached[0] != key:
+            cached = self._day_terms[name] = (key, build())
+        return cached[1]
 
     def _search_clicks(self) -> np.ndarray:
         """Search-ad clicks each brand buys today, in agents (stochastically rounded)."""
@@ -231,13 +249,10 @@ class MarketModel(mesa.Model):
         """Search pages make shoppers aware; clicks leave a stronger mark."""
         who, brand, channel, clicked = orders.searched
         weight = np.where(clicked, self.behaviour.search_click_strength, self.behaviour.search_strength)
-        batch = ExposureBatch()
-        for b in range(len(self.brands)):
-            mine = brand == b
-            for c in np.unique(channel[mine]):
-                sel = mine & (channel == c)
-                batch.add(who[sel], b, weight[sel], int(c), Source.SEARCH)
-        apply_exposures(self.population, batch.collect(), t, self.behaviour)
+        n = len(who)
+        seen = Exposures(who.astype(np.int32), brand.astype(np.int16), weight.astype(np.float32),
+                         channel.astype(np.int8), np.full(n, Source.SEARCH, np.int8), np.full(n, NO_ONE, np.int32))
+        apply_exposures(self.population, seen, t, self.behaviour)
 
     def _book_search_ads(self, clicks: np.ndarray, t: int) -> None:
         """Search ads are paid per delivered click: (B, C) ``clicks`` × CPC × scale."""
@@ -247,6 +262,9 @@ class MarketModel(mesa.Model):
                 self.ledger.add(t, brand.code, c, "ad_spend", clicks[brand.code, c] * ad.cpc_yuan * self.scale)
 
     def _terms(self) -> BrandTerms:
+        return self._reused("settlement", (), self._settlement_terms)
+
+    def _settlement_terms(self) -> BrandTerms:
         specs = [b.spec for b in self.brands]
         return BrandTerms(
             unit_cost=np.array([s.product.unit_cost for s in specs]),

@@ -113,8 +113,14 @@ class Population:
         a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
         updates, so decay costs nothing on days a consumer sees nothing.
         """
-        age = day - self.attitude_day[who]
-        return self.attitude[who] * np.power(1.0 - self.decay, age, dtype=np.float64).astype(np.float32)
+        return self._decayed(self.attitude[who], self.attitude_day[who], day)
+
+    def attitude_of(self, who: np.ndarray, brand: np.ndarray, day: int) -> np.ndarray:
+        """Decayed attitude of each (consumer, brand) pair on ``day`` (as :meth:`attitude_now`)."""
+        return self._decayed(self.attitude[who, brand], self.attitude_day[who, brand], day)
+
+    def _decayed(self, attitude: np.ndarray, since: np.ndarray, day: int) -> np.ndarray:
+        return attitude * np.power(1.0 - self.decay, day - since, dtype=np.float64).astype(np.float32)
 
     def param(self, name: str, who: np.ndarray) -> np.ndarray:
         """Segment parameter ``name`` for each consumer in ``who``."""

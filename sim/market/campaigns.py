@@ -64,7 +64,7 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: n
     """Official-account pushes (capped by the channel's limit) and 1:1 WeCom touches to followers."""
     social = ctx.channels.social
     account = brand.model.scenario.channels[ctx.channels.keys[social]].official_account if social is not None else None
-    if account is None or social not in np.flatnonzero(brand.prices.listed):
+    if account is None or not brand.prices.listed[social]:
         return
     pd = brand.spec.strategy.private_domain
     quality = brand.spec.strategy.content.quality.score

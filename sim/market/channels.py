@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -50,13 +51,13 @@ class ChannelTable:
     def with_role(self, role: str) -> list[int]:
         return [i for i, r in enumerate(self.roles) if r == role]
 
-    @property
+    @cached_property  # read many times a day; a frozen table never changes
     def social(self) -> int | None:
         """The (first) transacting social channel, e.g. WeChat."""
         codes = [c for c in self.with_role("social") if self.transacts[c]]
         return codes[0] if codes else None
 
-    @property
+    @cached_property
     def marketplaces(self) -> list[int]:
         return [c for c in self.with_role("marketplace") if self.transacts[c]]
 

@@ -106,12 +106,16 @@ def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarra
     v = v + beh.entry_bonus * (entry[:, None] == cols[None, :])
     v = v + np.where(routed[:, None] & md.marketplace[None, :], beta[:, None] * md.gift[target][:, None] / md.ref_price, 0.0)
     compares = (rng.random(S) < pop.param("compare_prob", who)) & md.comparable[target]
-    eff = md.effective[target]
-    gap = eff - np.nanmin(np.where(md.listed[target], eff, np.nan), axis=1, keepdims=True)
-    v = v - np.where(compares[:, None], beta[:, None] * np.nan_to_num(gap) / md.ref_price, 0.0)
-    v = np.where(md.listed[target], v + _gumbel(rng, (S, C)), -np.inf)
+    eff, listed = md.effective[target], md.listed[target]
+    gap = np.where(listed, eff - np.where(listed, eff, np.inf).min(axis=1, keepdims=True), 0.0)
+    v = v - np.where(compares[:, None], beta[:, None] * gap / md.ref_price, 0.0)
+    v = np.where(listed, v + _gumbel(rng, (S, C)), -np.inf)
     venue = np.where(has_target, v.argmax(1), _search_venue(S, md, beh, rng))
     return target, venue, routed & has_target & (venue == destination)
+
+
+#: Source code + 1 (so 'none', −1, is row 0) → seeded by WeChat; a lookup beats np.isin on small arrays.
+_WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
 
 
 def _routing(who: np.ndarray, target: np.ndarray, entry: np.ndarray, md: MarketDay, pop: Population) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +123,7 @@ def _routing(who: np.ndarray, target: np.ndarray, entry: np.ndarray, md: MarketD
     1:1 touches or group deals are sent to its first marketplace listing, with a gift."""
     market_listed = md.listed[target] & md.marketplace[None, :]
     destination = market_listed.argmax(1)
-    wechat_seeded = np.isin(pop.source[who, target], np.array(WECHAT_SEEDED, np.int8))
+    wechat_seeded = _WECHAT_SEEDED_MASK[pop.source[who, target] + 1]
     routed = md.routing[target] & wechat_seeded & market_listed.any(1)
     return destination, routed
 
