@@ -39,7 +39,7 @@ def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
         b, name = brand.code, brand.name
         for i, stage in enumerate(Stage.NAMES):
             reporters[f"{name}.{stage}"] = lambda m, b=b, i=i: float(funnel(m)[b, i])
-        reporters[f"{name}.private_domain"] = lambda m, b=b: float(m.population.follower[:, b].sum() * m.scale)
+        reporters[f"{name}.private_domain"] = lambda m, b=b: float(np.count_nonzero(m.population.follower[:, b]) * m.scale)
         reporters[f"{name}.active_leaders"] = lambda m, br=brand: len(br.active_leaders)
         reporters[f"{name}.parity_gap"] = lambda m, br=brand: float(br.prices.parity_gap)
         for k in brand.base.channels:

@@ -70,6 +70,7 @@ class Population:
     last_channel : (n, B) int8 channel of the latest purchase (-1)
     parent : (n,) int32 who referred her first referred purchase (referral tree)
     stock_until : (n,) int32 day her category stock runs out
+    need_rate : (n,) her segment's daily need rate (read for everyone every day)
     """
 
     n: int
@@ -89,6 +90,7 @@ class Population:
     last_channel: np.ndarray = field(init=False)
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
+    need_rate: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.n_brands)
@@ -104,6 +106,7 @@ class Population:
         self.last_channel = np.full(shape, NO_ONE, np.int8)
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
+        self.need_rate = self.segments.need_rate[self.segment]
 
     def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:
         """Decayed attitude (len(who), B) of consumers ``who`` on ``day``.

@@ -81,7 +81,7 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, rng: np.ran
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
     (platform event days; promotions of brands the consumer knows).
     """
-    rate = pop.segments.need_rate[pop.segment] * boost
+    rate = pop.need_rate * boost
     out_of_stock = pop.stock_until <= day
     arrive = rng.random(pop.n) < rate
     return np.flatnonzero(out_of_stock & (arrive | (pop.stock_until == day)))

@@ -113,15 +113,17 @@ class SharerPool:
 
     def warn(self, nodes: np.ndarray) -> None:
         """Queue unsatisfied buyers who will warn their contacts tomorrow."""
-        self.unhappy = np.concatenate([self.unhappy, nodes.astype(np.int32)])
+        if len(nodes):  # most days bring a brand no unhappy buyer: skip the copy
+            self.unhappy = np.concatenate([self.unhappy, nodes.astype(np.int32)])
 
     def drain_unhappy(self) -> np.ndarray:
         nodes, self.unhappy = self.unhappy, np.zeros(0, np.int32)
         return nodes
 
     def add(self, nodes: np.ndarray, until: int) -> None:
-        self.nodes = np.concatenate([self.nodes, nodes.astype(np.int32)])
-        self.until = np.concatenate([self.until, np.full(len(nodes), until, np.int32)])
+        if len(nodes):
+            self.nodes = np.concatenate([self.nodes, nodes.astype(np.int32)])
+            self.until = np.concatenate([self.until, np.full(len(nodes), until, np.int32)])
 
     def open_on(self, day: int) -> np.ndarray:
         keep = self.until >= day
