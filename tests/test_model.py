@@ -3,13 +3,17 @@ independent cross-checks of ledger lines, and reproducibility (§7, §8.7)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 from sim.ledger import COST_FIELDS, FIELDS
+from sim.market.choice import MarketDay
+from sim.market.prices import brand_prices
 from sim.model import MarketModel
+from sim.population import Stage
 from sim.run import run
 
 from _support import scenario
@@ -94,3 +98,47 @@ def test_scheduled_kol_program_changes_follow_the_dates():
     fees = result.series("kol_fees")[:, 0].sum(axis=1) % 200000.0
     assert fees[10:30].sum() == 0 and fees[:10].sum() > 0 and fees[31:].sum() > 0
     assert np.all(np.isclose(fees % koc_fee, 0))
+
+
+def _same_terms(cached, fresh) -> bool:
+    """Field by field equality of two MarketDay/BrandTerms-like dataclasses (arrays included)."""
+    for f in dataclasses.fields(fresh):
+        a, b = getattr(cached, f.name), getattr(fresh, f.name)
+        if isinstance(b, np.ndarray) and not np.array_equal(a, b, equal_nan=b.dtype.kind == "f"):
+            return False
+        if not isinstance(b, np.ndarray) and a != b:
+            return False
+    return True
+
+
+def test_reused_day_terms_equal_freshly_built_ones_every_day():
+    """Prices, market and settlement terms are reused while nothing changes; on the days a
+    schedule, a promotion, a platform event or Double 11 routing changes them, and the
+    days after, they must equal terms built from scratch."""
+    extra = (
+        "brands.focal.strategy.schedule=[{from: 2026-06-10, to: 2026-06-20, set: {channels.wechat.price: 109, "
+        "strategy.group_leaders.commission: 0.2, strategy.referral.level1: 0.05, strategy.kols.0.cps_rate: 0.3}}]",
+        "brands.rival.strategy.promotions=[{name: p, from: 2026-06-15, to: 2026-06-25, depth: 0.2, channels: [tmall]}]",
+        "brands.focal.strategy.double11_routing.enabled=true",
+        "brands.focal.strategy.parity=none",
+        "simulation.start_date=2026-06-05", "simulation.days=165",  # through 618 and Double 11
+    )
+    model = MarketModel(scenario(*extra), seed=1)
+    changed = 0
+    while model.day < model.days:
+        model.step()
+        t = model.day - 1
+        cached = model._market_day(t)
+        d11 = bool(model.calendar.double11_window[t].any())
+        fresh = MarketModel._market_terms(model, d11, model.calendar.brand_funded[t])
+        assert _same_terms(dataclasses.replace(cached, search_clicks=None, day=None),
+                           MarketDay(day=None, search_clicks=None, **fresh)), f"market terms stale on day {t}"
+        assert _same_terms(model._terms(), model._settlement_terms()), f"settlement terms stale on day {t}"
+        for brand in model.brands:
+            date = model.calendar.dates[t]
+            assert _same_terms(brand.prices, brand_prices(brand.spec, model.channels, model.calendar.coupon_yuan[t], date))
+        changed += t > 0 and model.brands[0].prices.price[1] != 129
+        collected = model.datacollector.model_vars
+        funnel = [collected[f"{b.name}.{stage}"][-1] for b in model.brands for stage in Stage.NAMES]
+        assert funnel == list((model.population.funnel_counts() * model.scale).ravel()), f"funnel stale on day {t}"
+    assert changed >= 5  # the schedule's WeChat price did apply
