@@ -3,9 +3,10 @@
 Both engines simulate the baseline scenario at N = 10⁴ consumers × k = 150 contacts
 (market_size = 100 × N, as in the baseline) for a few weeks from the same seed; an
 agent-step is one consumer stepped through one day, so agent-steps/s = N · days / s of
-simulation (set-up excluded). Each engine runs ``--repeats`` times; the median is
-reported, with the time spent in the consumer stages (attitude, need, choice, after
-purchase) — the only part the engines do differently.
+simulation (set-up excluded). Each engine runs ``--repeats`` times, interleaved with the
+other; the median is reported, with the time spent in the consumer stages (attitude,
+need, choice, after purchase) — the only part the engines do differently. For a figure
+that does not move with the machine's load, see ``benchmarks/engine_instructions.py``.
 
 Usage::
 
@@ -62,10 +63,16 @@ def main() -> None:
     args = ap.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}, N = {args.n:,}, k = 150, "
           f"{args.days} days, median of {args.repeats}")
+    engines = (MarketModel, ReferenceMarketModel)
+    # Interleaved (fast, reference, fast, ...): this machine's speed drifts by tens of per
+    # cent over minutes, and both engines should see the same drift.
+    runs = {cls: [] for cls in engines}
+    for _ in range(args.repeats):
+        for cls in engines:
+            runs[cls].append(time_engine(cls, args.n, args.days, args.seed))
     rows = {}
-    for cls in (MarketModel, ReferenceMarketModel):
-        runs = [time_engine(cls, args.n, args.days, args.seed) for _ in range(args.repeats)]
-        setup, simulate, consumers = (statistics.median(r[i] for r in runs) for i in range(3))
+    for cls in engines:
+        setup, simulate, consumers = (statistics.median(r[i] for r in runs[cls]) for i in range(3))
         rows[cls.__name__] = (setup, simulate, consumers, args.n * args.days / simulate)
         print(f"{cls.__name__:22s} set-up {setup:6.2f} s  simulate {simulate:7.2f} s "
               f"({1000 * simulate / args.days:7.1f} ms/day; consumer stages {consumers:6.2f} s)  "
@@ -74,8 +81,8 @@ def main() -> None:
     print(f"ratio fast/reference: {fast[3] / ref[3]:.1f}× agent-steps/s "
           f"({ref[2] / fast[2]:.1f}× in the consumer stages alone)")
     for n in args.fast_n:
-        runs = [time_engine(MarketModel, n, args.days, args.seed) for _ in range(args.repeats)]
-        rate = n * args.days / statistics.median(r[1] for r in runs)
+        alone = [time_engine(MarketModel, n, args.days, args.seed) for _ in range(args.repeats)]
+        rate = n * args.days / statistics.median(r[1] for r in alone)
         print(f"MarketModel at N = {n:,}: {rate:12,.0f} agent-steps/s = {rate / ref[3]:.0f}× the reference's "
               f"rate at N = {args.n:,}")
 
