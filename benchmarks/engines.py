@@ -5,8 +5,10 @@ Both engines simulate the baseline scenario at N = 10⁴ consumers × k = 150 co
 agent-step is one consumer stepped through one day, so agent-steps/s = N · days / s of
 simulation (set-up excluded). Each engine runs ``--repeats`` times, interleaved with the
 other; the median is reported, with the time spent in the consumer stages (attitude,
-need, choice, after purchase) — the only part the engines do differently. For a figure
-that does not move with the machine's load, see ``benchmarks/engine_instructions.py``.
+need, choice, after purchase) — the only part the engines do differently besides word
+of mouth. It also prints the time of the stages both engines share (same code) and the
+bound they put on the ratio. For a figure that does not move with the machine's load,
+see ``benchmarks/engine_instructions.py``.
 
 Usage::
 
@@ -39,17 +41,31 @@ from sim.reference import ReferenceMarketModel  # noqa: E402
 CONSUMER_STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
 
 
-def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[float, float, float]:
-    """(set-up s, simulate s, consumer-stage s) of one run."""
+def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[float, float, float, float]:
+    """(set-up s, simulate s, consumer-stage s, shared s) of one run.
+
+    Shared = what both engines run with the same code: the day minus the consumer stages
+    and minus word of mouth (``_share``, which each engine steps its own way).
+    """
     sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
         f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}",
     ])
     t0 = time.perf_counter()
     model = cls(sc, seed=seed)
     t1 = time.perf_counter()
+    wom = [0.0]
+    share = model._share
+
+    def timed_share(*args) -> None:
+        start = time.perf_counter()
+        share(*args)
+        wom[0] += time.perf_counter() - start
+
+    model._share = timed_share  # the day passes self._share to the signal producers
     model.run()
     t2 = time.perf_counter()
-    return t1 - t0, t2 - t1, sum(model.stage_seconds[s] for s in CONSUMER_STAGES)
+    consumers = sum(model.stage_seconds[s] for s in CONSUMER_STAGES)
+    return t1 - t0, t2 - t1, consumers, t2 - t1 - consumers - wom[0]
 
 
 def main() -> None:
@@ -72,14 +88,18 @@ def main() -> None:
             runs[cls].append(time_engine(cls, args.n, args.days, args.seed))
     rows = {}
     for cls in engines:
-        setup, simulate, consumers = (statistics.median(r[i] for r in runs[cls]) for i in range(3))
-        rows[cls.__name__] = (setup, simulate, consumers, args.n * args.days / simulate)
+        setup, simulate, consumers, shared = (statistics.median(r[i] for r in runs[cls]) for i in range(4))
+        rows[cls.__name__] = (setup, simulate, consumers, args.n * args.days / simulate, shared)
         print(f"{cls.__name__:22s} set-up {setup:6.2f} s  simulate {simulate:7.2f} s "
               f"({1000 * simulate / args.days:7.1f} ms/day; consumer stages {consumers:6.2f} s)  "
               f"{rows[cls.__name__][3]:12,.0f} agent-steps/s")
     fast, ref = rows["MarketModel"], rows["ReferenceMarketModel"]
     print(f"ratio fast/reference: {fast[3] / ref[3]:.1f}× agent-steps/s "
           f"({ref[2] / fast[2]:.1f}× in the consumer stages alone)")
+    # Both engines run the shared stages with the same code: even free consumer stages
+    # could not make the fast day shorter than them.
+    print(f"shared stages (signals but word of mouth, partners, ledger, collect): {1000 * fast[4] / args.days:.2f} ms/day "
+          f"in the fast run, so the ratio at this N is at most {ref[1] / fast[4]:.0f}×")
     for n in args.fast_n:
         alone = [time_engine(MarketModel, n, args.days, args.seed) for _ in range(args.repeats)]
         rate = n * args.days / statistics.median(r[1] for r in alone)
