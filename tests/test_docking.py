@@ -158,9 +158,9 @@ def test_reference_engine_keeps_the_books_and_is_reproducible():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("SOCSIM_SLOW"), reason="several minutes: run with SOCSIM_SLOW=1 pytest -m slow")
+@pytest.mark.skipif(not os.environ.get("SOCSIM_SLOW"), reason="about a minute on a quiet 2-core machine, several under load: run with SOCSIM_SLOW=1 pytest -m slow")
 def test_engines_dock_at_a_larger_size():
-    """The baseline at 2 000 consumers × 150 contacts, 120 days (about 4 minutes on 2 cores)."""
+    """The baseline at 2 000 consumers × 150 contacts, 120 days (49 s on a quiet 2-core machine, 2026-11-28)."""
     big = ("world.population=2000", "world.market_size=2000000", "world.graph.degree=150", "simulation.days=120")
     sc = scenario(*big)
     fast = run_jobs([RunJob(sc, s, MarketModel) for s in range(SEEDS)], workers=WORKERS)
