@@ -25,24 +25,17 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("fast", "reference")
 WINDOW = (5, 20)  # days d0 → d1, the same for both engines: activity changes as awareness spreads
 
 
 def child(engine: str, n: int, days: int) -> None:
     """Build and run one model (the process callgrind measures)."""
-    sys.path.insert(0, str(ROOT))
-    from sim.config.loader import load_scenario
+    from engines import baseline  # the wall-clock benchmark's scenario (same folder)
     from sim.engines import make_model
 
-    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
-        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}",
-        f"simulation.engine={engine}",
-    ])
-    make_model(sc, seed=42).run()
+    make_model(baseline(n, days, f"simulation.engine={engine}"), seed=42).run()
 
 
 def instructions(engine: str, n: int, days: int) -> int:

@@ -35,10 +35,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.config.loader import load_scenario  # noqa: E402
+from sim.config.schema import Scenario  # noqa: E402
 from sim.model import MarketModel  # noqa: E402
 from sim.reference import ReferenceMarketModel  # noqa: E402
 
 CONSUMER_STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
+
+
+def baseline(n: int, days: int, *overrides: str) -> Scenario:
+    """The baseline at ``n`` consumers (market_size = 100 × n, as in the file) for ``days`` days."""
+    return load_scenario(ROOT / "scenarios" / "baseline.yaml", [
+        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}", *overrides,
+    ])
 
 
 def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[float, float, float, float]:
@@ -47,9 +55,7 @@ def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[f
     Shared = what both engines run with the same code: the day minus the consumer stages
     and minus word of mouth (``_share``, which each engine steps its own way).
     """
-    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
-        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}",
-    ])
+    sc = baseline(n, days)
     t0 = time.perf_counter()
     model = cls(sc, seed=seed)
     t1 = time.perf_counter()
