@@ -17,6 +17,7 @@ import numpy as np
 from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
+from .jit import njit
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
 from .market.attitude import apply_exposures
@@ -180,10 +181,7 @@ class MarketModel(mesa.Model):
         """Category needs, plus impulse needs from today's strong exposures."""
         pop, beh, rng = self.population, self.behaviour, self.streams.needs
         need = need_today(pop, t, self._need_boost(t), rng)
-        who, brand = touched // pop.n_brands, touched % pop.n_brands
-        strong = pop.attitude[who, brand] >= beh.impulse_threshold
-        impulse = who[strong][rng.random(int(strong.sum())) < beh.impulse_prob]
-        return np.union1d(need, impulse)
+        return _with_impulse_buyers(need, touched, pop.attitude, beh.impulse_threshold, beh.impulse_prob, rng)
 
     def _need_boost(self, t: int) -> float | np.ndarray:
         """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
@@ -280,3 +278,23 @@ class MarketModel(mesa.Model):
             kol_cps={k.unique_id: k.program.cps_rate for b in self.brands for k in b.kols},
             leader_of=self._leaders,
         )
+
+
+@njit
+def _with_impulse_buyers(need: np.ndarray, touched: np.ndarray, attitude: np.ndarray,
+                         threshold: float, prob: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted consumers with a need today or an impulse from a strong exposure.
+
+    ``touched`` are today's exposed (consumer · B + brand) keys; an attitude at or above
+    ``threshold`` after today's exposures makes her shop with probability ``prob``
+    (one draw per strong key, in key order).
+    """
+    n_brands = attitude.shape[1]
+    limit = np.float32(threshold)  # numpy compares float32 attitudes with a Python float in float32
+    shops = np.zeros(attitude.shape[0], np.bool_)
+    shops[need] = True
+    for key in touched:
+        who, brand = key // n_brands, key % n_brands
+        if attitude[who, brand] >= limit and rng.random() < prob:
+            shops[who] = True
+    return np.flatnonzero(shops)
