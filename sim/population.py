@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config.schema import World
+from .jit import njit
 
-__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE"]
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "decayed"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
 
@@ -116,14 +117,11 @@ class Population:
         a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
         updates, so decay costs nothing on days a consumer sees nothing.
         """
-        return self._decayed(self.attitude[who], self.attitude_day[who], day)
+        return _decayed_rows(self.attitude, self.attitude_day, np.asarray(who), day, 1.0 - self.decay)
 
     def attitude_of(self, who: np.ndarray, brand: np.ndarray, day: int) -> np.ndarray:
         """Decayed attitude of each (consumer, brand) pair on ``day`` (as :meth:`attitude_now`)."""
-        return self._decayed(self.attitude[who, brand], self.attitude_day[who, brand], day)
-
-    def _decayed(self, attitude: np.ndarray, since: np.ndarray, day: int) -> np.ndarray:
-        return attitude * np.power(1.0 - self.decay, day - since, dtype=np.float64).astype(np.float32)
+        return _decayed_pairs(self.attitude, self.attitude_day, np.asarray(who), np.asarray(brand), day, 1.0 - self.decay)
 
     def param(self, name: str, who: np.ndarray) -> np.ndarray:
         """Segment parameter ``name`` for each consumer in ``who``."""
@@ -137,6 +135,36 @@ class Population:
     def members_of(self, segment_codes: np.ndarray) -> np.ndarray:
         """Indices of consumers in the given segment codes."""
         return np.flatnonzero(np.isin(self.segment, segment_codes))
+
+
+@njit
+def decayed(attitude: np.float32, since: int, day: int, keep: float) -> np.float32:
+    """An attitude stored on day ``since``, read on ``day``: a · keep^(day − since), in float32.
+
+    The factor is computed in float64 and rounded to float32 before the product, as the
+    population has always stored and read attitudes.
+    """
+    return attitude * np.float32(keep ** np.float64(day - since))  # float exponent: libm pow, as numpy
+
+
+@njit
+def _decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, day: int, keep: float) -> np.ndarray:
+    """(len(who), B) decayed attitudes of consumers ``who`` on ``day``."""
+    out = np.empty((len(who), attitude.shape[1]), np.float32)
+    for k in range(len(who)):
+        for b in range(attitude.shape[1]):
+            out[k, b] = decayed(attitude[who[k], b], attitude_day[who[k], b], day, keep)
+    return out
+
+
+@njit
+def _decayed_pairs(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, brand: np.ndarray,
+                   day: int, keep: float) -> np.ndarray:
+    """Decayed attitude of each (who[k], brand[k]) pair on ``day``."""
+    out = np.empty(len(who), np.float32)
+    for k in range(len(who)):
+        out[k] = decayed(attitude[who[k], brand[k]], attitude_day[who[k], brand[k]], day, keep)
+    return out
 
 
 def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:
