@@ -37,13 +37,13 @@ def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behavi
     """
     return _fold(pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer,
                  exp.who, exp.brand, exp.weight, exp.entry, exp.source, exp.referrer,
-                 day, 1.0 - pop.decay, behaviour.interest_threshold)
+                 day, pop.decay_factors(day), behaviour.interest_threshold)
 
 
 @njit
 def _fold(attitude, attitude_day, stage, entry, source, referrer,
           who, brand, weight, exp_entry, exp_source, exp_referrer,
-          day, keep, interest_threshold):
+          day, factors, interest_threshold):
     """Fold positive, then negative exposures into the population's arrays (see apply_exposures).
 
     A (consumer, brand) cell with positive exposures takes the decayed attitude plus the
@@ -56,7 +56,7 @@ def _fold(attitude, attitude_day, stage, entry, source, referrer,
     keys, totals, heaviest = _groups(who, brand, weight, n_brands, True)
     for g in range(len(keys)):
         i, b = keys[g] // n_brands, keys[g] % n_brands
-        a = decayed(attitude[i, b], attitude_day[i, b], day, keep)
+        a = decayed(attitude[i, b], attitude_day[i, b], day, factors)
         # (1 − a) in float32, the rest in float64: the dtypes of the numpy formula
         gained = a + (np.float32(1.0) - a) * (1.0 - np.exp(-totals[g]))
         attitude[i, b], attitude_day[i, b] = np.float32(gained), day
@@ -68,7 +68,7 @@ def _fold(attitude, attitude_day, stage, entry, source, referrer,
     neg_keys, neg_totals, _ = _groups(who, brand, weight, n_brands, False)
     for g in range(len(neg_keys)):
         i, b = neg_keys[g] // n_brands, neg_keys[g] % n_brands
-        a = decayed(attitude[i, b], attitude_day[i, b], day, keep) * np.exp(neg_totals[g])
+        a = decayed(attitude[i, b], attitude_day[i, b], day, factors) * np.exp(neg_totals[g])
         attitude[i, b], attitude_day[i, b] = np.float32(a), day
     return keys
 
