@@ -14,7 +14,7 @@ import numpy as np
 from .config.schema import World
 from .jit import njit
 
-__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "decayed"]
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
 
@@ -152,7 +152,7 @@ class Population:
 
 
 @njit
-def decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) -> np.float32:
+def _decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) -> np.float32:
     """An attitude stored on day ``since``, read on ``day`` (``factors``: :meth:`Population.decay_factors`)."""
     return attitude * factors[day - since]
 
@@ -164,7 +164,7 @@ def _decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarra
     out = np.empty((len(who), attitude.shape[1]), np.float32)
     for k in range(len(who)):
         for b in range(attitude.shape[1]):
-            out[k, b] = decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
+            out[k, b] = _decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
     return out
 
 
@@ -174,7 +174,7 @@ def _decayed_pairs(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarr
     """Decayed attitude of each (who[k], brand[k]) pair on ``day``."""
     out = np.empty(len(who), np.float32)
     for k in range(len(who)):
-        out[k] = decayed(attitude[who[k], brand[k]], attitude_day[who[k], brand[k]], day, factors)
+        out[k] = _decayed(attitude[who[k], brand[k]], attitude_day[who[k], brand[k]], day, factors)
     return out
 
 

@@ -24,7 +24,8 @@ __all__ = ["BrandTerms", "settle", "ORDER_FIELDS"]
 ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
                 "referral_commission", "leader_commission", "kol_commission")
 _LEADER = ORDER_FIELDS.index("leader_commission")
-# Plain ints for the kernels (they read module globals as constants).
+# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
+# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
 _WOM, _GROUP, _KOL = int(Source.WOM), int(Source.GROUP), int(Source.KOL)
 _PURCHASED, _LOYAL = Stage.PURCHASED, Stage.LOYAL
 

@@ -1,7 +1,7 @@
 """Attitude: fold the day's exposures into each consumer's brand ad-stock (§5.3).
 
-The day's exposures are a few hundred rows, so the whole fold is one compiled kernel
-(:func:`_fold`): a numpy version paid a microsecond of fixed cost per call, not per row.
+A day brings a few hundred to a few thousand exposures, so the whole fold is one
+compiled kernel (:func:`_fold`): the numpy version paid a fixed cost per call, not per row.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import numpy as np
 
 from ..config.schema import Behaviour
 from ..jit import njit
-from ..population import Population, Stage, decayed
+from ..population import Population, Stage
 from .signals import Exposures
 
 __all__ = ["apply_exposures"]
 
-_AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED  # plain ints: a kernel reads them as constants
+# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
+# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
+_AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED
 #: Group sums of at most this many weights are summed flat, larger ones halved (numpy's PW_BLOCKSIZE).
 _PAIRWISE_BLOCK = 128
 
@@ -46,6 +48,10 @@ def _fold(attitude, attitude_day, stage, entry, source, referrer,
           day, factors, interest_threshold):
     """Fold positive, then negative exposures into the population's arrays (see apply_exposures).
 
+    ``factors`` are :meth:`Population.decay_factors`: a stored attitude decays to today as
+    attitude · factors[day − attitude_day] (a kernel in another file is not called: numba's
+    cache would not see it change).
+
     A (consumer, brand) cell with positive exposures takes the decayed attitude plus the
     saturating gain of their summed weight, at least the AWARE stage (INTERESTED from
     ``interest_threshold`` on) and the entry channel, source and referrer of its heaviest
@@ -55,20 +61,20 @@ def _fold(attitude, attitude_day, stage, entry, source, referrer,
     n_brands = attitude.shape[1]
     keys, totals, heaviest = _groups(who, brand, weight, n_brands, True)
     for g in range(len(keys)):
-        i, b = keys[g] // n_brands, keys[g] % n_brands
-        a = decayed(attitude[i, b], attitude_day[i, b], day, factors)
+        k = heaviest[g]
+        i, b = who[k], brand[k]  # keys[g] = i · B + b, without the divisions
+        a = attitude[i, b] * factors[day - attitude_day[i, b]]  # decayed to today (float32)
         # (1 − a) in float32, the rest in float64: the dtypes of the numpy formula
         gained = a + (np.float32(1.0) - a) * (1.0 - np.exp(-totals[g]))
         attitude[i, b], attitude_day[i, b] = np.float32(gained), day
         stage[i, b] = max(stage[i, b], _AWARE)
         if gained >= interest_threshold:  # the float64 value, before it is stored as float32
             stage[i, b] = max(stage[i, b], _INTERESTED)
-        k = heaviest[g]
         entry[i, b], source[i, b], referrer[i, b] = exp_entry[k], exp_source[k], exp_referrer[k]
-    neg_keys, neg_totals, _ = _groups(who, brand, weight, n_brands, False)
+    neg_keys, neg_totals, neg_heaviest = _groups(who, brand, weight, n_brands, False)
     for g in range(len(neg_keys)):
-        i, b = neg_keys[g] // n_brands, neg_keys[g] % n_brands
-        a = decayed(attitude[i, b], attitude_day[i, b], day, factors) * np.exp(neg_totals[g])
+        i, b = who[neg_heaviest[g]], brand[neg_heaviest[g]]
+        a = attitude[i, b] * factors[day - attitude_day[i, b]] * np.exp(neg_totals[g])
         attitude[i, b], attitude_day[i, b] = np.float32(a), day
     return keys
 
