@@ -55,7 +55,10 @@ class Ledger:
         self.books[day, brand, channel, self._col[field]] += amount
 
     def add_many(self, day: int, brand: np.ndarray, channel: np.ndarray, field: str, amount: np.ndarray) -> None:
-        """Book many amounts at once (unbuffered: repeated (brand, channel) pairs add up)."""
+        """Book many amounts at once (unbuffered: repeated (brand, channel) pairs add up).
+
+        ``brand``, ``channel`` and ``amount`` are aligned arrays, one entry an amount.
+        """
         self.add_rows(day, brand, channel, (field,), np.reshape(amount, (-1, 1)))
 
     def add_grid(self, day: int, field: str, grid: np.ndarray, scale: float = 1.0) -> None:

@@ -112,7 +112,7 @@ class Population:
         self._factors = (self.decay, np.ones(1, np.float32))
 
     def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:
-        """Decayed attitude (len(who), B) of consumers ``who`` on ``day``.
+        """Decayed attitude (len(who), B) of consumers ``who`` (indices) on ``day``.
 
         Notes
         -----
