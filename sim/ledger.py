@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import njit
+
 __all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES"]
 
 #: Counts and money booked per (day, brand, channel).
@@ -47,21 +49,35 @@ class Ledger:
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
+        self._cols: dict[tuple[str, ...], np.ndarray] = {}  # add_rows' column indices per field tuple
 
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:
         self.books[day, brand, channel, self._col[field]] += amount
 
     def add_many(self, day: int, brand: np.ndarray, channel: np.ndarray, field: str, amount: np.ndarray) -> None:
-        """Book many amounts at once (unbuffered: repeated (brand, channel) pairs add up)."""
-        np.add.at(self.books[day, :, :, self._col[field]], (brand, channel), amount)
+        """Book many amounts at once (unbuffered: repeated (brand, channel) pairs add up).
 
-    def add_grid(self, day: int, field: str, grid: np.ndarray) -> None:
-        """Book a whole (B, C) grid of one field."""
-        self.books[day, :, :, self._col[field]] += grid
+        ``brand``, ``channel`` and ``amount`` are aligned arrays, one entry an amount.
+        """
+        self.add_rows(day, brand, channel, (field,), np.reshape(amount, (-1, 1)))
+
+    def add_grid(self, day: int, field: str, grid: np.ndarray, scale: float = 1.0) -> None:
+        """Book a whole (B, C) grid of one field, each cell × ``scale``."""
+        _add_grid(self.books[day], self._col[field], grid, scale)
+
+    def add_rows(self, day: int, brand: np.ndarray, channel: np.ndarray, fields: tuple[str, ...], amounts: np.ndarray) -> None:
+        """Book an (n, len(fields)) table of amounts, row k at (brand[k], channel[k]).
+
+        Each field's cells add up its rows in row order, as :meth:`add_many` per field.
+        """
+        cols = self._cols.get(fields)
+        if cols is None:
+            cols = self._cols[fields] = np.array([self._col[f] for f in fields])
+        _add_rows(self.books[day], brand, channel, cols, amounts)
 
     def add_orders_by_source(self, day: int, brand: np.ndarray, channel: np.ndarray, source: np.ndarray, count: np.ndarray) -> None:
-        src = np.where(source < 0, N_SOURCES - 1, source)
-        np.add.at(self.by_source[day], (brand, channel, src), count)
+        """Count orders by attribution source (source −1, none, is counted as the last code)."""
+        _add_by_source(self.by_source[day], brand, channel, source, count)
 
     def count_shares(self, day: int, brand: int, sharers: int) -> None:
         self.shares[day, brand] += sharers
@@ -75,3 +91,28 @@ class Ledger:
     def field(self, name: str) -> np.ndarray:
         """(days, B, C) series of one field."""
         return self.books[..., self._col[name]]
+
+
+@njit
+def _add_rows(books_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, cols: np.ndarray, amounts: np.ndarray) -> None:
+    """Add row k of ``amounts`` to the day's (B, C, fields) books at (brand[k], channel[k], cols), row by row."""
+    for k in range(len(brand)):
+        for j in range(len(cols)):
+            books_day[brand[k], channel[k], cols[j]] += amounts[k, j]
+
+
+@njit
+def _add_grid(books_day: np.ndarray, col: int, grid: np.ndarray, scale: float) -> None:
+    """Add grid × scale to column ``col`` of the day's (B, C, fields) books."""
+    for b in range(grid.shape[0]):
+        for c in range(grid.shape[1]):
+            books_day[b, c, col] += grid[b, c] * scale
+
+
+@njit
+def _add_by_source(by_source_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, source: np.ndarray,
+                   count: np.ndarray) -> None:
+    """Add count[k] orders to the day's (B, C, sources) counts, in order; source −1 (none) is the last code."""
+    for k in range(len(brand)):
+        src = source[k] if source[k] >= 0 else N_SOURCES - 1
+        by_source_day[brand[k], channel[k], src] += count[k]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config.schema import World
+from .jit import njit
 
 __all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE"]
 
@@ -91,6 +92,7 @@ class Population:
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
     need_rate: np.ndarray = field(init=False)
+    _factors: tuple[float, np.ndarray] = field(init=False, repr=False)  # decay_factors' (decay, table)
 
     def __post_init__(self) -> None:
         shape = (self.n, self.n_brands)
@@ -107,23 +109,34 @@ class Population:
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
         self.need_rate = self.segments.need_rate[self.segment]
+        self._factors = (self.decay, np.ones(1, np.float32))
 
     def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:
-        """Decayed attitude (len(who), B) of consumers ``who`` on ``day``.
+        """Decayed attitude (len(who), B) of consumers ``who`` (indices) on ``day``.
 
         Notes
         -----
         a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
         updates, so decay costs nothing on days a consumer sees nothing.
         """
-        return self._decayed(self.attitude[who], self.attitude_day[who], day)
+        return _decayed_rows(self.attitude, self.attitude_day, np.asarray(who), day, self.decay_factors(day))
 
     def attitude_of(self, who: np.ndarray, brand: np.ndarray, day: int) -> np.ndarray:
         """Decayed attitude of each (consumer, brand) pair on ``day`` (as :meth:`attitude_now`)."""
-        return self._decayed(self.attitude[who, brand], self.attitude_day[who, brand], day)
+        return _decayed_pairs(self.attitude, self.attitude_day, np.asarray(who), np.asarray(brand), day,
+                              self.decay_factors(day))
 
-    def _decayed(self, attitude: np.ndarray, since: np.ndarray, day: int) -> np.ndarray:
-        return attitude * np.power(1.0 - self.decay, day - since, dtype=np.float64).astype(np.float32)
+    def decay_factors(self, day: int) -> np.ndarray:
+        """float32 (1 − λ)^e for e = 0..day at least: what an attitude keeps after e days.
+
+        Computed in float64 and rounded to float32, as attitudes have always been decayed;
+        kept for the run (extended as days pass), so a read costs a lookup, not a power.
+        """
+        decay, table = self._factors
+        if day >= len(table) or decay != self.decay:
+            table = np.power(1.0 - self.decay, np.arange(2 * day + 1), dtype=np.float64).astype(np.float32)
+            self._factors = (self.decay, table)
+        return table
 
     def param(self, name: str, who: np.ndarray) -> np.ndarray:
         """Segment parameter ``name`` for each consumer in ``who``."""
@@ -131,12 +144,57 @@ class Population:
 
     def funnel_counts(self) -> np.ndarray:
         """(B, 4) AIPL stocks: consumers at stage ≥ A, I, P, L for each brand."""
-        counts = np.stack([np.bincount(self.stage[:, b], minlength=5) for b in range(self.n_brands)])
-        return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        return _stage_stocks(self.stage)
 
     def members_of(self, segment_codes: np.ndarray) -> np.ndarray:
         """Indices of consumers in the given segment codes."""
         return np.flatnonzero(np.isin(self.segment, segment_codes))
+
+
+@njit
+def _decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) -> np.float32:
+    """An attitude stored on day ``since``, read on ``day`` (``factors``: :meth:`Population.decay_factors`)."""
+    return attitude * factors[day - since]
+
+
+@njit
+def _decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, day: int,
+                  factors: np.ndarray) -> np.ndarray:
+    """(len(who), B) decayed attitudes of consumers ``who`` on ``day``."""
+    out = np.empty((len(who), attitude.shape[1]), np.float32)
+    for k in range(len(who)):
+        for b in range(attitude.shape[1]):
+            out[k, b] = _decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
+    return out
+
+
+@njit
+def _decayed_pairs(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, brand: np.ndarray,
+                   day: int, factors: np.ndarray) -> np.ndarray:
+    """Decayed attitude of each (who[k], brand[k]) pair on ``day``."""
+    out = np.empty(len(who), np.float32)
+    for k in range(len(who)):
+        out[k] = _decayed(attitude[who[k], brand[k]], attitude_day[who[k], brand[k]], day, factors)
+    return out
+
+
+_N_STAGES = Stage.LOYAL + 1  # a plain int: kernels read it as a constant
+
+
+@njit
+def _stage_stocks(stage: np.ndarray) -> np.ndarray:
+    """(B, 4) int64 counts of consumers at stage ≥ AWARE, INTERESTED, PURCHASED, LOYAL per brand."""
+    at = np.zeros((stage.shape[1], _N_STAGES), np.int64)  # consumers at each stage exactly
+    for i in range(stage.shape[0]):
+        for b in range(stage.shape[1]):
+            at[b, stage[i, b]] += 1
+    stocks = np.zeros((stage.shape[1], _N_STAGES - 1), np.int64)
+    for b in range(stage.shape[1]):
+        total = 0
+        for s in range(_N_STAGES - 1, 0, -1):  # from LOYAL down to AWARE
+            total += at[b, s]
+            stocks[b, s - 1] = total
+    return stocks
 
 
 def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:

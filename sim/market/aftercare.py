@@ -1,20 +1,33 @@
 """After purchase (DESIGN §5.6): satisfaction, sharing, private-domain capture,
 repurchase scheduling and the money each order moves (commissions, fees, coupons).
+
+A day has ~100 orders: their money is one kernel (:func:`_order_money`) booked with one
+ledger call, the buyers' state another (:func:`_after_purchase`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config.schema import Behaviour
+from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .choice import Purchases
 from .signals import SharerPool, Source
 
-__all__ = ["BrandTerms", "settle"]
+__all__ = ["BrandTerms", "settle", "ORDER_FIELDS"]
+
+#: Ledger fields each order books, in the columns of :func:`_order_money`'s table.
+ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
+                "referral_commission", "leader_commission", "kol_commission")
+_LEADER = ORDER_FIELDS.index("leader_commission")
+# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
+# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
+_WOM, _GROUP, _KOL = int(Source.WOM), int(Source.GROUP), int(Source.KOL)
+_PURCHASED, _LOYAL = Stage.PURCHASED, Stage.LOYAL
 
 
 @dataclass(frozen=True)
@@ -34,71 +47,146 @@ class BrandTerms:
     on_social: np.ndarray        # (B,) bool, listed on the social channel
     kol_cps: dict[int, float]    # KOL unique_id → CPS rate
     leader_of: dict[int, object]  # leader unique_id → GroupLeader
+    kol_cps_by_id: np.ndarray = field(init=False)  # ``kol_cps`` indexed by id (0.0: no KOL's id)
+
+    def __post_init__(self) -> None:
+        table = np.zeros(max(self.kol_cps, default=-1) + 1)
+        for kol_id, rate in self.kol_cps.items():
+            table[kol_id] = rate
+        object.__setattr__(self, "kol_cps_by_id", table)  # frozen: set once, here
 
 
 def settle(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool], ledger: Ledger,
            day: int, scale: float, beh: Behaviour, rng: np.random.Generator) -> None:
     """Book today's orders and update the buyers' state."""
-    revenue = p.units * p.price
-    _book_sales(p, revenue, terms, ledger, day, scale)
-    _commissions(p, revenue, terms, pop, ledger, day, scale)
+    _book_orders(p, terms, pop, ledger, day, scale)
     _update_buyers(p, terms, pop, pools, day, beh, rng)
 
 
-def _book_sales(p: Purchases, revenue: np.ndarray, terms: BrandTerms, ledger: Ledger, day: int, scale: float) -> None:
-    b, c = p.brand, p.channel
-    for field, amount in (
-        ("orders", np.ones(len(b))), ("units", p.units), ("revenue", revenue),
-        ("coupons", p.coupon), ("gifts", p.gift), ("cogs", p.units * terms.unit_cost[b]),
-        ("platform_fees", revenue * (terms.take_rate[c] + terms.payment_fee[c])),
-    ):
-        ledger.add_many(day, b, c, field, amount * scale)
-    ledger.add_grid(day, "traffic", p.traffic * scale)
-    ledger.add_orders_by_source(day, b, c, p.source.astype(np.int64), np.full(len(b), scale))
-
-
-def _commissions(p: Purchases, revenue: np.ndarray, terms: BrandTerms, pop: Population,
-                 ledger: Ledger, day: int, scale: float) -> None:
-    """Referral (分佣, two levels), group-leader and KOL CPS commissions."""
-    b, c, src, ref = p.brand, p.channel, p.source, p.referrer
-    linked = (src == Source.WOM) & (c == terms.social) & (ref != NO_ONE)
-    level1 = np.where(linked, terms.level1[b] * revenue, 0.0)
-    parent = np.full(len(ref), NO_ONE, np.int32)
-    parent[linked] = pop.parent[ref[linked]]  # only shared links carry a consumer id
-    level2 = np.where(linked & (parent != NO_ONE), terms.level2[b] * revenue, 0.0)
-    ledger.add_many(day, b, c, "referral_commission", (level1 + level2) * scale)
-    first = linked & (pop.parent[p.who] == NO_ONE) & (ref != p.who)
-    pop.parent[p.who[first]] = ref[first]
-    grouped = (src == Source.GROUP) & (c == terms.social) & (ref != NO_ONE)
-    leader_pay = np.where(grouped, terms.leader_commission[b] * revenue, 0.0) * scale
-    ledger.add_many(day, b, c, "leader_commission", leader_pay)
-    for leader_id, pay in zip(ref[grouped], leader_pay[grouped]):
-        terms.leader_of[int(leader_id)].earn(float(pay))
-    kol = (src == Source.KOL) & (ref != NO_ONE)
-    cps = np.array([terms.kol_cps.get(int(r), 0.0) for r in ref[kol]])
-    ledger.add_many(day, b[kol], c[kol], "kol_commission", cps * revenue[kol] * scale)
+def _book_orders(p: Purchases, terms: BrandTerms, pop: Population, ledger: Ledger, day: int, scale: float) -> None:
+    """Book the orders' sales, fees and commissions (:func:`_order_money`) and pay the group leaders."""
+    money, grouped = _order_money(p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer,
+                                  pop.parent, terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1,
+                                  terms.level2, terms.leader_commission, terms.kol_cps_by_id, terms.social, scale)
+    ledger.add_rows(day, p.brand, p.channel, ORDER_FIELDS, money)
+    ledger.add_grid(day, "traffic", p.traffic, scale)
+    ledger.add_orders_by_source(day, p.brand, p.channel, p.source, np.full(len(p.brand), scale))
+    for k in grouped:  # a few a day, each leader's income adding up in order
+        terms.leader_of[int(p.referrer[k])].earn(float(money[k, _LEADER]))
 
 
 def _update_buyers(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool],
                    day: int, beh: Behaviour, rng: np.random.Generator) -> None:
-    w, b, c = p.who, p.brand, p.channel
-    repeat = pop.purchases[w, b] > 0
-    pop.purchases[w, b] += 1
-    pop.stage[w, b] = np.maximum(pop.stage[w, b], np.where(repeat, Stage.LOYAL, Stage.PURCHASED))
-    pop.bought_on[w, b] |= np.left_shift(1, c).astype(np.uint32)
-    pop.last_channel[w, b] = c
-    # A brand without a WeChat shop has no private domain to capture buyers into.
-    has_domain = terms.on_social[b]
-    captured = has_domain & ((c == terms.social) | (rng.random(len(w)) < terms.capture[b]))
-    pop.follower[w[captured], b[captured]] = True
-    spread = rng.uniform(0.8, 1.2, len(w))
-    pop.stock_until[w] = day + np.maximum(1, np.round(p.units * terms.repurchase_days[b] * spread)).astype(np.int32)
-    experienced = terms.quality[b] + rng.normal(0.0, beh.satisfaction_noise, len(w))
-    happy = experienced > beh.satisfaction_threshold
-    warns = ~happy & (rng.random(len(w)) < beh.negative_wom_prob)
+    """Update the buyers' state (:func:`_after_purchase`); the satisfied join their brand's
+    sharer pool for the share window, the disappointed warn their contacts tomorrow."""
+    # Drawn here, in the numpy version's order (capture, stock spread, satisfaction,
+    # warning): a Generator passed into a kernel costs ~20 µs a call to unbox, four draws ~5.
+    n = len(p.who)
+    draws = rng.random(n), rng.uniform(0.8, 1.2, n), rng.normal(0.0, beh.satisfaction_noise, n), rng.random(n)
+    happy, happy_ends, warns, warn_ends = _after_purchase(
+        p.who, p.brand, p.channel, p.units, p.source, p.referrer, pop.parent, pop.purchases, pop.stage,
+        pop.bought_on, pop.last_channel, pop.follower, pop.stock_until, pop.attitude,
+        terms.on_social, terms.capture, terms.repurchase_days, terms.quality, terms.social, day,
+        beh.satisfaction_threshold, beh.negative_wom_prob, len(pools), *draws)
     for brand_code, pool in enumerate(pools):
-        mine = b == brand_code
-        pool.add(w[mine & happy], day + beh.share_window_days)
-        pool.warn(w[mine & warns])
-    sad = w[~happy], b[~happy]
-    pop.attitude[sad] *= 0.5  # a disappointing product halves the buyer's own attitude
+        pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
+        pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
+
+
+@njit
+def _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost, take_rate,
+                 payment_fee, level1, level2, leader_commission, kol_cps_by_id, social, scale):
+    """The ledger amounts of each order (rows) in :data:`ORDER_FIELDS` (columns), × ``scale``;
+    and the indices of the orders that pay a group leader.
+
+    Notes
+    -----
+    Revenue is units × price; platform fees are (take rate + payment fee) × revenue.
+    A shared WeChat link (WOM source, a referrer) pays its sharer ``level1`` × revenue
+    (分佣) and, when the sharer was herself referred, her parent ``level2`` × revenue. A
+    group-leader order on WeChat pays the leader's commission; a KOL-sourced order pays
+    the KOL's CPS rate (0 for a KOL no longer in the programme). Orders that owe nothing
+    in a field carry 0.0 there, which leaves a ledger cell unchanged bit for bit.
+    """
+    money = np.zeros((len(brand), len(ORDER_FIELDS)))
+    grouped = np.empty(len(brand), np.int64)
+    n_grouped = 0
+    for k in range(len(brand)):
+        b, c, src, ref = brand[k], channel[k], source[k], referrer[k]
+        revenue = units[k] * price[k]
+        linked = src == _WOM and c == social and ref != NO_ONE
+        # parent is read before today's buyers join the referral tree (_after_purchase)
+        level_1 = level1[b] * revenue if linked else 0.0
+        level_2 = level2[b] * revenue if linked and parent[ref] != NO_ONE else 0.0
+        leader = src == _GROUP and c == social and ref != NO_ONE
+        kol = src == _KOL and ref != NO_ONE
+        cps = kol_cps_by_id[ref] if kol and ref < len(kol_cps_by_id) else 0.0  # kol_cps.get(ref, 0.0)
+        row = money[k]  # in ORDER_FIELDS' order; each product in the numpy version's order
+        row[0], row[1], row[2] = 1.0 * scale, units[k] * scale, revenue * scale       # orders, units, revenue
+        row[3], row[4], row[5] = coupon[k] * scale, gift[k] * scale, units[k] * unit_cost[b] * scale  # …, cogs
+        row[6] = revenue * (take_rate[c] + payment_fee[c]) * scale                   # platform fees
+        row[7] = (level_1 + level_2) * scale                                         # referral
+        row[8] = (leader_commission[b] * revenue if leader else 0.0) * scale         # leader
+        row[9] = cps * revenue * scale if kol else 0.0                               # KOL CPS
+        if leader:
+            grouped[n_grouped] = k
+            n_grouped += 1
+    return money, grouped[:n_grouped]
+
+
+@njit
+def _after_purchase(who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel,
+                    follower, stock_until, attitude, on_social, capture, repurchase_days, quality, social, day,
+                    satisfaction_threshold, negative_wom_prob, n_pools, capture_draw, spread, noise, warn_draw):
+    """Update the buyers' state after their orders; return who shares and who warns, by brand.
+
+    Each buyer (one order each: a shopper buys once a day) joins the referral tree under
+    the sharer of her first shared link, counts the purchase (stage PURCHASED, LOYAL on
+    a repeat), records the channel, may be captured into the brand's private domain
+    (always on WeChat, else when ``capture_draw`` < the package-card rate; only for a
+    brand with a WeChat shop), stocks up for units × repurchase days × ``spread`` days,
+    and judges the product: quality + ``noise`` above the threshold makes her a sharer
+    for the share window; else her attitude halves and she warns her contacts when
+    ``warn_draw`` < ``negative_wom_prob``.
+
+    Returns
+    -------
+    happy, happy_ends, warns, warn_ends : ndarray
+        The satisfied (warning) buyers of brand b are ``happy[happy_ends[b]:happy_ends[b + 1]]``
+        (likewise for warns), in order.
+    """
+    n = len(who)
+    happy, warns = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    for k in range(n):
+        w, b, c = who[k], brand[k], channel[k]
+        if source[k] == _WOM and c == social and referrer[k] != NO_ONE and parent[w] == NO_ONE and referrer[k] != w:
+            parent[w] = referrer[k]
+        stage[w, b] = max(stage[w, b], _LOYAL if purchases[w, b] > 0 else _PURCHASED)
+        purchases[w, b] += 1
+        bought_on[w, b] |= np.uint32(1) << np.uint32(c)
+        last_channel[w, b] = c
+        if on_social[b] and (c == social or capture_draw[k] < capture[b]):
+            follower[w, b] = True
+        stock_until[w] = day + np.int32(max(1.0, np.rint(units[k] * repurchase_days[b] * spread[k])))
+        happy[k] = quality[b] + noise[k] > satisfaction_threshold
+        warns[k] = not happy[k] and warn_draw[k] < negative_wom_prob
+        if not happy[k]:
+            attitude[w, b] *= np.float32(0.5)  # a disappointing product halves the buyer's own attitude
+    return _by_brand(who, brand, happy, n_pools) + _by_brand(who, brand, warns, n_pools)
+
+
+@njit
+def _by_brand(who, brand, chosen, n_brands):
+    """The ``chosen`` buyers of brands 0..n_brands−1 as int32, grouped by brand (in order
+    within a brand), and the end of each brand's group."""
+    ends = np.zeros(n_brands + 1, np.int64)
+    for k in range(len(who)):
+        if chosen[k] and brand[k] < n_brands:
+            ends[brand[k] + 1] += 1
+    ends = np.cumsum(ends)
+    nodes, filled = np.empty(ends[-1], np.int32), ends[:-1].copy()
+    for k in range(len(who)):
+        if chosen[k] and brand[k] < n_brands:
+            nodes[filled[brand[k]]] = who[k]
+            filled[brand[k]] += 1
+    return nodes, ends

@@ -1,32 +1,25 @@
-"""Attitude: fold the day's exposures into each consumer's brand ad-stock (§5.3)."""
+"""Attitude: fold the day's exposures into each consumer's brand ad-stock (§5.3).
+
+A day brings a few hundred to a few thousand exposures, so the whole fold is one
+compiled kernel (:func:`_fold`): the numpy version paid a fixed cost per call, not per row.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..config.schema import Behaviour
+from ..jit import njit
 from ..population import Population, Stage
 from .signals import Exposures
 
 __all__ = ["apply_exposures"]
 
-
-def _group(exp: Exposures, n_brands: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort the masked exposures by (consumer, brand), then by weight.
-
-    Returns the unique keys, the summed weight per key and, per key, the index (into
-    ``exp``) of its heaviest exposure — the one that sets the entry channel.
-    """
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return np.zeros(0, np.int64), np.zeros(0), idx
-    key = exp.who[idx].astype(np.int64) * n_brands + exp.brand[idx]
-    order = np.lexsort((np.abs(exp.weight[idx]), key))
-    key, idx = key[order], idx[order]
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))  # np.r_ costs ~10× more
-    totals = np.add.reduceat(exp.weight[idx].astype(np.float64), starts)
-    last = np.append(starts[1:], len(idx)) - 1
-    return key[starts], totals, idx[last]
+# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
+# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
+_AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED
+#: Group sums of at most this many weights are summed flat, larger ones halved (numpy's PW_BLOCKSIZE).
+_PAIRWISE_BLOCK = 128
 
 
 def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behaviour) -> np.ndarray:
@@ -44,28 +37,146 @@ def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behavi
     numpy.ndarray
         Keys (consumer · B + brand) that received a positive exposure today.
     """
-    B = pop.n_brands
-    keys, totals, best = _group(exp, B, exp.weight > 0)
-    who, brand = keys // B, keys % B
-    a = pop.attitude_of(who, brand, day)
-    a = a + (1.0 - a) * (1.0 - np.exp(-totals))
-    _store(pop, who, brand, a, day)
-    pop.stage[who, brand] = np.maximum(pop.stage[who, brand], Stage.AWARE)
-    interested = a >= behaviour.interest_threshold
-    pop.stage[who[interested], brand[interested]] = np.maximum(pop.stage[who[interested], brand[interested]], Stage.INTERESTED)
-    pop.entry[who, brand] = exp.entry[best]
-    pop.source[who, brand] = exp.source[best]
-    pop.referrer[who, brand] = exp.referrer[best]
-    negative = exp.weight < 0
-    if not negative.any():  # most days: skip the second pass's fixed cost
-        return keys
-    neg_keys, neg_totals, _ = _group(exp, B, negative)
-    n_who, n_brand = neg_keys // B, neg_keys % B
-    a_neg = pop.attitude_of(n_who, n_brand, day) * np.exp(neg_totals)
-    _store(pop, n_who, n_brand, a_neg, day)
+    return _fold(pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer,
+                 exp.who, exp.brand, exp.weight, exp.entry, exp.source, exp.referrer,
+                 day, pop.decay_factors(day), behaviour.interest_threshold)
+
+
+@njit
+def _fold(attitude, attitude_day, stage, entry, source, referrer,
+          who, brand, weight, exp_entry, exp_source, exp_referrer,
+          day, factors, interest_threshold):
+    """Fold positive, then negative exposures into the population's arrays (see apply_exposures).
+
+    ``factors`` are :meth:`Population.decay_factors`: a stored attitude decays to today as
+    attitude · factors[day − attitude_day] (a kernel in another file is not called: numba's
+    cache would not see it change).
+
+    A (consumer, brand) cell with positive exposures takes the decayed attitude plus the
+    saturating gain of their summed weight, at least the AWARE stage (INTERESTED from
+    ``interest_threshold`` on) and the entry channel, source and referrer of its heaviest
+    exposure. A cell with negative word of mouth is then scaled down by e^{S_neg}.
+    Returns the sorted keys (consumer · B + brand) of the positive cells.
+    """
+    n_brands = attitude.shape[1]
+    keys, totals, heaviest = _groups(who, brand, weight, n_brands, True)
+    for g in range(len(keys)):
+        k = heaviest[g]
+        i, b = who[k], brand[k]  # keys[g] = i · B + b, without the divisions
+        a = attitude[i, b] * factors[day - attitude_day[i, b]]  # decayed to today (float32)
+        # (1 − a) in float32, the rest in float64: the dtypes of the numpy formula
+        gained = a + (np.float32(1.0) - a) * (1.0 - np.exp(-totals[g]))
+        attitude[i, b], attitude_day[i, b] = np.float32(gained), day
+        stage[i, b] = max(stage[i, b], _AWARE)
+        if gained >= interest_threshold:  # the float64 value, before it is stored as float32
+            stage[i, b] = max(stage[i, b], _INTERESTED)
+        entry[i, b], source[i, b], referrer[i, b] = exp_entry[k], exp_source[k], exp_referrer[k]
+    neg_keys, neg_totals, neg_heaviest = _groups(who, brand, weight, n_brands, False)
+    for g in range(len(neg_keys)):
+        i, b = who[neg_heaviest[g]], brand[neg_heaviest[g]]
+        a = attitude[i, b] * factors[day - attitude_day[i, b]] * np.exp(neg_totals[g])
+        attitude[i, b], attitude_day[i, b] = np.float32(a), day
     return keys
 
 
-def _store(pop: Population, who: np.ndarray, brand: np.ndarray, a: np.ndarray, day: int) -> None:
-    pop.attitude[who, brand] = a.astype(np.float32)
-    pop.attitude_day[who, brand] = day
+@njit
+def _groups(who, brand, weight, n_brands, positive):
+    """Group the positive (or negative) exposures by key = consumer · B + brand.
+
+    Returns the sorted unique keys, the float64 summed weight per key and, per key, the
+    index of its heaviest exposure (the last of its heaviest on ties). Within a key the
+    weights are ordered by |weight|, then by index (the numpy version's
+    ``np.lexsort((|w|, key))``), and summed as ``np.add.reduceat`` sums a group, so the
+    totals are bit-identical to the numpy version's.
+    """
+    key, idx = np.empty(len(weight), np.int64), np.empty(len(weight), np.int64)
+    m = 0
+    for j in range(len(weight)):
+        if (weight[j] > 0) if positive else (weight[j] < 0):
+            key[m], idx[m] = np.int64(who[j]) * n_brands + brand[j], j
+            m += 1
+    key, idx = _radix_sort(key[:m], idx[:m])
+    n_groups = 0
+    for j in range(m):
+        n_groups += j == 0 or key[j] != key[j - 1]
+    keys, totals, heaviest = np.empty(n_groups, np.int64), np.empty(n_groups), np.empty(n_groups, np.int64)
+    lo = 0
+    for g in range(n_groups):
+        hi = lo + 1
+        while hi < m and key[hi] == key[lo]:
+            hi += 1
+        _sort_by_magnitude(idx, weight, lo, hi)
+        keys[g], heaviest[g] = key[lo], idx[hi - 1]
+        totals[g] = np.float64(weight[idx[lo]]) + _pairwise_sum(weight, idx, lo + 1, hi)
+        lo = hi
+    return keys, totals, heaviest
+
+
+@njit
+def _radix_sort(key, idx):
+    """(key, idx) pairs sorted stably by the non-negative int64 ``key`` (LSD radix sort, a byte a pass).
+
+    A day's few hundred keys sort in two or three passes over them; a comparison sort
+    cost several times more.
+    """
+    key_out, idx_out = np.empty_like(key), np.empty_like(idx)
+    top = key.max() if len(key) else 0
+    shift = 0
+    while shift == 0 or top >> shift > 0:
+        starts = np.zeros(257, np.int64)
+        for k in key:
+            starts[((k >> shift) & 255) + 1] += 1
+        for d in range(256):
+            starts[d + 1] += starts[d]
+        for j in range(len(key)):
+            d = (key[j] >> shift) & 255
+            key_out[starts[d]], idx_out[starts[d]] = key[j], idx[j]
+            starts[d] += 1
+        key, idx, key_out, idx_out = key_out, idx_out, key, idx
+        shift += 8
+    return key, idx
+
+
+@njit
+def _sort_by_magnitude(idx, weight, lo, hi):
+    """Stable insertion sort of one key's exposures ``idx[lo:hi]`` by |weight|, in place.
+
+    A key has a handful of exposures a day, already in index order.
+    """
+    for j in range(lo + 1, hi):
+        i, m = idx[j], abs(weight[idx[j]])
+        k = j
+        while k > lo and abs(weight[idx[k - 1]]) > m:
+            idx[k] = idx[k - 1]
+            k -= 1
+        idx[k] = i
+
+
+@njit
+def _pairwise_sum(weight, idx, lo, hi):
+    """numpy's pairwise float64 sum (``pairwise_sum_DOUBLE``) of ``weight[idx[lo:hi]]``, in its order.
+
+    ``np.add.reduceat`` adds this sum of a group's later elements to its first one.
+    """
+    n = hi - lo
+    if n < 8:
+        total = 0.0
+        for j in range(lo, hi):
+            total += np.float64(weight[idx[j]])
+        return total
+    if n <= _PAIRWISE_BLOCK:
+        r = np.empty(8)
+        for j in range(8):
+            r[j] = weight[idx[lo + j]]
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += np.float64(weight[idx[lo + i + j]])
+            i += 8
+        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for j in range(lo + i, hi):
+            total += np.float64(weight[idx[j]])
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(weight, idx, lo, lo + half) + _pairwise_sum(weight, idx, lo + half, hi)
