@@ -205,8 +205,8 @@ def _shelf(venue: np.ndarray, aware: np.ndarray, md: MarketDay, rng: np.random.G
     """Which brands each shopper sees at her venue: known ones, plus search-page ones."""
     listed, organic = _listed_here(venue, md.listed, md.open_search, md.visibility, rng.random(aware.shape))
     clicked = _search_ad_clicks(venue, listed, md, rng)
-    shown = listed & (organic | clicked)
-    return listed & (aware | shown), shown & ~aware, clicked
+    offered, found = _on_offer(listed, organic, clicked, aware)
+    return offered, found, clicked
 
 
 @njit
@@ -222,6 +222,14 @@ def _listed_here(venue, listed, open_search, visibility, draw):
             here[s, b] = listed[b, c] and venue[s] >= 0
             organic[s, b] = open_search[c] and draw[s, b] < visibility[b, c]
     return here, organic
+
+
+@njit
+def _on_offer(listed, organic, clicked, aware):
+    """(S, B) brands on offer to each shopper — listed at her venue and known to her or
+    shown by its search page (organically or by an ad click) — and those she found there."""
+    shown = listed & (organic | clicked)
+    return listed & (aware | shown), shown & ~aware
 
 
 def _search_ad_clicks(venue: np.ndarray, listed: np.ndarray, md: MarketDay, rng: np.random.Generator) -> np.ndarray:
@@ -297,7 +305,7 @@ def _orders(who: np.ndarray, pick: np.ndarray, venue: np.ndarray, target: np.nda
     rows = _order_rows(rng, who, pick, venue, target, routed, found, pop.segment, pop.segments.stockpile,
                        pop.source, pop.referrer, pop.follower, md.promo, md.price, md.coupon, md.funded,
                        md.pd_coupon, md.gift, md.social)
-    return Purchases(*rows, _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked))
+    return Purchases(*rows, *_traffic(who, venue, offered, found, clicked, C))
 
 
 _SEARCH = int(Source.SEARCH)  # a plain int: numba does not unify an IntEnum with int8
@@ -338,6 +346,13 @@ def _order_rows(rng, who, pick, venue, target, routed, found, segment, stockpile
         else:
             source[k], referrer[k] = source_of[w[k], b], referrer_of[w[k], b]
     return w, brand, channel, units, price, paid, gifted, source, referrer
+
+
+@njit
+def _traffic(who, venue, offered, found, clicked, C):
+    """Purchases.traffic, .clicks and .searched: (B, C) visits where the brand was on offer,
+    (B, C) search-ad clicks, and who saw which brand on a search page."""
+    return _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked)
 
 
 @njit
