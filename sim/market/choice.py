@@ -82,6 +82,7 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, rng: np.ran
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
     (platform event days; promotions of brands the consumer knows).
     """
+    # numpy draws the n uniforms (the bulk of the cost): as fast as numba, without its fee for a Generator argument.
     return _needing(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, rng.random(pop.n))
 
 
@@ -276,7 +277,7 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
     pick = np.empty(S, np.int64)
     u = np.empty(B + 1)
     for s in range(S):
-        c = max(venue[s], 0)
+        c = max(venue[s], 0)  # a shopper at home reads channel 0's terms; nothing is on offer to her
         for b in range(B):
             a = found_att if found[s, b] else np.float64(att[s, b])
             if clicked[s, b]:
