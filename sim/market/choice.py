@@ -301,28 +301,27 @@ def _orders(who: np.ndarray, pick: np.ndarray, venue: np.ndarray, target: np.nda
             offered: np.ndarray, found: np.ndarray, clicked: np.ndarray, md: MarketDay,
             pop: Population, rng: np.random.Generator) -> Purchases:
     """Today's orders, one per buyer, and the shop traffic and search-ad clicks."""
-    C = md.listed.shape[1]
-    # rng passed in (not a numpy poisson draw beforehand): numpy's poisson costs more than numba's entry fee for rng.
-    rows = _order_rows(rng, who, pick, venue, target, routed, found, pop.segment, pop.segments.stockpile,
-                       pop.source, pop.referrer, pop.follower, md.promo, md.price, md.coupon, md.funded,
-                       md.pd_coupon, md.gift, md.social)
-    return Purchases(*rows, *_traffic(who, venue, offered, found, clicked, C))
+    B, C = md.listed.shape
+    bought = np.flatnonzero(pick < B)
+    w = who[bought]
+    # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
+    stock_up = rng.poisson(pop.param("stockpile", w))
+    rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, pop.source, pop.referrer,
+                       pop.follower, md.promo, md.price, md.coupon, md.funded, md.pd_coupon, md.gift, md.social)
+    return Purchases(w, *rows, *_traffic(who, venue, offered, found, clicked, C))
 
 
 _SEARCH = int(Source.SEARCH)  # a plain int: numba does not unify an IntEnum with int8
 
 
 @njit
-def _order_rows(rng, who, pick, venue, target, routed, found, segment, stockpile, source_of, referrer_of,
-                follower, promo, list_price, coupon, funded, pd_coupon, gift, social):
-    """One order per buyer (pick < B): who, brand, channel, units (1, plus a Poisson
-    stock-up of her segment's ``stockpile`` on promotion), unit price, brand-funded coupon
-    (platform share + private domain, at most the price), routing gift, and attribution
-    (the search page if she found the brand there)."""
-    B = promo.shape[0]
-    bought = np.flatnonzero(pick < B)
+def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of, follower,
+                promo, list_price, coupon, funded, pd_coupon, gift, social):
+    """One order per buyer ``w`` (row ``bought`` of the shoppers): brand, channel, units (1,
+    plus ``stock_up`` on promotion), unit price, brand-funded coupon (platform share +
+    private domain, at most the price), routing gift, and attribution (the search page if
+    she found the brand there)."""
     n = len(bought)
-    w = who[bought]
     brand = np.empty(n, np.int64)
     channel = np.empty(n, np.int64)
     units = np.empty(n, np.int64)
@@ -335,9 +334,7 @@ def _order_rows(rng, who, pick, venue, target, routed, found, segment, stockpile
         s, b = bought[k], pick[bought[k]]
         c = venue[s]
         brand[k], channel[k] = b, c
-        # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
-        stock_up = rng.poisson(stockpile[segment[w[k]]])
-        units[k] = 1 + (stock_up if promo[b, c] else 0)
+        units[k] = 1 + (stock_up[k] if promo[b, c] else 0)
         price[k] = list_price[b, c]
         x = coupon[b, c] * funded[c] + _coupon_extra(c, follower[w[k], b], pd_coupon[b], social)
         paid[k] = x if x <= price[k] or x != x else price[k]  # np.minimum: a NaN wins
@@ -346,7 +343,7 @@ def _order_rows(rng, who, pick, venue, target, routed, found, segment, stockpile
             source[k], referrer[k] = _SEARCH, NO_ONE
         else:
             source[k], referrer[k] = source_of[w[k], b], referrer_of[w[k], b]
-    return w, brand, channel, units, price, paid, gifted, source, referrer
+    return brand, channel, units, price, paid, gifted, source, referrer
 
 
 @njit
