@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Behaviour
+from ..jit import njit
 from ..population import NO_ONE, Population, Stage
 from .signals import WECHAT_SEEDED, Source
 
@@ -81,75 +82,165 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, rng: np.ran
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
     (platform event days; promotions of brands the consumer knows).
     """
-    rate = pop.need_rate * boost
-    out_of_stock = pop.stock_until <= day
-    arrive = rng.random(pop.n) < rate
-    return np.flatnonzero(out_of_stock & (arrive | (pop.stock_until == day)))
+    # numpy draws the n uniforms (the bulk of the cost): as fast as numba, without its fee for a Generator argument.
+    return _needing(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, rng.random(pop.n))
 
 
-def _gumbel(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    return -np.log(-np.log(rng.random(shape)))
+@njit
+def _needing(need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
+             draw: np.ndarray) -> np.ndarray:
+    """Consumers out of stock today whose stock ran out today or whose need arrives
+    (``draw`` < daily rate × boost; ``boost`` holds one value for all or one per consumer)."""
+    n = len(need_rate)
+    out = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        rate = need_rate[i] * (boost[i] if boost.size == n else boost[0])
+        if stock_until[i] <= day and (draw[i] < rate or stock_until[i] == day):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@njit
+def _gumbel(u: float) -> float:
+    """Gumbel shock from a uniform draw."""
+    return -np.log(-np.log(u))
+
+
+@njit
+def _argmax(x: np.ndarray) -> int:
+    """np.argmax of a row: the first maximum (a NaN counts as the maximum)."""
+    best = 0
+    for j in range(1, len(x)):
+        if x[j] > x[best] or (x[j] != x[j] and x[best] == x[best]):
+            best = j
+    return best
 
 
 def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarray, md: MarketDay,
             pop: Population, beh: Behaviour, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Target brand, venue channel and routed flag per shopper (venue -1: stays home)."""
     S, C = len(who), md.listed.shape[1]
-    target = np.where(aware, att, -1.0).argmax(1)
-    has_target = aware.any(1)
-    entry = pop.entry[who, target].astype(np.int64)
-    destination, routed = _routing(who, target, entry, md, pop)
-    entry = np.where(routed, destination, entry)
-    cols = np.arange(C)
-    v = beta[:, None] * md.trust_yuan[None, :] / md.ref_price
-    v = v + np.where(md.marketplace, pop.param("tmall_habit", who)[:, None], 0.0)
-    v = v + beh.entry_bonus * (entry[:, None] == cols[None, :])
-    v = v + np.where(routed[:, None] & md.marketplace[None, :], beta[:, None] * md.gift[target][:, None] / md.ref_price, 0.0)
-    compares = (rng.random(S) < pop.param("compare_prob", who)) & md.comparable[target]
-    eff, listed = md.effective[target], md.listed[target]
-    gap = np.where(listed, eff - np.where(listed, eff, np.inf).min(axis=1, keepdims=True), 0.0)
-    v = v - np.where(compares[:, None], beta[:, None] * gap / md.ref_price, 0.0)
-    v = np.where(listed, v + _gumbel(rng, (S, C)), -np.inf)
-    venue = np.where(has_target, v.argmax(1), _search_venue(S, md, beh, rng))
-    return target, venue, routed & has_target & (venue == destination)
+    # Draw order (a seed's stream): a compare-prices coin per shopper, the venue shocks (S, C), category search.
+    compares = rng.random(S) < pop.param("compare_prob", who)
+    shock = rng.random((S, C))
+    search_pick, search_coin = _search_draws(S, md, rng)
+    return _venue_kernel(who, att, aware, beta, pop.param("tmall_habit", who), compares, shock, search_pick,
+                         search_coin, beh.category_search_prob, pop.entry, pop.source, md.listed, md.effective,
+                         md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
+                         md.ref_price, beh.entry_bonus, _WECHAT_SEEDED_MASK)
 
 
-#: Source code + 1 (so 'none', −1, is row 0) → seeded by WeChat; a lookup beats np.isin on small arrays.
+def _search_draws(S: int, md: MarketDay, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Category search draws per shopper: which open marketplace, and the coin for searching
+    at all. None without an open marketplace (nobody searches, nothing is drawn)."""
+    n_open = int(np.count_nonzero(md.open_search & md.marketplace))
+    if n_open == 0:
+        return np.empty(0, np.int64), np.empty(0)
+    return rng.integers(n_open, size=S), rng.random(S)
+
+
+@njit
+def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin, search_prob,
+                  entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
+                  marketplace, ref_price, entry_bonus, seeded):
+    """Per shopper: her target brand (the known brand with the highest attitude), her venue
+    (argmax of V_c over the channels listing it) and whether Double 11 routing brought her
+    there. Shoppers who know no brand search an open marketplace with ``search_prob``."""
+    S, B = att.shape
+    C = listed.shape[1]
+    open_codes = np.flatnonzero(open_search & marketplace)
+    target = np.empty(S, np.int64)
+    venue = np.empty(S, np.int64)
+    routed_here = np.zeros(S, np.bool_)
+    score = np.empty(B, np.float32)
+    v = np.empty(C)
+    for s in range(S):
+        for b in range(B):
+            score[b] = att[s, b] if aware[s, b] else -1.0
+        t = _argmax(score)
+        target[s] = t
+        if not aware[s].any():
+            searches = len(open_codes) > 0 and search_coin[s] < search_prob
+            venue[s] = open_codes[search_pick[s]] if searches else NO_ONE
+            continue
+        destination, routed = _routing(source_of[who[s], t], listed[t], marketplace, routing[t], seeded)
+        entry = destination if routed else entry_of[who[s], t]
+        cheapest = np.inf
+        for c in range(C):
+            if listed[t, c]:
+                cheapest = min(cheapest, effective[t, c])
+        compare = compares[s] and comparable[t]
+        # Term by term, in this order: float sums are not associative and a seed's outputs must not change.
+        for c in range(C):
+            x = beta[s] * trust[c] / ref_price
+            x = x + (habit[s] if marketplace[c] else 0.0)
+            x = x + entry_bonus * (1.0 if entry == c else 0.0)
+            x = x + (beta[s] * gift[t] / ref_price if routed and marketplace[c] else 0.0)
+            gap = effective[t, c] - cheapest if listed[t, c] else 0.0
+            x = x - (beta[s] * gap / ref_price if compare else 0.0)
+            v[c] = x + _gumbel(shock[s, c]) if listed[t, c] else -np.inf
+        venue[s] = _argmax(v)
+        routed_here[s] = routed and venue[s] == destination
+    return target, venue, routed_here
+
+
+#: Source code + 1 (so 'none', −1, is row 0) → seeded by WeChat.
 _WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
 
 
-def _routing(who: np.ndarray, target: np.ndarray, entry: np.ndarray, md: MarketDay, pop: Population) -> tuple[np.ndarray, np.ndarray]:
-    """Double 11 routing (the HFP play): shoppers brought by the brand's WeChat pushes,
-    1:1 touches or group deals are sent to its first marketplace listing, with a gift."""
-    market_listed = md.listed[target] & md.marketplace[None, :]
-    destination = market_listed.argmax(1)
-    wechat_seeded = _WECHAT_SEEDED_MASK[pop.source[who, target] + 1]
-    routed = md.routing[target] & wechat_seeded & market_listed.any(1)
-    return destination, routed
-
-
-def _search_venue(S: int, md: MarketDay, beh: Behaviour, rng: np.random.Generator) -> np.ndarray:
-    """Category search by shoppers who know no brand: a random open marketplace, or home."""
-    open_codes = np.flatnonzero(md.open_search & md.marketplace)
-    if len(open_codes) == 0:
-        return np.full(S, NO_ONE)
-    pick = open_codes[rng.integers(len(open_codes), size=S)]
-    return np.where(rng.random(S) < beh.category_search_prob, pick, NO_ONE)
+@njit
+def _routing(source: int, listed: np.ndarray, marketplace: np.ndarray, routing: bool,
+             seeded: np.ndarray) -> tuple[int, bool]:
+    """Double 11 routing (the HFP play) of one shopper to her target brand: shoppers brought
+    by its WeChat pushes, 1:1 touches or group deals are sent to its first marketplace
+    listing, with a gift. (destination channel — 0 if none —, routed)."""
+    for c in range(len(listed)):
+        if listed[c] and marketplace[c]:
+            return c, routing and seeded[source + 1]
+    return 0, False
 
 
 def _shelf(venue: np.ndarray, aware: np.ndarray, md: MarketDay, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which brands each shopper sees at her venue: known ones, plus search-page ones."""
-    S, B = aware.shape
-    v = np.maximum(venue, 0)
-    listed = md.listed[:, v].T & (venue >= 0)[:, None]
-    organic = md.open_search[v][:, None] & (rng.random((S, B)) < md.visibility[:, v].T)
-    clicked = np.zeros((S, B), bool)
+    listed, organic = _listed_here(venue, md.listed, md.open_search, md.visibility, rng.random(aware.shape))
+    clicked = _search_ad_clicks(venue, listed, md, rng)
+    offered, found = _on_offer(listed, organic, clicked, aware)
+    return offered, found, clicked
+
+
+@njit
+def _listed_here(venue, listed, open_search, visibility, draw):
+    """(S, B) brands listed at each shopper's venue (none for those at home) and those
+    the venue's search page shows organically (open shelves; ``draw`` < visibility)."""
+    S, B = draw.shape
+    here = np.zeros((S, B), np.bool_)
+    organic = np.zeros((S, B), np.bool_)
+    for s in range(S):
+        c = max(venue[s], 0)
+        for b in range(B):
+            here[s, b] = listed[b, c] and venue[s] >= 0
+            organic[s, b] = open_search[c] and draw[s, b] < visibility[b, c]
+    return here, organic
+
+
+@njit
+def _on_offer(listed, organic, clicked, aware):
+    """(S, B) brands on offer to each shopper — listed at her venue and known to her or
+    shown by its search page (organically or by an ad click) — and those she found there."""
+    shown = listed & (organic | clicked)
+    return listed & (aware | shown), shown & ~aware
+
+
+def _search_ad_clicks(venue: np.ndarray, listed: np.ndarray, md: MarketDay, rng: np.random.Generator) -> np.ndarray:
+    """(S, B) search-ad clicks: each ad's clicks go to distinct visitors of its channel."""
+    clicked = np.zeros(listed.shape, bool)
     for b, c in zip(*np.nonzero(md.search_clicks)):
         visitors = np.flatnonzero((venue == c) & listed[:, b])
         k = min(len(visitors), int(md.search_clicks[b, c]))
         clicked[rng.choice(visitors, size=k, replace=False), b] = True
-    shown = listed & (organic | clicked)
-    return listed & (aware | shown), shown & ~aware, clicked
+    return clicked
 
 
 def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator) -> Purchases:
@@ -159,52 +250,138 @@ def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: n
     beta = pop.param("price_sensitivity", who)
     target, venue, routed = _venues(who, att, aware, beta, md, pop, beh, rng)
     offered, found, clicked = _shelf(venue, aware, md, rng)
-    att = np.where(found, 1.0 - np.exp(-beh.search_strength), att)
-    att = np.where(clicked, att + (1.0 - att) * (1.0 - np.exp(-beh.search_click_strength)), att)
-    pick = _pick(who, att, offered, venue, target, routed, beta, md, pop, beh, rng)
+    pick = _pick(who, att, offered, found, clicked, venue, target, routed, beta, md, pop, beh, rng)
     return _orders(who, pick, venue, target, routed, offered, found, clicked, md, pop, rng)
 
 
-def _pick(who, att, offered, venue, target, routed, beta, md: MarketDay, pop: Population,
-          beh: Behaviour, rng: np.random.Generator) -> np.ndarray:
+def _pick(who: np.ndarray, att: np.ndarray, offered: np.ndarray, found: np.ndarray, clicked: np.ndarray,
+          venue: np.ndarray, target: np.ndarray, routed: np.ndarray, beta: np.ndarray, md: MarketDay,
+          pop: Population, beh: Behaviour, rng: np.random.Generator) -> np.ndarray:
     """Index of the chosen brand per shopper, or B for 'not now'."""
     S, B = offered.shape
-    v = np.maximum(venue, 0)
-    pay = md.effective[:, v].T - _coupon_extra(who, v, md, pop)
-    pay = pay - np.where(routed[:, None] & (np.arange(B)[None, :] == target[:, None]), md.gift[target][:, None], 0.0)
-    u = beh.beta_attitude * att + beh.beta_quality * md.quality[None, :] - beta[:, None] * (pay - md.ref_price) / md.ref_price
-    u = np.where(offered, u, -np.inf)
-    u = np.concatenate([u, np.full((S, 1), beh.outside_utility)], axis=1) + _gumbel(rng, (S, B + 1))
-    return u.argmax(1)
+    return _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, pop.follower,
+                        md.effective, md.pd_coupon, md.gift, md.quality, md.social, md.ref_price,
+                        beh.beta_attitude, beh.beta_quality, beh.outside_utility, beh.search_strength,
+                        beh.search_click_strength, rng.random((S, B + 1)))
 
 
-def _coupon_extra(who: np.ndarray, venue: np.ndarray, md: MarketDay, pop: Population) -> np.ndarray:
-    """(S, B) private-domain coupon for followers shopping on WeChat."""
-    on_social = (venue == md.social)[:, None]
-    return np.where(on_social & pop.follower[who], md.pd_coupon[None, :], 0.0)
-
-
-def _orders(who, pick, venue, target, routed, offered, found, clicked, md: MarketDay,
-            pop: Population, rng: np.random.Generator) -> Purchases:
+@njit
+def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
+                 pd_coupon, gift, quality, social, ref_price, beta_attitude, beta_quality, outside_utility,
+                 search_strength, click_strength, shock):
+    """Shelf choice per shopper: argmax of U_b + ε_b over the offered brands and
+    'not now' (index B), after the search page lifts the attitudes it shows."""
     S, B = offered.shape
-    bought = pick < B
-    w, b, c = who[bought], pick[bought], venue[bought]
-    promo = md.promo[b, c]
-    units = 1 + np.where(promo, rng.poisson(pop.param("stockpile", w)), 0)
-    via_search = found[bought, b]
-    source = np.where(via_search, int(Source.SEARCH), pop.source[w, b])
-    referrer = np.where(via_search, NO_ONE, pop.referrer[w, b])
-    coupon = md.coupon[b, c] * md.funded[c] + _coupon_extra(w, c, md, pop)[np.arange(len(w)), b]
-    gift = np.where(routed[bought] & (b == target[bought]), md.gift[b], 0.0)
-    traffic = _count(B, md.listed.shape[1], np.nonzero(offered)[1], venue[np.nonzero(offered)[0]])
-    clicks = _count(B, md.listed.shape[1], np.nonzero(clicked)[1], venue[np.nonzero(clicked)[0]])
-    sw, sb = np.nonzero(found | clicked)
-    return Purchases(w, b, c, units, md.price[b, c], np.minimum(coupon, md.price[b, c]), gift,
-                     source.astype(np.int8), referrer.astype(np.int32), traffic, clicks,
-                     (who[sw], sb, venue[sw], clicked[sw, sb]))
+    found_att = 1.0 - np.exp(-search_strength)
+    click_lift = 1.0 - np.exp(-click_strength)
+    pick = np.empty(S, np.int64)
+    u = np.empty(B + 1)
+    for s in range(S):
+        c = max(venue[s], 0)  # a shopper at home reads channel 0's terms; nothing is on offer to her
+        for b in range(B):
+            a = found_att if found[s, b] else np.float64(att[s, b])
+            if clicked[s, b]:
+                a = a + (1.0 - a) * click_lift
+            pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
+            pay = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
+            x = beta_attitude * a + beta_quality * quality[b] - beta[s] * (pay - ref_price) / ref_price
+            u[b] = (x if offered[s, b] else -np.inf) + _gumbel(shock[s, b])
+        u[B] = outside_utility + _gumbel(shock[s, B])
+        pick[s] = _argmax(u)
+    return pick
 
 
-def _count(B: int, C: int, brand: np.ndarray, channel: np.ndarray) -> np.ndarray:
+@njit
+def _coupon_extra(channel: int, follows: bool, pd_coupon: float, social: int) -> float:
+    """Private-domain coupon (¥) for a follower shopping on WeChat."""
+    return pd_coupon if channel == social and follows else 0.0
+
+
+def _orders(who: np.ndarray, pick: np.ndarray, venue: np.ndarray, target: np.ndarray, routed: np.ndarray,
+            offered: np.ndarray, found: np.ndarray, clicked: np.ndarray, md: MarketDay,
+            pop: Population, rng: np.random.Generator) -> Purchases:
+    """Today's orders, one per buyer, and the shop traffic and search-ad clicks."""
+    B, C = md.listed.shape
+    bought = np.flatnonzero(pick < B)
+    w = who[bought]
+    # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
+    stock_up = rng.poisson(pop.param("stockpile", w))
+    rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, pop.source, pop.referrer,
+                       pop.follower, md.promo, md.price, md.coupon, md.funded, md.pd_coupon, md.gift, md.social)
+    return Purchases(w, *rows, *_traffic(who, venue, offered, found, clicked, C))
+
+
+_SEARCH = int(Source.SEARCH)  # a plain int: numba does not unify an IntEnum with int8
+
+
+@njit
+def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of, follower,
+                promo, list_price, coupon, funded, pd_coupon, gift, social):
+    """One order per buyer ``w`` (row ``bought`` of the shoppers): brand, channel, units (1,
+    plus ``stock_up`` on promotion), unit price, brand-funded coupon (platform share +
+    private domain, at most the price), routing gift, and attribution (the search page if
+    she found the brand there)."""
+    n = len(bought)
+    brand = np.empty(n, np.int64)
+    channel = np.empty(n, np.int64)
+    units = np.empty(n, np.int64)
+    price = np.empty(n)
+    paid = np.empty(n)
+    gifted = np.empty(n)
+    source = np.empty(n, np.int8)
+    referrer = np.empty(n, np.int32)
+    for k in range(n):
+        s, b = bought[k], pick[bought[k]]
+        c = venue[s]
+        brand[k], channel[k] = b, c
+        units[k] = 1 + (stock_up[k] if promo[b, c] else 0)
+        price[k] = list_price[b, c]
+        x = coupon[b, c] * funded[c] + _coupon_extra(c, follower[w[k], b], pd_coupon[b], social)
+        paid[k] = x if x <= price[k] or x != x else price[k]  # np.minimum: a NaN wins
+        gifted[k] = gift[b] if routed[s] and b == target[s] else 0.0
+        if found[s, b]:
+            source[k], referrer[k] = _SEARCH, NO_ONE
+        else:
+            source[k], referrer[k] = source_of[w[k], b], referrer_of[w[k], b]
+    return brand, channel, units, price, paid, gifted, source, referrer
+
+
+@njit
+def _traffic(who, venue, offered, found, clicked, C):
+    """Purchases.traffic, .clicks and .searched: (B, C) visits where the brand was on offer,
+    (B, C) search-ad clicks, and who saw which brand on a search page."""
+    return _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked)
+
+
+@njit
+def _count(mask, venue, C):
+    """(B, C) shoppers per brand and venue channel among the (shopper, brand) pairs in ``mask``."""
+    S, B = mask.shape
     out = np.zeros((B, C))
-    np.add.at(out, (brand, channel), 1.0)
+    for s in range(S):
+        for b in range(B):
+            if mask[s, b]:
+                out[b, venue[s]] += 1.0
     return out
+
+
+@njit
+def _searched(who, venue, found, clicked):
+    """(who, brand, channel, clicked) of the brands a search page showed, shopper by shopper."""
+    S, B = found.shape
+    n = 0
+    for s in range(S):
+        for b in range(B):
+            if found[s, b] or clicked[s, b]:
+                n += 1
+    w = np.empty(n, who.dtype)
+    brand = np.empty(n, np.int64)
+    channel = np.empty(n, np.int64)
+    click = np.empty(n, np.bool_)
+    k = 0
+    for s in range(S):
+        for b in range(B):
+            if found[s, b] or clicked[s, b]:
+                w[k], brand[k], channel[k], click[k] = who[s], b, venue[s], clicked[s, b]
+                k += 1
+    return w, brand, channel, click
