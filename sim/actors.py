@@ -19,6 +19,7 @@ from .config.loader import apply_brand_changes
 from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
 from .market.prices import BrandPrices, brand_prices
+from .population import NO_ONE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
@@ -110,8 +111,8 @@ class KolRoster:
     """A brand's KOLs as arrays, so a day's posting decisions are drawn in one go.
 
     Credibility lives here (one entry per KOL); each :class:`Kol` agent reads its own.
-    Her program's terms are mirrored here too (``reach``, ``fee``), and her platform and
-    id, so a day's posts are handled by one kernel.
+    Her program's terms are mirrored here too (``reach``, ``fee``), and her platform,
+    entry channel and id, so a day's posts are handled by one kernel.
     """
 
     def __init__(self, brand: Brand) -> None:
@@ -123,6 +124,7 @@ class KolRoster:
         self.reach = np.zeros(0)         # share of followers who see a post
         self.fee = np.zeros(0)           # ¥ per post
         self.platform = np.zeros(0, np.int64)
+        self.entry = np.zeros(0, np.int64)  # channel her posts link to: her platform if it sells, else NO_ONE
         self.uid = np.zeros(0, np.int64)  # Mesa unique_id (the referrer of her exposures)
         self._followers: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -134,6 +136,7 @@ class KolRoster:
         self.reach = np.append(self.reach, kol.program.reach_rate)
         self.fee = np.append(self.fee, kol.program.fee_per_post_yuan)
         self.platform = np.append(self.platform, kol.platform)
+        self.entry = np.append(self.entry, kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE)
         self.uid = np.append(self.uid, kol.unique_id)
         self._followers = None
         return len(self.kols) - 1

@@ -3,14 +3,14 @@ and the word of mouth of its buyers (DESIGN §5.2). Each function adds exposures
 day's :class:`~sim.market.signals.ExposureBatch` and books its cost in the ledger.
 
 Random numbers are drawn with numpy in the order and batch sizes of the rules (a
-``Generator`` handed to a numba kernel costs more to unbox than the kernel saves); a
-compiled kernel then turns the draws into exposures. A weight that depends only on the
-consumer's segment is computed once per segment (the same products, in the same order)
-and looked up.
+``Generator`` handed to a numba kernel costs more to unbox, ~20 µs, than the kernel
+saves); a compiled kernel then turns the draws into exposure rows, written straight into
+the batch's columns (at most one row per draw, so the draws size the room).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,9 +43,16 @@ class CampaignContext:
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
 
 
-def push_days(per_month: int) -> set[int]:
+@functools.cache
+def push_days(per_month: int) -> frozenset[int]:
     """Days of the month (1–30) on which ``per_month`` pushes go out, evenly spaced."""
-    return {1 + (i * 30) // per_month for i in range(per_month)} if per_month > 0 else set()
+    return frozenset(1 + (i * 30) // per_month for i in range(per_month)) if per_month > 0 else frozenset()
+
+
+@njit
+def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:
+    """Write exposure row ``k`` into the batch columns ``out`` (cast to their dtypes)."""
+    out[0][k], out[1][k], out[2][k], out[3][k], out[4][k], out[5][k] = who, brand, weight, entry, source, referrer
 
 
 def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
@@ -58,22 +65,23 @@ def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np
         n_imp = rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
         if n_imp == 0 or len(audience) == 0:
             continue
-        who, weight = _impressions(audience, rng.integers(len(audience), size=n_imp), ctx.pop.segment,
-                                   ctx.behaviour.paid_strength, ctx.pop.segments.ad_trust, content)
-        batch.add(who, brand.code, weight, c if ctx.channels.transacts[c] else NO_ONE, Source.PAID)
+        picks = rng.integers(len(audience), size=n_imp)
+        entry = c if ctx.channels.transacts[c] else NO_ONE
+        batch.size = _impressions(audience, picks, ctx.pop.segment, ctx.behaviour.paid_strength,
+                                  ctx.pop.segments.ad_trust, content, brand.code, entry, int(Source.PAID),
+                                  batch.room(n_imp), batch.size)
 
 
 @njit
-def _impressions(audience: np.ndarray, picks: np.ndarray, segment: np.ndarray, strength: float,
-                 ad_trust: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The consumers the impressions reach (``picks`` index the audience) and the weight of
-    each: paid_strength · ad_trust(segment) · content factor(segment)."""
-    who, weight = np.empty(len(picks), audience.dtype), np.empty(len(picks))
+def _impressions(audience: np.ndarray, picks: np.ndarray, segment: np.ndarray, strength: float, ad_trust: np.ndarray,
+                 content: np.ndarray, brand: int, entry: int, source: int, out: tuple, at: int) -> int:
+    """Paid impressions on ``audience[picks]``, each of weight paid_strength ·
+    ad_trust(segment) · content factor(segment), linking to ``entry``."""
     for i in range(len(picks)):
-        who[i] = audience[picks[i]]
-        s = segment[who[i]]
-        weight[i] = strength * ad_trust[s] * content[s]
-    return who, weight
+        who = audience[picks[i]]
+        s = segment[who]
+        _put(out, at + i, who, brand, strength * ad_trust[s] * content[s], entry, source, NO_ONE)
+    return at + len(picks)
 
 
 def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
@@ -83,7 +91,6 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: n
     if account is None or not brand.prices.listed[social]:
         return
     pd = brand.spec.strategy.private_domain
-    content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     for per_month, open_rate, source in (
         (min(pd.pushes_per_month, account.pushes_per_month), account.open_rate, Source.PUSH),
         (pd.wecom_touches_per_month, account.wecom_open_rate, Source.WECOM),
@@ -91,25 +98,25 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: n
         if ctx.day_of_month not in push_days(per_month):
             continue
         follower = ctx.pop.follower[:, brand.code]
-        opened, weight = _opened(follower, rng.random(np.count_nonzero(follower)), open_rate, ctx.pop.segment,
-                                 ctx.behaviour.owned_strength, content)
-        batch.add(opened, brand.code, weight, social, source)
+        draws = rng.random(np.count_nonzero(follower))  # one per follower
+        content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)
+        batch.size = _opened(follower, draws, open_rate, ctx.pop.segment, ctx.behaviour.owned_strength, content,
+                             brand.code, social, int(source), batch.room(len(draws)), batch.size)
 
 
 @njit
 def _opened(follower: np.ndarray, draws: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
-            content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Followers (in consumer order, one draw each) who open the message, and the weight
-    each takes: owned_strength · content factor(segment)."""
-    opened, weight = np.empty(len(draws), np.int64), np.empty(len(draws))
-    k = t = 0
+            content: np.ndarray, brand: int, social: int, source: int, out: tuple, at: int) -> int:
+    """Followers (in consumer order, one draw each) who open the message; each takes
+    owned_strength · content factor(segment), linking to the WeChat shop."""
+    t = 0
     for i in range(len(follower)):
         if follower[i]:
             if draws[t] < open_rate:
-                opened[k], weight[k] = i, strength * content[segment[i]]
-                k += 1
+                _put(out, at, i, brand, strength * content[segment[i]], social, source, NO_ONE)
+                at += 1
             t += 1
-    return opened[:k], weight[:k]
+    return at
 
 
 def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) -> None:
@@ -117,9 +124,9 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
     content = brand.spec.strategy.content
     posts = rng.poisson(content.posts_per_week / 7.0)
     if posts:  # booked where the brand sells: its WeChat shop if it has one
-        listed = np.flatnonzero(brand.prices.listed)
         social = ctx.channels.social
-        channel = social if social is not None and social in listed else int(listed[0])
+        listed = brand.prices.listed
+        channel = social if social is not None and listed[social] else int(np.flatnonzero(listed)[0])
         ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
 
 
@@ -133,74 +140,70 @@ def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.
     if len(posting) == 0:
         return
     offsets, followers = roster.followers()
-    seen = rng.random(ragged_size(offsets, posting))  # one draw per follower of each poster
+    draws = rng.random(ragged_size(offsets, posting))  # one per follower of each poster
     segments = ctx.pop.segments
     content = content_factor(segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
-    who, weight, entry, referrer = _post_audiences(
-        posting, offsets, followers, seen, roster.reach, roster.credibility, roster.platform, roster.uid,
-        ctx.channels.transacts, ctx.pop.segment, ctx.behaviour.kol_strength, segments.kol_affinity, content)
-    batch.add(who, brand.code, weight, entry, Source.KOL, referrer)
+    kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
+    batch.size = _post_audiences(posting, draws, kols, ctx.pop.segment, ctx.behaviour.kol_strength,
+                                 segments.kol_affinity, content, brand.code, int(Source.KOL),
+                                 batch.room(len(draws)), batch.size)
     ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
                         roster.fee[posting])
     roster.after_post(posting)
 
 
 @njit
-def _post_audiences(posting: np.ndarray, offsets: np.ndarray, followers: np.ndarray, draws: np.ndarray,
-                    reach: np.ndarray, credibility: np.ndarray, platform: np.ndarray, uid: np.ndarray,
-                    transacts: np.ndarray, segment: np.ndarray, strength: float, affinity: np.ndarray,
-                    content: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Followers of today's posters who see the post (draw < the KOL's reach): who, weight,
-    entry channel, KOL id.
+def _post_audiences(posting: np.ndarray, draws: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
+                    affinity: np.ndarray, content: np.ndarray, brand: int, source: int, out: tuple, at: int) -> int:
+    """Followers of today's posters who see the post (draw < the KOL's reach rate).
 
     Weight = kol_strength · credibility · kol_affinity(segment) · content factor(segment);
-    the post links to its platform if that platform sells. ``draws``: one uniform per
+    the row links to the KOL's entry channel and names her. ``kols``: the roster's
+    (offsets, followers, reach, credibility, entry, uid); ``draws``: one uniform per
     follower, poster after poster.
     """
-    n_draws = len(draws)
-    who, weight = np.empty(n_draws, followers.dtype), np.empty(n_draws)
-    entry, referrer = np.empty(n_draws, np.int64), np.empty(n_draws, np.int64)
-    n = t = 0
+    offsets, followers, reach, credibility, entry, uid = kols
+    t = 0
     for k in posting:
         for e in range(offsets[k], offsets[k + 1]):
             if draws[t] < reach[k]:
                 s = segment[followers[e]]
-                who[n], weight[n] = followers[e], strength * credibility[k] * affinity[s] * content[s]
-                entry[n] = platform[k] if transacts[platform[k]] else NO_ONE
-                referrer[n] = uid[k]
-                n += 1
+                _put(out, at, followers[e], brand, strength * credibility[k] * affinity[s] * content[s],
+                     entry[k], source, uid[k])
+                at += 1
             t += 1
-    return who[:n], weight[:n], entry[:n], referrer[:n]
+    return at
 
 
 def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Active group leaders post the brand's WeChat deal; members read it at the read rate."""
     social = ctx.channels.social
-    active = brand.leader_roster.active_index()
+    roster = brand.leader_roster
+    active = roster.active_index()
     if social is None or not brand.prices.listed[social] or len(active) == 0:
         return
     policy = brand.spec.strategy.group_leaders
     speaking = active[rng.random(len(active)) < policy.broadcasts_per_week / 7.0]
-    offsets, members = brand.leader_roster.members()
+    offsets, members = roster.members()
     draws = rng.random(ragged_size(offsets, speaking))  # one per member of each speaker
-    readers, referrer = _readers(speaking, offsets, members, draws, policy.read_rate, brand.leader_roster.uid)
-    batch.add(readers, brand.code, ctx.behaviour.group_strength, social, Source.GROUP, referrer)
+    batch.size = _readers(speaking, offsets, members, draws, policy.read_rate, roster.uid, ctx.behaviour.group_strength,
+                          brand.code, social, int(Source.GROUP), batch.room(len(draws)), batch.size)
 
 
 @njit
-def _readers(speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, draws: np.ndarray,
-             read_rate: float, uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Members of the speaking leaders' groups who read the deal (draw < read rate), and
-    whose group it was. ``draws``: one uniform per member, speaker after speaker."""
-    readers, referrer = np.empty(len(draws), members.dtype), np.empty(len(draws), np.int64)
-    n = t = 0
+def _readers(speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, draws: np.ndarray, read_rate: float,
+             uid: np.ndarray, weight: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
+    """Members of the speaking leaders' groups who read the deal (draw < read rate); the
+    row links to the WeChat shop and names the leader. ``draws``: one uniform per
+    member, speaker after speaker."""
+    t = 0
     for g in speaking:
         for e in range(offsets[g], offsets[g + 1]):
             if draws[t] < read_rate:
-                readers[n], referrer[n] = members[e], uid[g]
-                n += 1
+                _put(out, at, members[e], brand, weight, social, source, uid[g])
+                at += 1
             t += 1
-    return readers[:n], referrer[:n]
+    return at
 
 
 def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
@@ -230,8 +233,8 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
         return
     ctx.pop.stage[sharers, brand.code] = Stage.LOYAL
     receivers, weights, origin = word_of_mouth(ctx.graph, ctx.pop, sharers, brand.code, ctx.behaviour, rng)
-    who, weight, entry, referrer = _by_link(receivers, weights, origin, ctx.pop.last_channel, brand.code)
-    batch.add(who, brand.code, weight, entry, Source.WOM, referrer)
+    batch.size = _by_link(receivers, weights, origin, ctx.pop.last_channel, brand.code, int(Source.WOM),
+                          batch.room(len(receivers)), batch.size)
     ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
 
 
@@ -251,14 +254,16 @@ def _sharers_today(open_nodes: np.ndarray, draws: np.ndarray, segment: np.ndarra
 
 @njit
 def _by_link(receivers: np.ndarray, weights: np.ndarray, origin: np.ndarray, last_channel: np.ndarray,
-             brand: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shares grouped by the shop they link to (the sharer's last channel for the brand),
-    channels ascending and shares in their order within each: who, weight, entry, sharer."""
+             brand: int, source: int, out: tuple, at: int) -> int:
+    """Shares as rows grouped by the shop they link to (the sharer's last channel for the
+    brand): channels ascending, shares in their order within each."""
     links = np.empty(len(origin), last_channel.dtype)
     for i in range(len(origin)):
         links[i] = last_channel[origin[i], brand]
-    order = np.argsort(links, kind="mergesort")  # stable
-    return receivers[order], weights[order], links[order], origin[order]
+    for i in np.argsort(links, kind="mergesort"):  # stable
+        _put(out, at, receivers[i], brand, weights[i], links[i], source, origin[i])
+        at += 1
+    return at
 
 
 #: A word-of-mouth producer: (brand, its sharer pool, context, batch, rng) → adds exposures.

@@ -1,7 +1,8 @@
 """Signals: the day's exposures, each with a source, a weight and an entry channel (§5.2).
 
-Producers push exposure batches onto an :class:`ExposureBatch`; the attitude step then
-folds them into each consumer's ad-stock. Every producer's cost grows with what it
+Producers add exposures to the day's :class:`ExposureBatch` (their compiled kernels
+write rows straight into its columns); the attitude step then folds them into each
+consumer's ad-stock. Every producer's cost grows with what it
 produces (impressions, posts, shares), never with N·k: word of mouth is pushed from
 today's sharers along their CSR rows only.
 """
@@ -55,41 +56,47 @@ class Exposures:
         return len(self.who)
 
 
+#: dtypes of the exposure columns, in :class:`Exposures` order.
+COLUMN_DTYPES = (np.int32, np.int16, np.float32, np.int8, np.int8, np.int32)
+#: Rows an ExposureBatch starts with: a day's draws at 10⁴ consumers need ~1,200 (a head KOL's post, ~11,000).
+INITIAL_ROWS = 4096
+
+
 @dataclass
 class ExposureBatch:
-    """Collects exposure batches from the producers of one day.
+    """The day's exposures as the producers add them: six growable columns.
 
-    A batch's brand and source are kept as scalars and laid out once for the whole day
-    in :meth:`collect`. Arrays are kept, not copied: producers hand over fresh ones.
+    A producer that knows at most how many rows it adds asks for :meth:`room` and has a
+    kernel write the rows from :attr:`size` on (the kernel returns the new size);
+    :meth:`add` appends rows given as arrays, or as scalars for a constant column.
     """
 
-    parts: list[tuple] = field(default_factory=list)
+    columns: tuple[np.ndarray, ...] = field(
+        default_factory=lambda: tuple(np.empty(INITIAL_ROWS, t) for t in COLUMN_DTYPES))
+    size: int = 0
+
+    def room(self, rows: int) -> tuple[np.ndarray, ...]:
+        """The columns, grown if need be to hold ``rows`` more rows after :attr:`size`."""
+        if self.size + rows > len(self.columns[0]):
+            capacity = max(self.size + rows, 2 * len(self.columns[0]))
+            self.columns = tuple(np.concatenate([c[:self.size], np.empty(capacity - self.size, c.dtype)])
+                                 for c in self.columns)
+        return self.columns
 
     def add(self, who: np.ndarray, brand: int, weight: np.ndarray | float, entry: np.ndarray | int,
             source: Source, referrer: np.ndarray | int = NO_ONE) -> None:
+        """Append ``len(who)`` rows; each other column an array or one value for all of them."""
         n = len(who)
         if n == 0:
             return
-        self.parts.append((who, brand, _column(weight, n, np.float32), _column(entry, n, np.int8),
-                           int(source), _column(referrer, n, np.int32)))
+        rows = slice(self.size, self.size + n)
+        for column, value in zip(self.room(n), (who, brand, weight, entry, int(source), referrer)):
+            column[rows] = value  # cast as astype would
+        self.size += n
 
     def collect(self) -> Exposures:
-        """All batches as aligned columns, in the order they were added."""
-        if not self.parts:
-            empty = [np.zeros(0, t) for t in (np.int32, np.int16, np.float32, np.int8, np.int8, np.int32)]
-            return Exposures(*empty)
-        who, brand, weight, entry, source, referrer = zip(*self.parts)
-        lens = [len(w) for w in who]
-        return Exposures(
-            who=np.concatenate(who, dtype=np.int32), brand=np.repeat(np.array(brand, np.int16), lens),
-            weight=np.concatenate(weight, dtype=np.float32), entry=np.concatenate(entry, dtype=np.int8),
-            source=np.repeat(np.array(source, np.int8), lens), referrer=np.concatenate(referrer, dtype=np.int32),
-        )
-
-
-def _column(value: np.ndarray | float | int, n: int, dtype: type) -> np.ndarray:
-    """``value`` as a length-``n`` column if it is a scalar (an array is cast in :meth:`ExposureBatch.collect`)."""
-    return value if isinstance(value, np.ndarray) else np.full(n, value, dtype)
+        """The rows added so far, in order (views of the columns)."""
+        return Exposures(*(c[:self.size] for c in self.columns))
 
 
 @njit
@@ -194,7 +201,8 @@ def _tell_contacts(indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray, t
     layer's reach. Returns the contacts reached, the weight each takes (``strength`` ·
     wom_weight(her segment)) and who told her. ``draws``: one uniform per tie, in row order.
     """
-    receivers, weights, origin = np.empty(len(draws), indices.dtype), np.empty(len(draws)), np.empty(len(draws), sharers.dtype)
+    n = len(draws)  # at most one contact reached per tie
+    receivers, weights, origin = np.empty(n, indices.dtype), np.empty(n), np.empty(n, sharers.dtype)
     k = t = 0
     for s in sharers:
         for e in range(indptr[s], indptr[s + 1]):
