@@ -1,7 +1,9 @@
 """The actors: brands, KOLs/KOCs and group leaders, as Mesa agents (DESIGN §2).
 
-They are few (a brand, its influencers, its partners), so each is a plain Mesa agent
-with its own state. Consumers are not here: they are the vectorised
+They are few (a brand, its influencers, its partners), but the day visits all of
+them: each brand keeps its KOLs' and its leaders' state as arrays (:class:`KolRoster`,
+:class:`LeaderRoster`) that a compiled kernel updates in one call, and each Mesa agent
+reads its own entry. Consumers are not here: they are the vectorised
 :class:`~sim.population.Population`.
 """
 
@@ -14,19 +16,23 @@ import mesa
 import numpy as np
 
 from .config.loader import apply_brand_changes
-from .config.schema import BrandSpec, KolProgram
+from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
+from .jit import njit
 from .market.prices import BrandPrices, brand_prices
+from .population import NO_ONE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["Brand", "Kol", "KolRoster", "GroupLeader", "KOL_DEFAULTS"]
+__all__ = ["Brand", "Kol", "KolRoster", "GroupLeader", "LeaderRoster", "KOL_DEFAULTS"]
 
 #: tier → (real followers, credibility). Head 10M / waist 500k: order of magnitude of
 #: Douyin tiers; a KOC's ~1,000 followers; credibility falls with size. assumptions.
 KOL_DEFAULTS = {"head": (10_000_000, 0.5), "waist": (500_000, 0.6), "koc": (1_000, 0.8)}
 #: Credibility lost per sponsored post, and recovered per day toward its base. assumption.
 CREDIBILITY_WEAR, CREDIBILITY_RECOVERY = 0.05, 0.02
+#: quit_day of a leader who is still active.
+STILL_ACTIVE = -1
 
 
 class Brand(mesa.Agent):
@@ -57,7 +63,7 @@ class Brand(mesa.Agent):
         self._active: tuple[int, ...] = ()
         self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
-        self.leaders: list[GroupLeader] = []
+        self.leader_roster = LeaderRoster()
 
     @property
     def name(self) -> str:
@@ -85,14 +91,28 @@ class Brand(mesa.Agent):
         return self.kol_roster.kols
 
     @property
-    def active_leaders(self) -> list["GroupLeader"]:
-        return [g for g in self.leaders if g.active]
+    def leaders(self) -> list["GroupLeader"]:
+        """Every leader ever recruited, in recruitment order."""
+        return self.leader_roster.leaders
+
+    @property
+    def active_leaders(self) -> tuple["GroupLeader", ...]:
+        """Leaders who have not quit, in recruitment order."""
+        return self.leader_roster.active_leaders()
+
+
+def _ragged(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-agent index arrays as one: (offsets, values); agent i's are values[offsets[i]:offsets[i+1]]."""
+    offsets = np.concatenate(([0], np.cumsum(np.array([len(a) for a in arrays], np.int64))))
+    return offsets, (np.concatenate(arrays) if arrays else np.zeros(0, np.int32))
 
 
 class KolRoster:
     """A brand's KOLs as arrays, so a day's posting decisions are drawn in one go.
 
     Credibility lives here (one entry per KOL); each :class:`Kol` agent reads its own.
+    Her program's terms are mirrored here too (``reach``, ``fee``), and her platform,
+    entry channel and id, so a day's posts are handled by one kernel.
     """
 
     def __init__(self, brand: Brand) -> None:
@@ -101,13 +121,31 @@ class KolRoster:
         self.rate = np.zeros(0)          # posts per day
         self.base = np.zeros(0)          # base credibility
         self.credibility = np.zeros(0)
+        self.reach = np.zeros(0)         # share of followers who see a post
+        self.fee = np.zeros(0)           # ¥ per post
+        self.platform = np.zeros(0, np.int64)
+        self.entry = np.zeros(0, np.int64)  # channel her posts link to: her platform if it sells, else NO_ONE
+        self.uid = np.zeros(0, np.int64)  # Mesa unique_id (the referrer of her exposures)
+        self._followers: tuple[np.ndarray, np.ndarray] | None = None
 
     def enlist(self, kol: "Kol", base_credibility: float) -> int:
         self.kols.append(kol)
         self.rate = np.append(self.rate, kol.program.posts_per_month / 30.0)
         self.base = np.append(self.base, base_credibility)
         self.credibility = np.append(self.credibility, base_credibility)
+        self.reach = np.append(self.reach, kol.program.reach_rate)
+        self.fee = np.append(self.fee, kol.program.fee_per_post_yuan)
+        self.platform = np.append(self.platform, kol.platform)
+        self.entry = np.append(self.entry, kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE)
+        self.uid = np.append(self.uid, kol.unique_id)
+        self._followers = None
         return len(self.kols) - 1
+
+    def followers(self) -> tuple[np.ndarray, np.ndarray]:
+        """All KOLs' followers as one ragged array (offsets, consumers), built once per roster."""
+        if self._followers is None:
+            self._followers = _ragged([k.followers for k in self.kols])
+        return self._followers
 
     def sync(self, programs: list[KolProgram], enlist) -> None:
         """Follow scheduled changes to the KOL programs: terms, and how many KOLs post.
@@ -121,6 +159,7 @@ class KolRoster:
             members = [i for i, k in enumerate(self.kols) if k.program_index == j]
             for rank, i in enumerate(members):
                 self.kols[i].program = program
+                self.reach[i], self.fee[i] = program.reach_rate, program.fee_per_post_yuan
                 self.rate[i] = program.posts_per_month / 30.0 if rank < program.count else 0.0
         for i, kol in enumerate(self.kols):
             if kol.program_index >= len(programs):
@@ -128,12 +167,25 @@ class KolRoster:
 
     def posting_today(self, rng: np.random.Generator) -> np.ndarray:
         """Indices of KOLs who post today; everyone's credibility recovers a little first."""
-        self.credibility += (self.base - self.credibility) * CREDIBILITY_RECOVERY
-        return np.flatnonzero(rng.random(len(self.kols)) < self.rate)
+        return _recover_and_post(self.credibility, self.base, self.rate, rng.random(len(self.kols)))
 
     def after_post(self, posted: np.ndarray) -> None:
         """Sponsored posts wear credibility down (audiences discount paid praise)."""
         self.credibility[posted] *= 1.0 - CREDIBILITY_WEAR
+
+
+@njit
+def _recover_and_post(credibility: np.ndarray, base: np.ndarray, rate: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Every KOL's credibility recovers toward its base; those whose draw is below their
+    daily posting rate post today (their indices)."""
+    posting = np.empty(len(rate), np.int64)
+    k = 0
+    for i in range(len(rate)):
+        credibility[i] += (base[i] - credibility[i]) * CREDIBILITY_RECOVERY
+        if draws[i] < rate[i]:
+            posting[k] = i
+            k += 1
+    return posting[:k]
 
 
 class Kol(mesa.Agent):
@@ -160,11 +212,95 @@ class Kol(mesa.Agent):
         return float(self.brand.kol_roster.credibility[self.index])
 
 
+class LeaderRoster:
+    """A brand's group leaders as arrays, so a day's quitting is weighed in one go.
+
+    Their state lives here (one entry per leader); each :class:`GroupLeader` agent reads
+    its own.
+    """
+
+    def __init__(self) -> None:
+        self.leaders: list[GroupLeader] = []
+        self.active = np.zeros(0, bool)
+        self.tolerance = np.zeros(0)       # ¥ of price gap she puts up with (before income)
+        self.income = np.zeros(0)          # commission earned in all, ¥
+        self.income_today = np.zeros(0)
+        self.monthly_income = np.zeros(0)  # 30-day moving sum (exponential) of commission, ¥
+        self.quit_day = np.zeros(0, np.int64)  # STILL_ACTIVE until she quits
+        self.uid = np.zeros(0, np.int64)   # Mesa unique_id (the referrer of her broadcasts)
+        self._members: tuple[np.ndarray, np.ndarray] | None = None
+        self._active: tuple[np.ndarray, tuple[GroupLeader, ...]] | None = None  # until one joins or quits
+
+    def enlist(self, leader: "GroupLeader", tolerance_yuan: float) -> int:
+        self.leaders.append(leader)
+        self.active = np.append(self.active, True)
+        self.tolerance = np.append(self.tolerance, tolerance_yuan)
+        self.income, self.income_today, self.monthly_income = (
+            np.append(a, 0.0) for a in (self.income, self.income_today, self.monthly_income))
+        self.quit_day = np.append(self.quit_day, STILL_ACTIVE)
+        self.uid = np.append(self.uid, leader.unique_id)
+        self._members = self._active = None
+        return len(self.leaders) - 1
+
+    def members(self) -> tuple[np.ndarray, np.ndarray]:
+        """All groups' members as one ragged array (offsets, consumers), built once per roster."""
+        if self._members is None:
+            self._members = _ragged([g.members for g in self.leaders])
+        return self._members
+
+    def active_index(self) -> np.ndarray:
+        """Indices of the leaders who have not quit, in recruitment order."""
+        return self._active_now()[0]
+
+    def active_leaders(self) -> tuple["GroupLeader", ...]:
+        """The leaders who have not quit, in recruitment order."""
+        return self._active_now()[1]
+
+    def _active_now(self) -> tuple[np.ndarray, tuple["GroupLeader", ...]]:
+        if self._active is None:
+            index = np.flatnonzero(self.active)
+            self._active = index, tuple(self.leaders[i] for i in index)
+        return self._active
+
+    def consider_quitting(self, gap_yuan: float, day: int, policy: GroupLeaderPolicy, rng: np.random.Generator) -> None:
+        """Each active leader quits with a daily probability while the gap exceeds her tolerance.
+
+        Notes
+        -----
+        tolerance_eff = tolerance · (1 + monthly income / income_reference): a leader
+        who earns well from the brand puts up with a larger gap (DESIGN §5.7).
+        """
+        over = _over_tolerance(gap_yuan, policy.income_reference_yuan, self.active_index(), self.tolerance,
+                               self.monthly_income, self.income_today)
+        if len(over):  # one draw per leader over her tolerance, in recruitment order
+            quitting = over[rng.random(len(over)) < policy.quit_prob_per_day]
+            self.active[quitting], self.quit_day[quitting] = False, day
+            self._active = None
+
+
+@njit
+def _over_tolerance(gap_yuan: float, income_reference: float, active_index: np.ndarray, tolerance: np.ndarray,
+                    monthly_income: np.ndarray, income_today: np.ndarray) -> np.ndarray:
+    """Active leaders roll today's commission into their monthly income; returns those
+    for whom the gap exceeds their income-raised tolerance."""
+    over = np.empty(len(active_index), np.int64)
+    k = 0
+    for i in active_index:
+        monthly_income[i] = monthly_income[i] * (29.0 / 30.0) + income_today[i]
+        income_today[i] = 0.0
+        if gap_yuan > tolerance[i] * (1.0 + monthly_income[i] / income_reference):
+            over[k] = i
+            k += 1
+    return over[:k]
+
+
 class GroupLeader(mesa.Agent):
     """A WeChat group leader (团长) reselling one brand's deals for a commission.
 
     Each day she compares the WeChat price she sells at with the effective Tmall price;
-    while the gap exceeds her tolerance she quits with a daily probability.
+    while the gap exceeds her tolerance she quits with a daily probability
+    (:meth:`LeaderRoster.consider_quitting`). Her state is her entry in the brand's
+    :class:`LeaderRoster`.
     """
 
     def __init__(self, model: "MarketModel", brand: Brand, node: int, members: np.ndarray, tolerance_yuan: float, day: int):
@@ -172,30 +308,40 @@ class GroupLeader(mesa.Agent):
         self.brand = brand
         self.node = node
         self.members = members
-        self.tolerance_yuan = tolerance_yuan
-        self.active = True
         self.joined_day = day
-        self.quit_day: int | None = None
-        self.income_yuan = 0.0
-        self.income_today = 0.0
-        self.monthly_income = 0.0  # 30-day moving sum (exponential) of commission, ¥
+        self.index = brand.leader_roster.enlist(self, tolerance_yuan)
+
+    @property
+    def _roster(self) -> LeaderRoster:
+        return self.brand.leader_roster
+
+    @property
+    def active(self) -> bool:
+        return bool(self._roster.active[self.index])
+
+    @property
+    def quit_day(self) -> int | None:
+        day = int(self._roster.quit_day[self.index])
+        return None if day == STILL_ACTIVE else day
+
+    @property
+    def tolerance_yuan(self) -> float:
+        return float(self._roster.tolerance[self.index])
+
+    @property
+    def income_yuan(self) -> float:
+        return float(self._roster.income[self.index])
+
+    @property
+    def income_today(self) -> float:
+        return float(self._roster.income_today[self.index])
+
+    @property
+    def monthly_income(self) -> float:
+        """30-day moving sum (exponential) of commission, ¥."""
+        return float(self._roster.monthly_income[self.index])
 
     def earn(self, amount: float) -> None:
-        self.income_yuan += amount
-        self.income_today += amount
-
-    def consider_quitting(self, gap_yuan: float, day: int, rng: np.random.Generator) -> None:
-        """Quit with a daily probability while the gap exceeds her tolerance.
-
-        Notes
-        -----
-        tolerance_eff = tolerance · (1 + monthly income / income_reference): a leader
-        who earns well from the brand puts up with a larger gap (DESIGN §5.7).
-        """
-        policy = self.brand.spec.strategy.group_leaders
-        self.monthly_income = self.monthly_income * (29.0 / 30.0) + self.income_today
-        self.income_today = 0.0
-        tolerance = self.tolerance_yuan * (1.0 + self.monthly_income / policy.income_reference_yuan)
-        if gap_yuan > tolerance and rng.random() < policy.quit_prob_per_day:
-            self.active = False
-            self.quit_day = day
+        roster = self._roster
+        roster.income[self.index] += amount
+        roster.income_today[self.index] += amount

@@ -38,8 +38,7 @@ def recruit_leader(model: "MarketModel", brand: Brand, day: int, rng: np.random.
     node = int(pool[rng.integers(len(pool))])
     members = group_members(model, node, policy.group_size, rng)
     tolerance = float(rng.gamma(4.0, policy.price_gap_tolerance_yuan / 4.0))  # mean = policy, CV 0.5 (assumption)
-    leader = GroupLeader(model, brand, node, members, tolerance, day)
-    brand.leaders.append(leader)
+    leader = GroupLeader(model, brand, node, members, tolerance, day)  # joins brand.leaders
     model.register_leader(leader)
     return leader
 
@@ -47,9 +46,8 @@ def recruit_leader(model: "MarketModel", brand: Brand, day: int, rng: np.random.
 def partner_day(model: "MarketModel", brand: Brand, day: int, rng: np.random.Generator) -> None:
     """Leaders weigh today's parity gap; the brand recruits while its policy allows."""
     gap = brand.prices.parity_gap
-    for leader in brand.active_leaders:
-        leader.consider_quitting(gap, day, rng)
     policy = brand.spec.strategy.group_leaders
+    brand.leader_roster.consider_quitting(gap, day, policy, rng)
     if policy.recruit_per_month == 0 or gap > policy.price_gap_tolerance_yuan:
         return
     room = policy.max_leaders - len(brand.active_leaders)

@@ -1,10 +1,16 @@
 """What each brand does to consumers today: paid media, pushes, KOL posts, group deals,
 and the word of mouth of its buyers (DESIGN §5.2). Each function adds exposures to the
 day's :class:`~sim.market.signals.ExposureBatch` and books its cost in the ledger.
+
+Random numbers are drawn with numpy in the order and batch sizes of the rules (a
+``Generator`` handed to a numba kernel costs more to unbox, ~20 µs, than the kernel
+saves); a compiled kernel then turns the draws into exposure rows, written straight into
+the batch's columns (at most one row per draw, so the draws size the room).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -13,10 +19,11 @@ import numpy as np
 from ..actors import Brand
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
+from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
-from .signals import ExposureBatch, SharerPool, Source, content_factor, word_of_mouth
+from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_size, word_of_mouth
 
 __all__ = ["CampaignContext", "Sharing", "run_campaigns", "push_days", "share_uplift", "sharing"]
 
@@ -36,18 +43,21 @@ class CampaignContext:
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
 
 
-def push_days(per_month: int) -> set[int]:
+@functools.cache
+def push_days(per_month: int) -> frozenset[int]:
     """Days of the month (1–30) on which ``per_month`` pushes go out, evenly spaced."""
-    return {1 + (i * 30) // per_month for i in range(per_month)} if per_month > 0 else set()
+    return frozenset(1 + (i * 30) // per_month for i in range(per_month)) if per_month > 0 else frozenset()
 
 
-def _stochastic_round(x: float, rng: np.random.Generator) -> int:
-    return int(np.floor(x) + (rng.random() < x - np.floor(x)))
+@njit
+def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:
+    """Write exposure row ``k`` into the batch columns ``out`` (cast to their dtypes)."""
+    out[0][k], out[1][k], out[2][k], out[3][k], out[4][k], out[5][k] = who, brand, weight, entry, source, referrer
 
 
 def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Budget ÷ CPM → impressions, sampled with replacement over the target segments."""
-    quality = brand.spec.strategy.content.quality.score
+    content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     for media in brand.spec.strategy.paid_media:
         audience = ctx.audience(tuple(media.target))
         c = ctx.channels.code(media.channel)
@@ -55,9 +65,23 @@ def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np
         n_imp = rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
         if n_imp == 0 or len(audience) == 0:
             continue
-        who = audience[rng.integers(len(audience), size=n_imp)]
-        weight = ctx.behaviour.paid_strength * ctx.pop.param("ad_trust", who) * content_factor(ctx.pop.param("content_taste", who), quality)
-        batch.add(who, brand.code, weight, c if ctx.channels.transacts[c] else NO_ONE, Source.PAID)
+        picks = rng.integers(len(audience), size=n_imp)
+        entry = c if ctx.channels.transacts[c] else NO_ONE
+        batch.size = _impressions(audience, picks, ctx.pop.segment, ctx.behaviour.paid_strength,
+                                  ctx.pop.segments.ad_trust, content, brand.code, entry, int(Source.PAID),
+                                  batch.room(n_imp), batch.size)
+
+
+@njit
+def _impressions(audience: np.ndarray, picks: np.ndarray, segment: np.ndarray, strength: float, ad_trust: np.ndarray,
+                 content: np.ndarray, brand: int, entry: int, source: int, out: tuple, at: int) -> int:
+    """Paid impressions on ``audience[picks]``, each of weight paid_strength ·
+    ad_trust(segment) · content factor(segment), linking to ``entry``."""
+    for i in range(len(picks)):
+        who = audience[picks[i]]
+        s = segment[who]
+        _put(out, at + i, who, brand, strength * ad_trust[s] * content[s], entry, source, NO_ONE)
+    return at + len(picks)
 
 
 def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
@@ -67,17 +91,32 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: n
     if account is None or not brand.prices.listed[social]:
         return
     pd = brand.spec.strategy.private_domain
-    quality = brand.spec.strategy.content.quality.score
     for per_month, open_rate, source in (
         (min(pd.pushes_per_month, account.pushes_per_month), account.open_rate, Source.PUSH),
         (pd.wecom_touches_per_month, account.wecom_open_rate, Source.WECOM),
     ):
         if ctx.day_of_month not in push_days(per_month):
             continue
-        followers = np.flatnonzero(ctx.pop.follower[:, brand.code])
-        opened = followers[rng.random(len(followers)) < open_rate]
-        weight = ctx.behaviour.owned_strength * content_factor(ctx.pop.param("content_taste", opened), quality)
-        batch.add(opened, brand.code, weight, social, source)
+        follower = ctx.pop.follower[:, brand.code]
+        draws = rng.random(np.count_nonzero(follower))  # one per follower
+        content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)
+        batch.size = _opened(follower, draws, open_rate, ctx.pop.segment, ctx.behaviour.owned_strength, content,
+                             brand.code, social, int(source), batch.room(len(draws)), batch.size)
+
+
+@njit
+def _opened(follower: np.ndarray, draws: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
+            content: np.ndarray, brand: int, social: int, source: int, out: tuple, at: int) -> int:
+    """Followers (in consumer order, one draw each) who open the message; each takes
+    owned_strength · content factor(segment), linking to the WeChat shop."""
+    t = 0
+    for i in range(len(follower)):
+        if follower[i]:
+            if draws[t] < open_rate:
+                _put(out, at, i, brand, strength * content[segment[i]], social, source, NO_ONE)
+                at += 1
+            t += 1
+    return at
 
 
 def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) -> None:
@@ -85,16 +124,10 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
     content = brand.spec.strategy.content
     posts = rng.poisson(content.posts_per_week / 7.0)
     if posts:  # booked where the brand sells: its WeChat shop if it has one
-        listed = np.flatnonzero(brand.prices.listed)
         social = ctx.channels.social
-        channel = social if social is not None and social in listed else int(listed[0])
+        listed = brand.prices.listed
+        channel = social if social is not None and listed[social] else int(np.flatnonzero(listed)[0])
         ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
-
-
-def _ragged(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate per-agent index arrays; return them with each one's length."""
-    lens = np.array([len(a) for a in arrays], dtype=np.int64)
-    return (np.concatenate(arrays) if arrays else np.zeros(0, np.int32)), lens
 
 
 def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
@@ -106,33 +139,71 @@ def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.
     posting = roster.posting_today(rng)
     if len(posting) == 0:
         return
-    kols = [roster.kols[i] for i in posting]
-    followers, lens = _ragged([k.followers for k in kols])
-    seen = rng.random(len(followers)) < np.repeat([k.program.reach_rate for k in kols], lens)
-    who = followers[seen]
-    per_post = lambda values: np.repeat(np.asarray(values), lens)[seen]
-    platform = np.array([k.platform for k in kols])
-    weight = (ctx.behaviour.kol_strength * per_post(roster.credibility[posting]) * ctx.pop.param("kol_affinity", who)
-              * content_factor(ctx.pop.param("content_taste", who), brand.spec.strategy.content.quality.score))
-    entry = np.where(ctx.channels.transacts[platform], platform, NO_ONE)
-    batch.add(who, brand.code, weight, per_post(entry), Source.KOL, per_post([k.unique_id for k in kols]))
-    fees = np.array([k.program.fee_per_post_yuan for k in kols])
-    ctx.ledger.add_many(ctx.day, np.full(len(kols), brand.code), platform, "kol_fees", fees)
+    offsets, followers = roster.followers()
+    draws = rng.random(ragged_size(offsets, posting))  # one per follower of each poster
+    segments = ctx.pop.segments
+    content = content_factor(segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
+    kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
+    batch.size = _post_audiences(posting, draws, kols, ctx.pop.segment, ctx.behaviour.kol_strength,
+                                 segments.kol_affinity, content, brand.code, int(Source.KOL),
+                                 batch.room(len(draws)), batch.size)
+    ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
+                        roster.fee[posting])
     roster.after_post(posting)
+
+
+@njit
+def _post_audiences(posting: np.ndarray, draws: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
+                    affinity: np.ndarray, content: np.ndarray, brand: int, source: int, out: tuple, at: int) -> int:
+    """Followers of today's posters who see the post (draw < the KOL's reach rate).
+
+    Weight = kol_strength · credibility · kol_affinity(segment) · content factor(segment);
+    the row links to the KOL's entry channel and names her. ``kols``: the roster's
+    (offsets, followers, reach, credibility, entry, uid); ``draws``: one uniform per
+    follower, poster after poster.
+    """
+    offsets, followers, reach, credibility, entry, uid = kols
+    t = 0
+    for k in posting:
+        for e in range(offsets[k], offsets[k + 1]):
+            if draws[t] < reach[k]:
+                s = segment[followers[e]]
+                _put(out, at, followers[e], brand, strength * credibility[k] * affinity[s] * content[s],
+                     entry[k], source, uid[k])
+                at += 1
+            t += 1
+    return at
 
 
 def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Active group leaders post the brand's WeChat deal; members read it at the read rate."""
     social = ctx.channels.social
-    leaders = brand.active_leaders
-    if social is None or not brand.prices.listed[social] or not leaders:
+    roster = brand.leader_roster
+    active = roster.active_index()
+    if social is None or not brand.prices.listed[social] or len(active) == 0:
         return
     policy = brand.spec.strategy.group_leaders
-    speaking = [g for g, s in zip(leaders, rng.random(len(leaders)) < policy.broadcasts_per_week / 7.0) if s]
-    members, lens = _ragged([g.members for g in speaking])
-    read = rng.random(len(members)) < policy.read_rate
-    referrer = np.repeat([g.unique_id for g in speaking], lens)[read] if speaking else NO_ONE
-    batch.add(members[read], brand.code, ctx.behaviour.group_strength, social, Source.GROUP, referrer)
+    speaking = active[rng.random(len(active)) < policy.broadcasts_per_week / 7.0]
+    offsets, members = roster.members()
+    draws = rng.random(ragged_size(offsets, speaking))  # one per member of each speaker
+    batch.size = _readers(speaking, offsets, members, draws, policy.read_rate, roster.uid, ctx.behaviour.group_strength,
+                          brand.code, social, int(Source.GROUP), batch.room(len(draws)), batch.size)
+
+
+@njit
+def _readers(speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, draws: np.ndarray, read_rate: float,
+             uid: np.ndarray, weight: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
+    """Members of the speaking leaders' groups who read the deal (draw < read rate); the
+    row links to the WeChat shop and names the leader. ``draws``: one uniform per
+    member, speaker after speaker."""
+    t = 0
+    for g in speaking:
+        for e in range(offsets[g], offsets[g + 1]):
+            if draws[t] < read_rate:
+                _put(out, at, members[e], brand, weight, social, source, uid[g])
+                at += 1
+            t += 1
+    return at
 
 
 def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
@@ -156,17 +227,43 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     open_nodes = pool.open_on(ctx.day)
     if len(open_nodes) == 0:
         return
-    p = np.clip(ctx.pop.param("advocacy", open_nodes) * share_uplift(brand, ctx.behaviour), 0.0, 1.0)
-    sharers = np.unique(open_nodes[rng.random(len(open_nodes)) < p])
+    sharers = _sharers_today(open_nodes, rng.random(len(open_nodes)), ctx.pop.segment, ctx.pop.segments.advocacy,
+                             share_uplift(brand, ctx.behaviour))
     if len(sharers) == 0:
         return
     ctx.pop.stage[sharers, brand.code] = Stage.LOYAL
     receivers, weights, origin = word_of_mouth(ctx.graph, ctx.pop, sharers, brand.code, ctx.behaviour, rng)
-    links = ctx.pop.last_channel[origin, brand.code]
-    for c in np.unique(links):
-        mine = links == c
-        batch.add(receivers[mine], brand.code, weights[mine], int(c), Source.WOM, origin[mine])
+    batch.size = _by_link(receivers, weights, origin, ctx.pop.last_channel, brand.code, int(Source.WOM),
+                          batch.room(len(receivers)), batch.size)
     ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
+
+
+@njit
+def _sharers_today(open_nodes: np.ndarray, draws: np.ndarray, segment: np.ndarray, advocacy: np.ndarray,
+                   uplift: float) -> np.ndarray:
+    """Open sharers who share today (draw < advocacy(segment) · uplift, capped at 1), sorted
+    and without repeats (as np.unique). ``draws``: one uniform per pool entry."""
+    chosen = np.empty(len(open_nodes), open_nodes.dtype)
+    k = 0
+    for i in range(len(open_nodes)):
+        if draws[i] < min(max(advocacy[segment[open_nodes[i]]] * uplift, 0.0), 1.0):
+            chosen[k] = open_nodes[i]
+            k += 1
+    return np.unique(chosen[:k])
+
+
+@njit
+def _by_link(receivers: np.ndarray, weights: np.ndarray, origin: np.ndarray, last_channel: np.ndarray,
+             brand: int, source: int, out: tuple, at: int) -> int:
+    """Shares as rows grouped by the shop they link to (the sharer's last channel for the
+    brand): channels ascending, shares in their order within each."""
+    links = np.empty(len(origin), last_channel.dtype)
+    for i in range(len(origin)):
+        links[i] = last_channel[origin[i], brand]
+    for i in np.argsort(links, kind="mergesort"):  # stable
+        _put(out, at, receivers[i], brand, weights[i], links[i], source, origin[i])
+        at += 1
+    return at
 
 
 #: A word-of-mouth producer: (brand, its sharer pool, context, batch, rng) → adds exposures.

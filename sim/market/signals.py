@@ -1,7 +1,8 @@
 """Signals: the day's exposures, each with a source, a weight and an entry channel (§5.2).
 
-Producers push exposure batches onto an :class:`ExposureBatch`; the attitude step then
-folds them into each consumer's ad-stock. Every producer's cost grows with what it
+Producers add exposures to the day's :class:`ExposureBatch` (their compiled kernels
+write rows straight into its columns); the attitude step then folds them into each
+consumer's ad-stock. Every producer's cost grows with what it
 produces (impressions, posts, shares), never with N·k: word of mouth is pushed from
 today's sharers along their CSR rows only.
 """
@@ -15,11 +16,12 @@ import numpy as np
 
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
+from ..jit import njit
 from ..population import NO_ONE, Population
 
 __all__ = [
     "Source", "WECHAT_SEEDED", "ExposureBatch", "Exposures", "content_factor",
-    "expand_rows", "word_of_mouth", "SharerPool",
+    "expand_rows", "ragged_size", "word_of_mouth", "SharerPool",
 ]
 
 
@@ -54,53 +56,89 @@ class Exposures:
         return len(self.who)
 
 
+#: dtypes of the exposure columns, in :class:`Exposures` order.
+COLUMN_DTYPES = (np.int32, np.int16, np.float32, np.int8, np.int8, np.int32)
+#: Rows an ExposureBatch starts with: a day's draws at 10⁴ consumers need ~1,200 (a head KOL's post, ~11,000).
+INITIAL_ROWS = 4096
+
+
 @dataclass
 class ExposureBatch:
-    """Collects exposure batches from the producers of one day."""
+    """The day's exposures as the producers add them: six growable columns.
 
-    parts: list[tuple] = field(default_factory=list)
+    A producer that knows at most how many rows it adds asks for :meth:`room` and has a
+    kernel write the rows from :attr:`size` on (the kernel returns the new size);
+    :meth:`add` appends rows given as arrays, or as scalars for a constant column.
+    """
+
+    columns: tuple[np.ndarray, ...] = field(
+        default_factory=lambda: tuple(np.empty(INITIAL_ROWS, t) for t in COLUMN_DTYPES))
+    size: int = 0
+
+    def room(self, rows: int) -> tuple[np.ndarray, ...]:
+        """The columns, grown if need be to hold ``rows`` more rows after :attr:`size`."""
+        if self.size + rows > len(self.columns[0]):
+            capacity = max(self.size + rows, 2 * len(self.columns[0]))
+            self.columns = tuple(np.concatenate([c[:self.size], np.empty(capacity - self.size, c.dtype)])
+                                 for c in self.columns)
+        return self.columns
 
     def add(self, who: np.ndarray, brand: int, weight: np.ndarray | float, entry: np.ndarray | int,
             source: Source, referrer: np.ndarray | int = NO_ONE) -> None:
+        """Append ``len(who)`` rows; each other column an array or one value for all of them."""
         n = len(who)
         if n == 0:
             return
-        self.parts.append((
-            np.asarray(who, np.int32), np.full(n, brand, np.int16), _column(weight, n, np.float32),
-            _column(entry, n, np.int8), np.full(n, int(source), np.int8), _column(referrer, n, np.int32),
-        ))
+        rows = slice(self.size, self.size + n)
+        for column, value in zip(self.room(n), (who, brand, weight, entry, int(source), referrer)):
+            column[rows] = value  # cast as astype would
+        self.size += n
 
     def collect(self) -> Exposures:
-        if not self.parts:
-            empty = [np.zeros(0, t) for t in (np.int32, np.int16, np.float32, np.int8, np.int8, np.int32)]
-            return Exposures(*empty)
-        return Exposures(*(np.concatenate(cols) for cols in zip(*self.parts)))
+        """The rows added so far, in order (views of the columns)."""
+        return Exposures(*(c[:self.size] for c in self.columns))
 
 
-def _column(value: np.ndarray | float | int, n: int, dtype: type) -> np.ndarray:
-    """``value`` as a length-``n`` column (np.full for a scalar: broadcast_to costs more per call)."""
-    return np.full(n, value, dtype) if np.ndim(value) == 0 else np.asarray(value, dtype)
-
-
+@njit
 def content_factor(taste: np.ndarray, quality: float) -> np.ndarray:
     """Weight multiplier of content of 4i ``quality`` for consumers of ``taste``.
 
     Notes
     -----
     f = 1 − τ + 2τq: neutral (1) at q = 0.5; a quality-minded consumer (τ → 1) sees a
-    hard ad (q → 0) as nothing and great content (q → 1) as double weight.
+    hard ad (q → 0) as nothing and great content (q → 1) as double weight. Compiled: one
+    call for a segment table; the same operations, in the same order, as numpy's.
     """
     return 1.0 - taste + 2.0 * taste * quality
 
 
+@njit
+def ragged_size(offsets: np.ndarray, rows: np.ndarray) -> int:
+    """Total length of ``rows`` of a ragged array (CSR ``offsets``): e.g. the ties of some
+    nodes, so that a draw per tie can be made in one call before a kernel uses them."""
+    total = 0
+    for r in rows:
+        total += offsets[r + 1] - offsets[r]
+    return total
+
+
 def expand_rows(graph: SocialGraph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The CSR rows of ``nodes``: (row owner position, neighbour, layer), vectorised."""
-    starts = graph.indptr[nodes]
-    lens = (graph.indptr[nodes + 1] - starts).astype(np.int64)
-    owner = np.repeat(np.arange(len(nodes)), lens)
-    offsets = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-    pos = np.repeat(starts, lens) + offsets
-    return owner, graph.indices[pos], graph.layer[pos]
+    """The CSR rows of ``nodes``: (row owner position, neighbour, layer)."""
+    return _expand_rows(graph.indptr, graph.indices, graph.layer, nodes)
+
+
+@njit
+def _expand_rows(indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray,
+                 nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every tie of ``nodes``, row after row: position of its node in ``nodes``, contact, layer."""
+    total = ragged_size(indptr, nodes)
+    owner, nbr, lay = np.empty(total, np.int64), np.empty(total, indices.dtype), np.empty(total, layer.dtype)
+    k = 0
+    for i, node in enumerate(nodes):
+        for e in range(indptr[node], indptr[node + 1]):
+            owner[k], nbr[k], lay[k] = i, indices[e], layer[e]
+            k += 1
+    return owner, nbr, lay
 
 
 @dataclass
@@ -117,7 +155,9 @@ class SharerPool:
             self.unhappy = np.concatenate([self.unhappy, nodes.astype(np.int32)])
 
     def drain_unhappy(self) -> np.ndarray:
-        nodes, self.unhappy = self.unhappy, np.zeros(0, np.int32)
+        nodes = self.unhappy
+        if len(nodes):
+            self.unhappy = np.zeros(0, np.int32)
         return nodes
 
     def add(self, nodes: np.ndarray, until: int) -> None:
@@ -126,9 +166,16 @@ class SharerPool:
             self.until = np.concatenate([self.until, np.full(len(nodes), until, np.int32)])
 
     def open_on(self, day: int) -> np.ndarray:
-        keep = self.until >= day
-        self.nodes, self.until = self.nodes[keep], self.until[keep]
+        """Drop the entries whose window closed before ``day``; the rest, in pool order."""
+        self.nodes, self.until = _still_open(self.nodes, self.until, day)
         return self.nodes
+
+
+@njit
+def _still_open(nodes: np.ndarray, until: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pool entries (node, last day) whose share window is still open on ``day``."""
+    keep = until >= day
+    return nodes[keep], until[keep]
 
 
 def word_of_mouth(graph: SocialGraph, pop: Population, sharers: np.ndarray, brand: int,
@@ -141,9 +188,27 @@ def word_of_mouth(graph: SocialGraph, pop: Population, sharers: np.ndarray, bran
         A contact on layer ℓ is reached with probability ``tie_reach[ℓ]`` and receives
         weight ``sign · wom_strength · wom_weight(segment)``.
     """
-    owner, nbr, layer = expand_rows(graph, sharers)
-    reach = np.asarray(behaviour.tie_reach, np.float64)[layer]
-    hit = rng.random(len(nbr)) < reach
-    receivers = nbr[hit]
-    weights = sign * behaviour.wom_strength * pop.param("wom_weight", receivers)
-    return receivers, weights, sharers[owner[hit]]
+    draws = rng.random(ragged_size(graph.indptr, sharers))  # one per tie
+    return _tell_contacts(graph.indptr, graph.indices, graph.layer, np.asarray(behaviour.tie_reach, np.float64),
+                          sharers, draws, pop.segment, sign * behaviour.wom_strength, pop.segments.wom_weight)
+
+
+@njit
+def _tell_contacts(indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray, tie_reach: np.ndarray,
+                   sharers: np.ndarray, draws: np.ndarray, segment: np.ndarray, strength: float,
+                   wom_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sharer's ties, row after row, carry the word when their draw is below their
+    layer's reach. Returns the contacts reached, the weight each takes (``strength`` ·
+    wom_weight(her segment)) and who told her. ``draws``: one uniform per tie, in row order.
+    """
+    n = len(draws)  # at most one contact reached per tie
+    receivers, weights, origin = np.empty(n, indices.dtype), np.empty(n), np.empty(n, sharers.dtype)
+    k = t = 0
+    for s in sharers:
+        for e in range(indptr[s], indptr[s + 1]):
+            if draws[t] < tie_reach[layer[e]]:
+                contact = indices[e]
+                receivers[k], weights[k], origin[k] = contact, strength * wom_weight[segment[contact]], s
+                k += 1
+            t += 1
+    return receivers[:k], weights[:k], origin[:k]
