@@ -81,6 +81,7 @@ def run(
     daily_state.csv (AIPL funnel, private domain, leaders, prices), kpis.json, the fully
     resolved scenario with its seed and version, and plots.
     """
+    from .jit import kernels_cached
     from .metrics import kpi_table
     from .run import default_run_dir, run as simulate, write_results
 
@@ -88,6 +89,8 @@ def run(
         sc = _load(scenario, set_, seed, days)
         if out is not None and out.exists():
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
+        if not kernels_cached():
+            err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
         with _progress() as progress:
             task = progress.add_task(f"simulating {sc.name}", total=sc.simulation.days)
             result = simulate(sc, progress=lambda day: progress.update(task, completed=day))

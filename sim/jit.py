@@ -14,10 +14,16 @@ so only the first run after an install or a change pays the compile time.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numba
 
-__all__ = ["njit"]
+__all__ = ["njit", "kernels_cached"]
 
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
+
+
+def kernels_cached() -> bool:
+    """Whether compiled kernels are on disk already (false on the first run after an install)."""
+    return any(Path(__file__).parent.rglob("__pycache__/*.nbi"))

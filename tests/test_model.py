@@ -142,3 +142,12 @@ def test_reused_day_terms_equal_freshly_built_ones_every_day():
         funnel = [collected[f"{b.name}.{stage}"][-1] for b in model.brands for stage in Stage.NAMES]
         assert funnel == list((model.population.funnel_counts() * model.scale).ravel()), f"funnel stale on day {t}"
     assert changed >= 5  # the schedule's WeChat price did apply
+
+
+def test_kernels_are_cached_on_disk_after_a_run():
+    """The CLI's first-run notice relies on numba writing its cache next to the code."""
+    from sim.jit import kernels_cached
+
+    model = MarketModel(scenario("simulation.days=2"), seed=1)
+    model.run()
+    assert kernels_cached()
