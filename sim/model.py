@@ -181,7 +181,10 @@ class MarketModel(mesa.Model):
         """Category needs, plus impulse needs from today's strong exposures."""
         pop, beh, rng = self.population, self.behaviour, self.streams.needs
         need = need_today(pop, t, self._need_boost(t), rng)
-        return _with_impulse_buyers(need, touched, pop.attitude, beh.impulse_threshold, beh.impulse_prob, rng)
+        strong = _strong_exposures(touched, pop.attitude, beh.impulse_threshold)
+        # Drawn by numpy, not in the kernel: handing a Generator to a kernel costs more than this call.
+        impulse = strong[rng.random(len(strong)) < beh.impulse_prob]
+        return _sorted_union(need, impulse, pop.n)
 
     def _need_boost(self, t: int) -> float | np.ndarray:
         """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
@@ -281,20 +284,24 @@ class MarketModel(mesa.Model):
 
 
 @njit
-def _with_impulse_buyers(need: np.ndarray, touched: np.ndarray, attitude: np.ndarray,
-                         threshold: float, prob: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted consumers with a need today or an impulse from a strong exposure.
-
-    ``touched`` are today's exposed (consumer · B + brand) keys; an attitude at or above
-    ``threshold`` after today's exposures makes her shop with probability ``prob``
-    (one draw per strong key, in key order).
-    """
+def _strong_exposures(touched: np.ndarray, attitude: np.ndarray, threshold: float) -> np.ndarray:
+    """Consumers of today's exposed (consumer · B + brand) keys whose attitude, after
+    today's exposures, is at or above ``threshold``, in key order (one per key)."""
     n_brands = attitude.shape[1]
     limit = np.float32(threshold)  # numpy compares float32 attitudes with a Python float in float32
-    shops = np.zeros(attitude.shape[0], np.bool_)
-    shops[need] = True
+    strong = np.empty(len(touched), np.int64)
+    k = 0
     for key in touched:
-        who, brand = key // n_brands, key % n_brands
-        if attitude[who, brand] >= limit and rng.random() < prob:
-            shops[who] = True
-    return np.flatnonzero(shops)
+        if attitude[key // n_brands, key % n_brands] >= limit:
+            strong[k] = key // n_brands
+            k += 1
+    return strong[:k]
+
+
+@njit
+def _sorted_union(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct consumers of ``a`` and ``b`` (``np.union1d`` for indices below ``n``)."""
+    flags = np.zeros(n, np.bool_)
+    flags[a] = True
+    flags[b] = True
+    return np.flatnonzero(flags)
