@@ -2,23 +2,32 @@
 
 At the sizes a workshop or a docking run uses (10⁴ consumers, a few hundred exposures
 and ~100 shoppers a day) a day written as numpy calls costs its number of calls, not its
-data: each call has a fixed cost of about a microsecond. A stage written as one
-compiled loop costs one call. Kernels draw their random numbers from the
-``numpy.random.Generator`` they are passed (numba shares its bit generator), in the
-order the numpy version drew them, so a seed gives the same numbers either way.
+data: each call has a fixed cost of one to tens of microseconds. A stage written as one
+compiled loop costs one call. Kernels draw their random numbers through
+:mod:`sim.draws` from the run's own streams, with numpy's algorithms, so a seed gives the
+same numbers whether numpy or a kernel draws them.
 
 Kernels are compiled on first use and cached next to their module (``__pycache__``),
-so only the first run after an install or a change pays the compile time.
+so only the first run after an install or a change pays the compile time. numba
+notices a change to a kernel's own file only, while a kernel also compiles in what it
+calls or reads from other modules (the draws, the ``Stage`` and ``Source`` codes):
+:func:`_drop_stale_caches` therefore drops every cached kernel of the package when any
+module that defines kernels changes.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from pathlib import Path
 
 import numba
 
 __all__ = ["njit", "kernels_cached"]
+
+_PACKAGE = Path(__file__).parent
+_STAMP = _PACKAGE / "__pycache__" / "kernels.stamp"
 
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
@@ -26,4 +35,24 @@ njit = functools.partial(numba.njit, cache=True, nogil=True)
 
 def kernels_cached() -> bool:
     """Whether compiled kernels are on disk already (false on the first run after an install)."""
-    return any(Path(__file__).parent.rglob("__pycache__/*.nbi"))
+    return any(_PACKAGE.rglob("__pycache__/*.nbi"))
+
+
+def _drop_stale_caches() -> None:
+    """Delete the package's cached kernels unless the kernel modules are those they were compiled from."""
+    sources = sorted(p for p in _PACKAGE.rglob("*.py") if "@njit" in p.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    try:
+        if _STAMP.exists() and _STAMP.read_text() == digest:
+            return
+        for cached in _PACKAGE.rglob("__pycache__/*.nb[ci]"):
+            cached.unlink(missing_ok=True)
+        _STAMP.parent.mkdir(exist_ok=True)
+        fresh = _STAMP.with_suffix(f".{os.getpid()}")
+        fresh.write_text(digest)
+        fresh.replace(_STAMP)  # atomic: parallel workers read a whole stamp or none
+    except OSError:  # a read-only install: numba caches elsewhere, or not at all
+        pass
+
+
+_drop_stale_caches()

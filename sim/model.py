@@ -25,7 +25,7 @@ from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, Purchases, need_today, shop
 from .market.signals import Exposures, SharerPool, Source
-from .metrics import daily_reporters
+from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
 from .population import NO_ONE, Stage, build_population
 from .rng import spawn_streams
@@ -73,7 +73,7 @@ class MarketModel(mesa.Model):
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._day_terms: dict[str, tuple] = {}
         self._enlist_partners()
-        self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self))
+        self.datacollector = DailySeries(self)
         self.stage_seconds: dict[str, float] = defaultdict(float)
         self.events_today: dict[str, int] = {}
 

@@ -144,7 +144,11 @@ class Population:
 
     def funnel_counts(self) -> np.ndarray:
         """(B, 4) AIPL stocks: consumers at stage ≥ A, I, P, L for each brand."""
-        return _stage_stocks(self.stage)
+        return self.daily_counts()[:, :_N_STAGES - 1]
+
+    def daily_counts(self) -> np.ndarray:
+        """(B, 5) the AIPL stocks (:meth:`funnel_counts`) and the followers (private domain) of each brand."""
+        return _stage_stocks(self.stage, self.follower)
 
     def members_of(self, segment_codes: np.ndarray) -> np.ndarray:
         """Indices of consumers in the given segment codes."""
@@ -182,13 +186,15 @@ _N_STAGES = Stage.LOYAL + 1  # a plain int: kernels read it as a constant
 
 
 @njit
-def _stage_stocks(stage: np.ndarray) -> np.ndarray:
-    """(B, 4) int64 counts of consumers at stage ≥ AWARE, INTERESTED, PURCHASED, LOYAL per brand."""
+def _stage_stocks(stage: np.ndarray, follower: np.ndarray) -> np.ndarray:
+    """(B, 5) int64 counts of consumers at stage ≥ AWARE, INTERESTED, PURCHASED, LOYAL and
+    of followers, per brand (one pass over both arrays)."""
     at = np.zeros((stage.shape[1], _N_STAGES), np.int64)  # consumers at each stage exactly
+    stocks = np.zeros((stage.shape[1], _N_STAGES), np.int64)
     for i in range(stage.shape[0]):
         for b in range(stage.shape[1]):
             at[b, stage[i, b]] += 1
-    stocks = np.zeros((stage.shape[1], _N_STAGES - 1), np.int64)
+            stocks[b, _N_STAGES - 1] += follower[i, b]
     for b in range(stage.shape[1]):
         total = 0
         for s in range(_N_STAGES - 1, 0, -1):  # from LOYAL down to AWARE

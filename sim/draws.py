@@ -1,0 +1,181 @@
+"""Random draws inside compiled kernels, from a run's own numpy streams, bit for bit.
+
+A kernel cannot take a ``numpy.random.Generator`` cheaply (numba unboxes it for
+10–25 µs a call), and a numpy call per draw batch costs 1–35 µs of fixed overhead
+(``integers`` and array-``poisson`` are the dear ones). So a kernel takes a
+:func:`stream_handle` instead — the addresses of the stream's bit-generator state and
+its ``next_*`` functions, an ``int64[4]`` — and draws through it with the functions
+below. They are ports of numpy's own algorithms (``numpy/random/src/distributions``)
+on the same bit generator, so a kernel that draws ``random(h)`` n times leaves the
+stream exactly where ``gen.random(n)`` would, with the same numbers: a seed's results
+do not depend on whether numpy or a kernel made a draw.
+
+A handle is only valid while its Generator lives and only in the process that made
+it; :class:`~sim.rng.Streams` makes them with the generators and never pickles them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
+
+from .jit import njit
+
+__all__ = ["stream_handle", "random", "uniform", "integer", "poisson", "normal"]
+
+_STATE, _NEXT_UINT64, _NEXT_UINT32, _NEXT_DOUBLE = range(4)
+
+
+def stream_handle(gen: np.random.Generator) -> np.ndarray:
+    """``int64[4]``: addresses of ``gen``'s bit-generator state and of its next_uint64,
+    next_uint32 and next_double functions (numpy's ``BitGenerator.ctypes``)."""
+    c = gen.bit_generator.ctypes
+    address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
+    return np.array([c.state_address, address(c.next_uint64), address(c.next_uint32), address(c.next_double)],
+                    np.int64)
+
+
+def _caller(result: ir.Type, numba_type: types.Type):
+    """An intrinsic calling the C function at address ``fn`` on the state at ``state``."""
+    def typer(typingctx, fn, state):
+        def codegen(context, builder, signature, args):
+            fnptr, st = args
+            void_p = ir.IntType(8).as_pointer()
+            f = builder.inttoptr(fnptr, ir.FunctionType(result, [void_p]).as_pointer())
+            return builder.call(f, [builder.inttoptr(st, void_p)])
+        return numba_type(types.int64, types.int64), codegen
+    return intrinsic(typer)
+
+
+_call_uint64 = _caller(ir.IntType(64), types.uint64)
+_call_uint32 = _caller(ir.IntType(32), types.uint32)
+_call_double = _caller(ir.DoubleType(), types.float64)
+
+
+@njit
+def random(h: np.ndarray) -> float:
+    """One ``Generator.random()``: uniform on [0, 1)."""
+    return _call_double(h[_NEXT_DOUBLE], h[_STATE])
+
+
+@njit
+def uniform(h: np.ndarray, low: float, high: float) -> float:
+    """One ``Generator.uniform(low, high)``."""
+    return low + (high - low) * random(h)
+
+
+@njit
+def _next_uint32(h: np.ndarray) -> np.uint32:
+    return _call_uint32(h[_NEXT_UINT32], h[_STATE])
+
+
+@njit
+def integer(h: np.ndarray, high: int) -> int:
+    """One ``Generator.integers(high)`` (int64, 0 ≤ x < high, 1 ≤ high ≤ 2³²): Lemire's
+    rejection on 32-bit draws, as numpy does for a range that fits 32 bits."""
+    rng = np.uint32(high - 1)
+    if rng == 0:
+        return 0
+    if rng == np.uint32(0xFFFFFFFF):
+        return np.int64(_next_uint32(h))
+    rng_excl = np.uint64(rng) + np.uint64(1)
+    m = np.uint64(_next_uint32(h)) * rng_excl
+    leftover = m & np.uint64(0xFFFFFFFF)
+    if leftover < rng_excl:
+        threshold = np.uint64((np.uint32(0xFFFFFFFF) - rng) % np.uint32(rng_excl))
+        while leftover < threshold:
+            m = np.uint64(_next_uint32(h)) * rng_excl
+            leftover = m & np.uint64(0xFFFFFFFF)
+    return np.int64(m >> np.uint64(32))
+
+
+@njit
+def normal(h: np.ndarray, loc: float, scale: float) -> float:
+    """One ``Generator.normal(loc, scale)``: numpy's 256-layer ziggurat."""
+    while True:
+        r = _call_uint64(h[_NEXT_UINT64], h[_STATE])
+        idx = r & np.uint64(0xFF)
+        r >>= np.uint64(8)
+        rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+        x = rabs * wi_double[idx]
+        if r & np.uint64(1):
+            x = -x
+        if rabs < ki_double[idx]:
+            return loc + scale * x
+        if idx == 0:  # the tail beyond r
+            while True:
+                xx = -ziggurat_nor_inv_r * np.log1p(-random(h))
+                yy = -np.log1p(-random(h))
+                if yy + yy > xx * xx:
+                    tail = -(ziggurat_nor_r + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else ziggurat_nor_r + xx
+                    return loc + scale * tail
+        elif (fi_double[idx - 1] - fi_double[idx]) * random(h) + fi_double[idx] < np.exp(-0.5 * x * x):
+            return loc + scale * x
+
+
+@njit
+def poisson(h: np.ndarray, lam: float) -> int:
+    """One ``Generator.poisson(lam)``: multiplication below 10, PTRS (Hörmann) above."""
+    if lam >= 10:
+        return _poisson_ptrs(h, lam)
+    if lam == 0:
+        return 0
+    enlam, x, prod = np.exp(-lam), 0, 1.0
+    while True:
+        prod *= random(h)
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+@njit
+def _poisson_ptrs(h: np.ndarray, lam: float) -> int:
+    slam, loglam = np.sqrt(lam), np.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = random(h) - 0.5
+        v = random(h)
+        us = 0.5 - np.fabs(u)
+        k = np.int64(np.floor((2 * a / us + b) * u + lam + 0.43))
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b) <= -lam + k * loglam - _loggam(k + 1.0):
+            return k
+
+
+_LOGGAM_COEFFICIENTS = np.array([8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
+                                 -5.952380952380952e-04, 8.417508417508418e-04, -1.917526917526918e-03,
+                                 6.410256410256410e-03, -2.955065359477124e-02, 1.796443723688307e-01,
+                                 -1.39243221690590e+00])
+
+
+@njit
+def _loggam(x: float) -> float:
+    """log Γ(x), numpy's series (``random_loggam``)."""
+    if x == 1.0 or x == 2.0:
+        return 0.0
+    n = np.int64(7 - x) if x < 7.0 else 0
+    x0 = x + n
+    x2 = (1.0 / x0) * (1.0 / x0)
+    a = _LOGGAM_COEFFICIENTS
+    gl0 = a[9]
+    for k in range(9):
+        gl0 *= x2
+        gl0 += a[8 - k]
+    gl = gl0 / x0 + 0.5 * 1.8378770664093453e+00 + (x0 - 0.5) * np.log(x0) - x0
+    if x < 7.0:
+        for _ in range(n):
+            gl -= np.log(x0 - 1.0)
+            x0 -= 1.0
+    return gl
