@@ -17,7 +17,6 @@ import numpy as np
 from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
-from .jit import njit
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
 from .market.attitude import apply_exposures
@@ -146,10 +145,12 @@ class MarketModel(mesa.Model):
         with self._timed("3 attitude"):
             touched = apply_exposures(self.population, batch, t, self.behaviour)
         with self._timed("4 need"):
-            shoppers = self._shoppers(t, touched)
+            shoppers = need_today(self.population, t, self._need_boost(t), touched, self.behaviour,
+                                  self.streams.handles["needs"])
         with self._timed("5 choice"):
             market = self._market_day(t)
-            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)
+            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice,
+                          self.streams.handles["choice"])
             self._record_search(orders, t)
             self._book_search_ads(orders.clicks, t)
         with self._timed("6 after purchase"):
@@ -176,15 +177,6 @@ class MarketModel(mesa.Model):
             channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
             scale=self.scale, audience=self.audience,
         )
-
-    def _shoppers(self, t: int, touched: np.ndarray) -> np.ndarray:
-        """Category needs, plus impulse needs from today's strong exposures."""
-        pop, beh, rng = self.population, self.behaviour, self.streams.needs
-        need = need_today(pop, t, self._need_boost(t), rng)
-        strong = _strong_exposures(touched, pop.attitude, beh.impulse_threshold)
-        # Drawn by numpy, not in the kernel: handing a Generator to a kernel costs more than this call.
-        impulse = strong[rng.random(len(strong)) < beh.impulse_prob]
-        return _sorted_union(need, impulse, pop.n)
 
     def _need_boost(self, t: int) -> float | np.ndarray:
         """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
@@ -281,27 +273,3 @@ class MarketModel(mesa.Model):
             kol_cps={k.unique_id: k.program.cps_rate for b in self.brands for k in b.kols},
             leader_of=self._leaders,
         )
-
-
-@njit
-def _strong_exposures(touched: np.ndarray, attitude: np.ndarray, threshold: float) -> np.ndarray:
-    """Consumers of today's exposed (consumer · B + brand) keys whose attitude, after
-    today's exposures, is at or above ``threshold``, in key order (one per key)."""
-    n_brands = attitude.shape[1]
-    limit = np.float32(threshold)  # numpy compares float32 attitudes with a Python float in float32
-    strong = np.empty(len(touched), np.int64)
-    k = 0
-    for key in touched:
-        if attitude[key // n_brands, key % n_brands] >= limit:
-            strong[k] = key // n_brands
-            k += 1
-    return strong[:k]
-
-
-@njit
-def _sorted_union(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Sorted distinct consumers of ``a`` and ``b`` (``np.union1d`` for indices below ``n``)."""
-    flags = np.zeros(n, np.bool_)
-    flags[a] = True
-    flags[b] = True
-    return np.flatnonzero(flags)

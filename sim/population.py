@@ -14,7 +14,7 @@ import numpy as np
 from .config.schema import World
 from .jit import njit
 
-__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE"]
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "decayed_rows"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
 
@@ -119,7 +119,7 @@ class Population:
         a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
         updates, so decay costs nothing on days a consumer sees nothing.
         """
-        return _decayed_rows(self.attitude, self.attitude_day, np.asarray(who), day, self.decay_factors(day))
+        return decayed_rows(self.attitude, self.attitude_day, np.asarray(who), day, self.decay_factors(day))
 
     def attitude_of(self, who: np.ndarray, brand: np.ndarray, day: int) -> np.ndarray:
         """Decayed attitude of each (consumer, brand) pair on ``day`` (as :meth:`attitude_now`)."""
@@ -162,7 +162,7 @@ def _decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) ->
 
 
 @njit
-def _decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, day: int,
+def decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, day: int,
                   factors: np.ndarray) -> np.ndarray:
     """(len(who), B) decayed attitudes of consumers ``who`` on ``day``."""
     out = np.empty((len(who), attitude.shape[1]), np.float32)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Behaviour
+from .. import draws
 from ..jit import njit
-from ..population import NO_ONE, Population, Stage
+from ..population import NO_ONE, Population, Stage, decayed_rows
 from .signals import WECHAT_SEEDED, Source
 
 __all__ = ["MarketDay", "Purchases", "need_today", "shop"]
@@ -73,17 +74,37 @@ class Purchases:
     searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (who, brand, channel, clicked) seen via search
 
 
-def need_today(pop: Population, day: int, boost: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Consumers with a category need today.
+def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np.ndarray, beh: Behaviour,
+               handle: np.ndarray) -> np.ndarray:
+    """Consumers who shop today: a category need, or an impulse after a strong exposure.
 
     Notes
     -----
     Stock at home suppresses need; on the day it runs out the need is certain
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
-    (platform event days; promotions of brands the consumer knows).
+    (platform event days; promotions of brands the consumer knows). A consumer whose
+    attitude to a brand exposed today (``touched``: keys consumer · B + brand) reached
+    ``impulse_threshold`` shops on impulse with ``impulse_prob``, stock or not.
+    ``handle``: the needs stream (:func:`~sim.draws.stream_handle`), drawn for a
+    uniform per consumer, then one per strong exposure.
     """
-    # numpy draws the n uniforms (the bulk of the cost): as fast as numba, without its fee for a Generator argument.
-    return _needing(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, rng.random(pop.n))
+    return _shoppers(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, touched, pop.attitude,
+                     np.float32(beh.impulse_threshold), beh.impulse_prob, handle)
+
+
+@njit
+def _shoppers(need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
+    """Sorted distinct consumers with a need (:func:`_needing`) or an impulse."""
+    need = _needing(need_rate, boost, stock_until, day, _uniforms(h, (len(need_rate),)))
+    n_brands = attitude.shape[1]
+    impulse = np.empty(len(touched), np.int64)
+    k = 0
+    for key in touched:  # strong exposures, in key order: numpy compared float32 attitudes in float32
+        if attitude[key // n_brands, key % n_brands] >= threshold:
+            impulse[k] = key // n_brands
+            k += 1
+    impulse = impulse[:k][_uniforms(h, (k,)) < impulse_prob]
+    return _merge_sorted(need, impulse)
 
 
 @njit
@@ -103,6 +124,21 @@ def _needing(need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, 
 
 
 @njit
+def _merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distinct values of two ascending arrays, ascending (``np.union1d``)."""
+    out = np.empty(len(a) + len(b), np.int64)
+    i = j = k = 0
+    while i < len(a) or j < len(b):
+        x = a[i] if j == len(b) or (i < len(a) and a[i] <= b[j]) else b[j]
+        if k == 0 or out[k - 1] != x:
+            out[k] = x
+            k += 1
+        i += i < len(a) and a[i] == x
+        j += j < len(b) and b[j] == x
+    return out[:k]
+
+
+@njit
 def _gumbel(u: float) -> float:
     """Gumbel shock from a uniform draw."""
     return -np.log(-np.log(u))
@@ -116,29 +152,6 @@ def _argmax(x: np.ndarray) -> int:
         if x[j] > x[best] or (x[j] != x[j] and x[best] == x[best]):
             best = j
     return best
-
-
-def _venues(who: np.ndarray, att: np.ndarray, aware: np.ndarray, beta: np.ndarray, md: MarketDay,
-            pop: Population, beh: Behaviour, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Target brand, venue channel and routed flag per shopper (venue -1: stays home)."""
-    S, C = len(who), md.listed.shape[1]
-    # Draw order (a seed's stream): a compare-prices coin per shopper, the venue shocks (S, C), category search.
-    compares = rng.random(S) < pop.param("compare_prob", who)
-    shock = rng.random((S, C))
-    search_pick, search_coin = _search_draws(S, md, rng)
-    return _venue_kernel(who, att, aware, beta, pop.param("tmall_habit", who), compares, shock, search_pick,
-                         search_coin, beh.category_search_prob, pop.entry, pop.source, md.listed, md.effective,
-                         md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
-                         md.ref_price, beh.entry_bonus, _WECHAT_SEEDED_MASK)
-
-
-def _search_draws(S: int, md: MarketDay, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Category search draws per shopper: which open marketplace, and the coin for searching
-    at all. None without an open marketplace (nobody searches, nothing is drawn)."""
-    n_open = int(np.count_nonzero(md.open_search & md.marketplace))
-    if n_open == 0:
-        return np.empty(0, np.int64), np.empty(0)
-    return rng.integers(n_open, size=S), rng.random(S)
 
 
 @njit
@@ -186,6 +199,7 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
     return target, venue, routed_here
 
 
+_AWARE = Stage.AWARE  # a plain int for the kernels
 #: Source code + 1 (so 'none', −1, is row 0) → seeded by WeChat.
 _WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
 
@@ -200,14 +214,6 @@ def _routing(source: int, listed: np.ndarray, marketplace: np.ndarray, routing: 
         if listed[c] and marketplace[c]:
             return c, routing and seeded[source + 1]
     return 0, False
-
-
-def _shelf(venue: np.ndarray, aware: np.ndarray, md: MarketDay, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which brands each shopper sees at her venue: known ones, plus search-page ones."""
-    listed, organic = _listed_here(venue, md.listed, md.open_search, md.visibility, rng.random(aware.shape))
-    clicked = _search_ad_clicks(venue, listed, md, rng)
-    offered, found = _on_offer(listed, organic, clicked, aware)
-    return offered, found, clicked
 
 
 @njit
@@ -243,26 +249,95 @@ def _search_ad_clicks(venue: np.ndarray, listed: np.ndarray, md: MarketDay, rng:
     return clicked
 
 
-def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator) -> Purchases:
-    """Run today's shopping trips for consumers ``who`` (those with a need)."""
-    att = pop.attitude_now(who, md.day)
-    aware = pop.stage[who] >= Stage.AWARE
-    beta = pop.param("price_sensitivity", who)
-    target, venue, routed = _venues(who, att, aware, beta, md, pop, beh, rng)
-    offered, found, clicked = _shelf(venue, aware, md, rng)
-    pick = _pick(who, att, offered, found, clicked, venue, target, routed, beta, md, pop, beh, rng)
-    return _orders(who, pick, venue, target, routed, offered, found, clicked, md, pop, rng)
+def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator,
+         handle: np.ndarray) -> Purchases:
+    """Run today's shopping trips for consumers ``who`` (those with a need).
+
+    ``handle`` is ``rng``'s :func:`~sim.draws.stream_handle`: the kernels draw from the
+    stream through it, numpy's search-ad click draw through ``rng``, in this order: a
+    compare-prices coin per shopper, the venue shocks (S, C), the category-search draws
+    (when an open marketplace exists), the organic search-page draws (S, B), the ad
+    clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
+    """
+    seg = pop.segments
+    att, aware, beta, target, venue, routed, listed, organic = _trips(
+        who, handle, pop.attitude, pop.attitude_day, pop.decay_factors(md.day), md.day, pop.stage, pop.segment,
+        seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, beh.category_search_prob, pop.entry, pop.source,
+        md.listed, md.effective, md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
+        md.visibility, md.ref_price, beh.entry_bonus, _WECHAT_SEEDED_MASK)
+    clicked = _search_ad_clicks(venue, listed, md, rng)
+    w, rows, traffic = _checkout(
+        who, handle, att, aware, beta, target, venue, routed, listed, organic, clicked, pop.segment, seg.stockpile,
+        pop.follower, pop.source, pop.referrer, md.effective, md.pd_coupon, md.gift, md.quality, md.social,
+        md.ref_price, beh.beta_attitude, beh.beta_quality, beh.outside_utility, beh.search_strength,
+        beh.search_click_strength, md.promo, md.price, md.coupon, md.funded, md.listed.shape[1])
+    return Purchases(w, *rows, *traffic)
 
 
-def _pick(who: np.ndarray, att: np.ndarray, offered: np.ndarray, found: np.ndarray, clicked: np.ndarray,
-          venue: np.ndarray, target: np.ndarray, routed: np.ndarray, beta: np.ndarray, md: MarketDay,
-          pop: Population, beh: Behaviour, rng: np.random.Generator) -> np.ndarray:
-    """Index of the chosen brand per shopper, or B for 'not now'."""
-    S, B = offered.shape
-    return _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, pop.follower,
-                        md.effective, md.pd_coupon, md.gift, md.quality, md.social, md.ref_price,
-                        beh.beta_attitude, beh.beta_quality, beh.outside_utility, beh.search_strength,
-                        beh.search_click_strength, rng.random((S, B + 1)))
+@njit
+def _uniforms(h: np.ndarray, shape: tuple) -> np.ndarray:
+    """``Generator.random(shape)`` drawn in a kernel."""
+    out = np.empty(shape)
+    flat = out.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = draws.random(h)
+    return out
+
+
+@njit
+def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob,
+           tmall_habit, search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust,
+           open_search, marketplace, visibility, ref_price, entry_bonus, seeded):
+    """Each shopper's attitudes, known brands and price sensitivity, then her target brand,
+    venue and routing (:func:`_venue_kernel`) and the brands listed and organically shown
+    at her venue (:func:`_listed_here`)."""
+    S = len(who)
+    C = listed.shape[1]
+    att = decayed_rows(attitude, attitude_day, who, day, factors)
+    aware = np.empty(att.shape, np.bool_)
+    for s in range(S):
+        for b in range(att.shape[1]):
+            aware[s, b] = stage[who[s], b] >= _AWARE
+    seg = segment[who]
+    beta, habit, compare_p = price_sensitivity[seg], tmall_habit[seg], compare_prob[seg]
+    compares = _uniforms(h, (S,)) < compare_p
+    shock = _uniforms(h, (S, C))
+    n_open = 0
+    for c in range(C):
+        n_open += open_search[c] and marketplace[c]
+    search_pick = np.empty(S if n_open else 0, np.int64)
+    for s in range(len(search_pick)):
+        search_pick[s] = draws.integer(h, n_open)
+    search_coin = _uniforms(h, (len(search_pick),))
+    target, venue, routed = _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin,
+                                          search_prob, entry_of, source_of, listed, effective, comparable, routing,
+                                          gift, trust, open_search, marketplace, ref_price, entry_bonus, seeded)
+    here, organic = _listed_here(venue, listed, open_search, visibility, _uniforms(h, aware.shape))
+    return att, aware, beta, target, venue, routed, here, organic
+
+
+
+@njit
+def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, clicked, segment, stockpile,
+              follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price,
+              beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo, list_price,
+              coupon, funded, C):
+    """The shelf (:func:`_on_offer`), the choice (:func:`_pick_kernel`) and today's orders
+    (:func:`_order_rows`), one per buyer, with the traffic and clicks (:func:`_traffic`)."""
+    S, B = aware.shape
+    offered, found = _on_offer(listed, organic, clicked, aware)
+    pick = _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
+                        pd_coupon, gift, quality, social, ref_price, beta_attitude, beta_quality, outside_utility,
+                        search_strength, click_strength, _uniforms(h, (S, B + 1)))
+    bought = np.flatnonzero(pick < B)
+    w = who[bought]
+    # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
+    stock_up = np.empty(len(w), np.int64)
+    for k in range(len(w)):
+        stock_up[k] = draws.poisson(h, stockpile[segment[w[k]]])
+    rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of,
+                       follower, promo, list_price, coupon, funded, pd_coupon, gift, social)
+    return w, rows, _traffic(who, venue, offered, found, clicked, C)
 
 
 @njit
@@ -295,20 +370,6 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
 def _coupon_extra(channel: int, follows: bool, pd_coupon: float, social: int) -> float:
     """Private-domain coupon (¥) for a follower shopping on WeChat."""
     return pd_coupon if channel == social and follows else 0.0
-
-
-def _orders(who: np.ndarray, pick: np.ndarray, venue: np.ndarray, target: np.ndarray, routed: np.ndarray,
-            offered: np.ndarray, found: np.ndarray, clicked: np.ndarray, md: MarketDay,
-            pop: Population, rng: np.random.Generator) -> Purchases:
-    """Today's orders, one per buyer, and the shop traffic and search-ad clicks."""
-    B, C = md.listed.shape
-    bought = np.flatnonzero(pick < B)
-    w = who[bought]
-    # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
-    stock_up = rng.poisson(pop.param("stockpile", w))
-    rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, pop.source, pop.referrer,
-                       pop.follower, md.promo, md.price, md.coupon, md.funded, md.pd_coupon, md.gift, md.social)
-    return Purchases(w, *rows, *_traffic(who, venue, offered, found, clicked, C))
 
 
 _SEARCH = int(Source.SEARCH)  # a plain int: numba does not unify an IntEnum with int8
