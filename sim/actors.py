@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from . import draws
 from .config.loader import apply_brand_changes
 from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
@@ -165,9 +166,10 @@ class KolRoster:
             if kol.program_index >= len(programs):
                 self.rate[i] = 0.0
 
-    def posting_today(self, rng: np.random.Generator) -> np.ndarray:
-        """Indices of KOLs who post today; everyone's credibility recovers a little first."""
-        return _recover_and_post(self.credibility, self.base, self.rate, rng.random(len(self.kols)))
+    def posting_today(self, handle: np.ndarray) -> np.ndarray:
+        """Indices of KOLs who post today (a draw each from the stream of ``handle``,
+        :mod:`sim.draws`); everyone's credibility recovers a little first."""
+        return _recover_and_post(self.credibility, self.base, self.rate, handle)
 
     def after_post(self, posted: np.ndarray) -> None:
         """Sponsored posts wear credibility down (audiences discount paid praise)."""
@@ -175,14 +177,14 @@ class KolRoster:
 
 
 @njit
-def _recover_and_post(credibility: np.ndarray, base: np.ndarray, rate: np.ndarray, draws: np.ndarray) -> np.ndarray:
+def _recover_and_post(credibility: np.ndarray, base: np.ndarray, rate: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Every KOL's credibility recovers toward its base; those whose draw is below their
     daily posting rate post today (their indices)."""
     posting = np.empty(len(rate), np.int64)
     k = 0
     for i in range(len(rate)):
         credibility[i] += (base[i] - credibility[i]) * CREDIBILITY_RECOVERY
-        if draws[i] < rate[i]:
+        if draws.random(h) < rate[i]:
             posting[k] = i
             k += 1
     return posting[:k]

@@ -175,7 +175,7 @@ class MarketModel(mesa.Model):
         return CampaignContext(
             day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
             channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
-            scale=self.scale, audience=self.audience,
+            scale=self.scale, audience=self.audience, handle=self.streams.handles["signals"],
         )
 
     def _need_boost(self, t: int) -> float | np.ndarray:

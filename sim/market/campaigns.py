@@ -2,10 +2,10 @@
 and the word of mouth of its buyers (DESIGN §5.2). Each function adds exposures to the
 day's :class:`~sim.market.signals.ExposureBatch` and books its cost in the ledger.
 
-Random numbers are drawn with numpy in the order and batch sizes of the rules (a
-``Generator`` handed to a numba kernel costs more to unbox, ~20 µs, than the kernel
-saves); a compiled kernel then turns the draws into exposure rows, written straight into
-the batch's columns (at most one row per draw, so the draws size the room).
+Each producer is a compiled kernel that draws its random numbers through the signals
+stream's handle (:mod:`sim.draws`), in the order and number of the rules, and writes the
+exposure rows straight into the batch's columns (at most one row per draw, so the
+number of draws sizes the room).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..actors import Brand
+from .. import draws
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
 from ..jit import njit
@@ -41,6 +42,7 @@ class CampaignContext:
     ledger: Ledger
     scale: float
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
+    handle: np.ndarray  # the signals stream's handle (sim.draws), for the kernels
 
 
 @functools.cache
@@ -65,26 +67,26 @@ def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np
         n_imp = rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
         if n_imp == 0 or len(audience) == 0:
             continue
-        picks = rng.integers(len(audience), size=n_imp)
         entry = c if ctx.channels.transacts[c] else NO_ONE
-        batch.size = _impressions(audience, picks, ctx.pop.segment, ctx.behaviour.paid_strength,
+        batch.size = _impressions(ctx.handle, n_imp, audience, ctx.pop.segment, ctx.behaviour.paid_strength,
                                   ctx.pop.segments.ad_trust, content, brand.code, entry, int(Source.PAID),
                                   batch.room(n_imp), batch.size)
 
 
 @njit
-def _impressions(audience: np.ndarray, picks: np.ndarray, segment: np.ndarray, strength: float, ad_trust: np.ndarray,
-                 content: np.ndarray, brand: int, entry: int, source: int, out: tuple, at: int) -> int:
-    """Paid impressions on ``audience[picks]``, each of weight paid_strength ·
-    ad_trust(segment) · content factor(segment), linking to ``entry``."""
-    for i in range(len(picks)):
-        who = audience[picks[i]]
+def _impressions(h: np.ndarray, n_imp: int, audience: np.ndarray, segment: np.ndarray, strength: float,
+                 ad_trust: np.ndarray, content: np.ndarray, brand: int, entry: int, source: int, out: tuple,
+                 at: int) -> int:
+    """``n_imp`` paid impressions on consumers drawn from ``audience`` with replacement, each
+    of weight paid_strength · ad_trust(segment) · content factor(segment), linking to ``entry``."""
+    for i in range(n_imp):
+        who = audience[draws.integer(h, len(audience))]
         s = segment[who]
         _put(out, at + i, who, brand, strength * ad_trust[s] * content[s], entry, source, NO_ONE)
-    return at + len(picks)
+    return at + n_imp
 
 
-def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
+def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     """Official-account pushes (capped by the channel's limit) and 1:1 WeCom touches to followers."""
     social = ctx.channels.social
     account = brand.model.scenario.channels[ctx.channels.keys[social]].official_account if social is not None else None
@@ -97,25 +99,21 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: n
     ):
         if ctx.day_of_month not in push_days(per_month):
             continue
-        follower = ctx.pop.follower[:, brand.code]
-        draws = rng.random(np.count_nonzero(follower))  # one per follower
         content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)
-        batch.size = _opened(follower, draws, open_rate, ctx.pop.segment, ctx.behaviour.owned_strength, content,
-                             brand.code, social, int(source), batch.room(len(draws)), batch.size)
+        followers = np.count_nonzero(ctx.pop.follower[:, brand.code])
+        batch.size = _opened(ctx.handle, ctx.pop.follower, open_rate, ctx.pop.segment, ctx.behaviour.owned_strength,
+                             content, brand.code, social, int(source), batch.room(followers), batch.size)
 
 
 @njit
-def _opened(follower: np.ndarray, draws: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
+def _opened(h: np.ndarray, follower: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
             content: np.ndarray, brand: int, social: int, source: int, out: tuple, at: int) -> int:
-    """Followers (in consumer order, one draw each) who open the message; each takes
-    owned_strength · content factor(segment), linking to the WeChat shop."""
-    t = 0
+    """The brand's followers (in consumer order, one draw each) who open the message; each
+    takes owned_strength · content factor(segment), linking to the WeChat shop."""
     for i in range(len(follower)):
-        if follower[i]:
-            if draws[t] < open_rate:
-                _put(out, at, i, brand, strength * content[segment[i]], social, source, NO_ONE)
-                at += 1
-            t += 1
+        if follower[i, brand] and draws.random(h) < open_rate:
+            _put(out, at, i, brand, strength * content[segment[i]], social, source, NO_ONE)
+            at += 1
     return at
 
 
@@ -130,52 +128,49 @@ def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) 
         ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
 
 
-def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
+def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     """KOL/KOC posts: followers who see the post; credibility wears with sponsorship.
 
     Today's posters are drawn in one go and their audiences handled as one ragged array.
     """
     roster = brand.kol_roster
-    posting = roster.posting_today(rng)
+    posting = roster.posting_today(ctx.handle)
     if len(posting) == 0:
         return
     offsets, followers = roster.followers()
-    draws = rng.random(ragged_size(offsets, posting))  # one per follower of each poster
     segments = ctx.pop.segments
     content = content_factor(segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
-    batch.size = _post_audiences(posting, draws, kols, ctx.pop.segment, ctx.behaviour.kol_strength,
+    batch.size = _post_audiences(ctx.handle, posting, kols, ctx.pop.segment, ctx.behaviour.kol_strength,
                                  segments.kol_affinity, content, brand.code, int(Source.KOL),
-                                 batch.room(len(draws)), batch.size)
+                                 batch.room(ragged_size(offsets, posting)), batch.size)
     ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
                         roster.fee[posting])
     roster.after_post(posting)
 
 
 @njit
-def _post_audiences(posting: np.ndarray, draws: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
+def _post_audiences(h: np.ndarray, posting: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
                     affinity: np.ndarray, content: np.ndarray, brand: int, source: int, out: tuple, at: int) -> int:
     """Followers of today's posters who see the post (draw < the KOL's reach rate).
 
     Weight = kol_strength · credibility · kol_affinity(segment) · content factor(segment);
     the row links to the KOL's entry channel and names her. ``kols``: the roster's
-    (offsets, followers, reach, credibility, entry, uid); ``draws``: one uniform per
-    follower, poster after poster.
+    (offsets, followers, reach, credibility, entry, uid); one draw per follower, poster
+    after poster.
     """
     offsets, followers, reach, credibility, entry, uid = kols
-    t = 0
     for k in posting:
         for e in range(offsets[k], offsets[k + 1]):
-            if draws[t] < reach[k]:
+            if draws.random(h) < reach[k]:
                 s = segment[followers[e]]
                 _put(out, at, followers[e], brand, strength * credibility[k] * affinity[s] * content[s],
                      entry[k], source, uid[k])
                 at += 1
-            t += 1
     return at
 
 
-def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
+def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     """Active group leaders post the brand's WeChat deal; members read it at the read rate."""
     social = ctx.channels.social
     roster = brand.leader_roster
@@ -183,26 +178,38 @@ def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, r
     if social is None or not brand.prices.listed[social] or len(active) == 0:
         return
     policy = brand.spec.strategy.group_leaders
-    speaking = active[rng.random(len(active)) < policy.broadcasts_per_week / 7.0]
+    speaking = _speakers(ctx.handle, active, policy.broadcasts_per_week / 7.0)
     offsets, members = roster.members()
-    draws = rng.random(ragged_size(offsets, speaking))  # one per member of each speaker
-    batch.size = _readers(speaking, offsets, members, draws, policy.read_rate, roster.uid, ctx.behaviour.group_strength,
-                          brand.code, social, int(Source.GROUP), batch.room(len(draws)), batch.size)
+    batch.size = _readers(ctx.handle, speaking, offsets, members, policy.read_rate, roster.uid,
+                          ctx.behaviour.group_strength, brand.code, social, int(Source.GROUP),
+                          batch.room(ragged_size(offsets, speaking)), batch.size)
 
 
 @njit
-def _readers(speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, draws: np.ndarray, read_rate: float,
+def _speakers(h: np.ndarray, active: np.ndarray, rate: float) -> np.ndarray:
+    """The active leaders who post the deal today (a draw each < the daily rate), in order."""
+    return active[_draws_below(h, len(active), rate)]
+
+
+@njit
+def _draws_below(h: np.ndarray, n: int, rate: float) -> np.ndarray:
+    """``Generator.random(n) < rate``."""
+    below = np.empty(n, np.bool_)
+    for i in range(n):
+        below[i] = draws.random(h) < rate
+    return below
+
+
+@njit
+def _readers(h: np.ndarray, speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, read_rate: float,
              uid: np.ndarray, weight: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
-    """Members of the speaking leaders' groups who read the deal (draw < read rate); the
-    row links to the WeChat shop and names the leader. ``draws``: one uniform per
-    member, speaker after speaker."""
-    t = 0
+    """Members of the speaking leaders' groups who read the deal (a draw each < read rate),
+    speaker after speaker; the row links to the WeChat shop and names the leader."""
     for g in speaking:
         for e in range(offsets[g], offsets[g + 1]):
-            if draws[t] < read_rate:
+            if draws.random(h) < read_rate:
                 _put(out, at, members[e], brand, weight, social, source, uid[g])
                 at += 1
-            t += 1
     return at
 
 
@@ -288,9 +295,9 @@ def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignCon
     batch = ExposureBatch()
     for brand in brands:
         paid_media(brand, ctx, batch, rng)
-        owned_media(brand, ctx, batch, rng)
+        owned_media(brand, ctx, batch)
         content_posts(brand, ctx, rng)
-        kol_posts(brand, ctx, batch, rng)
-        group_broadcasts(brand, ctx, batch, rng)
+        kol_posts(brand, ctx, batch)
+        group_broadcasts(brand, ctx, batch)
         share(brand, pools[brand.code], ctx, batch, wom_rng)
     return batch
