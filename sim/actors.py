@@ -166,10 +166,9 @@ class KolRoster:
             if kol.program_index >= len(programs):
                 self.rate[i] = 0.0
 
-    def posting_today(self, handle: np.ndarray) -> np.ndarray:
-        """Indices of KOLs who post today (a draw each from the stream of ``handle``,
-        :mod:`sim.draws`); everyone's credibility recovers a little first."""
-        return _recover_and_post(self.credibility, self.base, self.rate, handle)
+    def posting_today(self, rng: np.random.Generator) -> np.ndarray:
+        """Indices of KOLs who post today (a draw each); everyone's credibility recovers a little first."""
+        return _recover_and_post(self.credibility, self.base, self.rate, draws.stream_handle(rng))
 
     def after_post(self, posted: np.ndarray) -> None:
         """Sponsored posts wear credibility down (audiences discount paid praise)."""

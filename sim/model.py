@@ -122,7 +122,7 @@ class MarketModel(mesa.Model):
                 brand.begin_day(date, self.calendar.coupon_yuan[t])
         with self._timed("2 signals"):
             batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                                  self.streams.signals, self.streams.wom, share=self._share).collect()
+                                  self.streams.wom, share=self._share).collect()
         shoppers, orders = self._consumer_day(t, batch)
         with self._timed("7 partners"):
             for brand in self.brands:
@@ -146,11 +146,10 @@ class MarketModel(mesa.Model):
             touched = apply_exposures(self.population, batch, t, self.behaviour)
         with self._timed("4 need"):
             shoppers = need_today(self.population, t, self._need_boost(t), touched, self.behaviour,
-                                  self.streams.handles["needs"])
+                                  self.streams.needs)
         with self._timed("5 choice"):
             market = self._market_day(t)
-            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice,
-                          self.streams.handles["choice"])
+            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)
             self._record_search(orders, t)
             self._book_search_ads(orders.clicks, t)
         with self._timed("6 after purchase"):
@@ -175,7 +174,7 @@ class MarketModel(mesa.Model):
         return CampaignContext(
             day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
             channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
-            scale=self.scale, audience=self.audience, handle=self.streams.handles["signals"],
+            scale=self.scale, audience=self.audience, rng=self.streams.signals,
         )
 
     def _need_boost(self, t: int) -> float | np.ndarray:

@@ -9,11 +9,8 @@ depend only on (scenario, seed), never on how many workers ran it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
-
-from .draws import stream_handle
 
 __all__ = ["STREAMS", "Streams", "spawn_streams"]
 
@@ -35,11 +32,6 @@ class Streams:
     after: np.random.Generator
     partners: np.random.Generator
     mesa: np.random.Generator
-
-    @cached_property
-    def handles(self) -> dict[str, np.ndarray]:
-        """Each stream's :func:`~sim.draws.stream_handle`, for kernels that draw from it."""
-        return {name: stream_handle(getattr(self, name)) for name in STREAMS}
 
 
 def spawn_streams(seed: int) -> Streams:

@@ -16,15 +16,16 @@ from typing import Callable
 
 import numpy as np
 
-from ..actors import Brand
 from .. import draws
+from ..actors import Brand
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
 from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
-from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_size, word_of_mouth
+from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, tell_contacts, tie_reach,
+                      word_of_mouth)
 
 __all__ = ["CampaignContext", "Sharing", "run_campaigns", "push_days", "share_uplift", "sharing"]
 
@@ -42,7 +43,7 @@ class CampaignContext:
     ledger: Ledger
     scale: float
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
-    handle: np.ndarray  # the signals stream's handle (sim.draws), for the kernels
+    rng: np.random.Generator  # the signals stream
 
 
 @functools.cache
@@ -57,20 +58,20 @@ def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, so
     out[0][k], out[1][k], out[2][k], out[3][k], out[4][k], out[5][k] = who, brand, weight, entry, source, referrer
 
 
-def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
+def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     """Budget ÷ CPM → impressions, sampled with replacement over the target segments."""
     content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     for media in brand.spec.strategy.paid_media:
         audience = ctx.audience(tuple(media.target))
         c = ctx.channels.code(media.channel)
         ctx.ledger.add(ctx.day, brand.code, c, "ad_spend", media.budget_per_day)
-        n_imp = rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
+        n_imp = ctx.rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
         if n_imp == 0 or len(audience) == 0:
             continue
         entry = c if ctx.channels.transacts[c] else NO_ONE
-        batch.size = _impressions(ctx.handle, n_imp, audience, ctx.pop.segment, ctx.behaviour.paid_strength,
-                                  ctx.pop.segments.ad_trust, content, brand.code, entry, int(Source.PAID),
-                                  batch.room(n_imp), batch.size)
+        batch.size = _impressions(draws.stream_handle(ctx.rng), n_imp, audience, ctx.pop.segment,
+                                  ctx.behaviour.paid_strength, ctx.pop.segments.ad_trust, content, brand.code, entry,
+                                  int(Source.PAID), batch.room(n_imp), batch.size)
 
 
 @njit
@@ -101,8 +102,8 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> Non
             continue
         content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)
         followers = np.count_nonzero(ctx.pop.follower[:, brand.code])
-        batch.size = _opened(ctx.handle, ctx.pop.follower, open_rate, ctx.pop.segment, ctx.behaviour.owned_strength,
-                             content, brand.code, social, int(source), batch.room(followers), batch.size)
+        batch.size = _opened(draws.stream_handle(ctx.rng), ctx.pop.follower, open_rate, ctx.pop.segment,
+                             ctx.behaviour.owned_strength, content, brand.code, social, int(source), batch.room(followers), batch.size)
 
 
 @njit
@@ -117,10 +118,10 @@ def _opened(h: np.ndarray, follower: np.ndarray, open_rate: float, segment: np.n
     return at
 
 
-def content_posts(brand: Brand, ctx: CampaignContext, rng: np.random.Generator) -> None:
+def content_posts(brand: Brand, ctx: CampaignContext) -> None:
     """Owned content production: its cost; its 4i quality shapes every weight and share."""
     content = brand.spec.strategy.content
-    posts = rng.poisson(content.posts_per_week / 7.0)
+    posts = ctx.rng.poisson(content.posts_per_week / 7.0)
     if posts:  # booked where the brand sells: its WeChat shop if it has one
         social = ctx.channels.social
         listed = brand.prices.listed
@@ -134,15 +135,15 @@ def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     Today's posters are drawn in one go and their audiences handled as one ragged array.
     """
     roster = brand.kol_roster
-    posting = roster.posting_today(ctx.handle)
+    posting = roster.posting_today(ctx.rng)
     if len(posting) == 0:
         return
     offsets, followers = roster.followers()
     segments = ctx.pop.segments
     content = content_factor(segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
-    batch.size = _post_audiences(ctx.handle, posting, kols, ctx.pop.segment, ctx.behaviour.kol_strength,
-                                 segments.kol_affinity, content, brand.code, int(Source.KOL),
+    batch.size = _post_audiences(draws.stream_handle(ctx.rng), posting, kols, ctx.pop.segment,
+                                 ctx.behaviour.kol_strength, segments.kol_affinity, content, brand.code, int(Source.KOL),
                                  batch.room(ragged_size(offsets, posting)), batch.size)
     ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
                         roster.fee[posting])
@@ -178,9 +179,9 @@ def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -
     if social is None or not brand.prices.listed[social] or len(active) == 0:
         return
     policy = brand.spec.strategy.group_leaders
-    speaking = _speakers(ctx.handle, active, policy.broadcasts_per_week / 7.0)
+    speaking = _speakers(draws.stream_handle(ctx.rng), active, policy.broadcasts_per_week / 7.0)
     offsets, members = roster.members()
-    batch.size = _readers(ctx.handle, speaking, offsets, members, policy.read_rate, roster.uid,
+    batch.size = _readers(draws.stream_handle(ctx.rng), speaking, offsets, members, policy.read_rate, roster.uid,
                           ctx.behaviour.group_strength, brand.code, social, int(Source.GROUP),
                           batch.room(ragged_size(offsets, speaking)), batch.size)
 
@@ -234,36 +235,40 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     open_nodes = pool.open_on(ctx.day)
     if len(open_nodes) == 0:
         return
-    sharers = _sharers_today(open_nodes, rng.random(len(open_nodes)), ctx.pop.segment, ctx.pop.segments.advocacy,
-                             share_uplift(brand, ctx.behaviour))
+    h, graph, pop = draws.stream_handle(rng), ctx.graph, ctx.pop
+    sharers = _sharers_today(h, open_nodes, pop.segment, pop.segments.advocacy, share_uplift(brand, ctx.behaviour))
     if len(sharers) == 0:
         return
-    ctx.pop.stage[sharers, brand.code] = Stage.LOYAL
-    receivers, weights, origin = word_of_mouth(ctx.graph, ctx.pop, sharers, brand.code, ctx.behaviour, rng)
-    batch.size = _by_link(receivers, weights, origin, ctx.pop.last_channel, brand.code, int(Source.WOM),
-                          batch.room(len(receivers)), batch.size)
+    batch.size = _share_links(h, sharers, graph.indptr, graph.indices, graph.layer, tie_reach(ctx.behaviour),
+                              pop.segment, ctx.behaviour.wom_strength, pop.segments.wom_weight, pop.stage,
+                              pop.last_channel, brand.code, int(Source.WOM),
+                              batch.room(ragged_size(graph.indptr, sharers)), batch.size)
     ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
 
 
 @njit
-def _sharers_today(open_nodes: np.ndarray, draws: np.ndarray, segment: np.ndarray, advocacy: np.ndarray,
+def _sharers_today(h: np.ndarray, open_nodes: np.ndarray, segment: np.ndarray, advocacy: np.ndarray,
                    uplift: float) -> np.ndarray:
-    """Open sharers who share today (draw < advocacy(segment) · uplift, capped at 1), sorted
-    and without repeats (as np.unique). ``draws``: one uniform per pool entry."""
+    """Open sharers who share today (a draw each < advocacy(segment) · uplift, capped at 1),
+    sorted and without repeats (as np.unique)."""
     chosen = np.empty(len(open_nodes), open_nodes.dtype)
     k = 0
     for i in range(len(open_nodes)):
-        if draws[i] < min(max(advocacy[segment[open_nodes[i]]] * uplift, 0.0), 1.0):
+        if draws.random(h) < min(max(advocacy[segment[open_nodes[i]]] * uplift, 0.0), 1.0):
             chosen[k] = open_nodes[i]
             k += 1
     return np.unique(chosen[:k])
 
 
 @njit
-def _by_link(receivers: np.ndarray, weights: np.ndarray, origin: np.ndarray, last_channel: np.ndarray,
-             brand: int, source: int, out: tuple, at: int) -> int:
-    """Shares as rows grouped by the shop they link to (the sharer's last channel for the
-    brand): channels ascending, shares in their order within each."""
+def _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage, last_channel,
+                 brand, source, out, at):
+    """Today's sharers become LOYAL and tell their contacts (:func:`tell_contacts`); the
+    shares are written grouped by the shop they link to (the sharer's last channel for
+    the brand): channels ascending, shares in their order within each."""
+    for s in sharers:
+        stage[s, brand] = _LOYAL
+    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, sharers, segment, strength, wom_weight)
     links = np.empty(len(origin), last_channel.dtype)
     for i in range(len(origin)):
         links[i] = last_channel[origin[i], brand]
@@ -272,6 +277,8 @@ def _by_link(receivers: np.ndarray, weights: np.ndarray, origin: np.ndarray, las
         at += 1
     return at
 
+
+_LOYAL = Stage.LOYAL  # a plain int for the kernels
 
 #: A word-of-mouth producer: (brand, its sharer pool, context, batch, rng) → adds exposures.
 Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random.Generator], None]
@@ -286,7 +293,7 @@ def _warnings(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Expos
 
 
 def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext,
-                  rng: np.random.Generator, wom_rng: np.random.Generator, share: Sharing = sharing) -> ExposureBatch:
+                  wom_rng: np.random.Generator, share: Sharing = sharing) -> ExposureBatch:
     """All brands' signals for the day, in brand order (deterministic).
 
     ``share`` produces word of mouth; the reference engine passes one that steps each
@@ -294,9 +301,9 @@ def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignCon
     """
     batch = ExposureBatch()
     for brand in brands:
-        paid_media(brand, ctx, batch, rng)
+        paid_media(brand, ctx, batch)
         owned_media(brand, ctx, batch)
-        content_posts(brand, ctx, rng)
+        content_posts(brand, ctx)
         kol_posts(brand, ctx, batch)
         group_broadcasts(brand, ctx, batch)
         share(brand, pools[brand.code], ctx, batch, wom_rng)

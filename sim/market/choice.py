@@ -75,7 +75,7 @@ class Purchases:
 
 
 def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np.ndarray, beh: Behaviour,
-               handle: np.ndarray) -> np.ndarray:
+               rng: np.random.Generator) -> np.ndarray:
     """Consumers who shop today: a category need, or an impulse after a strong exposure.
 
     Notes
@@ -85,11 +85,10 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np
     (platform event days; promotions of brands the consumer knows). A consumer whose
     attitude to a brand exposed today (``touched``: keys consumer · B + brand) reached
     ``impulse_threshold`` shops on impulse with ``impulse_prob``, stock or not.
-    ``handle``: the needs stream (:func:`~sim.draws.stream_handle`), drawn for a
-    uniform per consumer, then one per strong exposure.
+    ``rng`` (the needs stream) draws a uniform per consumer, then one per strong exposure.
     """
     return _shoppers(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, touched, pop.attitude,
-                     np.float32(beh.impulse_threshold), beh.impulse_prob, handle)
+                     np.float32(beh.impulse_threshold), beh.impulse_prob, draws.stream_handle(rng))
 
 
 @njit
@@ -249,17 +248,16 @@ def _search_ad_clicks(venue: np.ndarray, listed: np.ndarray, md: MarketDay, rng:
     return clicked
 
 
-def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator,
-         handle: np.ndarray) -> Purchases:
+def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator) -> Purchases:
     """Run today's shopping trips for consumers ``who`` (those with a need).
 
-    ``handle`` is ``rng``'s :func:`~sim.draws.stream_handle`: the kernels draw from the
-    stream through it, numpy's search-ad click draw through ``rng``, in this order: a
+    The kernels draw from ``rng`` (the choice stream) through its handle
+    (:mod:`sim.draws`), numpy the search-ad clicks, in this order: a
     compare-prices coin per shopper, the venue shocks (S, C), the category-search draws
     (when an open marketplace exists), the organic search-page draws (S, B), the ad
     clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
     """
-    seg = pop.segments
+    seg, handle = pop.segments, draws.stream_handle(rng)
     att, aware, beta, target, venue, routed, listed, organic = _trips(
         who, handle, pop.attitude, pop.attitude_day, pop.decay_factors(md.day), md.day, pop.stage, pop.segment,
         seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, beh.category_search_prob, pop.entry, pop.source,

@@ -14,6 +14,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from .. import draws
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
 from ..jit import njit
@@ -21,7 +22,7 @@ from ..population import NO_ONE, Population
 
 __all__ = [
     "Source", "WECHAT_SEEDED", "ExposureBatch", "Exposures", "content_factor",
-    "expand_rows", "ragged_size", "word_of_mouth", "SharerPool",
+    "expand_rows", "ragged_size", "word_of_mouth", "tell_contacts", "tie_reach", "SharerPool",
 ]
 
 
@@ -180,7 +181,7 @@ def _still_open(nodes: np.ndarray, until: np.ndarray, day: int) -> tuple[np.ndar
 
 def word_of_mouth(graph: SocialGraph, pop: Population, sharers: np.ndarray, brand: int,
                   behaviour: Behaviour, rng: np.random.Generator, sign: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Push shares from ``sharers`` along their ties.
+    """Push shares from ``sharers`` along their ties (:func:`tell_contacts`, drawing from ``rng``).
 
     Returns
     -------
@@ -188,27 +189,30 @@ def word_of_mouth(graph: SocialGraph, pop: Population, sharers: np.ndarray, bran
         A contact on layer ℓ is reached with probability ``tie_reach[ℓ]`` and receives
         weight ``sign · wom_strength · wom_weight(segment)``.
     """
-    draws = rng.random(ragged_size(graph.indptr, sharers))  # one per tie
-    return _tell_contacts(graph.indptr, graph.indices, graph.layer, np.asarray(behaviour.tie_reach, np.float64),
-                          sharers, draws, pop.segment, sign * behaviour.wom_strength, pop.segments.wom_weight)
+    return tell_contacts(draws.stream_handle(rng), graph.indptr, graph.indices, graph.layer, tie_reach(behaviour),
+                         sharers, pop.segment, sign * behaviour.wom_strength, pop.segments.wom_weight)
+
+
+def tie_reach(behaviour: Behaviour) -> np.ndarray:
+    """Probability that word of mouth crosses a tie, by Dunbar layer (float64 array)."""
+    return np.asarray(behaviour.tie_reach, np.float64)
 
 
 @njit
-def _tell_contacts(indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray, tie_reach: np.ndarray,
-                   sharers: np.ndarray, draws: np.ndarray, segment: np.ndarray, strength: float,
-                   wom_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each sharer's ties, row after row, carry the word when their draw is below their
-    layer's reach. Returns the contacts reached, the weight each takes (``strength`` ·
-    wom_weight(her segment)) and who told her. ``draws``: one uniform per tie, in row order.
+def tell_contacts(h: np.ndarray, indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray, reach: np.ndarray,
+                  sharers: np.ndarray, segment: np.ndarray, strength: float,
+                  wom_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sharer's ties, row after row, carry the word when their draw (one per tie, from
+    the stream of handle ``h``) is below their layer's ``reach``. Returns the contacts
+    reached, the weight each takes (``strength`` · wom_weight(her segment)) and who told her.
     """
-    n = len(draws)  # at most one contact reached per tie
+    n = ragged_size(indptr, sharers)  # at most one contact reached per tie
     receivers, weights, origin = np.empty(n, indices.dtype), np.empty(n), np.empty(n, sharers.dtype)
-    k = t = 0
+    k = 0
     for s in sharers:
         for e in range(indptr[s], indptr[s + 1]):
-            if draws[t] < tie_reach[layer[e]]:
+            if draws.random(h) < reach[layer[e]]:
                 contact = indices[e]
                 receivers[k], weights[k], origin[k] = contact, strength * wom_weight[segment[contact]], s
                 k += 1
-            t += 1
     return receivers[:k], weights[:k], origin[:k]
