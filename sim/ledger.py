@@ -50,6 +50,7 @@ class Ledger:
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # add_rows' column indices per field tuple
+        self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
 
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:
         self.books[day, brand, channel, self._col[field]] += amount
@@ -84,9 +85,7 @@ class Ledger:
 
     def close_day(self, day: int) -> None:
         """Book gross profit for the day from the other fields."""
-        row = self.books[day]
-        costs = sum(row[..., self._col[f]] for f in COST_FIELDS)
-        row[..., self._col["gross_profit"]] = row[..., self._col["revenue"]] - costs
+        _book_gross_profit(self.books[day], self._col["revenue"], self._cost_cols, self._col["gross_profit"])
 
     def field(self, name: str) -> np.ndarray:
         """(days, B, C) series of one field."""
@@ -116,3 +115,15 @@ def _add_by_source(by_source_day: np.ndarray, brand: np.ndarray, channel: np.nda
     for k in range(len(brand)):
         src = source[k] if source[k] >= 0 else N_SOURCES - 1
         by_source_day[brand[k], channel[k], src] += count[k]
+
+
+@njit
+def _book_gross_profit(books_day: np.ndarray, revenue: int, costs: np.ndarray, gross_profit: int) -> None:
+    """Gross profit = revenue − the cost columns, per (brand, channel) of the day's books;
+    the costs are summed from 0 in COST_FIELDS order (as Python's ``sum`` of the columns)."""
+    for b in range(books_day.shape[0]):
+        for c in range(books_day.shape[1]):
+            total = 0.0
+            for col in costs:
+                total += books_day[b, c, col]
+            books_day[b, c, gross_profit] = books_day[b, c, revenue] - total

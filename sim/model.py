@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
 import mesa
 import numpy as np
@@ -19,7 +18,7 @@ from .config.schema import KolProgram, Scenario
 from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, settle
-from .market.attitude import apply_exposures
+from .market.attitude import apply_exposures, record_search
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, Purchases, need_today, shop
@@ -117,51 +116,56 @@ class MarketModel(mesa.Model):
         """Advance one day (DESIGN §5); ``stage_seconds`` accumulates each stage's time."""
         t = self.day
         date = self.calendar.dates[t]
-        with self._timed("1 calendar"):
-            for brand in self.brands:
-                brand.begin_day(date, self.calendar.coupon_yuan[t])
-        with self._timed("2 signals"):
-            batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                                  self.streams.wom, share=self._share).collect()
-        shoppers, orders = self._consumer_day(t, batch)
-        with self._timed("7 partners"):
-            for brand in self.brands:
-                partner_day(self, brand, t, self.streams.partners)
-        with self._timed("8-9 ledger, collect"):
-            self.ledger.close_day(t)
-            self.datacollector.collect(self)
+        lap = self._lap_timer()
+        for brand in self.brands:
+            brand.begin_day(date, self.calendar.coupon_yuan[t])
+        lap("1 calendar")
+        batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
+                              self.streams.wom, share=self._share).collect()
+        lap("2 signals")
+        shoppers, orders = self._consumer_day(t, batch, lap)
+        for brand in self.brands:
+            partner_day(self, brand, t, self.streams.partners)
+        lap("7 partners")
+        self.ledger.close_day(t)
+        self.datacollector.collect(self)
+        lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
 
     #: Word of mouth (part of stage 2): vectorised over today's sharers.
     _share = staticmethod(sharing)
 
-    def _consumer_day(self, t: int, batch: Exposures) -> tuple[int, int]:
+    def _consumer_day(self, t: int, batch: Exposures, lap: Callable[[str], None]) -> tuple[int, int]:
         """Stages 3–6, the consumers' part of the day, vectorised; (shoppers, orders) today.
 
         The reference engine (:mod:`sim.reference`) overrides this and :attr:`_share`
-        only: everything else in the day is shared by both engines.
+        only: everything else in the day is shared by both engines. ``lap(stage)`` books
+        the time since the last lap to ``stage``.
         """
-        with self._timed("3 attitude"):
-            touched = apply_exposures(self.population, batch, t, self.behaviour)
-        with self._timed("4 need"):
-            shoppers = need_today(self.population, t, self._need_boost(t), touched, self.behaviour,
-                                  self.streams.needs)
-        with self._timed("5 choice"):
-            market = self._market_day(t)
-            orders = shop(shoppers, market, self.population, self.behaviour, self.streams.choice)
-            self._record_search(orders, t)
-            self._book_search_ads(orders.clicks, t)
-        with self._timed("6 after purchase"):
-            settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
-                   self.scale, self.behaviour, self.streams.after)
+        touched = apply_exposures(self.population, batch, t, self.behaviour)
+        lap("3 attitude")
+        shoppers = need_today(self.population, t, self._need_boost(t), touched, self.behaviour, self.streams.needs)
+        lap("4 need")
+        orders = shop(shoppers, self._market_day(t), self.population, self.behaviour, self.streams.choice)
+        record_search(self.population, orders.searched, t, self.behaviour)
+        self._book_search_ads(orders.clicks, t)
+        lap("5 choice")
+        settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
+               self.scale, self.behaviour, self.streams.after)
+        lap("6 after purchase")
         return len(shoppers), len(orders.who)
 
-    @contextmanager
-    def _timed(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self.stage_seconds[stage] += time.perf_counter() - start
+    def _lap_timer(self) -> Callable[[str], None]:
+        """A stopwatch for the day: ``lap(stage)`` adds the time since the previous lap to
+        ``stage_seconds[stage]`` (a context manager per stage cost more than some stages)."""
+        last = [time.perf_counter()]
+
+        def lap(stage: str) -> None:
+            now = time.perf_counter()
+            self.stage_seconds[stage] += now - last[0]
+            last[0] = now
+        return lap
 
     def run(self, progress=None) -> None:
         """Run all remaining days; ``progress(day)`` is called after each day."""
@@ -236,15 +240,6 @@ class MarketModel(mesa.Model):
                 x = ad.budget_per_day / ad.cpc_yuan / self.scale
                 clicks[brand.code, self.channels.code(ad.channel)] += np.floor(x + rng.random())
         return clicks
-
-    def _record_search(self, orders: Purchases, t: int) -> None:
-        """Search pages make shoppers aware; clicks leave a stronger mark."""
-        who, brand, channel, clicked = orders.searched
-        weight = np.where(clicked, self.behaviour.search_click_strength, self.behaviour.search_strength)
-        n = len(who)
-        seen = Exposures(who.astype(np.int32), brand.astype(np.int16), weight.astype(np.float32),
-                         channel.astype(np.int8), np.full(n, Source.SEARCH, np.int8), np.full(n, NO_ONE, np.int32))
-        apply_exposures(self.population, seen, t, self.behaviour)
 
     def _book_search_ads(self, clicks: np.ndarray, t: int) -> None:
         """Search ads are paid per delivered click: (B, C) ``clicks`` × CPC × scale."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import draws
 from ..config.schema import Behaviour
 from ..jit import njit
 from ..ledger import Ledger
@@ -24,8 +25,7 @@ __all__ = ["BrandTerms", "settle", "ORDER_FIELDS"]
 ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
                 "referral_commission", "leader_commission", "kol_commission")
 _LEADER = ORDER_FIELDS.index("leader_commission")
-# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
-# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
+# Plain ints, which kernels bake in when compiled (sim.jit drops stale caches when a code changes).
 _WOM, _GROUP, _KOL = int(Source.WOM), int(Source.GROUP), int(Source.KOL)
 _PURCHASED, _LOYAL = Stage.PURCHASED, Stage.LOYAL
 
@@ -79,15 +79,12 @@ def _update_buyers(p: Purchases, terms: BrandTerms, pop: Population, pools: list
                    day: int, beh: Behaviour, rng: np.random.Generator) -> None:
     """Update the buyers' state (:func:`_after_purchase`); the satisfied join their brand's
     sharer pool for the share window, the disappointed warn their contacts tomorrow."""
-    # Drawn here, in the numpy version's order (capture, stock spread, satisfaction,
-    # warning): a Generator passed into a kernel costs ~20 µs a call to unbox, four draws ~5.
-    n = len(p.who)
-    draws = rng.random(n), rng.uniform(0.8, 1.2, n), rng.normal(0.0, beh.satisfaction_noise, n), rng.random(n)
     happy, happy_ends, warns, warn_ends = _after_purchase(
         p.who, p.brand, p.channel, p.units, p.source, p.referrer, pop.parent, pop.purchases, pop.stage,
         pop.bought_on, pop.last_channel, pop.follower, pop.stock_until, pop.attitude,
         terms.on_social, terms.capture, terms.repurchase_days, terms.quality, terms.social, day,
-        beh.satisfaction_threshold, beh.negative_wom_prob, len(pools), *draws)
+        beh.satisfaction_threshold, beh.negative_wom_prob, len(pools), draws.stream_handle(rng),
+        beh.satisfaction_noise)
     for brand_code, pool in enumerate(pools):
         pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
         pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
@@ -137,7 +134,7 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
 @njit
 def _after_purchase(who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel,
                     follower, stock_until, attitude, on_social, capture, repurchase_days, quality, social, day,
-                    satisfaction_threshold, negative_wom_prob, n_pools, capture_draw, spread, noise, warn_draw):
+                    satisfaction_threshold, negative_wom_prob, n_pools, h, satisfaction_noise):
     """Update the buyers' state after their orders; return who shares and who warns, by brand.
 
     Each buyer (one order each: a shopper buys once a day) joins the referral tree under
@@ -149,6 +146,10 @@ def _after_purchase(who, brand, channel, units, source, referrer, parent, purcha
     for the share window; else her attitude halves and she warns her contacts when
     ``warn_draw`` < ``negative_wom_prob``.
 
+    The draws (stream handle ``h``) come in blocks of one per buyer, in this order: the
+    capture draw, the stock spread (uniform 0.8–1.2), the satisfaction noise (normal,
+    sd ``satisfaction_noise``), the warning draw.
+
     Returns
     -------
     happy, happy_ends, warns, warn_ends : ndarray
@@ -156,6 +157,15 @@ def _after_purchase(who, brand, channel, units, source, referrer, parent, purcha
         (likewise for warns), in order.
     """
     n = len(who)
+    capture_draw, spread, noise, warn_draw = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for k in range(n):
+        capture_draw[k] = draws.random(h)
+    for k in range(n):
+        spread[k] = draws.uniform(h, 0.8, 1.2)
+    for k in range(n):
+        noise[k] = draws.normal(h, 0.0, satisfaction_noise)
+    for k in range(n):
+        warn_draw[k] = draws.random(h)
     happy, warns = np.empty(n, np.bool_), np.empty(n, np.bool_)
     for k in range(n):
         w, b, c = who[k], brand[k], channel[k]

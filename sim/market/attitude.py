@@ -10,14 +10,14 @@ import numpy as np
 
 from ..config.schema import Behaviour
 from ..jit import njit
-from ..population import Population, Stage
-from .signals import Exposures
+from ..population import NO_ONE, Population, Stage
+from .signals import Exposures, Source
 
-__all__ = ["apply_exposures"]
+__all__ = ["apply_exposures", "record_search"]
 
-# Plain ints, which kernels bake in when compiled. numba's on-disk cache notices changes to
-# this file only: after changing a code in another module, delete __pycache__/*.nb[ci].
+# Plain ints, which kernels bake in when compiled (sim.jit drops stale caches when a code changes).
 _AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED
+_SEARCH = int(Source.SEARCH)
 #: Group sums of at most this many weights are summed flat, larger ones halved (numpy's PW_BLOCKSIZE).
 _PAIRWISE_BLOCK = 128
 
@@ -42,6 +42,31 @@ def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behavi
                  day, pop.decay_factors(day), behaviour.interest_threshold)
 
 
+def record_search(pop: Population, searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], day: int,
+                  behaviour: Behaviour) -> None:
+    """Search pages make shoppers aware of the brands they show (weight search_strength);
+    a click leaves a stronger mark (search_click_strength). ``searched``: (who, brand,
+    channel, clicked) per brand a page showed, as :attr:`Purchases.searched`."""
+    who, brand, channel, clicked = searched
+    _fold_search(pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, who, brand, channel,
+                 clicked, behaviour.search_strength, behaviour.search_click_strength, day, pop.decay_factors(day),
+                 behaviour.interest_threshold)
+
+
+@njit
+def _fold_search(attitude, attitude_day, stage, entry, source, referrer, who, brand, channel, clicked,
+                 strength, click_strength, day, factors, interest_threshold):
+    """:func:`_fold` of the search exposures: float32 weights, the page's channel as entry,
+    source SEARCH, no referrer (the exposure columns' dtypes)."""
+    n = len(who)
+    weight = np.empty(n, np.float32)
+    for k in range(n):
+        weight[k] = click_strength if clicked[k] else strength
+    return _fold(attitude, attitude_day, stage, entry, source, referrer, who.astype(np.int32), brand.astype(np.int16),
+                 weight, channel.astype(np.int8), np.full(n, _SEARCH, np.int8), np.full(n, NO_ONE, np.int32),
+                 day, factors, interest_threshold)
+
+
 @njit
 def _fold(attitude, attitude_day, stage, entry, source, referrer,
           who, brand, weight, exp_entry, exp_source, exp_referrer,
@@ -49,8 +74,7 @@ def _fold(attitude, attitude_day, stage, entry, source, referrer,
     """Fold positive, then negative exposures into the population's arrays (see apply_exposures).
 
     ``factors`` are :meth:`Population.decay_factors`: a stored attitude decays to today as
-    attitude · factors[day − attitude_day] (a kernel in another file is not called: numba's
-    cache would not see it change).
+    attitude · factors[day − attitude_day].
 
     A (consumer, brand) cell with positive exposures takes the decayed attitude plus the
     saturating gain of their summed weight, at least the AWARE stage (INTERESTED from

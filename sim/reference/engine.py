@@ -15,6 +15,8 @@ refuses populations above :data:`MAX_POPULATION`.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..config.schema import Scenario
@@ -72,26 +74,26 @@ class ReferenceMarketModel(MarketModel):
         return self.agents_by_type[Consumer]
 
     # ------------------------------------------------------------------ the day
-    def _consumer_day(self, t: int, batch: Exposures) -> tuple[int, int]:
+    def _consumer_day(self, t: int, batch: Exposures, lap: Callable[[str], None]) -> tuple[int, int]:
         """Stages 3–6, consumer by consumer; (shoppers, orders) today."""
         everyone = self.consumer_set
-        with self._timed("3 attitude"):
-            self._deliver(batch)
-            everyone.do("update_attitude")
-        with self._timed("4 need"):
-            promoting = [b.code for b in self.brands if b.prices.promo.any()]
-            everyone.do("feel_need", float(self.calendar.need_boost[t]), promoting)
-            shoppers = everyone.select(lambda c: c.needs)
-        with self._timed("5 choice"):
-            market = self._market_day(t)
-            shoppers.do("choose_venue", market)
-            clicks = self._deal_search_clicks(shoppers, market)
-            shoppers.do("shop", market)
-            self._book_search_ads(clicks, t)
-        with self._timed("6 after purchase"):
-            buyers = shoppers.select(lambda c: c.order is not None)
-            buyers.do("after_purchase", self._terms())
-            self._copy_attitudes(t)
+        self._deliver(batch)
+        everyone.do("update_attitude")
+        lap("3 attitude")
+        promoting = [b.code for b in self.brands if b.prices.promo.any()]
+        everyone.do("feel_need", float(self.calendar.need_boost[t]), promoting)
+        shoppers = everyone.select(lambda c: c.needs)
+        lap("4 need")
+        market = self._market_day(t)
+        shoppers.do("choose_venue", market)
+        clicks = self._deal_search_clicks(shoppers, market)
+        shoppers.do("shop", market)
+        self._book_search_ads(clicks, t)
+        lap("5 choice")
+        buyers = shoppers.select(lambda c: c.order is not None)
+        buyers.do("after_purchase", self._terms())
+        self._copy_attitudes(t)
+        lap("6 after purchase")
         return len(shoppers), len(buyers)
 
     def _share(self, brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch,
