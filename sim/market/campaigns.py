@@ -24,8 +24,7 @@ from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
-from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, tell_contacts, tie_reach,
-                      word_of_mouth)
+from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_size, tell_contacts, tie_reach
 
 __all__ = ["CampaignContext", "Sharing", "run_campaigns", "push_days", "share_uplift", "sharing"]
 
@@ -60,7 +59,7 @@ def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, so
 
 def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
     """Budget ÷ CPM → impressions, sampled with replacement over the target segments."""
-    content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
+    quality = brand.spec.strategy.content.quality.score
     for media in brand.spec.strategy.paid_media:
         audience = ctx.audience(tuple(media.target))
         c = ctx.channels.code(media.channel)
@@ -69,21 +68,22 @@ def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None
         if n_imp == 0 or len(audience) == 0:
             continue
         entry = c if ctx.channels.transacts[c] else NO_ONE
+        segments = ctx.pop.segments
         batch.size = _impressions(draws.stream_handle(ctx.rng), n_imp, audience, ctx.pop.segment,
-                                  ctx.behaviour.paid_strength, ctx.pop.segments.ad_trust, content, brand.code, entry,
-                                  int(Source.PAID), batch.room(n_imp), batch.size)
+                                  ctx.behaviour.paid_strength, segments.ad_trust, segments.content_taste, quality,
+                                  brand.code, entry, int(Source.PAID), batch.room(n_imp), batch.size)
 
 
 @njit
 def _impressions(h: np.ndarray, n_imp: int, audience: np.ndarray, segment: np.ndarray, strength: float,
-                 ad_trust: np.ndarray, content: np.ndarray, brand: int, entry: int, source: int, out: tuple,
-                 at: int) -> int:
+                 ad_trust: np.ndarray, taste: np.ndarray, quality: float, brand: int, entry: int, source: int,
+                 out: tuple, at: int) -> int:
     """``n_imp`` paid impressions on consumers drawn from ``audience`` with replacement, each
     of weight paid_strength · ad_trust(segment) · content factor(segment), linking to ``entry``."""
     for i in range(n_imp):
         who = audience[draws.integer(h, len(audience))]
         s = segment[who]
-        _put(out, at + i, who, brand, strength * ad_trust[s] * content[s], entry, source, NO_ONE)
+        _put(out, at + i, who, brand, strength * ad_trust[s] * content_factor(taste[s], quality), entry, source, NO_ONE)
     return at + n_imp
 
 
@@ -100,20 +100,21 @@ def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> Non
     ):
         if ctx.day_of_month not in push_days(per_month):
             continue
-        content = content_factor(ctx.pop.segments.content_taste, brand.spec.strategy.content.quality.score)
         followers = np.count_nonzero(ctx.pop.follower[:, brand.code])
         batch.size = _opened(draws.stream_handle(ctx.rng), ctx.pop.follower, open_rate, ctx.pop.segment,
-                             ctx.behaviour.owned_strength, content, brand.code, social, int(source), batch.room(followers), batch.size)
+                             ctx.behaviour.owned_strength, ctx.pop.segments.content_taste,
+                             brand.spec.strategy.content.quality.score, brand.code, social, int(source),
+                             batch.room(followers), batch.size)
 
 
 @njit
 def _opened(h: np.ndarray, follower: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
-            content: np.ndarray, brand: int, social: int, source: int, out: tuple, at: int) -> int:
+            taste: np.ndarray, quality: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
     """The brand's followers (in consumer order, one draw each) who open the message; each
     takes owned_strength · content factor(segment), linking to the WeChat shop."""
     for i in range(len(follower)):
         if follower[i, brand] and draws.random(h) < open_rate:
-            _put(out, at, i, brand, strength * content[segment[i]], social, source, NO_ONE)
+            _put(out, at, i, brand, strength * content_factor(taste[segment[i]], quality), social, source, NO_ONE)
             at += 1
     return at
 
@@ -140,10 +141,10 @@ def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
         return
     offsets, followers = roster.followers()
     segments = ctx.pop.segments
-    content = content_factor(segments.content_taste, brand.spec.strategy.content.quality.score)  # per segment
     kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
     batch.size = _post_audiences(draws.stream_handle(ctx.rng), posting, kols, ctx.pop.segment,
-                                 ctx.behaviour.kol_strength, segments.kol_affinity, content, brand.code, int(Source.KOL),
+                                 ctx.behaviour.kol_strength, segments.kol_affinity, segments.content_taste,
+                                 brand.spec.strategy.content.quality.score, brand.code, int(Source.KOL),
                                  batch.room(ragged_size(offsets, posting)), batch.size)
     ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
                         roster.fee[posting])
@@ -152,7 +153,8 @@ def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
 
 @njit
 def _post_audiences(h: np.ndarray, posting: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
-                    affinity: np.ndarray, content: np.ndarray, brand: int, source: int, out: tuple, at: int) -> int:
+                    affinity: np.ndarray, taste: np.ndarray, quality: float, brand: int, source: int, out: tuple,
+                    at: int) -> int:
     """Followers of today's posters who see the post (draw < the KOL's reach rate).
 
     Weight = kol_strength · credibility · kol_affinity(segment) · content factor(segment);
@@ -165,8 +167,8 @@ def _post_audiences(h: np.ndarray, posting: np.ndarray, kols: tuple, segment: np
         for e in range(offsets[k], offsets[k + 1]):
             if draws.random(h) < reach[k]:
                 s = segment[followers[e]]
-                _put(out, at, followers[e], brand, strength * credibility[k] * affinity[s] * content[s],
-                     entry[k], source, uid[k])
+                weight = strength * credibility[k] * affinity[s] * content_factor(taste[s], quality)
+                _put(out, at, followers[e], brand, weight, entry[k], source, uid[k])
                 at += 1
     return at
 
@@ -285,11 +287,24 @@ Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random
 
 
 def _warnings(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
-    """Unsatisfied buyers warn their contacts once: negative word of mouth."""
+    """Unsatisfied buyers warn their contacts once: negative word of mouth, linking nowhere."""
     unhappy = pool.drain_unhappy()
     if len(unhappy):
-        receivers, weights, origin = word_of_mouth(ctx.graph, ctx.pop, unhappy, brand.code, ctx.behaviour, rng, sign=-1.0)
-        batch.add(receivers, brand.code, weights, NO_ONE, Source.WOM, origin)
+        graph, pop = ctx.graph, ctx.pop
+        batch.size = _warn_contacts(draws.stream_handle(rng), unhappy, graph.indptr, graph.indices, graph.layer,
+                                    tie_reach(ctx.behaviour), pop.segment, -ctx.behaviour.wom_strength,
+                                    pop.segments.wom_weight, brand.code, int(Source.WOM),
+                                    batch.room(ragged_size(graph.indptr, unhappy)), batch.size)
+
+
+@njit
+def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength, wom_weight, brand, source, out, at):
+    """The warnings the unhappy tell their contacts (:func:`tell_contacts`, negative ``strength``), in order."""
+    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, unhappy, segment, strength, wom_weight)
+    for i in range(len(receivers)):
+        _put(out, at, receivers[i], brand, weights[i], NO_ONE, source, origin[i])
+        at += 1
+    return at
 
 
 def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext,

@@ -94,7 +94,7 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np
 @njit
 def _shoppers(need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
     """Sorted distinct consumers with a need (:func:`_needing`) or an impulse."""
-    need = _needing(need_rate, boost, stock_until, day, _uniforms(h, (len(need_rate),)))
+    need = _needing(need_rate, boost, stock_until, day, h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
     k = 0
@@ -108,15 +108,17 @@ def _shoppers(need_rate, boost, stock_until, day, touched, attitude, threshold, 
 
 @njit
 def _needing(need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
-             draw: np.ndarray) -> np.ndarray:
-    """Consumers out of stock today whose stock ran out today or whose need arrives
-    (``draw`` < daily rate × boost; ``boost`` holds one value for all or one per consumer)."""
+             h: np.ndarray) -> np.ndarray:
+    """Consumers out of stock today whose stock ran out today or whose need arrives (a draw
+    each, stocked or not, < daily rate × boost; ``boost`` holds one value for all or one
+    per consumer)."""
     n = len(need_rate)
     out = np.empty(n, np.int64)
     k = 0
     for i in range(n):
+        draw = draws.random(h)
         rate = need_rate[i] * (boost[i] if boost.size == n else boost[0])
-        if stock_until[i] <= day and (draw[i] < rate or stock_until[i] == day):
+        if stock_until[i] <= day and (draw < rate or stock_until[i] == day):
             out[k] = i
             k += 1
     return out[:k]

@@ -101,14 +101,14 @@ class ExposureBatch:
 
 
 @njit
-def content_factor(taste: np.ndarray, quality: float) -> np.ndarray:
+def content_factor(taste: float | np.ndarray, quality: float) -> float | np.ndarray:
     """Weight multiplier of content of 4i ``quality`` for consumers of ``taste``.
 
     Notes
     -----
     f = 1 − τ + 2τq: neutral (1) at q = 0.5; a quality-minded consumer (τ → 1) sees a
-    hard ad (q → 0) as nothing and great content (q → 1) as double weight. Compiled: one
-    call for a segment table; the same operations, in the same order, as numpy's.
+    hard ad (q → 0) as nothing and great content (q → 1) as double weight. Compiled, for
+    one segment's taste or a table of them: the same operations, in the same order, as numpy's.
     """
     return 1.0 - taste + 2.0 * taste * quality
 
