@@ -25,6 +25,7 @@ reference rate measured at ``--n`` (labelled as such: the reference cannot run t
 from __future__ import annotations
 
 import argparse
+import gc
 import platform
 import statistics
 import sys
@@ -56,6 +57,7 @@ def time_engine(cls: type[MarketModel], n: int, days: int, seed: int) -> tuple[f
     and minus word of mouth (``_share``, which each engine steps its own way).
     """
     sc = baseline(n, days)
+    gc.collect()  # start from a clean heap: the previous run's agents are garbage the collector would walk mid-run
     t0 = time.perf_counter()
     model = cls(sc, seed=seed)
     t1 = time.perf_counter()

@@ -81,7 +81,7 @@ class MarketModel(mesa.Model):
         if target not in self._audiences:
             keys = self.population.segments.keys
             codes = [keys.index(s) for s in target if s in keys] if target else range(len(keys))
-            self._audiences[target] = self.population.members_of(np.array(list(codes)))
+            self._audiences[target] = self.population.members_of(np.array(list(codes), np.int64))
         return self._audiences[target]
 
     def _enlist_partners(self) -> None:

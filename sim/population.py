@@ -152,7 +152,9 @@ class Population:
 
     def members_of(self, segment_codes: np.ndarray) -> np.ndarray:
         """Indices of consumers in the given segment codes."""
-        return np.flatnonzero(np.isin(self.segment, segment_codes))
+        chosen = np.zeros(len(self.segments.keys), bool)
+        chosen[segment_codes] = True
+        return np.flatnonzero(chosen[self.segment])
 
 
 @njit

@@ -62,6 +62,16 @@ def test_kernel_draws_equal_numpy_and_leave_the_stream_where_numpy_does(kind, a,
     assert ours.random() == theirs.random()
 
 
+def test_a_handle_holds_the_bit_generators_own_addresses():
+    import ctypes
+
+    gen = np.random.default_rng(11)
+    c = gen.bit_generator.ctypes
+    functions = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)]
+    assert draws.stream_handle(gen).tolist() == [c.state_address, *functions]
+    assert draws.stream_handle(gen) is draws.stream_handle(gen)  # made once, reused
+
+
 def test_a_seeded_slip_is_seen():
     """The comparison above can fail: a kernel drawing one number too many is caught."""
     ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
