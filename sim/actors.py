@@ -240,7 +240,10 @@ class LeaderRoster:
             np.append(a, 0.0) for a in (self.income, self.income_today, self.monthly_income))
         self.quit_day = np.append(self.quit_day, STILL_ACTIVE)
         self.uid = np.append(self.uid, leader.unique_id)
-        self._members = self._active = None
+        if self._members is not None:  # extend the ragged array rather than rebuild it from every group
+            offsets, values = self._members
+            self._members = np.append(offsets, offsets[-1] + len(leader.members)), np.concatenate([values, leader.members])
+        self._active = None
         return len(self.leaders) - 1
 
     def members(self) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,8 @@ def group_members(model: "MarketModel", node: int, size_real: int, rng: np.rando
     size = max(1, int(np.floor(size_real / model.scale + rng.random())))
     contacts = model.graph.neighbours(node)
     own = rng.choice(contacts, size=min(size, len(contacts)), replace=False) if len(contacts) else contacts
+    if size == len(own):  # no strangers: no draw (numpy draws nothing for size 0 either, at a cost)
+        return np.unique(own.astype(np.int32))
     extra = rng.integers(model.population.n, size=size - len(own))
     return np.unique(np.concatenate([own, extra]).astype(np.int32))
 

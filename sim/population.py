@@ -187,21 +187,46 @@ def _decayed_pairs(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarr
 _N_STAGES = Stage.LOYAL + 1  # a plain int: kernels read it as a constant
 
 
+_HIGH_BITS, _LOW_BITS = np.uint64(0x8080808080808080), np.uint64(0x0101010101010101)
+
+
 @njit
 def _stage_stocks(stage: np.ndarray, follower: np.ndarray) -> np.ndarray:
     """(B, 5) int64 counts of consumers at stage ≥ AWARE, INTERESTED, PURCHASED, LOYAL and
-    of followers, per brand (one pass over both arrays)."""
-    at = np.zeros((stage.shape[1], _N_STAGES), np.int64)  # consumers at each stage exactly
-    stocks = np.zeros((stage.shape[1], _N_STAGES), np.int64)
-    for i in range(stage.shape[0]):
-        for b in range(stage.shape[1]):
-            at[b, stage[i, b]] += 1
-            stocks[b, _N_STAGES - 1] += follower[i, b]
-    for b in range(stage.shape[1]):
-        total = 0
-        for s in range(_N_STAGES - 1, 0, -1):  # from LOYAL down to AWARE
-            total += at[b, s]
-            stocks[b, s - 1] = total
+    of followers, per brand.
+
+    Counted eight cells at a time: the (N, B) bytes are read as 64-bit words, in which a
+    byte x (a stage code, < 128) with its high bit set stays ≥ 0x80 after subtracting
+    t iff x ≥ t; the high bits, moved to the low ones, add up in byte lanes (flushed every
+    255 words). Byte k of a word is brand k mod B when B divides 8; other cells (the
+    tail, or all of them for other B) are counted one by one.
+    """
+    n, n_brands = stage.shape
+    flat, follows = stage.reshape(-1), follower.reshape(-1).view(np.uint8)
+    stocks = np.zeros((n_brands, _N_STAGES), np.int64)
+    n_words = (n * n_brands) // 8 if 8 % n_brands == 0 else 0
+    words, follow_words = flat[:n_words * 8].view(np.uint64), follows[:n_words * 8].view(np.uint64)
+    start = 0
+    while start < n_words:
+        stop = min(start + 255, n_words)
+        aware = interested = purchased = loyal = follows_ = np.uint64(0)  # byte lanes, in registers
+        for w in range(start, stop):
+            x = words[w] | _HIGH_BITS
+            aware += ((x - _LOW_BITS) & _HIGH_BITS) >> np.uint64(7)
+            interested += ((x - np.uint64(2) * _LOW_BITS) & _HIGH_BITS) >> np.uint64(7)
+            purchased += ((x - np.uint64(3) * _LOW_BITS) & _HIGH_BITS) >> np.uint64(7)
+            loyal += ((x - np.uint64(4) * _LOW_BITS) & _HIGH_BITS) >> np.uint64(7)
+            follows_ += follow_words[w]
+        for k in range(8):
+            shift, b = np.uint64(8 * k), k % n_brands
+            for col, lane in enumerate((aware, interested, purchased, loyal, follows_)):
+                stocks[b, col] += (lane >> shift) & np.uint64(0xFF)
+        start = stop
+    for j in range(n_words * 8, n * n_brands):
+        b = j % n_brands
+        for t in range(1, _N_STAGES):
+            stocks[b, t - 1] += flat[j] >= t
+        stocks[b, _N_STAGES - 1] += follows[j]
     return stocks
 
 

@@ -151,3 +151,18 @@ def test_kernels_are_cached_on_disk_after_a_run():
     model = MarketModel(scenario("simulation.days=2"), seed=1)
     model.run()
     assert kernels_cached()
+
+
+@pytest.mark.parametrize("n,brands", [(10_000, 2), (10_001, 3), (9_999, 1), (1_003, 4), (2_000, 8), (5, 2), (0, 2)])
+def test_daily_counts_equal_a_plain_recount(n, brands):
+    """The word-at-a-time stage count (eight cells per 64-bit word) against numpy, for
+    brand counts that divide 8 and others, and lengths with a tail."""
+    from sim.population import _stage_stocks
+
+    rng = np.random.default_rng(n + brands)
+    stage = rng.integers(Stage.NONE, Stage.LOYAL + 1, (n, brands)).astype(np.uint8)
+    follower = rng.random((n, brands)) < 0.1
+    expected = [[np.count_nonzero(stage[:, b] >= s) for s in (Stage.AWARE, Stage.INTERESTED, Stage.PURCHASED,
+                                                                Stage.LOYAL)] + [np.count_nonzero(follower[:, b])]
+                for b in range(brands)]
+    np.testing.assert_array_equal(_stage_stocks(stage, follower), np.array(expected).reshape(brands, 5))
