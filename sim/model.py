@@ -6,9 +6,11 @@ calendar → signals → attitude → need → choice → after purchase → par
 
 from __future__ import annotations
 
+import itertools
 import time
+import weakref
 from collections import defaultdict
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import mesa
 import numpy as np
@@ -31,6 +33,25 @@ from .rng import spawn_streams
 __all__ = ["MarketModel"]
 
 T = TypeVar("T")
+
+
+class _AgentIdCounters(weakref.WeakKeyDictionary):
+    """Mesa's per-model counters of agent ids, holding models weakly.
+
+    Mesa 3.3 keeps them in a class-level ``defaultdict`` keyed by model, which keeps every
+    model ever built alive: a worker running replication after replication would hold
+    them all (a reference run's 10⁴ consumer agents each). The ids are unchanged.
+    """
+
+    def __getitem__(self, model: mesa.Model) -> Iterator[int]:
+        counter = self.get(model)
+        if counter is None:
+            counter = self[model] = itertools.count(1)
+        return counter
+
+
+if not isinstance(mesa.Agent._ids, weakref.WeakKeyDictionary):
+    mesa.Agent._ids = _AgentIdCounters(mesa.Agent._ids)
 
 
 class MarketModel(mesa.Model):

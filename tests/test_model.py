@@ -166,3 +166,21 @@ def test_daily_counts_equal_a_plain_recount(n, brands):
                                                                 Stage.LOYAL)] + [np.count_nonzero(follower[:, b])]
                 for b in range(brands)]
     np.testing.assert_array_equal(_stage_stocks(stage, follower), np.array(expected).reshape(brands, 5))
+
+
+def test_a_finished_model_is_freed():
+    """Nothing in the package or in Mesa's agent-id counters keeps a model alive: a worker
+    running replication after replication does not accumulate them."""
+    import gc
+    import weakref
+
+    model = MarketModel(scenario("simulation.days=3", "world.population=500"), seed=1)
+    model.run()
+    first_ids = sorted(a.unique_id for a in model.agents)
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
+    again = MarketModel(scenario("simulation.days=3", "world.population=500"), seed=1)
+    again.run()
+    assert sorted(a.unique_id for a in again.agents) == first_ids  # ids count from 1 per model, as in Mesa
