@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from . import draws
 from .config.loader import apply_brand_changes
 from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
@@ -113,7 +112,8 @@ class KolRoster:
 
     Credibility lives here (one entry per KOL); each :class:`Kol` agent reads its own.
     Her program's terms are mirrored here too (``reach``, ``fee``), and her platform,
-    entry channel and id, so a day's posts are handled by one kernel.
+    entry channel and id, so a day's posts are handled by one kernel
+    (:func:`sim.market.campaigns.brand_signals`).
     """
 
     def __init__(self, brand: Brand) -> None:
@@ -165,28 +165,6 @@ class KolRoster:
         for i, kol in enumerate(self.kols):
             if kol.program_index >= len(programs):
                 self.rate[i] = 0.0
-
-    def posting_today(self, rng: np.random.Generator) -> np.ndarray:
-        """Indices of KOLs who post today (a draw each); everyone's credibility recovers a little first."""
-        return _recover_and_post(self.credibility, self.base, self.rate, draws.stream_handle(rng))
-
-    def after_post(self, posted: np.ndarray) -> None:
-        """Sponsored posts wear credibility down (audiences discount paid praise)."""
-        self.credibility[posted] *= 1.0 - CREDIBILITY_WEAR
-
-
-@njit
-def _recover_and_post(credibility: np.ndarray, base: np.ndarray, rate: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Every KOL's credibility recovers toward its base; those whose draw is below their
-    daily posting rate post today (their indices)."""
-    posting = np.empty(len(rate), np.int64)
-    k = 0
-    for i in range(len(rate)):
-        credibility[i] += (base[i] - credibility[i]) * CREDIBILITY_RECOVERY
-        if draws.random(h) < rate[i]:
-            posting[k] = i
-            k += 1
-    return posting[:k]
 
 
 class Kol(mesa.Agent):

@@ -52,6 +52,10 @@ class Ledger:
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # add_rows' column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
 
+    def column(self, field: str) -> int:
+        """Index of ``field`` in the books' last axis (for kernels that book into ``books[day]``)."""
+        return self._col[field]
+
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:
         self.books[day, brand, channel, self._col[field]] += amount
 

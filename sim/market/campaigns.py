@@ -11,13 +11,14 @@ number of draws sizes the room).
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from .. import draws
-from ..actors import Brand
+from ..actors import CREDIBILITY_RECOVERY, CREDIBILITY_WEAR, Brand
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
 from ..jit import njit
@@ -26,7 +27,7 @@ from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
 from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_size, tell_contacts, tie_reach
 
-__all__ = ["CampaignContext", "Sharing", "run_campaigns", "push_days", "share_uplift", "sharing"]
+__all__ = ["CampaignContext", "Sharing", "run_campaigns", "brand_signals", "push_days", "share_uplift", "sharing"]
 
 
 @dataclass(frozen=True)
@@ -52,168 +53,208 @@ def push_days(per_month: int) -> frozenset[int]:
 
 
 @njit
-def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:
-    """Write exposure row ``k`` into the batch columns ``out`` (cast to their dtypes)."""
+def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, source: int, referrer: int) -> int:
+    """Write exposure row ``k`` into the batch columns ``out`` (cast to their dtypes); the next row."""
     out[0][k], out[1][k], out[2][k], out[3][k], out[4][k], out[5][k] = who, brand, weight, entry, source, referrer
+    return k + 1
 
 
-def paid_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
-    """Budget ÷ CPM → impressions, sampled with replacement over the target segments."""
-    quality = brand.spec.strategy.content.quality.score
-    for media in brand.spec.strategy.paid_media:
-        audience = ctx.audience(tuple(media.target))
-        c = ctx.channels.code(media.channel)
-        ctx.ledger.add(ctx.day, brand.code, c, "ad_spend", media.budget_per_day)
-        n_imp = ctx.rng.poisson(media.budget_per_day / media.cpm_yuan * 1000.0 / ctx.scale)
+def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
+    """The brand's own signals today, in this order (the order of the signals stream's draws):
+
+    1. **Paid media**: budget ÷ CPM → a Poisson number of impressions, sampled with
+       replacement over the target segments; weight paid_strength · ad_trust(segment) ·
+       content factor(segment), linking to the media channel if it sells.
+    2. **Owned media**: on its push days, each follower opens an official-account push
+       (capped by the channel's limit) or a 1:1 WeCom touch with the open rate; weight
+       owned_strength · content factor, linking to the WeChat shop.
+    3. **Content production**: a Poisson number of posts a day, booked at cost where the
+       brand sells (its WeChat shop if it has one); its 4i quality shapes every weight.
+    4. **KOL/KOC posts**: every KOL's credibility recovers toward its base; each posts
+       with her daily rate; each of a poster's followers sees the post with her reach
+       rate (weight kol_strength · credibility · kol_affinity · content factor, linking to
+       her platform and naming her); the post costs her fee and wears her credibility.
+    5. **Group deals**: each active group leader posts the WeChat deal with the
+       broadcast rate; each member of her group reads it with the read rate (weight
+       group_strength, linking to the WeChat shop and naming her).
+
+    One compiled call (:func:`_brand_signals`) makes them all: a producer written as
+    Python around a kernel cost more than its kernel.
+    """
+    terms = _signal_terms(brand, ctx)
+    kols, leaders = brand.kol_roster, brand.leader_roster
+    active = leaders.active_index() if terms.groups_on else np.zeros(0, np.int64)
+    pushing = np.array([ctx.day_of_month in push_days(n) for n in terms.pushes_per_month])
+    segments, beh = ctx.pop.segments, ctx.behaviour
+    batch.columns, batch.size = _brand_signals(
+        draws.stream_handle(ctx.rng), batch.columns, batch.size, ctx.ledger.books[ctx.day], brand.code, terms.cols,
+        ctx.pop.segment, ctx.pop.follower, segments.ad_trust, segments.kol_affinity, segments.content_taste,
+        terms.quality, (beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
+        terms.paid, (terms.social, terms.owned_on, terms.open_rate, pushing), terms.content,
+        (*kols.followers(), kols.reach, kols.credibility, kols.entry, kols.uid, kols.base, kols.rate, kols.fee,
+         kols.platform),
+        (active, *leaders.members(), leaders.uid, terms.broadcast_rate, terms.read_rate))
+
+
+@dataclass(frozen=True)
+class _SignalTerms:
+    """What :func:`brand_signals` reads from a brand's spec, rebuilt when the brand's version changes."""
+
+    version: int
+    paid: tuple            # per medium: audience offsets, audiences (ragged), mean impressions, channel, entry, budget
+    quality: float         # 4i content quality score
+    social: int            # WeChat channel code, -1: none
+    owned_on: bool         # an official account and a WeChat shop: pushes and touches go out
+    open_rate: np.ndarray  # (push, WeCom) open rates
+    pushes_per_month: tuple[int, int]
+    content: tuple         # posts per day, cost per post, channel booked
+    groups_on: bool        # listed on WeChat, so leaders can sell the deal
+    broadcast_rate: float
+    read_rate: float
+    cols: np.ndarray       # ledger columns: ad_spend, content_cost, kol_fees
+
+
+_TERMS: "weakref.WeakKeyDictionary[Brand, _SignalTerms]" = weakref.WeakKeyDictionary()
+
+
+def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
+    terms = _TERMS.get(brand)
+    if terms is None or terms.version != brand.version:
+        terms = _TERMS[brand] = _build_signal_terms(brand, ctx)
+    return terms
+
+
+def _build_signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
+    strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
+    media = strategy.paid_media
+    audiences = [ctx.audience(tuple(m.target)) for m in media]
+    codes = [channels.code(m.channel) for m in media]
+    paid = (np.concatenate(([0], np.cumsum([len(a) for a in audiences]))).astype(np.int64),
+            np.concatenate(audiences) if audiences else np.zeros(0, np.int64),
+            np.array([m.budget_per_day / m.cpm_yuan * 1000.0 / ctx.scale for m in media]),
+            np.array(codes, np.int64), np.array([c if channels.transacts[c] else NO_ONE for c in codes], np.int64),
+            np.array([m.budget_per_day for m in media]))
+    social = channels.social
+    on_social = social is not None and bool(listed[social])
+    account = brand.model.scenario.channels[channels.keys[social]].official_account if social is not None else None
+    pd, groups = strategy.private_domain, strategy.group_leaders
+    owned = account is not None and on_social
+    content_channel = social if on_social else int(np.flatnonzero(listed)[0])
+    return _SignalTerms(
+        version=brand.version, paid=paid, quality=strategy.content.quality.score,
+        social=social if social is not None else NO_ONE, owned_on=owned,
+        open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
+        pushes_per_month=(min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0),
+        content=(strategy.content.posts_per_week / 7.0, strategy.content.cost_per_post_yuan, content_channel),
+        groups_on=on_social, broadcast_rate=groups.broadcasts_per_week / 7.0, read_rate=groups.read_rate,
+        cols=np.array([ctx.ledger.column(f) for f in ("ad_spend", "content_cost", "kol_fees")], np.int64),
+    )
+
+
+@njit
+def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, kol_affinity, taste, quality,
+                   strengths, paid, owned, content, kols, groups):
+    """:func:`brand_signals` compiled: draws from the stream of handle ``h`` and writes the
+    exposure rows into the columns ``out`` from row ``at`` (grown as needed) and the costs
+    into the day's ``books``. Returns the columns and the new row count."""
+    paid_strength, owned_strength, kol_strength, group_strength = strengths
+    ad_col, content_col, fee_col = cols[0], cols[1], cols[2]
+    offsets, audiences, mean_impressions, channel, entry, budget = paid
+    for m in range(len(budget)):
+        books[brand, channel[m], ad_col] += budget[m]
+        n_imp = draws.poisson(h, mean_impressions[m])
+        audience = audiences[offsets[m]:offsets[m + 1]]
         if n_imp == 0 or len(audience) == 0:
             continue
-        entry = c if ctx.channels.transacts[c] else NO_ONE
-        segments = ctx.pop.segments
-        batch.size = _impressions(draws.stream_handle(ctx.rng), n_imp, audience, ctx.pop.segment,
-                                  ctx.behaviour.paid_strength, segments.ad_trust, segments.content_taste, quality,
-                                  brand.code, entry, int(Source.PAID), batch.room(n_imp), batch.size)
+        out = _room(out, at, n_imp)
+        for _ in range(n_imp):
+            who = audience[draws.integer(h, len(audience))]
+            s = segment[who]
+            weight = paid_strength * ad_trust[s] * content_factor(taste[s], quality)
+            at = _put(out, at, who, brand, weight, entry[m], _PAID, NO_ONE)
+    social, owned_on, open_rate, pushing = owned
+    for k in range(2):  # official-account pushes, then WeCom touches
+        if owned_on and pushing[k]:
+            out = _room(out, at, len(follower))
+            for i in range(len(follower)):
+                if follower[i, brand] and draws.random(h) < open_rate[k]:
+                    weight = owned_strength * content_factor(taste[segment[i]], quality)
+                    at = _put(out, at, i, brand, weight, social, _PUSH if k == 0 else _WECOM, NO_ONE)
+    posts_per_day, cost_per_post, content_channel = content
+    posts = draws.poisson(h, posts_per_day)
+    if posts:
+        books[brand, content_channel, content_col] += posts * cost_per_post
+    out, at = _kol_posts(h, out, at, books, brand, fee_col, segment, kol_affinity, taste, quality, kol_strength, kols)
+    active, member_offsets, members, leader_uid, broadcast_rate, read_rate = groups
+    if len(active):
+        speaking = np.empty(len(active), np.int64)
+        n_speaking = 0
+        for g in active:
+            if draws.random(h) < broadcast_rate:
+                speaking[n_speaking] = g
+                n_speaking += 1
+        speaking = speaking[:n_speaking]
+        out = _room(out, at, ragged_size(member_offsets, speaking))
+        for g in speaking:
+            for e in range(member_offsets[g], member_offsets[g + 1]):
+                if draws.random(h) < read_rate:
+                    at = _put(out, at, members[e], brand, group_strength, social, _GROUP, leader_uid[g])
+    return out, at
 
 
 @njit
-def _impressions(h: np.ndarray, n_imp: int, audience: np.ndarray, segment: np.ndarray, strength: float,
-                 ad_trust: np.ndarray, taste: np.ndarray, quality: float, brand: int, entry: int, source: int,
-                 out: tuple, at: int) -> int:
-    """``n_imp`` paid impressions on consumers drawn from ``audience`` with replacement, each
-    of weight paid_strength · ad_trust(segment) · content factor(segment), linking to ``entry``."""
-    for i in range(n_imp):
-        who = audience[draws.integer(h, len(audience))]
-        s = segment[who]
-        _put(out, at + i, who, brand, strength * ad_trust[s] * content_factor(taste[s], quality), entry, source, NO_ONE)
-    return at + n_imp
-
-
-def owned_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
-    """Official-account pushes (capped by the channel's limit) and 1:1 WeCom touches to followers."""
-    social = ctx.channels.social
-    account = brand.model.scenario.channels[ctx.channels.keys[social]].official_account if social is not None else None
-    if account is None or not brand.prices.listed[social]:
-        return
-    pd = brand.spec.strategy.private_domain
-    for per_month, open_rate, source in (
-        (min(pd.pushes_per_month, account.pushes_per_month), account.open_rate, Source.PUSH),
-        (pd.wecom_touches_per_month, account.wecom_open_rate, Source.WECOM),
-    ):
-        if ctx.day_of_month not in push_days(per_month):
-            continue
-        followers = np.count_nonzero(ctx.pop.follower[:, brand.code])
-        batch.size = _opened(draws.stream_handle(ctx.rng), ctx.pop.follower, open_rate, ctx.pop.segment,
-                             ctx.behaviour.owned_strength, ctx.pop.segments.content_taste,
-                             brand.spec.strategy.content.quality.score, brand.code, social, int(source),
-                             batch.room(followers), batch.size)
-
-
-@njit
-def _opened(h: np.ndarray, follower: np.ndarray, open_rate: float, segment: np.ndarray, strength: float,
-            taste: np.ndarray, quality: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
-    """The brand's followers (in consumer order, one draw each) who open the message; each
-    takes owned_strength · content factor(segment), linking to the WeChat shop."""
-    for i in range(len(follower)):
-        if follower[i, brand] and draws.random(h) < open_rate:
-            _put(out, at, i, brand, strength * content_factor(taste[segment[i]], quality), social, source, NO_ONE)
-            at += 1
-    return at
-
-
-def content_posts(brand: Brand, ctx: CampaignContext) -> None:
-    """Owned content production: its cost; its 4i quality shapes every weight and share."""
-    content = brand.spec.strategy.content
-    posts = ctx.rng.poisson(content.posts_per_week / 7.0)
-    if posts:  # booked where the brand sells: its WeChat shop if it has one
-        social = ctx.channels.social
-        listed = brand.prices.listed
-        channel = social if social is not None and listed[social] else int(np.flatnonzero(listed)[0])
-        ctx.ledger.add(ctx.day, brand.code, channel, "content_cost", posts * content.cost_per_post_yuan)
-
-
-def kol_posts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
-    """KOL/KOC posts: followers who see the post; credibility wears with sponsorship.
-
-    Today's posters are drawn in one go and their audiences handled as one ragged array.
-    """
-    roster = brand.kol_roster
-    posting = roster.posting_today(ctx.rng)
+def _kol_posts(h, out, at, books, brand, fee_col, segment, affinity, taste, quality, strength, kols):
+    """Step 4 of :func:`brand_signals` (the roster's arrays in ``kols``)."""
+    offsets, followers, reach, credibility, entry, uid, base, rate, fee, platform = kols
+    posting = _recover_and_post(credibility, base, rate, h)
     if len(posting) == 0:
-        return
-    offsets, followers = roster.followers()
-    segments = ctx.pop.segments
-    kols = (offsets, followers, roster.reach, roster.credibility, roster.entry, roster.uid)
-    batch.size = _post_audiences(draws.stream_handle(ctx.rng), posting, kols, ctx.pop.segment,
-                                 ctx.behaviour.kol_strength, segments.kol_affinity, segments.content_taste,
-                                 brand.spec.strategy.content.quality.score, brand.code, int(Source.KOL),
-                                 batch.room(ragged_size(offsets, posting)), batch.size)
-    ctx.ledger.add_many(ctx.day, np.full(len(posting), brand.code), roster.platform[posting], "kol_fees",
-                        roster.fee[posting])
-    roster.after_post(posting)
-
-
-@njit
-def _post_audiences(h: np.ndarray, posting: np.ndarray, kols: tuple, segment: np.ndarray, strength: float,
-                    affinity: np.ndarray, taste: np.ndarray, quality: float, brand: int, source: int, out: tuple,
-                    at: int) -> int:
-    """Followers of today's posters who see the post (draw < the KOL's reach rate).
-
-    Weight = kol_strength · credibility · kol_affinity(segment) · content factor(segment);
-    the row links to the KOL's entry channel and names her. ``kols``: the roster's
-    (offsets, followers, reach, credibility, entry, uid); one draw per follower, poster
-    after poster.
-    """
-    offsets, followers, reach, credibility, entry, uid = kols
+        return out, at
+    out = _room(out, at, ragged_size(offsets, posting))
     for k in posting:
         for e in range(offsets[k], offsets[k + 1]):
             if draws.random(h) < reach[k]:
                 s = segment[followers[e]]
                 weight = strength * credibility[k] * affinity[s] * content_factor(taste[s], quality)
-                _put(out, at, followers[e], brand, weight, entry[k], source, uid[k])
-                at += 1
-    return at
-
-
-def group_broadcasts(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> None:
-    """Active group leaders post the brand's WeChat deal; members read it at the read rate."""
-    social = ctx.channels.social
-    roster = brand.leader_roster
-    active = roster.active_index()
-    if social is None or not brand.prices.listed[social] or len(active) == 0:
-        return
-    policy = brand.spec.strategy.group_leaders
-    speaking = _speakers(draws.stream_handle(ctx.rng), active, policy.broadcasts_per_week / 7.0)
-    offsets, members = roster.members()
-    batch.size = _readers(draws.stream_handle(ctx.rng), speaking, offsets, members, policy.read_rate, roster.uid,
-                          ctx.behaviour.group_strength, brand.code, social, int(Source.GROUP),
-                          batch.room(ragged_size(offsets, speaking)), batch.size)
+                at = _put(out, at, followers[e], brand, weight, entry[k], _KOL, uid[k])
+    for k in posting:
+        books[brand, platform[k], fee_col] += fee[k]
+    for k in posting:  # sponsored posts wear credibility down (audiences discount paid praise)
+        credibility[k] *= 1.0 - CREDIBILITY_WEAR
+    return out, at
 
 
 @njit
-def _speakers(h: np.ndarray, active: np.ndarray, rate: float) -> np.ndarray:
-    """The active leaders who post the deal today (a draw each < the daily rate), in order."""
-    return active[_draws_below(h, len(active), rate)]
+def _recover_and_post(credibility: np.ndarray, base: np.ndarray, rate: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Every KOL's credibility recovers toward its base; those whose draw is below their
+    daily posting rate post today (their indices)."""
+    posting = np.empty(len(rate), np.int64)
+    k = 0
+    for i in range(len(rate)):
+        credibility[i] += (base[i] - credibility[i]) * CREDIBILITY_RECOVERY
+        if draws.random(h) < rate[i]:
+            posting[k] = i
+            k += 1
+    return posting[:k]
 
 
 @njit
-def _draws_below(h: np.ndarray, n: int, rate: float) -> np.ndarray:
-    """``Generator.random(n) < rate``."""
-    below = np.empty(n, np.bool_)
-    for i in range(n):
-        below[i] = draws.random(h) < rate
-    return below
+def _room(out: tuple, at: int, rows: int) -> tuple:
+    """The columns ``out``, grown (doubling) if ``rows`` more rows after row ``at`` do not fit."""
+    if at + rows <= len(out[0]):
+        return out
+    size = max(at + rows, 2 * len(out[0]))
+    return (_grown(out[0], at, size), _grown(out[1], at, size), _grown(out[2], at, size),
+            _grown(out[3], at, size), _grown(out[4], at, size), _grown(out[5], at, size))
 
 
 @njit
-def _readers(h: np.ndarray, speaking: np.ndarray, offsets: np.ndarray, members: np.ndarray, read_rate: float,
-             uid: np.ndarray, weight: float, brand: int, social: int, source: int, out: tuple, at: int) -> int:
-    """Members of the speaking leaders' groups who read the deal (a draw each < read rate),
-    speaker after speaker; the row links to the WeChat shop and names the leader."""
-    for g in speaking:
-        for e in range(offsets[g], offsets[g + 1]):
-            if draws.random(h) < read_rate:
-                _put(out, at, members[e], brand, weight, social, source, uid[g])
-                at += 1
-    return at
+def _grown(column: np.ndarray, used: int, size: int) -> np.ndarray:
+    grown = np.empty(size, column.dtype)
+    grown[:used] = column[:used]
+    return grown
+
+
+_PAID, _PUSH, _WECOM, _KOL, _GROUP = (int(s) for s in (Source.PAID, Source.PUSH, Source.WECOM, Source.KOL, Source.GROUP))
 
 
 def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
@@ -316,10 +357,6 @@ def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignCon
     """
     batch = ExposureBatch()
     for brand in brands:
-        paid_media(brand, ctx, batch)
-        owned_media(brand, ctx, batch)
-        content_posts(brand, ctx)
-        kol_posts(brand, ctx, batch)
-        group_broadcasts(brand, ctx, batch)
+        brand_signals(brand, ctx, batch)
         share(brand, pools[brand.code], ctx, batch, wom_rng)
     return batch
