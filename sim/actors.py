@@ -10,7 +10,7 @@ reads its own entry. Consumers are not here: they are the vectorised
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import mesa
 import numpy as np
@@ -33,6 +33,7 @@ KOL_DEFAULTS = {"head": (10_000_000, 0.5), "waist": (500_000, 0.6), "koc": (1_00
 CREDIBILITY_WEAR, CREDIBILITY_RECOVERY = 0.05, 0.02
 #: quit_day of a leader who is still active.
 STILL_ACTIVE = -1
+T = TypeVar("T")
 
 
 class Brand(mesa.Agent):
@@ -64,10 +65,18 @@ class Brand(mesa.Agent):
         self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
         self.leader_roster = LeaderRoster()
+        self._derived: dict[str, tuple[int, object]] = {}
 
     @property
     def name(self) -> str:
         return self.base.name
+
+    def derived(self, name: str, build: Callable[[], T]) -> T:
+        """``build()``: a value derived from today's spec and prices, kept until :attr:`version` changes."""
+        kept = self._derived.get(name)
+        if kept is None or kept[0] != self.version:
+            kept = self._derived[name] = (self.version, build())
+        return kept[1]
 
     def begin_day(self, date: dt.date, coupon_today: np.ndarray) -> None:
         """Apply the schedule (by date) and set today's prices."""

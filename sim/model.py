@@ -23,11 +23,11 @@ from .market.aftercare import BrandTerms, settle
 from .market.attitude import apply_exposures, record_search
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
-from .market.choice import MarketDay, Purchases, need_today, shop
-from .market.signals import Exposures, SharerPool, Source
+from .market.choice import MarketDay, need_today, shop
+from .market.signals import Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
-from .population import NO_ONE, Stage, build_population
+from .population import Stage, build_population
 from .rng import spawn_streams
 
 __all__ = ["MarketModel"]

@@ -11,7 +11,6 @@ number of draws sizes the room).
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -81,7 +80,7 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
     One compiled call (:func:`_brand_signals`) makes them all: a producer written as
     Python around a kernel cost more than its kernel.
     """
-    terms = _signal_terms(brand, ctx)
+    terms = brand.derived("signal terms", lambda: _signal_terms(brand, ctx))
     kols, leaders = brand.kol_roster, brand.leader_roster
     active = leaders.active_index() if terms.groups_on else np.zeros(0, np.int64)
     pushing = np.array([ctx.day_of_month in push_days(n) for n in terms.pushes_per_month])
@@ -98,9 +97,8 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
 
 @dataclass(frozen=True)
 class _SignalTerms:
-    """What :func:`brand_signals` reads from a brand's spec, rebuilt when the brand's version changes."""
+    """What :func:`brand_signals` reads from a brand's spec and prices (rebuilt when they change)."""
 
-    version: int
     paid: tuple            # per medium: audience offsets, audiences (ragged), mean impressions, channel, entry, budget
     quality: float         # 4i content quality score
     social: int            # WeChat channel code, -1: none
@@ -114,17 +112,7 @@ class _SignalTerms:
     cols: np.ndarray       # ledger columns: ad_spend, content_cost, kol_fees
 
 
-_TERMS: "weakref.WeakKeyDictionary[Brand, _SignalTerms]" = weakref.WeakKeyDictionary()
-
-
 def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
-    terms = _TERMS.get(brand)
-    if terms is None or terms.version != brand.version:
-        terms = _TERMS[brand] = _build_signal_terms(brand, ctx)
-    return terms
-
-
-def _build_signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
     media = strategy.paid_media
     audiences = [ctx.audience(tuple(m.target)) for m in media]
@@ -141,7 +129,7 @@ def _build_signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     owned = account is not None and on_social
     content_channel = social if on_social else int(np.flatnonzero(listed)[0])
     return _SignalTerms(
-        version=brand.version, paid=paid, quality=strategy.content.quality.score,
+        paid=paid, quality=strategy.content.quality.score,
         social=social if social is not None else NO_ONE, owned_on=owned,
         open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
         pushes_per_month=(min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0),
@@ -254,7 +242,8 @@ def _grown(column: np.ndarray, used: int, size: int) -> np.ndarray:
     return grown
 
 
-_PAID, _PUSH, _WECOM, _KOL, _GROUP = (int(s) for s in (Source.PAID, Source.PUSH, Source.WECOM, Source.KOL, Source.GROUP))
+_PAID, _PUSH, _WECOM, _KOL, _GROUP, _WOM = (int(s) for s in (Source.PAID, Source.PUSH, Source.WECOM, Source.KOL,
+                                                            Source.GROUP, Source.WOM))
 
 
 def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
@@ -272,21 +261,38 @@ def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
 def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Satisfied recent buyers share with their contacts (earned media); unhappy ones warn them.
 
-    Each open sharer shares today with probability advocacy(segment) · :func:`share_uplift`.
+    The buyers let down yesterday warn their contacts once (negative word of mouth,
+    linking nowhere); then each open sharer shares today with probability
+    advocacy(segment) · :func:`share_uplift`, becomes LOYAL and tells her contacts, in
+    one compiled call (:func:`_word_of_mouth`).
     """
-    _warnings(brand, pool, ctx, batch, rng)
-    open_nodes = pool.open_on(ctx.day)
-    if len(open_nodes) == 0:
+    graph, pop, beh = ctx.graph, ctx.pop, ctx.behaviour
+    unhappy, open_nodes = pool.drain_unhappy(), pool.open_on(ctx.day)
+    if len(unhappy) == 0 and len(open_nodes) == 0:
         return
-    h, graph, pop = draws.stream_handle(rng), ctx.graph, ctx.pop
-    sharers = _sharers_today(h, open_nodes, pop.segment, pop.segments.advocacy, share_uplift(brand, ctx.behaviour))
-    if len(sharers) == 0:
-        return
-    batch.size = _share_links(h, sharers, graph.indptr, graph.indices, graph.layer, tie_reach(ctx.behaviour),
-                              pop.segment, ctx.behaviour.wom_strength, pop.segments.wom_weight, pop.stage,
-                              pop.last_channel, brand.code, int(Source.WOM),
-                              batch.room(ragged_size(graph.indptr, sharers)), batch.size)
-    ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
+    batch.columns, batch.size, sharers = _word_of_mouth(
+        draws.stream_handle(rng), batch.columns, batch.size, unhappy, open_nodes, graph.indptr, graph.indices,
+        graph.layer, tie_reach(beh), pop.segment, pop.segments.advocacy, share_uplift(brand, beh), beh.wom_strength,
+        pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
+    if sharers:
+        ctx.ledger.count_shares(ctx.day, brand.code, sharers)
+
+
+@njit
+def _word_of_mouth(h, out, at, unhappy, open_nodes, indptr, indices, layer, reach, segment, advocacy, uplift, strength,
+                   wom_weight, stage, last_channel, brand):
+    """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`), then today's sharers
+    (:func:`_sharers_today`) and their shares (:func:`_share_links`). Returns the columns,
+    the new row count and the number of sharers."""
+    if len(unhappy):
+        out = _room(out, at, ragged_size(indptr, unhappy))
+        at = _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, -strength, wom_weight, brand, out, at)
+    sharers = _sharers_today(h, open_nodes, segment, advocacy, uplift)
+    if len(sharers):
+        out = _room(out, at, ragged_size(indptr, sharers))
+        at = _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage,
+                          last_channel, brand, out, at)
+    return out, at, len(sharers)
 
 
 @njit
@@ -305,7 +311,7 @@ def _sharers_today(h: np.ndarray, open_nodes: np.ndarray, segment: np.ndarray, a
 
 @njit
 def _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage, last_channel,
-                 brand, source, out, at):
+                 brand, out, at):
     """Today's sharers become LOYAL and tell their contacts (:func:`tell_contacts`); the
     shares are written grouped by the shop they link to (the sharer's last channel for
     the brand): channels ascending, shares in their order within each."""
@@ -316,8 +322,7 @@ def _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, w
     for i in range(len(origin)):
         links[i] = last_channel[origin[i], brand]
     for i in np.argsort(links, kind="mergesort"):  # stable
-        _put(out, at, receivers[i], brand, weights[i], links[i], source, origin[i])
-        at += 1
+        at = _put(out, at, receivers[i], brand, weights[i], links[i], _WOM, origin[i])
     return at
 
 
@@ -327,24 +332,12 @@ _LOYAL = Stage.LOYAL  # a plain int for the kernels
 Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random.Generator], None]
 
 
-def _warnings(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
-    """Unsatisfied buyers warn their contacts once: negative word of mouth, linking nowhere."""
-    unhappy = pool.drain_unhappy()
-    if len(unhappy):
-        graph, pop = ctx.graph, ctx.pop
-        batch.size = _warn_contacts(draws.stream_handle(rng), unhappy, graph.indptr, graph.indices, graph.layer,
-                                    tie_reach(ctx.behaviour), pop.segment, -ctx.behaviour.wom_strength,
-                                    pop.segments.wom_weight, brand.code, int(Source.WOM),
-                                    batch.room(ragged_size(graph.indptr, unhappy)), batch.size)
-
-
 @njit
-def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength, wom_weight, brand, source, out, at):
+def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength, wom_weight, brand, out, at):
     """The warnings the unhappy tell their contacts (:func:`tell_contacts`, negative ``strength``), in order."""
     receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, unhappy, segment, strength, wom_weight)
     for i in range(len(receivers)):
-        _put(out, at, receivers[i], brand, weights[i], NO_ONE, source, origin[i])
-        at += 1
+        at = _put(out, at, receivers[i], brand, weights[i], NO_ONE, _WOM, origin[i])
     return at
 
 
