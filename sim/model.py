@@ -24,7 +24,7 @@ from .market.attitude import apply_exposures, record_search
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, need_today, shop
-from .market.signals import Exposures, SharerPool
+from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
 from .population import Stage, build_population
@@ -88,6 +88,7 @@ class MarketModel(mesa.Model):
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.pools = [SharerPool() for _ in self.brands]
+        self._exposures = ExposureBatch()  # the day's exposures, rewritten every day (views of it last a day)
         self._leaders: dict[int, GroupLeader] = {}
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._day_terms: dict[str, tuple] = {}
@@ -141,8 +142,8 @@ class MarketModel(mesa.Model):
         for brand in self.brands:
             brand.begin_day(date, self.calendar.coupon_yuan[t])
         lap("1 calendar")
-        batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day),
-                              self.streams.wom, share=self._share).collect()
+        batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
+                              self._exposures, share=self._share).collect()
         lap("2 signals")
         shoppers, orders = self._consumer_day(t, batch, lap)
         for brand in self.brands:

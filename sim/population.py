@@ -71,7 +71,6 @@ class Population:
     last_channel : (n, B) int8 channel of the latest purchase (-1)
     parent : (n,) int32 who referred her first referred purchase (referral tree)
     stock_until : (n,) int32 day her category stock runs out
-    need_rate : (n,) her segment's daily need rate (read for everyone every day)
     """
 
     n: int
@@ -91,7 +90,6 @@ class Population:
     last_channel: np.ndarray = field(init=False)
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
-    need_rate: np.ndarray = field(init=False)
     _factors: tuple[float, np.ndarray] = field(init=False, repr=False)  # decay_factors' (decay, table)
 
     def __post_init__(self) -> None:
@@ -108,7 +106,6 @@ class Population:
         self.last_channel = np.full(shape, NO_ONE, np.int8)
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
-        self.need_rate = self.segments.need_rate[self.segment]
         self._factors = (self.decay, np.ones(1, np.float32))
 
     def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:

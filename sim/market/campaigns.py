@@ -341,14 +341,15 @@ def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength,
     return at
 
 
-def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext,
-                  wom_rng: np.random.Generator, share: Sharing = sharing) -> ExposureBatch:
-    """All brands' signals for the day, in brand order (deterministic).
+def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext, wom_rng: np.random.Generator,
+                  batch: ExposureBatch, share: Sharing = sharing) -> ExposureBatch:
+    """All brands' signals for the day, in brand order (deterministic), written into
+    ``batch`` from its first row on (the model reuses one batch: its columns stay allocated).
 
     ``share`` produces word of mouth; the reference engine passes one that steps each
     sharer as a consumer agent.
     """
-    batch = ExposureBatch()
+    batch.size = 0
     for brand in brands:
         brand_signals(brand, ctx, batch)
         share(brand, pools[brand.code], ctx, batch, wom_rng)

@@ -87,14 +87,14 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np
     ``impulse_threshold`` shops on impulse with ``impulse_prob``, stock or not.
     ``rng`` (the needs stream) draws a uniform per consumer, then one per strong exposure.
     """
-    return _shoppers(pop.need_rate, np.atleast_1d(boost), pop.stock_until, day, touched, pop.attitude,
-                     np.float32(beh.impulse_threshold), beh.impulse_prob, draws.stream_handle(rng))
+    return _shoppers(pop.segment, pop.segments.need_rate, np.atleast_1d(boost), pop.stock_until, day, touched,
+                     pop.attitude, np.float32(beh.impulse_threshold), beh.impulse_prob, draws.stream_handle(rng))
 
 
 @njit
-def _shoppers(need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
+def _shoppers(segment, need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
     """Sorted distinct consumers with a need (:func:`_needing`) or an impulse."""
-    need = _needing(need_rate, boost, stock_until, day, h)
+    need = _needing(segment, need_rate, boost, stock_until, day, h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
     k = 0
@@ -107,17 +107,17 @@ def _shoppers(need_rate, boost, stock_until, day, touched, attitude, threshold, 
 
 
 @njit
-def _needing(need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
+def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
              h: np.ndarray) -> np.ndarray:
     """Consumers out of stock today whose stock ran out today or whose need arrives (a draw
-    each, stocked or not, < daily rate × boost; ``boost`` holds one value for all or one
-    per consumer)."""
-    n = len(need_rate)
+    each, stocked or not, < her segment's daily rate × boost; ``boost`` holds one value for
+    all or one per consumer)."""
+    n = len(segment)
     out = np.empty(n, np.int64)
     k = 0
     for i in range(n):
         draw = draws.random(h)
-        rate = need_rate[i] * (boost[i] if boost.size == n else boost[0])
+        rate = need_rate[segment[i]] * (boost[i] if boost.size == n else boost[0])
         if stock_until[i] <= day and (draw < rate or stock_until[i] == day):
             out[k] = i
             k += 1
