@@ -27,7 +27,7 @@ from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat
 
 from .jit import njit
 
-__all__ = ["stream_handle", "random", "uniform", "integer", "poisson", "normal"]
+__all__ = ["stream_handle", "random", "uniform", "integer", "poisson", "normal", "sample"]
 
 _STATE, _NEXT_UINT64, _NEXT_UINT32, _NEXT_DOUBLE = range(4)
 
@@ -202,3 +202,51 @@ def _loggam(x: float) -> float:
             gl -= np.log(x0 - 1.0)
             x0 -= 1.0
     return gl
+
+
+@njit
+def sample(h: np.ndarray, population: int, size: int) -> np.ndarray:
+    """``Generator.choice(population, size, replace=False)``: ``size`` distinct integers
+    below ``population``, in numpy's order — Floyd's algorithm with an open-addressing set
+    and a final shuffle, or, for a large population and sample, a partial shuffle of
+    0..population−1 (numpy's own threshold)."""
+    if population > 10000 and size > population // 50:
+        everyone = np.arange(population)
+        _shuffle(h, everyone, max(population - size, 1))
+        return everyone[population - size:].copy()
+    chosen = np.empty(size, np.int64)
+    mask = _mask_above(np.uint64(np.int64(1.2 * size)))
+    table = np.full(np.int64(mask) + 1, np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64)
+    empty = np.uint64(0xFFFFFFFFFFFFFFFF)
+    for j in range(population - size, population):
+        val = np.uint64(integer(h, j + 1))
+        loc = val & mask
+        while table[loc] != empty and table[loc] != val:
+            loc = (loc + np.uint64(1)) & mask
+        if table[loc] == empty:  # val was not drawn before
+            table[loc] = val
+            chosen[j - population + size] = np.int64(val)
+        else:  # it was: take j, which cannot have been
+            loc = np.uint64(j) & mask
+            while table[loc] != empty:
+                loc = (loc + np.uint64(1)) & mask
+            table[loc] = np.uint64(j)
+            chosen[j - population + size] = j
+    _shuffle(h, chosen, 1)
+    return chosen
+
+
+@njit
+def _shuffle(h: np.ndarray, data: np.ndarray, first: int) -> None:
+    """numpy's ``_shuffle_int``: Fisher–Yates over data[n−1], …, data[first]."""
+    for i in range(len(data) - 1, first - 1, -1):
+        j = integer(h, i + 1)
+        data[i], data[j] = data[j], data[i]
+
+
+@njit
+def _mask_above(x: np.uint64) -> np.uint64:
+    """The smallest mask 2ᵏ − 1 ≥ x (numpy's ``_gen_mask``)."""
+    for shift in (1, 2, 4, 8, 16, 32):
+        x |= x >> np.uint64(shift)
+    return x

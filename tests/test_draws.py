@@ -62,6 +62,20 @@ def test_kernel_draws_equal_numpy_and_leave_the_stream_where_numpy_does(kind, a,
     assert ours.random() == theirs.random()
 
 
+@pytest.mark.parametrize("population,size", [
+    (1, 1), (5, 0), (5, 3), (5, 5), (150, 2), (150, 150), (10_000, 9_000),  # Floyd's algorithm
+    (10_001, 200), (20_000, 400),                                            # its edge: size = population // 50
+    (10_001, 201), (20_000, 401), (20_000, 5_000),                           # numpy's partial shuffle instead
+])
+def test_sample_equals_numpy_choice_without_replacement(population, size):
+    ours, theirs = np.random.default_rng(population + size), np.random.default_rng(population + size)
+    for g in (ours, theirs):
+        g.integers(3, size=1)  # a half-used 32-bit word in the bit generator
+    got = draws.sample(draws.stream_handle(ours), population, size)
+    np.testing.assert_array_equal(got, theirs.choice(population, size=size, replace=False))
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
 def test_a_handle_holds_the_bit_generators_own_addresses():
     import ctypes
 
