@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import draws
 from .actors import Brand, GroupLeader
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +26,8 @@ def group_members(model: "MarketModel", node: int, size_real: int, rng: np.rando
     then strangers (a group of 200 is larger than a 150-contact circle)."""
     size = max(1, int(np.floor(size_real / model.scale + rng.random())))
     contacts = model.graph.neighbours(node)
-    own = rng.choice(contacts, size=min(size, len(contacts)), replace=False) if len(contacts) else contacts
+    # rng.choice(contacts, size, replace=False), drawn by a kernel (numpy's takes ~25 µs a call)
+    own = contacts[draws.sample(draws.stream_handle(rng), len(contacts), min(size, len(contacts)))]
     if size == len(own):  # no strangers: no draw (numpy draws nothing for size 0 either, at a cost)
         return np.unique(own.astype(np.int32))
     extra = rng.integers(model.population.n, size=size - len(own))

@@ -240,38 +240,62 @@ def _on_offer(listed, organic, clicked, aware):
     return listed & (aware | shown), shown & ~aware
 
 
-def _search_ad_clicks(venue: np.ndarray, listed: np.ndarray, md: MarketDay, rng: np.random.Generator) -> np.ndarray:
-    """(S, B) search-ad clicks: each ad's clicks go to distinct visitors of its channel."""
-    clicked = np.zeros(listed.shape, bool)
-    for b, c in zip(*np.nonzero(md.search_clicks)):
-        visitors = np.flatnonzero((venue == c) & listed[:, b])
-        k = min(len(visitors), int(md.search_clicks[b, c]))
-        clicked[rng.choice(visitors, size=k, replace=False), b] = True
+@njit
+def _search_ad_clicks(h: np.ndarray, venue: np.ndarray, listed: np.ndarray, search_clicks: np.ndarray) -> np.ndarray:
+    """(S, B) search-ad clicks: each ad's clicks (brand by brand, channel by channel) go to
+    distinct visitors of its channel where the brand is listed (drawn as numpy's
+    ``choice(visitors, k, replace=False)``)."""
+    S, B = listed.shape
+    clicked = np.zeros((S, B), np.bool_)
+    for b in range(search_clicks.shape[0]):
+        for c in range(search_clicks.shape[1]):
+            if search_clicks[b, c] != 0:
+                visitors = np.array([s for s in range(S) if venue[s] == c and listed[s, b]], np.int64)
+                k = min(len(visitors), int(search_clicks[b, c]))
+                for i in draws.sample(h, len(visitors), k):
+                    clicked[visitors[i], b] = True
     return clicked
 
 
 def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator) -> Purchases:
-    """Run today's shopping trips for consumers ``who`` (those with a need).
+    """Run today's shopping trips for consumers ``who`` (those with a need): one compiled call.
 
-    The kernels draw from ``rng`` (the choice stream) through its handle
-    (:mod:`sim.draws`), numpy the search-ad clicks, in this order: a
+    Its draws come from ``rng`` (the choice stream, :mod:`sim.draws`) in this order: a
     compare-prices coin per shopper, the venue shocks (S, C), the category-search draws
     (when an open marketplace exists), the organic search-page draws (S, B), the ad
     clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
     """
-    seg, handle = pop.segments, draws.stream_handle(rng)
-    att, aware, beta, target, venue, routed, listed, organic = _trips(
-        who, handle, pop.attitude, pop.attitude_day, pop.decay_factors(md.day), md.day, pop.stage, pop.segment,
-        seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, beh.category_search_prob, pop.entry, pop.source,
-        md.listed, md.effective, md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
-        md.visibility, md.ref_price, beh.entry_bonus, _WECHAT_SEEDED_MASK)
-    clicked = _search_ad_clicks(venue, listed, md, rng)
-    w, rows, traffic = _checkout(
-        who, handle, att, aware, beta, target, venue, routed, listed, organic, clicked, pop.segment, seg.stockpile,
-        pop.follower, pop.source, pop.referrer, md.effective, md.pd_coupon, md.gift, md.quality, md.social,
-        md.ref_price, beh.beta_attitude, beh.beta_quality, beh.outside_utility, beh.search_strength,
-        beh.search_click_strength, md.promo, md.price, md.coupon, md.funded, md.listed.shape[1])
+    seg = pop.segments
+    w, rows, traffic = _shop(
+        who, draws.stream_handle(rng), pop.attitude, pop.attitude_day, pop.decay_factors(md.day), md.day, pop.stage,
+        pop.segment, (seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), pop.entry, pop.source,
+        pop.referrer, pop.follower,
+        (md.listed, md.effective, md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
+         md.visibility, md.search_clicks, md.pd_coupon, md.quality, md.promo, md.price, md.coupon, md.funded),
+        md.social, md.ref_price,
+        (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
+         beh.search_strength, beh.search_click_strength), _WECHAT_SEEDED_MASK)
     return Purchases(w, *rows, *traffic)
+
+
+@njit
+def _shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_terms, entry_of, source_of,
+          referrer_of, follower, market, social, ref_price, behaviour, seeded):
+    """:func:`shop` compiled: the trips (:func:`_trips`), the search-ad clicks and the
+    checkout (:func:`_checkout`)."""
+    price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
+    (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility, search_clicks,
+     pd_coupon, quality, promo, price, coupon, funded) = market
+    search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength = behaviour
+    att, aware, beta, target, venue, routed, here, organic = _trips(
+        who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob, tmall_habit,
+        search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
+        marketplace, visibility, ref_price, entry_bonus, seeded)
+    clicked = _search_ad_clicks(h, venue, here, search_clicks)
+    return _checkout(who, h, att, aware, beta, target, venue, routed, here, organic, clicked, segment, stockpile,
+                     follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price,
+                     beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo, price,
+                     coupon, funded, listed.shape[1])
 
 
 @njit
