@@ -99,7 +99,8 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
 class _SignalTerms:
     """What :func:`brand_signals` reads from a brand's spec and prices (rebuilt when they change)."""
 
-    paid: tuple            # per medium: audience offsets, audiences (ragged), mean impressions, channel, entry, budget
+    paid: tuple            # per medium: audience offsets, audiences (ragged, only partial ones), audience
+                           # size, whole population?, mean impressions, channel, entry, budget
     quality: float         # 4i content quality score
     social: int            # WeChat channel code, -1: none
     owned_on: bool         # an official account and a WeChat shop: pushes and touches go out
@@ -116,9 +117,13 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
     media = strategy.paid_media
     audiences = [ctx.audience(tuple(m.target)) for m in media]
+    # A medium aimed at everyone draws the consumer directly: no list to look her up in.
+    everyone = np.array([len(a) == ctx.pop.n for a in audiences], bool)
+    partial = [np.zeros(0, np.int32) if whole else a.astype(np.int32) for a, whole in zip(audiences, everyone)]
     codes = [channels.code(m.channel) for m in media]
-    paid = (np.concatenate(([0], np.cumsum([len(a) for a in audiences]))).astype(np.int64),
-            np.concatenate(audiences) if audiences else np.zeros(0, np.int64),
+    paid = (np.concatenate(([0], np.cumsum([len(a) for a in partial]))).astype(np.int64),
+            np.concatenate(partial) if partial else np.zeros(0, np.int32),
+            np.array([len(a) for a in audiences], np.int64), everyone,
             np.array([m.budget_per_day / m.cpm_yuan * 1000.0 / ctx.scale for m in media]),
             np.array(codes, np.int64), np.array([c if channels.transacts[c] else NO_ONE for c in codes], np.int64),
             np.array([m.budget_per_day for m in media]))
@@ -147,16 +152,16 @@ def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, 
     into the day's ``books``. Returns the columns and the new row count."""
     paid_strength, owned_strength, kol_strength, group_strength = strengths
     ad_col, content_col, fee_col = cols[0], cols[1], cols[2]
-    offsets, audiences, mean_impressions, channel, entry, budget = paid
+    offsets, audiences, audience_size, everyone, mean_impressions, channel, entry, budget = paid
     for m in range(len(budget)):
         books[brand, channel[m], ad_col] += budget[m]
         n_imp = draws.poisson(h, mean_impressions[m])
-        audience = audiences[offsets[m]:offsets[m + 1]]
-        if n_imp == 0 or len(audience) == 0:
+        if n_imp == 0 or audience_size[m] == 0:
             continue
         out = _room(out, at, n_imp)
         for _ in range(n_imp):
-            who = audience[draws.integer(h, len(audience))]
+            pick = draws.integer(h, audience_size[m])
+            who = pick if everyone[m] else audiences[offsets[m] + pick]
             s = segment[who]
             weight = paid_strength * ad_trust[s] * content_factor(taste[s], quality)
             at = _put(out, at, who, brand, weight, entry[m], _PAID, NO_ONE)
