@@ -85,7 +85,7 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
     active = leaders.active_index() if terms.groups_on else np.zeros(0, np.int64)
     pushing = np.array([ctx.day_of_month in push_days(n) for n in terms.pushes_per_month])
     segments, beh = ctx.pop.segments, ctx.behaviour
-    batch.columns, batch.size = _brand_signals(
+    grown, batch.size = _brand_signals(
         draws.stream_handle(ctx.rng), batch.columns, batch.size, ctx.ledger.books[ctx.day], brand.code, terms.cols,
         ctx.pop.segment, ctx.pop.follower, segments.ad_trust, segments.kol_affinity, segments.content_taste,
         terms.quality, (beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
@@ -93,6 +93,7 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
         (*kols.followers(), kols.reach, kols.credibility, kols.entry, kols.uid, kols.base, kols.rate, kols.fee,
          kols.platform),
         (active, *leaders.members(), leaders.uid, terms.broadcast_rate, terms.read_rate))
+    batch.adopt(grown)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,9 @@ def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, 
                    strengths, paid, owned, content, kols, groups):
     """:func:`brand_signals` compiled: draws from the stream of handle ``h`` and writes the
     exposure rows into the columns ``out`` from row ``at`` (grown as needed) and the costs
-    into the day's ``books``. Returns the columns and the new row count."""
+    into the day's ``books``. Returns the grown columns (None if they did not grow) and the
+    new row count."""
+    capacity = len(out[0])
     paid_strength, owned_strength, kol_strength, group_strength = strengths
     ad_col, content_col, fee_col = cols[0], cols[1], cols[2]
     offsets, audiences, audience_size, everyone, mean_impressions, channel, entry, budget = paid
@@ -192,7 +195,7 @@ def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, 
             for e in range(member_offsets[g], member_offsets[g + 1]):
                 if draws.random(h) < read_rate:
                     at = _put(out, at, members[e], brand, group_strength, social, _GROUP, leader_uid[g])
-    return out, at
+    return _if_grown(out, capacity), at
 
 
 @njit
@@ -241,6 +244,13 @@ def _room(out: tuple, at: int, rows: int) -> tuple:
 
 
 @njit
+def _if_grown(out: tuple, capacity: int):
+    """``out`` if :func:`_room` grew it past ``capacity``, else None (returning arrays to
+    Python costs ~1 µs each; None costs nothing)."""
+    return out if len(out[0]) != capacity else None
+
+
+@njit
 def _grown(column: np.ndarray, used: int, size: int) -> np.ndarray:
     grown = np.empty(size, column.dtype)
     grown[:used] = column[:used]
@@ -275,10 +285,11 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     unhappy, open_nodes = pool.drain_unhappy(), pool.open_on(ctx.day)
     if len(unhappy) == 0 and len(open_nodes) == 0:
         return
-    batch.columns, batch.size, sharers = _word_of_mouth(
+    grown, batch.size, sharers = _word_of_mouth(
         draws.stream_handle(rng), batch.columns, batch.size, unhappy, open_nodes, graph.indptr, graph.indices,
         graph.layer, tie_reach(beh), pop.segment, pop.segments.advocacy, share_uplift(brand, beh), beh.wom_strength,
         pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
+    batch.adopt(grown)
     if sharers:
         ctx.ledger.count_shares(ctx.day, brand.code, sharers)
 
@@ -287,8 +298,9 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
 def _word_of_mouth(h, out, at, unhappy, open_nodes, indptr, indices, layer, reach, segment, advocacy, uplift, strength,
                    wom_weight, stage, last_channel, brand):
     """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`), then today's sharers
-    (:func:`_sharers_today`) and their shares (:func:`_share_links`). Returns the columns,
-    the new row count and the number of sharers."""
+    (:func:`_sharers_today`) and their shares (:func:`_share_links`). Returns the grown
+    columns (None if they did not grow), the new row count and the number of sharers."""
+    capacity = len(out[0])
     if len(unhappy):
         out = _room(out, at, ragged_size(indptr, unhappy))
         at = _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, -strength, wom_weight, brand, out, at)
@@ -297,7 +309,7 @@ def _word_of_mouth(h, out, at, unhappy, open_nodes, indptr, indices, layer, reac
         out = _room(out, at, ragged_size(indptr, sharers))
         at = _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage,
                           last_channel, brand, out, at)
-    return out, at, len(sharers)
+    return _if_grown(out, capacity), at, len(sharers)
 
 
 @njit

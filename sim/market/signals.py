@@ -84,6 +84,11 @@ class ExposureBatch:
                                  for c in self.columns)
         return self.columns
 
+    def adopt(self, grown: tuple[np.ndarray, ...] | None) -> None:
+        """Take the columns a kernel grew while writing rows (None: it wrote into these)."""
+        if grown is not None:
+            self.columns = grown
+
     def add(self, who: np.ndarray, brand: int, weight: np.ndarray | float, entry: np.ndarray | int,
             source: Source, referrer: np.ndarray | int = NO_ONE) -> None:
         """Append ``len(who)`` rows; each other column an array or one value for all of them."""
