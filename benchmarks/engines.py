@@ -3,21 +3,23 @@
 Both engines simulate the baseline scenario at N = 10⁴ consumers × k = 150 contacts
 (market_size = 100 × N, as in the baseline) for a few weeks from the same seed; an
 agent-step is one consumer stepped through one day, so agent-steps/s = N · days / s of
-simulation (set-up excluded). Each engine runs ``--repeats`` times, interleaved with the
-other; the median is reported, with the time spent in the consumer stages (attitude,
-need, choice, after purchase) — the only part the engines do differently besides word
-of mouth. It also prints the time of the stages both engines share (same code) and the
-bound they put on the ratio. For a figure that does not move with the machine's load,
-see ``benchmarks/engine_instructions.py``.
+simulation (set-up excluded). After one untimed warm-up run each (a process's first run
+loads the compiled kernels), each engine runs ``--repeats`` times, interleaved with the
+other and each run from a collected heap; the median is reported, with the time spent in
+the consumer stages (attitude, need, choice, after purchase) — the only part the
+engines do differently besides word of mouth — and the median ratio of the back-to-back
+(fast, reference) pairs, which sees the machine in one state per pair. It also prints
+the time of the stages both engines share (same code) and the bound they put on the ratio.
 
 Usage::
 
     python benchmarks/engines.py                       # N = 10^4, k = 150, 30 days, 7 repeats
+    python benchmarks/engines.py --days 90 --repeats 5           # past the first month's start-up
     python benchmarks/engines.py --n 5000 --days 30 --repeats 5
     python benchmarks/engines.py --fast-n 100000       # also the fast engine alone at 10^5
 
 The reference engine's cost per agent-step is flat in N (plain Python per consumer),
-while the fast engine's day has a fixed numpy overhead that N amortises; ``--fast-n``
+while the fast engine's day has a fixed overhead that N amortises; ``--fast-n``
 shows how the fast engine's rate grows past the reference's size limit, against the
 reference rate measured at ``--n`` (labelled as such: the reference cannot run there).
 """
