@@ -70,7 +70,6 @@ def brand_prices(brand: BrandSpec, channels: ChannelTable, coupon_today: np.ndar
         Platform coupon per order on each channel today (Calendar.coupon_yuan[t]).
     date : datetime.date
     """
-    n_c = len(channels)
     listed = np.array([k in brand.channels for k in channels.keys])
     base = np.array([brand.price_on(k) if ok else np.nan for k, ok in zip(channels.keys, listed)])
     depth = _promo_depth(brand, channels, date)
