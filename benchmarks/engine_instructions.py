@@ -13,7 +13,9 @@ Usage::
     python benchmarks/engine_instructions.py            # days 5 → 20 of the baseline, both engines
     python benchmarks/engine_instructions.py --n 5000
 
-Needs valgrind (Debian package ``valgrind``); it takes about seven minutes on 2 cores.
+Needs valgrind (Debian package ``valgrind``). It took about seven minutes on 2 cores before
+the fast engine's day became numba kernels; under valgrind numba compiles those kernels again
+(it does not take the cached ones), and the run has not finished in 15 minutes since.
 """
 
 from __future__ import annotations
