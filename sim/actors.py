@@ -116,6 +116,12 @@ def _ragged(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, (np.concatenate(arrays) if arrays else np.zeros(0, np.int32))
 
 
+def _ragged_append(ragged: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ragged` with one more agent's array at the end (cheaper than rebuilding it from all)."""
+    offsets, flat = ragged
+    return np.append(offsets, offsets[-1] + len(values)), np.concatenate([flat, values])
+
+
 class KolRoster:
     """A brand's KOLs as arrays, so a day's posting decisions are drawn in one go.
 
@@ -148,7 +154,8 @@ class KolRoster:
         self.platform = np.append(self.platform, kol.platform)
         self.entry = np.append(self.entry, kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE)
         self.uid = np.append(self.uid, kol.unique_id)
-        self._followers = None
+        if self._followers is not None:
+            self._followers = _ragged_append(self._followers, kol.followers)
         return len(self.kols) - 1
 
     def followers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -227,9 +234,8 @@ class LeaderRoster:
             np.append(a, 0.0) for a in (self.income, self.income_today, self.monthly_income))
         self.quit_day = np.append(self.quit_day, STILL_ACTIVE)
         self.uid = np.append(self.uid, leader.unique_id)
-        if self._members is not None:  # extend the ragged array rather than rebuild it from every group
-            offsets, values = self._members
-            self._members = np.append(offsets, offsets[-1] + len(leader.members)), np.concatenate([values, leader.members])
+        if self._members is not None:
+            self._members = _ragged_append(self._members, leader.members)
         self._active = None
         return len(self.leaders) - 1
 

@@ -40,8 +40,8 @@ def kernels_cached() -> bool:
 
 def _drop_stale_caches() -> None:
     """Delete the package's cached kernels unless the kernel modules are those they were compiled from."""
-    sources = sorted(p for p in _PACKAGE.rglob("*.py") if "@njit" in p.read_text(encoding="utf-8"))
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    sources = (p.read_bytes() for p in sorted(_PACKAGE.rglob("*.py")))
+    digest = hashlib.sha256(b"".join(text for text in sources if b"@njit" in text)).hexdigest()
     try:
         if _STAMP.exists() and _STAMP.read_text() == digest:
             return

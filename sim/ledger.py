@@ -59,13 +59,6 @@ class Ledger:
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:
         self.books[day, brand, channel, self._col[field]] += amount
 
-    def add_many(self, day: int, brand: np.ndarray, channel: np.ndarray, field: str, amount: np.ndarray) -> None:
-        """Book many amounts at once (unbuffered: repeated (brand, channel) pairs add up).
-
-        ``brand``, ``channel`` and ``amount`` are aligned arrays, one entry an amount.
-        """
-        self.add_rows(day, brand, channel, (field,), np.reshape(amount, (-1, 1)))
-
     def add_grid(self, day: int, field: str, grid: np.ndarray, scale: float = 1.0) -> None:
         """Book a whole (B, C) grid of one field, each cell × ``scale``."""
         _add_grid(self.books[day], self._col[field], grid, scale)
@@ -73,7 +66,7 @@ class Ledger:
     def add_rows(self, day: int, brand: np.ndarray, channel: np.ndarray, fields: tuple[str, ...], amounts: np.ndarray) -> None:
         """Book an (n, len(fields)) table of amounts, row k at (brand[k], channel[k]).
 
-        Each field's cells add up its rows in row order, as :meth:`add_many` per field.
+        Each field's cells add up its rows in row order (repeated (brand, channel) pairs add up).
         """
         cols = self._cols.get(fields)
         if cols is None:

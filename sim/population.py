@@ -108,24 +108,12 @@ class Population:
         self.stock_until = np.zeros(self.n, np.int32)
         self._factors = (self.decay, np.ones(1, np.float32))
 
-    def attitude_now(self, who: np.ndarray, day: int) -> np.ndarray:
-        """Decayed attitude (len(who), B) of consumers ``who`` (indices) on ``day``.
-
-        Notes
-        -----
-        a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
-        updates, so decay costs nothing on days a consumer sees nothing.
-        """
-        return decayed_rows(self.attitude, self.attitude_day, np.asarray(who), day, self.decay_factors(day))
-
-    def attitude_of(self, who: np.ndarray, brand: np.ndarray, day: int) -> np.ndarray:
-        """Decayed attitude of each (consumer, brand) pair on ``day`` (as :meth:`attitude_now`)."""
-        return _decayed_pairs(self.attitude, self.attitude_day, np.asarray(who), np.asarray(brand), day,
-                              self.decay_factors(day))
-
     def decay_factors(self, day: int) -> np.ndarray:
         """float32 (1 − λ)^e for e = 0..day at least: what an attitude keeps after e days.
 
+        a(t) = a(t0) · (1 − λ)^(t − t0): the ad-stock decays geometrically between
+        updates, so decay costs nothing on days a consumer sees nothing (kernels read a
+        stored attitude through this table, :func:`decayed_rows`).
         Computed in float64 and rounded to float32, as attitudes have always been decayed;
         kept for the run (extended as days pass), so a read costs a lookup, not a power.
         """
@@ -168,16 +156,6 @@ def decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray
     for k in range(len(who)):
         for b in range(attitude.shape[1]):
             out[k, b] = _decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
-    return out
-
-
-@njit
-def _decayed_pairs(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray, brand: np.ndarray,
-                   day: int, factors: np.ndarray) -> np.ndarray:
-    """Decayed attitude of each (who[k], brand[k]) pair on ``day``."""
-    out = np.empty(len(who), np.float32)
-    for k in range(len(who)):
-        out[k] = _decayed(attitude[who[k], brand[k]], attitude_day[who[k], brand[k]], day, factors)
     return out
 
 
