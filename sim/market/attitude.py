@@ -131,7 +131,9 @@ def _groups(who, brand, weight, n_brands, positive):
             hi += 1
         _sort_by_magnitude(idx, weight, lo, hi)
         keys[g], heaviest[g] = key[lo], idx[hi - 1]
-        totals[g] = np.float64(weight[idx[lo]]) + _pairwise_sum(weight, idx, lo + 1, hi)
+        totals[g] = weight[idx[lo]]
+        if hi - lo > 1:  # most keys have one exposure; a call of the recursive sum costs more than the rest
+            totals[g] += _pairwise_sum(weight, idx, lo + 1, hi)
         lo = hi
     return keys, totals, heaviest
 
