@@ -49,7 +49,7 @@ class Ledger:
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
-        self._cols: dict[tuple[str, ...], np.ndarray] = {}  # add_rows' column indices per field tuple
+        self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
 
     def column(self, field: str) -> int:
@@ -59,23 +59,12 @@ class Ledger:
     def add(self, day: int, brand: int, channel: int, field: str, amount: float) -> None:
         self.books[day, brand, channel, self._col[field]] += amount
 
-    def add_grid(self, day: int, field: str, grid: np.ndarray, scale: float = 1.0) -> None:
-        """Book a whole (B, C) grid of one field, each cell × ``scale``."""
-        _add_grid(self.books[day], self._col[field], grid, scale)
-
-    def add_rows(self, day: int, brand: np.ndarray, channel: np.ndarray, fields: tuple[str, ...], amounts: np.ndarray) -> None:
-        """Book an (n, len(fields)) table of amounts, row k at (brand[k], channel[k]).
-
-        Each field's cells add up its rows in row order (repeated (brand, channel) pairs add up).
-        """
+    def columns(self, fields: tuple[str, ...]) -> np.ndarray:
+        """Indices of ``fields`` in the books' last axis (kept per tuple: a day books the same ones)."""
         cols = self._cols.get(fields)
         if cols is None:
-            cols = self._cols[fields] = np.array([self._col[f] for f in fields])
-        _add_rows(self.books[day], brand, channel, cols, amounts)
-
-    def add_orders_by_source(self, day: int, brand: np.ndarray, channel: np.ndarray, source: np.ndarray, count: np.ndarray) -> None:
-        """Count orders by attribution source (source −1, none, is counted as the last code)."""
-        _add_by_source(self.by_source[day], brand, channel, source, count)
+            cols = self._cols[fields] = np.array([self._col[f] for f in fields], np.int64)
+        return cols
 
     def count_shares(self, day: int, brand: int, sharers: int) -> None:
         self.shares[day, brand] += sharers
@@ -89,8 +78,12 @@ class Ledger:
         return self.books[..., self._col[name]]
 
 
+# Kernels that book into one day's arrays (``books[day]``, ``by_source[day]``), for the
+# kernels that settle a day's orders.
+
+
 @njit
-def _add_rows(books_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, cols: np.ndarray, amounts: np.ndarray) -> None:
+def add_rows(books_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, cols: np.ndarray, amounts: np.ndarray) -> None:
     """Add row k of ``amounts`` to the day's (B, C, fields) books at (brand[k], channel[k], cols), row by row."""
     for k in range(len(brand)):
         for j in range(len(cols)):
@@ -98,7 +91,7 @@ def _add_rows(books_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, col
 
 
 @njit
-def _add_grid(books_day: np.ndarray, col: int, grid: np.ndarray, scale: float) -> None:
+def add_grid(books_day: np.ndarray, col: int, grid: np.ndarray, scale: float) -> None:
     """Add grid × scale to column ``col`` of the day's (B, C, fields) books."""
     for b in range(grid.shape[0]):
         for c in range(grid.shape[1]):
@@ -106,12 +99,12 @@ def _add_grid(books_day: np.ndarray, col: int, grid: np.ndarray, scale: float) -
 
 
 @njit
-def _add_by_source(by_source_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, source: np.ndarray,
-                   count: np.ndarray) -> None:
-    """Add count[k] orders to the day's (B, C, sources) counts, in order; source −1 (none) is the last code."""
+def add_by_source(by_source_day: np.ndarray, brand: np.ndarray, channel: np.ndarray, source: np.ndarray,
+                  count: float) -> None:
+    """Add ``count`` orders per order to the day's (B, C, sources) counts, in order; source −1 (none) is the last code."""
     for k in range(len(brand)):
         src = source[k] if source[k] >= 0 else N_SOURCES - 1
-        by_source_day[brand[k], channel[k], src] += count[k]
+        by_source_day[brand[k], channel[k], src] += count
 
 
 @njit

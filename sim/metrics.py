@@ -75,10 +75,10 @@ class _RowToday:
             counts = (model.population.daily_counts() * model.scale).tolist()
             row = []
             for brand, channels in zip(model.brands, self._price_channels):
-                prices = brand.prices
                 row += counts[brand.code]
-                row += [len(brand.active_leaders), float(prices.parity_gap)]
-                row += [float(prices.effective[c]) for c in channels]
+                row.append(len(brand.active_leaders))
+                row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap),
+                                                               *(float(brand.prices.effective[c]) for c in channels)])
             self._day, self._row = model.day, row
         return self._row
 

@@ -206,7 +206,7 @@ class MarketModel(mesa.Model):
     def _need_boost(self, t: int) -> float | np.ndarray:
         """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
         boost = float(self.calendar.need_boost[t])
-        promoting = [b.code for b in self.brands if b.prices.promo.any()]
+        promoting = [b.code for b in self.brands if b.prices.promoting]
         if not promoting:
             return boost
         knows = (self.population.stage[:, promoting] >= Stage.AWARE).any(axis=1)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import draws
 from ..config.schema import Behaviour
 from ..jit import njit
-from ..ledger import Ledger
+from ..ledger import Ledger, add_by_source, add_grid, add_rows
 from ..population import NO_ONE, Population, Stage
 from .choice import Purchases
 from .signals import SharerPool, Source
@@ -64,15 +64,34 @@ def settle(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerP
 
 
 def _book_orders(p: Purchases, terms: BrandTerms, pop: Population, ledger: Ledger, day: int, scale: float) -> None:
-    """Book the orders' sales, fees and commissions (:func:`_order_money`) and pay the group leaders."""
-    money, grouped = _order_money(p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer,
-                                  pop.parent, terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1,
-                                  terms.level2, terms.leader_commission, terms.kol_cps_by_id, terms.social, scale)
-    ledger.add_rows(day, p.brand, p.channel, ORDER_FIELDS, money)
-    ledger.add_grid(day, "traffic", p.traffic, scale)
-    ledger.add_orders_by_source(day, p.brand, p.channel, p.source, np.full(len(p.brand), scale))
-    for k in grouped:  # a few a day, each leader's income adding up in order
-        terms.leader_of[int(p.referrer[k])].earn(float(money[k, _LEADER]))
+    """Book the orders' sales, fees and commissions, the shop traffic and the orders by
+    source (:func:`_book_money`), and pay the group leaders."""
+    grouped, pay = _book_money(
+        ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), p.traffic,
+        p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer, pop.parent, terms.unit_cost,
+        terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
+        terms.kol_cps_by_id, terms.social, scale)
+    for k, amount in zip(grouped.tolist(), pay.tolist()):  # a few a day, each leader's income adding up in order
+        terms.leader_of[int(p.referrer[k])].earn(amount)
+
+
+@njit
+def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price, coupon, gift,
+                source, referrer, parent, unit_cost, take_rate, payment_fee, level1, level2, leader_commission,
+                kol_cps_by_id, social, scale):
+    """:func:`_book_orders` compiled: the orders' money (:func:`_order_money`) into the day's
+    books row by row, the traffic grid × ``scale``, and ``scale`` orders per order by
+    source. Returns the orders that pay a group leader and what each pays her."""
+    money, grouped = _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost,
+                                  take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, social,
+                                  scale)
+    add_rows(books_day, brand, channel, cols, money)
+    add_grid(books_day, traffic_col, traffic, scale)
+    add_by_source(by_source_day, brand, channel, source, scale)
+    pay = np.empty(len(grouped))
+    for j in range(len(grouped)):
+        pay[j] = money[grouped[j], _LEADER]
+    return grouped, pay
 
 
 def _update_buyers(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool],

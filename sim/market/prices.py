@@ -14,7 +14,7 @@ Channel protection (渠道保护, 价格体系) is applied here, after promotion
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,7 @@ class BrandPrices:
     effective : (C,) price − coupon: what a shopper pays for one unit (¥)
     parity_gap : WeChat effective − lowest marketplace effective (¥); 0 if not comparable
     comparable : False when a WeChat-only bundle hides the price
+    promoting : a promotion or platform coupon runs on some channel (promo.any(), read daily)
     """
 
     listed: np.ndarray
@@ -46,6 +47,10 @@ class BrandPrices:
     effective: np.ndarray
     parity_gap: float
     comparable: bool
+    promoting: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "promoting", bool(self.promo.any()))  # frozen: set once, here
 
 
 def _promo_depth(brand: BrandSpec, channels: ChannelTable, date: dt.date) -> np.ndarray:

@@ -80,7 +80,7 @@ class ReferenceMarketModel(MarketModel):
         self._deliver(batch)
         everyone.do("update_attitude")
         lap("3 attitude")
-        promoting = [b.code for b in self.brands if b.prices.promo.any()]
+        promoting = [b.code for b in self.brands if b.prices.promoting]
         everyone.do("feel_need", float(self.calendar.need_boost[t]), promoting)
         shoppers = everyone.select(lambda c: c.needs)
         lap("4 need")
