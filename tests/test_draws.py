@@ -48,14 +48,22 @@ CASES = [
 ]
 
 
+def _through_pointers(handle: np.ndarray) -> np.ndarray:
+    """The handle with its inlined PCG64 path switched off: draws go through numpy's functions."""
+    handle = handle.copy()
+    handle[-1] = 0
+    return handle
+
+
+@pytest.mark.parametrize("path", [lambda h: h, _through_pointers], ids=["pcg64 inlined", "through pointers"])
 @pytest.mark.parametrize("kind,a,b", CASES)
-def test_kernel_draws_equal_numpy_and_leave_the_stream_where_numpy_does(kind, a, b):
+def test_kernel_draws_equal_numpy_and_leave_the_stream_where_numpy_does(kind, a, b, path):
     n = 300_000 if kind == NORMAL else 20_000  # normals: enough to visit the ziggurat's tail (idx 0)
     ours, theirs = np.random.default_rng(123), np.random.default_rng(123)
     for g in (ours, theirs):  # leave a half-used 32-bit word buffered in the bit generator
         g.random(3)
         g.integers(5, size=3)
-    got = _many(draws.stream_handle(ours), kind, n, a, b)
+    got = _many(path(draws.stream_handle(ours)), kind, n, a, b)
     want = NUMPY[kind](theirs, n, a, b)
     np.testing.assert_array_equal(got, want.astype(float))
     assert ours.bit_generator.state == theirs.bit_generator.state
@@ -82,8 +90,19 @@ def test_a_handle_holds_the_bit_generators_own_addresses():
     gen = np.random.default_rng(11)
     c = gen.bit_generator.ctypes
     functions = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)]
-    assert draws.stream_handle(gen).tolist() == [c.state_address, *functions]
-    assert draws.stream_handle(gen) is draws.stream_handle(gen)  # made once, reused
+    handle = draws.stream_handle(gen)
+    assert handle[:4].tolist() == [c.state_address, *functions]
+    assert handle[4] == ctypes.c_uint64.from_address(c.state_address).value  # its PCG64 (state, increment)
+    assert draws.stream_handle(gen) is handle  # made once, reused
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.MT19937, np.random.Philox])
+def test_other_bit_generators_draw_through_their_functions(bit_generator):
+    ours, theirs = np.random.Generator(bit_generator(5)), np.random.Generator(bit_generator(5))
+    handle = draws.stream_handle(ours)
+    assert handle[4] == 0
+    np.testing.assert_array_equal(_many(handle, RANDOM, 1000, 0.0, 0.0), theirs.random(1000))
+    np.testing.assert_array_equal(_many(handle, INTEGER, 1000, 77.0, 0.0), theirs.integers(77, size=1000))
 
 
 def test_a_seeded_slip_is_seen():

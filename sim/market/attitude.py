@@ -129,10 +129,11 @@ def _groups(who, brand, weight, n_brands, positive):
         hi = lo + 1
         while hi < m and key[hi] == key[lo]:
             hi += 1
-        _sort_by_magnitude(idx, weight, lo, hi)
+        if hi - lo > 1:  # most keys have one exposure: no order to set, nothing to add (and calls cost)
+            _sort_by_magnitude(idx, weight, lo, hi)
         keys[g], heaviest[g] = key[lo], idx[hi - 1]
         totals[g] = weight[idx[lo]]
-        if hi - lo > 1:  # most keys have one exposure; a call of the recursive sum costs more than the rest
+        if hi - lo > 1:
             totals[g] += _pairwise_sum(weight, idx, lo + 1, hi)
         lo = hi
     return keys, totals, heaviest
