@@ -14,9 +14,9 @@ A handle is only valid while its Generator lives and only in the process that ma
 it: :func:`stream_handle` keeps the generators of the handles it last made alive (and
 reuses those handles, as building one costs ~5 µs).
 
-Every run stream is a PCG64 (``default_rng``). For those, once the handle has checked
-that the bit generator's memory holds what its ``state`` says (a native 128-bit
-layout), kernels step PCG64 themselves (:func:`_pcg64_next`, inlined) instead of
+Every run stream is a PCG64 (``default_rng``). For those, once a probe generator has
+shown that a PCG64's memory holds what its ``state`` says (a native 128-bit layout,
+checked once a process), kernels step PCG64 themselves (:func:`_pcg64_next`, inlined) instead of
 calling numpy's ``next_*`` through a pointer: ~2 ns a draw instead of ~4. Any other
 bit generator, or layout, is drawn through the pointers, with the same numbers.
 """
@@ -24,6 +24,7 @@ bit generator, or layout, is drawn through the pointers, with the same numbers.
 from __future__ import annotations
 
 import ctypes
+import functools
 
 import numpy as np
 from llvmlite import ir
@@ -75,20 +76,28 @@ _WORD = (1 << 64) - 1
 
 
 def _pcg64_words(gen: np.random.Generator, state_address: int) -> int:
-    """Address of the PCG64 (state, increment) pair, if ``gen`` is a PCG64 whose memory
-    (numpy's ``pcg64_state``: a pointer to the pair, then has_uint32 and uinteger) reads
-    as its ``state`` says, each 128-bit number as two little-endian 64-bit words; else 0."""
-    if type(gen.bit_generator) is not np.random.PCG64:
+    """Address of the PCG64 (state, increment) pair of ``gen`` (numpy's ``pcg64_state``
+    starts with a pointer to it), or 0 if ``gen`` is not a PCG64 or this numpy's layout
+    is not the one :func:`_pcg64_next` reads."""
+    if type(gen.bit_generator) is not np.random.PCG64 or not _native_pcg64_layout():
         return 0
-    said = gen.bit_generator.state
-    words = ctypes.c_uint64.from_address(state_address).value
-    buffered = (ctypes.c_int32 * 2).from_address(state_address + 8)
-    pair = (ctypes.c_uint64 * 4).from_address(words)[:]
-    expected = [said["state"]["state"] & _WORD, said["state"]["state"] >> 64,
-                said["state"]["inc"] & _WORD, said["state"]["inc"] >> 64]
-    if pair != expected or buffered[0] != said["has_uint32"] or (buffered[1] & 0xFFFFFFFF) != said["uinteger"]:
-        return 0
-    return words
+    return ctypes.c_uint64.from_address(state_address).value
+
+
+@functools.cache
+def _native_pcg64_layout() -> bool:
+    """Whether a PCG64's memory reads as its ``state`` says — a pointer to the (state,
+    increment) pair, each 128-bit number two little-endian 64-bit words, then has_uint32
+    and uinteger — checked once a process, on a probe generator."""
+    probe = np.random.Generator(np.random.PCG64(2026))
+    probe.integers(5)  # leaves half a 64-bit draw buffered: has_uint32 = 1
+    said = probe.bit_generator.state
+    state_address = (ctypes.c_void_p * 1).from_address(_capsule_pointer(probe.bit_generator.capsule, b"BitGenerator"))[0]
+    pair = (ctypes.c_uint64 * 4).from_address(ctypes.c_uint64.from_address(state_address).value)[:]
+    buffered = (ctypes.c_uint32 * 2).from_address(state_address + 8)[:]
+    number = said["state"]
+    return (pair == [number["state"] & _WORD, number["state"] >> 64, number["inc"] & _WORD, number["inc"] >> 64]
+            and buffered == [said["has_uint32"], said["uinteger"]])
 
 
 #: PCG64's 128-bit multiplier (numpy's PCG_DEFAULT_MULTIPLIER_HIGH, _LOW).

@@ -24,6 +24,7 @@ from .market.attitude import apply_exposures, record_search
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay, need_today, shop
+from .market.prices import nan_to_zero
 from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
@@ -102,8 +103,8 @@ class MarketModel(mesa.Model):
         """Consumers in the ``target`` segments (all if empty), cached per target."""
         if target not in self._audiences:
             keys = self.population.segments.keys
-            codes = [keys.index(s) for s in target if s in keys] if target else range(len(keys))
-            self._audiences[target] = self.population.members_of(np.array(list(codes), np.int64))
+            codes = np.array([keys.index(s) for s in target if s in keys], np.int64)
+            self._audiences[target] = self.population.members_of(codes) if target else np.arange(self.population.n)
         return self._audiences[target]
 
     def _enlist_partners(self) -> None:
@@ -224,8 +225,8 @@ class MarketModel(mesa.Model):
         strategies = [b.spec.strategy for b in self.brands]
         return dict(
             listed=np.array([p.listed for p in prices]) & ch.transacts[None, :],
-            price=np.nan_to_num(np.array([p.price for p in prices])),
-            effective=np.nan_to_num(np.array([p.effective for p in prices])),
+            price=nan_to_zero(np.array([p.price for p in prices])),
+            effective=nan_to_zero(np.array([p.effective for p in prices])),
             coupon=np.array([p.coupon for p in prices]),
             funded=funded,
             promo=np.array([p.promo for p in prices]),

