@@ -173,9 +173,11 @@ class KolRoster:
         self._columns = _Columns(self, rate=float, base=float, credibility=float, reach=float, fee=float,
                                  platform=np.int64, entry=np.int64, uid=np.int64)
         self._followers: tuple[np.ndarray, np.ndarray] | None = None
+        self._arrays: tuple[np.ndarray, ...] | None = None
 
     def enlist(self, kol: "Kol", base_credibility: float) -> int:
         self.kols.append(kol)
+        self._arrays = None
         program = kol.program
         self._columns.append(
             rate=program.posts_per_month / 30.0, base=base_credibility, credibility=base_credibility,
@@ -190,6 +192,14 @@ class KolRoster:
         if self._followers is None:
             self._followers = _ragged([k.followers for k in self.kols])
         return self._followers
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The roster as the signals kernel reads it: followers (offsets, consumers), reach,
+        credibility, entry, uid, base, rate, fee, platform (kept until a KOL enlists)."""
+        if self._arrays is None:
+            self._arrays = (*self.followers(), self.reach, self.credibility, self.entry, self.uid, self.base,
+                            self.rate, self.fee, self.platform)
+        return self._arrays
 
     def sync(self, programs: list[KolProgram], enlist) -> None:
         """Follow scheduled changes to the KOL programs: terms, and how many KOLs post.

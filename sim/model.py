@@ -93,6 +93,7 @@ class MarketModel(mesa.Model):
         self._leaders: dict[int, GroupLeader] = {}
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._day_terms: dict[str, tuple] = {}
+        self._context: CampaignContext | None = None
         self._enlist_partners()
         self.datacollector = DailySeries(self)
         self.stage_seconds: dict[str, float] = defaultdict(float)
@@ -198,11 +199,15 @@ class MarketModel(mesa.Model):
                 progress(self.day)
 
     def _campaign_context(self, t: int, day_of_month: int) -> CampaignContext:
-        return CampaignContext(
-            day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
-            channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
-            scale=self.scale, audience=self.audience, rng=self.streams.signals,
-        )
+        """The producers' context, moved to day ``t`` (one object for the run)."""
+        if self._context is None:
+            self._context = CampaignContext(
+                day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
+                channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
+                scale=self.scale, audience=self.audience, rng=self.streams.signals,
+            )
+        self._context.day, self._context.day_of_month = t, day_of_month
+        return self._context
 
     def _need_boost(self, t: int) -> float | np.ndarray:
         """Event-day boost, times the promotion boost for consumers who know a promoting brand."""

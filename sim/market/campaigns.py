@@ -11,7 +11,7 @@ number of draws sizes the room).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -29,9 +29,9 @@ from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_s
 __all__ = ["CampaignContext", "Sharing", "run_campaigns", "brand_signals", "push_days", "share_uplift", "sharing"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class CampaignContext:
-    """What the producers read on one day."""
+    """What the producers read on one day (the model keeps one and moves its day)."""
 
     day: int
     day_of_month: int
@@ -43,6 +43,10 @@ class CampaignContext:
     scale: float
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
     rng: np.random.Generator  # the signals stream
+    tie_reach: np.ndarray = field(init=False)  # word of mouth's reach by Dunbar layer (:func:`tie_reach`)
+
+    def __post_init__(self) -> None:
+        self.tie_reach = tie_reach(self.behaviour)
 
 
 @functools.cache
@@ -81,19 +85,19 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
     Python around a kernel cost more than its kernel.
     """
     terms = brand.derived("signal terms", lambda: _signal_terms(brand, ctx))
-    kols, leaders = brand.kol_roster, brand.leader_roster
-    active = leaders.active_index() if terms.groups_on else np.zeros(0, np.int64)
-    pushing = np.array([ctx.day_of_month in push_days(n) for n in terms.pushes_per_month])
-    segments, beh = ctx.pop.segments, ctx.behaviour
+    leaders = brand.leader_roster
+    active = leaders.active_index() if terms.groups_on else _NO_LEADERS
+    segments = ctx.pop.segments
     grown, batch.size = _brand_signals(
         draws.stream_handle(ctx.rng), batch.columns, batch.size, ctx.ledger.books[ctx.day], brand.code, terms.cols,
         ctx.pop.segment, ctx.pop.follower, segments.ad_trust, segments.kol_affinity, segments.content_taste,
-        terms.quality, (beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
-        terms.paid, (terms.social, terms.owned_on, terms.open_rate, pushing), terms.content,
-        (*kols.followers(), kols.reach, kols.credibility, kols.entry, kols.uid, kols.base, kols.rate, kols.fee,
-         kols.platform),
-        (active, *leaders.members(), leaders.uid, terms.broadcast_rate, terms.read_rate))
+        terms.quality, terms.strengths, terms.paid,
+        (terms.social, terms.owned_on, terms.open_rate, terms.pushing[ctx.day_of_month]), terms.content,
+        brand.kol_roster.arrays(), (active, *leaders.members(), leaders.uid, terms.broadcast_rate, terms.read_rate))
     batch.adopt(grown)
+
+
+_NO_LEADERS = np.zeros(0, np.int64)
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,11 @@ class _SignalTerms:
     paid: tuple            # per medium: audience offsets, audiences (ragged, only partial ones), audience
                            # size, whole population?, mean impressions, channel, entry, budget
     quality: float         # 4i content quality score
+    strengths: tuple[float, float, float, float]  # paid, owned, KOL, group exposure strengths
     social: int            # WeChat channel code, -1: none
     owned_on: bool         # an official account and a WeChat shop: pushes and touches go out
     open_rate: np.ndarray  # (push, WeCom) open rates
-    pushes_per_month: tuple[int, int]
+    pushing: np.ndarray    # (32, 2) bool: whether a push (a WeCom touch) goes out on each day of the month
     content: tuple         # posts per day, cost per post, channel booked
     groups_on: bool        # listed on WeChat, so leaders can sell the deal
     broadcast_rate: float
@@ -134,11 +139,14 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     pd, groups = strategy.private_domain, strategy.group_leaders
     owned = account is not None and on_social
     content_channel = social if on_social else int(np.flatnonzero(listed)[0])
+    per_month = (min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0)
+    beh = ctx.behaviour
     return _SignalTerms(
         paid=paid, quality=strategy.content.quality.score,
+        strengths=(beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
         social=social if social is not None else NO_ONE, owned_on=owned,
         open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
-        pushes_per_month=(min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0),
+        pushing=np.array([[day in push_days(n) for n in per_month] for day in range(32)]),
         content=(strategy.content.posts_per_week / 7.0, strategy.content.cost_per_post_yuan, content_channel),
         groups_on=on_social, broadcast_rate=groups.broadcasts_per_week / 7.0, read_rate=groups.read_rate,
         cols=np.array([ctx.ledger.column(f) for f in ("ad_spend", "content_cost", "kol_fees")], np.int64),
@@ -325,7 +333,8 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
         return
     grown, batch.size, sharers = _word_of_mouth(
         draws.stream_handle(rng), batch.columns, batch.size, unhappy, open_nodes, graph.indptr, graph.indices,
-        graph.layer, tie_reach(beh), pop.segment, pop.segments.advocacy, share_uplift(brand, beh), beh.wom_strength,
+        graph.layer, ctx.tie_reach, pop.segment, pop.segments.advocacy,
+        brand.derived("share uplift", lambda: share_uplift(brand, beh)), beh.wom_strength,
         pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
     batch.adopt(grown)
     if sharers:
