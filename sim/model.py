@@ -209,9 +209,10 @@ class MarketModel(mesa.Model):
         self._context.day, self._context.day_of_month = t, day_of_month
         return self._context
 
-    def _need_boost(self, t: int) -> float | np.ndarray:
-        """Event-day boost, times the promotion boost for consumers who know a promoting brand."""
-        boost = float(self.calendar.need_boost[t])
+    def _need_boost(self, t: int) -> np.ndarray:
+        """Event-day boost (one value for all), times the promotion boost for consumers who
+        know a promoting brand (one value each)."""
+        boost = self.calendar.need_boost[t:t + 1]
         promoting = [b.code for b in self.brands if b.prices.promoting]
         if not promoting:
             return boost
@@ -219,7 +220,7 @@ class MarketModel(mesa.Model):
         return boost * np.where(knows, self.behaviour.promo_need_boost, 1.0)
 
     def _market_day(self, t: int) -> MarketDay:
-        d11 = bool(self.calendar.double11_window[t].any())
+        d11 = bool(self.calendar.double11_open[t])
         funded = self.calendar.brand_funded[t]
         terms = self._reused("market", (d11, funded.tobytes()), lambda: self._market_terms(d11, funded))
         return MarketDay(day=t, search_clicks=self._search_clicks(), **terms)

@@ -8,7 +8,7 @@ private domain, groups, referral links) or a seeding-only medium (Douyin, 小红
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -77,6 +77,7 @@ class Calendar:
     need_boost : (days,) multiplier on category need (main event days)
     double11_window : (days, C) presale-to-main-day window of a Double 11 event
     event_names : (days,) name of the main event that day, '' otherwise
+    double11_open : (days,) bool, a Double 11 window is open on some channel (routing runs)
     """
 
     dates: list[dt.date]
@@ -85,6 +86,10 @@ class Calendar:
     need_boost: np.ndarray
     double11_window: np.ndarray
     event_names: list[str]
+    double11_open: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "double11_open", self.double11_window.any(axis=1))  # frozen: set once, here
 
 
 def _month_day(text: str, year: int) -> dt.date:

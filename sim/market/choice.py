@@ -74,7 +74,7 @@ class Purchases:
     searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (who, brand, channel, clicked) seen via search
 
 
-def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np.ndarray, beh: Behaviour,
+def need_today(pop: Population, day: int, boost: np.ndarray, touched: np.ndarray, beh: Behaviour,
                rng: np.random.Generator) -> np.ndarray:
     """Consumers who shop today: a category need, or an impulse after a strong exposure.
 
@@ -87,7 +87,7 @@ def need_today(pop: Population, day: int, boost: float | np.ndarray, touched: np
     ``impulse_threshold`` shops on impulse with ``impulse_prob``, stock or not.
     ``rng`` (the needs stream) draws a uniform per consumer, then one per strong exposure.
     """
-    return _shoppers(pop.segment, pop.segments.need_rate, np.atleast_1d(boost), pop.stock_until, day, touched,
+    return _shoppers(pop.segment, pop.segments.need_rate, boost, pop.stock_until, day, touched,
                      pop.attitude, np.float32(beh.impulse_threshold), beh.impulse_prob, draws.stream_handle(rng))
 
 

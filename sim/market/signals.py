@@ -168,13 +168,23 @@ class SharerPool:
 
     def add(self, nodes: np.ndarray, until: int) -> None:
         if len(nodes):
-            self.nodes = np.concatenate([self.nodes, nodes.astype(np.int32)])
-            self.until = np.concatenate([self.until, np.full(len(nodes), until, np.int32)])
+            self.nodes, self.until = _joined(self.nodes, self.until, nodes, until)
 
     def open_on(self, day: int) -> np.ndarray:
         """Drop the entries whose window closed before ``day``; the rest, in pool order."""
         self.nodes, self.until = _still_open(self.nodes, self.until, day)
         return self.nodes
+
+
+@njit
+def _joined(nodes: np.ndarray, until: np.ndarray, new: np.ndarray, last_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pool entries with the ``new`` sharers appended, each open until ``last_day`` (int32 both)."""
+    n = len(nodes)
+    joined, ends = np.empty(n + len(new), np.int32), np.empty(n + len(new), np.int32)
+    joined[:n], ends[:n] = nodes, until
+    for k in range(len(new)):
+        joined[n + k], ends[n + k] = new[k], last_day
+    return joined, ends
 
 
 @njit
