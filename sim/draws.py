@@ -34,7 +34,7 @@ from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat
 
 from .jit import njit
 
-__all__ = ["stream_handle", "random", "uniform", "integer", "poisson", "normal", "sample"]
+__all__ = ["stream_handle", "random", "fill_random", "uniform", "integer", "poisson", "normal", "sample"]
 
 _STATE, _NEXT_UINT64, _NEXT_UINT32, _NEXT_DOUBLE, _PCG = range(5)
 
@@ -128,6 +128,55 @@ def _pcg64_next(typingctx, words):
     return types.uint64(types.int64), codegen
 
 
+_MOD128 = 1 << 128
+#: Four PCG64 steps at once: state ← state · M⁴ + increment · (M³ + M² + M + 1) (mod 2¹²⁸).
+_MULTIPLIER_4 = pow(_PCG_MULTIPLIER, 4, _MOD128)
+_INCREMENT_FACTOR_4 = (_PCG_MULTIPLIER ** 3 + _PCG_MULTIPLIER ** 2 + _PCG_MULTIPLIER + 1) % _MOD128
+
+
+def _as_i128(builder: ir.IRBuilder, low: ir.Value, high: ir.Value) -> ir.Value:
+    i128 = ir.IntType(128)
+    return builder.or_(builder.shl(builder.zext(high, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
+
+
+def _pair(context, builder, signature, value: ir.Value):
+    """A 128-bit value as numba's (low, high) uint64 pair."""
+    i64 = ir.IntType(64)
+    high = builder.trunc(builder.lshr(value, ir.Constant(ir.IntType(128), 64)), i64)
+    return context.make_tuple(builder, signature.return_type, [builder.trunc(value, i64), high])
+
+
+_PAIR = types.UniTuple(types.uint64, 2)
+
+
+@intrinsic
+def _four_steps(typingctx, low, high, add_low, add_high):
+    """(low, high) · M⁴ + (add_low, add_high) mod 2¹²⁸: a PCG64 state four draws on."""
+    def codegen(context, builder, signature, args):
+        state = _as_i128(builder, args[0], args[1])
+        product = builder.mul(state, ir.Constant(ir.IntType(128), _MULTIPLIER_4))
+        return _pair(context, builder, signature, builder.add(product, _as_i128(builder, args[2], args[3])))
+    return _PAIR(types.uint64, types.uint64, types.uint64, types.uint64), codegen
+
+
+@intrinsic
+def _four_steps_increment(typingctx, low, high):
+    """What four PCG64 steps add for increment (low, high): increment · (M³ + M² + M + 1) mod 2¹²⁸."""
+    def codegen(context, builder, signature, args):
+        product = builder.mul(_as_i128(builder, args[0], args[1]), ir.Constant(ir.IntType(128), _INCREMENT_FACTOR_4))
+        return _pair(context, builder, signature, product)
+    return _PAIR(types.uint64, types.uint64), codegen
+
+
+@njit
+def _pcg64_double(state: tuple) -> float:
+    """numpy's next_double of a PCG64 state (low, high): the XSL-RR output's top 53 bits."""
+    low, high = state
+    x, rot = high ^ low, high >> np.uint64(58)
+    output = (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+    return np.float64(output >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 def _caller(result: ir.Type, numba_type: types.Type):
     """An intrinsic calling the C function at address ``fn`` on the state at ``state``."""
     def typer(typingctx, fn, state):
@@ -145,21 +194,25 @@ _call_uint32 = _caller(ir.IntType(32), types.uint32)
 _call_double = _caller(ir.DoubleType(), types.float64)
 
 
-def _memory_u32(typingctx, address, value=None):
-    """Read (or, given ``value``, write) the uint32 at ``address``."""
-    def codegen(context, builder, signature, args):
-        pointer = builder.inttoptr(args[0], ir.IntType(32).as_pointer())
-        if value is None:
-            return builder.load(pointer)
-        builder.store(args[1], pointer)
-        return context.get_dummy_value()
-    if value is None:
-        return types.uint32(types.int64), codegen
-    return types.none(types.int64, types.uint32), codegen
+def _memory(bits: int):
+    """Intrinsics reading (peek) and writing (poke) the unsigned ``bits``-bit integer at an address."""
+    numba_type = types.uint32 if bits == 32 else types.uint64
+
+    def peek(typingctx, address):
+        def codegen(context, builder, signature, args):
+            return builder.load(builder.inttoptr(args[0], ir.IntType(bits).as_pointer()))
+        return numba_type(types.int64), codegen
+
+    def poke(typingctx, address, value):
+        def codegen(context, builder, signature, args):
+            builder.store(args[1], builder.inttoptr(args[0], ir.IntType(bits).as_pointer()))
+            return context.get_dummy_value()
+        return types.none(types.int64, numba_type), codegen
+    return intrinsic(peek), intrinsic(poke)
 
 
-_peek_u32 = intrinsic(lambda typingctx, address: _memory_u32(typingctx, address))
-_poke_u32 = intrinsic(lambda typingctx, address, value: _memory_u32(typingctx, address, value))
+_peek_u32, _poke_u32 = _memory(32)
+_peek_u64, _poke_u64 = _memory(64)
 
 
 @njit
@@ -175,6 +228,44 @@ def random(h: np.ndarray) -> float:
     if h[_PCG]:  # numpy's pcg64_next_double
         return np.float64(_pcg64_next(h[_PCG]) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
     return _call_double(h[_NEXT_DOUBLE], h[_STATE])
+
+
+@njit
+def fill_random(h: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = Generator.random(len(out))``, bit for bit, the stream left where numpy leaves it.
+
+    A PCG64 stream is drawn as four interleaved ones: draw j + 4's state is draw j's
+    stepped four times at once (:func:`_four_steps`), so four multiplications run side
+    by side instead of one chain — about twice the draws a second.
+    """
+    n = len(out)
+    words = h[_PCG]
+    if words == 0 or n < 8:
+        for i in range(n):
+            out[i] = random(h)
+        return
+    out[0] = random(h)
+    s0 = (_peek_u64(words), _peek_u64(words + 8))  # each lane starts at the state of one of the first four draws
+    out[1] = random(h)
+    s1 = (_peek_u64(words), _peek_u64(words + 8))
+    out[2] = random(h)
+    s2 = (_peek_u64(words), _peek_u64(words + 8))
+    out[3] = random(h)
+    s3 = (_peek_u64(words), _peek_u64(words + 8))
+    add_low, add_high = _four_steps_increment(_peek_u64(words + 16), _peek_u64(words + 24))
+    done = 4
+    while done + 4 <= n:
+        s0 = _four_steps(s0[0], s0[1], add_low, add_high)
+        s1 = _four_steps(s1[0], s1[1], add_low, add_high)
+        s2 = _four_steps(s2[0], s2[1], add_low, add_high)
+        s3 = _four_steps(s3[0], s3[1], add_low, add_high)
+        out[done], out[done + 1], out[done + 2], out[done + 3] = (
+            _pcg64_double(s0), _pcg64_double(s1), _pcg64_double(s2), _pcg64_double(s3))
+        done += 4
+    _poke_u64(words, s3[0])  # the stream at draw done − 1
+    _poke_u64(words + 8, s3[1])
+    for i in range(done, n):
+        out[i] = random(h)
 
 
 @njit

@@ -70,6 +70,24 @@ def test_kernel_draws_equal_numpy_and_leave_the_stream_where_numpy_does(kind, a,
     assert ours.random() == theirs.random()
 
 
+@njit
+def _filled(h, n):
+    out = np.empty(n)
+    draws.fill_random(h, out)
+    return out
+
+
+@pytest.mark.parametrize("path", [lambda h: h, _through_pointers], ids=["pcg64 inlined", "through pointers"])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 10, 11, 12, 1001, 10_000])
+def test_a_filled_block_equals_numpy_and_leaves_the_stream_where_numpy_does(n, path):
+    ours, theirs = np.random.default_rng(n), np.random.default_rng(n)
+    for g in (ours, theirs):
+        g.integers(5, size=1)  # a half-used 32-bit word stays buffered through the block
+    np.testing.assert_array_equal(_filled(path(draws.stream_handle(ours)), n), theirs.random(n))
+    assert ours.bit_generator.state == theirs.bit_generator.state
+    assert ours.integers(2**32, size=3).tolist() == theirs.integers(2**32, size=3).tolist()
+
+
 @pytest.mark.parametrize("population,size", [
     (1, 1), (5, 0), (5, 3), (5, 5), (150, 2), (150, 150), (10_000, 9_000),  # Floyd's algorithm
     (10_001, 200), (20_000, 400),                                            # its edge: size = population // 50

@@ -55,6 +55,16 @@ def push_days(per_month: int) -> frozenset[int]:
     return frozenset(1 + (i * 30) // per_month for i in range(per_month)) if per_month > 0 else frozenset()
 
 
+@functools.cache
+def _push_table(per_month: tuple[int, ...]) -> np.ndarray:
+    """(32, len(per_month)) bool, read-only: whether each cadence sends on each day of the month (row 0 unused)."""
+    table = np.zeros((32, len(per_month)), bool)
+    for k, n in enumerate(per_month):
+        table[sorted(push_days(n)), k] = True
+    table.setflags(write=False)
+    return table
+
+
 @njit
 def _put(out: tuple, k: int, who: int, brand: int, weight: float, entry: int, source: int, referrer: int) -> int:
     """Write exposure row ``k`` into the batch columns ``out`` (cast to their dtypes); the next row."""
@@ -146,7 +156,7 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
         strengths=(beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
         social=social if social is not None else NO_ONE, owned_on=owned,
         open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
-        pushing=np.array([[day in push_days(n) for n in per_month] for day in range(32)]),
+        pushing=_push_table(per_month),
         content=(strategy.content.posts_per_week / 7.0, strategy.content.cost_per_post_yuan, content_channel),
         groups_on=on_social, broadcast_rate=groups.broadcasts_per_week / 7.0, read_rate=groups.read_rate,
         cols=np.array([ctx.ledger.column(f) for f in ("ad_spend", "content_cost", "kol_fees")], np.int64),

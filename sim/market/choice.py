@@ -113,14 +113,20 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
     each, stocked or not, < her segment's daily rate × boost; ``boost`` holds one value for
     all or one per consumer)."""
     n = len(segment)
-    out = np.empty(n, np.int64)
+    draw = np.empty(n)
+    draws.fill_random(h, draw)
+    out = np.empty(n + 1, np.int64)
     k = 0
-    for i in range(n):
-        draw = draws.random(h)
-        rate = need_rate[segment[i]] * (boost[i] if boost.size == n else boost[0])
-        if stock_until[i] <= day and (draw < rate or stock_until[i] == day):
+    if boost.size == n and n > 1:  # a boost each (promotions): her segment's rate × hers
+        for i in range(n):
+            arrives = draw[i] < need_rate[segment[i]] * boost[i]
             out[k] = i
-            k += 1
+            k += (stock_until[i] == day) | ((stock_until[i] < day) & arrives)
+    else:  # one boost for all: a rate per segment
+        rate = need_rate * boost[0]
+        for i in range(n):
+            out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
+            k += (stock_until[i] == day) | ((stock_until[i] < day) & (draw[i] < rate[segment[i]]))
     return out[:k]
 
 
