@@ -181,11 +181,11 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
             score[b] = att[s, b] if aware[s, b] else -1.0
         t = _argmax(score)
         target[s] = t
-        if not aware[s].any():
+        if score[t] < 0.0:  # she knows no brand (a known brand scores its attitude, ≥ 0)
             searches = len(open_codes) > 0 and search_coin[s] < search_prob
             venue[s] = open_codes[search_pick[s]] if searches else NO_ONE
             continue
-        destination, routed = _routing(source_of[who[s], t], listed[t], marketplace, routing[t], seeded)
+        destination, routed = _routing(source_of[who[s], t], listed, t, marketplace, routing[t], seeded)
         entry = destination if routed else entry_of[who[s], t]
         cheapest = np.inf
         for c in range(C):
@@ -212,13 +212,14 @@ _WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
 
 
 @njit
-def _routing(source: int, listed: np.ndarray, marketplace: np.ndarray, routing: bool,
+def _routing(source: int, listed: np.ndarray, brand: int, marketplace: np.ndarray, routing: bool,
              seeded: np.ndarray) -> tuple[int, bool]:
-    """Double 11 routing (the HFP play) of one shopper to her target brand: shoppers brought
-    by its WeChat pushes, 1:1 touches or group deals are sent to its first marketplace
-    listing, with a gift. (destination channel — 0 if none —, routed)."""
-    for c in range(len(listed)):
-        if listed[c] and marketplace[c]:
+    """Double 11 routing (the HFP play) of one shopper to her target ``brand``: shoppers
+    brought by its WeChat pushes, 1:1 touches or group deals are sent to its first
+    marketplace listing (``listed``: (B, C)), with a gift. (destination channel — 0 if
+    none —, routed). Takes the whole table: a row view costs reference counting."""
+    for c in range(listed.shape[1]):
+        if listed[brand, c] and marketplace[c]:
             return c, routing and seeded[source + 1]
     return 0, False
 
@@ -384,13 +385,16 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
     for s in range(S):
         c = max(venue[s], 0)  # a shopper at home reads channel 0's terms; nothing is on offer to her
         for b in range(B):
+            if not offered[s, b]:  # −∞ whatever the shock (the shock's draw was made all the same)
+                u[b] = -np.inf
+                continue
             a = found_att if found[s, b] else np.float64(att[s, b])
             if clicked[s, b]:
                 a = a + (1.0 - a) * click_lift
             pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
             pay = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
             x = beta_attitude * a + beta_quality * quality[b] - beta[s] * (pay - ref_price) / ref_price
-            u[b] = (x if offered[s, b] else -np.inf) + _gumbel(shock[s, b])
+            u[b] = x + _gumbel(shock[s, b])
         u[B] = outside_utility + _gumbel(shock[s, B])
         pick[s] = _argmax(u)
     return pick
