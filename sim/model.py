@@ -15,6 +15,7 @@ from typing import Callable, Iterator, TypeVar
 import mesa
 import numpy as np
 
+from . import draws
 from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
@@ -95,6 +96,7 @@ class MarketModel(mesa.Model):
         self._day_terms: dict[str, tuple] = {}
         self._context: CampaignContext | None = None
         self._enlist_partners()
+        self._build_lookups()
         self.datacollector = DailySeries(self)
         self.stage_seconds: dict[str, float] = defaultdict(float)
         self.events_today: dict[str, int] = {}
@@ -116,6 +118,20 @@ class MarketModel(mesa.Model):
                     self.enlist_kol(brand, j, program)
             for _ in range(brand.base.strategy.group_leaders.initial):
                 recruit_leader(self, brand, 0, rng)
+
+    def _build_lookups(self) -> None:
+        """Build what the days read and only set-up (or a schedule) changes: the rosters'
+        kernel arrays, the paid-media audiences and the draw handles of the streams that
+        kernels draw from. Built on first use they would cost the first day ~0.5 ms at
+        10⁴ consumers, cold (the graph build has just flushed the caches)."""
+        for brand in self.brands:
+            brand.kol_roster.arrays()
+            brand.leader_roster.members()
+            for medium in brand.base.strategy.paid_media:
+                self.audience(tuple(medium.target))
+        streams = self.streams
+        for stream in (streams.signals, streams.wom, streams.needs, streams.choice, streams.after, streams.partners):
+            draws.stream_handle(stream)
 
     def enlist_kol(self, brand: Brand, program_index: int, program: KolProgram) -> None:
         """Sign a KOL/KOC for ``brand`` under program ``program_index``."""
