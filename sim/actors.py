@@ -303,7 +303,10 @@ class LeaderRoster:
         tolerance_eff = tolerance · (1 + monthly income / income_reference): a leader
         who earns well from the brand puts up with a larger gap (DESIGN §5.7).
         """
-        over = _over_tolerance(gap_yuan, policy.income_reference_yuan, self.active_index(), self.tolerance,
+        active = self.active_index()
+        if len(active) == 0:  # a brand without leaders (no WeChat shop): nothing to weigh
+            return
+        over = _over_tolerance(gap_yuan, policy.income_reference_yuan, active, self.tolerance,
                                self.monthly_income, self.income_today)
         if len(over):  # one draw per leader over her tolerance, in recruitment order
             quitting = over[rng.random(len(over)) < policy.quit_prob_per_day]

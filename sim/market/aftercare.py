@@ -1,8 +1,8 @@
 """After purchase (DESIGN §5.6): satisfaction, sharing, private-domain capture,
 repurchase scheduling and the money each order moves (commissions, fees, coupons).
 
-A day has ~100 orders: their money is one kernel (:func:`_order_money`) booked with one
-ledger call, the buyers' state another (:func:`_after_purchase`).
+A day has ~100 orders: one compiled call (:func:`_settle`) books their money
+(:func:`_order_money`) and updates the buyers' state (:func:`_after_purchase`).
 """
 
 from __future__ import annotations
@@ -58,30 +58,55 @@ class BrandTerms:
 
 def settle(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool], ledger: Ledger,
            day: int, scale: float, beh: Behaviour, rng: np.random.Generator) -> None:
-    """Book today's orders and update the buyers' state."""
-    _book_orders(p, terms, pop, ledger, day, scale)
-    _update_buyers(p, terms, pop, pools, day, beh, rng)
-
-
-def _book_orders(p: Purchases, terms: BrandTerms, pop: Population, ledger: Ledger, day: int, scale: float) -> None:
-    """Book the orders' sales, fees and commissions, the shop traffic and the orders by
-    source (:func:`_book_money`), and pay the group leaders."""
-    grouped, pay = _book_money(
-        ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), p.traffic,
-        p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer, pop.parent, terms.unit_cost,
-        terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
-        terms.kol_cps_by_id, terms.social, scale)
+    """Book today's orders and update the buyers' state, in one compiled call (:func:`_settle`);
+    then pay the group leaders, and the satisfied join their brand's sharer pool for the
+    share window while the disappointed will warn their contacts tomorrow."""
+    grouped, pay, happy, happy_ends, warns, warn_ends = _settle(
+        (ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale),
+        (p.who, p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer, p.traffic),
+        (pop.parent, pop.purchases, pop.stage, pop.bought_on, pop.last_channel, pop.follower, pop.stock_until,
+         pop.attitude),
+        (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
+         terms.kol_cps_by_id, terms.social),
+        (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
+        (beh.satisfaction_threshold, beh.negative_wom_prob, beh.satisfaction_noise), day, len(pools),
+        draws.stream_handle(rng))
     for k, amount in zip(grouped.tolist(), pay.tolist()):  # a few a day, each leader's income adding up in order
         terms.leader_of[int(p.referrer[k])].earn(amount)
+    for brand_code, pool in enumerate(pools):
+        pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
+        pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
+
+
+@njit
+def _settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pools, h):
+    """:func:`settle` compiled: the orders' money into the day's books (:func:`_book_money`,
+    which reads the referral tree before today's buyers join it), then the buyers' state
+    (:func:`_after_purchase`). Returns the orders that pay a group leader and what each
+    pays her, and the satisfied and the warning buyers by brand."""
+    books_day, by_source_day, cols, traffic_col, scale = books
+    who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
+    parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude = buyers
+    unit_cost, take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, social = money_terms
+    on_social, capture, repurchase_days, quality = buyer_terms
+    satisfaction_threshold, negative_wom_prob, satisfaction_noise = judging
+    grouped, pay = _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price,
+                               coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, level1,
+                               level2, leader_commission, kol_cps_by_id, social, scale)
+    happy, happy_ends, warns, warn_ends = _after_purchase(
+        who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel, follower,
+        stock_until, attitude, on_social, capture, repurchase_days, quality, social, day, satisfaction_threshold,
+        negative_wom_prob, n_pools, h, satisfaction_noise)
+    return grouped, pay, happy, happy_ends, warns, warn_ends
 
 
 @njit
 def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price, coupon, gift,
                 source, referrer, parent, unit_cost, take_rate, payment_fee, level1, level2, leader_commission,
                 kol_cps_by_id, social, scale):
-    """:func:`_book_orders` compiled: the orders' money (:func:`_order_money`) into the day's
-    books row by row, the traffic grid × ``scale``, and ``scale`` orders per order by
-    source. Returns the orders that pay a group leader and what each pays her."""
+    """The orders' money (:func:`_order_money`) into the day's books row by row, the traffic
+    grid × ``scale``, and ``scale`` orders per order by source. Returns the orders that pay
+    a group leader and what each pays her."""
     money, grouped = _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost,
                                   take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, social,
                                   scale)
@@ -92,21 +117,6 @@ def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, cha
     for j in range(len(grouped)):
         pay[j] = money[grouped[j], _LEADER]
     return grouped, pay
-
-
-def _update_buyers(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool],
-                   day: int, beh: Behaviour, rng: np.random.Generator) -> None:
-    """Update the buyers' state (:func:`_after_purchase`); the satisfied join their brand's
-    sharer pool for the share window, the disappointed warn their contacts tomorrow."""
-    happy, happy_ends, warns, warn_ends = _after_purchase(
-        p.who, p.brand, p.channel, p.units, p.source, p.referrer, pop.parent, pop.purchases, pop.stage,
-        pop.bought_on, pop.last_channel, pop.follower, pop.stock_until, pop.attitude,
-        terms.on_social, terms.capture, terms.repurchase_days, terms.quality, terms.social, day,
-        beh.satisfaction_threshold, beh.negative_wom_prob, len(pools), draws.stream_handle(rng),
-        beh.satisfaction_noise)
-    for brand_code, pool in enumerate(pools):
-        pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
-        pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
 
 
 @njit
