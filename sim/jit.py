@@ -23,14 +23,27 @@ import os
 from pathlib import Path
 
 import numba
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
-__all__ = ["njit", "kernels_cached"]
+__all__ = ["njit", "kernels_cached", "cycle_count"]
 
 _PACKAGE = Path(__file__).parent
 _STAMP = _PACKAGE / "__pycache__" / "kernels.stamp"
 
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
+
+
+@intrinsic
+def cycle_count(typingctx):
+    """The CPU's cycle counter (LLVM's readcyclecounter: rdtsc on x86-64; 0 where there is
+    none), for splitting one kernel call's wall time between the stages it runs."""
+    def codegen(context, builder, signature, args):
+        counter = builder.module.declare_intrinsic("llvm.readcyclecounter", fnty=ir.FunctionType(ir.IntType(64), []))
+        return builder.call(counter, [])
+    return types.int64(), codegen
 
 
 def kernels_cached() -> bool:

@@ -20,21 +20,23 @@ from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
 from .ledger import Ledger
-from .market.aftercare import BrandTerms, settle
-from .market.attitude import apply_exposures, record_search
+from .market.aftercare import BrandTerms
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
-from .market.choice import MarketDay, need_today, shop
+from .market.choice import MarketDay
+from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
 from .market.prices import nan_to_zero
 from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
-from .population import Stage, build_population
+from .population import build_population
 from .rng import spawn_streams
 
 __all__ = ["MarketModel"]
 
 T = TypeVar("T")
+#: The day's stopwatch (:meth:`MarketModel._lap_timer`).
+Lap = Callable[..., None]
 
 
 class _AgentIdCounters(weakref.WeakKeyDictionary):
@@ -176,35 +178,38 @@ class MarketModel(mesa.Model):
     #: Word of mouth (part of stage 2): vectorised over today's sharers.
     _share = staticmethod(sharing)
 
-    def _consumer_day(self, t: int, batch: Exposures, lap: Callable[[str], None]) -> tuple[int, int]:
-        """Stages 3–6, the consumers' part of the day, vectorised; (shoppers, orders) today.
+    def _consumer_day(self, t: int, batch: Exposures, lap: Lap) -> tuple[int, int]:
+        """Stages 3–6, the consumers' part of the day, in one compiled call
+        (:func:`~sim.market.consumers.consumer_day`); (shoppers, orders) today.
 
         The reference engine (:mod:`sim.reference`) overrides this and :attr:`_share`
         only: everything else in the day is shared by both engines. ``lap(stage)`` books
         the time since the last lap to ``stage``.
         """
-        touched = apply_exposures(self.population, batch, t, self.behaviour)
-        lap("3 attitude")
-        shoppers = need_today(self.population, t, self._need_boost(t), touched, self.behaviour, self.streams.needs)
-        lap("4 need")
-        orders = shop(shoppers, self._market_day(t), self.population, self.behaviour, self.streams.choice)
-        record_search(self.population, orders.searched, t, self.behaviour)
-        self._book_search_ads(orders.clicks, t)
-        lap("5 choice")
-        settle(orders, self._terms(), self.population, self.pools, self.ledger, t,
-               self.scale, self.behaviour, self.streams.after)
-        lap("6 after purchase")
-        return len(shoppers), len(orders.who)
+        promoting = np.array([b.code for b in self.brands if b.prices.promoting], np.int64)
+        day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]), promoting,
+                           self._market_day(t), self._terms(), self.ledger, self.pools, self.scale, self.behaviour,
+                           self.streams)
+        self._book_search_ads(day.clicks, t)
+        lap(CONSUMER_STAGES, day.cycles)
+        return day.shoppers, day.orders
 
-    def _lap_timer(self) -> Callable[[str], None]:
+    def _lap_timer(self) -> Lap:
         """A stopwatch for the day: ``lap(stage)`` adds the time since the previous lap to
-        ``stage_seconds[stage]`` (a context manager per stage cost more than some stages)."""
+        ``stage_seconds[stage]``; ``lap(stages, weights)`` shares it out between ``stages``
+        in proportion to ``weights`` (equally if they are all 0). A context manager per
+        stage cost more than some stages."""
         last = [time.perf_counter()]
 
-        def lap(stage: str) -> None:
+        def lap(stage: str | tuple[str, ...], weights: np.ndarray | None = None) -> None:
             now = time.perf_counter()
-            self.stage_seconds[stage] += now - last[0]
-            last[0] = now
+            elapsed, last[0] = now - last[0], now
+            if weights is None:
+                self.stage_seconds[stage] += elapsed
+                return
+            total = float(weights.sum())
+            for name, weight in zip(stage, weights.tolist()):
+                self.stage_seconds[name] += elapsed * (weight / total if total > 0 else 1.0 / len(stage))
         return lap
 
     def run(self, progress=None) -> None:
@@ -224,16 +229,6 @@ class MarketModel(mesa.Model):
             )
         self._context.day, self._context.day_of_month = t, day_of_month
         return self._context
-
-    def _need_boost(self, t: int) -> np.ndarray:
-        """Event-day boost (one value for all), times the promotion boost for consumers who
-        know a promoting brand (one value each)."""
-        boost = self.calendar.need_boost[t:t + 1]
-        promoting = [b.code for b in self.brands if b.prices.promoting]
-        if not promoting:
-            return boost
-        knows = (self.population.stage[:, promoting] >= Stage.AWARE).any(axis=1)
-        return boost * np.where(knows, self.behaviour.promo_need_boost, 1.0)
 
     def _market_day(self, t: int) -> MarketDay:
         d11 = bool(self.calendar.double11_open[t])

@@ -1,8 +1,9 @@
 """After purchase (DESIGN §5.6): satisfaction, sharing, private-domain capture,
 repurchase scheduling and the money each order moves (commissions, fees, coupons).
 
-A day has ~100 orders: one compiled call (:func:`_settle`) books their money
-(:func:`_order_money`) and updates the buyers' state (:func:`_after_purchase`).
+A day has ~100 orders: one kernel (:func:`settle`, run by :mod:`sim.market.consumers`)
+books their money (:func:`_order_money`) and updates the buyers' state
+(:func:`_after_purchase`); :func:`reward_and_pool` does the rest in Python.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import numpy as np
 from .. import draws
 from ..config.schema import Behaviour
 from ..jit import njit
-from ..ledger import Ledger, add_by_source, add_grid, add_rows
-from ..population import NO_ONE, Population, Stage
-from .choice import Purchases
+from ..ledger import add_by_source, add_grid, add_rows
+from ..population import NO_ONE, Stage
 from .signals import SharerPool, Source
 
-__all__ = ["BrandTerms", "settle", "ORDER_FIELDS"]
+__all__ = ["BrandTerms", "settle", "reward_and_pool", "ORDER_FIELDS"]
 
 #: Ledger fields each order books, in the columns of :func:`_order_money`'s table.
 ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
@@ -56,34 +56,27 @@ class BrandTerms:
         object.__setattr__(self, "kol_cps_by_id", table)  # frozen: set once, here
 
 
-def settle(p: Purchases, terms: BrandTerms, pop: Population, pools: list[SharerPool], ledger: Ledger,
-           day: int, scale: float, beh: Behaviour, rng: np.random.Generator) -> None:
-    """Book today's orders and update the buyers' state, in one compiled call (:func:`_settle`);
-    then pay the group leaders, and the satisfied join their brand's sharer pool for the
-    share window while the disappointed will warn their contacts tomorrow."""
-    grouped, pay, happy, happy_ends, warns, warn_ends = _settle(
-        (ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale),
-        (p.who, p.brand, p.channel, p.units, p.price, p.coupon, p.gift, p.source, p.referrer, p.traffic),
-        (pop.parent, pop.purchases, pop.stage, pop.bought_on, pop.last_channel, pop.follower, pop.stock_until,
-         pop.attitude),
-        (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
-         terms.kol_cps_by_id, terms.social),
-        (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
-        (beh.satisfaction_threshold, beh.negative_wom_prob, beh.satisfaction_noise), day, len(pools),
-        draws.stream_handle(rng))
-    for k, amount in zip(grouped.tolist(), pay.tolist()):  # a few a day, each leader's income adding up in order
-        terms.leader_of[int(p.referrer[k])].earn(amount)
+def reward_and_pool(leader_uid: np.ndarray, pay: np.ndarray, happy: np.ndarray, happy_ends: np.ndarray,
+                    warns: np.ndarray, warn_ends: np.ndarray, terms: BrandTerms, pools: list[SharerPool], day: int,
+                    beh: Behaviour) -> None:
+    """What :func:`settle` leaves to Python: each group leader earns her commission, order
+    by order (``leader_uid``, ``pay``), and the satisfied join their brand's sharer pool
+    for the share window while the disappointed will warn their contacts tomorrow."""
+    for uid, amount in zip(leader_uid.tolist(), pay.tolist()):
+        terms.leader_of[uid].earn(amount)
     for brand_code, pool in enumerate(pools):
         pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
         pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
 
 
 @njit
-def _settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pools, h):
-    """:func:`settle` compiled: the orders' money into the day's books (:func:`_book_money`,
-    which reads the referral tree before today's buyers join it), then the buyers' state
-    (:func:`_after_purchase`). Returns the orders that pay a group leader and what each
-    pays her, and the satisfied and the warning buyers by brand."""
+def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pools, h):
+    """Book today's orders and update the buyers' state: the orders' money into the day's
+    books (:func:`_book_money`, which reads the referral tree before today's buyers join
+    it), then the buyers (:func:`_after_purchase`, drawing from the after stream's handle
+    ``h``). Returns the group leaders the orders pay (their ids, order by order) and what
+    each order pays, and the satisfied and the warning buyers by brand
+    (:func:`reward_and_pool` takes them on)."""
     books_day, by_source_day, cols, traffic_col, scale = books
     who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
     parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude = buyers
@@ -97,7 +90,7 @@ def _settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_poo
         who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel, follower,
         stock_until, attitude, on_social, capture, repurchase_days, quality, social, day, satisfaction_threshold,
         negative_wom_prob, n_pools, h, satisfaction_noise)
-    return grouped, pay, happy, happy_ends, warns, warn_ends
+    return referrer[grouped].astype(np.int64), pay, happy, happy_ends, warns, warn_ends
 
 
 @njit

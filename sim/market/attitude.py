@@ -1,19 +1,19 @@
 """Attitude: fold the day's exposures into each consumer's brand ad-stock (§5.3).
 
 A day brings a few hundred to a few thousand exposures, so the whole fold is one
-compiled kernel (:func:`_fold`): the numpy version paid a fixed cost per call, not per row.
+compiled kernel (:func:`fold_exposures`, run by :mod:`sim.market.consumers`): the numpy
+version paid a fixed cost per call, not per row.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..config.schema import Behaviour
 from ..jit import njit
-from ..population import NO_ONE, Population, Stage
-from .signals import Exposures, Source
+from ..population import NO_ONE, Stage
+from .signals import Source
 
-__all__ = ["apply_exposures", "record_search"]
+__all__ = ["fold_exposures", "fold_search"]
 
 # Plain ints, which kernels bake in when compiled (sim.jit drops stale caches when a code changes).
 _AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED
@@ -22,56 +22,34 @@ _SEARCH = int(Source.SEARCH)
 _PAIRWISE_BLOCK = 128
 
 
-def apply_exposures(pop: Population, exp: Exposures, day: int, behaviour: Behaviour) -> np.ndarray:
-    """Update attitudes, funnel stages and entry channels from today's exposures.
-
-    Notes
-    -----
-    With S the summed weight a consumer receives for a brand today and a the decayed
-    attitude, a ← a + (1 − a)(1 − e^{−S}) — concave in S, so repetition saturates.
-    Negative word of mouth multiplies: a ← a · e^{S_neg} (S_neg < 0). The heaviest
-    positive exposure sets the entry channel, source and referrer (last touch).
-
-    Returns
-    -------
-    numpy.ndarray
-        Keys (consumer · B + brand) that received a positive exposure today.
-    """
-    return _fold(pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer,
-                 exp.who, exp.brand, exp.weight, exp.entry, exp.source, exp.referrer,
-                 day, pop.decay_factors(day), behaviour.interest_threshold)
-
-
-def record_search(pop: Population, searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], day: int,
-                  behaviour: Behaviour) -> None:
-    """Search pages make shoppers aware of the brands they show (weight search_strength);
-    a click leaves a stronger mark (search_click_strength). ``searched``: (who, brand,
-    channel, clicked) per brand a page showed, as :attr:`Purchases.searched`."""
-    who, brand, channel, clicked = searched
-    _fold_search(pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, who, brand, channel,
-                 clicked, behaviour.search_strength, behaviour.search_click_strength, day, pop.decay_factors(day),
-                 behaviour.interest_threshold)
-
-
 @njit
-def _fold_search(attitude, attitude_day, stage, entry, source, referrer, who, brand, channel, clicked,
-                 strength, click_strength, day, factors, interest_threshold):
-    """:func:`_fold` of the search exposures: float32 weights, the page's channel as entry,
-    source SEARCH, no referrer (the exposure columns' dtypes)."""
+def fold_search(attitude, attitude_day, stage, entry, source, referrer, who, brand, channel, clicked,
+                strength, click_strength, day, factors, interest_threshold):
+    """Search pages make shoppers aware of the brands they show (weight ``strength``); a
+    click leaves a stronger mark (``click_strength``). (``who``, ``brand``, ``channel``,
+    ``clicked``): one row per brand a page showed. :func:`fold_exposures` of these
+    exposures: float32 weights, the page's channel as entry, source SEARCH, no referrer
+    (the exposure columns' dtypes)."""
     n = len(who)
     weight = np.empty(n, np.float32)
     for k in range(n):
         weight[k] = click_strength if clicked[k] else strength
-    return _fold(attitude, attitude_day, stage, entry, source, referrer, who.astype(np.int32), brand.astype(np.int16),
-                 weight, channel.astype(np.int8), np.full(n, _SEARCH, np.int8), np.full(n, NO_ONE, np.int32),
-                 day, factors, interest_threshold)
+    fold_exposures(attitude, attitude_day, stage, entry, source, referrer, who.astype(np.int32), brand.astype(np.int16),
+                   weight, channel.astype(np.int8), np.full(n, _SEARCH, np.int8), np.full(n, NO_ONE, np.int32),
+                   day, factors, interest_threshold)
 
 
 @njit
-def _fold(attitude, attitude_day, stage, entry, source, referrer,
-          who, brand, weight, exp_entry, exp_source, exp_referrer,
-          day, factors, interest_threshold):
-    """Fold positive, then negative exposures into the population's arrays (see apply_exposures).
+def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
+                   who, brand, weight, exp_entry, exp_source, exp_referrer,
+                   day, factors, interest_threshold):
+    """Update attitudes, funnel stages and entry channels from today's exposures: positive
+    ones first, then negative ones.
+
+    With S the summed weight a consumer receives for a brand today and a the decayed
+    attitude, a ← a + (1 − a)(1 − e^{−S}) — concave in S, so repetition saturates.
+    Negative word of mouth multiplies: a ← a · e^{S_neg} (S_neg < 0). The heaviest
+    positive exposure sets the entry channel, source and referrer (last touch).
 
     ``factors`` are :meth:`Population.decay_factors`: a stored attitude decays to today as
     attitude · factors[day − attitude_day].

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config.schema import Behaviour
 from .. import draws
 from ..jit import njit
-from ..population import NO_ONE, Population, Stage, decayed_rows
+from ..population import NO_ONE, Stage, decayed_rows
 from .signals import WECHAT_SEEDED, Source
 
-__all__ = ["MarketDay", "Purchases", "need_today", "shop"]
+__all__ = ["MarketDay", "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop"]
 
 
 @dataclass(frozen=True)
@@ -55,45 +54,43 @@ class MarketDay:
     social: int               # WeChat channel code, -1 if none
     ref_price: float
 
-
-@dataclass(frozen=True)
-class Purchases:
-    """Today's orders (one row per order) and shop traffic."""
-
-    who: np.ndarray
-    brand: np.ndarray
-    channel: np.ndarray
-    units: np.ndarray
-    price: np.ndarray        # per unit (¥)
-    coupon: np.ndarray       # brand-funded coupon per order (¥)
-    gift: np.ndarray         # routing gift per order (¥)
-    source: np.ndarray
-    referrer: np.ndarray
-    traffic: np.ndarray      # (B, C) visits where the brand was on offer
-    clicks: np.ndarray       # (B, C) search-ad clicks delivered
-    searched: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (who, brand, channel, clicked) seen via search
-
-
-def need_today(pop: Population, day: int, boost: np.ndarray, touched: np.ndarray, beh: Behaviour,
-               rng: np.random.Generator) -> np.ndarray:
-    """Consumers who shop today: a category need, or an impulse after a strong exposure.
-
-    Notes
-    -----
-    Stock at home suppresses need; on the day it runs out the need is certain
-    (replenishment); after that needs arrive at the segment's daily rate × ``boost``
-    (platform event days; promotions of brands the consumer knows). A consumer whose
-    attitude to a brand exposed today (``touched``: keys consumer · B + brand) reached
-    ``impulse_threshold`` shops on impulse with ``impulse_prob``, stock or not.
-    ``rng`` (the needs stream) draws a uniform per consumer, then one per strong exposure.
-    """
-    return _shoppers(pop.segment, pop.segments.need_rate, boost, pop.stock_until, day, touched,
-                     pop.attitude, np.float32(beh.impulse_threshold), beh.impulse_prob, draws.stream_handle(rng))
+    def kernel_terms(self) -> tuple[np.ndarray, ...]:
+        """The (B, C) and (B,) terms :func:`shop` reads, in its order."""
+        return (self.listed, self.effective, self.comparable, self.routing, self.gift, self.trust_yuan,
+                self.open_search, self.marketplace, self.visibility, self.pd_coupon, self.quality, self.promo,
+                self.price, self.coupon, self.funded)
 
 
 @njit
-def _shoppers(segment, need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
-    """Sorted distinct consumers with a need (:func:`_needing`) or an impulse."""
+def need_boost(stage, promoting, event_boost, promo_need_boost):
+    """Today's multiplier of need: the event boost, one value for all — or, while brands
+    ``promoting`` run a promotion or platform coupon, one value each, × ``promo_need_boost``
+    for a consumer who knows (stage ≥ AWARE) one of them. Read after today's exposures."""
+    if len(promoting) == 0:
+        return np.full(1, event_boost)
+    n = stage.shape[0]
+    boost = np.empty(n)
+    for i in range(n):
+        knows = False
+        for b in promoting:
+            knows |= stage[i, b] >= _AWARE
+        boost[i] = event_boost * (promo_need_boost if knows else 1.0)
+    return boost
+
+
+@njit
+def shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
+    """Consumers who shop today, sorted and distinct: a category need (:func:`_needing`),
+    or an impulse after a strong exposure.
+
+    Stock at home suppresses need; on the day it runs out the need is certain
+    (replenishment); after that needs arrive at the segment's daily rate × ``boost``
+    (platform event days; promotions of brands the consumer knows: one value for all, or
+    one each). A consumer whose attitude to a brand exposed today (``touched``: keys
+    consumer · B + brand) reached ``threshold`` (float32, as attitudes) shops on impulse
+    with ``impulse_prob``, stock or not. The needs stream (handle ``h``) draws a uniform
+    per consumer, then one per strong exposure.
+    """
     need = _needing(segment, need_rate, boost, stock_until, day, h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
@@ -208,7 +205,7 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
 
 _AWARE = Stage.AWARE  # a plain int for the kernels
 #: Source code + 1 (so 'none', −1, is row 0) → seeded by WeChat.
-_WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
+WECHAT_SEEDED_MASK = np.isin(np.arange(-1, len(Source)), WECHAT_SEEDED)
 
 
 @njit
@@ -264,34 +261,24 @@ def _search_ad_clicks(h: np.ndarray, venue: np.ndarray, listed: np.ndarray, sear
     return clicked
 
 
-def shop(who: np.ndarray, md: MarketDay, pop: Population, beh: Behaviour, rng: np.random.Generator) -> Purchases:
-    """Run today's shopping trips for consumers ``who`` (those with a need): one compiled call.
-
-    Its draws come from ``rng`` (the choice stream, :mod:`sim.draws`) in this order: a
-    compare-prices coin per shopper, the venue shocks (S, C), the category-search draws
-    (when an open marketplace exists), the organic search-page draws (S, B), the ad
-    clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
-    """
-    seg = pop.segments
-    w, rows, traffic = _shop(
-        who, draws.stream_handle(rng), pop.attitude, pop.attitude_day, pop.decay_factors(md.day), md.day, pop.stage,
-        pop.segment, (seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), pop.entry, pop.source,
-        pop.referrer, pop.follower,
-        (md.listed, md.effective, md.comparable, md.routing, md.gift, md.trust_yuan, md.open_search, md.marketplace,
-         md.visibility, md.search_clicks, md.pd_coupon, md.quality, md.promo, md.price, md.coupon, md.funded),
-        md.social, md.ref_price,
-        (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
-         beh.search_strength, beh.search_click_strength), _WECHAT_SEEDED_MASK)
-    return Purchases(w, *rows, *traffic)
-
-
 @njit
-def _shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_terms, entry_of, source_of,
-          referrer_of, follower, market, social, ref_price, behaviour, seeded):
-    """:func:`shop` compiled: the trips (:func:`_trips`), the search-ad clicks and the
-    checkout (:func:`_checkout`)."""
+def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_terms, entry_of, source_of,
+         referrer_of, follower, market, search_clicks, social, ref_price, behaviour, seeded):
+    """Today's shopping trips of consumers ``who`` (those with a need): the trips
+    (:func:`_trips`), the search-ad clicks and the checkout (:func:`_checkout`).
+
+    ``market`` holds the day's terms of trade (:meth:`MarketDay.kernel_terms`),
+    ``search_clicks`` the (B, C) ad clicks bought today. The draws come from the choice
+    stream (handle ``h``) in this order: a compare-prices coin per shopper, the venue
+    shocks (S, C), the category-search draws (when an open marketplace exists), the
+    organic search-page draws (S, B), the ad clicks, the shelf shocks (S, B + 1) and a
+    stock-up count per buyer.
+
+    Returns the buyers, their orders (brand, channel, units, unit price, brand-funded
+    coupon, routing gift, source, referrer) and the traffic (:func:`_traffic`).
+    """
     price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
-    (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility, search_clicks,
+    (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
      pd_coupon, quality, promo, price, coupon, funded) = market
     search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength = behaviour
     att, aware, beta, target, venue, routed, here, organic = _trips(

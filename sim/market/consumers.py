@@ -1,0 +1,110 @@
+"""The consumers' day (DESIGN §5.3–5.6): attitude, need, choice and after purchase in one
+compiled call.
+
+Each stage's rules are kernels in their own module — :func:`~sim.market.attitude.fold_exposures`,
+:func:`~sim.market.choice.shoppers_today`, :func:`~sim.market.choice.shop`,
+:func:`~sim.market.attitude.fold_search`, :func:`~sim.market.aftercare.settle` — and
+:func:`_consumers` runs them in that order, so the day's intermediate results (the
+strong exposures, the shoppers, the orders and the search pages) stay inside compiled
+code: handing them to Python and back (some twenty arrays) cost a tenth of a day at 10⁴
+consumers. The kernel reads the CPU's cycle counter between stages, so the call's wall
+time can still be booked stage by stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import draws
+from ..config.schema import Behaviour
+from ..jit import cycle_count, njit
+from ..ledger import Ledger
+from ..population import Population
+from ..rng import Streams
+from .aftercare import ORDER_FIELDS, BrandTerms, reward_and_pool, settle
+from .attitude import fold_exposures, fold_search
+from .choice import WECHAT_SEEDED_MASK, MarketDay, need_boost, shop, shoppers_today
+from .signals import Exposures, SharerPool
+
+__all__ = ["ConsumerDay", "STAGES", "consumer_day"]
+
+#: The stages :func:`consumer_day` runs, as ``MarketModel.stage_seconds`` names them.
+STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
+
+
+@dataclass(frozen=True)
+class ConsumerDay:
+    """What the consumers' day leaves the model."""
+
+    shoppers: int
+    orders: int
+    clicks: np.ndarray   # (B, C) search-ad clicks delivered (agents), for the ad bill
+    cycles: np.ndarray   # (4,) CPU cycles spent in each of :data:`STAGES` (all 0 without a counter)
+
+
+def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: float, promoting: np.ndarray,
+                 market: MarketDay, terms: BrandTerms, ledger: Ledger, pools: list[SharerPool], scale: float,
+                 beh: Behaviour, streams: Streams) -> ConsumerDay:
+    """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
+    (a need, boosted by today's event and, for those who know them, by the ``promoting``
+    brands' promotions — :func:`~sim.market.choice.need_boost` —, or an impulse); run their
+    trips and book the orders; update the buyers, pay the group leaders and fill the
+    sharer pools."""
+    seg, factors = pop.segments, pop.decay_factors(day)
+    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, cycles = _consumers(
+        (pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, pop.segment,
+         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel),
+        (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
+        day, factors,
+        (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
+         beh.impulse_prob, beh.interest_threshold),
+        ((seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), market.kernel_terms(),
+         market.search_clicks, market.social, market.ref_price,
+         (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
+          beh.search_strength, beh.search_click_strength), WECHAT_SEEDED_MASK),
+        ((ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale),
+         (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
+          terms.kol_cps_by_id, terms.social),
+         (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
+         (beh.satisfaction_threshold, beh.negative_wom_prob, beh.satisfaction_noise), len(pools)),
+        (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
+    reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
+    return ConsumerDay(shoppers, orders, clicks, cycles)
+
+
+@njit
+def _consumers(pop, exposures, day, factors, need, market, books, handles):
+    """:func:`consumer_day` compiled, with the cycle count of each stage."""
+    (attitude, attitude_day, stage, entry, source, referrer, segment, stock_until, follower, parent, purchases,
+     bought_on, last_channel) = pop
+    who, brand, weight, exp_entry, exp_source, exp_referrer = exposures
+    need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold = need
+    segment_terms, terms, search_clicks, social, ref_price, behaviour, seeded = market
+    search_strength, click_strength = behaviour[5], behaviour[6]
+    ledger_day, money_terms, buyer_terms, judging, n_pools = books
+    h_needs, h_choice, h_after = handles
+    start = cycle_count()
+    touched = fold_exposures(attitude, attitude_day, stage, entry, source, referrer, who, brand, weight, exp_entry,
+                             exp_source, exp_referrer, day, factors, interest_threshold)
+    folded = cycle_count()
+    boost = need_boost(stage, promoting, event_boost, promo_need_boost)
+    shoppers = shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitude, impulse_threshold,
+                              impulse_prob, h_needs)
+    needed = cycle_count()
+    buyers, rows, traffic = shop(shoppers, h_choice, attitude, attitude_day, factors, day, stage, segment,
+                                 segment_terms, entry, source, referrer, follower, terms, search_clicks, social,
+                                 ref_price, behaviour, seeded)
+    visits, clicks, searched = traffic
+    fold_search(attitude, attitude_day, stage, entry, source, referrer, searched[0], searched[1], searched[2],
+                searched[3], search_strength, click_strength, day, factors, interest_threshold)
+    shopped = cycle_count()
+    brand_of, channel, units, price, coupon, gift, order_source, order_referrer = rows
+    leader_uid, pay, happy, happy_ends, warns, warn_ends = settle(
+        ledger_day, (buyers, brand_of, channel, units, price, coupon, gift, order_source, order_referrer, visits),
+        (parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude), money_terms,
+        buyer_terms, judging, day, n_pools, h_after)
+    settled = cycle_count()
+    cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
+    return len(shoppers), len(buyers), clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, cycles
