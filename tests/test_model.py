@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -184,3 +185,22 @@ def test_a_finished_model_is_freed():
     again = MarketModel(scenario("simulation.days=3", "world.population=500"), seed=1)
     again.run()
     assert sorted(a.unique_id for a in again.agents) == first_ids  # ids count from 1 per model, as in Mesa
+
+
+def test_every_stage_of_the_day_is_timed(model):
+    """The consumers' day is one compiled call; its time is still booked stage by stage."""
+    stages = ("1 calendar", "2 signals", "3 attitude", "4 need", "5 choice", "6 after purchase", "7 partners",
+              "8-9 ledger, collect")
+    assert sorted(model.stage_seconds) == sorted(stages)
+    assert all(model.stage_seconds[s] > 0 for s in stages)
+
+
+def test_a_lap_shares_its_time_out_by_weight(model, monkeypatch):
+    monkeypatch.setattr(model, "stage_seconds", defaultdict(float))
+    lap = model._lap_timer()
+    lap(("a", "b"), np.array([1, 3]))
+    a, b = model.stage_seconds["a"], model.stage_seconds["b"]
+    assert a > 0 and b == pytest.approx(3 * a)
+    model.stage_seconds.clear()
+    lap(("a", "b"), np.zeros(2, np.int64))  # a machine without a cycle counter: an equal split
+    assert model.stage_seconds["a"] > 0 and model.stage_seconds["a"] == model.stage_seconds["b"]
