@@ -91,7 +91,12 @@ def _groups(who, brand, weight, n_brands, positive):
     ``np.lexsort((|w|, key))``), and summed as ``np.add.reduceat`` sums a group, so the
     totals are bit-identical to the numpy version's.
     """
-    key, idx = np.empty(len(weight), np.int64), np.empty(len(weight), np.int64)
+    m = 0
+    for j in range(len(weight)):
+        m += (weight[j] > 0) if positive else (weight[j] < 0)
+    if m == 0:  # most days bring no negative word of mouth
+        return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
+    key, idx = np.empty(m, np.int64), np.empty(m, np.int64)
     m = 0
     for j in range(len(weight)):
         if (weight[j] > 0) if positive else (weight[j] < 0):
