@@ -104,6 +104,11 @@ def _native_pcg64_layout() -> bool:
 _PCG_MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
 
 
+def _as_i128(builder: ir.IRBuilder, low: ir.Value, high: ir.Value) -> ir.Value:
+    i128 = ir.IntType(128)
+    return builder.or_(builder.shl(builder.zext(high, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
+
+
 @intrinsic
 def _pcg64_next(typingctx, words):
     """numpy's ``pcg64_random_r`` on the pair at address ``words``: state ← state ·
@@ -112,12 +117,8 @@ def _pcg64_next(typingctx, words):
         i64, i128 = ir.IntType(64), ir.IntType(128)
         base = builder.inttoptr(args[0], i64.as_pointer())
         word = [builder.gep(base, [ir.Constant(ir.IntType(32), k)]) for k in range(4)]
-
-        def load128(low, high):
-            return builder.or_(builder.shl(builder.zext(builder.load(word[high]), i128), ir.Constant(i128, 64)),
-                               builder.zext(builder.load(word[low]), i128))
-
-        state = builder.add(builder.mul(load128(0, 1), ir.Constant(i128, _PCG_MULTIPLIER)), load128(2, 3))
+        state, increment = (_as_i128(builder, builder.load(word[k]), builder.load(word[k + 1])) for k in (0, 2))
+        state = builder.add(builder.mul(state, ir.Constant(i128, _PCG_MULTIPLIER)), increment)
         low = builder.trunc(state, i64)
         high = builder.trunc(builder.lshr(state, ir.Constant(i128, 64)), i64)
         builder.store(low, word[0])
@@ -132,11 +133,6 @@ _MOD128 = 1 << 128
 #: Four PCG64 steps at once: state ← state · M⁴ + increment · (M³ + M² + M + 1) (mod 2¹²⁸).
 _MULTIPLIER_4 = pow(_PCG_MULTIPLIER, 4, _MOD128)
 _INCREMENT_FACTOR_4 = (_PCG_MULTIPLIER ** 3 + _PCG_MULTIPLIER ** 2 + _PCG_MULTIPLIER + 1) % _MOD128
-
-
-def _as_i128(builder: ir.IRBuilder, low: ir.Value, high: ir.Value) -> ir.Value:
-    i128 = ir.IntType(128)
-    return builder.or_(builder.shl(builder.zext(high, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
 
 
 def _pair(context, builder, signature, value: ir.Value):

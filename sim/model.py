@@ -183,8 +183,8 @@ class MarketModel(mesa.Model):
         (:func:`~sim.market.consumers.consumer_day`); (shoppers, orders) today.
 
         The reference engine (:mod:`sim.reference`) overrides this and :attr:`_share`
-        only: everything else in the day is shared by both engines. ``lap(stage)`` books
-        the time since the last lap to ``stage``.
+        only: everything else in the day is shared by both engines. ``lap`` books the
+        time since the last lap: here to the four stages, by the cycles each took in the call.
         """
         promoting = np.array([b.code for b in self.brands if b.prices.promoting], np.int64)
         day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]), promoting,
