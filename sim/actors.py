@@ -264,7 +264,7 @@ class LeaderRoster:
         self._columns = _Columns(self, active=bool, tolerance=float, income=float, income_today=float,
                                  monthly_income=float, quit_day=np.int64, uid=np.int64)
         self._members: tuple[np.ndarray, np.ndarray] | None = None
-        self._active: tuple[np.ndarray, tuple[GroupLeader, ...]] | None = None  # until one joins or quits
+        self._active: np.ndarray | None = None  # active_index, until one joins or quits
 
     def enlist(self, leader: "GroupLeader", tolerance_yuan: float) -> int:
         self.leaders.append(leader)
@@ -282,18 +282,18 @@ class LeaderRoster:
         return self._members
 
     def active_index(self) -> np.ndarray:
-        """Indices of the leaders who have not quit, in recruitment order."""
-        return self._active_now()[0]
+        """Indices of the leaders who have not quit, in recruitment order (kept until one joins or quits)."""
+        if self._active is None:
+            self._active = np.flatnonzero(self.active)
+        return self._active
 
     def active_leaders(self) -> tuple["GroupLeader", ...]:
         """The leaders who have not quit, in recruitment order."""
-        return self._active_now()[1]
+        return tuple(self.leaders[i] for i in self.active_index())
 
-    def _active_now(self) -> tuple[np.ndarray, tuple["GroupLeader", ...]]:
-        if self._active is None:
-            index = np.flatnonzero(self.active)
-            self._active = index, tuple(self.leaders[i] for i in index)
-        return self._active
+    def active_count(self) -> int:
+        """How many leaders have not quit (read every day: no tuple of agents built)."""
+        return len(self.active_index())
 
     def consider_quitting(self, gap_yuan: float, day: int, policy: GroupLeaderPolicy, rng: np.random.Generator) -> None:
         """Each active leader quits with a daily probability while the gap exceeds her tolerance.

@@ -76,7 +76,7 @@ class _RowToday:
             row = []
             for brand, channels in zip(model.brands, self._price_channels):
                 row += counts[brand.code]
-                row.append(len(brand.active_leaders))
+                row.append(brand.leader_roster.active_count())
                 row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap),
                                                                *(float(brand.prices.effective[c]) for c in channels)])
             self._day, self._row = model.day, row

@@ -54,6 +54,6 @@ def partner_day(model: "MarketModel", brand: Brand, day: int, rng: np.random.Gen
     brand.leader_roster.consider_quitting(gap, day, policy, rng)
     if policy.recruit_per_month == 0 or gap > policy.price_gap_tolerance_yuan:
         return
-    room = policy.max_leaders - len(brand.active_leaders)
+    room = policy.max_leaders - brand.leader_roster.active_count()
     for _ in range(min(room, rng.poisson(policy.recruit_per_month / 30.0))):
         recruit_leader(model, brand, day, rng)

@@ -24,7 +24,8 @@ from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
-from .signals import ExposureBatch, SharerPool, Source, content_factor, ragged_size, tell_contacts, tie_reach
+from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, still_open, tell_contacts,
+                      tie_reach)
 
 __all__ = ["CampaignContext", "Sharing", "run_campaigns", "brand_signals", "push_days", "share_uplift", "sharing"]
 
@@ -338,11 +339,12 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     one compiled call (:func:`_word_of_mouth`).
     """
     graph, pop, beh = ctx.graph, ctx.pop, ctx.behaviour
-    unhappy, open_nodes = pool.drain_unhappy(), pool.open_on(ctx.day)
-    if len(unhappy) == 0 and len(open_nodes) == 0:
+    unhappy = pool.drain_unhappy()
+    if len(unhappy) == 0 and len(pool.nodes) == 0:
         return
-    grown, batch.size, sharers = _word_of_mouth(
-        draws.stream_handle(rng), batch.columns, batch.size, unhappy, open_nodes, graph.indptr, graph.indices,
+    grown, batch.size, sharers, pool.nodes, pool.until = _word_of_mouth(
+        draws.stream_handle(rng), batch.columns, batch.size, unhappy, pool.nodes, pool.until, ctx.day, graph.indptr,
+        graph.indices,
         graph.layer, ctx.tie_reach, pop.segment, pop.segments.advocacy,
         brand.derived("share uplift", lambda: share_uplift(brand, beh)), beh.wom_strength,
         pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
@@ -352,11 +354,13 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
 
 
 @njit
-def _word_of_mouth(h, out, at, unhappy, open_nodes, indptr, indices, layer, reach, segment, advocacy, uplift, strength,
-                   wom_weight, stage, last_channel, brand):
+def _word_of_mouth(h, out, at, unhappy, pool_nodes, pool_until, day, indptr, indices, layer, reach, segment, advocacy,
+                   uplift, strength, wom_weight, stage, last_channel, brand):
     """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`), then today's sharers
-    (:func:`_sharers_today`) and their shares (:func:`_share_links`). Returns the grown
-    columns (None if they did not grow), the new row count and the number of sharers."""
+    among the pool's open entries (:func:`_sharers_today`) and their shares
+    (:func:`_share_links`). Returns the grown columns (None if they did not grow), the new
+    row count, the number of sharers and the pool without its closed entries."""
+    open_nodes, open_until = still_open(pool_nodes, pool_until, day)
     capacity = len(out[0])
     if len(unhappy):
         out = _room(out, at, ragged_size(indptr, unhappy))
@@ -366,7 +370,7 @@ def _word_of_mouth(h, out, at, unhappy, open_nodes, indptr, indices, layer, reac
         out = _room(out, at, ragged_size(indptr, sharers))
         at = _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage,
                           last_channel, brand, out, at)
-    return _if_grown(out, capacity), at, len(sharers)
+    return _if_grown(out, capacity), at, len(sharers), open_nodes, open_until
 
 
 @njit

@@ -22,7 +22,7 @@ from ..population import NO_ONE, Population
 
 __all__ = [
     "Source", "WECHAT_SEEDED", "ExposureBatch", "Exposures", "content_factor",
-    "expand_rows", "ragged_size", "word_of_mouth", "tell_contacts", "tie_reach", "SharerPool",
+    "expand_rows", "ragged_size", "word_of_mouth", "tell_contacts", "tie_reach", "SharerPool", "still_open",
 ]
 
 
@@ -172,7 +172,7 @@ class SharerPool:
 
     def open_on(self, day: int) -> np.ndarray:
         """Drop the entries whose window closed before ``day``; the rest, in pool order."""
-        self.nodes, self.until = _still_open(self.nodes, self.until, day)
+        self.nodes, self.until = still_open(self.nodes, self.until, day)
         return self.nodes
 
 
@@ -188,7 +188,7 @@ def _joined(nodes: np.ndarray, until: np.ndarray, new: np.ndarray, last_day: int
 
 
 @njit
-def _still_open(nodes: np.ndarray, until: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+def still_open(nodes: np.ndarray, until: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
     """The pool entries (node, last day) whose share window is still open on ``day``."""
     keep = until >= day
     return nodes[keep], until[keep]
