@@ -123,10 +123,6 @@ class Population:
             self._factors = (self.decay, table)
         return table
 
-    def param(self, name: str, who: np.ndarray) -> np.ndarray:
-        """Segment parameter ``name`` for each consumer in ``who``."""
-        return getattr(self.segments, name)[self.segment[who]]
-
     def funnel_counts(self) -> np.ndarray:
         """(B, 4) AIPL stocks: consumers at stage ≥ A, I, P, L for each brand."""
         return self.daily_counts()[:, :_N_STAGES - 1]
