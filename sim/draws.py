@@ -64,12 +64,16 @@ _capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c
 
 
 def _new_handle(gen: np.random.Generator) -> np.ndarray:
+    fields = _bitgen_fields(gen)
+    return np.array([*fields, _pcg64_words(gen, fields[_STATE])], np.int64)
+
+
+def _bitgen_fields(gen: np.random.Generator) -> list[int]:
     """The first four fields of the generator's ``bitgen_t`` (numpy/random/bitgen.h): state,
     next_uint64, next_uint32, next_double — read through its capsule, which costs a few µs
     where ``BitGenerator.ctypes`` builds ctypes objects for ~50 µs."""
     bitgen = _capsule_pointer(gen.bit_generator.capsule, b"BitGenerator")
-    fields = [a or 0 for a in (ctypes.c_void_p * 4).from_address(bitgen)[:]]
-    return np.array([*fields, _pcg64_words(gen, fields[_STATE])], np.int64)
+    return [a or 0 for a in (ctypes.c_void_p * 4).from_address(bitgen)[:]]
 
 
 _WORD = (1 << 64) - 1
@@ -92,7 +96,7 @@ def _native_pcg64_layout() -> bool:
     probe = np.random.Generator(np.random.PCG64(2026))
     probe.integers(5)  # leaves half a 64-bit draw buffered: has_uint32 = 1
     said = probe.bit_generator.state
-    state_address = (ctypes.c_void_p * 1).from_address(_capsule_pointer(probe.bit_generator.capsule, b"BitGenerator"))[0]
+    state_address = _bitgen_fields(probe)[_STATE]
     pair = (ctypes.c_uint64 * 4).from_address(ctypes.c_uint64.from_address(state_address).value)[:]
     buffered = (ctypes.c_uint32 * 2).from_address(state_address + 8)[:]
     number = said["state"]
@@ -109,32 +113,6 @@ def _as_i128(builder: ir.IRBuilder, low: ir.Value, high: ir.Value) -> ir.Value:
     return builder.or_(builder.shl(builder.zext(high, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
 
 
-@intrinsic
-def _pcg64_next(typingctx, words):
-    """numpy's ``pcg64_random_r`` on the pair at address ``words``: state ← state ·
-    multiplier + increment (mod 2¹²⁸), then the XSL-RR output of the new state."""
-    def codegen(context, builder, signature, args):
-        i64, i128 = ir.IntType(64), ir.IntType(128)
-        base = builder.inttoptr(args[0], i64.as_pointer())
-        word = [builder.gep(base, [ir.Constant(ir.IntType(32), k)]) for k in range(4)]
-        state, increment = (_as_i128(builder, builder.load(word[k]), builder.load(word[k + 1])) for k in (0, 2))
-        state = builder.add(builder.mul(state, ir.Constant(i128, _PCG_MULTIPLIER)), increment)
-        low = builder.trunc(state, i64)
-        high = builder.trunc(builder.lshr(state, ir.Constant(i128, 64)), i64)
-        builder.store(low, word[0])
-        builder.store(high, word[1])
-        x, rot = builder.xor(high, low), builder.lshr(high, ir.Constant(i64, 58))
-        left = builder.and_(builder.sub(ir.Constant(i64, 0), rot), ir.Constant(i64, 63))
-        return builder.or_(builder.lshr(x, rot), builder.shl(x, left))
-    return types.uint64(types.int64), codegen
-
-
-_MOD128 = 1 << 128
-#: Four PCG64 steps at once: state ← state · M⁴ + increment · (M³ + M² + M + 1) (mod 2¹²⁸).
-_MULTIPLIER_4 = pow(_PCG_MULTIPLIER, 4, _MOD128)
-_INCREMENT_FACTOR_4 = (_PCG_MULTIPLIER ** 3 + _PCG_MULTIPLIER ** 2 + _PCG_MULTIPLIER + 1) % _MOD128
-
-
 def _pair(context, builder, signature, value: ir.Value):
     """A 128-bit value as numba's (low, high) uint64 pair."""
     i64 = ir.IntType(64)
@@ -143,6 +121,49 @@ def _pair(context, builder, signature, value: ir.Value):
 
 
 _PAIR = types.UniTuple(types.uint64, 2)
+
+
+@intrinsic
+def _pcg64_step(typingctx, words):
+    """numpy's ``pcg_setseq_128_step_r`` on the (state, increment) pair at address
+    ``words``: state ← state · multiplier + increment (mod 2¹²⁸), stored and returned as
+    (low, high)."""
+    def codegen(context, builder, signature, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+        base = builder.inttoptr(args[0], i64.as_pointer())
+        word = [builder.gep(base, [ir.Constant(ir.IntType(32), k)]) for k in range(4)]
+        state, increment = (_as_i128(builder, builder.load(word[k]), builder.load(word[k + 1])) for k in (0, 2))
+        state = builder.add(builder.mul(state, ir.Constant(i128, _PCG_MULTIPLIER)), increment)
+        builder.store(builder.trunc(state, i64), word[0])
+        builder.store(builder.trunc(builder.lshr(state, ir.Constant(i128, 64)), i64), word[1])
+        return _pair(context, builder, signature, state)
+    return _PAIR(types.int64), codegen
+
+
+@njit
+def _xsl_rr(state: tuple) -> np.uint64:
+    """PCG64's output of a state (low, high): (high ^ low) rotated right by high's top 6 bits."""
+    low, high = state
+    x, rot = high ^ low, high >> np.uint64(58)
+    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+
+
+@njit
+def _unit(bits: np.uint64) -> float:
+    """numpy's next_double from a 64-bit draw: its top 53 bits over 2⁵³."""
+    return np.float64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def _pcg64_next(words: int) -> np.uint64:
+    """numpy's ``pcg64_random_r`` on the pair at address ``words``: a step, then the output of the new state."""
+    return _xsl_rr(_pcg64_step(words))
+
+
+_MOD128 = 1 << 128
+#: Four PCG64 steps at once: state ← state · M⁴ + increment · (M³ + M² + M + 1) (mod 2¹²⁸).
+_MULTIPLIER_4 = pow(_PCG_MULTIPLIER, 4, _MOD128)
+_INCREMENT_FACTOR_4 = (_PCG_MULTIPLIER ** 3 + _PCG_MULTIPLIER ** 2 + _PCG_MULTIPLIER + 1) % _MOD128
 
 
 @intrinsic
@@ -162,15 +183,6 @@ def _four_steps_increment(typingctx, low, high):
         product = builder.mul(_as_i128(builder, args[0], args[1]), ir.Constant(ir.IntType(128), _INCREMENT_FACTOR_4))
         return _pair(context, builder, signature, product)
     return _PAIR(types.uint64, types.uint64), codegen
-
-
-@njit
-def _pcg64_double(state: tuple) -> float:
-    """numpy's next_double of a PCG64 state (low, high): the XSL-RR output's top 53 bits."""
-    low, high = state
-    x, rot = high ^ low, high >> np.uint64(58)
-    output = (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
-    return np.float64(output >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 def _caller(result: ir.Type, numba_type: types.Type):
@@ -222,7 +234,7 @@ def _next_uint64(h: np.ndarray) -> np.uint64:
 def random(h: np.ndarray) -> float:
     """One ``Generator.random()``: uniform on [0, 1)."""
     if h[_PCG]:  # numpy's pcg64_next_double
-        return np.float64(_pcg64_next(h[_PCG]) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+        return _unit(_pcg64_next(h[_PCG]))
     return _call_double(h[_NEXT_DOUBLE], h[_STATE])
 
 
@@ -256,7 +268,7 @@ def fill_random(h: np.ndarray, out: np.ndarray) -> None:
         s2 = _four_steps(s2[0], s2[1], add_low, add_high)
         s3 = _four_steps(s3[0], s3[1], add_low, add_high)
         out[done], out[done + 1], out[done + 2], out[done + 3] = (
-            _pcg64_double(s0), _pcg64_double(s1), _pcg64_double(s2), _pcg64_double(s3))
+            _unit(_xsl_rr(s0)), _unit(_xsl_rr(s1)), _unit(_xsl_rr(s2)), _unit(_xsl_rr(s3)))
         done += 4
     _poke_u64(words, s3[0])  # the stream at draw done − 1
     _poke_u64(words + 8, s3[1])

@@ -112,7 +112,7 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
     n = len(segment)
     draw = np.empty(n)
     draws.fill_random(h, draw)
-    out = np.empty(n + 1, np.int64)
+    out = np.empty(n, np.int64)
     k = 0
     if boost.size == n and n > 1:  # a boost each (promotions): her segment's rate × hers
         for i in range(n):
