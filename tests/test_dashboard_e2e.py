@@ -184,18 +184,30 @@ def _day(page) -> int:
 
 
 def _chart_png(page, name: str) -> bytes:
-    """Screenshot one chart; Solara swaps the <img> when a render lands, so retry a detached one."""
+    """Screenshot one chart once its image has loaded.
+
+    Solara swaps the <img> when a render lands: the old one is detached and the new one has no
+    size until its PNG decodes, so a screenshot caught in between ("not attached", "not visible")
+    is retried rather than failed; any other error is real.
+    """
     from playwright.sync_api import Error
 
-    chart = page.locator(f".socsim-{name} img")
-    for _ in range(4):
+    selector = f".socsim-{name} img"
+    loaded = "(s) => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; }"
+
+    def shot() -> bytes:
+        page.locator(selector).wait_for(state="visible")
+        page.wait_for_function(loaded, arg=selector)
+        return page.locator(selector).screenshot()
+
+    for _ in range(7):
         try:
-            return chart.screenshot()
+            return shot()
         except Error as err:
-            if "not attached" not in str(err):
+            if "not attached" not in str(err) and "not visible" not in str(err):
                 raise
             page.wait_for_timeout(300)
-    return chart.screenshot()
+    return shot()
 
 
 def test_dashboard_in_a_browser(dashboard_url):
