@@ -104,11 +104,6 @@ class Brand(mesa.Agent):
         """Every leader ever recruited, in recruitment order."""
         return self.leader_roster.leaders
 
-    @property
-    def active_leaders(self) -> tuple["GroupLeader", ...]:
-        """Leaders who have not quit, in recruitment order."""
-        return self.leader_roster.active_leaders()
-
 
 def _ragged(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Per-agent index arrays as one: (offsets, values); agent i's are values[offsets[i]:offsets[i+1]]."""
@@ -286,10 +281,6 @@ class LeaderRoster:
         if self._active is None:
             self._active = np.flatnonzero(self.active)
         return self._active
-
-    def active_leaders(self) -> tuple["GroupLeader", ...]:
-        """The leaders who have not quit, in recruitment order."""
-        return tuple(self.leaders[i] for i in self.active_index())
 
     def active_count(self) -> int:
         """How many leaders have not quit (read every day: no tuple of agents built)."""

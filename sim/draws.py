@@ -239,6 +239,12 @@ def random(h: np.ndarray) -> float:
 
 
 @njit
+def _pcg64_state(words: int) -> tuple:
+    """The PCG64 state (low, high) at address ``words``."""
+    return _peek_u64(words), _peek_u64(words + 8)
+
+
+@njit
 def fill_random(h: np.ndarray, out: np.ndarray) -> None:
     """``out[:] = Generator.random(len(out))``, bit for bit, the stream left where numpy leaves it.
 
@@ -253,13 +259,13 @@ def fill_random(h: np.ndarray, out: np.ndarray) -> None:
             out[i] = random(h)
         return
     out[0] = random(h)
-    s0 = (_peek_u64(words), _peek_u64(words + 8))  # each lane starts at the state of one of the first four draws
+    s0 = _pcg64_state(words)  # each lane starts at the state of one of the first four draws
     out[1] = random(h)
-    s1 = (_peek_u64(words), _peek_u64(words + 8))
+    s1 = _pcg64_state(words)
     out[2] = random(h)
-    s2 = (_peek_u64(words), _peek_u64(words + 8))
+    s2 = _pcg64_state(words)
     out[3] = random(h)
-    s3 = (_peek_u64(words), _peek_u64(words + 8))
+    s3 = _pcg64_state(words)
     add_low, add_high = _four_steps_increment(_peek_u64(words + 16), _peek_u64(words + 24))
     done = 4
     while done + 4 <= n:

@@ -131,7 +131,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         **_decomposition(total["traffic"], buyers, total["revenue"], total["orders"]),
         "spillover_share": spillover_share(model, b),
         "private_domain": float(pop.follower[:, b].sum() * scale),
-        "active_leaders": len(brand.active_leaders), "leaders_recruited": len(brand.leaders),
+        "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
