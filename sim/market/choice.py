@@ -430,8 +430,9 @@ def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_
 
 @njit
 def _traffic(who, venue, offered, found, clicked, C):
-    """Purchases.traffic, .clicks and .searched: (B, C) visits where the brand was on offer,
-    (B, C) search-ad clicks, and who saw which brand on a search page."""
+    """The day's traffic (visits, clicks, searched): (B, C) visits where the brand was on
+    offer, (B, C) search-ad clicks, and who saw which brand on a search page (who, brand,
+    channel, clicked: :func:`~sim.market.attitude.fold_search` reads them)."""
     return _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked)
 
 
