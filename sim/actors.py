@@ -65,6 +65,9 @@ class Brand(Partner):
     version : int
         Bumped whenever ``spec`` or ``prices`` change, so day terms built from them
         (the model's market and settlement terms) are rebuilt only then.
+    deal_history : float
+        D: the depth of its own discounts, exponentially smoothed over days with
+        half-life ``behaviour.deal_memory_days``, as of today (0: never discounts).
     """
 
     def __init__(self, model: "MarketModel", code: int, spec: BrandSpec):
@@ -74,6 +77,7 @@ class Brand(Partner):
         self.spec = spec
         self.prices: BrandPrices | None = None
         self.version = 0
+        self.deal_history = 0.0
         self._active: tuple[int, ...] = ()
         self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
@@ -107,6 +111,14 @@ class Brand(Partner):
             self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
             self._price_key = key
             self.version += 1
+        keep = 0.5 ** (1.0 / self.model.behaviour.deal_memory_days)
+        self.deal_history = keep * self.deal_history + (1.0 - keep) * self.prices.discount
+
+    @property
+    def price_image(self) -> float:
+        """1 − D: 1 for a brand that never discounts, lower the deeper and more often it has
+        (it recovers with the half-life of its deal history)."""
+        return 1.0 - self.deal_history
 
     @property
     def kols(self) -> list["Kol"]:

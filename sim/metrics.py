@@ -58,14 +58,16 @@ class _RowToday:
     """The daily series' values of the day, in their order, computed once a day.
 
     Per brand: the AIPL stocks and the private domain (real people), active leaders,
-    the parity gap and the effective price on each of its channels.
+    the parity gap, the price image (1 − deal history) and the effective price on each
+    of its channels.
     """
 
     def __init__(self, model: "MarketModel") -> None:
         self.names: list[str] = []
         self._price_channels: list[list[int]] = []
         for brand in model.brands:
-            self.names += [f"{brand.name}.{x}" for x in (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")]
+            self.names += [f"{brand.name}.{x}" for x in (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap",
+                                                               "price_image")]
             self.names += [f"{brand.name}.price.{k}" for k in brand.base.channels]
             self._price_channels.append([model.channels.code(k) for k in brand.base.channels])
         self._day, self._row = -1, []
@@ -77,8 +79,9 @@ class _RowToday:
             for brand, channels in zip(model.brands, self._price_channels):
                 row += counts[brand.code]
                 row.append(brand.leader_roster.active_count())
-                row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap),
-                                                               *(float(brand.prices.effective[c]) for c in channels)])
+                row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap)])
+                row.append(brand.price_image)
+                row += brand.derived("series channel prices", lambda: [float(brand.prices.effective[c]) for c in channels])
             self._day, self._row = model.day, row
         return self._row
 
@@ -133,6 +136,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        "price_image": brand.price_image,
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
@@ -148,6 +152,7 @@ KPI_ROWS = (
     ("AOV (¥)", "aov", "{:,.1f}"), ("Contribution / order (¥)", "contribution_per_order", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
     ("Repurchase rate", "repurchase_rate", "{:.1%}"), ("Spill-over share", "spillover_share", "{:.1%}"),
     ("Private domain", "private_domain", "{:,.0f}"), ("Active leaders (end)", "active_leaders", "{:,.0f}"),
+    ("Price image (end)", "price_image", "{:.3f}"),
 )
 
 

@@ -172,7 +172,8 @@ class MarketModel(mesa.Model):
         time since the last lap: here to the four stages, by the cycles each took in the call.
         """
         promoting = np.array([b.code for b in self.brands if b.prices.promoting], np.int64)
-        day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]), promoting,
+        day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]),
+                           int(self.calendar.wait_until[t]), promoting,
                            self._market_day(t), self._terms(), self.ledger, self.pools, self.scale, self.behaviour,
                            self.streams)
         self._book_search_ads(day.clicks, t)
@@ -219,7 +220,8 @@ class MarketModel(mesa.Model):
         d11 = bool(self.calendar.double11_open[t])
         funded = self.calendar.brand_funded[t]
         terms = self._reused("market", (d11, funded.tobytes()), lambda: self._market_terms(d11, funded))
-        return MarketDay(day=t, search_clicks=self._search_clicks(), **terms)
+        lift = 1.0 + self.behaviour.deal_sensitivity * np.array([b.deal_history for b in self.brands])
+        return MarketDay(day=t, search_clicks=self._search_clicks(), price_lift=lift, **terms)
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:
         """The MarketDay fields that change only with prices, specs and the calendar."""

@@ -20,7 +20,7 @@ DISCOUNT = "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-05-31,
 
 def test_spillover_at_least_half_at_equal_prices():
     """§8.3: ≥ half of WeChat-seeded purchases close on Tmall when prices are equal."""
-    share = focal(replicate(scenario(), range(12)), "spillover_share")  # a level, not a direction: more replications
+    share = focal(replicate(scenario(), range(20)), "spillover_share")  # a level, not a direction: more replications
     result = stats.ttest_1samp(share, 0.5, alternative="greater")
     assert result.pvalue < 0.01, (share.mean(), result.pvalue)
 

@@ -129,3 +129,49 @@ def test_category_responds_to_price_far_less_than_a_brand():
     base1, both1 = _daily_orders(*one_logit), _daily_orders(*one_logit, *every)
     ok, p = paired_greater(1.0 - both1.sum(axis=(1, 2)) / base1.sum(axis=(1, 2)), category_loss)
     assert ok, p
+
+
+# --------------------------------------------------------------------------- deals and events
+PROMO = "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-04-30, depth: 0.3, channels: [tmall]}]"
+NO_PARITY = "brands.focal.strategy.parity=none"
+
+
+def test_price_image_erodes_with_a_deep_discount_and_recovers_with_its_half_life():
+    """Hand-checked: D ← k·D + (1 − k)·0.3 for the 89 discount days (Feb 1 – Apr 30, days
+    31–119), k = 0.5^(1/90); then D ← k·D, so 90 days later half of it is left."""
+    model = MarketModel(scenario(*SIZE, PROMO, NO_PARITY, "world.population=2000"), seed=0)
+    model.run()
+    image = model.datacollector.get_model_vars_dataframe()["focal.price_image"].to_numpy()
+    deal = 0.3 * (1.0 - 0.5 ** (89 / 90))
+    assert image[30] == pytest.approx(1.0) and image[119] == pytest.approx(1.0 - deal)
+    assert image[209] == pytest.approx(1.0 - deal / 2)
+    assert model.datacollector.get_model_vars_dataframe()["rival.price_image"].min() == 1.0  # it never discounts
+
+
+def test_a_deep_promotion_is_followed_by_a_dip():
+    """Orders in the two months after a three-month 30 % Tmall discount fall below those
+    without it (paired): references learnt at the deal price make the list price a loss,
+    stock bought on the deal lasts, and the deal history raises price sensitivity. With
+    reference prices and deal memory off (w = 0, η = 0, κ = 0) the dip is smaller."""
+    after = slice(120, 181)
+
+    def dip(*extra: str) -> np.ndarray:
+        return _relative_loss(_daily_orders(NO_PARITY, PROMO, *extra), _daily_orders(NO_PARITY, *extra), after)
+    memory = dip()
+    assert stats.ttest_1samp(memory, 0.0, alternative="greater").pvalue < 0.01, memory
+    forgetful = dip("world.behaviour.reference_smoothing=0", "world.behaviour.reference_weight=0",
+                    "world.behaviour.deal_sensitivity=0")
+    ok, p = paired_greater(memory, forgetful)
+    assert ok, (memory.mean(), forgetful.mean(), p)
+
+
+def test_shoppers_wait_for_a_platform_event():
+    """Orders in the two weeks before 618 (June 4–17, days 154–167) are fewer when a share
+    of needs waits for the event (paired against no waiting); they are made up at the event
+    (the 618 week sells more)."""
+    before, event = slice(154, 168), slice(168, 175)
+    waiting, eager = _daily_orders(), _daily_orders("world.behaviour.event_wait_share=0")
+    ok, p = paired_greater(eager[:, before, 0].sum(axis=1), waiting[:, before, 0].sum(axis=1))
+    assert ok, p
+    ok, p = paired_greater(waiting[:, event, 0].sum(axis=1), eager[:, event, 0].sum(axis=1))
+    assert ok, p

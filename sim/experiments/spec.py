@@ -36,12 +36,13 @@ BRAND_KPIS = (
     "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "buyers",
     "marketing_spend", "contribution_per_order", "roi", "cac", "repurchase_rate", "conversion", "aov",
     "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
+    "price_image",
 )
 #: KPIs per channel: ``<brand>.channels.<channel>.<kpi>``.
 CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "buyers", "conversion", "aov",
                 "repurchase_multiplier")
 #: Daily state series per brand (besides ``price.<channel>`` and the ledger fields).
-STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")
+STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap", "price_image")
 #: Reported when the file names no metrics (of the first brand).
 DEFAULT_METRICS = ("revenue", "gross_profit", "marketing_spend", "roi", "orders", "active_leaders")
 #: Plotted day by day when the file names no series (of the first brand).

@@ -49,7 +49,7 @@ def metric_label(metric: str) -> str:
 
 _SERIES = {"parity_gap": "WeChat − marketplace price gap (¥)", "active_leaders": "Active group leaders",
            "private_domain": "Private domain (followers)", "aware": "Aware (people)", "interested": "Interested (people)",
-           "purchased": "Purchased (people)", "loyal": "Loyal (people)"}
+           "purchased": "Purchased (people)", "loyal": "Loyal (people)", "price_image": "Price image (1 − deal history)"}
 
 
 def series_label(series: str) -> str:

@@ -75,6 +75,8 @@ class Calendar:
     coupon_yuan : (days, C) platform coupon per order
     brand_funded : (days, C) share of that coupon the brand pays
     need_boost : (days,) multiplier on category need (main event days)
+    wait_until : (days,) int, the day an event's coupon starts on the anticipation days
+        before it (``behaviour.event_anticipation_days``), −1 on other days
     double11_window : (days, C) presale-to-main-day window of a Double 11 event
     event_names : (days,) name of the main event that day, '' otherwise
     double11_open : (days,) bool, a Double 11 window is open on some channel (routing runs)
@@ -84,6 +86,7 @@ class Calendar:
     coupon_yuan: np.ndarray
     brand_funded: np.ndarray
     need_boost: np.ndarray
+    wait_until: np.ndarray
     double11_window: np.ndarray
     event_names: list[str]
     double11_open: np.ndarray = field(init=False)
@@ -105,6 +108,7 @@ def build_calendar(scenario: Scenario) -> Calendar:
     coupon = np.zeros((sim.days, n_c))
     funded = np.ones((sim.days, n_c))
     boost = np.ones(sim.days)
+    wait_until = np.full(sim.days, -1, np.int64)
     d11 = np.zeros((sim.days, n_c), bool)
     names = [""] * sim.days
     day_of = {d: t for t, d in enumerate(dates)}
@@ -120,7 +124,17 @@ def build_calendar(scenario: Scenario) -> Calendar:
                 if main in day_of:
                     boost[day_of[main]] = max(boost[day_of[main]], event.need_boost)
                     names[day_of[main]] = event.name
-    return Calendar(dates, coupon, funded, boost, d11, names)
+                if event.coupon_yuan > 0:  # an event without a coupon gives nothing to wait for
+                    _anticipate(wait_until, dates[0], first, scenario.world.behaviour.event_anticipation_days)
+    return Calendar(dates, coupon, funded, boost, wait_until, d11, names)
+
+
+def _anticipate(wait_until: np.ndarray, start: dt.date, first: dt.date, days: int) -> None:
+    """Mark the ``days`` before an event's coupon starts on ``first`` with that day's index
+    (which may lie past the run's end): a need arriving then may wait for it."""
+    coupon_day = (first - start).days
+    for t in range(max(coupon_day - days, 0), min(coupon_day, len(wait_until))):
+        wait_until[t] = coupon_day
 
 
 def _days_between(first: dt.date, last: dt.date) -> list[dt.date]:

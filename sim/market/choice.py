@@ -12,7 +12,8 @@ Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
    an open channel (开架) — brands the search page shows (organic visibility, search
    ads). Whether she buys now (incidence) and which brand are two steps:
    A_b = β_att·a_b + β_q·q_b, x_b = (pay_b − R̄)/R̄ + η·G(pay_b − R_b)/R_b,
-   G(g) = λ·g for a loss (g > 0), g for a gain, R_b her reference price of brand b;
+   G(g) = λ·g for a loss (g > 0), g for a gain, R_b her reference price of brand b,
+   β_p her segment's price sensitivity × (1 + κ·D_b), D_b the brand's deal history;
    she buys with probability σ(log Σ_b exp(A_b − γ·β_p·x_b) − u_0) and then takes
    argmax_b A_b − β_p·x_b + ε_b. Afterwards every reference price of a brand she saw
    moves towards what it costs her: R_b ← R_b + w·(pay_b − R_b).
@@ -54,6 +55,7 @@ class MarketDay:
     routing: np.ndarray       # (B,) Double 11 routing to the marketplace active today
     gift: np.ndarray          # (B,) routing gift (¥)
     search_clicks: np.ndarray  # (B, C) search-ad clicks bought today (agents)
+    price_lift: np.ndarray    # (B,) 1 + κ·D_b: shoppers' price sensitivity to the brand, raised by its deal history
     trust_yuan: np.ndarray    # (C,)
     open_search: np.ndarray   # (C,) bool
     marketplace: np.ndarray   # (C,) bool, open marketplace role
@@ -63,7 +65,7 @@ class MarketDay:
         """The (B, C) and (B,) terms :func:`shop` reads, in its order."""
         return (self.listed, self.effective, self.comparable, self.routing, self.gift, self.trust_yuan,
                 self.open_search, self.marketplace, self.visibility, self.pd_coupon, self.quality, self.promo,
-                self.price, self.coupon, self.funded)
+                self.price, self.coupon, self.funded, self.price_lift)
 
 
 @njit
@@ -84,9 +86,11 @@ def need_boost(stage, promoting, event_boost, promo_need_boost):
 
 
 @njit
-def shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitude, threshold, impulse_prob, h):
+def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude, threshold, impulse_prob,
+                   h):
     """Consumers who shop today, sorted and distinct: a category need (:func:`_needing`),
-    or an impulse after a strong exposure.
+    or an impulse after a strong exposure. ``waiting`` = (wait_until, wait_share): see
+    :func:`_needing`.
 
     Stock at home suppresses need; on the day it runs out the need is certain
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
@@ -96,7 +100,7 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitud
     with ``impulse_prob``, stock or not. The needs stream (handle ``h``) draws a uniform
     per consumer, then one per strong exposure.
     """
-    need = _needing(segment, need_rate, boost, stock_until, day, h)
+    need = _needing(segment, need_rate, boost, stock_until, day, waiting[0], waiting[1], h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
     k = 0
@@ -110,26 +114,43 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitud
 
 @njit
 def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
-             h: np.ndarray) -> np.ndarray:
+             wait_until: int, wait_share: float, h: np.ndarray) -> np.ndarray:
     """Consumers out of stock today whose stock ran out today or whose need arrives (a draw
     each, stocked or not, < her segment's daily rate × boost; ``boost`` holds one value for
-    all or one per consumer)."""
+    all or one per consumer).
+
+    In the days before a platform event's coupon starts on day ``wait_until`` (> ``day``;
+    −1 otherwise), a need arriving with a draw < rate × ``wait_share`` waits for it: her
+    ``stock_until`` becomes that day, when her need is certain (:func:`_shops`)."""
     n = len(segment)
     draw = np.empty(n)
     draws.fill_random(h, draw)
     out = np.empty(n, np.int64)
     k = 0
+    waits = wait_until > day
     if boost.size == n and n > 1:  # a boost each (promotions): her segment's rate × hers
         for i in range(n):
-            arrives = draw[i] < need_rate[segment[i]] * boost[i]
             out[k] = i
-            k += (stock_until[i] == day) | ((stock_until[i] < day) & arrives)
+            k += _shops(i, draw[i], need_rate[segment[i]] * boost[i], stock_until, day, waits, wait_until, wait_share)
     else:  # one boost for all: a rate per segment
         rate = need_rate * boost[0]
         for i in range(n):
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
-            k += (stock_until[i] == day) | ((stock_until[i] < day) & (draw[i] < rate[segment[i]]))
+            k += _shops(i, draw[i], rate[segment[i]], stock_until, day, waits, wait_until, wait_share)
     return out[:k]
+
+
+@njit
+def _shops(i: int, draw: float, rate: float, stock_until: np.ndarray, day: int, waits: bool, wait_until: int,
+           wait_share: float) -> bool:
+    """Consumer ``i`` shops today: her stock runs out today, or she is out of stock and a
+    need arrives (``draw`` < ``rate``) that does not wait for the coming event
+    (``waits``: draw < rate × ``wait_share`` sets her ``stock_until`` to ``wait_until``)."""
+    out_of_stock = stock_until[i] < day
+    if waits and out_of_stock and draw < rate * wait_share:
+        stock_until[i] = wait_until
+        return False
+    return (stock_until[i] == day) | (out_of_stock & (draw < rate))
 
 
 @njit
@@ -286,7 +307,7 @@ def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_t
     """
     price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
     (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
-     pd_coupon, quality, promo, price, coupon, funded) = market
+     pd_coupon, quality, promo, price, coupon, funded, price_lift) = market
     (search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength,
      reference) = behaviour
     scale = category_reference(ref_price, who)
@@ -297,7 +318,7 @@ def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_t
     clicked = _search_ad_clicks(h, venue, here, search_clicks)
     return _checkout(who, h, att, aware, beta, target, venue, routed, here, organic, clicked, segment, stockpile,
                      follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
-                     reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
+                     price_lift, reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
                      price, coupon, funded, listed.shape[1])
 
 
@@ -375,15 +396,15 @@ def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_s
 @njit
 def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, clicked, segment, stockpile,
               follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
-              reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
+              price_lift, reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
               list_price, coupon, funded, C):
     """The shelf (:func:`_on_offer`), the choice (:func:`_pick_kernel`) and today's orders
     (:func:`_order_rows`), one per buyer, with the traffic and clicks (:func:`_traffic`)."""
     S, B = aware.shape
     offered, found = _on_offer(listed, organic, clicked, aware)
     pick = _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                        pd_coupon, gift, quality, social, ref_price, scale, reference, beta_attitude, beta_quality,
-                        outside_utility, search_strength, click_strength, _uniforms(h, (S, B + 1)))
+                        pd_coupon, gift, quality, social, ref_price, scale, price_lift, reference, beta_attitude,
+                        beta_quality, outside_utility, search_strength, click_strength, _uniforms(h, (S, B + 1)))
     bought = np.flatnonzero(pick < B)
     w = who[bought]
     # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
@@ -397,12 +418,13 @@ def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, 
 
 @njit
 def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                 pd_coupon, gift, quality, social, ref_price, scale, reference, beta_attitude, beta_quality,
-                 outside_utility, search_strength, click_strength, shock):
+                 pd_coupon, gift, quality, social, ref_price, scale, price_lift, reference, beta_attitude,
+                 beta_quality, outside_utility, search_strength, click_strength, shock):
     """Shelf choice per shopper, after the search page lifts the attitudes it shows: buy
     now or not (:func:`buys_now`, uniform ``shock[s, B]``), then the brand, argmax of
     A_b − β_p·x_b + ε_b over the offered brands (Gumbel from ``shock[s, b]``); 'not now'
-    is index B. Then the reference prices of the brands she saw move (:func:`update_reference`).
+    is index B. β_p for brand b is her segment's × ``price_lift[b]`` (its deal history).
+    Then the reference prices of the brands she saw move (:func:`update_reference`).
 
     ``reference`` = (w, η, λ, γ): smoothing, reference weight, loss aversion, the share of
     the price response that reaches incidence.
@@ -428,9 +450,9 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
             pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
             pays[b] = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
             appeal = beta_attitude * a + beta_quality * quality[b]
-            x = price_cost(pays[b], ref_price[who[s], b], scale[s], weight, loss_aversion)
-            u[b] = appeal - beta[s] * x + _gumbel(shock[s, b])
-            category_value[b] = appeal - category_weight * beta[s] * x
+            x = beta[s] * price_lift[b] * price_cost(pays[b], ref_price[who[s], b], scale[s], weight, loss_aversion)
+            u[b] = appeal - x + _gumbel(shock[s, b])
+            category_value[b] = appeal - category_weight * x
         pick[s] = _argmax(u) if buys_now(category_value, outside_utility, shock[s, B]) else B
         update_reference(ref_price, who[s], offered[s], pays, smoothing)
     return pick

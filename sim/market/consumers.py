@@ -44,12 +44,13 @@ class ConsumerDay:
     cycles: np.ndarray   # (4,) CPU cycles spent in each of :data:`STAGES` (all 0 without a counter)
 
 
-def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: float, promoting: np.ndarray,
-                 market: MarketDay, terms: BrandTerms, ledger: Ledger, pools: list[SharerPool], scale: float,
-                 beh: Behaviour, streams: Streams) -> ConsumerDay:
+def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: float, wait_until: int,
+                 promoting: np.ndarray, market: MarketDay, terms: BrandTerms, ledger: Ledger, pools: list[SharerPool],
+                 scale: float, beh: Behaviour, streams: Streams) -> ConsumerDay:
     """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
     (a need, boosted by today's event and, for those who know them, by the ``promoting``
-    brands' promotions — :func:`~sim.market.choice.need_boost` —, or an impulse); run their
+    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for the
+    event whose coupon starts on day ``wait_until``; or an impulse); run their
     trips and book the orders; update the buyers, pay the group leaders and fill the
     sharer pools."""
     seg, factors = pop.segments, pop.decay_factors(day)
@@ -59,7 +60,7 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
         (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
         day, factors,
         (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
-         beh.impulse_prob, beh.interest_threshold),
+         beh.impulse_prob, beh.interest_threshold, (wait_until, beh.event_wait_share)),
         ((seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), market.kernel_terms(),
          market.search_clicks, market.social,
          (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
@@ -82,7 +83,7 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
     (attitude, attitude_day, stage, entry, source, referrer, segment, stock_until, follower, parent, purchases,
      bought_on, last_channel, ref_price) = pop
     who, brand, weight, exp_entry, exp_source, exp_referrer = exposures
-    need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold = need
+    need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold, waiting = need
     segment_terms, terms, search_clicks, social, behaviour, seeded = market
     search_strength, click_strength = behaviour[5], behaviour[6]
     ledger_day, money_terms, buyer_terms, judging, n_pools = books
@@ -92,8 +93,8 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
                              exp_source, exp_referrer, day, factors, interest_threshold)
     folded = cycle_count()
     boost = need_boost(stage, promoting, event_boost, promo_need_boost)
-    shoppers = shoppers_today(segment, need_rate, boost, stock_until, day, touched, attitude, impulse_threshold,
-                              impulse_prob, h_needs)
+    shoppers = shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude,
+                              impulse_threshold, impulse_prob, h_needs)
     needed = cycle_count()
     buyers, rows, traffic = shop(shoppers, h_choice, attitude, attitude_day, factors, day, stage, segment,
                                  segment_terms, entry, source, referrer, follower, ref_price, terms, search_clicks,

@@ -37,6 +37,8 @@ class BrandPrices:
     effective : (C,) price − coupon: what a shopper pays for one unit (¥)
     parity_gap : WeChat effective − lowest marketplace effective (¥); 0 if not comparable
     comparable : False when a WeChat-only bundle hides the price
+    discount : the brand's deepest own discount today, share of list price (platform
+        coupons excluded): what its deal history remembers
     promoting : a promotion or platform coupon runs on some channel (promo.any(), read daily)
     """
 
@@ -47,6 +49,7 @@ class BrandPrices:
     effective: np.ndarray
     parity_gap: float
     comparable: bool
+    discount: float
     promoting: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +94,8 @@ def brand_prices(brand: BrandSpec, channels: ChannelTable, coupon_today: np.ndar
     effective = price - coupon
     gap, comparable = _parity_gap(brand, channels, effective, listed)
     promo = listed & ((depth > 0) | (coupon > 0))
-    return BrandPrices(listed, price, promo, coupon, effective, gap, comparable)
+    discount = float(np.max(np.where(listed, 1.0 - price / base, 0.0), initial=0.0))  # a MAP above list is no discount
+    return BrandPrices(listed, price, promo, coupon, effective, gap, comparable, discount)
 
 
 def _protect(brand: BrandSpec, channels: ChannelTable, price: np.ndarray, base: np.ndarray, coupon: np.ndarray) -> np.ndarray:

@@ -191,23 +191,29 @@ class Consumer(mesa.Agent):
         return bool(positive)
 
     # ------------------------------------------------------------------ 4. need
-    def feel_need(self, event_boost: float, promoting: list[int]) -> None:
+    def feel_need(self, event_boost: float, wait_until: int, promoting: list[int]) -> None:
         """Does she shop today? Replenishment, a need arriving, or an impulse.
 
         Notes
         -----
         Out of stock on the day her stock runs out: certain. Later: with her segment's
         need rate × the event boost, × promo_need_boost if she knows a brand in
-        ``promoting`` (on promotion today). Impulse: each brand she saw today whose
-        attitude is now ≥ impulse_threshold triggers a need with probability impulse_prob.
+        ``promoting`` (on promotion today). Before a platform event whose coupon starts on
+        day ``wait_until`` (−1: none coming), a need arriving with a draw below rate ×
+        event_wait_share waits: she shops on that day. Impulse: each brand she saw today
+        whose attitude is now ≥ impulse_threshold triggers a need with probability
+        impulse_prob.
         """
         pop, rng, day = self.model.population, self.model.streams.needs, self.model.day
         beh = self.model.behaviour
         rate = self.trait("need_rate") * event_boost
         if any(self.knows(b) for b in promoting):
             rate *= beh.promo_need_boost
-        until = int(pop.stock_until[self.row])
-        self.needs = until == day or (until < day and rng.random() < rate)
+        until, draw = int(pop.stock_until[self.row]), rng.random()
+        waits = until < day < wait_until and draw < rate * beh.event_wait_share
+        if waits:
+            pop.stock_until[self.row] = wait_until
+        self.needs = until == day or (until < day and draw < rate and not waits)
         for brand in self.touched:
             if self.attitude(brand) >= beh.impulse_threshold and rng.random() < beh.impulse_prob:
                 self.needs = True
@@ -316,7 +322,7 @@ class Consumer(mesa.Agent):
         -----
         A_b = β_att·a_b + β_q·q_b with a_b replaced by 1 − e^{−search_strength} for a
         brand found on the search page, and raised by a search-ad click; x_b the price
-        cost (:meth:`_price_cost`). She buys now with probability
+        cost (:meth:`_price_cost`) × (1 + κ·D_b), D_b the brand's deal history. She buys now with probability
         σ(log Σ_b exp(A_b − γ·β·x_b) − u_0) (incidence, price weighed by γ), then takes
         argmax_b A_b − β·x_b + ε_b. Every reference price of an offered brand moves:
         R_b ← R_b + w·(pay_b − R_b).
@@ -331,7 +337,7 @@ class Consumer(mesa.Agent):
                 a = a + (1.0 - a) * (1.0 - math.exp(-beh.search_click_strength))
             pays[b] = md.effective[b, self.visit.venue] - self._coupon(b, md) - self._gift(b, md)
             appeal = beh.beta_attitude * a + beh.beta_quality * md.quality[b]
-            x = self._price_cost(pays[b], b, scale)
+            x = md.price_lift[b] * self._price_cost(pays[b], b, scale)  # β × (1 + κ·D_b): deal history
             category += math.exp(appeal - beh.category_price_weight * beta * x - beh.outside_utility)
             u = appeal - beta * x + _gumbel(rng)
             if u > best:
