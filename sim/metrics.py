@@ -133,10 +133,17 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
     }
+
+
+def _response_kpis(brand) -> dict[str, float]:
+    """Competitor responses taken (price moves, bids, promotions) and the day of the first."""
+    taken = [e.day for e in (brand.desk.log if brand.desk is not None else ()) if e.what in ("start", "move")]
+    return {"responses": float(len(taken)), "first_response_day": float(taken[0]) if taken else float("nan")}
 
 
 #: (label, key, format) rows of the end-of-run table.

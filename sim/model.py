@@ -25,6 +25,7 @@ from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
 from .market.prices import nan_to_zero
+from .market.responses import MarketWatch, ResponseEvent
 from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
@@ -144,8 +145,9 @@ class MarketModel(mesa.Model):
         t = self.day
         date = self.calendar.dates[t]
         lap = self._lap_timer()
+        watch = self._market_watch(t)
         for brand in self.brands:
-            brand.begin_day(date, self.calendar.coupon_yuan[t])
+            brand.begin_day(date, self.calendar.coupon_yuan[t], watch)
         lap("1 calendar")
         batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
                               self._exposures, share=self._share).collect()
@@ -159,6 +161,22 @@ class MarketModel(mesa.Model):
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _market_watch(self, t: int) -> MarketWatch | None:
+        """Yesterday's public facts, read by every brand's response rules before anyone
+        moves today (so no brand sees a rival's move of the same morning); None when no
+        brand has rules."""
+        if not any(b.desk is not None for b in self.brands) or t == 0:
+            return None
+        shelf = np.array([b.prices.price for b in self.brands])
+        regular = np.array([[b.scheduled.price_on(k) if k in b.scheduled.channels else np.nan for k in self.channels.keys]
+                            for b in self.brands])
+        return MarketWatch(day=t, shelf=shelf, regular=regular, orders=self.ledger.field("orders")[:t].sum(axis=2),
+                           ad_spend=self.ledger.field("ad_spend")[:t])
+
+    def response_log(self) -> list[ResponseEvent]:
+        """Every brand's competitor responses so far, by day."""
+        return sorted((e for b in self.brands if b.desk is not None for e in b.desk.log), key=lambda e: e.day)
 
     #: Word of mouth (part of stage 2): vectorised over today's sharers.
     _share = staticmethod(sharing)
