@@ -487,6 +487,35 @@ def _judge_rival_response(ctx: _Context, runs: dict[str, list[RunSummary]]) -> t
     return bool(in_time.all() and (silent == 0).all()), measured, None
 
 
+# ---- marketplace ranking
+def _plan_flywheel(ctx: _Context) -> dict[str, Changes] | str:
+    r, sim = ctx.roles, ctx.scenario.simulation
+    if r.market is None:
+        return f"brand {r.focal!r} is not listed on a marketplace"
+    rank = ctx.scenario.channels[r.market].ranking
+    if not (rank.sales_weight or rank.conversion_weight or rank.review_weight):
+        return f"channels.{r.market}.ranking has no weights: its search visibility is constant"
+    first, last = (sim.start_date + dt.timedelta(days=d) for d in _flywheel_boost(sim.days))
+    boost = (ctx.brand("strategy.promotions"), [{"from": first.isoformat(), "to": last.isoformat(),
+                                                 "depth": RESPONSE_CUT_DEPTH, "channels": [r.market]}])
+    return {"boost": (boost, (ctx.brand("strategy.parity"), "none")), "none": ((ctx.brand("strategy.parity"), "none"),)}
+
+
+def _flywheel_boost(days: int) -> tuple[int, int]:
+    """The sales push of the ranking_flywheel check: two weeks from the run's first tenth."""
+    first = max(1, days // 10)
+    return first, min(days - 1, first + 13)
+
+
+def _judge_flywheel(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    f, m = ctx.roles.focal, ctx.roles.market
+    seen = [_kpi(runs[v], f"{f}.channels.{m}.visibility") for v in ("boost", "none")]
+    ok, p = _paired(*seen)
+    measured = (f"two weeks {RESPONSE_CUT_DEPTH:.0%} off on {m}: mean organic visibility over the run "
+                f"{_mean(seen[1]):.3f} → {_mean(seen[0]):.3f}")
+    return ok, measured, p
+
+
 # ---- §8.7 reproducibility, §8.1 Bass
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
@@ -547,6 +576,8 @@ CHECKS = (
            _plan_referral, _judge_referral),
     _Check("rival_response", "a rival with response rules answers a marketplace cut within its lag; without rules "
            "it never moves", "§12", _plan_rival_response, _judge_rival_response),
+    _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
+           "§12", _plan_flywheel, _judge_flywheel),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "§8.7",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "§8.1", _plan_none, _judge_bass_mean_field),

@@ -25,6 +25,7 @@ from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
 from .market.prices import nan_to_zero
+from .market.ranking import SearchRanking
 from .market.responses import MarketWatch, ResponseEvent
 from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
@@ -77,6 +78,8 @@ class MarketModel(mesa.Model):
         self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
+        self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
+        self.visibility_today = np.zeros((len(self.brands), len(self.channels)))
         self.pools = [SharerPool() for _ in self.brands]
         self._exposures = ExposureBatch()  # the day's exposures, rewritten every day (views of it last a day)
         self._leaders: dict[int, GroupLeader] = {}
@@ -157,6 +160,8 @@ class MarketModel(mesa.Model):
             partner_day(self, brand, t, self.streams.partners)
         lap("7 partners")
         self.ledger.close_day(t)
+        if self.ranking.active:
+            self.ranking.close_day(self.ledger.field("orders")[t], self.ledger.field("traffic")[t])
         self.datacollector.collect(self)
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
@@ -237,6 +242,9 @@ class MarketModel(mesa.Model):
         d11 = bool(self.calendar.double11_open[t])
         funded = self.calendar.brand_funded[t]
         terms = self._reused("market", (d11, funded.tobytes()), lambda: self._market_terms(d11, funded))
+        if self.ranking.active:  # the search page ranks by yesterday's books: a term of its own each day
+            terms = {**terms, "visibility": self.ranking.visibility(terms["visibility"], terms["listed"])}
+        self.visibility_today = terms["visibility"]
         return MarketDay(day=t, search_clicks=self._search_clicks(), **terms)
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:

@@ -20,7 +20,7 @@ from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
 
 __all__ = [
     "Scenario", "Simulation", "World", "SegmentSpec", "GraphSpec", "Behaviour",
-    "ChannelSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
+    "ChannelSpec", "SearchRankingSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
@@ -177,6 +177,17 @@ class OfficialAccount(Strict):
     wecom_open_rate: float = Field(0.15, ge=0, le=1, description="share of 1:1 enterprise-WeChat touches that are read. assumption")
 
 
+class SearchRankingSpec(Strict):
+    """How an open marketplace ranks brands on its search page (搜索权重): visibility follows
+    recent sales, conversion and reviews. All weights 0: visibility stays ``search_visibility``."""
+
+    sales_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to recent orders relative to the other brands listed. assumption")
+    conversion_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to recent conversion (orders / visits), relative. assumption")
+    review_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to log(1 + reviews), one review per order, relative. assumption")
+    half_life_days: float = Field(14.0, gt=0, le=365, description="half-life of 'recent' orders and visits (days). assumption")
+    max_boost: float = Field(3.0, ge=1, le=100, description="most that ranking multiplies or divides a brand's base visibility by. assumption")
+
+
 class ChannelSpec(Strict):
     role: ChannelRole | None = Field(None, description="marketplace (open shelf, e.g. Tmall), social (closed private domain, e.g. WeChat) or media (seeding only); default from the name")
     transacts: bool = Field(True, description="whether orders close on this channel")
@@ -187,11 +198,16 @@ class ChannelSpec(Strict):
     events: list[PlatformEvent] = Field(default_factory=list, description="platform events (618, Double 11)")
     official_account: OfficialAccount | None = Field(None, description="official account (公众号) push rules; social channels")
     group_cap: int = Field(500, ge=1, le=100000, description="members per group (WeChat group cap 500)")
+    ranking: SearchRankingSpec = Field(default_factory=SearchRankingSpec, description="search ranking that feeds on sales (open search channels)")
 
     @model_validator(mode="after")
     def _media_does_not_transact(self) -> "ChannelSpec":
         if self.role == "media" and self.transacts:
             raise ValueError("a channel with role 'media' cannot transact; set transacts: false")
+        r = self.ranking
+        if not self.open_search and (r.sales_weight or r.conversion_weight or r.review_weight):
+            raise ValueError("ranking: only a channel with an open search page ranks brands; set open_search: true "
+                             "or the ranking weights to 0")
         return self
 
 

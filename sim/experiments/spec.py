@@ -40,7 +40,7 @@ BRAND_KPIS = (
 )
 #: KPIs per channel: ``<brand>.channels.<channel>.<kpi>``.
 CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "buyers", "conversion", "aov",
-                "repurchase_multiplier")
+                "repurchase_multiplier", "visibility")
 #: Daily state series per brand (besides ``price.<channel>`` and the ledger fields).
 STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")
 #: Reported when the file names no metrics (of the first brand).
@@ -64,9 +64,11 @@ def series_names(channels: list[str], priced: list[str]) -> list[str]:
     """Every daily series of one brand (without the brand).
 
     Ledger fields summed over channels (``revenue``), per channel (``wechat.orders``),
-    the state series (``aware`` … ``parity_gap``) and prices (``price.tmall``).
+    the state series (``aware`` … ``parity_gap``), prices (``price.tmall``) and organic
+    search visibility (``visibility.tmall``).
     """
-    return [*FIELDS, *(f"{c}.{f}" for c in channels for f in FIELDS), *STATE_SERIES, *(f"price.{c}" for c in priced)]
+    return [*FIELDS, *(f"{c}.{f}" for c in channels for f in FIELDS), *STATE_SERIES, *(f"price.{c}" for c in priced),
+            *(f"visibility.{c}" for c in priced)]
 
 
 class Strict(BaseModel):
