@@ -79,6 +79,7 @@ class Calendar:
         before it (``behaviour.event_anticipation_days``), −1 on other days
     double11_window : (days, C) presale-to-main-day window of a Double 11 event
     event_names : (days,) name of the main event that day, '' otherwise
+    event_window : (days, C) bool, a platform event (presale to main day) runs on the channel
     double11_open : (days,) bool, a Double 11 window is open on some channel (routing runs)
     """
 
@@ -89,6 +90,7 @@ class Calendar:
     wait_until: np.ndarray
     double11_window: np.ndarray
     event_names: list[str]
+    event_window: np.ndarray
     double11_open: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +112,7 @@ def build_calendar(scenario: Scenario) -> Calendar:
     boost = np.ones(sim.days)
     wait_until = np.full(sim.days, -1, np.int64)
     d11 = np.zeros((sim.days, n_c), bool)
+    window = np.zeros((sim.days, n_c), bool)
     names = [""] * sim.days
     day_of = {d: t for t, d in enumerate(dates)}
     for c, channel in enumerate(scenario.channels.values()):
@@ -121,12 +124,13 @@ def build_calendar(scenario: Scenario) -> Calendar:
                     coupon[t, c] = event.coupon_yuan
                     funded[t, c] = event.brand_funded_share
                     d11[t, c] |= event.name.lower() == DOUBLE11
+                    window[t, c] = True
                 if main in day_of:
                     boost[day_of[main]] = max(boost[day_of[main]], event.need_boost)
                     names[day_of[main]] = event.name
                 if event.coupon_yuan > 0:  # an event without a coupon gives nothing to wait for
                     _anticipate(wait_until, dates[0], first, scenario.world.behaviour.event_anticipation_days)
-    return Calendar(dates, coupon, funded, boost, wait_until, d11, names)
+    return Calendar(dates, coupon, funded, boost, wait_until, d11, names, window)
 
 
 def _anticipate(wait_until: np.ndarray, start: dt.date, first: dt.date, days: int) -> None:
