@@ -17,7 +17,7 @@ import numpy as np
 from .config.loader import apply_brand_changes
 from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
-from .market.prices import BrandPrices, brand_prices
+from .market.prices import BrandPrices, brand_prices, sessions_on
 from .market.responses import MarketWatch, ResponseDesk
 from .population import NO_ONE
 
@@ -122,7 +122,9 @@ class Brand(Partner):
             self._price_key = None
         # Prices move only with the schedule, responses, promotions and platform coupons: most days reuse them.
         promotions = tuple(i for i, p in enumerate(self.spec.strategy.promotions) if p.start <= date <= p.end)
-        key = (active, promotions, coupon_today.tobytes())
+        sessions = sessions_on(self.spec, date)
+        self.kol_roster.stream(sessions)
+        key = (active, promotions, sessions, coupon_today.tobytes())
         if key != self._price_key:
             self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
             self._price_key = key
@@ -210,6 +212,8 @@ class KolRoster:
                                  platform=np.int64, entry=np.int64, uid=np.int64)
         self._followers: tuple[np.ndarray, np.ndarray] | None = None
         self._arrays: tuple[np.ndarray, ...] | None = None
+        #: (uid, in-session need share) of the streamers live today (:meth:`stream`)
+        self.live_today: list[tuple[int, float]] = []
 
     def enlist(self, kol: "Kol", base_credibility: float) -> int:
         self.kols.append(kol)
@@ -237,6 +241,19 @@ class KolRoster:
                             self.rate, self.fee, self.platform)
         return self._arrays
 
+    def stream(self, sessions: tuple[int, ...]) -> None:
+        """Put on air the streamers of today's livestream ``sessions`` (indices into
+        ``strategy.livestreams``): they post (stream) today for sure, the others not."""
+        if not self.live_today and not sessions:
+            return
+        self.live_today = []
+        for i, kol in enumerate(self.kols):
+            if kol.session is not None:
+                live = kol.session in sessions
+                self.rate[i] = 1.0 if live else 0.0
+                if live:
+                    self.live_today.append((kol.uid, self.brand.spec.strategy.livestreams[kol.session].need_share))
+
     def sync(self, programs: list[KolProgram], enlist) -> None:
         """Follow scheduled changes to the KOL programs: terms, and how many KOLs post.
 
@@ -252,7 +269,7 @@ class KolRoster:
                 self.reach[i], self.fee[i] = program.reach_rate, program.fee_per_post_yuan
                 self.rate[i] = program.posts_per_month / 30.0 if rank < program.count else 0.0
         for i, kol in enumerate(self.kols):
-            if kol.program_index >= len(programs):
+            if kol.session is None and kol.program_index >= len(programs):
                 self.rate[i] = 0.0
 
 
@@ -260,14 +277,17 @@ class Kol(Partner):
     """A KOL or KOC (key opinion leader / consumer) posting for one brand.
 
     Followers are consumer indices; a KOC's come first from her own contacts on the
-    social graph (two-step flow: media → opinion leaders → audience).
+    social graph (two-step flow: media → opinion leaders → audience). A livestream
+    streamer is a KOL whose ``session`` indexes the brand's ``strategy.livestreams``
+    (None for KOL programs); she streams on that session's day only.
     """
 
     def __init__(self, model: "MarketModel", brand: Brand, program_index: int, program: KolProgram,
-                 followers: np.ndarray, node: int):
+                 followers: np.ndarray, node: int, session: int | None = None):
         super().__init__(model)
         self.brand = brand
         self.program_index = program_index
+        self.session = session
         self.program = program
         self.followers = followers
         self.node = node

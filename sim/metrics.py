@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import mesa
 import numpy as np
 
+from .config.schema import BrandSpec
 from .ledger import LAST_TOUCH, MARKETING_FIELDS
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
@@ -123,9 +124,14 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
     buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
-    seen = model.datacollector.model_vars[f"{model.brands[b].name}.visibility.{model.channels.keys[c]}"]
+    seen = model.datacollector.model_vars.get(f"{model.brands[b].name}.visibility.{model.channels.keys[c]}")  # none: a livestream
     return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
             "visibility": float(np.mean(seen)) if seen else 0.0}
+
+
+def _sells_on(brand: BrandSpec, channel: str) -> bool:
+    """The brand is listed on ``channel``, every day or in its livestream sessions."""
+    return channel in brand.channels or any(s.channel == channel for s in brand.strategy.livestreams)
 
 
 def brand_kpis(model: "MarketModel", b: int) -> dict:
@@ -154,7 +160,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "last_touch": last_touch_orders(model, b),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
-                     if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
+                     if model.channels.transacts[c] and _sells_on(brand.base, model.channels.keys[c])},
     }
 
 

@@ -27,7 +27,7 @@ from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
 from .market.prices import nan_to_zero
 from .market.ranking import SearchRanking
 from .market.responses import MarketWatch, ResponseEvent
-from .market.signals import ExposureBatch, Exposures, SharerPool
+from .market.signals import ExposureBatch, Exposures, SharerPool, Source
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
 from .population import build_population
@@ -107,6 +107,8 @@ class MarketModel(mesa.Model):
             for j, program in enumerate(brand.base.strategy.kols):
                 for _ in range(program.count):
                     self.enlist_kol(brand, j, program)
+            for j, session in enumerate(brand.base.strategy.livestreams):
+                self.enlist_kol(brand, -1, session.as_kol(), session=j)
             for _ in range(brand.base.strategy.group_leaders.initial):
                 recruit_leader(self, brand, 0, rng)
 
@@ -124,8 +126,9 @@ class MarketModel(mesa.Model):
         for stream in (streams.signals, streams.wom, streams.needs, streams.choice, streams.after, streams.partners):
             draws.stream_handle(stream)
 
-    def enlist_kol(self, brand: Brand, program_index: int, program: KolProgram) -> None:
-        """Sign a KOL/KOC for ``brand`` under program ``program_index``."""
+    def enlist_kol(self, brand: Brand, program_index: int, program: KolProgram, session: int | None = None) -> None:
+        """Sign a KOL/KOC for ``brand`` under program ``program_index`` (−1 and ``session``:
+        the streamer of livestream session ``session``)."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
         real = min(real, (self.config.world.market_size or self.population.n))
@@ -137,7 +140,7 @@ class MarketModel(mesa.Model):
             followers = np.concatenate([own, rng.integers(self.population.n, size=max(0, size - len(own)))])
         else:
             followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
-        Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node)
+        Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node, session)
 
     def register_leader(self, leader: GroupLeader) -> None:
         self._leaders[leader.uid] = leader
@@ -154,6 +157,7 @@ class MarketModel(mesa.Model):
         lap("1 calendar")
         batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
                               self._exposures, share=self._share).collect()
+        self._in_session_needs(batch, t)
         lap("2 signals")
         shoppers, orders = self._consumer_day(t, batch, lap)
         for brand in self.brands:
@@ -166,6 +170,17 @@ class MarketModel(mesa.Model):
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _in_session_needs(self, batch: Exposures, t: int) -> None:
+        """In-session conversion: each watcher of a livestream session today (an exposure
+        from its streamer) shops today with the session's ``need_share``, stock or not
+        (her ``stock_until`` becomes today, when a need is certain in both engines)."""
+        for brand in self.brands:
+            for uid, share in brand.kol_roster.live_today:
+                watching = (batch.referrer == uid) & (batch.source == Source.KOL) & (batch.brand == brand.code)
+                watchers = np.unique(batch.who[watching])
+                shops = watchers[self.streams.signals.random(len(watchers)) < share]
+                self.population.stock_until[shops] = np.minimum(self.population.stock_until[shops], t)
 
     def _market_watch(self, t: int) -> MarketWatch | None:
         """Yesterday's public facts, read by every brand's response rules before anyone

@@ -24,13 +24,14 @@ __all__ = [
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "Engine", "partner_count_problems",
+    "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine", "partner_count_problems",
 ]
 
 GraphKind = Literal["small_world", "powerlaw_cluster", "communities", "edge_list", "complete"]
-ChannelRole = Literal["marketplace", "social", "media"]
+ChannelRole = Literal["marketplace", "social", "media", "livestream"]
 ParityPolicy = Literal["none", "strict", "floor"]
 KolTier = Literal["head", "waist", "koc"]
+StreamerTier = Literal["head", "mid", "self"]
 Engine = Literal["fast", "reference"]
 
 Share = Field(ge=0.0, le=1.0)
@@ -197,7 +198,7 @@ class SearchRankingSpec(Strict):
 
 
 class ChannelSpec(Strict):
-    role: ChannelRole | None = Field(None, description="marketplace (open shelf, e.g. Tmall), social (closed private domain, e.g. WeChat) or media (seeding only); default from the name")
+    role: ChannelRole | None = Field(None, description="marketplace (open shelf, e.g. Tmall), social (closed private domain, e.g. WeChat), livestream (直播带货, e.g. Taobao Live, Douyin live: sells only during a brand's sessions, no open search) or media (seeding only); default from the name. Any channel becomes a shop by YAML alone: role marketplace or livestream, transacts: true, its own take_rate and payment_fee")
     transacts: bool = Field(True, description="whether orders close on this channel")
     take_rate: float = Field(0.0, ge=0, le=1, description="platform commission, share of revenue (Tmall 2–5 %)")
     payment_fee: float = Field(0.006, ge=0, le=1, description="payment fee, share of revenue (WeChat Pay / Alipay 0.6 %)")
@@ -212,6 +213,8 @@ class ChannelSpec(Strict):
     def _media_does_not_transact(self) -> "ChannelSpec":
         if self.role == "media" and self.transacts:
             raise ValueError("a channel with role 'media' cannot transact; set transacts: false")
+        if self.role == "livestream" and (not self.transacts or self.open_search):
+            raise ValueError("a channel with role 'livestream' sells in its sessions: set transacts: true and open_search: false")
         r = self.ranking
         if not self.open_search and (r.sales_weight or r.conversion_weight or r.review_weight):
             raise ValueError("ranking: only a channel with an open search page ranks brands; set open_search: true "
@@ -343,6 +346,48 @@ class Double11Routing(Strict):
     gift_yuan: float = Field(20.0, ge=0, description="gift value (¥) for shoppers brought by WeChat pushes, touches or groups who buy on Tmall during Double 11 (the HFP play)")
 
 
+#: Streamer tier → (real followers, KOL tier whose credibility it takes, slotting fee ¥,
+#: commission, depth): what a session leaves out. Head: tens of millions of followers,
+#: slotting fees of ¥ hundreds of thousands (SCMP 2020) and 20 %+ commissions (The
+#: Information); mid-tier and self-broadcast figures are assumptions.
+STREAMER_DEFAULTS: dict[str, tuple[int, str, float, float, float]] = {
+    "head": (10_000_000, "head", 300_000.0, 0.20, 0.30),
+    "mid": (500_000, "waist", 20_000.0, 0.15, 0.20),
+    "self": (50_000, "waist", 0.0, 0.0, 0.10),
+}
+
+
+class LivestreamSession(Strict):
+    """One livestream session (直播带货) selling the brand on a livestream channel for a day."""
+
+    date: dt.date = Field(description="the session's day (YYYY-MM-DD), within the run")
+    channel: str = Field("live", description="the livestream channel it sells on (a channel with role livestream)")
+    streamer: StreamerTier = Field(description="head (头部主播, e.g. Li Jiaqi), mid (腰部) or self (品牌自播, the brand's own stream)")
+    followers: int | None = Field(None, ge=0, description="real followers; default by tier (head 10M as a head KOL, mid 500k, self 50k: assumptions)")
+    reach_rate: float = Field(0.1, ge=0, le=1, description="share of followers who watch the session. assumption")
+    price_yuan: float | None = Field(None, gt=0, description="session price (¥); default: list price × (1 − depth)")
+    depth: float | None = Field(None, ge=0, lt=1, description="session discount, share of list price, when price_yuan is not given; default by tier (head 0.30, mid 0.20, self 0.10). assumption")
+    slotting_fee_yuan: float | None = Field(None, ge=0, description="坑位费 paid for the slot (¥); default by tier (head ¥300k, SCMP 2020; mid ¥20k, self 0: assumptions)")
+    commission: float | None = Field(None, ge=0, le=1, description="share of session order value paid to the streamer; default by tier (head 0.20: 20 %+, The Information; mid 0.15, self 0: assumptions)")
+    need_share: float = Field(0.3, ge=0, le=1, description="share of watchers who shop during the session (in-session conversion: they choose brand and venue as on any trip). assumption")
+    covered_by_parity: bool = Field(False, description="strict parity also matches the session price on WeChat (the brand's price system covers the stream); false: the stream is exempt and opens a gap")
+
+    def as_kol(self) -> KolProgram:
+        """The streamer as a KOL program: one streamer posting (streaming) only on the
+        session's day, her slotting fee as the fee per post, her commission as CPS."""
+        followers, tier, fee, commission, _ = self.terms()
+        return KolProgram(tier=tier, count=1, platform=self.channel, posts_per_month=0.0, fee_per_post_yuan=fee,
+                          cps_rate=commission, followers=followers, reach_rate=self.reach_rate)
+
+    def terms(self) -> tuple[int, str, float, float, float]:
+        """(followers, KOL tier, slotting fee ¥, commission, depth) with the tier's defaults filled in."""
+        real, tier, fee, commission, depth = STREAMER_DEFAULTS[self.streamer]
+        return (real if self.followers is None else self.followers, tier,
+                fee if self.slotting_fee_yuan is None else self.slotting_fee_yuan,
+                commission if self.commission is None else self.commission,
+                depth if self.depth is None else self.depth)
+
+
 class Strategy(Strict):
     parity: ParityPolicy = Field("none", description="none; strict: WeChat matches Tmall's effective price; floor: Tmall never below WeChat")
     wechat_bundle: bool = Field(False, description="WeChat-only bundle: prices cannot be compared")
@@ -357,6 +402,7 @@ class Strategy(Strict):
     referral: Referral = Field(default_factory=Referral)
     group_leaders: GroupLeaderPolicy = Field(default_factory=GroupLeaderPolicy)
     schedule: list[ScheduledChange] = Field(default_factory=list)
+    livestreams: list[LivestreamSession] = Field(default_factory=list, description="livestream sessions (直播带货): on each date the brand sells on the session's livestream channel at the session price, the lowest anywhere that day (a higher one is clipped to the lowest: the lowest-price clause); none by default")
     responses: list[Response] = Field(default_factory=list, description="competitor response rules, or archetype names "
                                       "(follower, aggressor, premium_holder); none by default: the most common reaction "
                                       "to a rival's promotion is none (Steenkamp et al. 2005)")
@@ -410,6 +456,7 @@ class Scenario(Strict):
         for i, brand in enumerate(self.brands):
             _check_brand_channels(i, brand, self.channels)
             _check_responses(i, brand, self.brands, self.channels)
+            _check_livestreams(i, brand, self.channels, self.simulation)
         too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
                     for line in partner_count_problems(brand, self.world.population)]
         if too_many:
@@ -437,6 +484,9 @@ def _check_brand_channels(i: int, brand: BrandSpec, channels: dict[str, ChannelS
         if key not in channels:
             raise ValueError(f"{where}: unknown channel {key!r}; defined channels: {', '.join(known)}")
     for c in brand.channels:
+        if channels[c].role == "livestream":
+            raise ValueError(f"brands.{i}.channels.{c}: {c!r} is a livestream channel; a brand sells there only in its "
+                             "sessions (strategy.livestreams), not every day: remove it from the brand's channels")
         if not channels[c].transacts:
             raise ValueError(f"brands.{i}.channels.{c}: channel {c!r} does not transact (seeding only); list the brand on a transacting channel")
 
@@ -460,6 +510,22 @@ def _check_responses(i: int, brand: BrandSpec, brands: list[BrandSpec], channels
         if act.kind == "bid_search_ads" and not channels[act.channel].open_search:
             raise ValueError(f"{where}.action.channel: {act.channel!r} has no open search page to bid on "
                              f"(channels.{act.channel}.open_search is false)")
+
+
+def _check_livestreams(i: int, brand: BrandSpec, channels: dict[str, ChannelSpec], sim: Simulation) -> None:
+    first = sim.start_date
+    last = first + dt.timedelta(days=sim.days - 1)
+    for j, session in enumerate(brand.strategy.livestreams):
+        where = f"brands.{i}.strategy.livestreams.{j}"
+        key = session.channel
+        if key not in channels:
+            raise ValueError(f"{where}.channel: unknown channel {key!r}; defined channels: {', '.join(sorted(channels))}")
+        if channels[key].role != "livestream":
+            live = [k for k, c in channels.items() if c.role == "livestream"]
+            raise ValueError(f"{where}.channel: {key!r} is not a livestream channel (its role is {channels[key].role}); "
+                             f"livestream channels: {', '.join(live) or 'none (add one with role: livestream)'}")
+        if not first <= session.date <= last:
+            raise ValueError(f"{where}.date: {session.date} is outside the run ({first} to {last})")
 
 
 def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:

@@ -2,7 +2,8 @@
 
 A channel is what the scenario says it is: an open marketplace (Tmall, 天猫: search
 shows rivals, trust premium, platform events), a closed social channel (WeChat, 微信:
-private domain, groups, referral links) or a seeding-only medium (Douyin, 小红书).
+private domain, groups, referral links), a livestream channel (Taobao Live, Douyin
+live: a brand sells there only on its session days) or a seeding-only medium (小红书).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class ChannelTable:
     @cached_property
     def marketplaces(self) -> list[int]:
         return [c for c in self.with_role("marketplace") if self.transacts[c]]
+
+    @cached_property
+    def livestreams(self) -> list[int]:
+        """Livestream channels (Taobao Live, Douyin live): a brand sells there in its sessions only."""
+        return self.with_role("livestream")
 
     def __len__(self) -> int:
         return len(self.keys)
