@@ -516,6 +516,50 @@ def _judge_flywheel(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return ok, measured, p
 
 
+# ---- livestream commerce
+#: Default terms of the livestream channel the lowest_price_clause check adds when the
+#: scenario has none: a platform fee of 5 % (assumption) and a 0.6 % payment fee.
+CHECK_LIVE_CHANNEL = {"role": "livestream", "transacts": True, "take_rate": 0.05, "payment_fee": 0.006}
+#: Days between the check's head-stream sessions.
+SESSION_EVERY_DAYS = 14
+
+
+def _plan_lowest_price(ctx: _Context) -> dict[str, Changes] | str:
+    """No stream; head streams below the WeChat price every two weeks from a sixth of the
+    run, exempt from parity; the same streams covered by strict parity."""
+    if (skip := _needs_both(ctx)) is not None:
+        return skip
+    policy = ctx.focal.strategy.group_leaders
+    if not (policy.initial or policy.recruit_per_month):
+        return f"brand {ctx.roles.focal!r} has no group leaders to feel the gap"
+    sc, sim = ctx.scenario, ctx.scenario.simulation
+    live = next((k for k, ch in sc.channels.items() if ch.role == "livestream"), None)
+    channel = () if live else (("channels.live", CHECK_LIVE_CHANNEL),)
+    days = range(max(1, sim.days // 6), sim.days, SESSION_EVERY_DAYS)
+    strict = (ctx.brand("strategy.parity"), "strict")
+
+    def streams(covered: bool) -> Changes:
+        sessions = [{"date": (sim.start_date + dt.timedelta(days=d)).isoformat(), "channel": live or "live",
+                     "streamer": "head", "covered_by_parity": covered} for d in days]
+        return (*channel, strict, (ctx.brand("strategy.livestreams"), sessions))
+    return {"none": (*channel, strict, (ctx.brand("strategy.livestreams"), [])),
+            "exempt": streams(False), "covered": streams(True)}
+
+
+def _judge_lowest_price(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """The exempt stream widens the parity gap and leaves fewer leaders than no stream and
+    than the covered stream (paired, α = 0.01 each)."""
+    f = ctx.roles.focal
+    gap = {v: _kpi(runs[v], f"{f}.parity_gap") for v in runs}
+    leaders = {v: _kpi(runs[v], f"{f}.active_leaders") for v in runs}
+    tests = [_paired(gap["exempt"], gap["none"]), _paired(leaders["none"], leaders["exempt"]),
+             _paired(leaders["covered"], leaders["exempt"])]
+    measured = (f"head streams every {SESSION_EVERY_DAYS} days: mean parity gap ¥{_mean(gap['none']):.2f} (none) → "
+                f"¥{_mean(gap['exempt']):.2f} (exempt) / ¥{_mean(gap['covered']):.2f} (covered); leaders "
+                f"{_mean(leaders['none']):.1f} / {_mean(leaders['exempt']):.1f} / {_mean(leaders['covered']):.1f}")
+    return all(ok for ok, _ in tests), measured, max(p for _, p in tests)
+
+
 # ---- incrementality
 def _plan_lift(ctx: _Context) -> dict[str, Changes] | str:
     from .experiments.lift import lift_sources
@@ -601,6 +645,8 @@ CHECKS = (
            "it never moves", "§12", _plan_rival_response, _judge_rival_response),
     _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
            "§12", _plan_flywheel, _judge_flywheel),
+    _Check("lowest_price_clause", "a head-stream session below the WeChat price widens the parity gap and costs "
+           "leaders unless parity covers the stream", "§12", _plan_lowest_price, _judge_lowest_price),
     _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
            "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "§12", _plan_lift, _judge_lift),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "§8.7",

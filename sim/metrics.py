@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Callable
 import mesa
 import numpy as np
 
-from .config.schema import BrandSpec
 from .ledger import LAST_TOUCH, MARKETING_FIELDS
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
@@ -129,11 +128,6 @@ def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
             "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
-def _sells_on(brand: BrandSpec, channel: str) -> bool:
-    """The brand is listed on ``channel``, every day or in its livestream sessions."""
-    return channel in brand.channels or any(s.channel == channel for s in brand.strategy.livestreams)
-
-
 def brand_kpis(model: "MarketModel", b: int) -> dict:
     """KPI summary of brand ``b`` over the run (real yuan, real people)."""
     led, pop, scale = model.ledger, model.population, model.scale
@@ -156,11 +150,12 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "price_image": brand.price_image,
+        "parity_gap": float(np.mean(model.datacollector.model_vars[f"{brand.name}.parity_gap"] or [0.0])),
         **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "last_touch": last_touch_orders(model, b),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
-                     if model.channels.transacts[c] and _sells_on(brand.base, model.channels.keys[c])},
+                     if model.channels.transacts[c] and model.channels.keys[c] in brand.base.listings()},
     }
 
 

@@ -284,6 +284,7 @@ class MarketModel(mesa.Model):
             gift=np.array([s.double11_routing.gift_yuan for s in strategies]),
             trust_yuan=ch.trust_premium_yuan, open_search=ch.open_search,
             marketplace=np.array([r == "marketplace" for r in ch.roles]) & ch.transacts,
+            live=np.array([r == "livestream" for r in ch.roles]),
             social=ch.social if ch.social is not None else -1,
         )
 

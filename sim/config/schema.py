@@ -419,6 +419,11 @@ class BrandSpec(Strict):
     channels: dict[str, BrandChannel] = Field(min_length=1, description="where the brand is listed, with prices (at least one transacting channel)")
     strategy: Strategy = Field(default_factory=Strategy)
 
+    def listings(self) -> list[str]:
+        """Channels the brand is listed on: every day (``channels``), then in its livestream sessions."""
+        live = [s.channel for s in self.strategy.livestreams if s.channel not in self.channels]
+        return [*self.channels, *dict.fromkeys(live)]
+
     def price_on(self, channel: str) -> float:
         spec = self.channels[channel]
         return spec.price if spec.price is not None else self.product.price

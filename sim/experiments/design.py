@@ -210,7 +210,7 @@ def _brand_names(cells: Sequence[Cell]) -> dict[str, tuple[list[str], list[str]]
         sc = cell.scenario
         for brand in sc.brands:
             selling, priced = out.setdefault(brand.name, ([], []))
-            for key in brand.channels:
+            for key in brand.listings():
                 if sc.channels[key].transacts and key not in selling:
                     selling.append(key)
                 if key not in priced:

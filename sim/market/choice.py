@@ -59,13 +59,14 @@ class MarketDay:
     trust_yuan: np.ndarray    # (C,)
     open_search: np.ndarray   # (C,) bool
     marketplace: np.ndarray   # (C,) bool, open marketplace role
+    live: np.ndarray          # (C,) bool, livestream role: a venue for her watchers and comparing shoppers only
     social: int               # WeChat channel code, -1 if none
 
     def kernel_terms(self) -> tuple[np.ndarray, ...]:
         """The (B, C) and (B,) terms :func:`shop` reads, in its order."""
         return (self.listed, self.effective, self.comparable, self.routing, self.gift, self.trust_yuan,
                 self.open_search, self.marketplace, self.visibility, self.pd_coupon, self.quality, self.promo,
-                self.price, self.coupon, self.funded, self.price_lift)
+                self.price, self.coupon, self.funded, self.price_lift, self.live)
 
 
 @njit
@@ -187,9 +188,10 @@ def _argmax(x: np.ndarray) -> int:
 @njit
 def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin, search_prob,
                   entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-                  marketplace, scale, entry_bonus, seeded):
+                  marketplace, live, scale, entry_bonus, seeded):
     """Per shopper: her target brand (the known brand with the highest attitude), her venue
-    (argmax of V_c over the channels listing it) and whether Double 11 routing brought her
+    (argmax of V_c over the channels listing it; a livestream session only if she watched
+    it — her entry — or compares prices) and whether Double 11 routing brought her
     there. Shoppers who know no brand search an open marketplace with ``search_prob``.
     ``scale`` holds each shopper's category reference price (¥), which turns yuan into utility."""
     S, B = att.shape
@@ -224,7 +226,8 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
             x = x + (beta[s] * gift[t] / scale[s] if routed and marketplace[c] else 0.0)
             gap = effective[t, c] - cheapest if listed[t, c] else 0.0
             x = x - (beta[s] * gap / scale[s] if compare else 0.0)
-            v[c] = x + _gumbel(shock[s, c]) if listed[t, c] else -np.inf
+            open_to_her = listed[t, c] and (compare or entry == c or not live[c])
+            v[c] = x + _gumbel(shock[s, c]) if open_to_her else -np.inf
         venue[s] = _argmax(v)
         routed_here[s] = routed and venue[s] == destination
     return target, venue, routed_here
@@ -307,14 +310,14 @@ def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_t
     """
     price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
     (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
-     pd_coupon, quality, promo, price, coupon, funded, price_lift) = market
+     pd_coupon, quality, promo, price, coupon, funded, price_lift, live) = market
     (search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength,
      reference) = behaviour
     scale = category_reference(ref_price, who)
     att, aware, beta, target, venue, routed, here, organic = _trips(
         who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob, tmall_habit,
         search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-        marketplace, visibility, scale, entry_bonus, seeded)
+        marketplace, live, visibility, scale, entry_bonus, seeded)
     clicked = _search_ad_clicks(h, venue, here, search_clicks)
     return _checkout(who, h, att, aware, beta, target, venue, routed, here, organic, clicked, segment, stockpile,
                      follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
@@ -363,7 +366,7 @@ def _uniforms(h: np.ndarray, shape: tuple) -> np.ndarray:
 @njit
 def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob,
            tmall_habit, search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust,
-           open_search, marketplace, visibility, scale, entry_bonus, seeded):
+           open_search, marketplace, live, visibility, scale, entry_bonus, seeded):
     """Each shopper's attitudes, known brands and price sensitivity, then her target brand,
     venue and routing (:func:`_venue_kernel`) and the brands listed and organically shown
     at her venue (:func:`_listed_here`)."""
@@ -387,7 +390,7 @@ def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_s
     search_coin = _uniforms(h, (len(search_pick),))
     target, venue, routed = _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin,
                                           search_prob, entry_of, source_of, listed, effective, comparable, routing,
-                                          gift, trust, open_search, marketplace, scale, entry_bonus, seeded)
+                                          gift, trust, open_search, marketplace, live, scale, entry_bonus, seeded)
     here, organic = _listed_here(venue, listed, open_search, visibility, _uniforms(h, aware.shape))
     return att, aware, beta, target, venue, routed, here, organic
 

@@ -227,7 +227,8 @@ class Consumer(mesa.Agent):
         -----
         V_c = β·trust_c/R̄ + habit·[marketplace] + entry_bonus·[c = entry′]
         + [routed & marketplace]·β·gift/R̄ − [compares]·β·(p̃_c − min p̃)/R̄ + ε_c over the
-        channels where the target brand is listed, R̄ her category reference price (the
+        channels where the target brand is listed (a livestream session only if she
+        watched it, c = entry′, or compares), R̄ her category reference price (the
         mean of her reference prices); argmax. Knowing no brand, she searches a random
         open marketplace with probability category_search_prob.
         """
@@ -244,7 +245,7 @@ class Consumer(mesa.Agent):
         compares = rng.random() < self.trait("compare_prob") and bool(md.comparable[target])
         best, venue = -math.inf, -1
         for c in range(len(md.trust_yuan)):
-            if md.listed[target, c]:
+            if md.listed[target, c] and (compares or c == entry or not md.live[c]):
                 v = self._venue_utility(target, c, entry, routed, compares, md) + _gumbel(rng)
                 if v > best:
                     best, venue = v, c
