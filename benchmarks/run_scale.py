@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/run_scale.py                 # 10^4, 10^5, 10^6
     python benchmarks/run_scale.py --sizes 100000 --days 365
+    python benchmarks/run_scale.py --sizes 10000 --set 'brands.focal.strategy.parity=none'
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def one(n: int, days: int, seed: int) -> dict:
+def one(n: int, days: int, seed: int, overrides: list[str]) -> dict:
     """Run in this process and return the figures (called in a child process)."""
     sys.path.insert(0, str(ROOT))
     from sim.config.loader import load_scenario
     from sim.model import MarketModel
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
-        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}",
+        f"world.population={n}", f"world.market_size={n * 100}", f"simulation.days={days}", *overrides,
     ])
     t0 = time.perf_counter()
     model = MarketModel(sc, seed=seed)
@@ -55,13 +56,16 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    help="dotted path=value applied to the baseline (repeatable), e.g. a livestream channel and sessions")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(one(args.child, args.days, args.seed)))
+        print(json.dumps(one(args.child, args.days, args.seed, args.overrides)))
         return
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--days", str(args.days), "--seed", str(args.seed)],
+        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--days", str(args.days), "--seed", str(args.seed),
+                              *(f"--set={o}" for o in args.overrides)],
                              capture_output=True, text=True, check=True)
         _report(json.loads(out.stdout.strip().splitlines()[-1]))
 
