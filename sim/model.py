@@ -334,5 +334,6 @@ class MarketModel(mesa.Model):
             social=self.channels.social if self.channels.social is not None else -1,
             on_social=np.array([self.channels.social is not None and self.channels.keys[self.channels.social] in s.channels for s in specs]),
             kol_cps={k.uid: k.program.cps_rate for b in self.brands for k in b.kols},
+            kol_cps_channel={k.uid: k.platform for b in self.brands for k in b.kols if k.session is not None},
             leader_of=self._leaders,
         )

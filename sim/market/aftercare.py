@@ -46,14 +46,24 @@ class BrandTerms:
     social: int
     on_social: np.ndarray        # (B,) bool, listed on the social channel
     kol_cps: dict[int, float]    # KOL uid → CPS rate
+    kol_cps_channel: dict[int, int]  # streamer uid → the livestream channel her CPS is paid on (KOLs: any)
     leader_of: dict[int, object]  # leader uid → GroupLeader
     kol_cps_by_id: np.ndarray = field(init=False)  # ``kol_cps`` indexed by id (0.0: no KOL's id)
+    kol_channel_by_id: np.ndarray = field(init=False)  # ``kol_cps_channel`` indexed by id (−1: any channel)
 
     def __post_init__(self) -> None:
         table = np.zeros(max(self.kol_cps, default=-1) + 1)
+        channel = np.full(len(table), -1, np.int64)
         for kol_id, rate in self.kol_cps.items():
             table[kol_id] = rate
+            channel[kol_id] = self.kol_cps_channel.get(kol_id, -1)
         object.__setattr__(self, "kol_cps_by_id", table)  # frozen: set once, here
+        object.__setattr__(self, "kol_channel_by_id", channel)
+
+    def cps(self, kol_id: int, channel: int) -> float:
+        """The CPS rate KOL ``kol_id`` earns on an order on ``channel`` (a streamer: on her stream only)."""
+        paid_on = self.kol_cps_channel.get(kol_id, channel)
+        return self.kol_cps.get(kol_id, 0.0) if paid_on == channel else 0.0
 
 
 def reward_and_pool(leader_uid: np.ndarray, pay: np.ndarray, happy: np.ndarray, happy_ends: np.ndarray,
@@ -80,12 +90,12 @@ def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pool
     books_day, by_source_day, cols, traffic_col, scale = books
     who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
     parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude = buyers
-    unit_cost, take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, social = money_terms
+    unit_cost, take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social = money_terms
     on_social, capture, repurchase_days, quality = buyer_terms
     satisfaction_threshold, negative_wom_prob, satisfaction_noise = judging
     grouped, pay = _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price,
                                coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, level1,
-                               level2, leader_commission, kol_cps_by_id, social, scale)
+                               level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale)
     happy, happy_ends, warns, warn_ends = _after_purchase(
         who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel, follower,
         stock_until, attitude, on_social, capture, repurchase_days, quality, social, day, satisfaction_threshold,
@@ -96,13 +106,13 @@ def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pool
 @njit
 def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price, coupon, gift,
                 source, referrer, parent, unit_cost, take_rate, payment_fee, level1, level2, leader_commission,
-                kol_cps_by_id, social, scale):
+                kol_cps_by_id, kol_channel_by_id, social, scale):
     """The orders' money (:func:`_order_money`) into the day's books row by row, the traffic
     grid × ``scale``, and ``scale`` orders per order by source. Returns the orders that pay
     a group leader and what each pays her."""
     money, grouped = _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost,
-                                  take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, social,
-                                  scale)
+                                  take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id,
+                                  kol_channel_by_id, social, scale)
     add_rows(books_day, brand, channel, cols, money)
     add_grid(books_day, traffic_col, traffic, scale)
     add_by_source(by_source_day, brand, channel, source, scale)
@@ -114,7 +124,7 @@ def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, cha
 
 @njit
 def _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost, take_rate,
-                 payment_fee, level1, level2, leader_commission, kol_cps_by_id, social, scale):
+                 payment_fee, level1, level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale):
     """The ledger amounts of each order (rows) in :data:`ORDER_FIELDS` (columns), × ``scale``;
     and the indices of the orders that pay a group leader.
 
@@ -124,7 +134,8 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
     A shared WeChat link (WOM source, a referrer) pays its sharer ``level1`` × revenue
     (分佣) and, when the sharer was herself referred, her parent ``level2`` × revenue. A
     group-leader order on WeChat pays the leader's commission; a KOL-sourced order pays
-    the KOL's CPS rate (0 for a KOL no longer in the programme). Orders that owe nothing
+    the KOL's CPS rate (0 for a KOL no longer in the programme; a livestream streamer's
+    only on her stream's channel, ``kol_channel_by_id``). Orders that owe nothing
     in a field carry 0.0 there, which leaves a ledger cell unchanged bit for bit.
     """
     money = np.zeros((len(brand), len(ORDER_FIELDS)))
@@ -139,7 +150,9 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
         level_2 = level2[b] * revenue if linked and parent[ref] != NO_ONE else 0.0
         leader = src == _GROUP and c == social and ref != NO_ONE
         kol = src == _KOL and ref != NO_ONE
-        cps = kol_cps_by_id[ref] if kol and ref < len(kol_cps_by_id) else 0.0  # kol_cps.get(ref, 0.0)
+        known = kol and ref < len(kol_cps_by_id)
+        anywhere = known and (kol_channel_by_id[ref] < 0 or kol_channel_by_id[ref] == c)
+        cps = kol_cps_by_id[ref] if anywhere else 0.0  # BrandTerms.cps(ref, c)
         row = money[k]  # in ORDER_FIELDS' order; each product in the numpy version's order
         row[0], row[1], row[2] = 1.0 * scale, units[k] * scale, revenue * scale       # orders, units, revenue
         row[3], row[4], row[5] = coupon[k] * scale, gift[k] * scale, units[k] * unit_cost[b] * scale  # …, cogs

@@ -69,7 +69,7 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
          WECHAT_SEEDED_MASK),
         ((ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale),
          (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
-          terms.kol_cps_by_id, terms.social),
+          terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
          (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
          (beh.satisfaction_threshold, beh.negative_wom_prob, beh.satisfaction_noise), len(pools)),
         (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))

@@ -415,7 +415,7 @@ class Consumer(mesa.Agent):
             ledger.add(day, b, c, "leader_commission", pay)
             terms.leader_of[ref].earn(float(pay))
         if order.source == Source.KOL and ref != NO_ONE:
-            ledger.add(day, b, c, "kol_commission", terms.kol_cps.get(ref, 0.0) * revenue * s)
+            ledger.add(day, b, c, "kol_commission", terms.cps(ref, c) * revenue * s)
 
     def _remember(self, order: Order, terms: "BrandTerms") -> None:
         """Funnel, private domain, next need, satisfaction and sharing."""
