@@ -1,8 +1,8 @@
 """DESIGN §8.2: the per-agent Mesa reference engine and the fast engine dock.
 
 For three scenarios that between them exercise every consumer rule (618 and Double 11
-coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, referral
-commissions on two levels, WeCom touches, Double 11 routing), the headline KPIs over 30
+coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, livestream
+sessions, referral commissions on two levels, WeCom touches, Double 11 routing), the headline KPIs over 30
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
@@ -37,10 +37,13 @@ SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=
 
 SCENARIOS = {
     "baseline around 618": ("simulation.start_date=2026-05-01",),
-    "Tmall-only discount, no parity, rival search ads": (
+    "Tmall-only discount, no parity, rival search ads, head livestreams": (
         "simulation.start_date=2026-01-15", "brands.focal.strategy.parity=none",
         "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-03-31, depth: 0.3, channels: [tmall]}]",
-        "brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]"),
+        "brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]",
+        "channels.live={role: livestream, transacts: true, take_rate: 0.05}",
+        "brands.focal.strategy.livestreams=[{date: 2026-01-25, channel: live, streamer: head}, "
+        "{date: 2026-02-20, channel: live, streamer: head, depth: 0.4}, {date: 2026-03-05, channel: live, streamer: mid}]"),
     "referral-heavy WeChat around Double 11 with routing": (
         "simulation.start_date=2026-10-10", "brands.focal.strategy.referral={level1: 0.3, level2: 0.1}",
         "brands.focal.strategy.private_domain.wecom_touches_per_month=4",

@@ -147,5 +147,5 @@ def load_catalog() -> list[Lesson]:
 
 
 #: The order lessons are listed and taught in: channels first, then growth levers, then risks.
-TEACHING_ORDER = ("price_parity", "double11_routing", "open_vs_closed", "private_domain", "kol_koc_ads",
+TEACHING_ORDER = ("price_parity", "livestream_lowest_price", "double11_routing", "open_vs_closed", "private_domain", "kol_koc_ads",
                   "content_4i", "referral", "lose_one_lose_150", "segment_targeting")
