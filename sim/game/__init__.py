@@ -1,0 +1,9 @@
+"""A live classroom game: teams run brands in one market over rounds (``socsim game``).
+
+* :mod:`.spec` — the game file (market, rounds, teams, levers with ranges, budget);
+* :mod:`.engine` — one market, rounds of days, decisions as schedule entries, replay;
+* :mod:`.store` — the game in SQLite: decisions, rounds, results, tokens;
+* :mod:`.bots` — scripted teams for the demo;
+* :mod:`.debrief` — the debrief page (zh/en) with a "what if" replay;
+* :mod:`.server` — instructor console and team pages over HTTP (standard library).
+"""
