@@ -255,8 +255,9 @@ def _game_check(folder: Path):
     return check
 
 
-def load_game(path: str | Path) -> tuple[GameRules, str]:
-    """Read and check a game file; returns the rules and the file's text.
+def load_game(path: str | Path, overrides: Sequence[str] = ()) -> tuple[GameRules, str]:
+    """Read and check a game file (with ``--set``-style ``overrides`` of its own fields, e.g.
+    ``population=2000``); returns the rules and the file's text.
 
     Raises
     ------
@@ -264,7 +265,7 @@ def load_game(path: str | Path) -> tuple[GameRules, str]:
         Every problem, as ``file:line: field: message`` (the market's own problems under ``market``).
     """
     path = Path(path)
-    spec = load_model(path, GameSpec, file=str(path), checks=[_game_check(path.parent)])
+    spec = load_model(path, GameSpec, overrides=overrides, file=str(path), checks=[_game_check(path.parent)])
     return rules_of(spec, market_scenario(spec, path.parent)), path.read_text(encoding="utf-8")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from ..config.schema import Scenario
 from ..errors import OutputExistsError, SocsimError
@@ -42,8 +42,8 @@ class Game:
         self.progress: tuple[int, int] | None = None  # (day, days) of the round being simulated
 
     @classmethod
-    def create(cls, game_file: Path, folder: Path) -> "Game":
-        """Check ``game_file`` and create the game in ``folder`` (which must not exist).
+    def create(cls, game_file: Path, folder: Path, overrides: Sequence[str] = ()) -> "Game":
+        """Check ``game_file`` (with ``overrides`` of its fields) and create the game in ``folder``.
 
         Raises
         ------
@@ -52,12 +52,12 @@ class Game:
         OutputExistsError
             ``folder`` exists.
         """
-        rules, text = load_game(game_file)
+        rules, text = load_game(game_file, overrides)
         folder = Path(folder)
         if folder.exists():
             raise OutputExistsError(f"{folder}: already exists; choose another --out (a game is never overwritten)")
         meta = {"spec": rules.spec.dump(), "scenario": rules.scenario.model_dump(mode="json", by_alias=True),
-                "game_file": str(game_file), "game_text": text}
+                "game_file": str(game_file), "game_text": text, "overrides": list(overrides)}
         GameStore.create(folder / DB_NAME, meta, list(rules.names)).close()
         return cls(folder)
 
@@ -94,6 +94,14 @@ class Game:
 
     def results(self, number: int) -> dict[str, dict]:
         return self.store.results(number)
+
+    def public(self, number: int) -> dict[str, dict]:
+        """What any brand could see of each team in round ``number``: the prices shoppers paid
+        per channel (mean ¥ a unit, after promotions) and its promotion (depth %, days run)."""
+        decisions = self.decisions_of(number)
+        return {team: {"prices": {c: r["price"] for c, r in result["channels"].items()},
+                       "promotion": [decisions[team].get("promotion_depth", 0), result["promotion_days"]]}
+                for team, result in self.results(number).items()}
 
     # ------------------------------------------------------------------ team actions
     def submit(self, team: str, values: Mapping[str, Any]) -> dict[str, Value]:
