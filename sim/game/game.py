@@ -120,6 +120,7 @@ class Game:
                 raise GameStateError(f"round {number} is not open for decisions")
             if self.paused():
                 raise GameStateError("the game is paused by the instructor")
+            self.rules.team(team)  # an unknown team is a DecisionError
             full = self.rules.check(team, values, self.decisions_of(number)[team])
             self.store.submit(number, team, full)
             return full
