@@ -8,7 +8,7 @@ from typing import Any, Literal, Sequence
 from ..dashboard.levers import Lever
 from ..fonts import WEB_FAMILY
 
-__all__ = ["Lang", "LANGS", "WORDS", "esc", "table", "money", "lever_label", "CSS", "document", "percent", "value_text"]
+__all__ = ["Lang", "LANGS", "WORDS", "esc", "table", "money", "lever_label", "CSS", "document", "percent", "value_text", "FONT_LINK"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -113,7 +113,7 @@ CSS = (f"body{{font-family:'{WEB_FAMILY}',-apple-system,"
        "margin:.5rem 0 1.2rem}th,td{padding:.3rem .6rem;border-bottom:1px solid #e3e6ec;text-align:left}"
        "th{background:#f5f7fa}td.num{text-align:right}img{max-width:100%}.muted{color:#667085}.ok{color:#067647}"
        ".bad{color:#b42318}h2{border-bottom:2px solid #e3e6ec;padding-bottom:.2rem;margin-top:1.6rem}"
-       "form.inline{display:inline}button{margin:.2rem;padding:.35rem .8rem}label{display:block;margin:.4rem 0}"
+       "form.inline{display:inline}button,input,select{font-family:inherit}button{margin:.2rem;padding:.35rem .8rem}label{display:block;margin:.4rem 0}"
        "input[type=number]{width:8rem}.bar{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}")
 
 
@@ -122,3 +122,7 @@ def document(title: str, body: str, lang: Lang, head: str = "", fonts: str = "")
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'><meta name='referrer' content='no-referrer'>"
             f"<title>{esc(title)}</title>{head}<style>{fonts}{CSS}</style></head><body>{body}</body></html>")
+
+
+#: Link to the server's font subset (pages served live; the debrief embeds its own).
+FONT_LINK = "<link rel='stylesheet' href='/fonts.css'>"

@@ -24,10 +24,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..dashboard.levers import Lever
 from ..errors import SocsimError
+from ..fonts import font_face_css
 from .debrief import WhatIfResult, default_what_if, render_debrief, standings
 from .engine import planned_spend
 from .game import Game
-from .pages import WORDS, Lang, document, esc, lever_label, money, percent, table, value_text
+from .pages import FONT_LINK, WORDS, Lang, document, esc, lever_label, money, percent, table, value_text
 
 __all__ = ["GameServer", "make_server", "MAX_BODY"]
 
@@ -45,8 +46,17 @@ class GameServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], game: Game):
         super().__init__(address, _Handler)
         self.game = game
+        self._fonts: str | None = None
         self.runner: threading.Thread | None = None
         self.last_error: str | None = None
+
+    def fonts(self) -> str:
+        """``@font-face`` CSS with the Chinese glyphs the pages use (made once: a browser
+        without a Chinese font still reads the zh pages)."""
+        if self._fonts is None:
+            words = "".join(WORDS["zh"].values()) + "".join(lever_label(lv, "zh") for lv in self.game.rules.teams[0].levers)
+            self._fonts = font_face_css(words + "".join(self.game.rules.names) + self.game.spec.name + "中文")
+        return self._fonts
 
     def run_round(self) -> None:
         """Start simulating the current round in the background (one at a time)."""
@@ -125,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if method == "GET" and not parts:
                 return self._send(HTTPStatus.OK, _join_page(lang))
+            if method == "GET" and parts == ["fonts.css"]:
+                return self._send(HTTPStatus.OK, self.server.fonts(), "text/css; charset=utf-8",
+                                  {"Cache-Control": "public, max-age=86400"})
             if method == "GET" and parts == ["join"]:
                 return self._join(query.get("code", [""])[0], lang)
             if len(parts) >= 2 and parts[0] == "t":
@@ -265,7 +278,7 @@ def _join_page(lang: Lang) -> str:
     body = (f"<h1>{esc(w['game'])}</h1><form method='get' action='/join'><label>{esc(w['join'])} "
             f"<input name='code' autocomplete='off' required maxlength='64'></label><input type='hidden' name='lang' "
             f"value='{lang}'><button>OK</button></form>")
-    return document(w["game"], body, lang)
+    return document(w["game"], body, lang, head=FONT_LINK)
 
 
 def _input(lever: Lever, value: Any, lang: Lang, enabled: bool) -> str:
@@ -299,7 +312,7 @@ def _team_page(game: Game, team: str, token: str, lang: Lang, msg: str = "", err
     refresh = "" if enabled else "<meta http-equiv='refresh' content='10'>"
     body = _header(f"{team} — {w['game']}", lang, here) + f"<p>{esc(_state_text(game, lang))}</p>" + form
     body += _team_results(game, team, lang)
-    return document(f"{team} — {w['game']}", body, lang, head=refresh)
+    return document(f"{team} — {w['game']}", body, lang, head=refresh + FONT_LINK)
 
 
 def _team_results(game: Game, team: str, lang: Lang) -> str:
@@ -358,4 +371,4 @@ def _instructor_page(server: GameServer, token: str, lang: Lang) -> str:
     body += [f"<h2>{esc(w['links'])}</h2>", table([w["team"], w["code"]], links, 9),
              f"<h2>{esc(w['log'])}</h2>", table(["", "", ""], game.store.log(15), 9)]
     refresh = "<meta http-equiv='refresh' content='2'>" if running else ""
-    return document(game.spec.name, "".join(body), lang, head=refresh)
+    return document(game.spec.name, "".join(body), lang, head=refresh + FONT_LINK)
