@@ -84,7 +84,9 @@ def lever_label(lever: Lever, lang: Lang) -> str:
 
 def money(x: float) -> str:
     """¥ with thousands separators (whole yuan)."""
-    return f"¥{x:,.0f}" if x == x else "–"
+    if x != x:
+        return "–"
+    return f"-¥{-x:,.0f}" if x < 0 else f"¥{x:,.0f}"
 
 
 def percent(x: float) -> str:
