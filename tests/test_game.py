@@ -108,7 +108,7 @@ def test_decisions_are_checked_against_the_games_ranges_and_budget(tmp_path):
         game.submit("nobody", {"marketplace_price": 120})
     full = game.submit(PREMIUM, {"marketplace_price": 120})
     assert full["marketplace_price"] == 120 and full["parity"] == game.rules.team(PREMIUM).initial["parity"]
-    assert planned_spend(full, game.spec.days_per_round) <= game.spec.budget_per_round
+    assert planned_spend(full, game.spec) <= game.spec.budget_per_round
 
 
 def test_a_team_that_does_not_submit_keeps_its_last_decisions(tmp_path):
@@ -196,3 +196,19 @@ def test_demo_plays_four_rounds_and_writes_the_debrief_in_both_languages(tmp_pat
     assert Game(out).played() == 4
     again = CliRunner().invoke(app, ["game", "demo", "--out", str(out), "--population", "500"])
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_research_costs_its_price_shows_rivals_to_the_buyer_only_and_leaves_the_market_alone(tmp_path):
+    game = _new(tmp_path)
+    _play(game, [{PREMIUM: {"buy_research": True}}])
+    assert game.research(PREMIUM, 1) is not None and game.research(DISCOUNT, 1) is None
+    seen = game.research(PREMIUM, 1)
+    assert set(seen) == {DISCOUNT, CIRCLE}
+    assert seen[DISCOUNT]["share"] == game.results(1)[DISCOUNT]["share"]
+    played, without = game.what_if(1, PREMIUM, {"buy_research": False})
+    assert played[PREMIUM]["research_cost"] == 50_000 and without[PREMIUM]["research_cost"] == 0
+    assert without[PREMIUM]["gross_profit"] - played[PREMIUM]["gross_profit"] == pytest.approx(50_000)
+    drop = ("gross_profit", "research_cost")
+    assert {k: v for k, v in without[PREMIUM].items() if k not in drop} == \
+           {k: v for k, v in played[PREMIUM].items() if k not in drop}         # a report does not move the market
+    assert {t: without[t] for t in (DISCOUNT, CIRCLE)} == {t: played[t] for t in (DISCOUNT, CIRCLE)}

@@ -137,7 +137,7 @@ def test_a_round_through_the_pages_in_both_languages(served):
     client.post(f"/i/{instructor}/open")
     status, page = client.get(f"/t/{tokens[CIRCLE]}?lang=en")
     assert status == 200 and "Submit decisions" in page
-    form = {"marketplace_price": 129, "social_price": 109, "parity": "none", "paid_budget": 3000,
+    form = {"buy_research": "on", "marketplace_price": 129, "social_price": 109, "parity": "none", "paid_budget": 3000,
             "influencer_budget": 360000, "koc_share": 80, "referral": 20, "content_quality": 0.5, "pushes": 4,
             "promotion_depth": 0, "promotion_days": 0}
     assert client.post(f"/t/{tokens[CIRCLE]}/submit?lang=en", form)[0] == 303
@@ -147,6 +147,8 @@ def test_a_round_through_the_pages_in_both_languages(served):
     assert "Your results" in page and "Rivals, public information" in page and "wechat ¥109.00" not in page
     status, page = client.get(f"/t/{tokens[PREMIUM]}")
     assert "你的结果" in page and "wechat ¥109.00" in page        # the rival's public WeChat price
+    assert "市场调研 (已购买)" not in page                          # the research is the buyer's alone
+    assert "Market research (bought)" in client.get(f"/t/{tokens[CIRCLE]}?lang=en")[1]
     status, page = client.get(f"/i/{instructor}/debrief?lang=en")
     assert status == 200 and "What if" in page
 

@@ -5,7 +5,7 @@ promotions — and decides like a team, through :meth:`Game.submit` (same ranges
 budget). The plans are illustrations, not optima:
 
 * ``premium`` — price 15 % above the start, strict parity, better content, KOL-heavy
-  influencer budget; cuts its price 5 % when its revenue share falls below 2/3 of an
+  influencer budget, buys the market research (when the game offers it); cuts its price 5 % when its revenue share falls below 2/3 of an
   equal share;
 * ``discounter`` — undercuts the cheapest rival marketplace price by ¥5, no parity,
   paid media and a 10-day promotion every round;
@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..dashboard.levers import Value
-from .engine import TeamLevers, planned_spend
+from .engine import RESEARCH, TeamLevers, planned_spend
 from .game import Game
+from .spec import GameSpec
 
 __all__ = ["ARCHETYPES", "decide", "play_demo", "DEMO_GAME"]
 
@@ -34,7 +35,7 @@ def _premium(team: TeamLevers, last: dict[str, Value], own: list[dict], public: 
     if not own:
         start = float(team.initial.get("marketplace_price", 129)) * 1.15
         return {"marketplace_price": start, "social_price": start, "parity": "strict", "content_quality": 0.8,
-                "koc_share": 20, "paid_budget": 2000}
+                "koc_share": 20, "paid_budget": 2000, RESEARCH: True}
     fair = 1.0 / (len(public[-1]) + 1)
     if own[-1]["share"] < 2 / 3 * fair:
         price = float(last["marketplace_price"]) * 0.95
@@ -69,10 +70,10 @@ def decide(game: Game, team: str, plan: str) -> dict[str, Value]:
     own = [game.results(r)[team] for r in range(1, number)]
     public = [{t: v for t, v in game.public(r).items() if t != team} for r in range(1, number)]
     wanted = {k: v for k, v in ARCHETYPES[plan](levers, last, own, public).items() if k in {l.key for l in levers.levers}}
-    return _within(levers, wanted, last, game.spec.days_per_round, game.spec.budget_per_round)
+    return _within(levers, wanted, last, game.spec)
 
 
-def _within(levers: TeamLevers, wanted: dict, last: dict[str, Value], days: int, budget: float) -> dict[str, Value]:
+def _within(levers: TeamLevers, wanted: dict, last: dict[str, Value], spec: GameSpec) -> dict[str, Value]:
     """``wanted`` clipped to each lever's range, budgets scaled down to fit the budget per round."""
     out = {}
     for key, value in wanted.items():
@@ -81,7 +82,7 @@ def _within(levers: TeamLevers, wanted: dict, last: dict[str, Value], days: int,
             value = min(max(float(value), lever.low), lever.high)
             value = int(round(value)) if lever.integer else round(value, 2)
         out[key] = value
-    spend = planned_spend({**last, **out}, days)
+    spend, budget = planned_spend({**last, **out}, spec), spec.budget_per_round
     if spend > budget:
         factor = budget / spend
         for key in ("paid_budget", "influencer_budget"):

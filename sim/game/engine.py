@@ -35,7 +35,7 @@ from ..population import Stage
 from .spec import GameSpec, LeverRule
 
 __all__ = ["GameRules", "TeamLevers", "Market", "Decisions", "load_game", "market_scenario", "replay",
-           "planned_spend", "PROMOTION_LEVERS", "DecisionError"]
+           "planned_spend", "PROMOTION_LEVERS", "RESEARCH", "GAME_LEVERS", "DecisionError"]
 
 #: Decisions of one round: team name → lever key → value.
 Decisions = Mapping[str, Mapping[str, Value]]
@@ -47,8 +47,15 @@ class DecisionError(SocsimError):
     """A team's decision is not allowed (unknown lever, out of range, over budget)."""
 
 
+def _game_levers(spec: GameSpec) -> tuple[Lever, ...]:
+    """Levers the game adds to the catalogue: a price promotion at the start of the round,
+    and buying the market research if the game offers it (then every team may buy it)."""
+    research = (Lever(RESEARCH, "Buy market research this round", "switch", False,
+                      help="rivals' revenue shares, buyers and followers at the end of the round"),) if spec.research else ()
+    return research + _promotion_levers(spec.days_per_round)
+
+
 def _promotion_levers(days_per_round: int) -> tuple[Lever, ...]:
-    """Levers the game adds to the catalogue: a price promotion at the start of the round."""
     return (Lever("promotion_depth", "Promotion: discount (%)", "slider", 0, low=0, high=50, step=1.0, integer=True,
                   help="a discount on every channel the brand sells on, public: rivals see it"),
             Lever("promotion_days", "Promotion: days from the round's start", "slider", 0, low=0,
@@ -56,15 +63,22 @@ def _promotion_levers(days_per_round: int) -> tuple[Lever, ...]:
 
 
 PROMOTION_LEVERS = ("promotion_depth", "promotion_days")
+RESEARCH = "buy_research"
+#: Levers the engine acts on itself (not brand fields).
+GAME_LEVERS = (*PROMOTION_LEVERS, RESEARCH)
 
 
-def planned_spend(values: Mapping[str, Value], days: int) -> float:
-    """¥ a round's decisions plan to spend on paid media and influencers.
+def planned_spend(values: Mapping[str, Value], spec: GameSpec) -> float:
+    """¥ a round's decisions plan to spend: paid media, influencers and research bought.
 
-    Paid media (¥/day) × days + influencer budget (¥/month) × days / 30. Commissions,
-    coupons and content are paid as sales come and are not budgeted.
+    Paid media (¥/day) × days + influencer budget (¥/month) × days / 30 + the research's
+    price if bought. Commissions, coupons and content are paid as sales come and are not
+    budgeted.
     """
-    return float(values.get("paid_budget", 0)) * days + float(values.get("influencer_budget", 0)) * days / DAYS_PER_MONTH
+    days = spec.days_per_round
+    research = spec.research.price if spec.research is not None and values.get(RESEARCH) else 0.0
+    return (float(values.get("paid_budget", 0)) * days + float(values.get("influencer_budget", 0)) * days / DAYS_PER_MONTH
+            + research)
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,7 @@ class TeamLevers:
 
     def changes(self, values: Mapping[str, Value]) -> dict[str, Any]:
         """Brand field changes of the catalogue levers among ``values``."""
-        return self.catalogue.changes({k: v for k, v in values.items() if k not in PROMOTION_LEVERS})
+        return self.catalogue.changes({k: v for k, v in values.items() if k not in GAME_LEVERS})
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,7 @@ class GameRules:
             Unknown lever, value out of range, or planned spend over the budget per round.
         """
         full = self.team(team).checked(values, previous)
-        spend = planned_spend(full, self.spec.days_per_round)
+        spend = planned_spend(full, self.spec)
         if spend > self.spec.budget_per_round + 1e-6:
             raise DecisionError(f"planned spend ¥{spend:,.0f} for the round is over the budget of "
                                 f"¥{self.spec.budget_per_round:,.0f}; lower the paid media or influencer budget")
@@ -211,8 +225,10 @@ def _team_levers(spec: GameSpec, scenario: Scenario) -> tuple[TeamLevers, ...]:
     out = []
     for code, team in enumerate(spec.teams):
         catalogue = lever_set(scenario, team.brand)
-        known = {lever.key: lever for lever in (*catalogue.levers, *_promotion_levers(spec.days_per_round))}
+        known = {lever.key: lever for lever in (*catalogue.levers, *_game_levers(spec))}
         levers = tuple(_narrowed(known[key], rule) for key, rule in spec.levers.items())
+        if spec.research is not None and RESEARCH not in spec.levers:
+            levers += (known[RESEARCH],)
         out.append(TeamLevers(team.name, team.brand, code, catalogue, levers, {lv.key: lv.value for lv in levers}))
     return tuple(out)
 
@@ -231,7 +247,7 @@ def _game_check(folder: Path):
         except SocsimError as exc:
             return [Problem("brand" if spec.brand else "market", str(exc), doc.line_of(("brand",)) or doc.line_of(("market",)))]
         catalogue = lever_set(scenario, spec.teams[0].brand)
-        known = {lever.key: lever for lever in (*catalogue.levers, *_promotion_levers(spec.days_per_round))}
+        known = {lever.key: lever for lever in (*catalogue.levers, *_game_levers(spec))}
         problems = []
         for key, rule in spec.levers.items():
             if key not in known:
@@ -245,7 +261,7 @@ def _game_check(folder: Path):
         if not problems:
             start = _team_levers(spec, scenario)[0].initial
             values = {**catalogue.defaults(), **start}
-            spend = planned_spend(values, spec.days_per_round)
+            spend = planned_spend(values, spec)
             if spend > spec.budget_per_round:
                 problems.append(Problem("budget_per_round", f"the starting decisions already plan ¥{spend:,.0f} a round "
                                         "(paid media × days + influencers × days/30); raise the budget to at least that",
@@ -306,7 +322,16 @@ class Market:
             if progress is not None:
                 progress(i + 1, spec.days_per_round)
         self.played += 1
-        return self.results(self.played)
+        return self._charge_research(self.results(self.played), decisions)
+
+    def _charge_research(self, results: dict[str, dict], decisions: Decisions) -> dict[str, dict]:
+        """Each team's results with the research it bought deducted from its gross profit."""
+        research = self.rules.spec.research
+        for team, result in results.items():
+            cost = research.price if research is not None and decisions[team].get(RESEARCH) else 0.0
+            result["research_cost"] = cost
+            result["gross_profit"] -= cost
+        return results
 
     def _decide(self, team: TeamLevers, values: Mapping[str, Value], first: int) -> None:
         schedule_from(self.model, team.code, first, team.changes(values))

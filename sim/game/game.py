@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..config.schema import Scenario
 from ..errors import OutputExistsError, SocsimError
 from ..dashboard.levers import Value
-from .engine import DecisionError, GameRules, Market, load_game, replay, rules_of
+from .engine import RESEARCH, DecisionError, GameRules, Market, load_game, replay, rules_of
 from .spec import GameSpec
 from .store import DB_NAME, GameStore
 
@@ -102,6 +102,16 @@ class Game:
         return {team: {"prices": {c: r["price"] for c, r in result["channels"].items()},
                        "promotion": [decisions[team].get("promotion_depth", 0), result["promotion_days"]]}
                 for team, result in self.results(number).items()}
+
+    def research(self, team: str, number: int) -> dict[str, dict] | None:
+        """The market research ``team`` bought for round ``number`` (None if it did not):
+        each rival's revenue share overall and per channel, buyers and private-domain
+        followers at the end of the round."""
+        if not self.decisions_of(number)[team].get(RESEARCH) or number > self.played():
+            return None
+        return {other: {"share": r["share"], "channels": {c: v["share"] for c, v in r["channels"].items()},
+                        "purchased": r["funnel"]["purchased"], "private_domain": r["private_domain"]}
+                for other, r in self.results(number).items() if other != team}
 
     # ------------------------------------------------------------------ team actions
     def submit(self, team: str, values: Mapping[str, Any]) -> dict[str, Value]:

@@ -19,7 +19,7 @@ _LEVERS_ZH = {
     "paid_budget": "付费媒体预算 (¥/天)", "influencer_budget": "达人预算 (¥/月)", "koc_share": "其中 KOC 占比 (%)",
     "referral": "一级分佣 (%)", "content_quality": "内容质量 (4i, 0–1)", "pushes": "私域推送 (次/月)",
     "double11_routing": "双11 微信引流天猫 (送赠品)", "wechat_bundle": "微信专供组合装 (价格不可比)",
-    "promotion_depth": "促销折扣 (%)", "promotion_days": "促销天数 (从本轮第一天起)",
+    "buy_research": "本轮购买市场调研", "promotion_depth": "促销折扣 (%)", "promotion_days": "促销天数 (从本轮第一天起)",
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -43,7 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
         "what_if_text": "第 {n} 轮, {team} 改为: {change}。其他团队的决策和所有随机数不变, 差别只来自这一改动。",
         "profit_per_round": "每轮毛利", "share_per_round": "每轮营收份额", "price_per_round": "天猫成交均价",
         "buyers_per_round": "已购人数 (轮末)", "by_channel": "{team}: 各渠道营收", "waiting": "等待讲师开放下一轮",
-        "refresh": "刷新",
+        "refresh": "刷新", "research": "市场调研 (已购买)", "research_cost": "调研费用 (¥)", "buyers": "已购人数",
     },
     "en": {
         "game": "Classroom game", "round": "Round {n}", "rounds": "round", "team": "Team", "profit": "Gross profit (¥)",
@@ -69,7 +69,8 @@ WORDS: dict[str, dict[str, str]] = {
         "profit_per_round": "Gross profit per round", "share_per_round": "Revenue share per round",
         "price_per_round": "Mean price paid on Tmall", "buyers_per_round": "Purchased (end of round)",
         "by_channel": "{team}: revenue by channel", "waiting": "Waiting for the instructor to open the next round",
-        "refresh": "Refresh",
+        "refresh": "Refresh", "research": "Market research (bought)", "research_cost": "Research (¥)",
+        "buyers": "Purchased (people)",
     },
 }
 

@@ -301,7 +301,7 @@ def _team_page(game: Game, team: str, token: str, lang: Lang, msg: str = "", err
     values = game.decisions_of(min(number, game.spec.rounds))[team]
     enabled = state == "open" and not game.paused()
     here = f"/t/{token}"
-    spend = planned_spend(values, game.spec.days_per_round)
+    spend = planned_spend(values, game.spec)
     note = (f"<p class='ok'>{esc(w['saved'])}</p>" if msg == "saved" else "") + \
            (f"<p class='bad'>{esc(w['error'])}: {esc(error)}</p>" if error else "")
     form = (f"<h2>{esc(w['decisions'])}</h2>{note}<p>{esc(w['budget'])}: {money(game.spec.budget_per_round)} · "
@@ -321,11 +321,11 @@ def _team_results(game: Game, team: str, lang: Lang) -> str:
         return ""
     own = [game.results(r)[team] for r in range(1, played + 1)]
     rows = [[w["round"].format(n=r + 1), money(x["revenue"]), money(x["gross_profit"]), money(x["marketing_spend"]),
-             percent(x["share"]), f"{x['orders']:,.0f}", f"{x['private_domain']:,.0f}", x["active_leaders"],
-             f"{x['parity_gap']:.2f}"] for r, x in enumerate(own)]
+             money(x["research_cost"]), percent(x["share"]), f"{x['orders']:,.0f}", f"{x['private_domain']:,.0f}",
+             x["active_leaders"], f"{x['parity_gap']:.2f}"] for r, x in enumerate(own)]
     out = [f"<h2>{esc(w['your_results'])}</h2>",
-           table(["", w["revenue"], w["profit"], w["spend"], w["share"], w["orders"], w["private_domain"], w["leaders"],
-                  w["parity_gap"]], rows)]
+           table(["", w["revenue"], w["profit"], w["spend"], w["research_cost"], w["share"], w["orders"],
+                  w["private_domain"], w["leaders"], w["parity_gap"]], rows)]
     last = own[-1]
     out.append(table([w["channel"], w["revenue"], w["channel_share"], w["price_paid"]],
                      [[c, money(v["revenue"]), percent(v["share"]), f"¥{v['price']:.2f}"] for c, v in last["channels"].items()]))
@@ -339,6 +339,13 @@ def _team_results(game: Game, team: str, lang: Lang) -> str:
                 promo = f"{value_text(depth)}% × {days} {w['days']}" if days else w["none"]
                 rivals.append([w["round"].format(n=r), other, prices, promo])
     out += [f"<h2>{esc(w['rivals'])}</h2>", table(["", w["team"], w["price_paid"], w["promotion"]], rivals, 9)]
+    bought = [[w["round"].format(n=r), other, percent(x["share"]),
+               " · ".join(f"{c} {percent(v)}" for c, v in x["channels"].items()), f"{x['purchased']:,.0f}",
+               f"{x['private_domain']:,.0f}"]
+              for r in range(1, played + 1) for other, x in (game.research(team, r) or {}).items()]
+    if bought:
+        out += [f"<h2>{esc(w['research'])}</h2>",
+                table(["", w["team"], w["share"], w["channel_share"], w["buyers"], w["private_domain"]], bought, 2)]
     return "".join(out)
 
 

@@ -18,6 +18,7 @@ Example (``experiments/game_example.yaml``)::
       marketplace_price: {low: 89, high: 179}
       parity: {}
       promotion_depth: {high: 30}
+    research: {price: 50000}              # a team may buy rivals' shares for a round
 
 A file is read and checked like a scenario: every mistake is reported as
 ``file:line: field: message``.
@@ -31,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["GameSpec", "TeamSpec", "LeverRule", "MAX_TEAMS"]
+__all__ = ["GameSpec", "TeamSpec", "LeverRule", "ResearchSpec", "MAX_TEAMS"]
 
 MAX_TEAMS = 12
 _BRAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -72,6 +73,13 @@ class LeverRule(_Strict):
         return self
 
 
+class ResearchSpec(_Strict):
+    """Market research a team may buy in a round: rivals' revenue shares (overall and per
+    channel), buyers and private-domain followers at the end of that round."""
+
+    price: float = Field(ge=0, description="¥ a round's report costs; deducted from that round's gross profit")
+
+
 class GameSpec(_Strict):
     """A game: the market, the calendar of rounds, the teams and their levers."""
 
@@ -85,6 +93,7 @@ class GameSpec(_Strict):
     budget_per_round: float = Field(ge=0, description="¥ a team may plan to spend on paid media and influencers in a round")
     teams: list[TeamSpec] = Field(min_length=2, max_length=MAX_TEAMS, description="the teams, each with its own brand")
     levers: dict[str, LeverRule] = Field(min_length=1, description="lever key → what a team may set; other levers stay as the scenario has them")
+    research: ResearchSpec | None = Field(None, description="market research a team may buy each round (default: none on offer)")
     set: list[str] = Field(default_factory=list, description="further --set overrides of the market, e.g. world.graph.kind=ring")
 
     @field_validator("teams")
