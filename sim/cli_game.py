@@ -64,11 +64,10 @@ def serve(
     Example:  socsim game serve games/class1 --host 0.0.0.0
     """
     from .dashboard.server import is_loopback
-    from .game.game import Game, check_folder
+    from .game.game import Game
     from .game.server import make_server
 
     with _errors():
-        check_folder(folder)
         game = Game(folder)
         if not is_loopback(host):
             err.print(f"[yellow]warning[/yellow] --host {host}: the game is open to every machine that can reach this one "
@@ -128,10 +127,9 @@ def debrief(
 
     from .errors import SocsimError
     from .game.debrief import WhatIf, write_debrief
-    from .game.game import Game, check_folder
+    from .game.game import Game
 
     with _errors():
-        check_folder(folder)
         game = Game(folder)
         what_if = None
         if round_ is not None or team is not None or set_:

@@ -212,3 +212,25 @@ def test_research_costs_its_price_shows_rivals_to_the_buyer_only_and_leaves_the_
     assert {k: v for k, v in without[PREMIUM].items() if k not in drop} == \
            {k: v for k, v in played[PREMIUM].items() if k not in drop}         # a report does not move the market
     assert {t: without[t] for t in (DISCOUNT, CIRCLE)} == {t: played[t] for t in (DISCOUNT, CIRCLE)}
+
+
+def test_cli_new_debrief_with_a_chosen_what_if_and_serve_of_a_wrong_folder(tmp_path):
+    runner = CliRunner()
+    folder = tmp_path / "g"
+    made = runner.invoke(app, ["game", "new", str(DEMO_GAME), "--out", str(folder)])
+    assert made.exit_code == 0, made.output
+    game = Game(folder)
+    assert game.store.meta("instructor") in made.output and all(t in made.output for t in game.store.tokens().values())
+    game.open_round()
+    game.play_round()
+    out = tmp_path / "debrief"
+    result = runner.invoke(app, ["game", "debrief", str(folder), "--round", "1", "--team", CIRCLE,
+                                 "--set", "marketplace_price=99", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Round 1, {CIRCLE} changed to: Tmall price (¥) = 99" in (out / "debrief.en.html").read_text(encoding="utf-8")
+    half = runner.invoke(app, ["game", "debrief", str(folder), "--round", "1"])
+    assert half.exit_code == 1 and "needs --round, --team and at least one --set" in half.output
+    wrong = runner.invoke(app, ["game", "debrief", str(folder), "--round", "1", "--team", CIRCLE, "--set", "pricey=3"])
+    assert wrong.exit_code == 1 and "not part of this game" in wrong.output
+    nowhere = runner.invoke(app, ["game", "serve", str(tmp_path / "nothing")])
+    assert nowhere.exit_code == 1 and "not a game folder" in nowhere.output

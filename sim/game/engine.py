@@ -16,7 +16,6 @@ game survives its server being killed, how a round is undone, and how "what if" 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -350,12 +349,6 @@ class Market:
             self._price[day, brand.code] = np.where(brand.prices.listed, brand.prices.price, np.nan)
             self._promo[day, brand.code] = brand.prices.promoting
             self._gap[day, brand.code] = brand.prices.parity_gap
-
-    @property
-    def dates(self) -> tuple[dt.date, dt.date]:
-        """First and last date of the last round played."""
-        d = self.rules.spec.days_per_round
-        return self.model.calendar.dates[(self.played - 1) * d], self.model.calendar.dates[self.played * d - 1]
 
     def results(self, number: int) -> dict[str, dict]:
         """Round ``number``'s results per team (the model must have just played it: stocks are today's)."""

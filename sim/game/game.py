@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..config.schema import Scenario
 from ..errors import OutputExistsError, SocsimError
 from ..dashboard.levers import Value
-from .engine import RESEARCH, DecisionError, GameRules, Market, load_game, replay, rules_of
+from .engine import RESEARCH, GameRules, Market, load_game, replay, rules_of
 from .spec import GameSpec
 from .store import DB_NAME, GameStore
 
@@ -245,10 +245,3 @@ class Game:
         _, results = replay(self.rules, rounds)
         return self.results(number), results[-1]
 
-
-def check_folder(folder: Path) -> None:
-    if not (Path(folder) / DB_NAME).is_file():
-        raise SocsimError(f"{folder}: not a game folder (no {DB_NAME}); create one with: socsim game new GAME.yaml --out FOLDER")
-
-
-__all__ += ["check_folder", "DecisionError"]

@@ -57,7 +57,8 @@ class GameStore:
 
     def __init__(self, path: Path):
         if not path.is_file():
-            raise SocsimError(f"{path}: no game here; create one with: socsim game new GAME.yaml --out FOLDER")
+            raise SocsimError(f"{path.parent}: not a game folder (no {path.name}); create one with: "
+                              "socsim game new GAME.yaml --out FOLDER")
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
