@@ -3,6 +3,7 @@ what if, decisions and budget, the demo from the CLI."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,13 +124,13 @@ def test_decisions_reach_the_market_and_rivals_see_public_prices(tmp_path):
     game = _new(tmp_path)
     _play(game, PLAN[:2])
     seen = game.public(1)
-    assert seen[DISCOUNT]["prices"]["tmall"] == pytest.approx(99.0)
-    assert seen[PREMIUM]["prices"]["tmall"] == pytest.approx(129.0)   # the scenario's price, untouched
+    assert seen[DISCOUNT].prices["tmall"] == pytest.approx(99.0)
+    assert seen[PREMIUM].prices["tmall"] == pytest.approx(129.0)      # the scenario's price, untouched
     round2 = game.public(2)[PREMIUM]
-    assert round2["promotion"] == [20, 5]                              # 5 days at 20 % off are public
-    assert game.results(2)[PREMIUM]["promotion_days"] == 5
+    assert (round2.promotion_depth, round2.promotion_days) == (20, 5)  # 5 days at 20 % off are public
+    assert game.results(2)[PREMIUM].promotion_days == 5
     # mean price paid over the round: 5 days at 159 × 0.8, 15 days at 159
-    assert round2["prices"]["tmall"] == pytest.approx((5 * 159 * 0.8 + 15 * 159) / 20)
+    assert round2.prices["tmall"] == pytest.approx((5 * 159 * 0.8 + 15 * 159) / 20)
 
 
 # --------------------------------------------------------------------------- determinism, replay, undo
@@ -178,9 +179,9 @@ def test_what_if_with_no_change_is_the_round_as_played_and_a_change_moves_the_ma
     played, same = game.what_if(2, CIRCLE, {})
     assert same == played
     _, cheaper = game.what_if(2, CIRCLE, {"marketplace_price": 89, "social_price": 89})
-    assert cheaper[CIRCLE]["channels"]["tmall"]["price"] == pytest.approx(89.0)
-    assert cheaper[CIRCLE]["orders"] > played[CIRCLE]["orders"]      # the model's demand answers the price
-    assert cheaper[PREMIUM]["share"] < played[PREMIUM]["share"]      # and the rival loses share
+    assert cheaper[CIRCLE].channels["tmall"].price == pytest.approx(89.0)
+    assert cheaper[CIRCLE].orders > played[CIRCLE].orders            # the model's demand answers the price
+    assert cheaper[PREMIUM].share < played[PREMIUM].share            # and the rival loses share
     assert game.results(2) == played                                 # the game itself is untouched
 
 
@@ -204,13 +205,12 @@ def test_research_costs_its_price_shows_rivals_to_the_buyer_only_and_leaves_the_
     assert game.research(PREMIUM, 1) is not None and game.research(DISCOUNT, 1) is None
     seen = game.research(PREMIUM, 1)
     assert set(seen) == {DISCOUNT, CIRCLE}
-    assert seen[DISCOUNT]["share"] == game.results(1)[DISCOUNT]["share"]
+    assert seen[DISCOUNT].share == game.results(1)[DISCOUNT].share
     played, without = game.what_if(1, PREMIUM, {"buy_research": False})
-    assert played[PREMIUM]["research_cost"] == 50_000 and without[PREMIUM]["research_cost"] == 0
-    assert without[PREMIUM]["gross_profit"] - played[PREMIUM]["gross_profit"] == pytest.approx(50_000)
-    drop = ("gross_profit", "research_cost")
-    assert {k: v for k, v in without[PREMIUM].items() if k not in drop} == \
-           {k: v for k, v in played[PREMIUM].items() if k not in drop}         # a report does not move the market
+    assert played[PREMIUM].research_cost == 50_000 and without[PREMIUM].research_cost == 0
+    assert without[PREMIUM].gross_profit - played[PREMIUM].gross_profit == pytest.approx(50_000)
+    assert replace(without[PREMIUM], gross_profit=0, research_cost=0) == \
+           replace(played[PREMIUM], gross_profit=0, research_cost=0)         # a report does not move the market
     assert {t: without[t] for t in (DISCOUNT, CIRCLE)} == {t: played[t] for t in (DISCOUNT, CIRCLE)}
 
 

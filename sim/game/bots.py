@@ -20,42 +20,42 @@ from pathlib import Path
 from typing import Callable
 
 from ..dashboard.levers import Value
-from .engine import RESEARCH, TeamLevers, planned_spend
-from .game import Game
+from .engine import RESEARCH, TeamLevers, TeamResult, planned_spend
+from .game import Game, PublicView
 from .spec import GameSpec
 
 __all__ = ["ARCHETYPES", "decide", "play_demo", "DEMO_GAME"]
 
 DEMO_GAME = Path(__file__).resolve().parent.parent.parent / "experiments" / "game_demo.yaml"
 
-Plan = Callable[[TeamLevers, dict[str, Value], list[dict], list[dict]], dict[str, float | str | bool]]
+Plan = Callable[[TeamLevers, dict[str, Value], list[TeamResult], list[dict[str, PublicView]]], dict[str, float | str | bool]]
 
 
-def _premium(team: TeamLevers, last: dict[str, Value], own: list[dict], public: list[dict]) -> dict:
+def _premium(team: TeamLevers, last: dict[str, Value], own: list[TeamResult], public: list[dict[str, PublicView]]) -> dict:
     if not own:
         start = float(team.initial.get("marketplace_price", 129)) * 1.15
         return {"marketplace_price": start, "social_price": start, "parity": "strict", "content_quality": 0.8,
                 "koc_share": 20, "paid_budget": 2000, RESEARCH: True}
     fair = 1.0 / (len(public[-1]) + 1)
-    if own[-1]["share"] < 2 / 3 * fair:
+    if own[-1].share < 2 / 3 * fair:
         price = float(last["marketplace_price"]) * 0.95
         return {"marketplace_price": price, "social_price": price}
     return {}
 
 
-def _discounter(team: TeamLevers, last: dict[str, Value], own: list[dict], public: list[dict]) -> dict:
+def _discounter(team: TeamLevers, last: dict[str, Value], own: list[TeamResult], public: list[dict[str, PublicView]]) -> dict:
     base = {"parity": "none", "paid_budget": 8000, "promotion_depth": 20, "promotion_days": 10}
-    rivals = [p["prices"].get("tmall") for p in public[-1].values()] if public else []
+    rivals = [p.prices.get("tmall") for p in public[-1].values()] if public else []
     rivals = [x for x in rivals if x == x and x is not None]
     target = min(rivals) - 5 if rivals else float(team.initial.get("marketplace_price", 129)) * 0.85
     return {**base, "marketplace_price": target, "social_price": target}
 
 
-def _private_domain(team: TeamLevers, last: dict[str, Value], own: list[dict], public: list[dict]) -> dict:
+def _private_domain(team: TeamLevers, last: dict[str, Value], own: list[TeamResult], public: list[dict[str, PublicView]]) -> dict:
     if not own:
         price = float(team.initial.get("marketplace_price", 129))
         return {"parity": "none", "social_price": price * 0.9, "koc_share": 80, "referral": 15, "pushes": 4}
-    growing = len(own) < 2 or own[-1]["private_domain"] >= 1.1 * own[-2]["private_domain"]
+    growing = len(own) < 2 or own[-1].private_domain >= 1.1 * own[-2].private_domain
     return {} if growing else {"referral": float(last["referral"]) + 2}
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..fonts import cjk_plots, font_face_css
+from .engine import TeamResult
 from .game import Game
 from .pages import LANGS, WORDS, Lang, document, esc, lever_label, money, percent, table, value_text
 
@@ -38,7 +39,7 @@ def standings(game: Game) -> list[tuple[str, float]]:
     totals = {t: 0.0 for t in game.rules.names}
     for r in range(1, game.played() + 1):
         for team, result in game.results(r).items():
-            totals[team] += result["gross_profit"]
+            totals[team] += result.gross_profit
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -50,8 +51,8 @@ def default_what_if(game: Game) -> WhatIf | None:
     gaps = []
     for r in range(1, game.played() + 1):
         results = game.results(r)
-        winner = max(results, key=lambda t: results[t]["gross_profit"])
-        gaps.append((results[winner]["gross_profit"] - results[last]["gross_profit"], r, winner))
+        winner = max(results, key=lambda t: results[t].gross_profit)
+        gaps.append((results[winner].gross_profit - results[last].gross_profit, r, winner))
     _, number, winner = max(gaps)
     theirs, mine = game.decisions_of(number)[winner], game.decisions_of(number)[last]
     return WhatIf(number, last, {k: v for k, v in theirs.items() if mine.get(k) != v})
@@ -71,9 +72,9 @@ def _overview_chart(game: Game, lang: Lang) -> str:
     from matplotlib.figure import Figure
 
     w = WORDS[lang]
-    panels = ((w["profit_per_round"] + " (¥ M)", lambda x: x["gross_profit"] / 1e6), (w["share_per_round"], lambda x: x["share"]),
-              (w["price_per_round"], lambda x: x["channels"].get("tmall", {}).get("price", float("nan"))),
-              (w["buyers_per_round"], lambda x: x["funnel"]["purchased"]))
+    panels = ((w["profit_per_round"] + " (¥ M)", lambda x: x.gross_profit / 1e6), (w["share_per_round"], lambda x: x.share),
+              (w["price_per_round"], lambda x: x.channels["tmall"].price if "tmall" in x.channels else float("nan")),
+              (w["buyers_per_round"], lambda x: x.funnel["purchased"]))
     rounds = list(range(1, game.played() + 1))
     with cjk_plots():
         fig = Figure(figsize=(10, 6.5), dpi=100, layout="constrained")
@@ -98,9 +99,9 @@ def _channel_chart(game: Game, lang: Lang) -> str:
         axes = fig.subplots((len(names) + cols - 1) // cols, cols, squeeze=False, sharey=True).ravel()
         for ax, team in zip(axes, names):
             bottom = [0.0] * len(rounds)
-            channels = game.results(1)[team]["channels"]
+            channels = game.results(1)[team].channels
             for j, channel in enumerate(channels):
-                values = [game.results(r)[team]["channels"][channel]["revenue"] / 1e6 for r in rounds]
+                values = [game.results(r)[team].channels[channel].revenue / 1e6 for r in rounds]
                 ax.bar(rounds, values, bottom=bottom, color=_COLOURS[(j + 1) % len(_COLOURS)], label=channel)
                 bottom = [a + b for a, b in zip(bottom, values)]
             ax.set_title(WORDS[lang]["by_channel"].format(team=team), fontsize=9, loc="left")
@@ -128,8 +129,8 @@ class WhatIfResult:
     """A :class:`WhatIf` and the round's results per team, as played and as replayed with the change."""
 
     what_if: WhatIf
-    played: dict[str, dict]
-    changed: dict[str, dict]
+    played: dict[str, TeamResult]
+    changed: dict[str, TeamResult]
 
     @classmethod
     def of(cls, game: Game, what_if: WhatIf) -> "WhatIfResult":
@@ -140,9 +141,9 @@ def _what_if_section(game: Game, result: WhatIfResult, lang: Lang) -> str:
     w, what_if, played, changed = WORDS[lang], result.what_if, result.played, result.changed
     levers = {lv.key: lv for lv in game.rules.team(what_if.team).levers}
     change = "; ".join(f"{lever_label(levers[k], lang)} = {value_text(v)}" for k, v in what_if.values.items()) or w["none"]
-    rows = [[team, money(played[team]["gross_profit"]), money(changed[team]["gross_profit"]),
-             money(changed[team]["gross_profit"] - played[team]["gross_profit"]),
-             percent(played[team]["share"]), percent(changed[team]["share"])] for team in game.rules.names]
+    rows = [[team, money(played[team].gross_profit), money(changed[team].gross_profit),
+             money(changed[team].gross_profit - played[team].gross_profit),
+             percent(played[team].share), percent(changed[team].share)] for team in game.rules.names]
     head = [w["team"], f"{w['profit']} {w['as_played']}", f"{w['profit']} {w['changed']}", w["difference"],
             f"{w['share']} {w['as_played']}", f"{w['share']} {w['changed']}"]
     text = w["what_if_text"].format(n=what_if.number, team=what_if.team, change=change)

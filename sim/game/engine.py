@@ -17,7 +17,7 @@ game survives its server being killed, how a round is undone, and how "what if" 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -33,7 +33,7 @@ from ..model import MarketModel
 from ..population import Stage
 from .spec import GameSpec, LeverRule
 
-__all__ = ["GameRules", "TeamLevers", "Market", "Decisions", "load_game", "market_scenario", "replay",
+__all__ = ["GameRules", "TeamLevers", "Market", "TeamResult", "ChannelResult", "Decisions", "load_game", "market_scenario", "replay",
            "planned_spend", "PROMOTION_LEVERS", "RESEARCH", "GAME_LEVERS", "DecisionError"]
 
 #: Decisions of one round: team name → lever key → value.
@@ -289,6 +289,76 @@ def rules_of(spec: GameSpec, scenario: Scenario) -> GameRules:
     return GameRules(spec, scenario, _team_levers(spec, scenario))
 
 
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ChannelResult:
+    """A team's round on one channel.
+
+    Attributes
+    ----------
+    revenue : float
+        ¥ in the round.
+    share : float
+        The team's part of the channel's revenue (all brands) in the round.
+    price : float
+        Mean price paid per unit over the round's days, after promotions (¥): what rivals see.
+    """
+
+    revenue: float
+    share: float
+    price: float
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    """A team's round: P&L, shares, funnel, partners, prices.
+
+    Attributes
+    ----------
+    revenue, gross_profit, marketing_spend : float
+        ¥ in the round; gross profit after goods, fees, commissions, coupons, all marketing
+        spend and the research bought (``research_cost``).
+    orders : float
+    share : float
+        The team's part of the whole market's revenue in the round.
+    channels : dict[str, ChannelResult]
+        Per channel the brand sells on.
+    funnel : dict[str, float]
+        AIPL stocks at the end of the round (people), stage → count.
+    private_domain : float
+        Followers at the end of the round (people).
+    active_leaders : int
+        Group leaders still selling at the end of the round.
+    parity_gap : float
+        Mean WeChat − lowest marketplace effective price over the round (¥).
+    promotion_days : int
+        Days of the round with a promotion or platform coupon on some channel.
+    research_cost : float
+        ¥ of market research bought for the round.
+    """
+
+    revenue: float
+    gross_profit: float
+    marketing_spend: float
+    orders: float
+    share: float
+    channels: dict[str, ChannelResult]
+    funnel: dict[str, float]
+    private_domain: float
+    active_leaders: int
+    parity_gap: float
+    promotion_days: int
+    research_cost: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TeamResult":
+        channels = {c: ChannelResult(**v) for c, v in data["channels"].items()}
+        return cls(**{**data, "channels": channels})
+
+
 # --------------------------------------------------------------------------- the running market
 class Market:
     """The game's market, advanced round by round.
@@ -309,7 +379,7 @@ class Market:
         self._promo = np.zeros((n_days, n_brands), bool)
         self._gap = np.zeros((n_days, n_brands))
 
-    def play(self, decisions: Decisions, progress: Callable[[int, int], None] | None = None) -> dict[str, dict]:
+    def play(self, decisions: Decisions, progress: Callable[[int, int], None] | None = None) -> dict[str, TeamResult]:
         """Play the next round with ``decisions`` (every team's full values); its results per team."""
         spec = self.rules.spec
         first = self.played * spec.days_per_round
@@ -323,14 +393,14 @@ class Market:
         self.played += 1
         return self._charge_research(self.results(self.played), decisions)
 
-    def _charge_research(self, results: dict[str, dict], decisions: Decisions) -> dict[str, dict]:
+    def _charge_research(self, results: dict[str, TeamResult], decisions: Decisions) -> dict[str, TeamResult]:
         """Each team's results with the research it bought deducted from its gross profit."""
         research = self.rules.spec.research
+        out = {}
         for team, result in results.items():
             cost = research.price if research is not None and decisions[team].get(RESEARCH) else 0.0
-            result["research_cost"] = cost
-            result["gross_profit"] -= cost
-        return results
+            out[team] = replace(result, research_cost=cost, gross_profit=result.gross_profit - cost)
+        return out
 
     def _decide(self, team: TeamLevers, values: Mapping[str, Value], first: int) -> None:
         schedule_from(self.model, team.code, first, team.changes(values))
@@ -350,7 +420,7 @@ class Market:
             self._promo[day, brand.code] = brand.prices.promoting
             self._gap[day, brand.code] = brand.prices.parity_gap
 
-    def results(self, number: int) -> dict[str, dict]:
+    def results(self, number: int) -> dict[str, TeamResult]:
         """Round ``number``'s results per team (the model must have just played it: stocks are today's)."""
         d = self.rules.spec.days_per_round
         days = slice((number - 1) * d, number * d)
@@ -366,21 +436,21 @@ class Market:
             brand = model.brands[b]
             listed = [c for c, key in enumerate(keys) if model.channels.transacts[c] and key in brand.base.channels]
             prices = self._price[days, b]
-            out[team.team] = {
-                "revenue": float(revenue[b].sum()),
-                "gross_profit": float(led.field("gross_profit")[days, b].sum()),
-                "marketing_spend": float(sum(led.field(f)[days, b].sum() for f in MARKETING_FIELDS)),
-                "orders": float(led.field("orders")[days, b].sum()),
-                "share": float(revenue[b].sum() / market) if market else 0.0,
-                "channels": {keys[c]: {"revenue": float(revenue[b, c]),
-                                       "share": float(revenue[b, c] / by_channel[c]) if by_channel[c] else 0.0,
-                                       "price": _mean(prices[:, c])} for c in listed},
-                "funnel": {s: float(funnel[b, i]) for i, s in enumerate(Stage.NAMES)},
-                "private_domain": float(funnel[b, len(Stage.NAMES)]),
-                "active_leaders": int(brand.leader_roster.active_count()),
-                "parity_gap": float(self._gap[days, b].mean()),
-                "promotion_days": int(self._promo[days, b].sum()),
-            }
+            out[team.team] = TeamResult(
+                revenue=float(revenue[b].sum()),
+                gross_profit=float(led.field("gross_profit")[days, b].sum()),
+                marketing_spend=float(sum(led.field(f)[days, b].sum() for f in MARKETING_FIELDS)),
+                orders=float(led.field("orders")[days, b].sum()),
+                share=float(revenue[b].sum() / market) if market else 0.0,
+                channels={keys[c]: ChannelResult(float(revenue[b, c]),
+                                                 float(revenue[b, c] / by_channel[c]) if by_channel[c] else 0.0,
+                                                 _mean(prices[:, c])) for c in listed},
+                funnel={s: float(funnel[b, i]) for i, s in enumerate(Stage.NAMES)},
+                private_domain=float(funnel[b, len(Stage.NAMES)]),
+                active_leaders=int(brand.leader_roster.active_count()),
+                parity_gap=float(self._gap[days, b].mean()),
+                promotion_days=int(self._promo[days, b].sum()),
+            )
         return out
 
 
@@ -390,7 +460,7 @@ def _mean(x: np.ndarray) -> float:
 
 
 def replay(rules: GameRules, rounds: Sequence[Decisions], progress: Callable[[int, int], None] | None = None
-           ) -> tuple[Market, list[dict[str, dict]]]:
+           ) -> tuple[Market, list[dict[str, TeamResult]]]:
     """A fresh market with ``rounds`` of decisions played in order; the market and each round's results."""
     market = Market(rules)
     results = [market.play(decisions, progress) for decisions in rounds]

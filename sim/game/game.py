@@ -6,21 +6,63 @@ a cache, rebuilt from the store by replay whenever it does not match it.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from ..config.schema import Scenario
 from ..errors import OutputExistsError, SocsimError
 from ..dashboard.levers import Value
-from .engine import RESEARCH, GameRules, Market, load_game, replay, rules_of
+from .engine import RESEARCH, GameRules, Market, TeamResult, load_game, replay, rules_of
 from .spec import GameSpec
 from .store import DB_NAME, GameStore
 
-__all__ = ["Game", "GameStateError"]
+__all__ = ["Game", "GameStateError", "PublicView", "ResearchReport"]
 
 
 class GameStateError(SocsimError):
     """The action does not fit where the game is (e.g. submitting when no round is open)."""
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """What any brand could see of a team in a round.
+
+    Attributes
+    ----------
+    prices : dict[str, float]
+        Mean price shoppers paid per unit on each channel over the round (¥).
+    promotion_depth : float
+        The promotion it announced (% off; 0: none).
+    promotion_days : int
+        Days a promotion or platform coupon ran.
+    """
+
+    prices: dict[str, float]
+    promotion_depth: float
+    promotion_days: int
+
+
+@dataclass(frozen=True)
+class ResearchReport:
+    """The market research on one rival for one round.
+
+    Attributes
+    ----------
+    share : float
+        Its part of the market's revenue.
+    channels : dict[str, float]
+        Its part of each channel's revenue.
+    purchased : float
+        People who have bought it, at the end of the round.
+    private_domain : float
+        Its followers at the end of the round.
+    """
+
+    share: float
+    channels: dict[str, float]
+    purchased: float
+    private_domain: float
 
 
 class Game:
@@ -92,25 +134,25 @@ class Game:
         stored = self.store.decisions(number)
         return {team: stored.get(team, ({}, False))[1] for team in self.rules.names}
 
-    def results(self, number: int) -> dict[str, dict]:
-        return self.store.results(number)
+    def results(self, number: int) -> dict[str, TeamResult]:
+        """Team → its results of round ``number`` (empty if not played)."""
+        return {team: TeamResult.from_json(data) for team, data in self.store.results(number).items()}
 
-    def public(self, number: int) -> dict[str, dict]:
-        """What any brand could see of each team in round ``number``: the prices shoppers paid
-        per channel (mean ¥ a unit, after promotions) and its promotion (depth %, days run)."""
+    def public(self, number: int) -> dict[str, PublicView]:
+        """What any brand could see of each team in round ``number``."""
         decisions = self.decisions_of(number)
-        return {team: {"prices": {c: r["price"] for c, r in result["channels"].items()},
-                       "promotion": [decisions[team].get("promotion_depth", 0), result["promotion_days"]]}
+        return {team: PublicView({c: v.price for c, v in result.channels.items()},
+                                 float(decisions[team].get("promotion_depth", 0)), result.promotion_days)
                 for team, result in self.results(number).items()}
 
-    def research(self, team: str, number: int) -> dict[str, dict] | None:
+    def research(self, team: str, number: int) -> dict[str, ResearchReport] | None:
         """The market research ``team`` bought for round ``number`` (None if it did not):
         each rival's revenue share overall and per channel, buyers and private-domain
         followers at the end of the round."""
         if not self.decisions_of(number)[team].get(RESEARCH) or number > self.played():
             return None
-        return {other: {"share": r["share"], "channels": {c: v["share"] for c, v in r["channels"].items()},
-                        "purchased": r["funnel"]["purchased"], "private_domain": r["private_domain"]}
+        return {other: ResearchReport(r.share, {c: v.share for c, v in r.channels.items()}, r.funnel["purchased"],
+                                      r.private_domain)
                 for other, r in self.results(number).items() if other != team}
 
     # ------------------------------------------------------------------ team actions
@@ -157,7 +199,7 @@ class Game:
     def pause(self, paused: bool) -> None:
         self.store.set_meta("paused", paused, "instructor", "paused" if paused else "resumed")
 
-    def play_round(self, progress: Callable[[int, int], None] | None = None) -> dict[str, dict]:
+    def play_round(self, progress: Callable[[int, int], None] | None = None) -> dict[str, TeamResult]:
         """Fix the current round's decisions and simulate it; its results per team.
 
         Raises
@@ -210,7 +252,7 @@ class Game:
                 self._market, _ = replay(self.rules, [self.decisions_of(r) for r in range(1, played + 1)])
             return self._market
 
-    def _simulate(self, number: int, progress: Callable[[int, int], None] | None) -> dict[str, dict]:
+    def _simulate(self, number: int, progress: Callable[[int, int], None] | None) -> dict[str, TeamResult]:
         market = self.market()
 
         def tick(day: int, days: int) -> None:
@@ -225,10 +267,11 @@ class Game:
             raise
         finally:
             self.progress = None
-        self.store.finish(number, results, "instructor")
+        self.store.finish(number, {team: r.to_json() for team, r in results.items()}, "instructor")
         return results
 
-    def what_if(self, number: int, team: str, values: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
+    def what_if(self, number: int, team: str, values: Mapping[str, Any]
+                ) -> tuple[dict[str, TeamResult], dict[str, TeamResult]]:
         """Round ``number`` as played and with ``team``'s decision changed by ``values``, same seeds.
 
         Returns

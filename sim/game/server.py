@@ -319,28 +319,28 @@ def _team_results(game: Game, team: str, lang: Lang) -> str:
     if not played:
         return ""
     own = [game.results(r)[team] for r in range(1, played + 1)]
-    rows = [[w["round"].format(n=r + 1), money(x["revenue"]), money(x["gross_profit"]), money(x["marketing_spend"]),
-             money(x["research_cost"]), percent(x["share"]), f"{x['orders']:,.0f}", f"{x['private_domain']:,.0f}",
-             x["active_leaders"], f"{x['parity_gap']:.2f}"] for r, x in enumerate(own)]
+    rows = [[w["round"].format(n=r + 1), money(x.revenue), money(x.gross_profit), money(x.marketing_spend),
+             money(x.research_cost), percent(x.share), f"{x.orders:,.0f}", f"{x.private_domain:,.0f}",
+             x.active_leaders, f"{x.parity_gap:.2f}"] for r, x in enumerate(own)]
     out = [f"<h2>{esc(w['your_results'])}</h2>",
            table(["", w["revenue"], w["profit"], w["spend"], w["research_cost"], w["share"], w["orders"],
                   w["private_domain"], w["leaders"], w["parity_gap"]], rows)]
     last = own[-1]
     out.append(table([w["channel"], w["revenue"], w["channel_share"], w["price_paid"]],
-                     [[c, money(v["revenue"]), percent(v["share"]), f"¥{v['price']:.2f}"] for c, v in last["channels"].items()]))
-    out.append(table([w["funnel"], *last["funnel"]], [["", *(f"{v:,.0f}" for v in last["funnel"].values())]]))
+                     [[c, money(v.revenue), percent(v.share), f"¥{v.price:.2f}"] for c, v in last.channels.items()]))
+    out.append(table([w["funnel"], *last.funnel], [["", *(f"{v:,.0f}" for v in last.funnel.values())]]))
     rivals = []
     for r in range(1, played + 1):
         for other, seen in game.public(r).items():
             if other != team:
-                prices = " · ".join(f"{c} ¥{p:.2f}" for c, p in seen["prices"].items())
-                depth, days = seen["promotion"]
-                promo = f"{value_text(depth)}% × {days} {w['days']}" if days else w["none"]
+                prices = " · ".join(f"{c} ¥{p:.2f}" for c, p in seen.prices.items())
+                promo = (f"{value_text(seen.promotion_depth)}% × {seen.promotion_days} {w['days']}"
+                         if seen.promotion_days else w["none"])
                 rivals.append([w["round"].format(n=r), other, prices, promo])
     out += [f"<h2>{esc(w['rivals'])}</h2>", table(["", w["team"], w["price_paid"], w["promotion"]], rivals, 9)]
-    bought = [[w["round"].format(n=r), other, percent(x["share"]),
-               " · ".join(f"{c} {percent(v)}" for c, v in x["channels"].items()), f"{x['purchased']:,.0f}",
-               f"{x['private_domain']:,.0f}"]
+    bought = [[w["round"].format(n=r), other, percent(x.share),
+               " · ".join(f"{c} {percent(v)}" for c, v in x.channels.items()), f"{x.purchased:,.0f}",
+               f"{x.private_domain:,.0f}"]
               for r in range(1, played + 1) for other, x in (game.research(team, r) or {}).items()]
     if bought:
         out += [f"<h2>{esc(w['research'])}</h2>",
@@ -369,7 +369,7 @@ def _instructor_page(server: GameServer, token: str, lang: Lang) -> str:
                  table([w["team"], "", *(lever_label(lv, lang) for lv in levers)], rows, 2)]
     if game.played():
         last = game.results(game.played())
-        board = [[i + 1, team, money(total), percent(last[team]["share"]), money(last[team]["gross_profit"])]
+        board = [[i + 1, team, money(total), percent(last[team].share), money(last[team].gross_profit)]
                  for i, (team, total) in enumerate(standings(game))]
         body += [f"<h2>{esc(w['leaderboard'])}</h2>",
                  table(["#", w["team"], w["cumulative"], w["share"], w["profit"]], board, 2)]

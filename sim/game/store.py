@@ -132,6 +132,7 @@ class GameStore:
                 for team, data, sub in self._all("SELECT team, data, submitted FROM decisions WHERE round = ?", number)}
 
     def results(self, number: int) -> dict[str, dict]:
+        """Team → its results of round ``number`` as stored (JSON data)."""
         return {team: json.loads(data) for team, data in self._all("SELECT team, data FROM results WHERE round = ?", number)}
 
     def log(self, limit: int = 30) -> list[tuple[str, str, str]]:
