@@ -234,3 +234,18 @@ def test_cli_new_debrief_with_a_chosen_what_if_and_serve_of_a_wrong_folder(tmp_p
     assert wrong.exit_code == 1 and "not part of this game" in wrong.output
     nowhere = runner.invoke(app, ["game", "serve", str(tmp_path / "nothing")])
     assert nowhere.exit_code == 1 and "not a game folder" in nowhere.output
+
+
+def test_pause_freezes_submissions_and_runs_until_resumed(tmp_path):
+    game = _new(tmp_path)
+    game.open_round()
+    game.pause(True)
+    with pytest.raises(GameStateError, match="paused"):
+        game.submit(PREMIUM, {"marketplace_price": 120})
+    with pytest.raises(GameStateError, match="paused"):
+        game.play_round()
+    game.pause(False)
+    game.submit(PREMIUM, {"marketplace_price": 120})
+    assert set(game.play_round()) == {PREMIUM, DISCOUNT, CIRCLE}
+    with pytest.raises(GameStateError, match="never opened"):
+        game.play_round()
