@@ -120,10 +120,9 @@ class TeamLevers:
         """
         out = dict(previous)
         for key, value in values.items():
+            lever = self.lever(key)
             try:
-                out[key] = self.lever(key).check(value)
-            except DecisionError:
-                raise
+                out[key] = lever.check(value)
             except SocsimError as exc:
                 raise DecisionError(str(exc)) from None
         return out
