@@ -50,15 +50,17 @@ def _game_levers(spec: GameSpec) -> tuple[Lever, ...]:
     """Levers the game adds to the catalogue: a price promotion at the start of the round,
     and buying the market research if the game offers it (then every team may buy it)."""
     research = (Lever(RESEARCH, "Buy market research this round", "switch", False,
-                      help="rivals' revenue shares, buyers and followers at the end of the round"),) if spec.research else ()
+                      help="rivals' revenue shares, buyers and followers at the end of the round",
+                      label_zh="本轮购买市场调研"),) if spec.research else ()
     return research + _promotion_levers(spec.days_per_round)
 
 
 def _promotion_levers(days_per_round: int) -> tuple[Lever, ...]:
     return (Lever("promotion_depth", "Promotion: discount (%)", "slider", 0, low=0, high=50, step=1.0, integer=True,
-                  help="a discount on every channel the brand sells on, public: rivals see it"),
+                  help="a discount on every channel the brand sells on, public: rivals see it", label_zh="促销折扣 (%)"),
             Lever("promotion_days", "Promotion: days from the round's start", "slider", 0, low=0,
-                  high=days_per_round, step=1.0, integer=True, help="how long the discount runs (0: no promotion)"))
+                  high=days_per_round, step=1.0, integer=True, help="how long the discount runs (0: no promotion)",
+                  label_zh="促销天数 (从本轮第一天起)"))
 
 
 PROMOTION_LEVERS = ("promotion_depth", "promotion_days")

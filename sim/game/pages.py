@@ -13,15 +13,6 @@ __all__ = ["Lang", "LANGS", "WORDS", "esc", "table", "money", "lever_label", "CS
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
-#: Lever labels in Chinese (the catalogue's own labels are English).
-_LEVERS_ZH = {
-    "marketplace_price": "天猫价格 (¥)", "social_price": "微信价格 (¥)", "parity": "价格体系 (渠道保护)",
-    "paid_budget": "付费媒体预算 (¥/天)", "influencer_budget": "达人预算 (¥/月)", "koc_share": "其中 KOC 占比 (%)",
-    "referral": "一级分佣 (%)", "content_quality": "内容质量 (4i, 0–1)", "pushes": "私域推送 (次/月)",
-    "double11_routing": "双11 微信引流天猫 (送赠品)", "wechat_bundle": "微信专供组合装 (价格不可比)",
-    "buy_research": "本轮购买市场调研", "promotion_depth": "促销折扣 (%)", "promotion_days": "促销天数 (从本轮第一天起)",
-}
-
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "game": "课堂对抗", "round": "第 {n} 轮", "rounds": "轮次", "team": "团队", "profit": "毛利 (¥)",
@@ -80,7 +71,7 @@ def esc(value: Any) -> str:
 
 
 def lever_label(lever: Lever, lang: Lang) -> str:
-    return _LEVERS_ZH.get(lever.key, lever.label) if lang == "zh" else lever.label
+    return (lever.label_zh or lever.label) if lang == "zh" else lever.label
 
 
 def money(x: float) -> str:
