@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
 from .errors import ScenarioError, SocsimError
+from .terminal import console, err, error, progress, say
 
 __all__ = ["app"]
 
@@ -37,8 +36,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err = Console(stderr=True)
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
 SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")
@@ -91,20 +88,12 @@ def run(
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
         if not kernels_cached():
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
-        with _progress() as progress:
-            task = progress.add_task(f"simulating {sc.name}", total=sc.simulation.days)
-            result = simulate(sc, progress=lambda day: progress.update(task, completed=day))
+        with progress("days") as bar:
+            task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
+            result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
         folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
-    console.print(f"results: [bold]{folder}[/bold]")
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-        yield progress
+    say("results: ", (str(folder), "bold"))
 
 
 def _print_kpis(kpis: dict, title: str, kpi_table) -> None:
@@ -152,7 +141,7 @@ def graph(
                  *ego_network_plot(g, 0, out / "ego_network.png", np.random.default_rng(sc.simulation.seed))]
     _print_graph(sc, stats, built)
     for f in files:
-        console.print(f"wrote [bold]{f}[/bold]")
+        say("wrote ", (str(f), "bold"))
 
 
 def _print_graph(sc, stats, seconds: float) -> None:
@@ -205,12 +194,12 @@ def validate(
         try:
             kind, keys = _file_kind(read_document(f, file=str(f)).data)
             summary = checks[kind](f)
-            console.print(f"[green]ok[/green] {f}: {kind} {summary}", highlight=False, soft_wrap=True)
+            say(("ok", "green"), f" {f}: {kind} {summary}")
         except SocsimError as exc:
             failed += 1
             if kind != "file":  # the file was read: say what it was checked as, and why
                 told = f" (top-level keys {', '.join(keys)})" if keys else ""
-                err.print(f"{f}: not a valid {kind} file{told}", highlight=False, soft_wrap=True)
+                say(f"{f}: not a valid {kind} file{told}", to=err)
             _print_problems(exc)
     if failed:
         raise typer.Exit(1)
@@ -220,7 +209,7 @@ def _print_problems(exc: SocsimError) -> None:
     """One red line per problem (a ScenarioError has several, with file and line)."""
     lines = [p.render(exc.file) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
     for line in lines:
-        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+        error(line)
 
 
 def _file_kind(data: dict) -> tuple[str, list[str]]:

@@ -12,11 +12,12 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import ScenarioArg, SetOpt, _errors, _load, _progress, app, console
+from .cli import ScenarioArg, SetOpt, _errors, _load, app
+from .terminal import console, progress, styled
 
 __all__ = ["check"]
 
-_STATUS = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[yellow]skip[/yellow]"}
+_STATUS = {"pass": styled("PASS", "green"), "fail": styled("FAIL", "red"), "skip": styled("skip", "yellow")}
 
 
 @app.command()
@@ -47,9 +48,9 @@ def check(
     with _errors():
         sc = _load(scenario, set_)
         settings = CheckSettings(reps=reps, population=population, days=days, workers=workers)
-        with _progress() as progress:
-            task = progress.add_task(f"checking {sc.name}", total=None)
-            results = run_checks(sc, settings, lambda done, total: progress.update(task, completed=done, total=total), only)
+        with progress("runs") as bar:
+            task = bar.add_task(f"checking {sc.name}", total=None)
+            results = run_checks(sc, settings, lambda done, total: bar.update(task, completed=done, total=total), only)
     _print(results, f"socsim check — {sc.name}: {reps} seeds × {population:,} agents × {days} days")
     if any(r.status == "fail" for r in results):
         raise typer.Exit(1)

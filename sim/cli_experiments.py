@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli import SetOpt, _count, _errors, app, console, err
+from .cli import SetOpt, _count, _errors, app
 from .errors import SocsimError
+from .terminal import console, err, progress, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from .experiments.design import Design
@@ -63,24 +63,22 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     plan.check()
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
-    console.print(f"[bold]{design.name}[/bold]: {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
+    say((design.name, "bold"), f": {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
     if out is None:
         for old in earlier_versions(design):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-            task = progress.add_task("simulating", total=runs)
+        with progress("runs") as bar:
+            task = bar.add_task("simulating", total=runs)
 
             started: list[bool] = []
 
             def tick(done: int, total: int) -> None:
                 if not started:  # runs found stored: start there, so they do not count toward the speed (ETA)
                     started.append(True)
-                    progress.reset(task, completed=done, total=total)
+                    bar.reset(task, completed=done, total=total)
                 else:
-                    progress.update(task, completed=done, total=total)
+                    bar.update(task, completed=done, total=total)
 
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
@@ -114,9 +112,8 @@ def _print_compare(result) -> None:
         for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
-    console.print(f"{design.replications} replications per variant. Δ: paired difference to "
-                  f"[bold]{design.variants[0].name}[/bold] (same seeds); CI: 95 % confidence interval "
-                  "(Student's t) as ± half-width; p: paired t-test.")
+    say(f"{design.replications} replications per variant. Δ: paired difference to ", (design.variants[0].name, "bold"),
+        " (same seeds); CI: 95 % confidence interval (Student's t) as ± half-width; p: paired t-test.")
 
 
 def _print_sweep(result) -> None:
@@ -138,11 +135,11 @@ def _print_sweep(result) -> None:
 def _print_check(design) -> None:
     from .experiments import default_folder
 
-    console.print(f"[green]ok[/green] {design.source}: {_design_runs(design)}, seeds {design.seed}"
-                  f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
+    say(("ok", "green"), f" {design.source}: {_design_runs(design)}, seeds {design.seed}"
+                         f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
     for v in design.variants:
-        console.print(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}", highlight=False)
-    console.print(f"  metrics: {', '.join(design.metrics)}", highlight=False)
+        say(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}")
+    say(f"  metrics: {', '.join(design.metrics)}")
 
 
 def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],
@@ -159,9 +156,9 @@ def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int],
 
 
 def _print_files(result) -> None:
-    console.print(f"results: [bold]{result.folder}[/bold] (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
+    say("results: ", (str(result.folder), "bold"), " (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
     if result.report is not None:
-        console.print(f"report: [bold]{result.report}[/bold]")
+        say("report: ", (str(result.report), "bold"))
 
 
 @app.command()

@@ -36,7 +36,7 @@ from typing import Callable, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config.loader import Document, apply_brand_changes, load_model, validation_problems
+from .config.loader import Document, apply_brand_changes, load_model, read_document, read_text, validation_problems
 from .config.overrides import did_you_mean
 from .config.schema import BrandSpec, Scenario
 from .errors import Problem, ScenarioError, SocsimError
@@ -110,13 +110,12 @@ def _team_name(path: Path) -> str:
     A file that is not even valid YAML is searched for a ``team:`` line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return path.stem
-    try:
-        data = yaml.safe_load(text)
-        name = data.get("team") if isinstance(data, dict) else None
-    except yaml.YAMLError:
+        name = read_document(path).data.get("team")
+    except ScenarioError:
+        try:
+            text = read_text(path)
+        except ScenarioError:
+            return path.stem
         found = re.search(r"^team:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", text, re.M)
         name = found.group(1) if found else None
     return str(name).strip() if isinstance(name, str | int) and str(name).strip() else path.stem

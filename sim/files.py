@@ -1,0 +1,134 @@
+"""Files in and out, safely: the one reader of input files, the one place output names
+become paths, and the one writer of CSV cells.
+
+- :func:`read_input` reads a regular file only (a FIFO, device or socket is refused
+  instead of hanging or reading forever) and at most a stated number of bytes.
+- :func:`confined` turns a name from a file (a scenario's, an experiment's) into one
+  folder name inside its output folder, whatever the name says (``../x``, ``/abs``).
+- :func:`csv_cell` neutralises text a spreadsheet would run as a formula.
+- :func:`writable_folder` checks an output folder can be written before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import SocsimError
+
+__all__ = ["UnreadableFile", "OutputFolderError", "read_input", "confined", "csv_cell", "writable_folder",
+           "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES"]
+
+#: Largest YAML file (scenario, experiment, team, lesson, analysis) socsim reads: the
+#: bundled ones are under 20 kB; 8 MiB leaves room for long sweeps written point by point.
+MAX_DOCUMENT_BYTES = 8 * 2**20
+#: Largest observed-data CSV: ten years of daily rows with a hundred columns is ~5 MB.
+MAX_TABLE_BYTES = 256 * 2**20
+#: Largest edge list: 5 million consumers × 150 contacts / 2 ties at ~20 bytes a line.
+MAX_EDGE_LIST_BYTES = 8 * 2**30
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+class UnreadableFile(SocsimError):
+    """An input file that cannot be read; the message says why (without the file name)."""
+
+
+class OutputFolderError(SocsimError):
+    """An output folder that cannot be created or written."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    The file is opened without blocking (a FIFO with no writer does not hang), then
+    checked to be a regular file; at most ``limit + 1`` bytes are ever read, so a file
+    that grows, or a /proc file that claims size 0, cannot exhaust memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist (callers suggest similar names).
+    UnreadableFile
+        A folder, FIFO, device or socket; larger than ``limit``; no permission.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise UnreadableFile("is a folder, not a file") from None
+    except (OSError, ValueError) as exc:  # permission denied, name too long, NUL byte
+        raise UnreadableFile(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        kind = next((name for test, name in _KINDS if test(mode)), None)
+        if kind is not None:
+            raise UnreadableFile(f"is {kind}, not a regular file; socsim reads only regular files")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UnreadableFile(f"is larger than {_size(limit)}, the most socsim reads from a file of this kind")
+    return data
+
+
+def confined(folder: str | os.PathLike[str], name: str) -> Path:
+    """``folder / name`` with ``name`` made one plain folder name inside ``folder``.
+
+    Separators and NUL become ``_`` and leading dots are dropped, so ``../../x`` or
+    ``/etc`` cannot leave the output folder; a name too long for a file system is cut.
+    """
+    part = re.sub(r"[/\\\x00]", "_", name).lstrip(".")[:200] or "_"
+    return Path(folder) / part
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: ``=HYPERLINK(…)`` becomes ``'=HYPERLINK(…)``.
+
+    Text starting with ``= + - @`` (or a tab or carriage return) is prefixed with ``'``
+    unless it is a number such as ``-12.5``; numbers and other values pass unchanged.
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def writable_folder(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder``'s parents as needed and check a file can be written there.
+
+    Called before a simulation starts, so a read-only or missing disk is reported at
+    once, not after a year of simulated days. Returns the existing ancestor checked.
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the folder and the reason (read-only, permission denied, disk full).
+    """
+    folder = Path(folder)
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise OutputFolderError(f"{parent}: cannot write the results here ({exc.strerror or exc}); "
+                                "choose another folder with --out or outputs.dir") from None
+    return parent
