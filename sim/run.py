@@ -22,6 +22,7 @@ import yaml
 from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
+from .files import confined, csv_cell
 from .ledger import FIELDS
 from .metrics import brand_kpis
 from .engines import make_model
@@ -80,7 +81,7 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
 
 def default_run_dir(result: RunResult) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(result.scenario.outputs.dir) / f"{result.scenario.name}-seed{result.seed}-{stamp}"
+    return confined(result.scenario.outputs.dir, f"{result.scenario.name}-seed{result.seed}-{stamp}")
 
 
 def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Path:
@@ -135,7 +136,7 @@ def _write_ledger_csv(result: RunResult, path: Path) -> None:
                 for c, channel in enumerate(result.channels):
                     row = result.books[t, b, c]
                     if row.any():
-                        w.writerow([date.isoformat(), brand, channel, *(f"{v:.2f}" for v in row)])
+                        w.writerow([date.isoformat(), csv_cell(brand), csv_cell(channel), *(f"{v:.2f}" for v in row)])
 
 
 def _write_state_csv(result: RunResult, path: Path) -> None:

@@ -40,6 +40,7 @@ from .config.loader import Document, apply_brand_changes, load_model, read_docum
 from .config.overrides import did_you_mean
 from .config.schema import BrandSpec, Scenario
 from .errors import Problem, ScenarioError, SocsimError
+from .files import confined, csv_cell
 from .experiments.design import RunKey, Task
 from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
@@ -190,7 +191,8 @@ def read_teams(folder: str | Path, base: Scenario, house: HouseMode = "replace")
     Returns
     -------
     Roster
-        Valid teams, and the rejected files with every problem (file, line, field). A team
+        Valid teams, and the rejected files with every problem (file, line, field); a
+        symbolic link is rejected unread. A team
         or brand name already used by an earlier file (or a house brand) is a problem of
         the later file.
 
@@ -209,6 +211,10 @@ def read_teams(folder: str | Path, base: Scenario, house: HouseMode = "replace")
     names: dict[str, str] = {}
     teams, rejected = [], []
     for path in files:
+        if path.is_symlink():  # a link could publish any file of this machine on the results page
+            rejected.append(Rejected(path.stem, path, (Problem("", "is a symbolic link; a team file must be a file of its "
+                                                                   "own in the folder (copy it in)"),)))
+            continue
         try:
             entry = load_model(path, TeamEntry, checks=[_market_check(base, taken, names)])
         except ScenarioError as exc:
@@ -377,7 +383,7 @@ _CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com"}
 
 def default_folder(teams_dir: Path, outputs_dir: str = "results") -> Path:
     """``results/tournament-<folder name>-<time>``: a new folder each round."""
-    return Path(outputs_dir) / f"tournament-{Path(teams_dir).resolve().name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    return confined(outputs_dir, f"tournament-{Path(teams_dir).resolve().name}-{dt.datetime.now():%Y%m%d-%H%M%S}")
 
 
 def _label(s: Standing) -> str:
@@ -483,7 +489,7 @@ def _csv(result: RoundResult, path: Path) -> Path:
         w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("profit", "share", "roi", "revenue", "spend")
                                                         for p in ("mean", "low", "high")), "profit_by_seed"])
         for s in result.standings:
-            w.writerow([s.rank or "", s.team, s.brand, s.house,
+            w.writerow([s.rank or "", csv_cell(s.team), csv_cell(s.brand), s.house,
                         *(f"{getattr(getattr(s, m), p):.6g}" for m in ("profit", "share", "roi", "revenue", "spend")
                           for p in ("mean", "low", "high")), " ".join(f"{x:.2f}" for x in s.profits)])
     return path

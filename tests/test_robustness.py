@@ -57,3 +57,50 @@ def test_deeply_nested_team_file_is_left_out_and_the_others_read(tmp_path):
 def test_deeply_nested_set_value_is_one_error(tmp_path):
     result = runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", f"name={'[' * 800}{']' * 800}"])
     assert "levels deep" in _clean(result)
+
+
+# --------------------------------------------------------------------------- 6: output paths stay in their folder
+SMALL_RUN = ["--days", "3", "--no-plots", "--set", "world.population=300", "--set", "world.market_size=30000",
+             "--set", "world.graph.degree=10"]
+
+
+def test_a_scenario_name_cannot_write_outside_the_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results = tmp_path / "work" / "results"
+    for name in ("../../escaped_run", str(tmp_path / "absolute_run")):
+        result = runner.invoke(app, ["run", *SMALL_RUN, "--set", f"outputs.dir={results}", "--set", f"name={name}"])
+        _clean(result, 0)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_dir() and p.parent == results)
+    assert len(written) == 2 and not list(tmp_path.glob("escaped*")) and not list(tmp_path.glob("absolute*"))
+
+
+def test_confined_keeps_every_name_one_folder_below():
+    from sim.files import confined
+
+    for name in ("../x", "/etc", "..", ".", "", "a/../../b", "a\\..\\b", "x\0y"):
+        assert confined("out", name).parent == Path("out")
+
+
+# --------------------------------------------------------------------------- 7: symlinks, CSV injection
+def test_a_symlinked_team_file_is_refused_unread(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("team: TOP SECRET\n", encoding="utf-8")
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    _team(teams, "ok.yaml", (EXAMPLE / "01_tmall_blitz.yaml").read_text(encoding="utf-8"))
+    (teams / "link.yaml").symlink_to(secret)
+    roster = read_teams(teams, load_scenario(ROOT / "scenarios" / "baseline.yaml"))
+    assert [t.team for t in roster.teams] == ["Tmall Blitz"]
+    (rejected,) = roster.rejected
+    assert rejected.team == "link" and "symbolic link" in rejected.problems[0].message
+    assert "SECRET" not in " ".join(rejected.lines())
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path):
+    from sim.experiments.store import write_csv
+    from sim.files import csv_cell
+
+    assert [csv_cell(v) for v in ("=HYPERLINK(\"x\")", "+1+2", "-A1", "@SUM(A1)", "-12.5", "plain", 3)] == \
+        ["'=HYPERLINK(\"x\")", "'+1+2", "'-A1", "'@SUM(A1)", "-12.5", "plain", 3]
+    path = write_csv(tmp_path / "t.csv", ["team", "=x"], [["=HYPERLINK(\"http://evil\")", -1.5]])
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["team,'=x", "\"'=HYPERLINK(\"\"http://evil\"\")\",-1.5"]

@@ -33,6 +33,7 @@ from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
 from sim.experiments.store import write_csv
+from sim.files import confined
 
 from .model import Evaluation, ScenarioModel, evaluate
 from .observed import check_observed, read_observed
@@ -141,7 +142,7 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
         Problems in either file or in an observed CSV file, with lines.
     """
     doc, spec, observed = _read_targets(targets)
-    folder = Path(spec.outputs.dir) / f"calibrate-{spec.name}"
+    folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
     model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
                           tuple(t.metric for t in spec.targets), spec.replications, spec.seed, str(folder / "evals"),
                           tuple(overrides), tuple(o.series for o in spec.observed))

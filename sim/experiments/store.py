@@ -38,6 +38,7 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputExistsError, SocsimError
+from sim.files import confined, csv_cell
 
 from .design import Design, RunKey
 from .worker import RunRecord
@@ -68,7 +69,7 @@ class StoredRun:
 
 def default_folder(design: Design) -> Path:
     """``<outputs.dir>/<name>-<first 8 hex digits of the design digest>``."""
-    return Path(design.out_dir) / f"{design.name}-{design.digest[:8]}"
+    return confined(design.out_dir, f"{design.name}-{design.digest[:8]}")
 
 
 def earlier_versions(design: Design) -> list[Path]:
@@ -98,13 +99,13 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """CSV that Excel opens cleanly: UTF-8 with a byte-order mark, empty cells for NaN."""
+    """CSV that Excel opens cleanly: UTF-8 with a byte-order mark, empty cells for NaN, no text run as a formula."""
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow(header)
+            w.writerow([csv_cell(h) for h in header])
             for row in rows:
-                w.writerow(["" if isinstance(v, float) and v != v else v for v in row])
+                w.writerow(["" if isinstance(v, float) and v != v else csv_cell(v) for v in row])
     return atomic_write(path, write)
 
 
