@@ -1,7 +1,7 @@
 """Files in and out, safely: the one reader of input files, the one place output names
 become paths, and the one writer of CSV cells.
 
-- :func:`read_input` reads a regular file only (a FIFO, device or socket is refused
+- :func:`open_input` and :func:`read_input` read a regular file only (a FIFO, device or socket is refused
   instead of hanging or reading forever) and at most a stated number of bytes.
 - :func:`confined` turns a name from a file (a scenario's, an experiment's) into one
   folder name inside its output folder, whatever the name says (``../x``, ``/abs``).
@@ -16,11 +16,11 @@ import re
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import SocsimError
 
-__all__ = ["UnreadableFile", "OutputFolderError", "read_input", "confined", "csv_cell", "writable_folder",
+__all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder",
            "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES"]
 
 #: Largest YAML file (scenario, experiment, team, lesson, analysis) socsim reads: the
@@ -47,12 +47,11 @@ def _size(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
-def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes.
+def open_input(path: str | os.PathLike[str], limit: int) -> BinaryIO:
+    """A regular file of at most ``limit`` bytes, open for reading in binary.
 
     The file is opened without blocking (a FIFO with no writer does not hang), then
-    checked to be a regular file; at most ``limit + 1`` bytes are ever read, so a file
-    that grows, or a /proc file that claims size 0, cannot exhaust memory.
+    checked to be a regular file no larger than ``limit``.
 
     Raises
     ------
@@ -69,17 +68,31 @@ def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
         raise UnreadableFile("is a folder, not a file") from None
     except (OSError, ValueError) as exc:  # permission denied, name too long, NUL byte
         raise UnreadableFile(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        kind = next((name for test, name in _KINDS if test(mode)), None)
-        if kind is not None:
-            raise UnreadableFile(f"is {kind}, not a regular file; socsim reads only regular files")
+    info = os.fstat(fd)
+    kind = next((name for test, name in _KINDS if test(info.st_mode)), None)
+    if kind is not None or info.st_size > limit:
+        os.close(fd)
+        raise UnreadableFile(f"is {kind}, not a regular file; socsim reads only regular files" if kind else _too_big(limit))
+    return os.fdopen(fd, "rb")
+
+
+def _too_big(limit: int) -> str:
+    return f"is larger than {_size(limit)}, the most socsim reads from a file of this kind"
+
+
+def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (see :func:`open_input`).
+
+    At most ``limit + 1`` bytes are ever read, so a file that grows, or a /proc file
+    that claims size 0, cannot exhaust memory.
+    """
+    with open_input(path, limit) as fh:
         try:
             data = fh.read(limit + 1)
         except OSError as exc:
             raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise UnreadableFile(f"is larger than {_size(limit)}, the most socsim reads from a file of this kind")
+        raise UnreadableFile(_too_big(limit))
     return data
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -13,6 +15,19 @@ from sim.tournament import read_teams
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "experiments" / "tournament_example"
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def never_hang():
+    """Every test here fails (instead of hanging the suite) after 60 s."""
+    def expire(signum, frame):
+        raise TimeoutError("the test hung for 60 s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 def _clean(result, code: int = 1) -> str:
@@ -104,3 +119,41 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path):
         ["'=HYPERLINK(\"x\")", "'+1+2", "'-A1", "'@SUM(A1)", "-12.5", "plain", 3]
     path = write_csv(tmp_path / "t.csv", ["team", "=x"], [["=HYPERLINK(\"http://evil\")", -1.5]])
     assert path.read_text(encoding="utf-8-sig").splitlines() == ["team,'=x", "\"'=HYPERLINK(\"\"http://evil\"\")\",-1.5"]
+
+
+# --------------------------------------------------------------------------- 4: bounded reads, no hang on a FIFO
+def _fifo(tmp_path: Path, name: str) -> Path:
+    import os
+
+    path = tmp_path / name
+    os.mkfifo(path)
+    return path
+
+
+def test_a_device_or_fifo_as_scenario_is_refused_at_once(tmp_path):
+    import time
+
+    for source, kind in ((Path("/dev/zero"), "character device"), (_fifo(tmp_path, "s.yaml"), "named pipe")):
+        start = time.monotonic()
+        out = _clean(runner.invoke(app, ["run", str(source), "--out", str(tmp_path / "r")]))
+        assert kind in out and "not a regular file" in out and time.monotonic() - start < 5
+
+
+def test_an_oversized_scenario_is_refused_without_reading_it(tmp_path):
+    from sim.files import MAX_DOCUMENT_BYTES
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: no disk used
+    assert "is larger than 8.0 MiB" in _clean(runner.invoke(app, ["validate", str(big)]))
+
+
+def test_calibration_csv_and_edge_list_on_a_device_or_fifo_are_one_error(tmp_path):
+    targets = (ROOT / "scenarios" / "targets" / "observed_orders.yaml").read_text(encoding="utf-8")
+    for name, csv_path in (("zero.yaml", "/dev/zero"), ("fifo.yaml", str(_fifo(tmp_path, "o.csv")))):
+        _team(tmp_path, name, targets.replace("csv: observed_orders.csv", f"csv: {csv_path}"))
+        assert "not a regular file" in _clean(runner.invoke(app, ["validate", str(tmp_path / name)]))
+    fifo = _fifo(tmp_path, "edges.txt")
+    result = runner.invoke(app, ["graph", "--out", str(tmp_path / "g"), "--set", "world.population=50",
+                                 "--set", "world.graph.kind=edge_list", "--set", f"world.graph.path={fifo}"])
+    assert "not a regular file" in _clean(result)

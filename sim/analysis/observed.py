@@ -11,6 +11,7 @@ own line for a bad cell, and says what is allowed.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -23,6 +24,7 @@ from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 from sim.experiments.spec import series_names
+from sim.files import MAX_TABLE_BYTES, UnreadableFile, read_input
 
 from .spec import CalibrationSpec
 
@@ -58,12 +60,15 @@ def read_observed(doc: Document, spec: CalibrationSpec) -> tuple[np.ndarray, ...
 def _read_table(path: Path, name: str, doc: Document, loc: Sequence[str], problems: list[Problem]) -> _Table | None:
     """Header and data rows of a CSV file (UTF-8, an Excel byte-order mark allowed); None if it cannot be read."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = [(reader.line_num, row) for row in reader]
+        text = read_input(path, MAX_TABLE_BYTES).decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows = [(reader.line_num, row) for row in reader]
     except FileNotFoundError:
         problems.append(problem_at(doc, loc, f"CSV file {name!r} not found (looked for {path}); the path is relative "
                                              "to the targets file"))
+        return None
+    except UnreadableFile as exc:
+        problems.append(problem_at(doc, loc, f"CSV file {path} {exc}"))
         return None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         problems.append(problem_at(doc, loc, f"cannot read CSV file {path}: {exc}; save it as UTF-8 CSV with a header row"))

@@ -303,7 +303,8 @@ def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]
         return []
     try:
         path = (doc.base_dir / Path(raw).expanduser()).resolve()
-        what = "" if path.is_file() else "is a folder, not a file" if path.is_dir() else "not found"
+        what = ("" if path.is_file() else "is a folder, not a file" if path.is_dir()
+                else "is not a regular file (a FIFO or device?)" if path.exists() else "not found")
     except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, unknown ~user, name too long
         path, what = Path(raw), f"is not a usable path ({exc})"
     if what:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from sim import __version__
-from sim.config.loader import Document, read_document, validate_document
+from sim.config.loader import Document, read_document, read_text, validate_document
 from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
@@ -353,7 +353,7 @@ def load_experiment(
     doc = read_document(Path(path), file=str(path))
     exp = validate_document(doc, Experiment)
     exp = _with(exp, replications, seed)
-    return _build(exp, doc, Path(path).read_text(encoding="utf-8-sig"), overrides)
+    return _build(exp, doc, read_text(Path(path)), overrides)
 
 
 def _with(exp: Experiment, replications: int | None, seed: int | None) -> Experiment:
