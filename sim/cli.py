@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import ScenarioError, SocsimError
+from .files import writable_folder, write_failure
 from .terminal import console, err, error, progress, say
 
 __all__ = ["app"]
@@ -44,12 +45,37 @@ SeedOpt = typer.Option(None, "--seed", help="Root seed (default: simulation.seed
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn SocsimErrors into one red line per problem and exit status 1."""
+    """Turn SocsimErrors into one red line per problem and exit status 1; Ctrl-C into one line and status 130.
+
+    A full, read-only or forbidden disk met outside the library's own writers is one line too.
+    """
     try:
         yield
     except SocsimError as exc:
         _print_problems(exc)
         raise typer.Exit(1)
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not _interrupted(exc):
+            raise
+        error("interrupted (Ctrl-C)")
+        raise typer.Exit(130)
+    except OSError as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        error(f"{exc.filename or 'a results file'}: {reason}; free space or choose another folder with --out")
+        raise typer.Exit(1)
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    """Ctrl-C, or an error raised while handling one (Ctrl-C inside a compiled kernel is a SystemError)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _load(path: Optional[Path], overrides: Optional[List[str]], seed: Optional[int] = None, days: Optional[int] = None):
@@ -86,6 +112,7 @@ def run(
         sc = _load(scenario, set_, seed, days)
         if out is not None and out.exists():
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
+        writable_folder(out.parent if out is not None else Path(sc.outputs.dir))
         if not kernels_cached():
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
         with progress("days") as bar:

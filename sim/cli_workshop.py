@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from .cli import BASELINE, SetOpt, _errors, app
+from .files import writable_folder
 from .terminal import console, err, error, progress, say, warning
 
 __all__ = ["dashboard", "tournament"]
@@ -102,6 +103,7 @@ def tournament(
         folder = out or default_folder(teams_dir, base.outputs.dir)
         if folder.exists():
             raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+        writable_folder(folder.parent)
         with _round_progress(reps) as tick:
             result = play(base, roster, reps=reps, seed=seed, house=house, plan=ExecutionPlan(workers=workers),
                           progress=tick)

@@ -6,21 +6,24 @@ become paths, and the one writer of CSV cells.
 - :func:`confined` turns a name from a file (a scenario's, an experiment's) into one
   folder name inside its output folder, whatever the name says (``../x``, ``/abs``).
 - :func:`csv_cell` neutralises text a spreadsheet would run as a formula.
-- :func:`writable_folder` checks an output folder can be written before any work starts.
+- :func:`writable_folder` checks an output folder can be written before any work starts;
+  :func:`writing` names the folder when a disk fills up or is read-only mid-write.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 from .errors import SocsimError
 
-__all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder",
+__all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder", "writing", "write_failure",
            "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES"]
 
 #: Largest YAML file (scenario, experiment, team, lesson, analysis) socsim reads: the
@@ -124,11 +127,41 @@ def csv_cell(value: Any) -> Any:
         return "'" + value
 
 
-def writable_folder(folder: str | os.PathLike[str]) -> Path:
-    """Create ``folder``'s parents as needed and check a file can be written there.
+#: Why writing can fail, in words a user can act on (errno → reason).
+_WRITE_FAILURES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                   errno.EROFS: "the disk is read-only", errno.EACCES: "no permission to write there",
+                   errno.EPERM: "no permission to write there"}
 
-    Called before a simulation starts, so a read-only or missing disk is reported at
-    once, not after a year of simulated days. Returns the existing ancestor checked.
+
+def write_failure(exc: OSError) -> str | None:
+    """Why ``exc`` stopped a write, in words (disk full, read-only, no permission), or None."""
+    return _WRITE_FAILURES.get(exc.errno)
+
+
+@contextmanager
+def writing(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn a full, read-only or forbidden disk met while writing into ``folder`` into one clear error.
+
+    Raises
+    ------
+    OutputFolderError
+        Naming ``folder`` and the reason; other errors pass through.
+    """
+    try:
+        yield
+    except OSError as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        raise OutputFolderError(f"{folder}: cannot write the results: {reason}; free space or choose another folder "
+                                "with --out (or outputs.dir)") from None
+
+
+def writable_folder(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` (and its parents) if needed and check a file can be written in it.
+
+    Called before a simulation starts, so a read-only or full disk is reported at once,
+    not after a year of simulated days.
 
     Raises
     ------
@@ -136,12 +169,10 @@ def writable_folder(folder: str | os.PathLike[str]) -> Path:
         Naming the folder and the reason (read-only, permission denied, disk full).
     """
     folder = Path(folder)
-    parent = folder.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as exc:
-        raise OutputFolderError(f"{parent}: cannot write the results here ({exc.strerror or exc}); "
-                                "choose another folder with --out or outputs.dir") from None
-    return parent
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"socsim")
+            probe.flush()
+            os.fsync(probe.fileno())
+    return folder

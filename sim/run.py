@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ import yaml
 from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
-from .files import confined, csv_cell
+from .files import confined, csv_cell, writing
 from .ledger import FIELDS
 from .metrics import brand_kpis
 from .engines import make_model
@@ -90,19 +91,30 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
     Raises
     ------
     OutputExistsError
-        If ``out`` exists: results are never overwritten.
+        If ``out`` exists, or another run created it meanwhile: results are never overwritten.
+    OutputFolderError
+        The disk is full, read-only or forbidden (naming the folder).
     """
     out = Path(out)
+    exists = OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
     if out.exists():
-        raise OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        raise exists
+    with writing(out.parent):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
+            if out.exists():  # another run finished first: an empty folder would be replaced silently
+                raise exists
+            os.replace(tmp, out)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise exists from None
+            raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out
 
 

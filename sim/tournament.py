@@ -40,7 +40,7 @@ from .config.loader import Document, apply_brand_changes, load_model, read_docum
 from .config.overrides import did_you_mean
 from .config.schema import BrandSpec, Scenario
 from .errors import Problem, ScenarioError, SocsimError
-from .files import confined, csv_cell
+from .files import confined, csv_cell, writing
 from .experiments.design import RunKey, Task
 from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
@@ -543,6 +543,11 @@ def write_round(result: RoundResult, folder: Path) -> list[Path]:
     folder = Path(folder)
     if folder.exists():
         raise OutputExistsError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+    with writing(folder):
+        return _write_round(result, folder)
+
+
+def _write_round(result: RoundResult, folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     images = {"Profit, with intervals": _leaderboard_plot(result, folder / "leaderboard.png"),
               "Funnels": _funnel_plot(result, folder / "funnels.png"),

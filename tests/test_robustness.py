@@ -157,3 +157,87 @@ def test_calibration_csv_and_edge_list_on_a_device_or_fifo_are_one_error(tmp_pat
     result = runner.invoke(app, ["graph", "--out", str(tmp_path / "g"), "--set", "world.population=50",
                                  "--set", "world.graph.kind=edge_list", "--set", f"world.graph.path={fifo}"])
     assert "not a regular file" in _clean(result)
+
+
+# --------------------------------------------------------------------------- 8: one clear line, not a traceback
+def _no_simulation(monkeypatch):
+    import sim.run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated although the run could not be written")
+
+    monkeypatch.setattr(sim.run, "run", refuse)
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt(), "kernel"])
+def test_ctrl_c_during_a_run_is_one_line_and_status_130(tmp_path, monkeypatch, raised):
+    import sim.run
+
+    def interrupted(*args, **kwargs):
+        if raised == "kernel":  # what Ctrl-C inside a numba kernel looks like
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as exc:
+                raise SystemError("CPUDispatcher(<function _consumers>) returned a result with an exception set") from exc
+        raise raised
+
+    monkeypatch.setattr(sim.run, "run", interrupted)
+    out = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(tmp_path / "r")]), 130)
+    assert out.strip() == "error interrupted (Ctrl-C)" and not (tmp_path / "r").exists()
+
+
+def _read_only(monkeypatch, code: int = 30):  # errno.EROFS
+    import os
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+
+
+def test_a_read_only_output_folder_is_refused_before_simulating(tmp_path, monkeypatch):
+    _no_simulation(monkeypatch)
+    _read_only(monkeypatch)
+    out = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(tmp_path / "ro" / "r")]))
+    assert f"{tmp_path / 'ro'}: cannot write the results: the disk is read-only" in out and len(out.splitlines()) == 1
+
+
+def test_a_read_only_tournament_folder_is_refused_before_playing(tmp_path, monkeypatch):
+    import sim.tournament
+
+    monkeypatch.setattr(sim.tournament, "play", lambda *a, **k: pytest.fail("played although nothing can be written"))
+    _read_only(monkeypatch, 13)  # errno.EACCES
+    result = runner.invoke(app, ["tournament", str(EXAMPLE), "--out", str(tmp_path / "t")])
+    assert "no permission to write there" in _clean(result)
+
+
+def test_a_full_disk_while_writing_is_one_line_naming_the_folder(tmp_path, monkeypatch):
+    import errno
+
+    import sim.run
+
+    def fill(result, folder, plots):
+        (folder / "kpis.json").write_text("{", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sim.run, "_write_files", fill)
+    out = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(tmp_path / "full" / "r")]))
+    assert f"{tmp_path / 'full'}: cannot write the results: the disk is full" in out
+    assert list((tmp_path / "full").iterdir()) == []  # the half-written folder is gone
+
+
+def test_two_runs_to_the_same_folder_the_second_is_refused(tmp_path, monkeypatch):
+    import sim.run
+
+    write = sim.run._write_files
+    out = tmp_path / "same"
+
+    def other_run_finishes_first(result, folder, plots):
+        write(result, folder, plots)
+        out.mkdir()  # the other run's folder appears while this one writes
+        (out / "kpis.json").write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(sim.run, "_write_files", other_run_finishes_first)
+    text = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(out)]))
+    assert "already exists" in text and [p.name for p in tmp_path.iterdir()] == ["same"]

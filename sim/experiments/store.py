@@ -38,7 +38,7 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputExistsError, SocsimError
-from sim.files import confined, csv_cell
+from sim.files import confined, csv_cell, writing
 
 from .design import Design, RunKey
 from .worker import RunRecord
@@ -89,12 +89,13 @@ def earlier_versions(design: Design) -> list[Path]:
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # created with the user's umask
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(path.parent):
+        try:
+            write(Path(tmp))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 
