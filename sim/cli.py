@@ -106,6 +106,7 @@ def run(
     """
     from .jit import kernels_cached
     from .metrics import kpi_table
+    from .resources import check_memory
     from .run import default_run_dir, run as simulate, write_results
 
     with _errors():
@@ -113,6 +114,7 @@ def run(
         if out is not None and out.exists():
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
         writable_folder(out.parent if out is not None else Path(sc.outputs.dir))
+        check_memory(sc)
         if not kernels_cached():
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
         with progress("days") as bar:
@@ -154,10 +156,12 @@ def graph(
     from .graph import build_graph
     from .graph.plots import degree_histogram, ego_network_plot
     from .graph.stats import graph_stats
+    from .resources import check_memory
     from .rng import spawn_streams
 
     with _errors():
         sc = _load(scenario, set_, seed)
+        check_memory(sc, "the graph")
         streams = spawn_streams(sc.simulation.seed)
         start = time.perf_counter()
         g = build_graph(sc.world.graph, sc.world.population, streams.graph)

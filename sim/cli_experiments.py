@@ -61,6 +61,7 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
 
     plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
     plan.check()
+    _largest_run(design)
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
     say((design.name, "bold"), f": {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
@@ -132,14 +133,25 @@ def _print_sweep(result) -> None:
                   "every point, every KPI: summary.csv and report.html")
 
 
+def _largest_run(design: "Design"):
+    """The memory estimate of the design's largest run, checked against this machine (ResourceError if it cannot fit)."""
+    from .resources import check_memory, run_memory
+
+    largest = max(design.cells, key=lambda cell: run_memory(cell.scenario).total)
+    return check_memory(largest.scenario, f"the largest run ({largest.variant}, point {largest.point})")
+
+
 def _print_check(design) -> None:
     from .experiments import default_folder
+    from .resources import available_memory
 
+    need = _largest_run(design)
     say(("ok", "green"), f" {design.source}: {_design_runs(design)}, seeds {design.seed}"
                          f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
     for v in design.variants:
         say(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}")
     say(f"  metrics: {', '.join(design.metrics)}")
+    say(f"  memory: {need.describe()} per run at most, per worker; {available_memory() / 2**30:.1f} GiB available")
 
 
 def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],

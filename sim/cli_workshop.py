@@ -83,7 +83,8 @@ def tournament(
     """
     from .errors import SocsimError
     from .experiments.executors import ExecutionPlan
-    from .tournament import default_folder, describe, play, read_teams, write_round
+    from .resources import check_memory
+    from .tournament import default_folder, describe, play, read_teams, round_scenario, write_round
 
     with _errors():
         if house not in ("replace", "keep"):
@@ -104,6 +105,7 @@ def tournament(
         if folder.exists():
             raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
         writable_folder(folder.parent)
+        check_memory(round_scenario(base, roster, house), "the round")
         with _round_progress(reps) as tick:
             result = play(base, roster, reps=reps, seed=seed, house=house, plan=ExecutionPlan(workers=workers),
                           progress=tick)

@@ -241,3 +241,38 @@ def test_two_runs_to_the_same_folder_the_second_is_refused(tmp_path, monkeypatch
     monkeypatch.setattr(sim.run, "_write_files", other_run_finishes_first)
     text = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(out)]))
     assert "already exists" in text and [p.name for p in tmp_path.iterdir()] == ["same"]
+
+
+# --------------------------------------------------------------------------- 5: schema-valid extremes
+def test_a_run_that_cannot_fit_in_memory_is_refused_at_once_naming_the_limit(tmp_path, monkeypatch):
+    import time
+
+    import sim.resources
+
+    monkeypatch.setattr(sim.resources, "available_memory", lambda: 4 * 2**30)  # any machine is this one
+    start = time.monotonic()
+    for change in ("world.population=5000000", "brands.focal.strategy.paid_media.0.budget_per_day=1e308"):
+        extra = ["--set", "world.graph.degree=1000"] if "population" in change else []
+        out = _clean(runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", change, *extra]))
+        assert "of memory, but this machine has 4.0 GiB available" in out
+    assert time.monotonic() - start < 10 and not (tmp_path / "r").exists()
+
+
+def test_the_memory_estimate_grows_with_the_graph_and_the_budgets():
+    from sim.resources import run_memory
+
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    bigger = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["world.graph.degree=300"])
+    richer = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["brands.focal.strategy.paid_media.0.budget_per_day=3e6"])
+    assert run_memory(bigger).graph == 2 * run_memory(base).graph
+    assert run_memory(richer).exposures > 100 * run_memory(base).exposures
+
+
+def test_compare_check_prints_the_memory_estimate():
+    out = _clean(runner.invoke(app, ["compare", str(ROOT / "experiments" / "channel_protection.yaml"), "--check"]), 0)
+    assert "memory: about" in out and "per run at most" in out
+
+
+def test_an_astronomic_market_size_is_refused_by_the_schema(tmp_path):
+    result = runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", "world.market_size=1" + "0" * 400])
+    assert "≤ 2 000 000 000" in _clean(result)

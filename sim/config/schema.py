@@ -122,7 +122,7 @@ class Behaviour(Strict):
 
 class World(Strict):
     population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
-    market_size: int | None = Field(None, ge=10, description="real consumers the agents stand for; money, impressions and followers are scaled by market_size/population (default: = population)")
+    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
     reference_price_yuan: float = Field(129.0, gt=0, description="category reference price (¥) used to turn prices into utility")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of DESIGN §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
