@@ -17,7 +17,7 @@ from rich.table import Table
 from . import __version__
 from .errors import ScenarioError, SocsimError
 from .files import writable_folder, write_failure
-from .terminal import console, err, error, progress, say
+from .terminal import console, err, error, progress, say, show_warnings
 
 __all__ = ["app"]
 
@@ -37,6 +37,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+show_warnings()
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
 SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")

@@ -8,11 +8,13 @@ A word that should be styled is given as a ``(text, style)`` pair to :func:`say`
 
 from __future__ import annotations
 
+import warnings
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-__all__ = ["console", "err", "say", "error", "warning", "styled", "progress"]
+__all__ = ["console", "err", "say", "error", "warning", "styled", "progress", "show_warnings"]
 
 console = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, markup=False, emoji=False, highlight=False)
@@ -48,3 +50,19 @@ def progress(unit: str) -> Progress:
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     return Progress(*columns, console=err, transient=False, disable=not err.is_terminal)
+
+
+def show_warnings() -> None:
+    """Show socsim's own warnings (an odd but valid input, a damaged stored run set aside) as one ``warning`` line each."""
+    from .errors import SocsimWarning
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, SocsimWarning):
+            warning(str(message))
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    if getattr(shown, "__module__", None) != __name__:
+        warnings.showwarning = show

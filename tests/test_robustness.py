@@ -276,3 +276,55 @@ def test_compare_check_prints_the_memory_estimate():
 def test_an_astronomic_market_size_is_refused_by_the_schema(tmp_path):
     result = runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", "world.market_size=1" + "0" * 400])
     assert "≤ 2 000 000 000" in _clean(result)
+
+
+# --------------------------------------------------------------------------- 3: damaged stored runs
+TINY = """\
+name: tiny
+base: {base}
+set: {{world.population: 300, world.market_size: 30000, world.graph.degree: 10, simulation.days: 5}}
+variants:
+  - {{name: strict, set: {{brands.focal.strategy.parity: strict}}}}
+  - {{name: none, set: {{brands.focal.strategy.parity: none}}}}
+replications: 2
+metrics: [focal.revenue]
+outputs: {{dir: {out}, report: false}}
+"""
+
+
+def _tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.format(base=ROOT / "scenarios" / "baseline.yaml", out=tmp_path / "results"), encoding="utf-8")
+    return path
+
+
+def _compare(path: Path, *extra: str):
+    return runner.invoke(app, ["compare", str(path), "--workers", "0", *extra])
+
+
+def test_damaged_stored_runs_are_set_aside_with_a_warning_and_run_again(tmp_path, recwarn):
+    path = _tiny(tmp_path)
+    _clean(_compare(path), 0)
+    (folder,) = (tmp_path / "results").iterdir()
+    runs = sorted((folder / "runs").glob("*.parquet"))
+    assert len(runs) == 4
+    first = pq_table(runs[0])
+    runs[0].write_bytes(runs[0].read_bytes()[:40])                  # truncated
+    runs[1].write_bytes(b"garbage" * 30)                           # garbage
+    runs[2].with_suffix(".json").write_text("{not json", encoding="utf-8")  # a damaged record
+    (folder / "experiment.json").write_text("[", encoding="utf-8")  # a damaged manifest
+    out = _clean(_compare(path), 0)
+    warned = [str(w.message) for w in recwarn]
+    assert sum("stored run is damaged" in w for w in warned) == 3 and sum("experiment.json: damaged" in w for w in warned) == 1
+    assert "resumed: 1 runs were already stored, 3 ran now" in out
+    assert len(list((folder / "runs" / "damaged").iterdir())) == 6
+    assert pq_table(runs[0]) == first  # run again, same seed: the same series
+    recwarn.clear()
+    out = _clean(_compare(path), 0)
+    assert "resumed: 4 runs were already stored, 0 ran now" in out and not recwarn.list
+
+
+def pq_table(path: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pydict()
