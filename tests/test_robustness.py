@@ -328,3 +328,47 @@ def pq_table(path: Path) -> dict:
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pydict()
+
+
+# --------------------------------------------------------------------------- 2: no orphans
+def _group(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_compare_leaves_no_worker_alive(tmp_path, signum):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    path = _tiny(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("simulation.days: 5", "simulation.days: 300")
+                    .replace("replications: 2", "replications: 40"), encoding="utf-8")
+    command = subprocess.Popen([str(Path(sys.executable).parent / "socsim"), "compare", str(path), "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        start = time.monotonic()
+        while len(_group(command.pid)) < 4 and time.monotonic() - start < 40:  # command, fork server, 2 workers
+            time.sleep(0.1)
+        assert len(_group(command.pid)) >= 4, "the workers never started"
+        time.sleep(1.0)  # the workers are simulating
+        os.kill(command.pid, signum)
+        command.wait()
+        killed = time.monotonic()
+        while _group(command.pid) and time.monotonic() - killed < 10:
+            time.sleep(0.1)
+        survivors = _group(command.pid)
+        assert not survivors, f"still alive 10 s after the command was killed: {survivors}"
+    finally:
+        for pid in _group(command.pid):
+            os.kill(pid, signal.SIGKILL)
