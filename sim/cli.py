@@ -291,7 +291,7 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
         "lesson": checked(load_lesson, lambda item: f"{item.name}: {_count(len(item.claims), 'claim')} on {item.experiment}"),
         "sensitivity": checked(load_sensitivity, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')}, "
                                                               f"{_count(len(spec.metrics), 'metric')}, {spec.method}"),
-        "targets": checked(load_targets, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')} fitted to "
+        "targets": checked(lambda path: load_targets(path, market), lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')} fitted to "
                                                       f"{_count(len(spec.targets), 'KPI target')} and "
                                                       f"{len(spec.observed)} observed series"),
         "optimise": checked(load_optimise, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'continuous lever')}, "

@@ -372,3 +372,23 @@ def test_killing_compare_leaves_no_worker_alive(tmp_path, signum):
     finally:
         for pid in _group(command.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- 10: calibration data
+def _targets(tmp_path: Path, edit) -> Path:
+    folder = ROOT / "scenarios" / "targets"
+    lines = (folder / "observed_orders.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "observed_orders.csv").write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+    path = tmp_path / "observed_orders.yaml"
+    path.write_text((folder / "observed_orders.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda lines: lines[:-1], "has 89 rows of data; the simulation runs 90 days"),
+    (lambda lines: [*lines[:5], lines[5].rsplit(",", 1)[0], *lines[6:]], "line 6 does not have the header's"),
+    (lambda lines: [*lines[:2], lines[2].replace(",", ",-", 1), *lines[3:]], "cannot be negative"),
+])
+def test_validate_refuses_short_ragged_or_negative_observed_data(tmp_path, edit, message):
+    out = _clean(runner.invoke(app, ["validate", str(_targets(tmp_path, edit))]))
+    assert message in out and "observed_orders.yaml:" in out

@@ -91,6 +91,12 @@ def _column(table: _Table, name: str, column: str, doc: Document, i: int, proble
     j = header.index(column)
     values = np.full(len(rows), np.nan)
     bad = []
+    ragged = [line for line, cells in rows if len(cells) != len(header)]
+    if ragged:
+        problems.append(problem_at(doc, ("observed", str(i), "csv"), f"{name}: line{'s' if len(ragged) > 1 else ''} "
+                                   f"{', '.join(map(str, ragged[:5]))}{' …' if len(ragged) > 5 else ''} "
+                                   f"{'do' if len(ragged) > 1 else 'does'} not have the header's {len(header)} cells; "
+                                   "give every row every column (an empty cell for a day not observed)"))
     for r, (line, cells) in enumerate(rows):
         text = cells[j].strip() if j < len(cells) else ""
         value = _number(text)
@@ -126,6 +132,10 @@ def daily_series_of(scenario: Scenario) -> list[str]:
     return names
 
 
+#: Daily series that may be negative: profit after costs, and a price gap; every other one counts.
+SIGNED_SERIES = ("gross_profit", "parity_gap")
+
+
 def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.ndarray], scenario: Scenario) -> None:
     """Every ``observed`` entry names a daily series of ``scenario`` and has one value per simulated day.
 
@@ -133,7 +143,8 @@ def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.n
     ------
     ScenarioError
         Against the targets file: unknown series (with the allowed names), a row count
-        other than ``simulation.days``, a column with no observed day.
+        other than ``simulation.days``, a column with no observed day, negative values
+        of a series that counts (all but :data:`SIGNED_SERIES`).
     """
     allowed = daily_series_of(scenario)
     days = scenario.simulation.days
@@ -152,6 +163,12 @@ def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.n
         elif not np.isfinite(values).any():
             problems.append(problem_at(doc, ("observed", str(i), "column"), f"{obs.csv} column {obs.column!r} has no "
                                        "observed day (every cell is empty)"))
+        elif obs.series.rsplit(".", 1)[-1] not in SIGNED_SERIES and (values < 0).any():
+            negative = np.flatnonzero(values < 0)
+            more = f" and {len(negative) - 1} more" if len(negative) > 1 else ""
+            problems.append(problem_at(doc, ("observed", str(i), "column"), f"{obs.csv} column {obs.column!r}: negative "
+                                       f"on data row {negative[0] + 1} ({values[negative[0]]:g}){more}; {obs.series} "
+                                       "counts people, orders or yuan and cannot be negative"))
     if problems:
         raise ScenarioError(doc.file, problems)
 
