@@ -392,3 +392,17 @@ def _targets(tmp_path: Path, edit) -> Path:
 def test_validate_refuses_short_ragged_or_negative_observed_data(tmp_path, edit, message):
     out = _clean(runner.invoke(app, ["validate", str(_targets(tmp_path, edit))]))
     assert message in out and "observed_orders.yaml:" in out
+
+
+# --------------------------------------------------------------------------- 11: the dashboard's seed box
+def test_the_dashboard_seed_box_keeps_to_the_seeds_the_cli_accepts():
+    from sim.config.schema import MAX_SEED
+    from sim.dashboard.workshop import WorkshopModel, WorkshopSetup, WorkshopState
+
+    state = WorkshopState.from_setup(WorkshopSetup(population=300, overrides=("world.graph.degree=10", "simulation.days=5")))
+    default = state.base.simulation.seed
+    for text, used in ((str(MAX_SEED), MAX_SEED), (str(MAX_SEED + 1), default), ("9" * 5000, default), ("²", default),
+                       (" 7 ", 7), ("-3", default)):
+        model = WorkshopModel(state, seed=text)
+        assert model.seed_used == used, text
+    assert load_scenario(ROOT / "scenarios" / "baseline.yaml", [f"simulation.seed={MAX_SEED}"]).simulation.seed == MAX_SEED

@@ -22,7 +22,7 @@ __all__ = [
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "Engine", "partner_count_problems",
+    "ParityPolicy", "KolTier", "Engine", "partner_count_problems", "MAX_SEED",
 ]
 
 GraphKind = Literal["small_world", "powerlaw_cluster", "communities", "edge_list", "complete"]
@@ -32,6 +32,10 @@ KolTier = Literal["head", "waist", "koc"]
 Engine = Literal["fast", "reference"]
 
 Share = Field(ge=0.0, le=1.0)
+
+
+#: Largest root seed: numpy seeds are unsigned, and stores and tables keep seeds as int64.
+MAX_SEED = 2**63 - 1
 
 
 class Strict(BaseModel):
@@ -44,7 +48,7 @@ class Strict(BaseModel):
 class Simulation(Strict):
     days: int = Field(365, ge=1, le=3650, description="length of the run, days (default: one year)")
     start_date: dt.date = Field(dt.date(2026, 1, 1), description="calendar date of day 0 (YYYY-MM-DD)")
-    seed: int = Field(42, ge=0, le=2**63 - 1, description="root seed; every random stream is spawned from it")
+    seed: int = Field(42, ge=0, le=MAX_SEED, description="root seed; every random stream is spawned from it")
     engine: Engine = Field("fast", description="fast: vectorised consumers; reference: one Mesa agent per consumer (small N only)")
 
 
