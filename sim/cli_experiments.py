@@ -143,15 +143,17 @@ def _largest_run(design: "Design"):
 
 def _print_check(design) -> None:
     from .experiments import default_folder
-    from .resources import available_memory
+    from .resources import available_memory, run_seconds
 
     need = _largest_run(design)
+    hours = design.replications * sum(run_seconds(cell.scenario) for cell in design.cells) / 3600
     say(("ok", "green"), f" {design.source}: {_design_runs(design)}, seeds {design.seed}"
                          f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
     for v in design.variants:
         say(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}")
     say(f"  metrics: {', '.join(design.metrics)}")
     say(f"  memory: {need.describe()} per run at most, per worker; {available_memory() / 2**30:.1f} GiB available")
+    say(f"  time: roughly {hours:,.2g} CPU-hours in all (divide by the workers; a rough guide, within a factor of two)")
 
 
 def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],

@@ -6,7 +6,9 @@ The figures are measured on the model as built (Python 3.11, numpy 2, numba): a
 process with a 1,000-agent market peaks at 275 MiB; building a social graph adds
 12.4 bytes per agent × contact (200,000 × 150 → +320 MiB, 400,000 × 150 → +703 MiB,
 200,000 × 500 → +1,180 MiB). A day's exposures are rows of about 48 bytes, one per
-ad impression or search click an agent receives.
+ad impression or search click an agent receives. A run's time on one core is about
+0.2 s plus 0.15 µs per agent and simulated day plus 0.1 µs per agent × contact — a
+rough guide (within a factor of two on the runs measured), for planning, not a promise.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from dataclasses import dataclass
 from .config.schema import Scenario
 from .errors import SocsimError
 
-__all__ = ["MemoryEstimate", "ResourceError", "run_memory", "available_memory", "check_memory"]
+__all__ = ["MemoryEstimate", "ResourceError", "run_memory", "run_seconds", "available_memory", "check_memory"]
 
 BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 275 MiB)
 BYTES_PER_TIE_END = 13         # graph build peak per agent × contact (measured 12.4)
 BYTES_PER_AGENT = 200          # consumer state arrays, per agent (assumption, an upper bound)
 BYTES_PER_EXPOSURE = 48        # one exposure row in a day's buffer
+SECONDS_PER_RUN = 0.2          # a run's fixed cost: scenario, streams, tables (measured, one core)
+SECONDS_PER_AGENT_DAY = 1.5e-7  # 20,000 agents: 4.9 ms a simulated day; 100,000 × 365 days: 4.3 s
+SECONDS_PER_TIE_END = 1e-7     # building the graph
 
 
 class ResourceError(SocsimError):
@@ -68,6 +73,14 @@ def run_memory(scenario: Scenario) -> MemoryEstimate:
     exposures = daily / world.scale * BYTES_PER_EXPOSURE
     return MemoryEstimate(graph=n * degree * BYTES_PER_TIE_END, agents=n * BYTES_PER_AGENT,
                           exposures=int(min(exposures, 2.0**80)))
+
+
+def run_seconds(scenario: Scenario) -> float:
+    """Rough seconds one run of ``scenario`` takes on one core (see the module notes)."""
+    world = scenario.world
+    degree = world.population - 1 if world.graph.kind == "complete" else world.graph.degree
+    return (SECONDS_PER_RUN + SECONDS_PER_AGENT_DAY * world.population * scenario.simulation.days
+            + SECONDS_PER_TIE_END * world.population * degree)
 
 
 def available_memory() -> int:

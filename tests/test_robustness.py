@@ -406,3 +406,29 @@ def test_the_dashboard_seed_box_keeps_to_the_seeds_the_cli_accepts():
         model = WorkshopModel(state, seed=text)
         assert model.seed_used == used, text
     assert load_scenario(ROOT / "scenarios" / "baseline.yaml", [f"simulation.seed={MAX_SEED}"]).simulation.seed == MAX_SEED
+
+
+# --------------------------------------------------------------------------- 9: designs too big to run
+def _grid(tmp_path: Path, n: int, reps: int) -> Path:
+    values = ", ".join(str(100 + i) for i in range(n))
+    path = tmp_path / "grid.yaml"
+    path.write_text(f"name: grid\nbase: {ROOT / 'scenarios' / 'baseline.yaml'}\nsweep:\n  grid:\n"
+                    f"    - {{path: brands.focal.channels.tmall.price, values: [{values}]}}\n"
+                    f"    - {{path: brands.focal.channels.wechat.price, values: [{values}]}}\n"
+                    f"replications: {reps}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("n, reps, message", [(1000, 2, "1,000,000 scenarios (variants × points); at most 10,000"),
+                                              (100, 100_000, "= 1,000,000,000 runs; at most 1,000,000")])
+def test_a_design_too_big_to_run_is_refused_at_once(tmp_path, n, reps, message):
+    import time
+
+    start = time.monotonic()
+    out = _clean(runner.invoke(app, ["sweep", str(_grid(tmp_path, n, reps)), "--check"]))
+    assert message in out and time.monotonic() - start < 5
+
+
+def test_sweep_check_prints_a_time_estimate(tmp_path):
+    out = _clean(runner.invoke(app, ["sweep", str(_grid(tmp_path, 3, 2)), "--check"]), 0)
+    assert "time: roughly" in out and "CPU-hours" in out
