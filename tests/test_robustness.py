@@ -432,3 +432,57 @@ def test_a_design_too_big_to_run_is_refused_at_once(tmp_path, n, reps, message):
 def test_sweep_check_prints_a_time_estimate(tmp_path):
     out = _clean(runner.invoke(app, ["sweep", str(_grid(tmp_path, 3, 2)), "--check"]), 0)
     assert "time: roughly" in out and "CPU-hours" in out
+
+
+# --------------------------------------------------------------------------- fault injection
+STORE_FILES = ["kpis.parquet", "daily.parquet", "runs.csv", "summary.csv", "experiment.yaml", "scenarios/none.p000.yaml",
+               ".lock"]
+
+
+def test_every_damaged_store_file_is_rewritten_on_the_next_run(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = _tiny(tmp_path)
+    _clean(_compare(path), 0)
+    (folder,) = (tmp_path / "results").iterdir()
+    clean = {name: (folder / name).read_bytes() for name in STORE_FILES if name.endswith((".csv", ".yaml"))}
+    for name in STORE_FILES:
+        (folder / name).write_bytes(b"\x00garbage" * 7)
+    out = _clean(_compare(path), 0)
+    assert "resumed: 4 runs were already stored, 0 ran now" in out
+    assert pq.read_table(folder / "kpis.parquet").num_rows == 4 and pq.read_table(folder / "daily.parquet").num_rows == 20
+    assert {name: (folder / name).read_bytes() for name in clean} == clean
+
+
+def test_a_full_disk_during_compare_is_one_line_naming_the_folder(tmp_path, monkeypatch):
+    import errno
+
+    import sim.experiments.store
+
+    def full(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sim.experiments.store.pq, "write_table", full)
+    out = _clean(_compare(_tiny(tmp_path)))
+    assert "runs: cannot write the results: the disk is full" in out and len(out.strip().splitlines()) == 2
+
+
+def test_ctrl_c_on_a_real_run_is_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "sub" / "r"
+    command = subprocess.Popen([str(Path(sys.executable).parent / "socsim"), "run", "--no-plots", "--out", str(out),
+                                "--set", "world.population=100000", "--set", "world.market_size=10000000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    start = time.monotonic()
+    while not out.parent.exists() and time.monotonic() - start < 30:  # made just before the simulation starts
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(command.pid, signal.SIGINT)
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 130, err[-2000:]
+    assert err.strip() == "error interrupted (Ctrl-C)" and not out.exists()

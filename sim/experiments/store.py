@@ -201,8 +201,8 @@ class ResultsStore:
         (self.folder / "scenarios").mkdir(exist_ok=True)
         for cell in d.cells:
             path = self.folder / "scenarios" / f"{cell.variant}.p{cell.point:03d}.yaml"
-            if not path.exists():
-                text = yaml.safe_dump(cell.payload(), sort_keys=False, allow_unicode=True)
+            text = yaml.safe_dump(cell.payload(), sort_keys=False, allow_unicode=True)
+            if not path.is_file() or path.read_bytes() != text.encode("utf-8"):  # missing, or damaged since
                 atomic_write(path, lambda p, t=text: p.write_text(t, encoding="utf-8"))
 
     def close(self) -> None:
