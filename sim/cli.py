@@ -124,6 +124,10 @@ def run(
             result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
         folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
+    if result.responses:
+        moves = [e for e in result.responses if e.what in ("start", "move")]
+        say(f"competitor responses: {len(moves)} moves, first on {moves[0].date} by {moves[0].brand} "
+            f"({moves[0].detail}); see responses.csv" if moves else "competitor responses: none taken")
     say("results: ", (str(folder), "bold"))
 
 

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Callable
 import mesa
 import numpy as np
 
-from .ledger import MARKETING_FIELDS
+from .ledger import LAST_TOUCH, MARKETING_FIELDS
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS"]
+__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
+           "last_touch_orders"]
 
 #: Costs that scale with each order: what an order contributes before fixed spend.
 VARIABLE_COSTS = ("cogs", "platform_fees", "coupons", "gifts", "referral_commission",
@@ -58,7 +59,8 @@ class _RowToday:
     """The daily series' values of the day, in their order, computed once a day.
 
     Per brand: the AIPL stocks and the private domain (real people), active leaders,
-    the parity gap and the effective price on each of its channels.
+    the parity gap, and on each of its channels the effective price and the organic
+    search visibility (0 where the channel has no open search page).
     """
 
     def __init__(self, model: "MarketModel") -> None:
@@ -67,18 +69,21 @@ class _RowToday:
         for brand in model.brands:
             self.names += [f"{brand.name}.{x}" for x in (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")]
             self.names += [f"{brand.name}.price.{k}" for k in brand.base.channels]
+            self.names += [f"{brand.name}.visibility.{k}" for k in brand.base.channels]
             self._price_channels.append([model.channels.code(k) for k in brand.base.channels])
         self._day, self._row = -1, []
 
     def __call__(self, model: "MarketModel") -> list:
         if model.day != self._day:  # the collector runs once a day, at its end
             counts = (model.population.daily_counts() * model.scale).tolist()
+            searched = model.visibility_today * model.channels.open_search[None, :]
             row = []
             for brand, channels in zip(model.brands, self._price_channels):
                 row += counts[brand.code]
                 row.append(brand.leader_roster.active_count())
                 row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap),
                                                                *(float(brand.prices.effective[c]) for c in channels)])
+                row += [float(searched[brand.code, c]) for c in channels]
             self._day, self._row = model.day, row
         return self._row
 
@@ -95,6 +100,12 @@ def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None))
     return float(market / total) if total > 0 else float("nan")
 
 
+def last_touch_orders(model: "MarketModel", brand: int) -> dict[str, float]:
+    """Brand ``brand``'s orders by the source of the buyer's latest effective exposure (last touch)."""
+    counts = model.ledger.by_source[:, brand].sum(axis=(0, 1))
+    return dict(zip(LAST_TOUCH, map(float, counts)))
+
+
 def _safe(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
 
@@ -109,7 +120,9 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
     buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
-    return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"])}
+    seen = model.datacollector.model_vars[f"{model.brands[b].name}.visibility.{model.channels.keys[c]}"]
+    return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
+            "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
 def brand_kpis(model: "MarketModel", b: int) -> dict:
@@ -133,10 +146,18 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
+        "last_touch": last_touch_orders(model, b),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
     }
+
+
+def _response_kpis(brand) -> dict[str, float]:
+    """Competitor responses taken (price moves, bids, promotions) and the day of the first."""
+    taken = [e.day for e in (brand.desk.log if brand.desk is not None else ()) if e.what in ("start", "move")]
+    return {"responses": float(len(taken)), "first_response_day": float(taken[0]) if taken else float("nan")}
 
 
 #: (label, key, format) rows of the end-of-run table.
