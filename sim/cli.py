@@ -109,7 +109,7 @@ def run(
     from .jit import kernels_cached
     from .metrics import kpi_table
     from .resources import check_memory
-    from .run import default_run_dir, run as simulate, write_results
+    from .simulation import default_run_dir, run as simulate, write_results
 
     with _errors():
         sc = _load(scenario, set_, seed, days)
@@ -354,3 +354,4 @@ from . import cli_checks  # noqa: E402,F401  (registers check)
 from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
 from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)
 from . import cli_lessons  # noqa: E402,F401  (registers lessons/lesson)
+from . import cli_game  # noqa: E402,F401  (registers the game group)

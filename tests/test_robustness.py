@@ -161,17 +161,17 @@ def test_calibration_csv_and_edge_list_on_a_device_or_fifo_are_one_error(tmp_pat
 
 # --------------------------------------------------------------------------- 8: one clear line, not a traceback
 def _no_simulation(monkeypatch):
-    import sim.run
+    import sim.simulation
 
     def refuse(*args, **kwargs):
         raise AssertionError("simulated although the run could not be written")
 
-    monkeypatch.setattr(sim.run, "run", refuse)
+    monkeypatch.setattr(sim.simulation, "run", refuse)
 
 
 @pytest.mark.parametrize("raised", [KeyboardInterrupt(), "kernel"])
 def test_ctrl_c_during_a_run_is_one_line_and_status_130(tmp_path, monkeypatch, raised):
-    import sim.run
+    import sim.simulation
 
     def interrupted(*args, **kwargs):
         if raised == "kernel":  # what Ctrl-C inside a numba kernel looks like
@@ -181,7 +181,7 @@ def test_ctrl_c_during_a_run_is_one_line_and_status_130(tmp_path, monkeypatch, r
                 raise SystemError("CPUDispatcher(<function _consumers>) returned a result with an exception set") from exc
         raise raised
 
-    monkeypatch.setattr(sim.run, "run", interrupted)
+    monkeypatch.setattr(sim.simulation, "run", interrupted)
     out = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(tmp_path / "r")]), 130)
     assert out.strip() == "error interrupted (Ctrl-C)" and not (tmp_path / "r").exists()
 
@@ -215,22 +215,22 @@ def test_a_read_only_tournament_folder_is_refused_before_playing(tmp_path, monke
 def test_a_full_disk_while_writing_is_one_line_naming_the_folder(tmp_path, monkeypatch):
     import errno
 
-    import sim.run
+    import sim.simulation
 
     def fill(result, folder, plots):
         (folder / "kpis.json").write_text("{", encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sim.run, "_write_files", fill)
+    monkeypatch.setattr(sim.simulation, "_write_files", fill)
     out = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(tmp_path / "full" / "r")]))
     assert f"{tmp_path / 'full'}: cannot write the results: the disk is full" in out
     assert list((tmp_path / "full").iterdir()) == []  # the half-written folder is gone
 
 
 def test_two_runs_to_the_same_folder_the_second_is_refused(tmp_path, monkeypatch):
-    import sim.run
+    import sim.simulation
 
-    write = sim.run._write_files
+    write = sim.simulation._write_files
     out = tmp_path / "same"
 
     def other_run_finishes_first(result, folder, plots):
@@ -238,7 +238,7 @@ def test_two_runs_to_the_same_folder_the_second_is_refused(tmp_path, monkeypatch
         out.mkdir()  # the other run's folder appears while this one writes
         (out / "kpis.json").write_text("{}", encoding="utf-8")
 
-    monkeypatch.setattr(sim.run, "_write_files", other_run_finishes_first)
+    monkeypatch.setattr(sim.simulation, "_write_files", other_run_finishes_first)
     text = _clean(runner.invoke(app, ["run", *SMALL_RUN, "--out", str(out)]))
     assert "already exists" in text and [p.name for p in tmp_path.iterdir()] == ["same"]
 
