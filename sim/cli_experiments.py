@@ -5,8 +5,9 @@ Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -18,7 +19,7 @@ from .errors import SocsimError
 if TYPE_CHECKING:  # pragma: no cover
     from .experiments.design import Design
 
-__all__ = ["compare", "sweep", "design_shape"]
+__all__ = ["compare", "sweep", "design_shape", "run_progress"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
@@ -67,21 +68,8 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     if out is None:
         for old in earlier_versions(design):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-            task = progress.add_task("simulating", total=runs)
-
-            started: list[bool] = []
-
-            def tick(done: int, total: int) -> None:
-                if not started:  # runs found stored: start there, so they do not count toward the speed (ETA)
-                    started.append(True)
-                    progress.reset(task, completed=done, total=total)
-                else:
-                    progress.update(task, completed=done, total=total)
-
+        with run_progress() as tick:
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
@@ -89,6 +77,29 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
     return result
+
+
+@contextmanager
+def run_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of runs on stderr; yields ``tick(done, total)`` for the experiment runner.
+
+    The first tick may count runs found stored: the bar starts there, so they do not
+    count toward the speed (ETA).
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task("simulating", total=None)
+        started: list[bool] = []
+
+        def tick(done: int, total: int) -> None:
+            if not started:
+                started.append(True)
+                progress.reset(task, completed=done, total=total)
+            else:
+                progress.update(task, completed=done, total=total)
+
+        yield tick
 
 
 def design_shape(design: "Design") -> str:
