@@ -64,6 +64,7 @@ RECOGNISED = {
     "scenarios/targets/seed_facts.yaml": "targets seed_facts: 2 parameters fitted to 2 KPI targets",
     "scenarios/targets/observed_orders.yaml": "targets observed_orders: 2 parameters fitted to 0 KPI targets and 4 observed series",
     "experiments/optimise_levers.yaml": "optimise optimise_levers: ",
+    "scenarios/targets/elasticity.yaml": "elasticity targets elasticity: published ranges for own, category, diversion",
 }
 
 
