@@ -20,9 +20,6 @@ from .errors import SocsimError
 
 __all__ = ["elasticity"]
 
-#: The published ranges shown next to the estimates.
-TARGETS = BASELINE.parent / "targets" / "elasticity.yaml"
-
 
 @app.command()
 def elasticity(
@@ -61,7 +58,7 @@ def elasticity(
     socsim elasticity --population 4000 --days 180 --step -0.1
     """
     from .experiments import ExecutionPlan
-    from .experiments.elasticity import elasticity_design, load_elasticity_targets, measure
+    from .experiments.elasticity import BUNDLED_TARGETS, elasticity_design, load_elasticity_targets, measure
 
     with _errors():
         _check_sizes(reps, population, days)
@@ -78,7 +75,7 @@ def elasticity(
         console.print(f"[bold]elasticity of {sc.name}[/bold]: {len(design.cells)} variants × {reps} replications = {runs} runs "
                       f"({plan.describe(runs)}); results: {folder}")
         with run_progress() as tick:
-            result = measure(design, folder, step=step, targets=load_elasticity_targets(TARGETS), plan=plan, progress=tick)
+            result = measure(design, folder, step=step, targets=load_elasticity_targets(BUNDLED_TARGETS), plan=plan, progress=tick)
     _print_estimates(result)
     console.print(f"results: [bold]{result.folder}[/bold] (elasticity.csv, elasticity.json, elasticity.png, runs/)")
 

@@ -60,10 +60,12 @@ from .spec import NAME_PATTERN, Strict
 from .stats import Interval, mean_ci, ratio_ci
 from .store import ResultsStore, StoredRun, atomic_write, write_csv
 
-__all__ = ["BASE", "CATEGORY", "Measure", "Bound", "ElasticityTargets", "Estimate", "load_elasticity_targets",
+__all__ = ["BUNDLED_TARGETS", "BASE", "CATEGORY", "Measure", "Bound", "ElasticityTargets", "Estimate", "load_elasticity_targets",
            "price_rise", "variant_of", "log_elasticity", "elasticities", "verdict", "ElasticityResult",
            "elasticity_design", "orders_by_variant", "measure", "CSV_HEADER", "csv_rows", "write_json"]
 
+#: The published ranges shipped with socsim (scenarios/targets/elasticity.yaml).
+BUNDLED_TARGETS = Path(__file__).resolve().parents[2] / "scenarios" / "targets" / "elasticity.yaml"
 #: Variant names: the base scenario, and every brand's prices raised.
 BASE, CATEGORY = "base", "category"
 #: What is measured: own-price, cross-price and category elasticity, diversion ratio.
