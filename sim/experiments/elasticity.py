@@ -17,7 +17,8 @@ Per replication r (same seed in every variant), with q the orders over the whole
 * category elasticity, Q = Σ_b q_b:     e_Q  = ln(Q(all↑) / Q(base)) / ln(1 + step)
 
 the log-ratio (constant-elasticity) form, symmetric in the two prices; for a 10 % step it
-equals the arc (midpoint) elasticity to within 0.3 % of its value. Each elasticity's
+differs from the arc (midpoint) elasticity by less than 1.2 % of its value for
+elasticities between 0 and −4. Each elasticity's
 interval is the t-interval of its per-replication values (:func:`~sim.experiments.stats.mean_ci`).
 
 The diversion ratio of brand b is the share of b's lost orders that rivals gain:
