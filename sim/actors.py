@@ -1,8 +1,8 @@
-"""The actors: brands, KOLs/KOCs and group leaders, as Mesa agents (DESIGN §2).
+"""The actors: brands, KOLs/KOCs and group leaders.
 
 They are few (a brand, its influencers, its partners), but the day visits all of
 them: each brand keeps its KOLs' and its leaders' state as arrays (:class:`KolRoster`,
-:class:`LeaderRoster`) that a compiled kernel updates in one call, and each Mesa agent
+:class:`LeaderRoster`) that a compiled kernel updates in one call, and each actor
 reads its own entry. Consumers are not here: they are the vectorised
 :class:`~sim.population.Population`.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-import mesa
 import numpy as np
 
 from .config.loader import apply_brand_changes
@@ -36,7 +35,21 @@ STILL_ACTIVE = -1
 T = TypeVar("T")
 
 
-class Brand(mesa.Agent):
+class Partner:
+    """An actor of the market beside the consumers: a brand, a KOL/KOC or a group leader.
+
+    A plain object, not a Mesa agent: the fast engine steps its actors through their
+    rosters' arrays, so Mesa's agent registry would only hold them. ``uid`` is drawn from
+    the model's own counter (1, 2, … in creation order) and names the actor as a
+    referrer inside kernels.
+    """
+
+    def __init__(self, model: "MarketModel"):
+        self.model = model
+        self.uid: int = next(model.partner_ids)
+
+
+class Brand(Partner):
     """A brand: product, channel presence, strategy (with its schedule) and prices.
 
     Attributes
@@ -160,7 +173,7 @@ class KolRoster:
     fee: np.ndarray          # ¥ per post
     platform: np.ndarray
     entry: np.ndarray        # channel her posts link to: her platform if it sells, else NO_ONE
-    uid: np.ndarray          # Mesa unique_id (the referrer of her exposures)
+    uid: np.ndarray          # Partner.uid (the referrer of her exposures)
 
     def __init__(self, brand: Brand) -> None:
         self.brand = brand
@@ -177,7 +190,7 @@ class KolRoster:
         self._columns.append(
             rate=program.posts_per_month / 30.0, base=base_credibility, credibility=base_credibility,
             reach=program.reach_rate, fee=program.fee_per_post_yuan, platform=kol.platform,
-            entry=kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE, uid=kol.unique_id)
+            entry=kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE, uid=kol.uid)
         if self._followers is not None:
             self._followers = _ragged_append(self._followers, kol.followers)
         return len(self.kols) - 1
@@ -215,7 +228,7 @@ class KolRoster:
                 self.rate[i] = 0.0
 
 
-class Kol(mesa.Agent):
+class Kol(Partner):
     """A KOL or KOC (key opinion leader / consumer) posting for one brand.
 
     Followers are consumer indices; a KOC's come first from her own contacts on the
@@ -252,7 +265,7 @@ class LeaderRoster:
     income_today: np.ndarray
     monthly_income: np.ndarray  # 30-day moving sum (exponential) of commission, ¥
     quit_day: np.ndarray        # STILL_ACTIVE until she quits
-    uid: np.ndarray             # Mesa unique_id (the referrer of her broadcasts)
+    uid: np.ndarray             # Partner.uid (the referrer of her broadcasts)
 
     def __init__(self) -> None:
         self.leaders: list[GroupLeader] = []
@@ -264,7 +277,7 @@ class LeaderRoster:
     def enlist(self, leader: "GroupLeader", tolerance_yuan: float) -> int:
         self.leaders.append(leader)
         self._columns.append(active=True, tolerance=tolerance_yuan, income=0.0, income_today=0.0, monthly_income=0.0,
-                             quit_day=STILL_ACTIVE, uid=leader.unique_id)
+                             quit_day=STILL_ACTIVE, uid=leader.uid)
         if self._members is not None:
             self._members = _ragged_append(self._members, leader.members)
         self._active = None
@@ -321,7 +334,7 @@ def _over_tolerance(gap_yuan: float, income_reference: float, active_index: np.n
     return over[:k]
 
 
-class GroupLeader(mesa.Agent):
+class GroupLeader(Partner):
     """A WeChat group leader (团长) reselling one brand's deals for a commission.
 
     Each day she compares the WeChat price she sells at with the effective Tmall price;

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import itertools
 import time
-import weakref
 from collections import defaultdict
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
 import mesa
 import numpy as np
@@ -39,25 +38,6 @@ T = TypeVar("T")
 Lap = Callable[..., None]
 
 
-class _AgentIdCounters(weakref.WeakKeyDictionary):
-    """Mesa's per-model counters of agent ids, holding models weakly.
-
-    Mesa 3.3 keeps them in a class-level ``defaultdict`` keyed by model, which keeps every
-    model ever built alive: a worker running replication after replication would hold
-    them all (a reference run's 10⁴ consumer agents each). The ids are unchanged.
-    """
-
-    def __getitem__(self, model: mesa.Model) -> Iterator[int]:
-        counter = self.get(model)
-        if counter is None:
-            counter = self[model] = itertools.count(1)
-        return counter
-
-
-if not isinstance(mesa.Agent._ids, weakref.WeakKeyDictionary):
-    mesa.Agent._ids = _AgentIdCounters(mesa.Agent._ids)
-
-
 class MarketModel(mesa.Model):
     """A social-commerce market: consumers on a social graph, brands on WeChat and Tmall.
 
@@ -80,7 +60,12 @@ class MarketModel(mesa.Model):
         self.seed_used = scenario.simulation.seed if seed is None else seed
         self.streams = spawn_streams(self.seed_used)
         super().__init__(rng=self.streams.mesa)
-        self.scenario = scenario
+        # Not ``self.scenario``: Mesa 3.5's Model owns that name (a property whose setter
+        # writes ``scenario.model``); see tests/test_model.py::test_no_name_shadows_mesa.
+        self.config = scenario
+        #: Ids of the brands, KOLs and group leaders (1, 2, … in creation order): the
+        #: referrer ids kernels carry. The fast engine's actors are not Mesa agents.
+        self.partner_ids = itertools.count(1)
         self.behaviour = scenario.world.behaviour
         self.scale = scenario.world.scale
         self.day = 0
@@ -139,7 +124,7 @@ class MarketModel(mesa.Model):
         """Sign a KOL/KOC for ``brand`` under program ``program_index``."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, (self.scenario.world.market_size or self.population.n))
+        real = min(real, (self.config.world.market_size or self.population.n))
         size = int(np.floor(real / self.scale + rng.random()))
         node = int(rng.integers(self.population.n))
         contacts = self.graph.neighbours(node)
@@ -151,7 +136,7 @@ class MarketModel(mesa.Model):
         Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node)
 
     def register_leader(self, leader: GroupLeader) -> None:
-        self._leaders[leader.unique_id] = leader
+        self._leaders[leader.uid] = leader
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -256,7 +241,7 @@ class MarketModel(mesa.Model):
             gift=np.array([s.double11_routing.gift_yuan for s in strategies]),
             trust_yuan=ch.trust_premium_yuan, open_search=ch.open_search,
             marketplace=np.array([r == "marketplace" for r in ch.roles]) & ch.transacts,
-            social=ch.social if ch.social is not None else -1, ref_price=self.scenario.world.reference_price_yuan,
+            social=ch.social if ch.social is not None else -1, ref_price=self.config.world.reference_price_yuan,
         )
 
     def _reused(self, name: str, day_inputs: tuple, build: Callable[[], T]) -> T:
@@ -304,6 +289,6 @@ class MarketModel(mesa.Model):
             take_rate=self.channels.take_rate, payment_fee=self.channels.payment_fee,
             social=self.channels.social if self.channels.social is not None else -1,
             on_social=np.array([self.channels.social is not None and self.channels.keys[self.channels.social] in s.channels for s in specs]),
-            kol_cps={k.unique_id: k.program.cps_rate for b in self.brands for k in b.kols},
+            kol_cps={k.uid: k.program.cps_rate for b in self.brands for k in b.kols},
             leader_of=self._leaders,
         )

@@ -45,8 +45,8 @@ class BrandTerms:
     payment_fee: np.ndarray      # (C,)
     social: int
     on_social: np.ndarray        # (B,) bool, listed on the social channel
-    kol_cps: dict[int, float]    # KOL unique_id → CPS rate
-    leader_of: dict[int, object]  # leader unique_id → GroupLeader
+    kol_cps: dict[int, float]    # KOL uid → CPS rate
+    leader_of: dict[int, object]  # leader uid → GroupLeader
     kol_cps_by_id: np.ndarray = field(init=False)  # ``kol_cps`` indexed by id (0.0: no KOL's id)
 
     def __post_init__(self) -> None:
