@@ -31,7 +31,7 @@ def check(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) run only when named."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
-    """Check that the model still behaves on your scenario (DESIGN §8).
+    """Check that the model still behaves on your scenario (docs/VERIFICATION.md §4).
 
     Runs the behaviour suite over replications and prints a pass/fail table with the
     measured figures and p-values (paired one-sided t-tests at α = 0.01): spill-over to
