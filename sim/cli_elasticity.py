@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .cli import BASELINE, ScenarioArg, SetOpt, _errors, _load, app, console
 from .cli_experiments import WorkersOpt, run_progress
-from .errors import SocsimError
+from .errors import SocsimError, refuse_existing
 
 __all__ = ["elasticity"]
 
@@ -68,8 +68,7 @@ def elasticity(
         design = elasticity_design(scenario or BASELINE, sc, brands=brand or [b.name for b in sc.brands], step=step,
                                    replications=reps, seed=seed, changes=changes)
         folder = out or Path(sc.outputs.dir) / f"elasticity-{sc.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-        if folder.exists():
-            raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+        refuse_existing(folder)
         plan = ExecutionPlan(workers=workers)
         runs = len(design.cells) * reps
         console.print(f"[bold]elasticity of {sc.name}[/bold]: {len(design.cells)} variants × {reps} replications = {runs} runs "

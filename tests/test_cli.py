@@ -57,7 +57,7 @@ def test_validate_accepts_the_bundled_baseline():
 RECOGNISED = {
     "scenarios/baseline.yaml": "scenario baseline: 2 brands",
     "experiments/budget_mix.yaml": "experiment budget_mix: 15 scenarios (1 variant × 15 points)",
-    "experiments/lessons/price_parity.yaml": "experiment lesson_price_parity: 4 scenarios (4 variants)",
+    "experiments/lessons/price_parity.yaml": "experiment lesson_price_parity: 5 scenarios (5 variants)",
     "experiments/tournament_example/01_tmall_blitz.yaml": "team Tmall Blitz: brand blitz",
     "sim/lessons/catalog/price_parity.yaml": "lesson price_parity: ",
     "experiments/sensitivity_levers.yaml": "sensitivity sensitivity_levers: 5 parameters",

@@ -52,7 +52,7 @@ from pydantic import Field, model_validator
 from sim.config.loader import Document, load_model
 from sim.config.overrides import did_you_mean
 from sim.config.schema import BrandSpec, Scenario
-from sim.errors import OutputExistsError, SocsimError
+from sim.errors import SocsimError, refuse_existing
 
 from .design import Design, build_design
 from .executors import ExecutionPlan
@@ -311,8 +311,7 @@ def measure(design: Design, folder: Path, *, step: float, targets: ElasticityTar
     OutputExistsError
         If ``folder`` exists (results are never overwritten).
     """
-    if folder.exists():
-        raise OutputExistsError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+    refuse_existing(folder)
     plan.check()
     brands = tuple(b.name for b in design.cells[0].scenario.brands)
     with ResultsStore.open(design, folder / "runs") as store:
