@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -86,6 +87,20 @@ def test_ratio_ci_handles_degenerate_input():
     one = ratio_ci([1.0], [4.0])
     assert one.mean == 0.25 and math.isnan(one.low)
     assert ratio_ci([1.0, np.nan, 3.0], [2.0, 5.0, 6.0]).n == 2
+
+
+def test_the_plot_draws_undefined_estimates_as_empty_rows(tmp_path):
+    """A tiny run can lose no orders (diversion undefined) or have none (log undefined)."""
+    from sim.experiments.elasticity import ElasticityResult, Estimate
+    from sim.experiments.plots import elasticity_plot
+    from sim.experiments.stats import Interval, mean_ci
+
+    nan = Interval(math.nan, math.nan, math.nan, 0, math.nan)
+    estimates = [Estimate("own", "a", "a", mean_ci([-2.0, -2.5])), Estimate("category", "", "all", nan),
+                 Estimate("diversion", "a", "a", nan)]
+    design = SimpleNamespace(cells=[SimpleNamespace(scenario=scenario())], replications=2, seed=42, seed_of=lambda r: 42 + r)
+    path = elasticity_plot(ElasticityResult(estimates, ("a",), 0.1, design, tmp_path, None), tmp_path / "e.png")
+    assert path.stat().st_size > 5_000
 
 
 def test_missing_variants_leave_their_measures_out():

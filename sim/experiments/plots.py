@@ -328,12 +328,13 @@ def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
         if bound is not None:
             ax.fill_betweenx([y - 0.4, y + 0.4], bound.low if bound.low is not None else -1e3,
                              bound.high if bound.high is not None else 1e3, color="C2", alpha=0.18, lw=0)
+        if math.isnan(e.value.mean):  # undefined (e.g. no orders lost): a row without a point
+            continue
         err = [[e.value.mean - e.value.low], [e.value.high - e.value.mean]] if not math.isnan(e.value.low) else None
         ax.errorbar([e.value.mean], [y], xerr=err, fmt="o", color=_colour(0), capsize=4)
-    lows = [e.value.low for e in estimates if not math.isnan(e.value.low)] + [e.value.mean for e in estimates]
-    highs = [e.value.high for e in estimates if not math.isnan(e.value.high)] + [e.value.mean for e in estimates]
+    drawn = [x for e in estimates for x in (e.value.low, e.value.mean, e.value.high) if math.isfinite(x)]
     diversion = estimates[0].measure == "diversion"
-    lo, hi = min([*lows, 0.0]), max([*highs, 1.0 if diversion else 0.0])
+    lo, hi = min([*drawn, 0.0]), max([*drawn, 1.0 if diversion else 0.0])
     pad = 0.08 * (hi - lo or 1.0)
     ax.set_xlim(lo - pad, hi + pad)
     ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
