@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import BASELINE, ScenarioArg, SetOpt, _errors, _load, app, console
+from .cli import BASELINE, ScenarioArg, SetOpt, _errors, _load, app, console, err
 from .cli_experiments import WorkersOpt, run_progress
 from .errors import SocsimError, refuse_existing
 
@@ -73,8 +73,13 @@ def elasticity(
         runs = len(design.cells) * reps
         console.print(f"[bold]elasticity of {sc.name}[/bold]: {len(design.cells)} variants × {reps} replications = {runs} runs "
                       f"({plan.describe(runs)}); results: {folder}")
-        with run_progress() as tick:
-            result = measure(design, folder, step=step, targets=load_elasticity_targets(BUNDLED_TARGETS), plan=plan, progress=tick)
+        try:
+            with run_progress() as tick:
+                result = measure(design, folder, step=step, targets=load_elasticity_targets(BUNDLED_TARGETS), plan=plan,
+                                 progress=tick)
+        except KeyboardInterrupt:
+            err.print(f"interrupted: the finished runs are in {folder / 'runs'}; measure again into a new --out")
+            raise typer.Exit(130)
     _print_estimates(result)
     console.print(f"results: [bold]{result.folder}[/bold] (elasticity.csv, elasticity.json, elasticity.png, runs/)")
 
