@@ -164,7 +164,7 @@ def test_lesson_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
 def test_price_parity_leaders_held_fixed_follow_strict_parity_seed_for_seed():
     """The split of the WeChat-order gap is exact only if the leaders-fixed variant has
     strict parity's leaders: same recruits, no one quitting, replication by replication."""
-    from sim.run import run
+    from sim.simulation import run
 
     design = load_experiment(experiment_path(load_lesson("price_parity")), replications=2,
                              overrides=["world.population=2000", "world.graph.degree=20", "simulation.days=120"])
