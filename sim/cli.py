@@ -216,8 +216,9 @@ def validate(
     Each file is recognised by its top-level keys: brands (a scenario), base / variants /
     sweep (an experiment), team / brand (a tournament team file, checked against the
     market and the other team files in its folder), claims / workshop (a lesson),
-    parameters with method (sensitivity), targets / observed (calibration targets) or
-    objective / choices (optimise). The verdict says which kind it was checked as.
+    parameters with method (sensitivity), targets / observed (calibration targets),
+    objective / choices (optimise) or elasticities (published elasticity ranges, read by
+    socsim elasticity). The verdict says which kind it was checked as.
 
     Examples:  socsim validate scenarios/*.yaml scenarios/targets/*.yaml experiments/*.yaml
                socsim validate teams/*.yaml --scenario my_market.yaml
@@ -250,8 +251,8 @@ def _print_problems(exc: SocsimError) -> None:
 
 
 def _file_kind(data: dict) -> tuple[str, list[str]]:
-    """``scenario``, ``experiment``, ``team``, ``lesson``, ``sensitivity``, ``targets`` or
-    ``optimise`` by the file's top-level keys.
+    """``scenario``, ``experiment``, ``team``, ``lesson``, ``sensitivity``, ``targets``,
+    ``optimise`` or ``elasticity targets`` by the file's top-level keys.
 
     The kind with most keys that only it has wins, then the one with most of its keys;
     on a tie the earlier kind, so a file with no telling key is read as a scenario and a
@@ -259,6 +260,7 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
     """
     from .analysis.spec import CalibrationSpec, OptimiseSpec, SensitivitySpec
     from .config.schema import Scenario
+    from .experiments.elasticity import ElasticityTargets
     from .experiments.spec import Experiment
     from .lessons.spec import Lesson
     from .tournament import TeamEntry
@@ -266,7 +268,7 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
     fields = {"scenario": set(Scenario.model_fields), "experiment": set(Experiment.model_fields),
               "team": set(TeamEntry.model_fields), "lesson": set(Lesson.model_fields),
               "sensitivity": set(SensitivitySpec.model_fields), "targets": set(CalibrationSpec.model_fields),
-              "optimise": set(OptimiseSpec.model_fields)}
+              "optimise": set(OptimiseSpec.model_fields), "elasticity targets": set(ElasticityTargets.model_fields)}
     known = {kind: sorted(str(k) for k in data if k in own) for kind, own in fields.items()}
     told = {kind: [k for k in keys if all(k not in fields[o] for o in fields if o != kind)] for kind, keys in known.items()}
     kind = max(fields, key=lambda k: (len(told[k]), len(known[k])))  # max keeps the first on a tie
@@ -281,6 +283,7 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
     from .cli_experiments import design_shape
     from .config.loader import load_scenario
     from .experiments.design import load_experiment
+    from .experiments.elasticity import load_elasticity_targets
     from .lessons.catalog import load_lesson
 
     def checked(load: Callable[[Path], Any], describe: Callable[[Any], str]) -> Callable[[Path], str]:
@@ -301,6 +304,8 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
         "optimise": checked(load_optimise, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'continuous lever')}, "
                                                         f"{_count(len(spec.choices), 'choice')}, "
                                                         f"{spec.objective.sense} {spec.objective.metric}"),
+        "elasticity targets": checked(load_elasticity_targets, lambda spec: f"{spec.name}: published ranges for "
+                                                                            f"{', '.join(b.measure for b in spec.elasticities)}"),
     }
 
 
@@ -350,6 +355,7 @@ def version() -> None:
 
 
 from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)
+from . import cli_elasticity  # noqa: E402,F401  (registers elasticity)
 from . import cli_checks  # noqa: E402,F401  (registers check)
 from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
 from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)

@@ -5,8 +5,9 @@ Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional
 
 import typer
 from rich.table import Table
@@ -18,7 +19,7 @@ from .terminal import console, err, progress, say
 if TYPE_CHECKING:  # pragma: no cover
     from .experiments.design import Design
 
-__all__ = ["compare", "sweep", "design_shape"]
+__all__ = ["compare", "sweep", "design_shape", "run_progress"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
@@ -69,18 +70,7 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
         for old in earlier_versions(design):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
     try:
-        with progress("runs") as bar:
-            task = bar.add_task("simulating", total=runs)
-
-            started: list[bool] = []
-
-            def tick(done: int, total: int) -> None:
-                if not started:  # runs found stored: start there, so they do not count toward the speed (ETA)
-                    started.append(True)
-                    bar.reset(task, completed=done, total=total)
-                else:
-                    bar.update(task, completed=done, total=total)
-
+        with run_progress() as tick:
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
@@ -88,6 +78,27 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
     return result
+
+
+@contextmanager
+def run_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of runs on stderr; yields ``tick(done, total)`` for the experiment runner.
+
+    The first tick may count runs found stored: the bar starts there, so they do not
+    count toward the speed (ETA).
+    """
+    with progress("runs") as bar:
+        task = bar.add_task("simulating", total=None)
+        started: list[bool] = []
+
+        def tick(done: int, total: int) -> None:
+            if not started:
+                started.append(True)
+                bar.reset(task, completed=done, total=total)
+            else:
+                bar.update(task, completed=done, total=total)
+
+        yield tick
 
 
 def design_shape(design: "Design") -> str:

@@ -267,7 +267,7 @@ class MarketModel(mesa.Model):
             gift=np.array([s.double11_routing.gift_yuan for s in strategies]),
             trust_yuan=ch.trust_premium_yuan, open_search=ch.open_search,
             marketplace=np.array([r == "marketplace" for r in ch.roles]) & ch.transacts,
-            social=ch.social if ch.social is not None else -1, ref_price=self.config.world.reference_price_yuan,
+            social=ch.social if ch.social is not None else -1,
         )
 
     def _reused(self, name: str, day_inputs: tuple, build: Callable[[], T]) -> T:

@@ -71,6 +71,8 @@ class Population:
     last_channel : (n, B) int8 channel of the latest purchase (-1)
     parent : (n,) int32 who referred her first referred purchase (referral tree)
     stock_until : (n,) int32 day her category stock runs out
+    ref_price : (n, B) float32 her reference price of each brand (¥): what she expects to
+        pay, smoothed over the prices she has seen (Kalyanaram & Winer 1995)
     """
 
     n: int
@@ -90,6 +92,7 @@ class Population:
     last_channel: np.ndarray = field(init=False)
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
+    ref_price: np.ndarray = field(init=False)
     _factors: tuple[float, np.ndarray] = field(init=False, repr=False)  # decay_factors' (decay, table)
 
     def __post_init__(self) -> None:
@@ -106,6 +109,7 @@ class Population:
         self.last_channel = np.full(shape, NO_ONE, np.int8)
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
+        self.ref_price = np.zeros(shape, np.float32)
         self._factors = (self.decay, np.ones(1, np.float32))
 
     def decay_factors(self, day: int) -> np.ndarray:
@@ -208,7 +212,8 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator) -> P
     -----
     Everyone starts without stock of the modelled brands (``stock_until = -1``): needs
     arrive at the segment's daily rate from day 0, the same rate as in steady state for
-    a non-buyer, so the market opens without a replenishment wave.
+    a non-buyer, so the market opens without a replenishment wave. Every reference price
+    starts at ``world.reference_price_yuan``.
 
     Parameters
     ----------
@@ -226,4 +231,5 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator) -> P
         segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay,
     )
     pop.stock_until[:] = -1
+    pop.ref_price[:] = world.reference_price_yuan
     return pop

@@ -6,8 +6,8 @@ commissions on two levels, WeCom touches, Double 11 routing), the headline KPIs 
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
-engine without Tmall's trust premium; the reference engine reading the Dunbar layers of
-word of mouth backwards).
+engine reading Tmall's trust premium with the wrong sign; the reference engine reading
+the Dunbar layers of word of mouth backwards).
 
 The size is small (400 consumers, 20 contacts, 60 days) so the file stays within its
 time budget; runs go to two worker processes.
@@ -65,18 +65,19 @@ def test_reference_and_fast_engines_give_the_same_kpi_distributions(name, fast_s
     assert report.agree, "\n" + report.table()
 
 
-class NoTrustPremium(MarketModel):
-    """Fast engine with a rule dropped on purpose: Tmall's ¥10 trust premium is ignored."""
+class TrustPremiumSignFlipped(MarketModel):
+    """Fast engine with a rule broken on purpose: Tmall's ¥10 trust premium is read with the
+    wrong sign (a ¥10 distrust)."""
 
     def _market_day(self, t: int):
         day = super()._market_day(t)
-        return dataclasses.replace(day, trust_yuan=np.zeros_like(day.trust_yuan))
+        return dataclasses.replace(day, trust_yuan=-day.trust_yuan)
 
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
-    """Negative control: without Tmall's trust premium, WeChat wins orders and followers."""
+    """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
     name = "baseline around 618"
-    report = dock(fast_samples[name], sample(NoTrustPremium, name, 20_000))
+    report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 
 

@@ -69,6 +69,9 @@ EXPECTED = {
     "too_many_communities.yaml": ("world.graph.communities", 6, "got 60; must be ≤ 50 (half of world.population 100)"),
     "complete_too_large.yaml": ("world.population", 3, "got 50000; a complete graph (world.graph.kind: complete) "
                                 "allows at most 20000"),
+    # reference prices: a smoothing weight is a share; losses never weigh less than gains
+    "negative_smoothing.yaml": ("world.behaviour.reference_smoothing", 5, "got -0.2; must be ≥ 0 and ≤ 1"),
+    "loss_aversion_below_one.yaml": ("world.behaviour.loss_aversion", 4, "got 0.5; must be ≥ 1 and ≤ 10"),
 }
 
 

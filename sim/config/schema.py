@@ -118,12 +118,16 @@ class Behaviour(Strict):
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
     referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
     content_share_uplift: float = Field(1.0, ge=0.0, le=10.0, description="relative rise in sharing from 4i content quality 0 → 1. assumption")
+    reference_smoothing: float = Field(0.3, ge=0.0, le=1.0, description="w: weight of the newest price seen in a consumer's reference price for a brand, per shopping trip, R ← R + w·(p − R); 0 never adapts. assumption, within the carry-over 0.7–0.9 of exponentially smoothed reference prices (Kalyanaram & Winer 1995)")
+    reference_weight: float = Field(1.0, ge=0.0, le=10.0, description="η: weight of a price's gain or loss against the brand's reference price, relative to the price-level term (dimensionless); 0 switches reference effects off. assumption")
+    loss_aversion: float = Field(2.0, ge=1.0, le=10.0, description="λ: a price above the reference (a loss) weighs λ times an equal gain; ≈ 2 (Kalwani et al. 1990; Putler 1992; Tversky & Kahneman 1991 2.25). published figure")
+    category_price_weight: float = Field(0.15, ge=0.0, le=1.0, description="γ: share of the price response that reaches whether to buy in the category now (incidence); brand and venue choice feel it fully; 1 = one logit over brands and 'not now'. assumption, set so the baseline's category price elasticity is |e| ≤ 1 (brand-switching dominates a brand's price response: Bijmolt et al. 2005; van Heerde et al. 2003)")
 
 
 class World(Strict):
     population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
     market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
-    reference_price_yuan: float = Field(129.0, gt=0, description="category reference price (¥) used to turn prices into utility")
+    reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of DESIGN §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
     behaviour: Behaviour = Field(default_factory=Behaviour)

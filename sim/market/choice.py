@@ -4,13 +4,18 @@ Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
 
 1. **Venue.** A consumer with a need thinks of her target brand (the known brand with
    the highest attitude) and picks a transacting channel where it is listed:
-   V_c = β_p·trust_c/ref + habit_c + entry_bonus·[entry = c] + gift_c
-         − [compares]·β_p·(p_c − min p)/ref + ε_c.
+   V_c = β_p·trust_c/R̄ + habit_c + entry_bonus·[entry = c] + gift_c
+         − [compares]·β_p·(p_c − min p)/R̄ + ε_c,
+   R̄ her category reference price (the mean of her reference prices of the brands).
    Someone who knows no brand searches an open marketplace with a probability.
 2. **Shelf.** At the venue she sees the brands she knows that are listed there and — on
    an open channel (开架) — brands the search page shows (organic visibility, search
-   ads). She picks among them and "not now":
-   U_b = β_att·a_b + β_q·q_b − β_p·(p_bc − coupons − gift − ref)/ref + ε_b, U_0 = u_0 + ε_0.
+   ads). Whether she buys now (incidence) and which brand are two steps:
+   A_b = β_att·a_b + β_q·q_b, x_b = (pay_b − R̄)/R̄ + η·G(pay_b − R_b)/R_b,
+   G(g) = λ·g for a loss (g > 0), g for a gain, R_b her reference price of brand b;
+   she buys with probability σ(log Σ_b exp(A_b − γ·β_p·x_b) − u_0) and then takes
+   argmax_b A_b − β_p·x_b + ε_b. Afterwards every reference price of a brand she saw
+   moves towards what it costs her: R_b ← R_b + w·(pay_b − R_b).
 
 Rivals therefore intercept traffic only on open shelves: a closed private domain's
 sales do not depend on rivals' search ads (DESIGN §8.5).
@@ -27,7 +32,8 @@ from ..jit import njit
 from ..population import NO_ONE, Stage, decayed_rows
 from .signals import WECHAT_SEEDED, Source
 
-__all__ = ["MarketDay", "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop"]
+__all__ = ["MarketDay", "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference",
+           "price_cost", "buys_now", "update_reference"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,6 @@ class MarketDay:
     open_search: np.ndarray   # (C,) bool
     marketplace: np.ndarray   # (C,) bool, open marketplace role
     social: int               # WeChat channel code, -1 if none
-    ref_price: float
 
     def kernel_terms(self) -> tuple[np.ndarray, ...]:
         """The (B, C) and (B,) terms :func:`shop` reads, in its order."""
@@ -161,10 +166,11 @@ def _argmax(x: np.ndarray) -> int:
 @njit
 def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin, search_prob,
                   entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-                  marketplace, ref_price, entry_bonus, seeded):
+                  marketplace, scale, entry_bonus, seeded):
     """Per shopper: her target brand (the known brand with the highest attitude), her venue
     (argmax of V_c over the channels listing it) and whether Double 11 routing brought her
-    there. Shoppers who know no brand search an open marketplace with ``search_prob``."""
+    there. Shoppers who know no brand search an open marketplace with ``search_prob``.
+    ``scale`` holds each shopper's category reference price (¥), which turns yuan into utility."""
     S, B = att.shape
     C = listed.shape[1]
     open_codes = np.flatnonzero(open_search & marketplace)
@@ -191,12 +197,12 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
         compare = compares[s] and comparable[t]
         # Term by term, in this order: float sums are not associative and a seed's outputs must not change.
         for c in range(C):
-            x = beta[s] * trust[c] / ref_price
+            x = beta[s] * trust[c] / scale[s]
             x = x + (habit[s] if marketplace[c] else 0.0)
             x = x + entry_bonus * (1.0 if entry == c else 0.0)
-            x = x + (beta[s] * gift[t] / ref_price if routed and marketplace[c] else 0.0)
+            x = x + (beta[s] * gift[t] / scale[s] if routed and marketplace[c] else 0.0)
             gap = effective[t, c] - cheapest if listed[t, c] else 0.0
-            x = x - (beta[s] * gap / ref_price if compare else 0.0)
+            x = x - (beta[s] * gap / scale[s] if compare else 0.0)
             v[c] = x + _gumbel(shock[s, c]) if listed[t, c] else -np.inf
         venue[s] = _argmax(v)
         routed_here[s] = routed and venue[s] == destination
@@ -263,9 +269,10 @@ def _search_ad_clicks(h: np.ndarray, venue: np.ndarray, listed: np.ndarray, sear
 
 @njit
 def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_terms, entry_of, source_of,
-         referrer_of, follower, market, search_clicks, social, ref_price, behaviour, seeded):
+         referrer_of, follower, ref_price, market, search_clicks, social, behaviour, seeded):
     """Today's shopping trips of consumers ``who`` (those with a need): the trips
-    (:func:`_trips`), the search-ad clicks and the checkout (:func:`_checkout`).
+    (:func:`_trips`), the search-ad clicks and the checkout (:func:`_checkout`), which
+    also moves the shoppers' reference prices ``ref_price`` ((n, B) ¥, in place).
 
     ``market`` holds the day's terms of trade (:meth:`MarketDay.kernel_terms`),
     ``search_clicks`` the (B, C) ad clicks bought today. The draws come from the choice
@@ -280,16 +287,46 @@ def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_t
     price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
     (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
      pd_coupon, quality, promo, price, coupon, funded) = market
-    search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength = behaviour
+    (search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength,
+     reference) = behaviour
+    scale = category_reference(ref_price, who)
     att, aware, beta, target, venue, routed, here, organic = _trips(
         who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob, tmall_habit,
         search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-        marketplace, visibility, ref_price, entry_bonus, seeded)
+        marketplace, visibility, scale, entry_bonus, seeded)
     clicked = _search_ad_clicks(h, venue, here, search_clicks)
     return _checkout(who, h, att, aware, beta, target, venue, routed, here, organic, clicked, segment, stockpile,
-                     follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price,
-                     beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo, price,
-                     coupon, funded, listed.shape[1])
+                     follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
+                     reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
+                     price, coupon, funded, listed.shape[1])
+
+
+@njit
+def category_reference(ref_price: np.ndarray, who: np.ndarray) -> np.ndarray:
+    """(S,) each shopper's category reference price R̄ (¥): the mean of her reference
+    prices of the brands (``ref_price``: (n, B))."""
+    out = np.empty(len(who))
+    for s in range(len(who)):
+        total = 0.0
+        for b in range(ref_price.shape[1]):
+            total += ref_price[who[s], b]
+        out[s] = total / ref_price.shape[1]
+    return out
+
+
+@njit
+def price_cost(pay: float, own_reference: float, category_reference: float, weight: float,
+               loss_aversion: float) -> float:
+    """x: what paying ``pay`` (¥) costs a shopper, in units of her price sensitivity β_p.
+
+    x = (pay − R̄)/R̄ + η·G(pay − R_b)/R_b, with G(g) = λ·g for a loss (a price above her
+    reference price R_b of the brand, g > 0) and g for a gain: the price level against
+    her category reference R̄ plus the gain or loss against what she expects to pay for
+    this brand, losses weighing λ times as much (Kalwani et al. 1990; Putler 1992).
+    """
+    gap = pay - own_reference
+    felt = loss_aversion * gap if gap > 0.0 else gap
+    return (pay - category_reference) / category_reference + weight * felt / own_reference
 
 
 @njit
@@ -305,7 +342,7 @@ def _uniforms(h: np.ndarray, shape: tuple) -> np.ndarray:
 @njit
 def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob,
            tmall_habit, search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust,
-           open_search, marketplace, visibility, ref_price, entry_bonus, seeded):
+           open_search, marketplace, visibility, scale, entry_bonus, seeded):
     """Each shopper's attitudes, known brands and price sensitivity, then her target brand,
     venue and routing (:func:`_venue_kernel`) and the brands listed and organically shown
     at her venue (:func:`_listed_here`)."""
@@ -329,7 +366,7 @@ def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_s
     search_coin = _uniforms(h, (len(search_pick),))
     target, venue, routed = _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin,
                                           search_prob, entry_of, source_of, listed, effective, comparable, routing,
-                                          gift, trust, open_search, marketplace, ref_price, entry_bonus, seeded)
+                                          gift, trust, open_search, marketplace, scale, entry_bonus, seeded)
     here, organic = _listed_here(venue, listed, open_search, visibility, _uniforms(h, aware.shape))
     return att, aware, beta, target, venue, routed, here, organic
 
@@ -337,16 +374,16 @@ def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_s
 
 @njit
 def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, clicked, segment, stockpile,
-              follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price,
-              beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo, list_price,
-              coupon, funded, C):
+              follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
+              reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
+              list_price, coupon, funded, C):
     """The shelf (:func:`_on_offer`), the choice (:func:`_pick_kernel`) and today's orders
     (:func:`_order_rows`), one per buyer, with the traffic and clicks (:func:`_traffic`)."""
     S, B = aware.shape
     offered, found = _on_offer(listed, organic, clicked, aware)
     pick = _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                        pd_coupon, gift, quality, social, ref_price, beta_attitude, beta_quality, outside_utility,
-                        search_strength, click_strength, _uniforms(h, (S, B + 1)))
+                        pd_coupon, gift, quality, social, ref_price, scale, reference, beta_attitude, beta_quality,
+                        outside_utility, search_strength, click_strength, _uniforms(h, (S, B + 1)))
     bought = np.flatnonzero(pick < B)
     w = who[bought]
     # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
@@ -360,18 +397,28 @@ def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, 
 
 @njit
 def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                 pd_coupon, gift, quality, social, ref_price, beta_attitude, beta_quality, outside_utility,
-                 search_strength, click_strength, shock):
-    """Shelf choice per shopper: argmax of U_b + ε_b over the offered brands and
-    'not now' (index B), after the search page lifts the attitudes it shows."""
+                 pd_coupon, gift, quality, social, ref_price, scale, reference, beta_attitude, beta_quality,
+                 outside_utility, search_strength, click_strength, shock):
+    """Shelf choice per shopper, after the search page lifts the attitudes it shows: buy
+    now or not (:func:`buys_now`, uniform ``shock[s, B]``), then the brand, argmax of
+    A_b − β_p·x_b + ε_b over the offered brands (Gumbel from ``shock[s, b]``); 'not now'
+    is index B. Then the reference prices of the brands she saw move (:func:`update_reference`).
+
+    ``reference`` = (w, η, λ, γ): smoothing, reference weight, loss aversion, the share of
+    the price response that reaches incidence.
+    """
+    smoothing, weight, loss_aversion, category_weight = reference
     S, B = offered.shape
     found_att = 1.0 - np.exp(-search_strength)
     click_lift = 1.0 - np.exp(-click_strength)
     pick = np.empty(S, np.int64)
-    u = np.empty(B + 1)
+    u = np.empty(B)
+    pays = np.empty(B)
+    category_value = np.empty(B)
     for s in range(S):
         c = max(venue[s], 0)  # a shopper at home reads channel 0's terms; nothing is on offer to her
         for b in range(B):
+            category_value[b] = -np.inf
             if not offered[s, b]:  # −∞ whatever the shock (the shock's draw was made all the same)
                 u[b] = -np.inf
                 continue
@@ -379,12 +426,36 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
             if clicked[s, b]:
                 a = a + (1.0 - a) * click_lift
             pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
-            pay = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
-            x = beta_attitude * a + beta_quality * quality[b] - beta[s] * (pay - ref_price) / ref_price
-            u[b] = x + _gumbel(shock[s, b])
-        u[B] = outside_utility + _gumbel(shock[s, B])
-        pick[s] = _argmax(u)
+            pays[b] = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
+            appeal = beta_attitude * a + beta_quality * quality[b]
+            x = price_cost(pays[b], ref_price[who[s], b], scale[s], weight, loss_aversion)
+            u[b] = appeal - beta[s] * x + _gumbel(shock[s, b])
+            category_value[b] = appeal - category_weight * beta[s] * x
+        pick[s] = _argmax(u) if buys_now(category_value, outside_utility, shock[s, B]) else B
+        update_reference(ref_price, who[s], offered[s], pays, smoothing)
     return pick
+
+
+@njit
+def buys_now(category_value: np.ndarray, outside_utility: float, draw: float) -> bool:
+    """Incidence: buy in the category now with probability σ(log Σ_b exp(v_b) − u_0), the
+    logit of the category's inclusive value against 'not now' (Bucklin & Gupta 1992);
+    ``category_value`` v_b is −∞ for brands not on offer (none on offer: never)."""
+    total = 0.0
+    for v in category_value:
+        total += np.exp(v - outside_utility)
+    return draw * (1.0 + total) < total  # draw < total / (1 + total), without a division by zero
+
+
+@njit
+def update_reference(ref_price: np.ndarray, i: int, seen: np.ndarray, pays: np.ndarray, smoothing: float) -> None:
+    """Consumer ``i``'s reference price of each brand she ``seen`` (on offer to her) moves
+    towards what it cost her today: R ← R + w·(pay − R) (exponential smoothing, Kalyanaram
+    & Winer 1995), kept in float32."""
+    for b in range(len(seen)):
+        if seen[b]:
+            r = np.float64(ref_price[i, b])
+            ref_price[i, b] = r + smoothing * (pays[b] - r)
 
 
 @njit

@@ -55,15 +55,17 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
     seg, factors = pop.segments, pop.decay_factors(day)
     shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, cycles = _consumers(
         (pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, pop.segment,
-         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel),
+         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel, pop.ref_price),
         (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
         day, factors,
         (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
          beh.impulse_prob, beh.interest_threshold),
         ((seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), market.kernel_terms(),
-         market.search_clicks, market.social, market.ref_price,
+         market.search_clicks, market.social,
          (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
-          beh.search_strength, beh.search_click_strength), WECHAT_SEEDED_MASK),
+          beh.search_strength, beh.search_click_strength,
+          (beh.reference_smoothing, beh.reference_weight, beh.loss_aversion, beh.category_price_weight)),
+         WECHAT_SEEDED_MASK),
         ((ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale),
          (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
           terms.kol_cps_by_id, terms.social),
@@ -78,10 +80,10 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
 def _consumers(pop, exposures, day, factors, need, market, books, handles):
     """:func:`consumer_day` compiled, with the cycle count of each stage."""
     (attitude, attitude_day, stage, entry, source, referrer, segment, stock_until, follower, parent, purchases,
-     bought_on, last_channel) = pop
+     bought_on, last_channel, ref_price) = pop
     who, brand, weight, exp_entry, exp_source, exp_referrer = exposures
     need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold = need
-    segment_terms, terms, search_clicks, social, ref_price, behaviour, seeded = market
+    segment_terms, terms, search_clicks, social, behaviour, seeded = market
     search_strength, click_strength = behaviour[5], behaviour[6]
     ledger_day, money_terms, buyer_terms, judging, n_pools = books
     h_needs, h_choice, h_after = handles
@@ -94,8 +96,8 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
                               impulse_prob, h_needs)
     needed = cycle_count()
     buyers, rows, traffic = shop(shoppers, h_choice, attitude, attitude_day, factors, day, stage, segment,
-                                 segment_terms, entry, source, referrer, follower, terms, search_clicks, social,
-                                 ref_price, behaviour, seeded)
+                                 segment_terms, entry, source, referrer, follower, ref_price, terms, search_clicks,
+                                 social, behaviour, seeded)
     visits, clicks, searched = traffic
     fold_search(attitude, attitude_day, stage, entry, source, referrer, searched[0], searched[1], searched[2],
                 searched[3], search_strength, click_strength, day, factors, interest_threshold)

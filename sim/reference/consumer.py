@@ -102,6 +102,15 @@ class Consumer(mesa.Agent):
     def attitude(self, brand: int) -> float:
         return self.attitudes[brand]
 
+    def reference(self, brand: int) -> float:
+        """Her reference price of ``brand`` (¥): what she expects to pay for it."""
+        return float(self.model.population.ref_price[self.row, brand])
+
+    def category_reference(self) -> float:
+        """Her category reference price R̄ (¥): the mean of her reference prices."""
+        refs = [self.reference(b) for b in range(self.model.population.n_brands)]
+        return sum(refs) / len(refs)
+
     def knows(self, brand: int) -> bool:
         return int(self.model.population.stage[self.row, brand]) >= Stage.AWARE
 
@@ -210,10 +219,11 @@ class Consumer(mesa.Agent):
 
         Notes
         -----
-        V_c = β·trust_c/P + habit·[marketplace] + entry_bonus·[c = entry′]
-        + [routed & marketplace]·β·gift/P − [compares]·β·(p̃_c − min p̃)/P + ε_c over the
-        channels where the target brand is listed; argmax. Knowing no brand, she searches
-        a random open marketplace with probability category_search_prob.
+        V_c = β·trust_c/R̄ + habit·[marketplace] + entry_bonus·[c = entry′]
+        + [routed & marketplace]·β·gift/R̄ − [compares]·β·(p̃_c − min p̃)/R̄ + ε_c over the
+        channels where the target brand is listed, R̄ her category reference price (the
+        mean of her reference prices); argmax. Knowing no brand, she searches a random
+        open marketplace with probability category_search_prob.
         """
         known = [b for b in range(self.model.population.n_brands) if self.knows(b)]
         if not known:
@@ -250,7 +260,7 @@ class Consumer(mesa.Agent):
         return False, entry
 
     def _venue_utility(self, target: int, c: int, entry: int, routed: bool, compares: bool, md: "MarketDay") -> float:
-        beta, ref = self.trait("price_sensitivity"), md.ref_price
+        beta, ref = self.trait("price_sensitivity"), self.category_reference()
         v = beta * md.trust_yuan[c] / ref
         if md.marketplace[c]:
             v += self.trait("tmall_habit")
@@ -300,26 +310,49 @@ class Consumer(mesa.Agent):
         return offered, found
 
     def _pick(self, offered: list[int], found: set[int], md: "MarketDay") -> int | None:
-        """Multinomial logit over the offered brands and "not now" (None).
+        """Buy now or not, then which brand; her reference prices then move.
 
         Notes
         -----
-        U_b = β_att·a_b + β_q·q_b − β·(pay_b − P)/P + ε_b, U_0 = u_0 + ε_0, with a_b
-        replaced by 1 − e^{−search_strength} for a brand found on the search page, and
-        raised by a search-ad click.
+        A_b = β_att·a_b + β_q·q_b with a_b replaced by 1 − e^{−search_strength} for a
+        brand found on the search page, and raised by a search-ad click; x_b the price
+        cost (:meth:`_price_cost`). She buys now with probability
+        σ(log Σ_b exp(A_b − γ·β·x_b) − u_0) (incidence, price weighed by γ), then takes
+        argmax_b A_b − β·x_b + ε_b. Every reference price of an offered brand moves:
+        R_b ← R_b + w·(pay_b − R_b).
         """
-        beh, rng, ref = self.model.behaviour, self.model.streams.choice, md.ref_price
-        best, choice = beh.outside_utility + _gumbel(rng), None
+        beh, rng = self.model.behaviour, self.model.streams.choice
+        beta, scale = self.trait("price_sensitivity"), self.category_reference()
+        incidence = rng.random()
+        best, choice, category, pays = -math.inf, None, 0.0, {}
         for b in offered:
             a = 1.0 - math.exp(-beh.search_strength) if b in found else self.attitude(b)
             if b in self.visit.clicked:
                 a = a + (1.0 - a) * (1.0 - math.exp(-beh.search_click_strength))
-            pay = md.effective[b, self.visit.venue] - self._coupon(b, md) - self._gift(b, md)
-            u = beh.beta_attitude * a + beh.beta_quality * md.quality[b] - self.trait("price_sensitivity") * (pay - ref) / ref
-            u += _gumbel(rng)
+            pays[b] = md.effective[b, self.visit.venue] - self._coupon(b, md) - self._gift(b, md)
+            appeal = beh.beta_attitude * a + beh.beta_quality * md.quality[b]
+            x = self._price_cost(pays[b], b, scale)
+            category += math.exp(appeal - beh.category_price_weight * beta * x - beh.outside_utility)
+            u = appeal - beta * x + _gumbel(rng)
             if u > best:
                 best, choice = u, b
-        return choice
+        self._remember_prices(pays)
+        return choice if incidence < category / (1.0 + category) else None
+
+    def _price_cost(self, pay: float, brand: int, scale: float) -> float:
+        """x = (pay − R̄)/R̄ + η·G(pay − R_b)/R_b: the price level against her category
+        reference R̄ and the gain or loss against her reference R_b of the brand, a loss
+        (G(g) = λ·g, g > 0) weighing λ times an equal gain (G(g) = g)."""
+        beh, own = self.model.behaviour, self.reference(brand)
+        gap = pay - own
+        felt = beh.loss_aversion * gap if gap > 0 else gap
+        return (pay - scale) / scale + beh.reference_weight * felt / own
+
+    def _remember_prices(self, pays: dict[int, float]) -> None:
+        """Exponential smoothing of the prices she saw today (Kalyanaram & Winer 1995)."""
+        refs, w = self.model.population.ref_price, self.model.behaviour.reference_smoothing
+        for b, pay in pays.items():
+            refs[self.row, b] = self.reference(b) + w * (pay - self.reference(b))
 
     def _coupon(self, brand: int, md: "MarketDay") -> float:
         """Private-domain coupon: a follower shopping on WeChat."""
