@@ -10,7 +10,8 @@ from typing import Optional
 
 import typer
 
-from .cli import _errors, app, console, err
+from .cli import _errors, app
+from .terminal import console, err, say, warning
 
 __all__ = ["game_app"]
 
@@ -22,7 +23,7 @@ app.add_typer(game_app, name="game")
 def _links(game, host: str, port: int) -> None:
     shown = "<this machine's address>" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
-    console.print(f"instructor: [bold]{base}/i/{game.store.meta('instructor')}[/bold]  (keep this one to yourself)")
+    say("instructor: ", (f"{base}/i/{game.store.meta('instructor')}", "bold"), "  (keep this one to yourself)")
     for team, token in game.store.tokens().items():
         console.print(f"  {team}: {base}/t/{token}", highlight=False)
 
@@ -41,9 +42,9 @@ def new(
     with _errors():
         folder = out or Path("games") / game_file.stem
         game = Game.create(game_file, folder)
-    console.print(f"game [bold]{game.spec.name}[/bold] created in [bold]{folder}[/bold]: {len(game.rules.names)} teams, "
-                  f"{game.spec.rounds} rounds × {game.spec.days_per_round} days")
-    console.print(f"instructor code: [bold]{game.store.meta('instructor')}[/bold]  (keep this one to yourself)")
+    say("game ", (game.spec.name, "bold"), " created in ", (str(folder), "bold"), f": {len(game.rules.names)} teams, "
+        f"{game.spec.rounds} rounds × {game.spec.days_per_round} days")
+    say("instructor code: ", (game.store.meta("instructor"), "bold"), "  (keep this one to yourself)")
     for team, token in game.store.tokens().items():
         console.print(f"  {team}: {token}", highlight=False)
     console.print(f"serve it with:  socsim game serve {folder}  (the codes are stored in {folder}/game.sqlite)")
@@ -70,16 +71,15 @@ def serve(
     with _errors():
         game = Game(folder)
         if not is_loopback(host):
-            err.print(f"[yellow]warning[/yellow] --host {host}: the game is open to every machine that can reach this one "
-                      "on the network; anyone with a team's link plays as that team. Use it on the room's own network only.",
-                      highlight=False, soft_wrap=True)
+            warning(f"--host {host}: the game is open to every machine that can reach this one on the network; "
+                    "anyone with a team's link plays as that team. Use it on the room's own network only.")
         try:
             server = make_server(game, host, port)
         except OSError as exc:
             from .errors import SocsimError
 
             raise SocsimError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
-    console.print(f"game [bold]{game.spec.name}[/bold] at http://{host}:{port}/  (Ctrl+C to stop)")
+    say("game ", (game.spec.name, "bold"), f" at http://{host}:{port}/  (Ctrl+C to stop)")
     _links(game, host, port)
     try:
         server.serve_forever()
@@ -108,7 +108,7 @@ def demo(
     for i, (team, total) in enumerate(standings(game), 1):
         console.print(f"{i}. {team}: ¥{total:,.0f} gross profit over {game.played()} rounds", highlight=False)
     for page in pages:
-        console.print(f"debrief: [bold]{page}[/bold]")
+        say("debrief: ", (str(page), "bold"))
 
 
 @game_app.command("debrief")
@@ -144,4 +144,4 @@ def debrief(
             what_if = WhatIf(round_, team, values)
         pages = write_debrief(game, out or folder, what_if)
     for page in pages:
-        console.print(f"debrief: [bold]{page}[/bold]")
+        say("debrief: ", (str(page), "bold"))

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 import mesa
 
 from ..config.loader import apply_brand_changes, load_scenario
-from ..config.schema import Scenario, ScheduledChange
+from ..config.schema import MAX_SEED, Scenario, ScheduledChange
 from ..errors import SocsimError
 from ..model import MarketModel
 from .levers import LeverSet, Value, lever_set
@@ -296,6 +296,8 @@ def schedule_from(model: MarketModel, brand_code: int, day: int, changes: Mappin
 
 
 def _seed(seed: int | str | None, default: int) -> int:
-    """A seed from an int or the page's text box; the scenario's seed when blank or not a number."""
+    """A seed from an int or the page's text box; the scenario's seed when blank, not a whole
+    number or beyond :data:`~sim.config.schema.MAX_SEED` (so "repeat from day 0" always runs)."""
     text = str(seed).strip() if seed is not None else ""
-    return int(text) if text.isdigit() else default
+    digits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_SEED))
+    return int(text) if digits and int(text) <= MAX_SEED else default

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..config.loader import Document, load_model, load_scenario
+from ..config.loader import Document, load_model, load_scenario, read_text
 from ..config.schema import Promotion, Scenario
 from ..dashboard.levers import Lever, LeverSet, Value, lever_set
 from ..dashboard.workshop import schedule_from
@@ -282,7 +282,7 @@ def load_game(path: str | Path, overrides: Sequence[str] = ()) -> tuple[GameRule
     """
     path = Path(path)
     spec = load_model(path, GameSpec, overrides=overrides, file=str(path), checks=[_game_check(path.parent)])
-    return rules_of(spec, market_scenario(spec, path.parent)), path.read_text(encoding="utf-8")
+    return rules_of(spec, market_scenario(spec, path.parent)), read_text(path)
 
 
 def rules_of(spec: GameSpec, scenario: Scenario) -> GameRules:
