@@ -179,7 +179,9 @@ def test_price_response_checks_pass_where_the_effect_exists_and_fail_where_it_do
     by_key = {r.key: r for r in results}
     assert "own −2.5" in by_key["elasticity"].measured if effect else "own −3.7" in by_key["elasticity"].measured
     assert "rivals win" in by_key["elasticity"].measured and "wanted −3.5 to −1.5" in by_key["elasticity"].measured
-    assert ("−10" in by_key["post_promotion_dip"].measured or "-10" in by_key["post_promotion_dip"].measured) == effect
+    # the fake dip is 10 %; daily noise (3 %, 28 days × 6 seeds an arm) gives its estimate an s.d. of ≈ 0.3 points
+    after = re.search(r"after it ([+\-−][\d.]+)%", by_key["post_promotion_dip"].measured)
+    assert (abs(float(after.group(1).replace("−", "-")) + 10.0) < 1.5) == effect, by_key["post_promotion_dip"].measured
 
 
 def test_price_response_checks_are_not_in_the_default_run_and_skip_short_runs(monkeypatch):
