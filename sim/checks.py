@@ -22,7 +22,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -129,11 +129,15 @@ class RunSummary:
     digest : str
         SHA-256 of the books, the orders by source and the KPIs: equal digests mean
         identical outputs.
+    daily_orders : dict[str, ndarray]
+        Brand → orders per day over every channel, shape (days,): what the checks of
+        timing (a dip after a promotion, demand recovering after a price rise) read.
     """
 
     seed: int
     kpis: dict[str, float]
     digest: str
+    daily_orders: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def summarize(job: RunJob) -> RunSummary:
@@ -148,7 +152,9 @@ def summarize(job: RunJob) -> RunSummary:
     for array in (model.ledger.books, model.ledger.by_source):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(json.dumps(kpis, sort_keys=True).encode())
-    return RunSummary(seed=job.seed, kpis=flatten_kpis(kpis), digest=digest.hexdigest())
+    orders = model.ledger.field("orders").sum(axis=2)   # (days, brands)
+    daily = {b.name: orders[:, b.code].copy() for b in model.brands}
+    return RunSummary(seed=job.seed, kpis=flatten_kpis(kpis), digest=digest.hexdigest(), daily_orders=daily)
 
 
 def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
@@ -211,7 +217,8 @@ class CheckResult:
     Attributes
     ----------
     key, title, design : str
-        Short name, what is checked, and its DESIGN section.
+        Short name, what is checked, and its basis: the model definition's section, or
+        the published source of the behaviour.
     status : {"pass", "fail", "skip"}
     measured : str
         The figures behind the verdict (means over seeds, errors).
@@ -276,6 +283,7 @@ class _Check:
     plan: Callable[[_Context], dict[str, Changes] | str]         # variants, or why it is skipped
     judge: Callable[[_Context, dict[str, list[RunSummary]]], tuple[bool, str, float | None]]
     reps_factor: int = 1   # a level or a bound needs more replications than a direction does
+    default: bool = True   # run without --only (the price-response checks are asked for by name)
 
     def seeds(self, ctx: _Context) -> range:
         first = ctx.scenario.simulation.seed
@@ -628,6 +636,143 @@ def _judge_bass_graph(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple
     return inside, measured, None
 
 
+# ---- price response: elasticities, the dip after a promotion, references that adapt
+def _price_targets():
+    from .experiments.elasticity import BUNDLED_TARGETS, load_elasticity_targets
+
+    return load_elasticity_targets(BUNDLED_TARGETS)
+
+
+def _plan_elasticity(ctx: _Context) -> dict[str, Changes] | str:
+    from .experiments.elasticity import price_rise
+
+    step = _price_targets().step
+    everyone = {k: v for b in ctx.scenario.brands for k, v in price_rise(b, step).items()}
+    return {"base": (), "own": tuple(price_rise(ctx.focal, step).items()), "category": tuple(everyone.items())}
+
+
+def _judge_elasticity(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Own-price and category elasticity inside their published ranges and at least the
+    published share of lost orders won by rivals, each by one-sided t-tests on the
+    per-seed values (a range: both sides must be shown, as in an equivalence test)."""
+    from .experiments.elasticity import BASE, CATEGORY, elasticities, log_elasticity, variant_of
+
+    targets, f = _price_targets(), ctx.roles.focal
+    brands = [b.name for b in ctx.scenario.brands]
+    orders = {v: np.column_stack([_kpi(runs[label], f"{b}.orders") for b in brands])
+              for v, label in ((BASE, "base"), (variant_of(f), "own"), (CATEGORY, "category"))}
+    found = {e.measure: e for e in elasticities(orders, brands, targets.step) if e.brand in (f, "")}
+    base, own = orders[BASE], orders[variant_of(f)]
+    per_seed = {"own": log_elasticity(own[:, 0], base[:, 0], targets.step),
+                "category": log_elasticity(orders[CATEGORY].sum(axis=1), base.sum(axis=1), targets.step)}
+    tests, parts = [], []
+    for measure, values in per_seed.items():
+        bound = targets.bound(measure)
+        tests += _inside(values, bound.low, bound.high)
+        parts.append(f"{measure} {_interval(found[measure].value)} (wanted {bound.describe()})")
+    if len(brands) > 1:
+        bound = targets.bound("diversion")
+        gain, loss = (own[:, 1:] - base[:, 1:]).sum(axis=1), base[:, 0] - own[:, 0]
+        tests.append(one_sample_greater(gain - bound.low * loss, 0.0))   # ḡ > share · l̄, paired by seed
+        parts.append(f"rivals win {_interval(found['diversion'].value, share=True)} of {f}'s lost orders (wanted ≥ {bound.low:.0%})")
+    return all(ok for ok, _ in tests), f"every price {targets.step:+.0%}: " + "; ".join(parts), max(p for _, p in tests)
+
+
+def _inside(values: np.ndarray, low: float | None, high: float | None) -> list[tuple[bool, float]]:
+    """One-sided tests that the mean of ``values`` is above ``low`` and below ``high``."""
+    return ([one_sample_greater(values, low)] if low is not None else []) + \
+           ([one_sample_greater(-values, -high)] if high is not None else [])
+
+
+def _interval(value, share: bool = False) -> str:
+    """``−3.71 [−3.90, −3.52]`` or ``5 % [2 %, 8 %]``."""
+    fmt = (lambda x: f"{x:.0%}") if share else (lambda x: f"{x:+.2f}")
+    return " ".join([fmt(value.mean), f"[{fmt(value.low)}, {fmt(value.high)}]"]).replace("-", "−")
+
+
+def _daily(runs: list[RunSummary], brand: str) -> np.ndarray:
+    """(seeds, days) orders of ``brand``."""
+    return np.array([r.daily_orders[brand] for r in runs], dtype=float)
+
+
+#: The dip check's promotion: deep, short, on every channel of the focal brand, a third into the run.
+DIP_DEPTH, DIP_DAYS, DIP_AFTER = 0.3, 14, 28
+
+
+def _dip_window(ctx: _Context) -> tuple[int, int]:
+    """First and last day index of the check's promotion."""
+    first = ctx.scenario.simulation.days // 3
+    return first, first + DIP_DAYS - 1
+
+
+def _plan_dip(ctx: _Context) -> dict[str, Changes] | str:
+    first, last = _dip_window(ctx)
+    if last + DIP_AFTER >= ctx.scenario.simulation.days:
+        return (f"a {ctx.scenario.simulation.days}-day run is too short: the promotion starts a third into the run "
+                f"(day {first}) and the {DIP_AFTER} days after it must fit")
+    start = ctx.scenario.simulation.start_date
+    channels = [k for k in ctx.focal.channels if ctx.scenario.channels[k].transacts]
+    promo = {"name": "check_deep_promotion", "from": (start + dt.timedelta(days=first)).isoformat(),
+             "to": (start + dt.timedelta(days=last)).isoformat(), "depth": DIP_DEPTH, "channels": channels}
+    existing = [p.model_dump(mode="json", by_alias=True) for p in ctx.focal.strategy.promotions]
+    return {"none": (), "promo": ((ctx.brand("strategy.promotions"), [*existing, promo]),)}
+
+
+def _judge_dip(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Orders in the four weeks after the promotion ends: lower than on the same days
+    without it (paired by seed, one-sided, α = 0.01)."""
+    first, last = _dip_window(ctx)
+    f = ctx.roles.focal
+    none, promo = _daily(runs["none"], f), _daily(runs["promo"], f)
+    after = slice(last + 1, last + 1 + DIP_AFTER)
+    ok, p = _paired(none[:, after].sum(axis=1), promo[:, after].sum(axis=1))
+    during = slice(first, last + 1)
+    bump = promo[:, during].sum() / none[:, during].sum() - 1
+    change = promo[:, after].sum() / none[:, after].sum() - 1
+    measured = (f"{f} orders during a {DIP_DAYS}-day {DIP_DEPTH:.0%} promotion {bump:+.0%}; in the {DIP_AFTER} days "
+                f"after it {change:+.1%} vs no promotion (below 0 wanted)")
+    return ok, measured, p
+
+
+#: The adaptation check's price rise: permanent, a sixth into the run; first month vs last two months.
+RISE_STEP, RISE_FIRST, RISE_LAST = 0.20, 30, 60
+
+
+def _plan_rise(ctx: _Context) -> dict[str, Changes] | str:
+    from .experiments.elasticity import price_rise
+
+    sim = ctx.scenario.simulation
+    rise = sim.days // 6
+    if rise + RISE_FIRST + RISE_LAST > sim.days:
+        return (f"a {sim.days}-day run is too short: the rise comes a sixth into the run (day {rise}), then "
+                f"{RISE_FIRST} days after it and the last {RISE_LAST} days are compared")
+    prefix = f"brands.{ctx.roles.focal}."
+    prices = {k.removeprefix(prefix): v for k, v in price_rise(ctx.focal, RISE_STEP).items() if "schedule" not in k}
+    entry = {"from": (sim.start_date + dt.timedelta(days=rise)).isoformat(),
+             "to": (sim.start_date + dt.timedelta(days=sim.days - 1)).isoformat(), "set": prices}
+    schedule = [c.model_dump(mode="json", by_alias=True) for c in ctx.focal.strategy.schedule]
+    return {"none": (), "rise": ((ctx.brand("strategy.schedule"), [*schedule, entry]),)}
+
+
+def _judge_rise(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """The relative order loss in the first month after a permanent rise is larger than in
+    the last two months of the run (paired by seed, one-sided, α = 0.01): demand recovers
+    part of its loss as shoppers get used to the new price."""
+    f, days = ctx.roles.focal, ctx.scenario.simulation.days
+    rise = days // 6
+    none, raised = _daily(runs["none"], f), _daily(runs["rise"], f)
+
+    def loss(window: slice) -> np.ndarray:
+        base = none[:, window].sum(axis=1)
+        return 1.0 - raised[:, window].sum(axis=1) / np.where(base > 0, base, np.nan)
+
+    first, last = loss(slice(rise, rise + RISE_FIRST)), loss(slice(days - RISE_LAST, days))
+    ok, p = _paired(first, last)
+    measured = (f"every {f} price {RISE_STEP:+.0%} from day {rise}: orders {-_mean(first):+.1%} in the first "
+                f"{RISE_FIRST} days, {-_mean(last):+.1%} in the last {RISE_LAST} (a smaller loss wanted)")
+    return ok, measured, p
+
+
 CHECKS = (
     _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "§8.3",
            _plan_spill_half, _judge_spill_half, reps_factor=2),
@@ -654,6 +799,12 @@ CHECKS = (
     _Check("bass", "mean-field adoption follows the Bass curve", "§8.1", _plan_none, _judge_bass_mean_field),
     _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "§10",
            _plan_bass_graph, _judge_bass_graph),
+    _Check("elasticity", "own-price and category elasticity of orders in their published ranges; rivals win ≥ ⅓ of lost orders",
+           "Bijmolt et al. 2005; van Heerde et al. 2003", _plan_elasticity, _judge_elasticity, default=False),
+    _Check("post_promotion_dip", "after a deep temporary promotion, orders dip below the no-promotion run",
+           "van Heerde et al. 2000", _plan_dip, _judge_dip, default=False),
+    _Check("reference_price_adapts", "after a permanent price rise, the order loss shrinks as reference prices adapt",
+           "Kalyanaram & Winer 1995", _plan_rise, _judge_rise, default=False),
 )
 
 
@@ -724,7 +875,7 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
     unknown = [k for k in (only or ()) if k not in keys]
     if unknown:
         raise SocsimError(f"--only: unknown check {unknown[0]!r}; choose from {', '.join(keys)}")
-    return [c for c in CHECKS if not only or c.key in only]
+    return [c for c in CHECKS if c.key in only] if only else [c for c in CHECKS if c.default]
 
 
 def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,

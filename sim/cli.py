@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
 from .errors import ScenarioError, SocsimError
+from .files import writable_folder, write_failure
+from .terminal import console, err, error, progress, say, show_warnings
 
 __all__ = ["app"]
 
@@ -38,8 +37,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err = Console(stderr=True)
+
+show_warnings()
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
 SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")
@@ -48,12 +47,37 @@ SeedOpt = typer.Option(None, "--seed", help="Root seed (default: simulation.seed
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn SocsimErrors into one red line per problem and exit status 1."""
+    """Turn SocsimErrors into one red line per problem and exit status 1; Ctrl-C into one line and status 130.
+
+    A full, read-only or forbidden disk met outside the library's own writers is one line too.
+    """
     try:
         yield
     except SocsimError as exc:
         _print_problems(exc)
         raise typer.Exit(1)
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not _interrupted(exc):
+            raise
+        error("interrupted (Ctrl-C)")
+        raise typer.Exit(130)
+    except OSError as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        error(f"{exc.filename or 'a results file'}: {reason}; free space or choose another folder with --out")
+        raise typer.Exit(1)
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    """Ctrl-C, or an error raised while handling one (Ctrl-C inside a compiled kernel is a SystemError)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _load(path: Optional[Path], overrides: Optional[List[str]], seed: Optional[int] = None, days: Optional[int] = None):
@@ -84,32 +108,27 @@ def run(
     """
     from .jit import kernels_cached
     from .metrics import kpi_table
+    from .resources import check_memory
     from .simulation import default_run_dir, run as simulate, write_results
 
     with _errors():
         sc = _load(scenario, set_, seed, days)
         if out is not None and out.exists():
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
+        writable_folder(out.parent if out is not None else Path(sc.outputs.dir))
+        check_memory(sc)
         if not kernels_cached():
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
-        with _progress() as progress:
-            task = progress.add_task(f"simulating {sc.name}", total=sc.simulation.days)
-            result = simulate(sc, progress=lambda day: progress.update(task, completed=day))
+        with progress("days") as bar:
+            task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
+            result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
         folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
     if result.responses:
         moves = [e for e in result.responses if e.what in ("start", "move")]
-        console.print(f"competitor responses: {len(moves)} moves, first on {moves[0].date} by {escape(moves[0].brand)} "
-                      f"({escape(moves[0].detail)}); see responses.csv" if moves else "competitor responses: none taken")
-    console.print(f"results: [bold]{folder}[/bold]")
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-        yield progress
+        say(f"competitor responses: {len(moves)} moves, first on {moves[0].date} by {moves[0].brand} "
+            f"({moves[0].detail}); see responses.csv" if moves else "competitor responses: none taken")
+    say("results: ", (str(folder), "bold"))
 
 
 def _print_kpis(kpis: dict, title: str, kpi_table) -> None:
@@ -143,10 +162,12 @@ def graph(
     from .graph import build_graph
     from .graph.plots import degree_histogram, ego_network_plot
     from .graph.stats import graph_stats
+    from .resources import check_memory
     from .rng import spawn_streams
 
     with _errors():
         sc = _load(scenario, set_, seed)
+        check_memory(sc, "the graph")
         streams = spawn_streams(sc.simulation.seed)
         start = time.perf_counter()
         g = build_graph(sc.world.graph, sc.world.population, streams.graph)
@@ -157,7 +178,7 @@ def graph(
                  *ego_network_plot(g, 0, out / "ego_network.png", np.random.default_rng(sc.simulation.seed))]
     _print_graph(sc, stats, built)
     for f in files:
-        console.print(f"wrote [bold]{f}[/bold]")
+        say("wrote ", (str(f), "bold"))
 
 
 def _print_graph(sc, stats, seconds: float) -> None:
@@ -195,8 +216,9 @@ def validate(
     Each file is recognised by its top-level keys: brands (a scenario), base / variants /
     sweep (an experiment), team / brand (a tournament team file, checked against the
     market and the other team files in its folder), claims / workshop (a lesson),
-    parameters with method (sensitivity), targets / observed (calibration targets) or
-    objective / choices (optimise). The verdict says which kind it was checked as.
+    parameters with method (sensitivity), targets / observed (calibration targets),
+    objective / choices (optimise) or elasticities (published elasticity ranges, read by
+    socsim elasticity). The verdict says which kind it was checked as.
 
     Examples:  socsim validate scenarios/*.yaml scenarios/targets/*.yaml experiments/*.yaml
                socsim validate teams/*.yaml --scenario my_market.yaml
@@ -210,12 +232,12 @@ def validate(
         try:
             kind, keys = _file_kind(read_document(f, file=str(f)).data)
             summary = checks[kind](f)
-            console.print(f"[green]ok[/green] {f}: {kind} {summary}", highlight=False, soft_wrap=True)
+            say(("ok", "green"), f" {f}: {kind} {summary}")
         except SocsimError as exc:
             failed += 1
             if kind != "file":  # the file was read: say what it was checked as, and why
                 told = f" (top-level keys {', '.join(keys)})" if keys else ""
-                err.print(f"{f}: not a valid {kind} file{told}", highlight=False, soft_wrap=True)
+                say(f"{f}: not a valid {kind} file{told}", to=err)
             _print_problems(exc)
     if failed:
         raise typer.Exit(1)
@@ -225,12 +247,12 @@ def _print_problems(exc: SocsimError) -> None:
     """One red line per problem (a ScenarioError has several, with file and line)."""
     lines = [p.render(exc.file) for p in exc.problems] if isinstance(exc, ScenarioError) else [str(exc)]
     for line in lines:
-        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+        error(line)
 
 
 def _file_kind(data: dict) -> tuple[str, list[str]]:
-    """``scenario``, ``experiment``, ``team``, ``lesson``, ``sensitivity``, ``targets`` or
-    ``optimise`` by the file's top-level keys.
+    """``scenario``, ``experiment``, ``team``, ``lesson``, ``sensitivity``, ``targets``,
+    ``optimise`` or ``elasticity targets`` by the file's top-level keys.
 
     The kind with most keys that only it has wins, then the one with most of its keys;
     on a tie the earlier kind, so a file with no telling key is read as a scenario and a
@@ -238,6 +260,7 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
     """
     from .analysis.spec import CalibrationSpec, OptimiseSpec, SensitivitySpec
     from .config.schema import Scenario
+    from .experiments.elasticity import ElasticityTargets
     from .experiments.spec import Experiment
     from .lessons.spec import Lesson
     from .tournament import TeamEntry
@@ -245,7 +268,7 @@ def _file_kind(data: dict) -> tuple[str, list[str]]:
     fields = {"scenario": set(Scenario.model_fields), "experiment": set(Experiment.model_fields),
               "team": set(TeamEntry.model_fields), "lesson": set(Lesson.model_fields),
               "sensitivity": set(SensitivitySpec.model_fields), "targets": set(CalibrationSpec.model_fields),
-              "optimise": set(OptimiseSpec.model_fields)}
+              "optimise": set(OptimiseSpec.model_fields), "elasticity targets": set(ElasticityTargets.model_fields)}
     known = {kind: sorted(str(k) for k in data if k in own) for kind, own in fields.items()}
     told = {kind: [k for k in keys if all(k not in fields[o] for o in fields if o != kind)] for kind, keys in known.items()}
     kind = max(fields, key=lambda k: (len(told[k]), len(known[k])))  # max keeps the first on a tie
@@ -260,6 +283,7 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
     from .cli_experiments import design_shape
     from .config.loader import load_scenario
     from .experiments.design import load_experiment
+    from .experiments.elasticity import load_elasticity_targets
     from .lessons.catalog import load_lesson
 
     def checked(load: Callable[[Path], Any], describe: Callable[[Any], str]) -> Callable[[Path], str]:
@@ -274,12 +298,14 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
         "lesson": checked(load_lesson, lambda item: f"{item.name}: {_count(len(item.claims), 'claim')} on {item.experiment}"),
         "sensitivity": checked(load_sensitivity, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')}, "
                                                               f"{_count(len(spec.metrics), 'metric')}, {spec.method}"),
-        "targets": checked(load_targets, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')} fitted to "
+        "targets": checked(lambda path: load_targets(path, market), lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'parameter')} fitted to "
                                                       f"{_count(len(spec.targets), 'KPI target')} and "
                                                       f"{len(spec.observed)} observed series"),
         "optimise": checked(load_optimise, lambda spec: f"{spec.name}: {_count(len(spec.parameters), 'continuous lever')}, "
                                                         f"{_count(len(spec.choices), 'choice')}, "
                                                         f"{spec.objective.sense} {spec.objective.metric}"),
+        "elasticity targets": checked(load_elasticity_targets, lambda spec: f"{spec.name}: published ranges for "
+                                                                            f"{', '.join(b.measure for b in spec.elasticities)}"),
     }
 
 
@@ -329,7 +355,9 @@ def version() -> None:
 
 
 from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)
+from . import cli_elasticity  # noqa: E402,F401  (registers elasticity)
 from . import cli_checks  # noqa: E402,F401  (registers check)
 from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
 from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)
 from . import cli_lessons  # noqa: E402,F401  (registers lessons/lesson)
+from . import cli_game  # noqa: E402,F401  (registers the game group)

@@ -10,28 +10,21 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli import SetOpt, _errors, app, console, err
+from .cli import SetOpt, _errors, app
 from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
+from .terminal import console, err, progress, say
 
 __all__ = ["sensitivity", "calibrate", "optimise"]
 
 
-def _progress(label: str):
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
-    return Progress(*columns, console=err, transient=False, disable=not err.is_terminal), label
-
-
 def _with_progress(label: str, call):
     """Run ``call(tick)`` under a progress bar; Ctrl-C keeps stored runs."""
-    progress, label = _progress(label)
     try:
-        with progress:
-            task = progress.add_task(label, total=None)
-            return call(lambda done, total: progress.update(task, completed=done, total=total))
+        with progress("runs") as bar:
+            task = bar.add_task(label, total=None)
+            return call(lambda done, total: bar.update(task, completed=done, total=total))
     except KeyboardInterrupt:
         err.print("interrupted: finished runs are stored; run the same command again to resume")
         raise typer.Exit(130)
@@ -94,7 +87,7 @@ def sensitivity(
     ev = result.evaluation
     if ev.skipped:
         console.print(f"resumed: {ev.skipped} runs were already stored, {ev.ran} ran now")
-    console.print(f"results: [bold]{result.folder}[/bold] ({', '.join(p.name for p in result.files)}, runs.csv)")
+    say("results: ", (str(result.folder), "bold"), f" ({', '.join(p.name for p in result.files)}, runs.csv)")
 
 
 @app.command()
@@ -145,7 +138,7 @@ def calibrate(
         console.print(_series_table(fit.series))
     console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
                   f"runs: {fit.folder}" + "".join(f"; {p}" for p in fit.files))
-    console.print(f"calibrated scenario: [bold]{path}[/bold]")
+    say("calibrated scenario: ", (str(path), "bold"))
 
 
 def _series_table(fits) -> Table:

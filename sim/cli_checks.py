@@ -12,11 +12,12 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import ScenarioArg, SetOpt, _errors, _load, _progress, app, console
+from .cli import ScenarioArg, SetOpt, _errors, _load, app
+from .terminal import console, progress, styled
 
 __all__ = ["check"]
 
-_STATUS = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "skip": "[yellow]skip[/yellow]"}
+_STATUS = {"pass": styled("PASS", "green"), "fail": styled("FAIL", "red"), "skip": styled("skip", "yellow")}
 
 
 @app.command()
@@ -28,10 +29,10 @@ def check(
     days: int = typer.Option(180, "--days", min=10, help="Simulated days per run (180 from Jan 1 includes 618)."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
                                 help="Worker processes (results do not depend on it)."),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) run only when named."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
-    """Check that the model still behaves on your scenario (DESIGN §8).
+    """Check that the model still behaves on your scenario (docs/VERIFICATION.md §4).
 
     Runs the behaviour suite over replications and prints a pass/fail table with the
     measured figures and p-values (paired one-sided t-tests at α = 0.01): spill-over to
@@ -40,16 +41,24 @@ def check(
     check. The first brand plays the focal brand; its first marketplace is "Tmall", the
     first social channel "WeChat". Exit status 1 if any check fails.
 
+    The price-response checks run only when named with --only: elasticity (own-price
+    elasticity −3.5 to −1.5, category within ±1, rivals win ≥ ⅓ of lost orders;
+    scenarios/targets/elasticity.yaml), post_promotion_dip (a deep two-week promotion
+    is followed by fewer orders than without it) and reference_price_adapts (after a
+    permanent +20 % rise the order loss shrinks from the first month to the last two).
+    Give them --days 180 or more.
+
     Example: socsim check scenarios/baseline.yaml --reps 8 --set brands.focal.strategy.parity=none
+    Example: socsim check --only elasticity --only post_promotion_dip --only reference_price_adapts
     """
     from .checks import CheckSettings, run_checks
 
     with _errors():
         sc = _load(scenario, set_)
         settings = CheckSettings(reps=reps, population=population, days=days, workers=workers)
-        with _progress() as progress:
-            task = progress.add_task(f"checking {sc.name}", total=None)
-            results = run_checks(sc, settings, lambda done, total: progress.update(task, completed=done, total=total), only)
+        with progress("runs") as bar:
+            task = bar.add_task(f"checking {sc.name}", total=None)
+            results = run_checks(sc, settings, lambda done, total: bar.update(task, completed=done, total=total), only)
     _print(results, f"socsim check — {sc.name}: {reps} seeds × {population:,} agents × {days} days")
     if any(r.status == "fail" for r in results):
         raise typer.Exit(1)
@@ -57,7 +66,7 @@ def check(
 
 def _print(results, title: str) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
-    for name, justify in (("check", "left"), ("DESIGN", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
+    for name, justify in (("check", "left"), ("basis", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
         table.add_column(name, justify=justify, overflow="fold")
     for r in results:
         p = "–" if r.p_value is None or r.p_value != r.p_value else f"{r.p_value:.3g}"

@@ -5,20 +5,21 @@ Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli import SetOpt, _count, _errors, app, console, err
+from .cli import SetOpt, _count, _errors, app
 from .errors import SocsimError
+from .terminal import console, err, progress, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from .experiments.design import Design
 
-__all__ = ["compare", "sweep", "design_shape"]
+__all__ = ["compare", "sweep", "design_shape", "run_progress"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
@@ -61,27 +62,15 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
 
     plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
     plan.check()
+    _largest_run(design)
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
-    console.print(f"[bold]{design.name}[/bold]: {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
+    say((design.name, "bold"), f": {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
     if out is None:
         for old in earlier_versions(design):
             console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-            task = progress.add_task("simulating", total=runs)
-
-            started: list[bool] = []
-
-            def tick(done: int, total: int) -> None:
-                if not started:  # runs found stored: start there, so they do not count toward the speed (ETA)
-                    started.append(True)
-                    progress.reset(task, completed=done, total=total)
-                else:
-                    progress.update(task, completed=done, total=total)
-
+        with run_progress() as tick:
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
@@ -89,6 +78,27 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
     return result
+
+
+@contextmanager
+def run_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of runs on stderr; yields ``tick(done, total)`` for the experiment runner.
+
+    The first tick may count runs found stored: the bar starts there, so they do not
+    count toward the speed (ETA).
+    """
+    with progress("runs") as bar:
+        task = bar.add_task("simulating", total=None)
+        started: list[bool] = []
+
+        def tick(done: int, total: int) -> None:
+            if not started:
+                started.append(True)
+                bar.reset(task, completed=done, total=total)
+            else:
+                bar.update(task, completed=done, total=total)
+
+        yield tick
 
 
 def design_shape(design: "Design") -> str:
@@ -114,9 +124,8 @@ def _print_compare(result) -> None:
         for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
-    console.print(f"{design.replications} replications per variant. Δ: paired difference to "
-                  f"[bold]{design.variants[0].name}[/bold] (same seeds); CI: 95 % confidence interval "
-                  "(Student's t) as ± half-width; p: paired t-test.")
+    say(f"{design.replications} replications per variant. Δ: paired difference to ", (design.variants[0].name, "bold"),
+        " (same seeds); CI: 95 % confidence interval (Student's t) as ± half-width; p: paired t-test.")
 
 
 def _print_sweep(result) -> None:
@@ -135,14 +144,27 @@ def _print_sweep(result) -> None:
                   "every point, every KPI: summary.csv and report.html")
 
 
+def _largest_run(design: "Design"):
+    """The memory estimate of the design's largest run, checked against this machine (ResourceError if it cannot fit)."""
+    from .resources import check_memory, run_memory
+
+    largest = max(design.cells, key=lambda cell: run_memory(cell.scenario).total)
+    return check_memory(largest.scenario, f"the largest run ({largest.variant}, point {largest.point})")
+
+
 def _print_check(design) -> None:
     from .experiments import default_folder
+    from .resources import available_memory, run_seconds
 
-    console.print(f"[green]ok[/green] {design.source}: {_design_runs(design)}, seeds {design.seed}"
-                  f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
+    need = _largest_run(design)
+    hours = design.replications * sum(run_seconds(cell.scenario) for cell in design.cells) / 3600
+    say(("ok", "green"), f" {design.source}: {_design_runs(design)}, seeds {design.seed}"
+                         f"–{design.seed_of(design.replications - 1)}; results would go to {default_folder(design)}")
     for v in design.variants:
-        console.print(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}", highlight=False)
-    console.print(f"  metrics: {', '.join(design.metrics)}", highlight=False)
+        say(f"  {v.name}: {'; '.join(v.changes) or '(the base scenario)'}")
+    say(f"  metrics: {', '.join(design.metrics)}")
+    say(f"  memory: {need.describe()} per run at most, per worker; {available_memory() / 2**30:.1f} GiB available")
+    say(f"  time: roughly {hours:,.2g} CPU-hours in all (divide by the workers; a rough guide, within a factor of two)")
 
 
 def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],
@@ -159,9 +181,9 @@ def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int],
 
 
 def _print_files(result) -> None:
-    console.print(f"results: [bold]{result.folder}[/bold] (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
+    say("results: ", (str(result.folder), "bold"), " (summary.csv, runs.csv, kpis.parquet, daily.parquet)")
     if result.report is not None:
-        console.print(f"report: [bold]{result.report}[/bold]")
+        say("report: ", (str(result.report), "bold"))
 
 
 @app.command()

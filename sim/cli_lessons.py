@@ -11,7 +11,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .cli import _errors, app, console
+from .cli import _errors, app
+from .terminal import console, say
 from .errors import SocsimError
 
 __all__ = ["lessons", "lesson"]
@@ -79,7 +80,7 @@ def lesson(
         page = write_handout(item, result, lang, folder)
     for check in result.claims:
         d = check.diff.diff
-        mark = "[green]✔[/green]" if check.holds else "[red]✘[/red]"
-        console.print(f"{mark} {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
-                      f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]", highlight=False)
-    console.print(f"handout: [bold]{page}[/bold]")
+        mark = ("✔", "green") if check.holds else ("✘", "red")
+        say(mark, f" {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
+                  f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]")
+    say("handout: ", (str(page), "bold"))

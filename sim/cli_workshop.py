@@ -12,7 +12,9 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import BASELINE, SetOpt, _errors, app, console, err
+from .cli import BASELINE, SetOpt, _errors, app
+from .files import writable_folder
+from .terminal import console, err, error, progress, say, warning
 
 __all__ = ["dashboard", "tournament"]
 
@@ -42,13 +44,12 @@ def dashboard(
 
     setup = WorkshopSetup(scenario or BASELINE, brand, population or None, tuple(set_ or ()))
     if not is_loopback(host):
-        err.print(f"[yellow]warning[/yellow] --host {host}: the dashboard is open to every machine that can reach this "
-                  "one on the network, with no login; anyone there can drive it. Use it on the room's own network only.",
-                  highlight=False, soft_wrap=True)
+        warning(f"--host {host}: the dashboard is open to every machine that can reach this one on the network, "
+                "with no login; anyone there can drive it. Use it on the room's own network only.")
 
     def started(url: str) -> None:
         shown = url.replace("0.0.0.0", "<this machine's address>") if host == "0.0.0.0" else url
-        console.print(f"dashboard of [bold]{setup.scenario.name}[/bold] at [bold]{shown}[/bold]  (Ctrl+C to stop)")
+        say("dashboard of ", (setup.scenario.name, "bold"), " at ", (shown, "bold"), "  (Ctrl+C to stop)")
 
     with _errors():
         try:
@@ -82,7 +83,8 @@ def tournament(
     """
     from .errors import SocsimError
     from .experiments.executors import ExecutionPlan
-    from .tournament import default_folder, describe, play, read_teams, write_round
+    from .resources import check_memory
+    from .tournament import default_folder, describe, play, read_teams, round_scenario, write_round
 
     with _errors():
         if house not in ("replace", "keep"):
@@ -95,33 +97,31 @@ def tournament(
         roster = read_teams(teams_dir, base, house)
         for rejected in roster.rejected:
             for line in rejected.lines():
-                err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+                error(line)
         if roster.rejected:
             err.print(f"{len(roster.rejected)} team file(s) left out of this round; the other {len(roster.teams)} play",
                       highlight=False)
         folder = out or default_folder(teams_dir, base.outputs.dir)
         if folder.exists():
             raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+        writable_folder(folder.parent)
+        check_memory(round_scenario(base, roster, house), "the round")
         with _round_progress(reps) as tick:
             result = play(base, roster, reps=reps, seed=seed, house=house, plan=ExecutionPlan(workers=workers),
                           progress=tick)
         files = write_round(result, folder)
     _print_leaderboard(result, describe(result))
-    console.print(f"results page: [bold]{files[-1]}[/bold]")
+    say("results page: ", (str(files[-1]), "bold"))
 
 
 def _round_progress(reps: int):
     from contextlib import contextmanager
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     @contextmanager
     def bar():
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
-            task = progress.add_task("playing the round", total=reps)
-            yield lambda done, total: progress.update(task, completed=done, total=total)
+        with progress("replications") as shown:
+            task = shown.add_task("playing the round", total=reps)
+            yield lambda done, total: shown.update(task, completed=done, total=total)
 
     return bar()
 

@@ -6,9 +6,10 @@ prints one line per problem (no traceback).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-__all__ = ["SocsimError", "ScenarioError", "Problem", "SocsimWarning", "OutputExistsError"]
+__all__ = ["SocsimError", "ScenarioError", "Problem", "SocsimWarning", "OutputExistsError", "refuse_existing"]
 
 
 class SocsimError(Exception):
@@ -52,6 +53,12 @@ class ScenarioError(SocsimError):
 
 class OutputExistsError(SocsimError):
     """A results folder already exists and would be overwritten."""
+
+
+def refuse_existing(path: os.PathLike[str] | str) -> None:
+    """Raise :class:`OutputExistsError` if ``path`` exists: results are never overwritten."""
+    if os.path.exists(path):
+        raise OutputExistsError(f"{path}: already exists; choose another --out or remove it (results are never overwritten)")
 
 
 class SocsimWarning(UserWarning):

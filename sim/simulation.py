@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import yaml
 from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
+from .files import confined, csv_cell, writing
 from .ledger import FIELDS
 from .market.responses import ResponseEvent
 from .metrics import brand_kpis
@@ -85,7 +87,7 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
 
 def default_run_dir(result: RunResult) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(result.scenario.outputs.dir) / f"{result.scenario.name}-seed{result.seed}-{stamp}"
+    return confined(result.scenario.outputs.dir, f"{result.scenario.name}-seed{result.seed}-{stamp}")
 
 
 def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Path:
@@ -94,19 +96,30 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
     Raises
     ------
     OutputExistsError
-        If ``out`` exists: results are never overwritten.
+        If ``out`` exists, or another run created it meanwhile: results are never overwritten.
+    OutputFolderError
+        The disk is full, read-only or forbidden (naming the folder).
     """
     out = Path(out)
+    exists = OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
     if out.exists():
-        raise OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        raise exists
+    with writing(out.parent):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
+            if out.exists():  # another run finished first: an empty folder would be replaced silently
+                raise exists
+            os.replace(tmp, out)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise exists from None
+            raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out
 
 
@@ -142,7 +155,7 @@ def _write_ledger_csv(result: RunResult, path: Path) -> None:
                 for c, channel in enumerate(result.channels):
                     row = result.books[t, b, c]
                     if row.any():
-                        w.writerow([date.isoformat(), brand, channel, *(f"{v:.2f}" for v in row)])
+                        w.writerow([date.isoformat(), csv_cell(brand), csv_cell(channel), *(f"{v:.2f}" for v in row)])
 
 
 def _write_responses_csv(result: RunResult, path: Path) -> None:
@@ -151,7 +164,7 @@ def _write_responses_csv(result: RunResult, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["date", "day", "brand", "rule", "what", "detail"])
         for e in result.responses:
-            w.writerow([e.date.isoformat(), e.day, e.brand, e.rule, e.what, e.detail])
+            w.writerow([e.date.isoformat(), e.day, csv_cell(e.brand), csv_cell(e.rule), e.what, csv_cell(e.detail)])
 
 
 def _write_state_csv(result: RunResult, path: Path) -> None:

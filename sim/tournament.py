@@ -36,10 +36,11 @@ from typing import Callable, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config.loader import Document, apply_brand_changes, load_model, read_document, validation_problems
+from .config.loader import Document, apply_brand_changes, load_model, read_document, read_text, validation_problems
 from .config.overrides import did_you_mean
 from .config.schema import BrandSpec, Scenario
 from .errors import Problem, ScenarioError, SocsimError
+from .files import confined, csv_cell, writing
 from .experiments.design import RunKey, Task
 from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
@@ -110,13 +111,12 @@ def _team_name(path: Path) -> str:
     A file that is not even valid YAML is searched for a ``team:`` line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return path.stem
-    try:
-        data = yaml.safe_load(text)
-        name = data.get("team") if isinstance(data, dict) else None
-    except yaml.YAMLError:
+        name = read_document(path).data.get("team")
+    except ScenarioError:
+        try:
+            text = read_text(path)
+        except ScenarioError:
+            return path.stem
         found = re.search(r"^team:[ \t]*[\"']?([^\"'#\n]+?)[\"']?[ \t]*(?:#.*)?$", text, re.M)
         name = found.group(1) if found else None
     return str(name).strip() if isinstance(name, str | int) and str(name).strip() else path.stem
@@ -193,7 +193,8 @@ def read_teams(folder: str | Path, base: Scenario, house: HouseMode = "replace")
     Returns
     -------
     Roster
-        Valid teams, and the rejected files with every problem (file, line, field). A team
+        Valid teams, and the rejected files with every problem (file, line, field); a
+        symbolic link is rejected unread. A team
         or brand name already used by an earlier file (or a house brand) is a problem of
         the later file.
 
@@ -212,6 +213,10 @@ def read_teams(folder: str | Path, base: Scenario, house: HouseMode = "replace")
     names: dict[str, str] = {}
     teams, rejected = [], []
     for path in files:
+        if path.is_symlink():  # a link could publish any file of this machine on the results page
+            rejected.append(Rejected(path.stem, path, (Problem("", "is a symbolic link; a team file must be a file of its "
+                                                                   "own in the folder (copy it in)"),)))
+            continue
         try:
             entry = load_model(path, TeamEntry, checks=[_market_check(base, taken, names)])
         except ScenarioError as exc:
@@ -405,7 +410,7 @@ _CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com"}
 
 def default_folder(teams_dir: Path, outputs_dir: str = "results") -> Path:
     """``results/tournament-<folder name>-<time>``: a new folder each round."""
-    return Path(outputs_dir) / f"tournament-{Path(teams_dir).resolve().name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    return confined(outputs_dir, f"tournament-{Path(teams_dir).resolve().name}-{dt.datetime.now():%Y%m%d-%H%M%S}")
 
 
 def _label(s: Standing) -> str:
@@ -511,7 +516,7 @@ def _csv(result: RoundResult, path: Path) -> Path:
         w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("profit", "share", "roi", "revenue", "spend")
                                                         for p in ("mean", "low", "high")), "profit_by_seed"])
         for s in result.standings:
-            w.writerow([s.rank or "", s.team, s.brand, s.house,
+            w.writerow([s.rank or "", csv_cell(s.team), csv_cell(s.brand), s.house,
                         *(f"{getattr(getattr(s, m), p):.6g}" for m in ("profit", "share", "roi", "revenue", "spend")
                           for p in ("mean", "low", "high")), " ".join(f"{x:.2f}" for x in s.profits)])
     return path
@@ -565,6 +570,11 @@ def write_round(result: RoundResult, folder: Path) -> list[Path]:
     folder = Path(folder)
     if folder.exists():
         raise OutputExistsError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
+    with writing(folder):
+        return _write_round(result, folder)
+
+
+def _write_round(result: RoundResult, folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     images = {"Profit, with intervals": _leaderboard_plot(result, folder / "leaderboard.png"),
               "Funnels": _funnel_plot(result, folder / "funnels.png"),

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim.checks import CHECKS, CheckSettings, agreement_pvalues, holm, one_sample_greater, paired_greater, run_checks
+from sim.checks import (CHECKS, CheckSettings, RunSummary, agreement_pvalues, holm, one_sample_greater, paired_greater,
+                        run_checks)
 from sim.cli import app
 
 from _support import scenario
@@ -42,7 +43,7 @@ def test_check_runs_every_behaviour_and_reports_figures():
     result = check()
     out = result.output
     for c in CHECKS:
-        assert f"{c.key}:" in out and c.design in row(out, c.key)
+        assert (f"{c.key}:" in out and c.design in row(out, c.key)) == c.default
     assert "PASS" in row(out, "reproducible") and "identical" in row(out, "reproducible")
     assert "PASS" in row(out, "bass") and "max |F − Bass|" in row(out, "bass")
     assert re.search(r"\d+ passed, \d+ failed, 0 skipped", out)
@@ -111,6 +112,83 @@ def test_paired_and_one_sample_tests():
 
 
 @pytest.mark.parametrize("key", [c.key for c in CHECKS])
-def test_every_check_cites_design(key):
+def test_every_check_cites_its_basis(key):
+    """A section of the model definition, or a published source (author, year)."""
     c = next(c for c in CHECKS if c.key == key)
-    assert re.fullmatch(r"§\d+(\.\d+)?", c.design) and c.title
+    source = r"[A-Za-z][A-Za-z &.]+ (19|20)\d\d"
+    assert re.fullmatch(rf"§\d+(\.\d+)?|{source}(; {source})*", c.design) and c.title
+
+
+# --------------------------------------------------------------------------- price-response checks
+PRICE_CHECKS = ["elasticity", "post_promotion_dip", "reference_price_adapts"]
+
+
+def fake_market(effect: bool):
+    """A stand-in for the simulations: orders follow chosen price responses, so each check
+    can be shown to pass where its effect exists and to fail where it does not.
+
+    With ``effect``: own elasticities −2.5 / −2.2, cross +1.5 / +1.7 (rivals win about
+    half of the lost orders, category ≈ −0.8), a 10 % dip for four weeks after a
+    promotion, and a loss after a permanent rise that shrinks from 35 % to 15 %. Without:
+    own −3.7, cross +0.2 (category ≈ −3.3), no dip, a constant 33 % loss.
+    """
+    own, cross = ((-2.5, -2.2), (1.5, 1.7)) if effect else ((-3.7, -3.7), (0.2, 0.2))
+    base = scenario()
+    list_price = {b.name: b.product.price for b in base.brands}
+
+    def run(jobs, workers=1, progress=None):
+        out = []
+        for job in jobs:
+            sc, rng = job.scenario, np.random.default_rng([job.seed, len(job.scenario.model_dump_json())])
+            ratio = {b.name: b.product.price / list_price[b.name] for b in sc.brands}
+            level = {"focal": 10_000 * ratio["focal"] ** own[0] * ratio["rival"] ** cross[0],
+                     "rival": 6_000 * ratio["rival"] ** own[1] * ratio["focal"] ** cross[1]}
+            noise = 1 + 0.004 * rng.standard_normal(2) + 0.02 * np.random.default_rng(job.seed).standard_normal()
+            kpis = {f"{b}.orders": level[b] * n for b, n in zip(("focal", "rival"), noise)}
+            out.append(RunSummary(job.seed, kpis, "", {"focal": _daily_focal(sc, effect, rng), "rival": np.full(sc.simulation.days, 60.0)}))
+        return out
+
+    return run
+
+
+def _daily_focal(sc, effect: bool, rng) -> np.ndarray:
+    days = sc.simulation.days
+    orders = 100.0 + 3.0 * rng.standard_normal(days)
+    start = sc.simulation.start_date
+    for p in sc.brands[0].strategy.promotions:
+        first, last = (p.start - start).days, (p.end - start).days
+        orders[first:last + 1] *= 2.3
+        orders[last + 1:last + 29] *= 0.9 if effect else 1.0
+    for change in sc.brands[0].strategy.schedule:
+        rise = (change.start - start).days
+        loss = np.linspace(0.35, 0.15, days - rise) if effect else np.full(days - rise, 0.33)
+        orders[rise:] *= 1 - loss
+    return orders
+
+
+@pytest.mark.parametrize("effect", [True, False])
+def test_price_response_checks_pass_where_the_effect_exists_and_fail_where_it_does_not(monkeypatch, effect):
+    import sim.checks as checks
+
+    monkeypatch.setattr(checks, "run_jobs", fake_market(effect))
+    results = run_checks(scenario(), CheckSettings(reps=6, days=180), only=PRICE_CHECKS)
+    assert [r.key for r in results] == PRICE_CHECKS
+    for r in results:
+        assert r.status == ("pass" if effect else "fail"), (r.key, r.measured)
+        assert r.p_value is not None and (r.p_value < 0.01) == effect
+    by_key = {r.key: r for r in results}
+    assert "own −2.5" in by_key["elasticity"].measured if effect else "own −3.7" in by_key["elasticity"].measured
+    assert "rivals win" in by_key["elasticity"].measured and "wanted −3.5 to −1.5" in by_key["elasticity"].measured
+    # the fake dip is 10 %; daily noise (3 %, 28 days × 6 seeds an arm) gives its estimate an s.d. of ≈ 0.3 points
+    after = re.search(r"after it ([+\-−][\d.]+)%", by_key["post_promotion_dip"].measured)
+    assert (abs(float(after.group(1).replace("−", "-")) + 10.0) < 1.5) == effect, by_key["post_promotion_dip"].measured
+
+
+def test_price_response_checks_are_not_in_the_default_run_and_skip_short_runs(monkeypatch):
+    import sim.checks as checks
+
+    assert not any(c.default for c in CHECKS if c.key in PRICE_CHECKS)
+    monkeypatch.setattr(checks, "run_jobs", fake_market(True))
+    results = run_checks(scenario(), CheckSettings(reps=3, days=60), only=PRICE_CHECKS)
+    skipped = {r.key: r.note for r in results if r.status == "skip"}
+    assert set(skipped) == {"post_promotion_dip", "reference_price_adapts"} and all("too short" in n for n in skipped.values())

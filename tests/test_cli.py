@@ -57,13 +57,14 @@ def test_validate_accepts_the_bundled_baseline():
 RECOGNISED = {
     "scenarios/baseline.yaml": "scenario baseline: 2 brands",
     "experiments/budget_mix.yaml": "experiment budget_mix: 15 scenarios (1 variant × 15 points)",
-    "experiments/lessons/price_parity.yaml": "experiment lesson_price_parity: 4 scenarios (4 variants)",
+    "experiments/lessons/price_parity.yaml": "experiment lesson_price_parity: 5 scenarios (5 variants)",
     "experiments/tournament_example/01_tmall_blitz.yaml": "team Tmall Blitz: brand blitz",
     "sim/lessons/catalog/price_parity.yaml": "lesson price_parity: ",
     "experiments/sensitivity_levers.yaml": "sensitivity sensitivity_levers: 5 parameters",
     "scenarios/targets/seed_facts.yaml": "targets seed_facts: 2 parameters fitted to 2 KPI targets",
     "scenarios/targets/observed_orders.yaml": "targets observed_orders: 2 parameters fitted to 0 KPI targets and 4 observed series",
     "experiments/optimise_levers.yaml": "optimise optimise_levers: ",
+    "scenarios/targets/elasticity.yaml": "elasticity targets elasticity: published ranges for own, category, diversion",
 }
 
 

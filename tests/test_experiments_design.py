@@ -50,12 +50,14 @@ metrics: [focal.revenue, gross_profit, focal.channels.wechat.orders]
 
 def test_examples_load():
     cp = load_experiment(ROOT / "experiments" / "channel_protection.yaml")
-    assert [v.name for v in cp.variants] == ["none", "strict", "floor", "bundle"]
+    assert [v.name for v in cp.variants] == ["none", "strict", "floor", "bundle", "none_leaders_stay"]
     assert cp.replications == 10 and cp.seed == 42 and not cp.is_sweep
     promo = cp.cell("floor", 0).scenario.brands[0].strategy.promotions
     assert promo[0].channels == ["tmall"] and promo[0].depth == 0.3
     assert cp.cell("floor", 0).scenario.brands[0].strategy.parity == "floor"
     assert cp.cell("bundle", 0).scenario.brands[0].strategy.wechat_bundle is True
+    stay = cp.cell("none_leaders_stay", 0).scenario.brands[0].strategy
+    assert stay.parity == "none" and stay.group_leaders.price_gap_tolerance_yuan == 100_000
     bm = load_experiment(ROOT / "experiments" / "budget_mix.yaml")
     assert bm.is_sweep and len(bm.points) == 15 and [a.name for a in bm.axes] == ["paid_media_share", "head_kol_share"]
     for point in bm.points:  # every split spends the same fixed budget (¥480k a month)

@@ -249,7 +249,7 @@ def test_cli_check_runs_nothing(tmp_path):
     result = runner.invoke(app, ["compare", str(ROOT / "experiments" / "channel_protection.yaml"), "--check"])
     out = flat(result)
     assert result.exit_code == 0, result.output
-    assert "4 variants × 10 replications = 40 runs, seeds 42–51" in out
+    assert "5 variants × 10 replications = 50 runs, seeds 42–51" in out
     assert 'bundle: brands.focal.strategy.parity = "none"; brands.focal.strategy.wechat_bundle = true' in out
     bad = experiment(tmp_path, **{"parity: strict}": "parity: strictt}"})
     result = runner.invoke(app, ["compare", str(bad), "--check"])

@@ -159,3 +159,18 @@ def test_lesson_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "referral").mkdir()
     assert load_lesson("referral").name == "referral"
+
+
+def test_price_parity_leaders_held_fixed_follow_strict_parity_seed_for_seed():
+    """The split of the WeChat-order gap is exact only if the leaders-fixed variant has
+    strict parity's leaders: same recruits, no one quitting, replication by replication."""
+    from sim.simulation import run
+
+    design = load_experiment(experiment_path(load_lesson("price_parity")), replications=2,
+                             overrides=["world.population=2000", "world.graph.degree=20", "simulation.days=120"])
+    for seed in (design.seed_of(0), design.seed_of(1)):
+        leaders = {v: run(design.cell(v, 0).scenario, seed=seed).kpis["focal"]
+                   for v in ("strict", "none_leaders_stay", "none")}
+        for kpi in ("active_leaders", "leaders_recruited"):
+            assert leaders["none_leaders_stay"][kpi] == leaders["strict"][kpi]
+        assert leaders["none"]["active_leaders"] < leaders["strict"]["active_leaders"]  # without the switch, they quit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from sim.config.loader import load_scenario_text
 from sim.config.schema import SearchRankingSpec
@@ -60,10 +61,19 @@ def test_visibility_follows_sales_in_a_market_and_stays_constant_without_weights
     assert np.all(off.daily["focal.visibility.tmall"] == 0.3) and np.all(off.daily["focal.visibility.wechat"] == 0)
     seen = on.daily["focal.visibility.tmall"]
     assert seen.std() > 0.005 and np.all((seen >= 0.1) & (seen <= 0.9))
-    share = on.series("orders")[:, 0, 0] / on.series("orders")[:, :, 0].sum(axis=1)
-    later = seen[30:]
-    # the better seller on Tmall is shown more: visibility tracks its share of Tmall orders
-    assert np.corrcoef(later, np.convolve(share, np.ones(14) / 14, mode="same")[30:])[0, 1] > 0.3
+    # the better seller on Tmall is shown more: visibility tracks its share of Tmall orders.
+    # One run's correlation swings with the price-driven brand switching of the shelf
+    # (−0.05 to 0.58 over seeds 1–7), so the claim is decided over seeds: mean > 0.
+    tracking = np.array([_visibility_tracks_share(run(scenario("simulation.days=120"), seed=s)) for s in range(1, 11)])
+    assert stats.ttest_1samp(tracking, 0.0, alternative="greater").pvalue < 0.01, tracking
+
+
+def _visibility_tracks_share(result) -> float:
+    """Correlation, after the first month, of the focal brand's Tmall visibility with its
+    share of Tmall orders (14-day moving average)."""
+    share = result.series("orders")[:, 0, 0] / np.maximum(result.series("orders")[:, :, 0].sum(axis=1), 1e-12)
+    smoothed = np.convolve(share, np.ones(14) / 14, mode="same")
+    return float(np.corrcoef(result.daily["focal.visibility.tmall"][30:], smoothed[30:])[0, 1])
 
 
 @pytest.mark.parametrize("broken", [False, True])

@@ -33,6 +33,7 @@ from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
 from sim.experiments.store import write_csv
+from sim.files import confined
 
 from .model import Evaluation, ScenarioModel, evaluate
 from .observed import check_observed, read_observed
@@ -97,9 +98,17 @@ class Calibration:
     files: tuple[Path, ...] = ()
 
 
-def load_targets(path: str | os.PathLike[str]) -> CalibrationSpec:
-    """Read and validate a targets file and its observed CSV files (problems with file:line)."""
-    return _read_targets(path)[1]
+def load_targets(path: str | os.PathLike[str], scenario: str | os.PathLike[str] | None = None) -> CalibrationSpec:
+    """Read and validate a targets file and its observed CSV files (problems with file:line).
+
+    With ``scenario``, the observed series are also checked against it as ``socsim
+    calibrate`` would run it (series names, one row per simulated day), so a file that
+    validates is one that calibrates.
+    """
+    doc, spec, observed = _read_targets(path)
+    if scenario is not None:
+        _model_of(scenario, path, doc, spec, observed, ())
+    return spec
 
 
 def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSpec, tuple[np.ndarray, ...]]:
@@ -107,6 +116,19 @@ def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSp
     doc = read_document(Path(path), file=str(path))
     spec = validate_document(doc, CalibrationSpec)
     return doc, spec, read_observed(doc, spec)
+
+
+def _model_of(scenario: str | os.PathLike[str], targets: str | os.PathLike[str], doc: Document, spec: CalibrationSpec,
+              observed: Sequence[np.ndarray], overrides: Sequence[str]) -> ScenarioModel:
+    """The scenario model a calibration searches, its observed series checked against the scenario as it will run."""
+    folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
+    model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
+                          tuple(t.metric for t in spec.targets), spec.replications, spec.seed, str(folder / "evals"),
+                          tuple(overrides), tuple(o.series for o in spec.observed))
+    if spec.observed:  # checked against the scenario as it will run (days, brands, channels) before any run
+        start = to_values(spec.parameters, np.array([p.unit_start() for p in spec.parameters]))
+        check_observed(doc, spec, observed, model.design(start[None, :]).cells[0].scenario)
+    return model
 
 
 def _loss(spec: CalibrationSpec, observed: Sequence[np.ndarray], ev: Evaluation) -> float:
@@ -141,13 +163,9 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
         Problems in either file or in an observed CSV file, with lines.
     """
     doc, spec, observed = _read_targets(targets)
-    folder = Path(spec.outputs.dir) / f"calibrate-{spec.name}"
-    model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
-                          tuple(t.metric for t in spec.targets), spec.replications, spec.seed, str(folder / "evals"),
-                          tuple(overrides), tuple(o.series for o in spec.observed))
+    folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
+    model = _model_of(scenario, targets, doc, spec, observed, overrides)
     start = np.array([p.unit_start() for p in spec.parameters])
-    if spec.observed:  # checked against the scenario as it will run (days, brands, channels) before any run
-        check_observed(doc, spec, observed, model.design(to_values(spec.parameters, start)[None, :]).cells[0].scenario)
     count = 0
     with open_executor(plan, spec.replications) as executor:  # one worker pool for the whole search
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from sim.config.loader import read_document
+from sim.config.loader import read_document, read_text
 from sim.errors import SocsimError
 from sim.experiments.design import Design, build_design
 from sim.experiments.executors import ExecutionPlan, open_executor
@@ -127,7 +127,7 @@ class ScenarioModel:
                 "replications": self.replications, "seed": self.seed, "metrics": list(self.metrics),
                 "outputs": {"dir": self.out_dir, "report": False}}
         origin = read_document(Path(self.source), file=str(self.source))
-        return build_design(data, origin, Path(self.source).read_text(encoding="utf-8-sig"), self.overrides)
+        return build_design(data, origin, read_text(Path(self.source)), self.overrides)
 
 
 def evaluate(model: ScenarioModel | Callable[[np.ndarray], Any], X: np.ndarray, *, plan: ExecutionPlan = ExecutionPlan(),

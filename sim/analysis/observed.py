@@ -11,6 +11,7 @@ own line for a bad cell, and says what is allowed.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 from typing import Sequence
@@ -23,6 +24,7 @@ from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 from sim.experiments.spec import series_names
+from sim.files import MAX_TABLE_BYTES, UnreadableFile, read_input
 
 from .spec import CalibrationSpec
 
@@ -58,12 +60,15 @@ def read_observed(doc: Document, spec: CalibrationSpec) -> tuple[np.ndarray, ...
 def _read_table(path: Path, name: str, doc: Document, loc: Sequence[str], problems: list[Problem]) -> _Table | None:
     """Header and data rows of a CSV file (UTF-8, an Excel byte-order mark allowed); None if it cannot be read."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = [(reader.line_num, row) for row in reader]
+        text = read_input(path, MAX_TABLE_BYTES).decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows = [(reader.line_num, row) for row in reader]
     except FileNotFoundError:
         problems.append(problem_at(doc, loc, f"CSV file {name!r} not found (looked for {path}); the path is relative "
                                              "to the targets file"))
+        return None
+    except UnreadableFile as exc:
+        problems.append(problem_at(doc, loc, f"CSV file {path} {exc}"))
         return None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         problems.append(problem_at(doc, loc, f"cannot read CSV file {path}: {exc}; save it as UTF-8 CSV with a header row"))
@@ -86,6 +91,12 @@ def _column(table: _Table, name: str, column: str, doc: Document, i: int, proble
     j = header.index(column)
     values = np.full(len(rows), np.nan)
     bad = []
+    ragged = [line for line, cells in rows if len(cells) != len(header)]
+    if ragged:
+        problems.append(problem_at(doc, ("observed", str(i), "csv"), f"{name}: line{'s' if len(ragged) > 1 else ''} "
+                                   f"{', '.join(map(str, ragged[:5]))}{' …' if len(ragged) > 5 else ''} "
+                                   f"{'do' if len(ragged) > 1 else 'does'} not have the header's {len(header)} cells; "
+                                   "give every row every column (an empty cell for a day not observed)"))
     for r, (line, cells) in enumerate(rows):
         text = cells[j].strip() if j < len(cells) else ""
         value = _number(text)
@@ -121,6 +132,10 @@ def daily_series_of(scenario: Scenario) -> list[str]:
     return names
 
 
+#: Daily series that may be negative: profit after costs, and a price gap; every other one counts.
+SIGNED_SERIES = ("gross_profit", "parity_gap")
+
+
 def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.ndarray], scenario: Scenario) -> None:
     """Every ``observed`` entry names a daily series of ``scenario`` and has one value per simulated day.
 
@@ -128,7 +143,8 @@ def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.n
     ------
     ScenarioError
         Against the targets file: unknown series (with the allowed names), a row count
-        other than ``simulation.days``, a column with no observed day.
+        other than ``simulation.days``, a column with no observed day, negative values
+        of a series that counts (all but :data:`SIGNED_SERIES`).
     """
     allowed = daily_series_of(scenario)
     days = scenario.simulation.days
@@ -147,6 +163,12 @@ def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.n
         elif not np.isfinite(values).any():
             problems.append(problem_at(doc, ("observed", str(i), "column"), f"{obs.csv} column {obs.column!r} has no "
                                        "observed day (every cell is empty)"))
+        elif obs.series.rsplit(".", 1)[-1] not in SIGNED_SERIES and (values < 0).any():
+            negative = np.flatnonzero(values < 0)
+            more = f" and {len(negative) - 1} more" if len(negative) > 1 else ""
+            problems.append(problem_at(doc, ("observed", str(i), "column"), f"{obs.csv} column {obs.column!r}: negative "
+                                       f"on data row {negative[0] + 1} ({values[negative[0]]:g}){more}; {obs.series} "
+                                       "counts people, orders or yuan and cannot be negative"))
     if problems:
         raise ScenarioError(doc.file, problems)
 

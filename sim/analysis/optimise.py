@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sim.config.loader import load_model
+from sim.files import confined
 from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, PairedDifference, mean_ci, paired_difference
@@ -143,7 +144,7 @@ def optimise(path: str | os.PathLike[str], *, plan: ExecutionPlan = ExecutionPla
     """
     spec = load_optimise(path)
     metrics = (spec.objective.metric, *(c.metric for c in spec.constraints))
-    out = str(Path(spec.outputs.dir) / f"optimise-{spec.name}")
+    out = str(confined(spec.outputs.dir, f"optimise-{spec.name}"))
 
     def model(params: tuple[Parameter, ...], reps: int, name: str) -> ScenarioModel:
         return ScenarioModel(path, name, spec.base, spec.set, params, metrics, reps, spec.seed, out, tuple(overrides))

@@ -27,13 +27,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
+from sim.files import MAX_DOCUMENT_BYTES, UnreadableFile, read_input
 
 from .messages import describe_value, display_path, problem_at, validation_problems
 from .overrides import DataLoader, PathError, apply_overrides_tracked, did_you_mean, get_dotted, set_dotted, split_path
 from .schema import BrandSpec, Scenario, partner_count_problems
 
 __all__ = [
-    "load_scenario", "load_scenario_text", "load_model", "read_document", "validate_document",
+    "load_scenario", "load_scenario_text", "load_model", "read_document", "read_text", "validate_document",
     "validation_problems", "apply_brand_changes", "Document", "Check",
 ]
 
@@ -87,8 +88,13 @@ Check = Callable[[Document, Any], list[Problem]]
 
 
 # --------------------------------------------------------------------------- reading
-def _read_file(path: Path, file: str) -> str:
-    """The file's text, or a ScenarioError saying why it cannot be read."""
+def read_text(path: Path, file: str | None = None) -> str:
+    """A YAML file's text (UTF-8), or a ScenarioError saying why it cannot be read.
+
+    Only regular files of at most :data:`~sim.files.MAX_DOCUMENT_BYTES` are read.
+    """
+    file = file or str(path)
+
     def fail(message: str) -> ScenarioError:
         return ScenarioError(file, [Problem("", message)])
 
@@ -96,11 +102,13 @@ def _read_file(path: Path, file: str) -> str:
         if path.is_dir():
             found = sorted(p.name for p in path.glob("*.y*ml"))
             raise fail("is a folder, not a scenario file" + (f"; YAML files in it: {', '.join(found)}" if found else ""))
-        raw = path.read_bytes()
+        raw = read_input(path, MAX_DOCUMENT_BYTES)
     except FileNotFoundError:
         siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         raise fail("file not found" + did_you_mean(path.name, siblings)) from None
-    except (OSError, ValueError) as exc:  # permission denied, name too long, NUL byte
+    except UnreadableFile as exc:
+        raise fail(str(exc)) from None
+    except (OSError, ValueError) as exc:  # is_dir on a name too long, a NUL byte
         raise fail(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         return raw.decode("utf-8-sig")
@@ -188,6 +196,28 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
     return data, lines, problems
 
 
+#: Deepest nesting of mappings and lists a socsim file may have. The deepest real field
+#: (``brands.0.strategy.schedule.0.set.<key>``) is 7 levels; past a few hundred levels
+#: Python's own recursion limit would abort validation with a traceback.
+MAX_DEPTH = 32
+
+
+def _too_deep(data: Any, what: str = "the file") -> Problem | None:
+    """A problem if ``data`` nests mappings and lists deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack, seen = [(data, 0, ())], set()
+    while stack:
+        value, depth, loc = stack.pop()
+        if depth > MAX_DEPTH:
+            return Problem(".".join(loc[:3]) + ("…" if len(loc) > 3 else ""),
+                           f"{what} nests lists and mappings more than {MAX_DEPTH} levels deep; socsim files need at most "
+                           f"{MAX_DEPTH}")
+        if isinstance(value, dict | list) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack += [(item, depth + 1, (*loc, str(key))) for key, item in items]
+    return None
+
+
 def read_document(
     source: str | os.PathLike[str], *, file: str | None = None, base_dir: str | os.PathLike[str] | None = None,
     overrides: Sequence[str] = (),
@@ -216,13 +246,18 @@ def read_document(
     if isinstance(source, os.PathLike):
         path = Path(source)
         file = file or str(source)
-        text = _read_file(path, file)
+        text = read_text(path, file)
         base = Path(base_dir) if base_dir is not None else path.parent
     else:
         text, file = source, file or "<string>"
         base = Path(base_dir) if base_dir is not None else Path.cwd()
     data, lines, problems = _parse(text, file)
-    data, targets, override_problems = apply_overrides_tracked(data, overrides)
+    deep = _too_deep(data)
+    if deep is None:  # --set values are YAML too
+        data, targets, override_problems = apply_overrides_tracked(data, overrides)
+        deep = _too_deep(data, "a --set value")
+    if deep is not None:
+        raise ScenarioError(file, [Problem(deep.path, deep.message, lines.get(tuple(deep.path.rstrip("…").split(".")), 1))])
     return Document(file, data, lines, base, tuple(problems + override_problems), targets)
 
 
@@ -268,7 +303,8 @@ def _check_graph_file(doc: Document, scenario: Scenario | None) -> list[Problem]
         return []
     try:
         path = (doc.base_dir / Path(raw).expanduser()).resolve()
-        what = "" if path.is_file() else "is a folder, not a file" if path.is_dir() else "not found"
+        what = ("" if path.is_file() else "is a folder, not a file" if path.is_dir()
+                else "is not a regular file (a FIFO or device?)" if path.exists() else "not found")
     except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, unknown ~user, name too long
         path, what = Path(raw), f"is not a usable path ({exc})"
     if what:

@@ -24,7 +24,8 @@ __all__ = [
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine", "partner_count_problems",
+    "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
+    "partner_count_problems", "MAX_SEED",
 ]
 
 GraphKind = Literal["small_world", "powerlaw_cluster", "communities", "edge_list", "complete"]
@@ -37,11 +38,15 @@ Engine = Literal["fast", "reference"]
 Share = Field(ge=0.0, le=1.0)
 
 
+#: Largest root seed: numpy seeds are unsigned, and stores and tables keep seeds as int64.
+MAX_SEED = 2**63 - 1
+
+
 # --------------------------------------------------------------------------- simulation
 class Simulation(Strict):
     days: int = Field(365, ge=1, le=3650, description="length of the run, days (default: one year)")
     start_date: dt.date = Field(dt.date(2026, 1, 1), description="calendar date of day 0 (YYYY-MM-DD)")
-    seed: int = Field(42, ge=0, le=2**63 - 1, description="root seed; every random stream is spawned from it")
+    seed: int = Field(42, ge=0, le=MAX_SEED, description="root seed; every random stream is spawned from it")
     engine: Engine = Field("fast", description="fast: vectorised consumers; reference: one Mesa agent per consumer (small N only)")
 
 
@@ -127,7 +132,7 @@ class Behaviour(Strict):
 
 class World(Strict):
     population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
-    market_size: int | None = Field(None, ge=10, description="real consumers the agents stand for; money, impressions and followers are scaled by market_size/population (default: = population)")
+    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
     reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of DESIGN §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)

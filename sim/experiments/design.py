@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,14 +22,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from sim import __version__
-from sim.config.loader import Document, read_document, validate_document
+from sim.config.loader import Document, read_document, read_text, validate_document
 from sim.config.overrides import did_you_mean
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 
 from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, code_fingerprint, describe, digest
 
-from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, Experiment, GridAxis, Sweep, Variant, kpi_names,
+from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
@@ -272,16 +273,29 @@ def _cells(exp: Experiment, b: CellBuilder, points: _Points, first: list[Change]
     return cells, infos
 
 
+def _check_size(exp: Experiment, b: CellBuilder) -> None:
+    """Refuse, before building anything, more than :data:`MAX_CELLS` scenarios or :data:`MAX_RUNS` runs."""
+    sweep = exp.sweep
+    n_points = (math.prod(len(a.values) for a in sweep.grid) if sweep.grid is not None else len(sweep.points or [])) \
+        if sweep is not None else 1
+    n_cells = max(len(exp.variants), 1) * max(n_points, 1)
+    runs = n_cells * exp.replications
+    if n_cells > MAX_CELLS:
+        b.problem(("sweep",), f"{n_cells:,} scenarios (variants × points); at most {MAX_CELLS:,}")
+    elif runs > MAX_RUNS:
+        b.problem(("replications",), f"{n_cells:,} scenarios × {exp.replications:,} replications = {runs:,} runs; "
+                                     f"at most {MAX_RUNS:,} in one experiment")
+    if n_cells > MAX_CELLS or runs > MAX_RUNS:
+        raise ScenarioError(b.doc.file, b.problems)
+
+
 def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence[str]) -> Design:
     b = CellBuilder(doc)
     common, problems = changes_of(exp.set, ("set",))
     cli, cli_problems = cli_changes(overrides)
     b.problems += problems + cli_problems
+    _check_size(exp, b)
     points = _points(exp, b)
-    n_cells = max(len(exp.variants), 1) * len(points[0])
-    if n_cells > MAX_CELLS:
-        b.problem(("sweep",), f"{n_cells:,} scenarios (variants × points); at most {MAX_CELLS:,}")
-        raise ScenarioError(doc.file, b.problems)
     cells, infos = _cells(exp, b, points, common, cli)
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
@@ -353,7 +367,7 @@ def load_experiment(
     doc = read_document(Path(path), file=str(path))
     exp = validate_document(doc, Experiment)
     exp = _with(exp, replications, seed)
-    return _build(exp, doc, Path(path).read_text(encoding="utf-8-sig"), overrides)
+    return _build(exp, doc, read_text(Path(path)), overrides)
 
 
 def _with(exp: Experiment, replications: int | None, seed: int | None) -> Experiment:

@@ -20,7 +20,10 @@ import logging
 import multiprocessing
 import os
 import re
+import select
 import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,12 +122,41 @@ def local_executor(workers: int, start_method: str = START_METHOD) -> ProcessPoo
     context = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         context.set_forkserver_preload(["sim.simulation", "sim.experiments.worker"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the command, which stops the experiment and keeps what is stored."""
+def _start_worker(command: int) -> None:
+    """Workers leave Ctrl-C to the command, which stops the experiment and keeps what is stored;
+    and they end when the command ends, however it ends (``kill -9`` included)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(command,), name="socsim-lifeline", daemon=True).start()
+
+
+def _end_with(command: int) -> None:
+    """Wait for process ``command`` to end, then end this process at once.
+
+    A worker is the child of the fork server, not of the command, so the command's death
+    sends it no signal; and a killed command leaves it blocked writing results nobody
+    reads. A pidfd (Linux ≥ 5.3) wakes the moment the command ends; elsewhere its pid is
+    polled every half second.
+    """
+    try:
+        select.select([os.pidfd_open(command)], [], [])
+    except (AttributeError, OSError):  # no pidfd here (or the command already gone: the poll says so)
+        while _alive(command):
+            time.sleep(0.5)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user (the pid was reused: then we keep running)
+        return True
+    return True
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -30,8 +30,11 @@ from .design import Design  # noqa: E402
 from .stats import LEVEL, KpiSummary, band  # noqa: E402
 from .tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by  # noqa: E402
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .elasticity import ElasticityResult
+
 __all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
-           "DailyRuns", "Wording", "ENGLISH"]
+           "DailyRuns", "Wording", "ENGLISH", "elasticity_plot"]
 
 #: series → variant → (replications, days) values, as read from the store.
 DailyRuns = dict[str, dict[str, np.ndarray]]
@@ -293,3 +296,54 @@ def sweep_plots(design: Design, summary: Sequence[KpiSummary], folder: Path) -> 
     if len(design.axes) == 2:
         return sweep_heatmaps(design, summary, folder)
     return [sweep_bars(design, summary, folder / "sweep.png")]
+
+
+def elasticity_plot(result: "ElasticityResult", path: Path) -> Path:
+    """Elasticities (left) and diversion ratios (right) with their 95 % intervals and published ranges.
+
+    Parameters
+    ----------
+    result : ElasticityResult
+        From :func:`sim.experiments.elasticity.measure`.
+    path : Path
+        The PNG to write.
+    """
+    panels = [[e for e in result.estimates if e.measure != "diversion"], [e for e in result.estimates if e.measure == "diversion"]]
+    panels = [p for p in panels if p]
+    fig = plt.figure(figsize=(6.4 * len(panels), 0.5 * max(len(p) for p in panels) + 2.2), layout="constrained")
+    for ax, estimates in zip(fig.subplots(1, len(panels), squeeze=False).ravel(), panels):
+        _estimate_panel(ax, estimates, result.targets)
+    design = result.design
+    fig.suptitle(f"What does this market assume? Response of orders to a {result.step:+.0%} price change")
+    footer = (f"{design.cells[0].scenario.name} · {design.replications} replications, seeds {design.seed}–"
+              f"{design.seed_of(design.replications - 1)} (common random numbers) · bars: {_CI} · shaded: published range")
+    return _save(fig, path, footer)
+
+
+def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
+    """One row per estimate: mean with its interval; the published range of each measure shaded behind it."""
+    rows = np.arange(len(estimates))[::-1]
+    for y, e in zip(rows, estimates):
+        bound = targets.bound(e.measure) if targets is not None else None
+        if bound is not None:
+            ax.fill_betweenx([y - 0.4, y + 0.4], bound.low if bound.low is not None else -1e3,
+                             bound.high if bound.high is not None else 1e3, color="C2", alpha=0.18, lw=0)
+        if math.isnan(e.value.mean):  # undefined (e.g. no orders lost): a row without a point
+            continue
+        err = [[e.value.mean - e.value.low], [e.value.high - e.value.mean]] if not math.isnan(e.value.low) else None
+        ax.errorbar([e.value.mean], [y], xerr=err, fmt="o", color=_colour(0), capsize=4)
+    drawn = [x for e in estimates for x in (e.value.low, e.value.mean, e.value.high) if math.isfinite(x)]
+    diversion = estimates[0].measure == "diversion"
+    lo, hi = min([*drawn, 0.0]), max([*drawn, 1.0 if diversion else 0.0])
+    pad = 0.08 * (hi - lo or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
+    ax.set_yticks(rows, [e.label for e in estimates])
+    ax.set_ylim(-0.7, len(estimates) - 0.3)
+    if diversion:
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+        ax.set_xlabel("share of lost orders won by rivals")
+        ax.set_title("Where do lost orders go?")
+    else:
+        ax.set_xlabel("elasticity of orders (% change in orders per % change in price)")
+        ax.set_title("Own, cross and category elasticities")

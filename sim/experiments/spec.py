@@ -24,12 +24,15 @@ from sim.population import Stage
 __all__ = [
     "Experiment", "Variant", "Sweep", "GridAxis", "SweepPoint", "ExperimentOutputs",
     "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS",
-    "DEFAULT_SERIES", "MAX_CELLS", "check_settings",
+    "DEFAULT_SERIES", "MAX_CELLS", "MAX_RUNS", "check_settings",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9_\-]+$"
 #: Most scenarios (variants × sweep points) one experiment may hold.
 MAX_CELLS = 10_000
+#: Most runs (scenarios × replications) one experiment may hold: at a tenth of a second
+#: a run (a small market) that is already over a day of one core's time.
+MAX_RUNS = 1_000_000
 
 #: Scalar KPIs of a brand (keys of :func:`sim.metrics.brand_kpis`; a test keeps them in step).
 BRAND_KPIS = (

@@ -5,8 +5,9 @@ Layout of ``<outputs.dir>/<name>-<digest8>/``::
     experiment.json        design digest, variants, points, seeds (the folder's identity)
     experiment.yaml        the experiment file as last run
     scenarios/*.yaml       the resolved scenario of each variant × point
-    runs/<id>.json         one finished run: key, seed, seconds, KPIs (the "done" mark)
+    runs/<id>.json         one finished run: key, seed, seconds, KPIs, the series' checksum (the "done" mark)
     runs/<id>.parquet      its daily series
+    runs/damaged/          runs found damaged on reopening (set aside with a warning, then run again)
     kpis.parquet, runs.csv one row per run, every KPI (written when the experiment ends)
     daily.parquet          every run's daily series, long by run
     summary.csv            mean, 95 % CI and paired difference per KPI (opens in Excel)
@@ -24,8 +25,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
+import warnings
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim import __version__
-from sim.errors import OutputExistsError, SocsimError
+from sim.errors import OutputExistsError, SocsimError, SocsimWarning
+from sim.files import confined, csv_cell, writing
 
 from .design import Design, RunKey
 from .worker import RunRecord
@@ -68,7 +72,7 @@ class StoredRun:
 
 def default_folder(design: Design) -> Path:
     """``<outputs.dir>/<name>-<first 8 hex digits of the design digest>``."""
-    return Path(design.out_dir) / f"{design.name}-{design.digest[:8]}"
+    return confined(design.out_dir, f"{design.name}-{design.digest[:8]}")
 
 
 def earlier_versions(design: Design) -> list[Path]:
@@ -88,23 +92,24 @@ def earlier_versions(design: Design) -> list[Path]:
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # created with the user's umask
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writing(path.parent):
+        try:
+            write(Path(tmp))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """CSV that Excel opens cleanly: UTF-8 with a byte-order mark, empty cells for NaN."""
+    """CSV that Excel opens cleanly: UTF-8 with a byte-order mark, empty cells for NaN, no text run as a formula."""
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow(header)
+            w.writerow([csv_cell(h) for h in header])
             for row in rows:
-                w.writerow(["" if isinstance(v, float) and v != v else v for v in row])
+                w.writerow(["" if isinstance(v, float) and v != v else csv_cell(v) for v in row])
     return atomic_write(path, write)
 
 
@@ -167,8 +172,12 @@ class ResultsStore:
             return
         try:
             old = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
+            old.get("digest")
+        except (OSError, ValueError, AttributeError):  # each run carries its own digest: the manifest is rewritten
+            os.replace(manifest, self.folder / f"{MANIFEST}.damaged")
+            warnings.warn(f"{manifest}: damaged; set aside as {MANIFEST}.damaged and written again (each stored run "
+                          "is checked on its own)", SocsimWarning, stacklevel=3)
+            return
         if old.get("digest") != self.design.digest:
             raise ExperimentChangedError(
                 f"{self.folder}: holds runs of a different version of experiment {old.get('name', '?')!r} "
@@ -192,8 +201,8 @@ class ResultsStore:
         (self.folder / "scenarios").mkdir(exist_ok=True)
         for cell in d.cells:
             path = self.folder / "scenarios" / f"{cell.variant}.p{cell.point:03d}.yaml"
-            if not path.exists():
-                text = yaml.safe_dump(cell.payload(), sort_keys=False, allow_unicode=True)
+            text = yaml.safe_dump(cell.payload(), sort_keys=False, allow_unicode=True)
+            if not path.is_file() or path.read_bytes() != text.encode("utf-8"):  # missing, or damaged since
                 atomic_write(path, lambda p, t=text: p.write_text(t, encoding="utf-8"))
 
     def close(self) -> None:
@@ -216,26 +225,46 @@ class ResultsStore:
         days = len(next(iter(rec.daily.values()))) if rec.daily else 0
         dates = [rec.start_date + dt.timedelta(days=t) for t in range(days)]
         table = pa.table({"day": np.arange(days, dtype=np.int32), "date": pa.array(dates, pa.date32()), **rec.daily})
-        atomic_write(base.with_name(base.name + ".parquet"), lambda p: pq.write_table(table, p))
+        series = atomic_write(base.with_name(base.name + ".parquet"), lambda p: pq.write_table(table, p))
         meta = {"variant": rec.key.variant, "point": rec.key.point, "rep": rec.key.rep, "seed": rec.seed,
                 "digest": rec.digest, "seconds": round(rec.seconds, 4), "start_date": rec.start_date.isoformat(),
-                "kpis": rec.kpis}
+                "kpis": rec.kpis, "parquet_sha256": _sha256(series)}
         atomic_write(base.with_name(base.name + ".json"), lambda p: p.write_text(json.dumps(meta), encoding="utf-8"))
 
     def done(self) -> dict[RunKey, StoredRun]:
-        """Stored runs that belong to the current design (matching cell digest and seed)."""
+        """Stored runs that belong to the current design (matching cell digest and seed).
+
+        A damaged run (its JSON unreadable, its daily series missing, truncated or not
+        matching its checksum) is moved to ``runs/damaged/`` with a warning, and so runs again.
+        """
         digests = {(c.variant, c.point): c.digest for c in self.design.cells}
         out = {}
         for path in self.runs.glob("*.json"):
             try:
                 meta = json.loads(path.read_text(encoding="utf-8"))
                 key = RunKey(meta["variant"], int(meta["point"]), int(meta["rep"]))
-            except (OSError, ValueError, KeyError, TypeError):
+                kpis = dict(meta["kpis"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self._set_aside(path, "its record is not readable JSON")
                 continue
-            if (digests.get((key.variant, key.point)) == meta.get("digest") and meta.get("seed") == self.design.seed_of(key.rep)
-                    and (self.runs / f"{key.id}.parquet").exists()):
-                out[key] = StoredRun(key, meta["seed"], float(meta.get("seconds", 0.0)), meta["kpis"])
+            if digests.get((key.variant, key.point)) != meta.get("digest") or meta.get("seed") != self.design.seed_of(key.rep):
+                continue
+            damage = _series_damage(self.runs / f"{key.id}.parquet", meta.get("parquet_sha256"))
+            if damage:
+                self._set_aside(path, damage)
+                continue
+            out[key] = StoredRun(key, meta["seed"], float(meta.get("seconds", 0.0)), kpis)
         return out
+
+    def _set_aside(self, record: Path, why: str) -> None:
+        """Move a damaged run's files to ``runs/damaged/`` (kept for a look, never read again) and warn."""
+        aside = self.runs / "damaged"
+        aside.mkdir(exist_ok=True)
+        for path in (record, record.with_suffix(".parquet")):
+            if path.exists():
+                os.replace(path, aside / path.name)
+        warnings.warn(f"{record.with_suffix('')}: stored run is damaged ({why}); moved to {aside} and run again",
+                      SocsimWarning, stacklevel=3)
 
     def current(self) -> list[StoredRun]:
         """Stored runs of the current design and replications, in design order."""
@@ -276,6 +305,24 @@ class ResultsStore:
             tables.append(t)
         table = pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
         return atomic_write(self.folder / "daily.parquet", lambda p: pq.write_table(table, p))
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _series_damage(path: Path, checksum: str | None) -> str | None:
+    """Why a run's daily series cannot be used (missing, changed, not Parquet), or None."""
+    if not path.exists():
+        return "its daily series file is missing"
+    try:
+        if checksum is not None:  # stores written before checksums: the Parquet footer is read instead
+            return None if _sha256(path) == checksum else "its daily series does not match its checksum"
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as exc:
+        return f"its daily series cannot be read: {exc}"
+    return None
 
 
 def _column(values: list) -> pa.Array:

@@ -6,12 +6,15 @@ valid-but-odd files (self-loops, repeated ties, no ties) warn.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
 from ..errors import Problem, ScenarioError, SocsimWarning
+from ..files import MAX_EDGE_LIST_BYTES, UnreadableFile, open_input
 from .csr import ACQUAINTANCES, N_LAYERS, GraphError, SocialGraph
 
 __all__ = ["EdgeListError", "edge_list", "write_edge_list"]
@@ -48,9 +51,6 @@ def edge_list(path: str | Path, n: int) -> SocialGraph:
         layer outside 0–3.
     """
     path = Path(path)
-    if not path.is_file():
-        raise EdgeListError(str(path), [Problem("", "edge-list file not found: check world.graph.path "
-                                                "(relative to the scenario file)")])
     table = _read_table(path)
     _validate_table(path, table, n)
     u, v = table[:, 0], table[:, 1]
@@ -64,12 +64,23 @@ def edge_list(path: str | Path, n: int) -> SocialGraph:
     return graph
 
 
+def _open(path: Path) -> TextIO:
+    """The edge list as text: a regular file of at most :data:`~sim.files.MAX_EDGE_LIST_BYTES`."""
+    try:
+        return io.TextIOWrapper(open_input(path, MAX_EDGE_LIST_BYTES), encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise EdgeListError(str(path), [Problem("", "edge-list file not found: check world.graph.path "
+                                                "(relative to the scenario file)")]) from None
+    except UnreadableFile as exc:
+        raise EdgeListError(str(path), [Problem("", f"edge-list file {exc}")]) from None
+
+
 def _read_table(path: Path) -> np.ndarray:
     """Parse the file with numpy; on failure, rescan it to name the bad lines."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _open(path) as handle:
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            table = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
+            table = np.loadtxt(handle, dtype=np.int64, comments="#", ndmin=2)
     except ValueError:
         raise EdgeListError(str(path), _format_problems(path)) from None
     if table.size == 0:
@@ -84,7 +95,7 @@ def _read_table(path: Path) -> np.ndarray:
 
 def _data_lines(path: Path) -> list[tuple[int, list[str]]]:
     """``(line number, tokens)`` of every line that is not blank or a comment."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    with _open(path) as handle:
         rows = [(number, line.split("#", 1)[0].split()) for number, line in enumerate(handle, 1)]
     return [(number, tokens) for number, tokens in rows if tokens]
 
