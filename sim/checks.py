@@ -1,4 +1,4 @@
-"""Model-behaviour checks (DESIGN §8) on any scenario, over replications.
+"""Model-behaviour checks (docs/BEHAVIOURS.md) on any scenario, over replications.
 
 The library behind ``socsim check`` and the statistical helpers the tests share:
 
@@ -7,7 +7,7 @@ The library behind ``socsim check`` and the statistical helpers the tests share:
 * runs — :func:`run_jobs` runs (model class, scenario, seed) jobs in this process or on
   a process pool and returns small :class:`RunSummary` records (flat KPIs and a digest
   of the books), so a run's outcome depends only on its job, never on the worker;
-* the suite — :func:`run_checks` adapts DESIGN §8's behaviours to a user's scenario
+* the suite — :func:`run_checks` adapts the behaviours of docs/BEHAVIOURS.md to a user's scenario
   (its first brand is "focal", its first marketplace "Tmall", its first social channel
   "WeChat", the first other brand on that marketplace the "rival") and returns one
   :class:`CheckResult` per behaviour with the measured figures and p-values.
@@ -156,7 +156,7 @@ def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
     """Run ``jobs`` here (``workers`` ≤ 1) or on a pool of ``workers`` processes.
 
     Results come back in job order and do not depend on ``workers``: each run draws only
-    from the streams of its own seed (DESIGN §8.7). ``progress(done, total)`` is called
+    from the streams of its own seed (the reproducibility behaviour). ``progress(done, total)`` is called
     after each run.
     """
     done: list[RunSummary] = []
@@ -206,12 +206,13 @@ class CheckSettings:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One behaviour of DESIGN §8 on the user's scenario.
+    """One behaviour check (docs/BEHAVIOURS.md) on the user's scenario.
 
     Attributes
     ----------
-    key, title, design : str
-        Short name, what is checked, and its DESIGN section.
+    key, title, behaviour : str
+        Short name, what is checked, and the behaviour it belongs to (its anchor in
+        docs/BEHAVIOURS.md; the check itself is at ``#<key>``).
     status : {"pass", "fail", "skip"}
     measured : str
         The figures behind the verdict (means over seeds, errors).
@@ -223,7 +224,7 @@ class CheckResult:
 
     key: str
     title: str
-    design: str
+    behaviour: str
     status: str
     measured: str
     p_value: float | None = None
@@ -232,7 +233,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Roles:
-    """Who plays which part of DESIGN §8 in the user's scenario (None: nobody)."""
+    """Who plays which part of the behaviour checks in the user's scenario (None: nobody)."""
 
     focal: str
     market: str | None      # the focal brand's first marketplace listing ("Tmall")
@@ -272,7 +273,7 @@ class _Context:
 class _Check:
     key: str
     title: str
-    design: str
+    behaviour: str
     plan: Callable[[_Context], dict[str, Changes] | str]         # variants, or why it is skipped
     judge: Callable[[_Context, dict[str, list[RunSummary]]], tuple[bool, str, float | None]]
     reps_factor: int = 1   # a level or a bound needs more replications than a direction does
@@ -298,7 +299,7 @@ def _mean(x: np.ndarray) -> float:
     return float(np.nanmean(x)) if np.any(~np.isnan(x)) else float("nan")
 
 
-# ---- §8.3 spill-over
+# ---- spill-over
 def _equal_prices(ctx: _Context) -> Changes:
     r, price = ctx.roles, ctx.focal.product.price
     return ((ctx.brand(f"channels.{r.social}.price"), price), (ctx.brand(f"channels.{r.market}.price"), price))
@@ -338,7 +339,7 @@ def _judge_spill_falls(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tupl
     return ok and _mean(dearer) < 0.5, measured, p
 
 
-# ---- §8.4 channel conflict
+# ---- channel conflict
 def _plan_conflict(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
@@ -366,7 +367,7 @@ def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return ok, measured, p
 
 
-# ---- §8.5 open vs closed
+# ---- open vs closed
 def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
@@ -396,7 +397,7 @@ def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tupl
     return ok and _mean(loss[r.market]) > 0.1 and upper < 0.1, measured, p
 
 
-# ---- §8.6 monotone levers
+# ---- monotone levers
 def _plan_budget(ctx: _Context) -> dict[str, Changes] | str:
     paid = [m.model_dump(mode="json") for m in ctx.focal.strategy.paid_media]
     if not paid:
@@ -445,7 +446,7 @@ def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return share_ok and margin_ok, measured, max(p1, p2)
 
 
-# ---- §8.7 reproducibility, §8.1 Bass
+# ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
 
@@ -491,22 +492,22 @@ def _judge_bass_graph(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple
 
 
 CHECKS = (
-    _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "§8.3",
+    _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "spill-over",
            _plan_spill_half, _judge_spill_half, reps_factor=2),
-    _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "§8.3",
+    _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "spill-over",
            _plan_spill_falls, _judge_spill_falls),
-    _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "§8.4",
+    _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "channel-conflict",
            _plan_conflict, _judge_conflict),
-    _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "§8.5",
+    _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "open-vs-closed",
            _plan_open_closed, _judge_open_closed, reps_factor=2),
-    _Check("paid_budget", "more paid budget → more awareness", "§8.6", _plan_budget, _judge_higher("aipl.aware", "aware")),
-    _Check("content", "better 4i content → more sharing", "§8.6", _plan_content, _judge_higher("shares", "shares")),
-    _Check("referral", "higher referral commission → more sharing, less margin per order", "§8.6",
+    _Check("paid_budget", "more paid budget → more awareness", "monotone-levers", _plan_budget, _judge_higher("aipl.aware", "aware")),
+    _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
+    _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
            _plan_referral, _judge_referral),
-    _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "§8.7",
+    _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
-    _Check("bass", "mean-field adoption follows the Bass curve", "§8.1", _plan_none, _judge_bass_mean_field),
-    _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "§10",
+    _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),
+    _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "bass-docking",
            _plan_bass_graph, _judge_bass_graph),
 )
 
@@ -537,7 +538,7 @@ def _variant(sc: Scenario, changes: Changes) -> Scenario:
 def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
                progress: Callable[[int, int], None] | None = None,
                only: Sequence[str] | None = None) -> list[CheckResult]:
-    """Run the behaviour suite of DESIGN §8 on scenario ``sc``.
+    """Run the behaviour suite (docs/BEHAVIOURS.md) on scenario ``sc``.
 
     Parameters
     ----------
@@ -584,8 +585,8 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
 def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,
             runs: dict[tuple[str, int], RunSummary]) -> CheckResult:
     if isinstance(plan, str):
-        return CheckResult(check.key, check.title, check.design, "skip", "–", None, plan)
+        return CheckResult(check.key, check.title, check.behaviour, "skip", "–", None, plan)
     samples = {label: [runs[_variant(ctx.scenario, ch).model_dump_json(), s] for s in check.seeds(ctx)]
                for label, ch in plan.items()}
     ok, measured, p = check.judge(ctx, samples)
-    return CheckResult(check.key, check.title, check.design, "pass" if ok else "fail", measured, p)
+    return CheckResult(check.key, check.title, check.behaviour, "pass" if ok else "fail", measured, p)

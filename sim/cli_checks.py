@@ -31,7 +31,7 @@ def check(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
-    """Check that the model still behaves on your scenario (DESIGN §8).
+    """Check that the model still behaves on your scenario (docs/BEHAVIOURS.md).
 
     Runs the behaviour suite over replications and prints a pass/fail table with the
     measured figures and p-values (paired one-sided t-tests at α = 0.01): spill-over to
@@ -57,11 +57,12 @@ def check(
 
 def _print(results, title: str) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
-    for name, justify in (("check", "left"), ("DESIGN", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
+    for name, justify in (("check", "left"), ("behaviour", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
         table.add_column(name, justify=justify, overflow="fold")
     for r in results:
         p = "–" if r.p_value is None or r.p_value != r.p_value else f"{r.p_value:.3g}"
-        table.add_row(f"{r.key}: {r.title}", r.design, _STATUS[r.status], r.note or r.measured, p)
+        table.add_row(f"{r.key}: {r.title}", r.behaviour, _STATUS[r.status], r.note or r.measured, p)
     console.print(table)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip")}
     console.print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    console.print("What each check tests and why: docs/BEHAVIOURS.md#<check>, e.g. docs/BEHAVIOURS.md#spillover")
