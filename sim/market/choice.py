@@ -1,4 +1,4 @@
-"""Need and choice: who shops today, where, and what she buys (DESIGN §5.4–5.5).
+"""Need and choice: who shops today, where, and what she buys (docs/MODEL.md §3.4–3.5).
 
 Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
 
@@ -13,7 +13,7 @@ Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
    U_b = β_att·a_b + β_q·q_b − β_p·(p_bc − coupons − gift − ref)/ref + ε_b, U_0 = u_0 + ε_0.
 
 Rivals therefore intercept traffic only on open shelves: a closed private domain's
-sales do not depend on rivals' search ads (DESIGN §8.5).
+sales do not depend on rivals' search ads (the open_vs_closed check, docs/BEHAVIOURS.md).
 """
 
 from __future__ import annotations

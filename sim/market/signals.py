@@ -38,7 +38,7 @@ class Source(IntEnum):
     SEARCH = 6   # open-shelf search page (organic or search ads)
 
 
-#: Sources that count as "seeded by WeChat" for spill-over (DESIGN §8.3).
+#: Sources that count as "seeded by WeChat" for spill-over (docs/MODEL.md §6).
 WECHAT_SEEDED = (Source.PUSH, Source.WECOM, Source.GROUP)
 
 
