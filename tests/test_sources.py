@@ -2,10 +2,10 @@
 
 Every text the product ships or shows (the package with its data and lesson catalogs, the
 docs, the README, the scenarios, experiments and benchmarks) must not cite the team's
-internal notes (their design sections, their numbered seed articles, their folder): a
-user does not have them. Figures are cited by the labels of docs/SOURCES.md, behaviours by
-the anchors of docs/BEHAVIOURS.md. And every file the README and the docs link to or name,
-and every anchor they link to, must exist.
+internal notes (their design sections, their numbered seed articles, their folder) or its
+issue tracker: a user has neither. Figures are cited by the labels of docs/SOURCES.md,
+behaviours by the anchors of docs/BEHAVIOURS.md. And every file the README and the docs
+link to or name, and every anchor they link to, must exist.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ INTERNAL = {
     r"\bDESIGN\b": "a docs/MODEL.md section, a docs/BEHAVIOURS.md anchor or docs/SOURCES.md",
     r"(?i)\bseeds? ?(?:article|paper|text)s?\b|\bseeds? 0\d\d\b|\bseeds? NNN\b": "the article's label in docs/SOURCES.md, e.g. [A4]",
     r"种子文章": "the article's label or title (docs/SOURCES.md)",
+    r"\bissues? #?\d+": "what the issue asked for, in the text's own words (the tracker is not shipped)",
     r"shared/seeds|\.\./shared\b|/work/shared|\bshared/(?:DESIGN|STYLE|TRAPS)": "docs/SOURCES.md",
 }
 
