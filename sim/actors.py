@@ -18,6 +18,7 @@ from .config.loader import apply_brand_changes
 from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
 from .market.prices import BrandPrices, brand_prices
+from .market.responses import MarketWatch, ResponseDesk
 from .population import NO_ONE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,8 +59,12 @@ class Brand(Partner):
         Column of this brand in the population's (n, B) arrays.
     base : BrandSpec
         The brand as written in the scenario.
+    scheduled : BrandSpec
+        ``base`` with today's scheduled changes applied.
     spec : BrandSpec
-        The brand as of today: ``base`` with today's scheduled changes applied.
+        The brand as of today: ``scheduled`` with its competitor responses applied.
+    desk : ResponseDesk or None
+        Its competitor response rules at work (None: it never reacts).
     prices : BrandPrices
         Today's prices per channel.
     version : int
@@ -71,6 +76,7 @@ class Brand(Partner):
         super().__init__(model)
         self.code = code
         self.base = spec
+        self.scheduled = spec
         self.spec = spec
         self.prices: BrandPrices | None = None
         self.version = 0
@@ -79,6 +85,9 @@ class Brand(Partner):
         self.kol_roster = KolRoster(self)
         self.leader_roster = LeaderRoster()
         self._derived: dict[str, tuple[int, object]] = {}
+        rules = spec.strategy.responses
+        self.desk = ResponseDesk(code, [b.name for b in model.config.brands], model.channels, model.calendar,
+                                 rules) if rules else None
 
     @property
     def name(self) -> str:
@@ -91,16 +100,23 @@ class Brand(Partner):
             kept = self._derived[name] = (self.version, build())
         return kept[1]
 
-    def begin_day(self, date: dt.date, coupon_today: np.ndarray) -> None:
-        """Apply the schedule (by date) and set today's prices."""
+    def begin_day(self, date: dt.date, coupon_today: np.ndarray, watch: MarketWatch | None = None) -> None:
+        """Apply the schedule (by date) and the competitor responses to ``watch``, and set today's prices."""
         active = tuple(i for i, ch in enumerate(self.base.strategy.schedule) if ch.start <= date <= ch.end)
-        if active != self._active:
+        changed = active != self._active
+        if changed:
             spec = self.base
             for i in active:
                 spec = apply_brand_changes(spec, self.base.strategy.schedule[i].set)
-            self.spec, self._active = spec, active
-            self.kol_roster.sync(spec.strategy.kols, self.model.enlist_kol)
-        # Prices move only with the schedule, promotions and platform coupons: most days reuse them.
+            self.scheduled, self._active = spec, active
+        if self.desk is not None and watch is not None and self.desk.morning(watch, self.scheduled):
+            changed = True
+        if changed:
+            responses = self.desk.changes(self.scheduled) if self.desk is not None else {}
+            self.spec = apply_brand_changes(self.scheduled, responses) if responses else self.scheduled
+            self.kol_roster.sync(self.spec.strategy.kols, self.model.enlist_kol)
+            self._price_key = None
+        # Prices move only with the schedule, responses, promotions and platform coupons: most days reuse them.
         promotions = tuple(i for i, p in enumerate(self.spec.strategy.promotions) if p.start <= date <= p.end)
         key = (active, promotions, coupon_today.tobytes())
         if key != self._price_key:

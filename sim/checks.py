@@ -446,6 +446,77 @@ def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return share_ok and margin_ok, measured, max(p1, p2)
 
 
+# ---- competitor responses
+#: Depth of the focal brand's marketplace cut that the rival_response check offers the rival.
+RESPONSE_CUT_DEPTH = 0.3
+
+
+def _response_cut(days: int) -> tuple[int, int]:
+    """First and last day of the check's cut: from a sixth of the run to its middle."""
+    return max(1, days // 6), days // 2
+
+
+def _plan_rival_response(ctx: _Context) -> dict[str, Changes] | str:
+    from .config.responses import ARCHETYPES
+
+    r, sim = ctx.roles, ctx.scenario.simulation
+    if r.market is None or r.rival is None:
+        return f"no rival brand sells beside {r.focal!r} on a marketplace"
+    first, last = _response_cut(sim.days)
+    if last - first <= ARCHETYPES["follower"][0]["lag_days"] + 1:
+        return f"{sim.days} days leave no room for the rival's lag; use --days 30 or more"
+    dates = [(sim.start_date + dt.timedelta(days=d)).isoformat() for d in (first, last)]
+    cut = ((ctx.brand("strategy.promotions"), [{"from": dates[0], "to": dates[1], "depth": RESPONSE_CUT_DEPTH,
+                                                "channels": [r.market]}]),
+           (ctx.brand("strategy.parity"), "none"))
+    return {"follower": (*cut, (f"brands.{r.rival}.strategy.responses", ["follower"])),
+            "no_rules": (*cut, (f"brands.{r.rival}.strategy.responses", []))}
+
+
+def _judge_rival_response(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    from .config.responses import ARCHETYPES
+
+    rival, lag = ctx.roles.rival, ARCHETYPES["follower"][0]["lag_days"]
+    answered = _kpi(runs["follower"], f"{rival}.first_response_day")
+    silent = _kpi(runs["no_rules"], f"{rival}.responses")
+    first = _response_cut(ctx.scenario.simulation.days)[0]
+    noticed = first + 1   # the cut is public the morning after its first day
+    in_time = (answered >= noticed) & (answered <= noticed + lag)
+    measured = (f"{RESPONSE_CUT_DEPTH:.0%} off on {ctx.roles.market} from day {first}: a follower rival answered within "
+                f"its {lag}-day lag in {int(in_time.sum())}/{len(answered)} seeds; without rules it moved in "
+                f"{int((silent > 0).sum())}/{len(silent)}")
+    return bool(in_time.all() and (silent == 0).all()), measured, None
+
+
+# ---- marketplace ranking
+def _plan_flywheel(ctx: _Context) -> dict[str, Changes] | str:
+    r, sim = ctx.roles, ctx.scenario.simulation
+    if r.market is None:
+        return f"brand {r.focal!r} is not listed on a marketplace"
+    rank = ctx.scenario.channels[r.market].ranking
+    if not (rank.sales_weight or rank.conversion_weight or rank.review_weight):
+        return f"channels.{r.market}.ranking has no weights: its search visibility is constant"
+    first, last = (sim.start_date + dt.timedelta(days=d) for d in _flywheel_boost(sim.days))
+    boost = (ctx.brand("strategy.promotions"), [{"from": first.isoformat(), "to": last.isoformat(),
+                                                 "depth": RESPONSE_CUT_DEPTH, "channels": [r.market]}])
+    return {"boost": (boost, (ctx.brand("strategy.parity"), "none")), "none": ((ctx.brand("strategy.parity"), "none"),)}
+
+
+def _flywheel_boost(days: int) -> tuple[int, int]:
+    """The sales push of the ranking_flywheel check: two weeks from the run's first tenth."""
+    first = max(1, days // 10)
+    return first, min(days - 1, first + 13)
+
+
+def _judge_flywheel(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    f, m = ctx.roles.focal, ctx.roles.market
+    seen = [_kpi(runs[v], f"{f}.channels.{m}.visibility") for v in ("boost", "none")]
+    ok, p = _paired(*seen)
+    measured = (f"two weeks {RESPONSE_CUT_DEPTH:.0%} off on {m}: mean organic visibility over the run "
+                f"{_mean(seen[1]):.3f} → {_mean(seen[0]):.3f}")
+    return ok, measured, p
+
+
 # ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
@@ -504,6 +575,10 @@ CHECKS = (
     _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
     _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
            _plan_referral, _judge_referral),
+    _Check("rival_response", "a rival with response rules answers a marketplace cut within its lag; without rules "
+           "it never moves", "competitor-response", _plan_rival_response, _judge_rival_response),
+    _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
+           "ranking-flywheel", _plan_flywheel, _judge_flywheel),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -96,6 +97,10 @@ def run(
             result = simulate(sc, progress=lambda day: progress.update(task, completed=day))
         folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
+    if result.responses:
+        moves = [e for e in result.responses if e.what in ("start", "move")]
+        console.print(f"competitor responses: {len(moves)} moves, first on {moves[0].date} by {escape(moves[0].brand)} "
+                      f"({escape(moves[0].detail)}); see responses.csv" if moves else "competitor responses: none taken")
     console.print(f"results: [bold]{folder}[/bold]")
 
 

@@ -58,7 +58,8 @@ class _RowToday:
     """The daily series' values of the day, in their order, computed once a day.
 
     Per brand: the AIPL stocks and the private domain (real people), active leaders,
-    the parity gap and the effective price on each of its channels.
+    the parity gap, and on each of its channels the effective price and the organic
+    search visibility (0 where the channel has no open search page).
     """
 
     def __init__(self, model: "MarketModel") -> None:
@@ -67,18 +68,21 @@ class _RowToday:
         for brand in model.brands:
             self.names += [f"{brand.name}.{x}" for x in (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")]
             self.names += [f"{brand.name}.price.{k}" for k in brand.base.channels]
+            self.names += [f"{brand.name}.visibility.{k}" for k in brand.base.channels]
             self._price_channels.append([model.channels.code(k) for k in brand.base.channels])
         self._day, self._row = -1, []
 
     def __call__(self, model: "MarketModel") -> list:
         if model.day != self._day:  # the collector runs once a day, at its end
             counts = (model.population.daily_counts() * model.scale).tolist()
+            searched = model.visibility_today * model.channels.open_search[None, :]
             row = []
             for brand, channels in zip(model.brands, self._price_channels):
                 row += counts[brand.code]
                 row.append(brand.leader_roster.active_count())
                 row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap),
                                                                *(float(brand.prices.effective[c]) for c in channels)])
+                row += [float(searched[brand.code, c]) for c in channels]
             self._day, self._row = model.day, row
         return self._row
 
@@ -109,7 +113,9 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
     buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
-    return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"])}
+    seen = model.datacollector.model_vars[f"{model.brands[b].name}.visibility.{model.channels.keys[c]}"]
+    return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
+            "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
 def brand_kpis(model: "MarketModel", b: int) -> dict:
@@ -133,10 +139,17 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
     }
+
+
+def _response_kpis(brand) -> dict[str, float]:
+    """Competitor responses taken (price moves, bids, promotions) and the day of the first."""
+    taken = [e.day for e in (brand.desk.log if brand.desk is not None else ()) if e.what in ("start", "move")]
+    return {"responses": float(len(taken)), "first_response_day": float(taken[0]) if taken else float("nan")}
 
 
 #: (label, key, format) rows of the end-of-run table.

@@ -25,6 +25,8 @@ from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
 from .market.prices import nan_to_zero
+from .market.ranking import SearchRanking
+from .market.responses import MarketWatch, ResponseEvent
 from .market.signals import ExposureBatch, Exposures, SharerPool
 from .metrics import DailySeries
 from .partners import partner_day, recruit_leader
@@ -76,6 +78,8 @@ class MarketModel(mesa.Model):
         self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
+        self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
+        self.visibility_today = np.zeros((len(self.brands), len(self.channels)))
         self.pools = [SharerPool() for _ in self.brands]
         self._exposures = ExposureBatch()  # the day's exposures, rewritten every day (views of it last a day)
         self._leaders: dict[int, GroupLeader] = {}
@@ -144,8 +148,9 @@ class MarketModel(mesa.Model):
         t = self.day
         date = self.calendar.dates[t]
         lap = self._lap_timer()
+        watch = self._market_watch(t)
         for brand in self.brands:
-            brand.begin_day(date, self.calendar.coupon_yuan[t])
+            brand.begin_day(date, self.calendar.coupon_yuan[t], watch)
         lap("1 calendar")
         batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
                               self._exposures, share=self._share).collect()
@@ -155,10 +160,28 @@ class MarketModel(mesa.Model):
             partner_day(self, brand, t, self.streams.partners)
         lap("7 partners")
         self.ledger.close_day(t)
+        if self.ranking.active:
+            self.ranking.close_day(self.ledger.field("orders")[t], self.ledger.field("traffic")[t])
         self.datacollector.collect(self)
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _market_watch(self, t: int) -> MarketWatch | None:
+        """Yesterday's public facts, read by every brand's response rules before anyone
+        moves today (so no brand sees a rival's move of the same morning); None when no
+        brand has rules."""
+        if not any(b.desk is not None for b in self.brands) or t == 0:
+            return None
+        shelf = np.array([b.prices.price for b in self.brands])
+        regular = np.array([[b.scheduled.price_on(k) if k in b.scheduled.channels else np.nan for k in self.channels.keys]
+                            for b in self.brands])
+        return MarketWatch(day=t, shelf=shelf, regular=regular, orders=self.ledger.field("orders")[:t].sum(axis=2),
+                           ad_spend=self.ledger.field("ad_spend")[:t])
+
+    def response_log(self) -> list[ResponseEvent]:
+        """Every brand's competitor responses so far, by day."""
+        return sorted((e for b in self.brands if b.desk is not None for e in b.desk.log), key=lambda e: e.day)
 
     #: Word of mouth (part of stage 2): vectorised over today's sharers.
     _share = staticmethod(sharing)
@@ -219,6 +242,9 @@ class MarketModel(mesa.Model):
         d11 = bool(self.calendar.double11_open[t])
         funded = self.calendar.brand_funded[t]
         terms = self._reused("market", (d11, funded.tobytes()), lambda: self._market_terms(d11, funded))
+        if self.ranking.active:  # the search page ranks by yesterday's books: a term of its own each day
+            terms = {**terms, "visibility": self.ranking.visibility(terms["visibility"], terms["listed"])}
+        self.visibility_today = terms["visibility"]
         return MarketDay(day=t, search_clicks=self._search_clicks(), **terms)
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:

@@ -23,6 +23,7 @@ from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
 from .ledger import FIELDS
+from .market.responses import ResponseEvent
 from .metrics import brand_kpis
 from .engines import make_model
 
@@ -47,6 +48,8 @@ class RunResult:
         Per-brand state each day (AIPL, private domain, leaders, parity gap, prices).
     kpis : dict[str, dict]
         KPI summary per brand (see :func:`sim.metrics.brand_kpis`).
+    responses : tuple of ResponseEvent
+        The competitor responses brands made, by day (empty when no brand has rules).
     """
 
     scenario: Scenario
@@ -58,6 +61,7 @@ class RunResult:
     orders_by_source: np.ndarray
     daily: dict[str, np.ndarray]
     kpis: dict[str, dict]
+    responses: tuple[ResponseEvent, ...] = ()
 
     def series(self, field: str) -> np.ndarray:
         """(days, B, C) ledger series of ``field``."""
@@ -75,6 +79,7 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
         brands=tuple(b.name for b in model.brands), channels=model.channels.keys,
         books=model.ledger.books, orders_by_source=model.ledger.by_source,
         daily=daily, kpis={b.name: brand_kpis(model, b.code) for b in model.brands},
+        responses=tuple(model.response_log()),
     )
 
 
@@ -113,6 +118,8 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
     if result.scenario.outputs.daily_csv:
         _write_ledger_csv(result, folder / "daily_ledger.csv")
         _write_state_csv(result, folder / "daily_state.csv")
+    if result.responses:
+        _write_responses_csv(result, folder / "responses.csv")
     if plots:
         from .plotting import run_plots
 
@@ -136,6 +143,15 @@ def _write_ledger_csv(result: RunResult, path: Path) -> None:
                     row = result.books[t, b, c]
                     if row.any():
                         w.writerow([date.isoformat(), brand, channel, *(f"{v:.2f}" for v in row)])
+
+
+def _write_responses_csv(result: RunResult, path: Path) -> None:
+    """The competitor response log: one row per action started, moved, capped or ended."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "day", "brand", "rule", "what", "detail"])
+        for e in result.responses:
+            w.writerow([e.date.isoformat(), e.day, e.brand, e.rule, e.what, e.detail])
 
 
 def _write_state_csv(result: RunResult, path: Path) -> None:

@@ -36,7 +36,7 @@ from typing import Callable, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config.loader import Document, apply_brand_changes, load_model, validation_problems
+from .config.loader import Document, apply_brand_changes, load_model, read_document, validation_problems
 from .config.overrides import did_you_mean
 from .config.schema import BrandSpec, Scenario
 from .errors import Problem, ScenarioError, SocsimError
@@ -160,6 +160,8 @@ def _fits_market(doc: Document, base: Scenario, brand: BrandSpec) -> list[Proble
     """Problems of ``brand`` in the base market (channels it names must exist and transact)."""
     data = base.model_dump(mode="json", by_alias=True)
     data["brands"] = [brand.model_dump(mode="json", by_alias=True)]
+    for rule in data["brands"][0]["strategy"]["responses"]:
+        rule["trigger"]["rival"] = None  # rivals are other teams' brands: checked once all files are read
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
@@ -218,7 +220,32 @@ def read_teams(folder: str | Path, base: Scenario, house: HouseMode = "replace")
         taken[entry.brand.name] = f"team {entry.team!r} ({path.name})"
         names[entry.team] = path.name
         teams.append(Team(entry.team, path, entry))
-    return Roster(tuple(teams), tuple(rejected))
+    return _without_unknown_rivals(teams, rejected, base, house)
+
+
+def _without_unknown_rivals(teams: list[Team], rejected: list[Rejected], base: Scenario, house: HouseMode) -> Roster:
+    """Reject the teams whose response rules watch a brand that is not in the market (a
+    rejection can strand another team's rule, so until none is left)."""
+    while True:
+        brands = {t.entry.brand.name for t in teams} | ({b.name for b in base.brands} if house == "keep" else set())
+        stranded = {id(t): problems for t in teams if (problems := _unknown_rivals(t, brands))}
+        if not stranded:
+            return Roster(tuple(teams), tuple(rejected))
+        rejected += [Rejected(t.team, t.file, tuple(stranded[id(t)])) for t in teams if id(t) in stranded]
+        teams = [t for t in teams if id(t) not in stranded]
+
+
+def _unknown_rivals(team: Team, brands: set[str]) -> list[Problem]:
+    own, problems = team.entry.brand.name, []
+    doc = read_document(team.file)
+    for j, rule in enumerate(team.entry.brand.strategy.responses):
+        rival = rule.trigger.rival
+        if rival is not None and (rival == own or rival not in brands):
+            where = ("brand", "strategy", "responses", j, "trigger", "rival")
+            others = ", ".join(sorted(brands - {own})) or "none"
+            problems.append(Problem(".".join(map(str, where)), f"{rival!r} is not another brand in this market; "
+                                    f"brands: {others}", doc.line_of(where)))
+    return problems
 
 
 def round_scenario(base: Scenario, roster: Roster, house: HouseMode = "replace") -> Scenario:

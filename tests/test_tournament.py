@@ -107,3 +107,23 @@ def test_results_folder_and_cli(tmp_path, played):
     assert result.exit_code == 0, result.output
     assert "Tmall Blitz" in result.output and (out / "index.html").exists()
     assert "team Oops Inc" in result.output and "05_broken_team.yaml:13" in result.output
+
+
+def test_teams_may_answer_each_other_and_a_rule_on_an_absent_brand_is_rejected(tmp_path, base):
+    """A team's response rules may watch another team's brand (checked once every file is
+    read); a rule watching a brand that is not in the market rejects its file, at its line."""
+    blitz = (EXAMPLE / "01_tmall_blitz.yaml").read_text(encoding="utf-8")
+    (tmp_path / "01_blitz.yaml").write_text(blitz, encoding="utf-8")
+    follower = blitz.replace("team: Tmall Blitz", "team: Follower").replace("name: blitz", "name: follows")
+    follower += "    responses:\n      - {trigger: {kind: rival_price_cut, rival: blitz}, action: {kind: match_price}}\n"
+    (tmp_path / "02_follower.yaml").write_text(follower, encoding="utf-8")
+    (tmp_path / "03_lost.yaml").write_text(follower.replace("team: Follower", "team: Lost").replace("name: follows", "name: lost")
+                                           .replace("rival: blitz", "rival: nobody"), encoding="utf-8")
+    roster = read_teams(tmp_path, base)
+    assert [t.team for t in roster.teams] == ["Tmall Blitz", "Follower"]
+    (lost,) = roster.rejected
+    problem = lost.problems[0]
+    assert lost.team == "Lost" and problem.path == "brand.strategy.responses.0.trigger.rival"
+    assert "'nobody' is not another brand in this market; brands: blitz, follows" in problem.message
+    assert problem.line == follower.count("\n")  # the rule's own line
+    assert round_scenario(base, roster).brands[1].strategy.responses[0].trigger.rival == "blitz"

@@ -10,18 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..graph.blocks import max_communities
 from ..graph.complete_graph import COMPLETE_MAX_NODES
+from .base import Strict
+from .responses import Response, expand_archetypes
 from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
 
 __all__ = [
     "Scenario", "Simulation", "World", "SegmentSpec", "GraphSpec", "Behaviour",
-    "ChannelSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
+    "ChannelSpec", "SearchRankingSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
-    "ScheduledChange", "Double11Routing", "Outputs", "GraphKind", "ChannelRole",
+    "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
     "ParityPolicy", "KolTier", "Engine", "partner_count_problems",
 ]
 
@@ -32,12 +34,6 @@ KolTier = Literal["head", "waist", "koc"]
 Engine = Literal["fast", "reference"]
 
 Share = Field(ge=0.0, le=1.0)
-
-
-class Strict(BaseModel):
-    """Base: unknown keys are errors, values are checked on assignment too."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -181,6 +177,17 @@ class OfficialAccount(Strict):
     wecom_open_rate: float = Field(0.15, ge=0, le=1, description="share of 1:1 enterprise-WeChat touches that are read. assumption")
 
 
+class SearchRankingSpec(Strict):
+    """How an open marketplace ranks brands on its search page (搜索权重): visibility follows
+    recent sales, conversion and reviews. All weights 0: visibility stays ``search_visibility``."""
+
+    sales_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to recent orders relative to the other brands listed. assumption")
+    conversion_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to recent conversion (orders / visits), relative. assumption")
+    review_weight: float = Field(0.0, ge=0, le=3, description="elasticity of visibility to log(1 + reviews), one review per order, relative. assumption")
+    half_life_days: float = Field(14.0, gt=0, le=365, description="half-life of 'recent' orders and visits (days). assumption")
+    max_boost: float = Field(3.0, ge=1, le=100, description="most that ranking multiplies or divides a brand's base visibility by. assumption")
+
+
 class ChannelSpec(Strict):
     role: ChannelRole | None = Field(None, description="marketplace (open shelf, e.g. Tmall), social (closed private domain, e.g. WeChat) or media (seeding only); default from the name")
     transacts: bool = Field(True, description="whether orders close on this channel")
@@ -191,11 +198,16 @@ class ChannelSpec(Strict):
     events: list[PlatformEvent] = Field(default_factory=list, description="platform events (618, Double 11)")
     official_account: OfficialAccount | None = Field(None, description="official account (公众号) push rules; social channels")
     group_cap: int = Field(500, ge=1, le=100000, description="members per group (WeChat group cap 500)")
+    ranking: SearchRankingSpec = Field(default_factory=SearchRankingSpec, description="search ranking that feeds on sales (open search channels)")
 
     @model_validator(mode="after")
     def _media_does_not_transact(self) -> "ChannelSpec":
         if self.role == "media" and self.transacts:
             raise ValueError("a channel with role 'media' cannot transact; set transacts: false")
+        r = self.ranking
+        if not self.open_search and (r.sales_weight or r.conversion_weight or r.review_weight):
+            raise ValueError("ranking: only a channel with an open search page ranks brands; set open_search: true "
+                             "or the ranking weights to 0")
         return self
 
 
@@ -337,6 +349,14 @@ class Strategy(Strict):
     referral: Referral = Field(default_factory=Referral)
     group_leaders: GroupLeaderPolicy = Field(default_factory=GroupLeaderPolicy)
     schedule: list[ScheduledChange] = Field(default_factory=list)
+    responses: list[Response] = Field(default_factory=list, description="competitor response rules, or archetype names "
+                                      "(follower, aggressor, premium_holder); none by default: the most common reaction "
+                                      "to a rival's promotion is none (Steenkamp et al. 2005)")
+
+    @field_validator("responses", mode="before")
+    @classmethod
+    def _archetypes(cls, rules: Any) -> Any:
+        return expand_archetypes(rules)
 
 
 class BrandSpec(Strict):
@@ -381,6 +401,7 @@ class Scenario(Strict):
         _check_brand_names(self.brands)
         for i, brand in enumerate(self.brands):
             _check_brand_channels(i, brand, self.channels)
+            _check_responses(i, brand, self.brands, self.channels)
         too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
                     for line in partner_count_problems(brand, self.world.population)]
         if too_many:
@@ -410,6 +431,27 @@ def _check_brand_channels(i: int, brand: BrandSpec, channels: dict[str, ChannelS
     for c in brand.channels:
         if not channels[c].transacts:
             raise ValueError(f"brands.{i}.channels.{c}: channel {c!r} does not transact (seeding only); list the brand on a transacting channel")
+
+
+def _check_responses(i: int, brand: BrandSpec, brands: list[BrandSpec], channels: dict[str, ChannelSpec]) -> None:
+    others = [b.name for b in brands if b.name != brand.name]
+    for j, rule in enumerate(brand.strategy.responses):
+        where = f"brands.{i}.strategy.responses.{j}"
+        for part in ("trigger", "action"):
+            key = getattr(rule, part).channel
+            if key not in channels:
+                raise ValueError(f"{where}.{part}.channel: unknown channel {key!r}; defined channels: {', '.join(sorted(channels))}")
+        rival = rule.trigger.rival
+        if rival is not None and rival not in others:
+            raise ValueError(f"{where}.trigger.rival: {rival!r} is not another brand of this scenario; "
+                             f"other brands: {', '.join(others) or 'none'}")
+        act = rule.action
+        if act.kind != "bid_search_ads" and act.channel not in brand.channels:
+            raise ValueError(f"{where}.action.channel: brand {brand.name!r} does not sell on {act.channel!r}; "
+                             f"it sells on: {', '.join(brand.channels)}")
+        if act.kind == "bid_search_ads" and not channels[act.channel].open_search:
+            raise ValueError(f"{where}.action.channel: {act.channel!r} has no open search page to bid on "
+                             f"(channels.{act.channel}.open_search is false)")
 
 
 def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:

@@ -36,10 +36,11 @@ BRAND_KPIS = (
     "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "buyers",
     "marketing_spend", "contribution_per_order", "roi", "cac", "repurchase_rate", "conversion", "aov",
     "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
+    "responses", "first_response_day",
 )
 #: KPIs per channel: ``<brand>.channels.<channel>.<kpi>``.
 CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "buyers", "conversion", "aov",
-                "repurchase_multiplier")
+                "repurchase_multiplier", "visibility")
 #: Daily state series per brand (besides ``price.<channel>`` and the ledger fields).
 STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap")
 #: Reported when the file names no metrics (of the first brand).
@@ -63,9 +64,11 @@ def series_names(channels: list[str], priced: list[str]) -> list[str]:
     """Every daily series of one brand (without the brand).
 
     Ledger fields summed over channels (``revenue``), per channel (``wechat.orders``),
-    the state series (``aware`` … ``parity_gap``) and prices (``price.tmall``).
+    the state series (``aware`` … ``parity_gap``), prices (``price.tmall``) and organic
+    search visibility (``visibility.tmall``).
     """
-    return [*FIELDS, *(f"{c}.{f}" for c in channels for f in FIELDS), *STATE_SERIES, *(f"price.{c}" for c in priced)]
+    return [*FIELDS, *(f"{c}.{f}" for c in channels for f in FIELDS), *STATE_SERIES, *(f"price.{c}" for c in priced),
+            *(f"visibility.{c}" for c in priced)]
 
 
 class Strict(BaseModel):

@@ -77,6 +77,7 @@ class Calendar:
     need_boost : (days,) multiplier on category need (main event days)
     double11_window : (days, C) presale-to-main-day window of a Double 11 event
     event_names : (days,) name of the main event that day, '' otherwise
+    event_window : (days, C) bool, a platform event (presale to main day) runs on the channel
     double11_open : (days,) bool, a Double 11 window is open on some channel (routing runs)
     """
 
@@ -86,6 +87,7 @@ class Calendar:
     need_boost: np.ndarray
     double11_window: np.ndarray
     event_names: list[str]
+    event_window: np.ndarray
     double11_open: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +108,7 @@ def build_calendar(scenario: Scenario) -> Calendar:
     funded = np.ones((sim.days, n_c))
     boost = np.ones(sim.days)
     d11 = np.zeros((sim.days, n_c), bool)
+    window = np.zeros((sim.days, n_c), bool)
     names = [""] * sim.days
     day_of = {d: t for t, d in enumerate(dates)}
     for c, channel in enumerate(scenario.channels.values()):
@@ -117,10 +120,11 @@ def build_calendar(scenario: Scenario) -> Calendar:
                     coupon[t, c] = event.coupon_yuan
                     funded[t, c] = event.brand_funded_share
                     d11[t, c] |= event.name.lower() == DOUBLE11
+                    window[t, c] = True
                 if main in day_of:
                     boost[day_of[main]] = max(boost[day_of[main]], event.need_boost)
                     names[day_of[main]] = event.name
-    return Calendar(dates, coupon, funded, boost, d11, names)
+    return Calendar(dates, coupon, funded, boost, d11, names, window)
 
 
 def _days_between(first: dt.date, last: dt.date) -> list[dt.date]:

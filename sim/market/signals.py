@@ -1,4 +1,4 @@
-"""Signals: the day's exposures, each with a source, a weight and an entry channel (§5.2).
+"""Signals: the day's exposures, each with a source, a weight and an entry channel (docs/MODEL.md §3.2).
 
 Producers add exposures to the day's :class:`ExposureBatch` (their compiled kernels
 write rows straight into its columns); the attitude step then folds them into each
