@@ -517,6 +517,29 @@ def _judge_flywheel(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return ok, measured, p
 
 
+# ---- incrementality
+def _plan_lift(ctx: _Context) -> dict[str, Changes] | str:
+    from .experiments.lift import lift_sources
+
+    found = lift_sources(ctx.scenario, 0)
+    if not found:
+        return f"brand {ctx.roles.focal!r} uses no marketing source that can be switched off"
+    return {"as_is": (), "organic": tuple((path, value) for _, changes in found for path, value in changes.items())}
+
+
+def _judge_lift(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    from .ledger import LAST_TOUCH
+
+    f = ctx.roles.focal
+    total, organic = _kpi(runs["as_is"], f"{f}.orders"), _kpi(runs["organic"], f"{f}.orders")
+    below, p = _paired(total, organic)
+    credit = {t: _mean(_kpi(runs["as_is"], f"{f}.last_touch.{t}")) for t in LAST_TOUCH}
+    top = ", ".join(f"{t} {v / _mean(total):.0%}" for t, v in sorted(credit.items(), key=lambda kv: -kv[1])[:3])
+    measured = (f"organic base {_mean(organic):,.0f} of {_mean(total):,.0f} orders ({_mean(organic) / _mean(total):.0%}) "
+                f"with every source off; last touch credits {top}")
+    return bool(below and np.all(organic >= 0)), measured, p
+
+
 # ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
@@ -579,6 +602,8 @@ CHECKS = (
            "it never moves", "competitor-response", _plan_rival_response, _judge_rival_response),
     _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
            "ranking-flywheel", _plan_flywheel, _judge_flywheel),
+    _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
+           "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),

@@ -84,7 +84,7 @@ def run(
     """
     from .jit import kernels_cached
     from .metrics import kpi_table
-    from .run import default_run_dir, run as simulate, write_results
+    from .simulation import default_run_dir, run as simulate, write_results
 
     with _errors():
         sc = _load(scenario, set_, seed, days)

@@ -3,7 +3,7 @@
 ``fast`` steps consumers in bulk (numpy arrays, :class:`sim.model.MarketModel`);
 ``reference`` is the per-agent Mesa engine (:class:`sim.reference.ReferenceMarketModel`)
 used for docking tests and for reading. Both take ``(scenario, seed)`` and expose the
-same attributes (ledger, population, brands, datacollector), so :func:`sim.run.run`,
+same attributes (ledger, population, brands, datacollector), so :func:`sim.simulation.run`,
 the KPIs and the plots work with either.
 """
 

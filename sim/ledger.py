@@ -15,7 +15,7 @@ import numpy as np
 
 from .jit import njit
 
-__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES"]
+__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES", "LAST_TOUCH"]
 
 #: Counts and money booked per (day, brand, channel).
 FIELDS = (
@@ -39,6 +39,8 @@ COST_FIELDS = FIELDS[4:14]
 MARKETING_FIELDS = ("coupons", "gifts", "referral_commission", "leader_commission",
                     "kol_commission", "ad_spend", "kol_fees", "content_cost")
 N_SOURCES = 8  # Source codes 0..6 plus 7 = none
+#: Names of the last-touch attribution classes: the Source codes in order, then "none" (no touch).
+LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "none")
 
 
 class Ledger:

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Callable
 import mesa
 import numpy as np
 
-from .ledger import MARKETING_FIELDS
+from .ledger import LAST_TOUCH, MARKETING_FIELDS
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS"]
+__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
+           "last_touch_orders"]
 
 #: Costs that scale with each order: what an order contributes before fixed spend.
 VARIABLE_COSTS = ("cogs", "platform_fees", "coupons", "gifts", "referral_commission",
@@ -99,6 +100,12 @@ def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None))
     return float(market / total) if total > 0 else float("nan")
 
 
+def last_touch_orders(model: "MarketModel", brand: int) -> dict[str, float]:
+    """Brand ``brand``'s orders by the source of the buyer's latest effective exposure (last touch)."""
+    counts = model.ledger.by_source[:, brand].sum(axis=(0, 1))
+    return dict(zip(LAST_TOUCH, map(float, counts)))
+
+
 def _safe(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
 
@@ -141,6 +148,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "shares": float(led.shares[:, b].sum() * scale),
         **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
+        "last_touch": last_touch_orders(model, b),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.channels},
     }

@@ -36,7 +36,7 @@ from .market.signals import WECHAT_SEEDED  # noqa: E402
 from .population import Stage  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .run import RunResult
+    from .simulation import RunResult
 
 __all__ = ["run_plots", "PLOT_FILES", "DPI", "PlotInputError", "event_days", "spillover_series", "rolling_sum",
            "weekly"]
@@ -74,7 +74,7 @@ def run_plots(result: "RunResult", folder: Path) -> list[Path]:
     Parameters
     ----------
     result : RunResult
-        The run to plot (:func:`sim.run.run`).
+        The run to plot (:func:`sim.simulation.run`).
     folder : Path
         Where to write; created if missing. Existing files of the same name are replaced.
 

@@ -12,7 +12,7 @@ import yaml
 from sim.checks import paired_greater  # noqa: F401  (re-exported for the tests)
 from sim.config.overrides import apply_overrides
 from sim.config.schema import Scenario
-from sim.run import RunResult, run
+from sim.simulation import RunResult, run
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

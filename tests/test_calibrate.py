@@ -12,7 +12,7 @@ from sim.config.loader import load_model
 from sim.config.schema import Scenario
 from sim.errors import ScenarioError
 from sim.experiments import ExecutionPlan
-from sim.run import run
+from sim.simulation import run
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

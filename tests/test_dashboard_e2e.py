@@ -25,7 +25,7 @@ from sim.config.loader import load_scenario
 from sim.dashboard.levers import lever_set
 from sim.dashboard.workshop import WorkshopModel, WorkshopSetup, WorkshopState
 from sim.errors import SocsimError
-from sim.run import run
+from sim.simulation import run
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

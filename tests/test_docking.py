@@ -142,7 +142,7 @@ def test_reference_engine_runs_one_mesa_agent_per_consumer():
 def test_reference_engine_keeps_the_books_and_is_reproducible():
     """Money is conserved, revenue = T × C × AOV × R exactly, same seed → same run."""
     from sim.ledger import COST_FIELDS, FIELDS
-    from sim.run import run
+    from sim.simulation import run
 
     sc = scenario(*SIZE, "simulation.days=30", "simulation.engine=reference")
     a, b, c = run(sc, seed=4), run(sc, seed=4), run(sc, seed=5)

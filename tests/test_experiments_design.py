@@ -12,7 +12,7 @@ from sim.errors import ScenarioError
 from sim.experiments import adhoc_design, is_experiment_file, load_experiment
 from sim.experiments.spec import kpi_names, series_names
 from sim.experiments.worker import daily_columns, flatten_kpis
-from sim.run import run
+from sim.simulation import run
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -16,7 +16,7 @@ from sim.market.prices import brand_prices
 from sim.engines import make_model
 from sim.model import MarketModel
 from sim.population import Stage
-from sim.run import run
+from sim.simulation import run
 
 from _support import scenario
 

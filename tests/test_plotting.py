@@ -17,7 +17,7 @@ from sim.ledger import COST_FIELDS, FIELDS, MARKETING_FIELDS, N_SOURCES
 from sim.market.signals import WECHAT_SEEDED, Source
 from sim.plotting import PLOT_FILES, PlotInputError, event_days, rolling_sum, run_plots, spillover_series, weekly
 from sim.population import Stage
-from sim.run import RunResult
+from sim.simulation import RunResult
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

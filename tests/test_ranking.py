@@ -9,7 +9,7 @@ from sim.config.loader import load_scenario_text
 from sim.config.schema import SearchRankingSpec
 from sim.errors import ScenarioError
 from sim.market.ranking import SearchRanking
-from sim.run import run
+from sim.simulation import run
 
 from _support import scenario
 

@@ -15,7 +15,7 @@ from sim.config.schema import BrandSpec, Scenario
 from sim.errors import ScenarioError
 from sim.market.channels import ChannelTable, build_calendar
 from sim.market.responses import MarketWatch, ResponseDesk
-from sim.run import run
+from sim.simulation import run
 
 from _support import scenario
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.config.loader import load_scenario
 from sim.experiments.executors import ExecutionPlan
-from sim.run import run
+from sim.simulation import run
 from sim.tournament import TournamentError, play, read_teams, round_scenario, write_round
 
 ROOT = Path(__file__).resolve().parent.parent

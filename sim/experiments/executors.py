@@ -118,7 +118,7 @@ def local_executor(workers: int, start_method: str = START_METHOD) -> ProcessPoo
         raise SocsimError(f"start method {start_method!r}: use 'forkserver' or 'fork'")
     context = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
-        context.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
+        context.set_forkserver_preload(["sim.simulation", "sim.experiments.worker"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
 
 

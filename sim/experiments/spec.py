@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.ledger import FIELDS, MARKETING_FIELDS
+from sim.ledger import FIELDS, LAST_TOUCH, MARKETING_FIELDS
 from sim.population import Stage
 
 __all__ = [
@@ -56,6 +56,7 @@ def kpi_names(channels: list[str]) -> list[str]:
     """
     names = list(BRAND_KPIS)
     names += [f"aipl.{s}" for s in Stage.NAMES] + [f"spend.{f}" for f in MARKETING_FIELDS]
+    names += [f"last_touch.{s}" for s in LAST_TOUCH]
     names += [f"channels.{c}.{k}" for c in channels for k in CHANNEL_KPIS]
     return names
 

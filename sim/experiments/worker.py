@@ -1,7 +1,7 @@
 """What runs on a worker: one (scenario, seed) task in, one plain record out.
 
 A task carries the scenario as JSON data and a seed; the worker validates the scenario
-again, calls :func:`sim.run.run` and returns KPIs as a flat mapping and the daily series
+again, calls :func:`sim.simulation.run` and returns KPIs as a flat mapping and the daily series
 as arrays. No model is ever pickled, so any executor (a local process pool, a Dask
 cluster on other machines) can run it, and the result depends only on the task.
 """
@@ -64,7 +64,7 @@ def run_task(task: Task) -> RunRecord:
     -------
     RunRecord
     """
-    from sim.run import run
+    from sim.simulation import run
 
     start = time.perf_counter()
     scenario = Scenario.model_validate(task.scenario)
@@ -87,7 +87,7 @@ def flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 
 def daily_columns(result) -> dict[str, np.ndarray]:
-    """Daily series of a :class:`sim.run.RunResult` by name (see :class:`RunRecord`)."""
+    """Daily series of a :class:`sim.simulation.RunResult` by name (see :class:`RunRecord`)."""
     cols = {k: np.asarray(v, dtype=float) for k, v in result.daily.items()}
     scenario = result.scenario
     for b, brand in enumerate(result.brands):
