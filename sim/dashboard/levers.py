@@ -56,7 +56,7 @@ _QUALITY = ("interesting", "interests", "interaction", "individuality")
 
 @dataclass(frozen=True)
 class Lever:
-    """One control: what it is called, its range, and the scenario's own value.
+    """One control: what it is called (English and Chinese), its range, and the scenario's own value.
 
     Attributes
     ----------
@@ -75,6 +75,8 @@ class Lever:
         Allowed values (choices only).
     help : str
         One line on what the lever does.
+    label_zh : str
+        The label in Chinese (empty: use ``label``).
     """
 
     key: str
@@ -87,6 +89,7 @@ class Lever:
     integer: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
+    label_zh: str = ""
 
     def check(self, value: Any) -> Value:
         """``value`` as this lever's type, or SocsimError naming what is allowed."""
@@ -251,6 +254,7 @@ def _context(scenario: Scenario, spec: BrandSpec) -> _Context:
 
 
 _NAMES = {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com", "pinduoduo": "Pinduoduo", "douyin": "Douyin"}
+_NAMES_ZH = {"tmall": "天猫", "wechat": "微信", "jd": "京东", "pinduoduo": "拼多多", "douyin": "抖音"}
 
 
 def _round_up(x: float, step: float) -> float:
@@ -267,19 +271,22 @@ def _price_levers(ctx: _Context, scenario: Scenario) -> list[Lever]:
         out.append(Lever(
             key, f"{_NAMES.get(channel, channel)} price (¥)", "slider", int(price) if whole else price,
             low=max(1.0, math.floor(price * 0.5)), high=math.ceil(price * 1.5), step=1.0, integer=whole,
-            help=f"list price on {channel}; with strict parity the WeChat price follows the marketplace"))
+            help=f"list price on {channel}; with strict parity the WeChat price follows the marketplace",
+            label_zh=f"{_NAMES_ZH.get(channel, channel)}价格 (¥)"))
     return out
 
 
 def _strategy_levers(ctx: _Context, scenario: Scenario) -> list[Lever]:
     s = ctx.brand.strategy
     out = [Lever("parity", "Price parity policy", "choice", s.parity, choices=get_args(ParityPolicy),
-                 help="none; strict: WeChat matches the marketplace; floor: marketplace never below WeChat")]
+                 help="none; strict: WeChat matches the marketplace; floor: marketplace never below WeChat",
+                 label_zh="价格体系 (渠道保护)")]
     if ctx.paid:
         total = sum(ctx.paid)
         out.append(Lever("paid_budget", "Paid media budget (¥/day)", "slider", int(round(total)), low=0,
                          high=_round_up(max(3 * total, 1000.0), 100.0), step=100.0, integer=True,
-                         help="all paid-media lines scaled together (more impressions → more awareness)"))
+                         help="all paid-media lines scaled together (more impressions → more awareness)",
+                         label_zh="付费媒体预算 (¥/天)"))
     return out
 
 
@@ -289,11 +296,12 @@ def _influencer_levers(ctx: _Context, scenario: Scenario) -> list[Lever]:
         return []
     out = [Lever("influencer_budget", "Influencer budget (¥/month)", "slider", int(round(total)), low=0,
                  high=_round_up(3 * total, 10_000.0), step=10_000.0, integer=True,
-                 help="KOL slot fees and KOC fees together (posts × fee)")]
+                 help="KOL slot fees and KOC fees together (posts × fee)", label_zh="达人预算 (¥/月)")]
     if ctx.kol_side and ctx.koc_side:
         share = int(round(100 * ctx.koc_spend / total))
         out.append(Lever("koc_share", "…of it on KOCs rather than KOLs (%)", "slider", share, low=0, high=100,
-                         step=1.0, integer=True, help="many small trusted voices vs one big reach"))
+                         step=1.0, integer=True, help="many small trusted voices vs one big reach",
+                         label_zh="其中 KOC 占比 (%)"))
     return out
 
 
@@ -302,22 +310,24 @@ def _relationship_levers(ctx: _Context, scenario: Scenario) -> list[Lever]:
     out = [
         Lever("referral", "Referral commission, level 1 (%)", "slider", _percent(s.referral.level1), low=0, high=50,
               step=1.0, integer=float(_percent(s.referral.level1)).is_integer(),
-              help="share of order value paid to the sharer: more sharing, less margin"),
+              help="share of order value paid to the sharer: more sharing, less margin", label_zh="一级分佣 (%)"),
         Lever("content_quality", "Content quality (4i score, 0–1)", "slider", round(s.content.quality.score, 2),
-              low=0.0, high=1.0, step=0.05, help="interesting, interests, interaction, individuality, all set to this"),
+              low=0.0, high=1.0, step=0.05, help="interesting, interests, interaction, individuality, all set to this",
+              label_zh="内容质量 (4i, 0–1)"),
     ]
     if ctx.social is not None:
         account = scenario.channels[ctx.social].official_account
         cap = account.pushes_per_month if account is not None else 31
         pushes = min(s.private_domain.pushes_per_month, cap)
         out.append(Lever("pushes", "Private-domain pushes a month", "slider", pushes, low=0, high=max(cap, 1),
-                         step=1.0, integer=True, help=f"official-account pushes to followers (free up to {cap})"))
+                         step=1.0, integer=True, help=f"official-account pushes to followers (free up to {cap})",
+                         label_zh="私域推送 (次/月)"))
     if ctx.social is not None and ctx.marketplace is not None:
         out.append(Lever("double11_routing", "Double 11: route WeChat traffic to Tmall with a gift", "switch",
-                         s.double11_routing.enabled, help="the HFP play"))
+                         s.double11_routing.enabled, help="the HFP play", label_zh="双11 微信引流天猫 (送赠品)"))
     if ctx.social is not None:
         out.append(Lever("wechat_bundle", "WeChat-only bundle (prices not comparable)", "switch", s.wechat_bundle,
-                         help="group leaders and shoppers cannot compare prices"))
+                         help="group leaders and shoppers cannot compare prices", label_zh="微信专供组合装 (价格不可比)"))
     return out
 
 

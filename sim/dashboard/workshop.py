@@ -35,7 +35,7 @@ from ..model import MarketModel
 from .levers import LeverSet, Value, lever_set
 
 __all__ = ["WorkshopSetup", "WorkshopState", "WorkshopModel", "Arm", "LeverChange", "BASELINE",
-           "WORKSHOP_POPULATION", "ARMS"]
+           "WORKSHOP_POPULATION", "ARMS", "schedule_from"]
 
 BASELINE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "baseline.yaml"
 #: Consumers in the dashboard's market by default: a step takes ~10 ms, a year ~5 s.
@@ -255,17 +255,44 @@ class WorkshopModel(mesa.Model):
     def _schedule_from_today(self, arm: Arm, values: Mapping[str, Value] | None = None) -> None:
         """Add (or, on the same day, replace) the arm's schedule entry from today to the end."""
         board = self.state.board(arm.name) if values is None else values
-        changes = self.state.levers.changes(board)
-        brand = arm.model.brands[self.brand_code]
-        apply_brand_changes(brand.base, changes)  # validate now, not when the day starts
-        schedule = list(brand.base.strategy.schedule)
-        if arm.entry_day == self.day:
-            schedule.pop()
-        dates = arm.model.calendar.dates
-        schedule.append(ScheduledChange.model_validate({"from": dates[self.day], "to": dates[-1], "set": changes}))
-        strategy = brand.base.strategy.model_copy(update={"schedule": schedule})
-        brand.base = brand.base.model_copy(update={"strategy": strategy})
+        schedule_from(arm.model, self.brand_code, self.day, self.state.levers.changes(board),
+                      replace_last=arm.entry_day == self.day)
         arm.entry_day = self.day
+
+
+def schedule_from(model: MarketModel, brand_code: int, day: int, changes: Mapping[str, Any],
+                  replace_last: bool = False) -> None:
+    """Make ``changes`` hold for brand ``brand_code`` from ``day`` to the end of the run.
+
+    The changes become a schedule entry of the brand (from the date of ``day`` to the last
+    date), so a run that had the entry in its scenario from the start is the same run.
+
+    Parameters
+    ----------
+    model : MarketModel
+    brand_code : int
+    day : int
+        First day (0-based) the changes hold.
+    changes : Mapping[str, Any]
+        Brand-relative dotted paths → values (:meth:`LeverSet.changes`).
+    replace_last : bool, default False
+        Replace the brand's last schedule entry (a lever moved again on the same day).
+
+    Raises
+    ------
+    ScenarioError
+        A path does not exist in the brand or a value is not allowed (checked now, not
+        when the day starts).
+    """
+    brand = model.brands[brand_code]
+    apply_brand_changes(brand.base, changes)
+    schedule = list(brand.base.strategy.schedule)
+    if replace_last:
+        schedule.pop()
+    dates = model.calendar.dates
+    schedule.append(ScheduledChange.model_validate({"from": dates[day], "to": dates[-1], "set": dict(changes)}))
+    strategy = brand.base.strategy.model_copy(update={"schedule": schedule})
+    brand.base = brand.base.model_copy(update={"strategy": strategy})
 
 
 def _seed(seed: int | str | None, default: int) -> int:
