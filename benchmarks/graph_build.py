@@ -8,7 +8,7 @@ interpreter and numpy (reported as "baseline"). Wall times are medians over repe
     python benchmarks/graph_build.py --sizes 100000 --repeats 5 --no-networkx
     python benchmarks/graph_build.py --kind communities --sizes 1000000
 
-Goal (issue 2): small_world at 10⁶ × 150 in ≤ 30 s and ≤ 4 GiB peak.
+Goal: small_world at 10⁶ × 150 in ≤ 30 s and ≤ 4 GiB peak.
 """
 
 from __future__ import annotations

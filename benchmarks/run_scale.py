@@ -2,7 +2,7 @@
 
 Prints, per population size: graph build time, simulation time, total wall time, peak
 memory (max RSS of a fresh child process per size, so peaks don't mix), the split of a
-day's cost over the stages of DESIGN §5, and the day's events (exposures, shoppers,
+day's cost over the stages of the day loop (docs/MODEL.md §1), and the day's events (exposures, shoppers,
 orders) — so one can see that cost grows with events, not with N·k.
 
 Usage::

@@ -333,7 +333,7 @@ class LeaderRoster:
         Notes
         -----
         tolerance_eff = tolerance · (1 + monthly income / income_reference): a leader
-        who earns well from the brand puts up with a larger gap (DESIGN §5.7).
+        who earns well from the brand puts up with a larger gap (docs/MODEL.md §3.7).
         """
         active = self.active_index()
         if len(active) == 0:  # a brand without leaders (no WeChat shop): nothing to weigh

@@ -1,4 +1,4 @@
-"""The Bass diffusion model as an agent-based check (DESIGN §8.1, §10).
+"""The Bass diffusion model as an agent-based check (docs/BEHAVIOURS.md, Bass docking).
 
 Each agent adopts once. In mean-field mixing (a complete graph, held as counts only:
 no N² ties are built) a non-adopter adopts during a sub-step of length dt with
@@ -7,7 +7,7 @@ dt shrinks the adoption share follows Bass's closed form
 
     F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p)·e^{−(p+q)t}),
 
-which is the mean-field docking check of DESIGN §8.1. On a social graph (any kind of
+which is the mean-field docking check (``socsim check --only bass``). On a social graph (any kind of
 :mod:`sim.graph`, held in CSR) the imitation pressure on agent i is q times the share of
 *her contacts* who adopted; Fibich & Levin (2023) show that adoption then lies between the
 two-node curve and the Bass curve, and that small worlds sit near Bass.

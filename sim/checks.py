@@ -1,4 +1,4 @@
-"""Model-behaviour checks (DESIGN §8) on any scenario, over replications.
+"""Model-behaviour checks (docs/BEHAVIOURS.md) on any scenario, over replications.
 
 The library behind ``socsim check`` and the statistical helpers the tests share:
 
@@ -7,7 +7,7 @@ The library behind ``socsim check`` and the statistical helpers the tests share:
 * runs — :func:`run_jobs` runs (model class, scenario, seed) jobs in this process or on
   a process pool and returns small :class:`RunSummary` records (flat KPIs and a digest
   of the books), so a run's outcome depends only on its job, never on the worker;
-* the suite — :func:`run_checks` adapts DESIGN §8's behaviours to a user's scenario
+* the suite — :func:`run_checks` adapts the behaviours of docs/BEHAVIOURS.md to a user's scenario
   (its first brand is "focal", its first marketplace "Tmall", its first social channel
   "WeChat", the first other brand on that marketplace the "rival") and returns one
   :class:`CheckResult` per behaviour with the measured figures and p-values.
@@ -162,7 +162,7 @@ def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
     """Run ``jobs`` here (``workers`` ≤ 1) or on a pool of ``workers`` processes.
 
     Results come back in job order and do not depend on ``workers``: each run draws only
-    from the streams of its own seed (DESIGN §8.7). ``progress(done, total)`` is called
+    from the streams of its own seed (the reproducibility behaviour). ``progress(done, total)`` is called
     after each run.
     """
     done: list[RunSummary] = []
@@ -212,13 +212,13 @@ class CheckSettings:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One behaviour of DESIGN §8 on the user's scenario.
+    """One behaviour check (docs/BEHAVIOURS.md) on the user's scenario.
 
     Attributes
     ----------
-    key, title, design : str
-        Short name, what is checked, and its basis: the model definition's section, or
-        the published source of the behaviour.
+    key, title, behaviour : str
+        Short name, what is checked, and the behaviour it belongs to (its anchor in
+        docs/BEHAVIOURS.md; the check itself is at ``#<key>``).
     status : {"pass", "fail", "skip"}
     measured : str
         The figures behind the verdict (means over seeds, errors).
@@ -230,7 +230,7 @@ class CheckResult:
 
     key: str
     title: str
-    design: str
+    behaviour: str
     status: str
     measured: str
     p_value: float | None = None
@@ -239,7 +239,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Roles:
-    """Who plays which part of DESIGN §8 in the user's scenario (None: nobody)."""
+    """Who plays which part of the behaviour checks in the user's scenario (None: nobody)."""
 
     focal: str
     market: str | None      # the focal brand's first marketplace listing ("Tmall")
@@ -279,7 +279,7 @@ class _Context:
 class _Check:
     key: str
     title: str
-    design: str
+    behaviour: str
     plan: Callable[[_Context], dict[str, Changes] | str]         # variants, or why it is skipped
     judge: Callable[[_Context, dict[str, list[RunSummary]]], tuple[bool, str, float | None]]
     reps_factor: int = 1   # a level or a bound needs more replications than a direction does
@@ -306,7 +306,7 @@ def _mean(x: np.ndarray) -> float:
     return float(np.nanmean(x)) if np.any(~np.isnan(x)) else float("nan")
 
 
-# ---- §8.3 spill-over
+# ---- spill-over
 def _equal_prices(ctx: _Context) -> Changes:
     r, price = ctx.roles, ctx.focal.product.price
     return ((ctx.brand(f"channels.{r.social}.price"), price), (ctx.brand(f"channels.{r.market}.price"), price))
@@ -346,7 +346,7 @@ def _judge_spill_falls(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tupl
     return ok and _mean(dearer) < 0.5, measured, p
 
 
-# ---- §8.4 channel conflict
+# ---- channel conflict
 def _plan_conflict(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
@@ -374,7 +374,7 @@ def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     return ok, measured, p
 
 
-# ---- §8.5 open vs closed
+# ---- open vs closed
 def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
@@ -404,7 +404,7 @@ def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tupl
     return ok and _mean(loss[r.market]) > 0.1 and upper < 0.1, measured, p
 
 
-# ---- §8.6 monotone levers
+# ---- monotone levers
 def _plan_budget(ctx: _Context) -> dict[str, Changes] | str:
     paid = [m.model_dump(mode="json") for m in ctx.focal.strategy.paid_media]
     if not paid:
@@ -547,7 +547,7 @@ def _judge_lift(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool,
     return bool(below and np.all(organic >= 0)), measured, p
 
 
-# ---- §8.7 reproducibility, §8.1 Bass
+# ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
 
@@ -730,35 +730,35 @@ def _judge_rise(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool,
 
 
 CHECKS = (
-    _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "§8.3",
+    _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "spill-over",
            _plan_spill_half, _judge_spill_half, reps_factor=2),
-    _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "§8.3",
+    _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "spill-over",
            _plan_spill_falls, _judge_spill_falls),
-    _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "§8.4",
+    _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "channel-conflict",
            _plan_conflict, _judge_conflict),
-    _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "§8.5",
+    _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "open-vs-closed",
            _plan_open_closed, _judge_open_closed, reps_factor=2),
-    _Check("paid_budget", "more paid budget → more awareness", "§8.6", _plan_budget, _judge_higher("aipl.aware", "aware")),
-    _Check("content", "better 4i content → more sharing", "§8.6", _plan_content, _judge_higher("shares", "shares")),
-    _Check("referral", "higher referral commission → more sharing, less margin per order", "§8.6",
+    _Check("paid_budget", "more paid budget → more awareness", "monotone-levers", _plan_budget, _judge_higher("aipl.aware", "aware")),
+    _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
+    _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
            _plan_referral, _judge_referral),
     _Check("rival_response", "a rival with response rules answers a marketplace cut within its lag; without rules "
-           "it never moves", "§12", _plan_rival_response, _judge_rival_response),
+           "it never moves", "competitor-response", _plan_rival_response, _judge_rival_response),
     _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
-           "§12", _plan_flywheel, _judge_flywheel),
+           "ranking-flywheel", _plan_flywheel, _judge_flywheel),
     _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
-           "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "§12", _plan_lift, _judge_lift),
-    _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "§8.7",
+           "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
+    _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
-    _Check("bass", "mean-field adoption follows the Bass curve", "§8.1", _plan_none, _judge_bass_mean_field),
-    _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "§10",
+    _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),
+    _Check("bass_graph", "on the scenario's graph adoption lies between the two-node curve and Bass", "bass-docking",
            _plan_bass_graph, _judge_bass_graph),
     _Check("elasticity", "own-price and category elasticity of orders in their published ranges; rivals win ≥ ⅓ of lost orders",
-           "Bijmolt et al. 2005; van Heerde et al. 2003", _plan_elasticity, _judge_elasticity, default=False),
+           "price-response", _plan_elasticity, _judge_elasticity, default=False),
     _Check("post_promotion_dip", "after a deep temporary promotion, orders dip below the no-promotion run",
-           "van Heerde et al. 2000", _plan_dip, _judge_dip, default=False),
+           "price-response", _plan_dip, _judge_dip, default=False),
     _Check("reference_price_adapts", "after a permanent price rise, the order loss shrinks as reference prices adapt",
-           "Kalyanaram & Winer 1995", _plan_rise, _judge_rise, default=False),
+           "price-response", _plan_rise, _judge_rise, default=False),
 )
 
 
@@ -788,7 +788,7 @@ def _variant(sc: Scenario, changes: Changes) -> Scenario:
 def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
                progress: Callable[[int, int], None] | None = None,
                only: Sequence[str] | None = None) -> list[CheckResult]:
-    """Run the behaviour suite of DESIGN §8 on scenario ``sc``.
+    """Run the behaviour suite (docs/BEHAVIOURS.md) on scenario ``sc``.
 
     Parameters
     ----------
@@ -835,8 +835,8 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
 def _result(check: _Check, plan: dict[str, Changes] | str, ctx: _Context,
             runs: dict[tuple[str, int], RunSummary]) -> CheckResult:
     if isinstance(plan, str):
-        return CheckResult(check.key, check.title, check.design, "skip", "–", None, plan)
+        return CheckResult(check.key, check.title, check.behaviour, "skip", "–", None, plan)
     samples = {label: [runs[_variant(ctx.scenario, ch).model_dump_json(), s] for s in check.seeds(ctx)]
                for label, ch in plan.items()}
     ok, measured, p = check.judge(ctx, samples)
-    return CheckResult(check.key, check.title, check.design, "pass" if ok else "fail", measured, p)
+    return CheckResult(check.key, check.title, check.behaviour, "pass" if ok else "fail", measured, p)

@@ -32,13 +32,14 @@ def check(
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) run only when named."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
-    """Check that the model still behaves on your scenario (docs/VERIFICATION.md §4).
+    """Check that the model still behaves on your scenario (docs/BEHAVIOURS.md).
 
     Runs the behaviour suite over replications and prints a pass/fail table with the
     measured figures and p-values (paired one-sided t-tests at α = 0.01): spill-over to
     the marketplace, channel conflict and parity, open vs closed channels, the monotone
-    levers (paid budget, content, referral), reproducibility and the Bass mean-field
-    check. The first brand plays the focal brand; its first marketplace is "Tmall", the
+    levers (paid budget, content, referral), competitor responses, the marketplace
+    ranking flywheel, incrementality beside last-touch credit, reproducibility and the
+    Bass mean-field check. The first brand plays the focal brand; its first marketplace is "Tmall", the
     first social channel "WeChat". Exit status 1 if any check fails.
 
     The price-response checks run only when named with --only: elasticity (own-price
@@ -66,11 +67,12 @@ def check(
 
 def _print(results, title: str) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
-    for name, justify in (("check", "left"), ("basis", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
+    for name, justify in (("check", "left"), ("behaviour", "left"), ("result", "left"), ("measured", "left"), ("p", "right")):
         table.add_column(name, justify=justify, overflow="fold")
     for r in results:
         p = "–" if r.p_value is None or r.p_value != r.p_value else f"{r.p_value:.3g}"
-        table.add_row(f"{r.key}: {r.title}", r.design, _STATUS[r.status], r.note or r.measured, p)
+        table.add_row(f"{r.key}: {r.title}", r.behaviour, _STATUS[r.status], r.note or r.measured, p)
     console.print(table)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip")}
     console.print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    console.print("What each check tests and why: docs/BEHAVIOURS.md#<check>, e.g. docs/BEHAVIOURS.md#spillover")

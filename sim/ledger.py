@@ -1,4 +1,4 @@
-"""The ledger: money and counts per day × brand × channel (DESIGN §5.8).
+"""The ledger: money and counts per day × brand × channel (docs/MODEL.md §6).
 
 All amounts are in real yuan and real people: sales-side numbers made by agents are
 multiplied by the market scale (real consumers per agent) when booked, while budgets

@@ -1,4 +1,4 @@
-"""Metrics: the daily series Mesa collects and the KPI summary of a run (DESIGN §7, §9).
+"""Metrics: the daily series Mesa collects and the KPI summary of a run (docs/MODEL.md §6).
 
 The revenue decomposition (营收 = 流量 × 转化率 × 客单价 × 复购) holds exactly because each
 factor is defined from the same books:

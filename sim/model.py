@@ -1,5 +1,5 @@
 """MarketModel: the Mesa model that owns the clock, the random streams, the agents and
-data collection, and runs the day loop of DESIGN §5 in order:
+data collection, and runs the day loop of docs/MODEL.md §1 in order:
 
 calendar → signals → attitude → need → choice → after purchase → partners → ledger → collect.
 """
@@ -144,7 +144,7 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        """Advance one day (DESIGN §5); ``stage_seconds`` accumulates each stage's time."""
+        """Advance one day (docs/MODEL.md §1); ``stage_seconds`` accumulates each stage's time."""
         t = self.day
         date = self.calendar.dates[t]
         lap = self._lap_timer()

@@ -1,4 +1,4 @@
-"""Partners (DESIGN §5.7): group leaders (团长) quit over price gaps and are recruited.
+"""Partners (docs/MODEL.md §3.7): group leaders (团长) quit over price gaps and are recruited.
 
 A leader compares the WeChat price she sells at with the lowest effective marketplace
 price (after platform coupons). While the gap exceeds her own tolerance she quits with

@@ -1,4 +1,4 @@
-"""PNG plots of one run, readable by a marketing audience (DESIGN §9).
+"""PNG plots of one run, readable by a marketing audience.
 
 :func:`run_plots` writes one picture per question a marketer asks of a run: how the
 AIPL funnel filled, where orders and revenue closed (618 and Double 11 marked), whether
@@ -374,7 +374,7 @@ def _plot_spillover(result: "RunResult", fig: Figure) -> None:
     seeded = _wechat_seeded(result).sum(axis=(0, 2))
     if not _brand_lines(ax, result, spillover_series(result), keep=seeded > 0):
         _note(ax, "no WeChat-seeded orders in this run", y=0.75)
-    ax.axhline(0.5, color="0.3", linestyle="--", linewidth=1, label="seed 004: ≥ half closes on Tmall")
+    ax.axhline(0.5, color="0.3", linestyle="--", linewidth=1, label="practitioners (Xia 2019): ≥ half closes on Tmall")
     _style(ax, "Spill-over: WeChat-seeded orders that closed on a marketplace",
            f"share of WeChat-seeded orders ({SPILLOVER_WINDOW}-day rolling, %)", dates=result.dates)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

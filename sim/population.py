@@ -1,4 +1,4 @@
-"""The consumers: a vectorised population, one row an agent (DESIGN §2, §4).
+"""The consumers: a vectorised population, one row an agent (docs/MODEL.md §1, §4).
 
 Every consumer is an individual agent with her own state and her own random draws, but
 the state lives in numpy arrays so a day is stepped in bulk. Attitude decays lazily:

@@ -1,4 +1,4 @@
-"""DESIGN §8.1 and §10: the agent-based Bass model docks to Bass's closed form.
+"""Bass docking (docs/BEHAVIOURS.md#bass-docking): the agent-based Bass model docks to Bass's closed form.
 
 Mean-field mixing (a complete graph held as counts) with only innovation p and imitation
 q must follow F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p)e^{−(p+q)t}) within 0.02 at N = 10⁴,
@@ -21,7 +21,7 @@ N = 10_000
 SEEDS = range(4)
 
 
-def test_closed_form_figures_of_design_section_10():
+def test_closed_form_figures_of_the_bass_model():
     p, q = 0.03, 0.38
     assert peak_time(p, q) == pytest.approx(6.19, abs=0.005)
     assert peak_share(p, q) == pytest.approx(0.461, abs=0.0005)

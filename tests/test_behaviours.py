@@ -1,4 +1,4 @@
-"""DESIGN §8, items 3–6, over replications with fixed seeds.
+"""The behaviours of docs/BEHAVIOURS.md (spill-over to the monotone levers), with fixed seeds.
 
 Every comparison is paired by seed (common random numbers) and decided by a one-sided
 paired t-test at α = 0.01, so the tolerance comes from the spread across seeds, not
@@ -19,14 +19,14 @@ DISCOUNT = "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-05-31,
 
 
 def test_spillover_at_least_half_at_equal_prices():
-    """§8.3: ≥ half of WeChat-seeded purchases close on Tmall when prices are equal."""
+    """spillover: ≥ half of WeChat-seeded purchases close on Tmall when prices are equal."""
     share = focal(replicate(scenario(), range(20)), "spillover_share")  # a level, not a direction: more replications
     result = stats.ttest_1samp(share, 0.5, alternative="greater")
     assert result.pvalue < 0.01, (share.mean(), result.pvalue)
 
 
 def test_spillover_falls_when_tmall_dearer_than_trust_premium():
-    """§8.3: spill-over falls as Tmall's price rises above WeChat's beyond the ¥10 premium."""
+    """spillover_price: spill-over falls as Tmall's price rises above WeChat's beyond the ¥10 premium."""
     equal = focal(replicate(scenario(), SEEDS), "spillover_share")
     dearer = focal(replicate(scenario("brands.focal.channels.tmall.price=159", "brands.focal.strategy.parity=none"), SEEDS), "spillover_share")
     ok, p = paired_greater(equal, dearer)
@@ -34,7 +34,7 @@ def test_spillover_falls_when_tmall_dearer_than_trust_premium():
 
 
 def test_tmall_only_discount_costs_leaders_and_wechat_sales_unless_strict_parity():
-    """§8.4: a Tmall-only deep discount without a WeChat match loses leaders and WeChat sales."""
+    """channel_conflict: a Tmall-only deep discount without a WeChat match loses leaders and WeChat sales."""
     none = replicate(scenario(DISCOUNT, "brands.focal.strategy.parity=none"), SEEDS)
     strict = replicate(scenario(DISCOUNT, "brands.focal.strategy.parity=strict"), SEEDS)
     calm = replicate(scenario(), SEEDS)
@@ -46,7 +46,7 @@ def test_tmall_only_discount_costs_leaders_and_wechat_sales_unless_strict_parity
 
 
 def test_rival_traffic_cutting_hurts_tmall_not_private_domain():
-    """§8.5: a rival's search ads on Tmall cut the focal brand's Tmall sales; WeChat holds.
+    """open_vs_closed: a rival's search ads on Tmall cut the focal brand's Tmall sales; WeChat holds.
 
     The closed shop is not exposed to the rival at all (its venue choice ignores rivals);
     it only feels a second-order loss because fewer Tmall buyers join the private domain
@@ -66,7 +66,7 @@ def test_rival_traffic_cutting_hurts_tmall_not_private_domain():
 
 
 def test_more_paid_budget_more_awareness():
-    """§8.6: more paid budget → more awareness."""
+    """paid_budget: more paid budget → more awareness."""
     low = replicate(scenario("brands.focal.strategy.paid_media.0.budget_per_day=500"), SEEDS)
     high = replicate(scenario("brands.focal.strategy.paid_media.0.budget_per_day=20000"), SEEDS)
     ok, p = paired_greater(focal(high, "aipl", "aware"), focal(low, "aipl", "aware"))
@@ -74,7 +74,7 @@ def test_more_paid_budget_more_awareness():
 
 
 def test_better_content_more_sharing():
-    """§8.6: better 4i content → more sharing."""
+    """content: better 4i content → more sharing."""
     poor = "brands.focal.strategy.content.quality={interesting: 0.1, interests: 0.1, interaction: 0.1, individuality: 0.1}"
     good = "brands.focal.strategy.content.quality={interesting: 0.9, interests: 0.9, interaction: 0.9, individuality: 0.9}"
     ok, p = paired_greater(focal(replicate(scenario(good), SEEDS), "shares"), focal(replicate(scenario(poor), SEEDS), "shares"))
@@ -82,7 +82,7 @@ def test_better_content_more_sharing():
 
 
 def test_higher_referral_commission_more_sharing_less_margin_per_order():
-    """§8.6: a higher referral commission → more sharing and a lower margin per order.
+    """referral: a higher referral commission → more sharing and a lower margin per order.
 
     Referral links (分佣) pay on the WeChat shop, so the brand sells there only: with
     Tmall listed too, the extra sharing also shifts the channel mix, which moves the

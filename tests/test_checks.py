@@ -1,7 +1,7 @@
 """``socsim check`` and the statistics of :mod:`sim.checks`.
 
 The CLI is driven at a tiny size (400 agents, 20 contacts, 30 days, 3 seeds): the point
-is that every behaviour of DESIGN §8 is run and reported with its figures and p-value,
+is that every behaviour of docs/BEHAVIOURS.md is run and reported with its figures and p-value,
 that skips say why, and that a broken lever is reported as a failure — not that the
 behaviours hold at that size (tests/test_behaviours.py checks them at a useful size).
 """
@@ -18,8 +18,9 @@ from sim.checks import (CHECKS, CheckSettings, RunSummary, agreement_pvalues, ho
                         run_checks)
 from sim.cli import app
 
-from _support import scenario
+from _support import ROOT, scenario
 
+BEHAVIOURS_MD = ROOT / "docs" / "BEHAVIOURS.md"
 TINY = ["--reps", "3", "--population", "400", "--days", "30", "--set", "world.graph.degree=20", "--workers", "2"]
 
 
@@ -43,7 +44,7 @@ def test_check_runs_every_behaviour_and_reports_figures():
     result = check()
     out = result.output
     for c in CHECKS:
-        assert (f"{c.key}:" in out and c.design in row(out, c.key)) == c.default
+        assert (f"{c.key}:" in out and c.behaviour in row(out, c.key)) == c.default
     assert "PASS" in row(out, "reproducible") and "identical" in row(out, "reproducible")
     assert "PASS" in row(out, "bass") and "max |F − Bass|" in row(out, "bass")
     assert re.search(r"\d+ passed, \d+ failed, 0 skipped", out)
@@ -112,11 +113,11 @@ def test_paired_and_one_sample_tests():
 
 
 @pytest.mark.parametrize("key", [c.key for c in CHECKS])
-def test_every_check_cites_its_basis(key):
-    """A section of the model definition, or a published source (author, year)."""
+def test_every_check_is_described_in_behaviours_md(key):
+    """The table's behaviour names a section of docs/BEHAVIOURS.md, and the check has its own anchor there."""
     c = next(c for c in CHECKS if c.key == key)
-    source = r"[A-Za-z][A-Za-z &.]+ (19|20)\d\d"
-    assert re.fullmatch(rf"§\d+(\.\d+)?|{source}(; {source})*", c.design) and c.title
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', BEHAVIOURS_MD.read_text(encoding="utf-8")))
+    assert c.title and c.behaviour in anchors and c.key in anchors
 
 
 # --------------------------------------------------------------------------- price-response checks

@@ -1,4 +1,4 @@
-"""DESIGN §8.2: the per-agent Mesa reference engine and the fast engine dock.
+"""Reference docking (docs/BEHAVIOURS.md#reference-docking): the per-agent Mesa reference engine and the fast engine dock.
 
 For three scenarios that between them exercise every consumer rule (618 and Double 11
 coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, referral

@@ -1,6 +1,6 @@
 """Executors, the results store and the compare/sweep commands, on tiny scenarios.
 
-Acceptance (issue 4): identical per-run KPIs with 1 worker, 2 workers and a 2-worker Dask
+Acceptance: identical per-run KPIs with 1 worker, 2 workers and a 2-worker Dask
 LocalCluster; resume after a simulated kill skips finished runs and duplicates none; an
 edited experiment is stored apart or refused, never mixed.
 """

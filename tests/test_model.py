@@ -1,5 +1,5 @@
 """Run-level invariants: money conservation, the exact revenue decomposition,
-independent cross-checks of ledger lines, and reproducibility (§7, §8.7)."""
+independent cross-checks of ledger lines, and reproducibility (docs/BEHAVIOURS.md#reproducible)."""
 
 from __future__ import annotations
 

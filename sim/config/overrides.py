@@ -1,7 +1,7 @@
 """Dotted paths into scenario data, and ``--set path=value`` overrides.
 
 A dotted path names one value in the nested dicts and lists of a scenario file
-(DESIGN §11): mapping keys by name, list items by their ``name`` field or by index,
+(docs/SCENARIO.md): mapping keys by name, list items by their ``name`` field or by index,
 e.g. ``brands.focal.channels.tmall.price`` or ``brands.0.strategy.parity``. The same
 paths serve ``--set`` overrides, experiment variants and the keys of a brand's
 ``strategy.schedule[*].set`` (there relative to the brand).

@@ -41,7 +41,7 @@ optional unless its default says **required**; unknown keys are errors. Field pa
 dotted from the top of the file: `[]` marks the items of a list, `<key>` the keys of a
 mapping you name yourself (channels, segments).
 
-The same dotted paths work in overrides and schedules (DESIGN §11):
+The same dotted paths work in overrides and schedules:
 
 * `socsim run scenario.yaml --set brands.focal.channels.tmall.price=149` — list items by
   their `name` or by index (`brands.0.strategy.parity=none`); the value is read as YAML

@@ -2,7 +2,7 @@
 
 Every field carries its unit and the reason for its default in ``description``;
 ``socsim schema`` renders this module as the field reference (docs/SCENARIO.md).
-Sources are the figures of DESIGN §10; "assumption" marks a number we chose.
+Sources are the figures of docs/SOURCES.md; "assumption" marks a number we chose.
 """
 
 from __future__ import annotations
@@ -92,13 +92,13 @@ class GraphSpec(Strict):
 
 
 class Behaviour(Strict):
-    """Consumer rules shared by all segments (DESIGN §5); docs/MODEL.md gives the formulas."""
+    """Consumer rules shared by all segments; docs/MODEL.md §3 gives the formulas."""
 
     attitude_decay: float = Field(0.03, ge=0.0, le=1.0, description="λ: daily decay of brand attitude (ad-stock), per day; ~23-day half-life. assumption (Goldenberg et al. 2001: advertising matters early)")
     interest_threshold: float = Field(0.3, ge=0.0, le=1.0, description="attitude above which a consumer is Interested (种草)")
     beta_attitude: float = Field(4.0, ge=0.0, le=20.0, description="β_att: utility of full attitude (a=1)")
     beta_quality: float = Field(1.0, ge=0.0, le=20.0, description="utility of product quality 1 vs 0")
-    entry_bonus: float = Field(0.15, ge=0.0, le=5.0, description="utility of buying where the latest link or post points (entry channel). assumption, set so that ≥50 % of WeChat-push purchases close on Tmall at equal prices (seed 004)")
+    entry_bonus: float = Field(0.15, ge=0.0, le=5.0, description="utility of buying where the latest link or post points (entry channel). assumption, set so that ≥50 % of WeChat-push purchases close on Tmall at equal prices (Xia 2019, docs/SOURCES.md [A4])")
     outside_utility: float = Field(3.5, ge=-10.0, le=10.0, description="utility of 'not now' at a shop visit. assumption")
     category_search_prob: float = Field(0.5, ge=0.0, le=1.0, description="probability that a consumer with a need but no known brand searches an open marketplace. assumption")
     satisfaction_noise: float = Field(0.2, ge=0.0, le=2.0, description="s.d. of experienced quality around product quality")
@@ -132,7 +132,7 @@ class World(Strict):
     population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
     market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
     reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
-    segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of DESIGN §4")
+    segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of docs/MODEL.md §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
     behaviour: Behaviour = Field(default_factory=Behaviour)
 
@@ -184,8 +184,8 @@ class PlatformEvent(Strict):
 
 
 class OfficialAccount(Strict):
-    pushes_per_month: int = Field(4, ge=0, le=31, description="pushes that reach followers for free, per month (seed 004: 4)")
-    open_rate: float = Field(0.005, ge=0, le=1, description="share of followers who open a push; a few per mille in 2020 (seed 000; KAWO/Newrank)")
+    pushes_per_month: int = Field(4, ge=0, le=31, description="pushes that reach followers for free, per month (4: Xia 2019, docs/SOURCES.md [A4])")
+    open_rate: float = Field(0.005, ge=0, le=1, description="share of followers who open a push; a few per mille in 2020 (docs/SOURCES.md [A0]; KAWO/Newrank)")
     wecom_open_rate: float = Field(0.15, ge=0, le=1, description="share of 1:1 enterprise-WeChat touches that are read. assumption")
 
 
@@ -205,7 +205,7 @@ class ChannelSpec(Strict):
     transacts: bool = Field(True, description="whether orders close on this channel")
     take_rate: float = Field(0.0, ge=0, le=1, description="platform commission, share of revenue (Tmall 2–5 %)")
     payment_fee: float = Field(0.006, ge=0, le=1, description="payment fee, share of revenue (WeChat Pay / Alipay 0.6 %)")
-    trust_premium_yuan: float = Field(0.0, ge=-1000, le=1000, description="what shoppers would pay to buy here (¥): buyer protection, returns (Tmall ≈ ¥10, seed 004)")
+    trust_premium_yuan: float = Field(0.0, ge=-1000, le=1000, description="what shoppers would pay to buy here (¥): buyer protection, returns (Tmall ≈ ¥10: Xia 2019, docs/SOURCES.md [A4])")
     open_search: bool = Field(False, description="search pages show rival brands (open shelf 开架)")
     events: list[PlatformEvent] = Field(default_factory=list, description="platform events (618, Double 11)")
     official_account: OfficialAccount | None = Field(None, description="official account (公众号) push rules; social channels")

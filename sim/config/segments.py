@@ -1,7 +1,7 @@
 """The seven consumer segments (社交电商用户画像) and their default parameters.
 
 Shares of trend-chasers (20 %), bargain hunters (13 %) and family quality-seekers (10 %)
-come from the social-commerce white paper in ``shared/seeds`` (DESIGN §4); the other
+come from the social-commerce white paper ([A2] in ``docs/SOURCES.md``); the other
 four shares and every behavioural number are assumptions, chosen so that the segments
 differ in the direction the white paper describes. ``docs/MODEL.md`` explains each.
 """

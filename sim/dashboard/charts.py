@@ -310,7 +310,7 @@ def spillover_figure(views: list[ArmView]) -> Figure:
             total = np.cumsum(view.seeded.sum(axis=1))
             share = np.divide(market, total, out=np.full(len(total), np.nan), where=total > 0)
             ax.plot(view.dates, share, color="#3b75af", lw=2, label=f"spill-over share ({_people(total[-1])} orders)")
-            ax.axhline(0.5, color="grey", ls="--", lw=1, label="half (seed 004: at least half)")
+            ax.axhline(0.5, color="grey", ls="--", lw=1, label="practitioners (Xia 2019): at least half")
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.legend(fontsize=7, loc="lower left")

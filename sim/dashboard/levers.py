@@ -1,7 +1,7 @@
 """The main strategy levers of one brand, and how lever values become scenario changes.
 
 A lever is what a trainer moves in front of the room: a price, the parity policy, a
-budget, a commission. Each maps to fields of the brand in the scenario (DESIGN §6):
+budget, a commission. Each maps to fields of the brand in the scenario (docs/SCENARIO.md):
 
 ============================  ==============================================================
 lever                         brand fields it sets

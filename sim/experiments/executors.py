@@ -5,7 +5,7 @@ Executor plugs in:
 
 * a local process pool (default; ``--workers N``, default all cores) started with the
   ``forkserver`` context, asked for explicitly: the process-wide start method is never
-  changed (Mesa's ``batch_run`` does, see shared/TRAPS.md);
+  changed (Mesa's ``batch_run`` changes it);
 * a Dask distributed cluster (``--scheduler tcp://HOST:PORT``), through its client's
   executor;
 * a local Dask cluster (``--dask-local N``): N worker processes on 127.0.0.1;

@@ -12,7 +12,8 @@ Nosko & Tadelis 2015 on paid search ads whose attributed sales were mostly not i
 Per replication r and source s, with X a KPI of the brand over the run,
 
     lift_s(r)  = X(all on, r) − X(s off, r)
-    iROAS_s    = mean lift in revenue / mean lift in marketing spend
+    iROAS_s    = mean lift in revenue / mean lift in the source's own cost (ad spend, KOL fees
+                 and commissions, content cost, leader or referral commissions)
     organic(r) = X(every source off, r)      (the base that needs no marketing)
 
 Each lift's interval is the paired t-interval (:func:`~sim.experiments.stats.paired_difference`).
@@ -38,7 +39,7 @@ __all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftR
 
 #: Variant names of the reference (every source on) and of the organic base (every source off).
 ALL_ON, ORGANIC = "all_on", "organic"
-#: KPIs a lift is measured on.
+#: KPIs a lift is measured on (and the spend lines a source's cost is read from).
 LIFT_KPIS = ("orders", "revenue", "gross_profit", "marketing_spend")
 
 
@@ -57,12 +58,16 @@ class Source:
     switch_off : callable
         ``switch_off(brand, b)`` → ``{dotted path: value}`` that silence it for brand index ``b``,
         or ``{}`` when the brand does not use it.
+    cost : tuple of str
+        The ledger's marketing fields it is paid through (its own cost, the iROAS
+        denominator); empty for a free source.
     """
 
     key: str
     label: str
     touch: str
     switch_off: Callable[[BrandSpec, int], dict[str, Any]]
+    cost: tuple[str, ...] = ()
 
 
 def _items(brand: BrandSpec, b: int, field: str, keep: Callable[[Any], bool], path: str, value: Any) -> dict[str, Any]:
@@ -87,14 +92,16 @@ def _strategy(path: str, value: Any) -> Callable[[int], dict[str, Any]]:
     return lambda b: {f"brands.{b}.strategy.{path}": value}
 
 
+_ADS, _KOL = ("ad_spend",), ("kol_fees", "kol_commission")
+
 SOURCES: tuple[Source, ...] = (
     Source("search_ads", "search ads (截流)", "search",
-           lambda br, b: _items(br, b, "search_ads", lambda a: a.budget_per_day > 0, "budget_per_day", 0)),
-    Source("head_kol", "head KOL (头部)", "kol", _kols("head")),
-    Source("waist_kol", "waist KOLs (腰部)", "kol", _kols("waist")),
-    Source("kocs", "KOCs", "kol", _kols("koc")),
+           lambda br, b: _items(br, b, "search_ads", lambda a: a.budget_per_day > 0, "budget_per_day", 0), _ADS),
+    Source("head_kol", "head KOL (头部)", "kol", _kols("head"), _KOL),
+    Source("waist_kol", "waist KOLs (腰部)", "kol", _kols("waist"), _KOL),
+    Source("kocs", "KOCs", "kol", _kols("koc"), _KOL),
     Source("content", "owned content", "wom", _if(lambda br: br.strategy.content.posts_per_week > 0,
-                                                   _strategy("content.posts_per_week", 0))),
+                                                   _strategy("content.posts_per_week", 0)), ("content_cost",)),
     Source("pushes", "official-account pushes (公众号)", "push",
            _if(lambda br: br.strategy.private_domain.pushes_per_month > 0, _strategy("private_domain.pushes_per_month", 0))),
     Source("wecom", "WeCom 1:1 touches (企业微信)", "wecom",
@@ -103,10 +110,11 @@ SOURCES: tuple[Source, ...] = (
     Source("group_leaders", "group leaders (团长)", "group",
            _if(lambda br: br.strategy.group_leaders.initial > 0 or br.strategy.group_leaders.recruit_per_month > 0,
                lambda b: {f"brands.{b}.strategy.group_leaders.initial": 0,
-                          f"brands.{b}.strategy.group_leaders.recruit_per_month": 0})),
+                          f"brands.{b}.strategy.group_leaders.recruit_per_month": 0}), ("leader_commission",)),
     Source("referral", "referral commissions (分佣)", "wom",
            _if(lambda br: br.strategy.referral.level1 > 0 or br.strategy.referral.level2 > 0,
-               lambda b: {f"brands.{b}.strategy.referral.level1": 0, f"brands.{b}.strategy.referral.level2": 0})),
+               lambda b: {f"brands.{b}.strategy.referral.level1": 0, f"brands.{b}.strategy.referral.level2": 0}),
+           ("referral_commission",)),
 )
 #: Word of mouth is a market-wide rule: switching it off silences every brand's buyers.
 WORD_OF_MOUTH = Source("word_of_mouth", "word of mouth (口碑, every brand's)", "wom",
@@ -117,7 +125,7 @@ def lift_sources(sc: Scenario, b: int) -> list[tuple[Source, dict[str, Any]]]:
     """The sources brand ``b`` uses in ``sc``, each with the changes that switch it off."""
     brand = sc.brands[b]
     paid = sorted({m.channel for m in brand.strategy.paid_media if m.budget_per_day > 0})
-    sources = [Source(f"paid_{c}", f"paid media on {c}", "paid", _paid_on(c)) for c in paid] + list(SOURCES)
+    sources = [Source(f"paid_{c}", f"paid media on {c}", "paid", _paid_on(c), _ADS) for c in paid] + list(SOURCES)
     found = [(s, s.switch_off(brand, b)) for s in sources]
     if sc.world.behaviour.wom_strength > 0:
         found.append((WORD_OF_MOUTH, WORD_OF_MOUTH.switch_off(brand, b)))
@@ -156,12 +164,12 @@ class LiftRow:
     orders: Interval
     revenue: Interval
     profit: Interval
-    spend: Interval
+    spend: Interval            # lift in the source's own cost (Source.cost); n = 0 for a free source
     last_touch_orders: float   # orders credited to its last-touch class in the all-on runs (shared within a class)
 
     @property
     def iroas(self) -> float:
-        """Incremental revenue per incremental ¥ of marketing spend (NaN for a free source)."""
+        """Incremental revenue per ¥ of the source's own cost (iROAS); NaN for a free source."""
         return self.revenue.mean / self.spend.mean if self.spend.mean > 0 else float("nan")
 
 
@@ -193,9 +201,11 @@ def lift_rows(design: Design, sources: Sequence[Source], kpis: dict[tuple[str, i
     rows = []
     for s in sources:
         off = f"no_{s.key}"
-        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in LIFT_KPIS}
-        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["gross_profit"],
-                            diff["marketing_spend"], touch[s.touch]))
+        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in ("orders", "revenue", "gross_profit")}
+        cost = [sum(kpis[(v, r)][f"{brand}.spend.{f}"] for f in s.cost) for v in (ALL_ON, off) for r in reps]
+        spend = paired_difference(cost[:len(reps)], cost[len(reps):]).diff
+        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["gross_profit"], spend,
+                            touch[s.touch]))
     return LiftResult(brand, tuple(rows), mean_ci(values(ALL_ON, "orders")), mean_ci(values(ORGANIC, "orders")), touch)
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .elasticity import ElasticityResult
 
 __all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
-           "DailyRuns", "Wording", "ENGLISH", "elasticity_plot"]
+           "lift_chart", "DailyRuns", "Wording", "ENGLISH", "elasticity_plot"]
 
 #: series → variant → (replications, days) values, as read from the store.
 DailyRuns = dict[str, dict[str, np.ndarray]]
@@ -347,3 +347,30 @@ def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
     else:
         ax.set_xlabel("elasticity of orders (% change in orders per % change in price)")
         ax.set_title("Own, cross and category elasticities")
+
+
+def lift_chart(result, path: Path, footer: str) -> Path:
+    """Incremental orders per source (bars with their 95 % CI) beside the orders last-touch
+    attribution credits to the source's class (hollow bars), for :mod:`sim.experiments.lift`."""
+    from sim.fonts import cjk_plots
+
+    with cjk_plots():  # the sources' labels carry their Chinese names
+        return _lift_chart(result, path, footer)
+
+
+def _lift_chart(result, path: Path, footer: str) -> Path:
+    rows = result.rows
+    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(rows) + 1.8), layout="constrained")
+    y = np.arange(len(rows))[::-1]
+    lift = np.array([r.orders.mean for r in rows])
+    err = np.array([[r.orders.mean - r.orders.low, r.orders.high - r.orders.mean] for r in rows]).T
+    ax.barh(y + 0.2, lift, height=0.38, xerr=np.nan_to_num(err), color="C0", capsize=3,
+            label=f"incremental orders (all on − source off), {_CI}")
+    ax.barh(y - 0.2, [r.last_touch_orders for r in rows], height=0.38, facecolor="none", edgecolor="C3", hatch="//",
+            label="orders last touch credits to its class (shared within a class)")
+    ax.set_yticks(y, [f"{r.label}  [{r.touch}]" for r in rows])
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("orders over the run")
+    ax.set_title(f"{result.brand}: what each source adds vs what last touch credits it")
+    ax.legend(loc="lower right", fontsize=8)
+    return _save(fig, path, footer)

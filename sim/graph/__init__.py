@@ -1,4 +1,4 @@
-"""The social graph: CSR storage, generators, statistics and pictures (DESIGN §3).
+"""The social graph: CSR storage, generators, statistics and pictures (docs/GRAPH.md).
 
 Typical use::
 

@@ -1,4 +1,4 @@
-"""The complete graph, for mean-field docking (the Bass model, DESIGN §8)."""
+"""The complete graph, for mean-field docking (the Bass model, docs/BEHAVIOURS.md)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def complete(n: int) -> SocialGraph:
 
     Notes
     -----
-    Used for mean-field docking (the Bass model, DESIGN §8): there is no tie structure,
+    Used for mean-field docking (the Bass model, docs/BEHAVIOURS.md): there is no tie structure,
     so no Dunbar layers; all ties are acquaintances (layer 3) and the tie-strength rule
     plays no part.
     """

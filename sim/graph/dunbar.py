@@ -1,4 +1,4 @@
-"""Dunbar's tie-strength layers, scaled to a mean degree (DESIGN §3).
+"""Dunbar's tie-strength layers, scaled to a mean degree (docs/GRAPH.md).
 
 Cumulative 5 / 15 / 50 / 150 contacts are intimate / close / friends / acquaintances
 (Dunbar 1992; Arnaboldi et al. 2015), scaled to the mean degree ``k``. The ring

@@ -39,7 +39,7 @@ class DegreeQuantiles:
 
 @dataclass(frozen=True)
 class GraphStats:
-    """What ``socsim graph`` reports (DESIGN §3).
+    """What ``socsim graph`` reports (docs/GRAPH.md).
 
     Attributes
     ----------

@@ -79,7 +79,7 @@ class Lesson(Strict):
 
     name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, description="the lesson's name (= the file name)")
     experiment: str = Field(min_length=1, description="experiment file, relative to the repository root")
-    sources: list[str] = Field(default_factory=list, description="where the lesson comes from (seed articles, DESIGN sections)")
+    sources: list[str] = Field(default_factory=list, description="where the lesson comes from: references a participant can follow (docs/SOURCES.md labels such as [A4], docs/ sections)")
     workshop: Preset = Field(description="the live-workshop size: ≤ 60 s on 2 cores")
     test: Preset = Field(description="the size tests/test_lessons.py checks the claims at")
     claims: list[Claim] = Field(min_length=1, description="the effects the lesson teaches")

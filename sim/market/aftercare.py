@@ -1,4 +1,4 @@
-"""After purchase (DESIGN §5.6): satisfaction, sharing, private-domain capture,
+"""After purchase (docs/MODEL.md §3.6): satisfaction, sharing, private-domain capture,
 repurchase scheduling and the money each order moves (commissions, fees, coupons).
 
 A day has ~100 orders: one kernel (:func:`settle`, run by :mod:`sim.market.consumers`)

@@ -1,4 +1,4 @@
-"""Attitude: fold the day's exposures into each consumer's brand ad-stock (§5.3).
+"""Attitude: fold the day's exposures into each consumer's brand ad-stock (docs/MODEL.md §3.3).
 
 A day brings a few hundred to a few thousand exposures, so the whole fold is one
 compiled kernel (:func:`fold_exposures`, run by :mod:`sim.market.consumers`): the numpy

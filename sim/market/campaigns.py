@@ -1,5 +1,5 @@
 """What each brand does to consumers today: paid media, pushes, KOL posts, group deals,
-and the word of mouth of its buyers (DESIGN §5.2). Each function adds exposures to the
+and the word of mouth of its buyers (docs/MODEL.md §3.2). Each function adds exposures to the
 day's :class:`~sim.market.signals.ExposureBatch` and books its cost in the ledger.
 
 Each producer is a compiled kernel that draws its random numbers through the signals

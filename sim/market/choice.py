@@ -1,4 +1,4 @@
-"""Need and choice: who shops today, where, and what she buys (DESIGN §5.4–5.5).
+"""Need and choice: who shops today, where, and what she buys (docs/MODEL.md §3.4–3.5).
 
 Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
 
@@ -19,7 +19,7 @@ Choice is a sequential (nested) logit, recorded in docs/MODEL.md:
    moves towards what it costs her: R_b ← R_b + w·(pay_b − R_b).
 
 Rivals therefore intercept traffic only on open shelves: a closed private domain's
-sales do not depend on rivals' search ads (DESIGN §8.5).
+sales do not depend on rivals' search ads (the open_vs_closed check, docs/BEHAVIOURS.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The consumers' day (DESIGN §5.3–5.6): attitude, need, choice and after purchase in one
+"""The consumers' day (docs/MODEL.md §3.3–3.6): attitude, need, choice and after purchase in one
 compiled call.
 
 Each stage's rules are kernels in their own module — :func:`~sim.market.attitude.fold_exposures`,

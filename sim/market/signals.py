@@ -1,4 +1,4 @@
-"""Signals: the day's exposures, each with a source, a weight and an entry channel (§5.2).
+"""Signals: the day's exposures, each with a source, a weight and an entry channel (docs/MODEL.md §3.2).
 
 Producers add exposures to the day's :class:`ExposureBatch` (their compiled kernels
 write rows straight into its columns); the attitude step then folds them into each
@@ -38,7 +38,7 @@ class Source(IntEnum):
     SEARCH = 6   # open-shelf search page (organic or search ads)
 
 
-#: Sources that count as "seeded by WeChat" for spill-over (DESIGN §8.3).
+#: Sources that count as "seeded by WeChat" for spill-over (docs/MODEL.md §6).
 WECHAT_SEEDED = (Source.PUSH, Source.WECOM, Source.GROUP)
 
 

@@ -1,4 +1,4 @@
-"""The reference engine: the market with one Mesa agent per consumer (DESIGN §2, §8.2).
+"""The reference engine: the market with one Mesa agent per consumer (docs/VERIFICATION.md §1).
 
 ``simulation.engine: reference`` selects it (:func:`sim.engines.make_model`). It shares
 everything but the consumer stepping with the fast engine and is used for docking tests

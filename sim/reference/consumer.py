@@ -1,4 +1,4 @@
-"""One consumer as one Mesa agent: the reference engine's reading of DESIGN §5.2–5.6.
+"""One consumer as one Mesa agent: the reference engine's reading of docs/MODEL.md §3.2–3.6.
 
 Each :class:`Consumer` steps herself, one day at a time, with plain Python logic: she
 tells her contacts about what she bought (or warns them), lets her attitudes decay,

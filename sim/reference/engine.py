@@ -1,4 +1,4 @@
-"""ReferenceMarketModel: the market with one Mesa agent per consumer (DESIGN §2, §8.2).
+"""ReferenceMarketModel: the market with one Mesa agent per consumer (docs/VERIFICATION.md §1).
 
 Everything but the consumers is shared with the fast engine (:class:`sim.model.MarketModel`):
 the scenario, the graph and population arrays, the channels and calendar, the brands,
@@ -51,7 +51,7 @@ class ReferenceMarketModel(MarketModel):
 
     Notes
     -----
-    A day runs the stages of DESIGN §5 in the fast engine's order (its ``step``). Word of
+    A day runs the stages of docs/MODEL.md §1 in the fast engine's order (its ``step``). Word of
     mouth is told contact by contact by each sharing consumer; the consumer stages
     use Mesa's staged activation: every consumer finishes a stage (``update_attitude``,
     ``feel_need``, ``choose_venue``, ``shop``, ``after_purchase``) before the next
