@@ -42,8 +42,10 @@ SCENARIOS = {
         "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-03-31, depth: 0.3, channels: [tmall]}]",
         "brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]",
         "channels.live={role: livestream, transacts: true, take_rate: 0.05}",
-        "brands.focal.strategy.livestreams=[{date: 2026-01-25, channel: live, streamer: head}, "
-        "{date: 2026-02-20, channel: live, streamer: head, depth: 0.4}, {date: 2026-03-05, channel: live, streamer: mid}]"),
+        # reach and in-session share raised so that 400 agents give the stream real volume
+        "brands.focal.strategy.livestreams=[{date: 2026-01-25, channel: live, streamer: head, reach_rate: 0.5, need_share: 0.8}, "
+        "{date: 2026-02-20, channel: live, streamer: head, depth: 0.4, reach_rate: 0.5, need_share: 0.8}, "
+        "{date: 2026-03-05, channel: live, streamer: mid, reach_rate: 0.5, need_share: 0.8}]"),
     "referral-heavy WeChat around Double 11 with routing": (
         "simulation.start_date=2026-10-10", "brands.focal.strategy.referral={level1: 0.3, level2: 0.1}",
         "brands.focal.strategy.private_domain.wecom_touches_per_month=4",
