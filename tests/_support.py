@@ -43,3 +43,9 @@ def focal(results: list[RunResult], *keys: str) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+def run_check(key: str, sc: Scenario, **settings):
+    """One named check of ``socsim check`` on ``sc`` in this process (``CheckSettings`` fields as keywords)."""
+    from sim.checks import CheckSettings, run_checks
+
+    (result,) = run_checks(sc, CheckSettings(workers=1, **settings), only=[key])
+    return result

@@ -16,7 +16,7 @@ from sim.market.channels import ChannelTable
 from sim.market.prices import brand_prices
 from sim.simulation import run
 
-from _support import scenario
+from _support import run_check, scenario
 
 SHOP = """\
 name: live
@@ -146,10 +146,7 @@ def test_a_brand_is_not_listed_on_a_livestream_channel_every_day():
 @pytest.mark.parametrize("broken", [False, True])
 def test_the_lowest_price_clause_check_passes_only_with_the_mechanism(broken, monkeypatch):
     """Negative control: if the stream's price stays out of sight (no clause, no gap), the check fails."""
-    from sim.checks import CheckSettings, run_checks
-
     if broken:
         monkeypatch.setattr(ChannelTable, "livestreams", property(lambda self: []))
-    settings = CheckSettings(reps=4, population=2000, days=90, workers=1)
-    (result,) = run_checks(scenario("world.graph.degree=20"), settings, only=["lowest_price_clause"])
+    result = run_check("lowest_price_clause", scenario("world.graph.degree=20"), reps=4, population=2000, days=90)
     assert result.status == ("fail" if broken else "pass"), result.measured

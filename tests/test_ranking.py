@@ -12,7 +12,7 @@ from sim.errors import ScenarioError
 from sim.market.ranking import SearchRanking
 from sim.simulation import run
 
-from _support import scenario
+from _support import run_check, scenario
 
 LISTED = np.array([[True, True], [True, False]])   # two brands on channel 0, one on channel 1
 BASE = np.array([[0.3, 0.3], [0.4, 0.0]])
@@ -78,14 +78,12 @@ def _visibility_tracks_share(result) -> float:
 
 @pytest.mark.parametrize("broken", [False, True])
 def test_the_ranking_flywheel_check_passes_only_with_the_mechanism(broken, monkeypatch):
-    from sim.checks import CheckSettings, run_checks
-
     if broken:
         monkeypatch.setattr(SearchRanking, "visibility", lambda self, base, listed: base)
-    settings = CheckSettings(reps=6, population=2000, days=90, workers=1)
-    (result,) = run_checks(scenario("world.graph.degree=20"), settings, only=["ranking_flywheel"])
+    size = {"reps": 6, "population": 2000, "days": 90}
+    result = run_check("ranking_flywheel", scenario("world.graph.degree=20"), **size)
     assert result.status == ("fail" if broken else "pass"), result.measured
-    (skipped,) = run_checks(scenario(*OFF), settings, only=["ranking_flywheel"])
+    skipped = run_check("ranking_flywheel", scenario(*OFF), **size)
     assert skipped.status == "skip" and "no weights" in skipped.note
 
 

@@ -17,7 +17,7 @@ from sim.market.channels import ChannelTable, build_calendar
 from sim.market.responses import MarketWatch, ResponseDesk
 from sim.simulation import run
 
-from _support import scenario
+from _support import run_check, scenario
 
 TWO_BRANDS = """\
 name: two
@@ -199,11 +199,8 @@ def test_archetypes_load_by_name_and_are_documented():
 @pytest.mark.parametrize("broken", [False, True])
 def test_the_rival_response_check_passes_only_when_rivals_respond(broken, monkeypatch):
     """The named check is no tautology: with the desk switched off it fails."""
-    from sim.checks import CheckSettings, run_checks
-
     if broken:
         monkeypatch.setattr(ResponseDesk, "morning", lambda self, watch, regular: False)
-    settings = CheckSettings(reps=2, population=1000, days=60, workers=1)
-    (result,) = run_checks(scenario("world.graph.degree=20"), settings, only=["rival_response"])
+    result = run_check("rival_response", scenario("world.graph.degree=20"), reps=2, population=1000, days=60)
     assert result.status == ("fail" if broken else "pass"), result.measured
     assert ("in 0/2 seeds" if broken else "in 2/2 seeds") in result.measured
