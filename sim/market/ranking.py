@@ -33,19 +33,12 @@ from typing import Sequence
 import numpy as np
 
 from ..config.schema import SearchRankingSpec
+from ..jit import njit
 
 __all__ = ["SearchRanking"]
 
 #: Bounds of each relative term before it is weighted (a brand with nothing yet is not erased).
 RELATIVE_BOUNDS = (0.1, 10.0)
-
-
-def _relative(x: np.ndarray, listed: np.ndarray) -> np.ndarray:
-    """``x`` (B, C) over its mean across the brands listed on each channel; 1 where that mean is 0."""
-    counts = listed.sum(axis=0)
-    mean = np.where(counts > 0, (x * listed).sum(axis=0) / np.maximum(counts, 1), 0.0)
-    rel = np.divide(x, mean, out=np.ones_like(x), where=mean > 0)
-    return np.clip(rel, *RELATIVE_BOUNDS)
 
 
 @dataclass
@@ -95,10 +88,35 @@ class SearchRanking:
 
     def visibility(self, base: np.ndarray, listed: np.ndarray) -> np.ndarray:
         """Today's (B, C) organic visibility from the brands' ``base`` visibility."""
-        conversion = np.divide(self.orders, self.visits, out=np.zeros_like(self.orders), where=self.visits > 0)
-        terms = (_relative(self.orders, listed), _relative(conversion, listed), _relative(np.log1p(self.reviews), listed))
-        score = np.ones_like(base)
-        for weight, term in zip(self.weights, terms):
-            score *= term ** weight[None, :]
-        score = np.clip(score, 1.0 / self.max_boost[None, :], self.max_boost[None, :])
-        return np.minimum(1.0, base * score)
+        return _ranked(self.orders, self.visits, self.reviews, self.weights, self.max_boost, base, listed)
+
+
+@njit
+def _ranked(orders, visits, reviews, weights, max_boost, base, listed):
+    """The visibility rule of the module docstring, channel by channel (one compiled call:
+    as numpy calls on a (B, C) grid it cost ~50 µs a day, a sixth of a day at 10⁴ consumers)."""
+    n_b, n_c = base.shape
+    out = base.copy()
+    lo, hi = RELATIVE_BOUNDS
+    for c in range(n_c):
+        if weights[0, c] == 0.0 and weights[1, c] == 0.0 and weights[2, c] == 0.0:
+            continue
+        terms = np.zeros((3, n_b))
+        for b in range(n_b):
+            terms[0, b] = orders[b, c]
+            terms[1, b] = orders[b, c] / visits[b, c] if visits[b, c] > 0 else 0.0
+            terms[2, b] = np.log1p(reviews[b, c])
+        for k in range(3):
+            total, count = 0.0, 0
+            for b in range(n_b):
+                if listed[b, c]:
+                    total += terms[k, b]
+                    count += 1
+            mean = total / count if count > 0 else 0.0
+            for b in range(n_b):
+                terms[k, b] = min(hi, max(lo, terms[k, b] / mean)) if mean > 0 else 1.0
+        for b in range(n_b):
+            score = terms[0, b] ** weights[0, c] * terms[1, b] ** weights[1, c] * terms[2, b] ** weights[2, c]
+            score = min(max_boost[c], max(1.0 / max_boost[c], score))
+            out[b, c] = min(1.0, base[b, c] * score)
+    return out
