@@ -9,6 +9,7 @@ this machine. It saves a screenshot to tests/artifacts/dashboard.png.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import re
@@ -119,6 +120,29 @@ def test_charts_draw_at_day_zero_and_later():
         model.step()
     header, rows = charts.kpi_rows(model)
     assert header == ["", "Strategy A", "Strategy B"] and rows[0][0] == "Revenue"
+
+
+def test_the_room_sees_rival_prices_responses_and_stream_days():
+    """The KPI table shows each rival's price today and its competitor responses; the orders
+    chart marks livestream days (dotted lines) once they have passed."""
+    from matplotlib.lines import Line2D
+
+    from sim.dashboard import charts
+
+    live = ("channels.live={role: livestream, take_rate: 0.05}",
+            "brands.focal.strategy.livestreams=[{date: 2026-01-10, channel: live, streamer: head}]",
+            "brands.focal.strategy.promotions=[{from: 2026-01-05, to: 2026-03-31, depth: 0.3, channels: [tmall]}]",
+            "brands.focal.strategy.parity=none", "brands.rival.strategy.responses=[follower]")
+    model = WorkshopModel(WorkshopState.from_setup(WorkshopSetup(population=2000, overrides=(*SMALL, *live))))
+    for _ in range(3):  # 21 days: the cut on day 4, the follower's match a week later, the stream on day 9
+        model.step()
+    rows = dict((r[0], r[1]) for r in charts.kpi_rows(model)[1])
+    assert rows["rival price on Tmall today"] == "¥90"        # matched the focal brand's 30 % cut of ¥129
+    assert rows["rival: competitor responses so far"] == "1"
+    views = charts.snapshot(model)
+    assert views[0].streams == (dt.date(2026, 1, 10),)
+    dotted = [ln for ln in charts.orders_figure(views).axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert len(dotted) == 1 and isinstance(dotted[0], Line2D)
 
 
 # --------------------------------------------------------------------------- the page in a browser

@@ -70,6 +70,8 @@ class ArmView:
     marketplace : ndarray (len(channels),) bool
     leaders, gap : ndarray (days,)
         Active group leaders, and the WeChat − marketplace price gap (¥).
+    streams : tuple of datetime.date
+        Livestream session days of any brand so far (直播带货).
     ego_stage, ego_follower : ndarray (EGO_NODES,)
         AIPL stage and private-domain membership of the ego network's consumers.
     """
@@ -85,6 +87,7 @@ class ArmView:
     marketplace: np.ndarray
     leaders: np.ndarray
     gap: np.ndarray
+    streams: tuple[dt.date, ...]
     ego_stage: np.ndarray
     ego_follower: np.ndarray
 
@@ -142,6 +145,8 @@ def _view(market: MarketModel, b: int, label: str, ego: EgoNet) -> ArmView:
         seeded=seeded[:, codes].copy(), marketplace=np.array([market.channels.roles[c] == "marketplace" for c in codes]),
         leaders=np.asarray(daily[f"{brand.name}.active_leaders"][:t], dtype=float),
         gap=np.asarray(daily[f"{brand.name}.parity_gap"][:t], dtype=float),
+        streams=tuple(sorted({s.date for b in market.brands for s in b.spec.strategy.livestreams
+                              if t > 0 and s.date <= market.calendar.dates[t - 1]})),
         ego_stage=market.population.stage[ego.nodes, b].copy(),
         ego_follower=market.population.follower[ego.nodes, b].copy(),
     )
@@ -286,9 +291,13 @@ def _channel_lines(views: list[ArmView], title: str, series, money: bool) -> Fig
 
 
 def orders_figure(views: list[ArmView]) -> Figure:
-    """Orders a day by channel (7-day mean)."""
-    return _channel_lines(views, f"Orders a day of {views[0].brand} by channel (7-day mean)",
-                          lambda v: _trailing_mean(v.orders, 7), money=False)
+    """Orders a day by channel (7-day mean), with every brand's livestream days so far (dotted)."""
+    fig = _channel_lines(views, f"Orders a day of {views[0].brand} by channel (7-day mean; dotted: livestream days)",
+                         lambda v: _trailing_mean(v.orders, 7), money=False)
+    for ax, view in zip(fig.axes, views):
+        for day in view.streams:
+            ax.axvline(day, color="#7a3cff", lw=0.8, ls=":")
+    return fig
 
 
 def profit_figure(views: list[ArmView]) -> Figure:
@@ -380,4 +389,28 @@ def kpi_rows(model: WorkshopModel) -> tuple[list[str], list[list[str]]]:
     channels = sorted({c for k in kpis.values() for c in k["channels"]})
     rows[5:5] = [[f"Orders on {_channel_name(c)}", *(_people(k["channels"].get(c, {}).get("orders", 0.0))
                                                      for k in kpis.values())] for c in channels]
+    with model.lock:
+        rows += _rival_rows([arm.model for arm in model.arms.values()], model.brand_code)
     return header, rows
+
+
+def _rival_rows(markets: list[MarketModel], own: int) -> list[list[str]]:
+    """What the room sees of the rivals today: each rival's price per channel (what a
+    shopper pays there) and the competitor responses it has made so far."""
+    rows = []
+    for rival in markets[0].brands:
+        if rival.code == own:
+            continue
+        for c, key in enumerate(markets[0].channels.keys):
+            if markets[0].channels.transacts[c] and key in rival.base.channels:
+                rows.append([f"{rival.name} price on {_channel_name(key)} today",
+                             *(_price_today(m.brands[rival.code], c) for m in markets)])
+        if rival.desk is not None:
+            rows.append([f"{rival.name}: competitor responses so far",
+                         *(str(sum(e.what in ("start", "move") for e in m.brands[rival.code].desk.log)) for m in markets)])
+    return rows
+
+
+def _price_today(brand, c: int) -> str:
+    prices = brand.prices
+    return "–" if prices is None or not prices.listed[c] else _yuan(float(prices.effective[c]))
