@@ -11,6 +11,7 @@ describe a field's allowed values in the same words.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import types
 from collections.abc import Iterator
@@ -255,7 +256,8 @@ def _section_markdown(section: _Section, names: dict[tuple, str]) -> str:
     lines = [f"## {model.__name__}", ""]
     if section.path:
         lines += [f"At `{section.path}`.", ""]
-    doc = (model.__dict__.get("__doc__") or "").strip()
+    # cleandoc: Python 3.13 strips a docstring's indentation when compiling, 3.11 keeps it
+    doc = inspect.cleandoc(model.__dict__.get("__doc__") or "")
     if doc:
         lines += [doc.split("\n\n")[0].replace("\n", " "), ""]
     lines += ["| field | type | default | allowed | unit & reason |", "|---|---|---|---|---|"]
