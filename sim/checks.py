@@ -775,13 +775,13 @@ def _judge_rise(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool,
 
 CHECKS = (
     _Check("spillover", "≥ half of WeChat-seeded orders close on the marketplace at equal prices", "spill-over",
-           _plan_spill_half, _judge_spill_half, reps_factor=2),
+           _plan_spill_half, _judge_spill_half, reps_factor=3),
     _Check("spillover_price", "spill-over falls when the marketplace is dearer than its trust premium", "spill-over",
            _plan_spill_falls, _judge_spill_falls),
     _Check("channel_conflict", "a marketplace-only discount costs WeChat sales and leaders unless strict parity", "channel-conflict",
            _plan_conflict, _judge_conflict),
     _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "open-vs-closed",
-           _plan_open_closed, _judge_open_closed, reps_factor=2),
+           _plan_open_closed, _judge_open_closed, reps_factor=3),
     _Check("paid_budget", "more paid budget → more awareness", "monotone-levers", _plan_budget, _judge_higher("aipl.aware", "aware")),
     _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
     _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
@@ -789,7 +789,7 @@ CHECKS = (
     _Check("rival_response", "a rival with response rules answers a marketplace cut within its lag; without rules "
            "it never moves", "competitor-response", _plan_rival_response, _judge_rival_response),
     _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
-           "ranking-flywheel", _plan_flywheel, _judge_flywheel),
+           "ranking-flywheel", _plan_flywheel, _judge_flywheel, reps_factor=2),
     _Check("lowest_price_clause", "a head-stream session below the WeChat price widens the parity gap and costs "
            "leaders unless parity covers the stream", "lowest-price-clause", _plan_lowest_price, _judge_lowest_price),
     _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
