@@ -164,7 +164,7 @@ class LiftRow:
     orders: Interval
     revenue: Interval
     profit: Interval
-    spend: Interval            # lift in the source's own cost (Source.cost); n = 0 for a free source
+    spend: Interval            # lift in the source's own cost (Source.cost); 0 for a free source
     last_touch_orders: float   # orders credited to its last-touch class in the all-on runs (shared within a class)
 
     @property
