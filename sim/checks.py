@@ -445,7 +445,7 @@ def _plan_referral(ctx: _Context) -> dict[str, Changes] | str:
 def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
     f = ctx.roles.focal
     shares = [_kpi(runs[v], f"{f}.shares") for v in ("high", "low")]
-    margin = [_kpi(runs[v], f"{f}.contribution_per_order") for v in ("low", "high")]
+    margin = [_kpi(runs[v], f"{f}.margin_per_order") for v in ("low", "high")]
     share_ok, p1 = _paired(*shares)
     margin_ok, p2 = _paired(*margin)
     measured = (f"level-1 0 → 0.3: shares {_mean(shares[1]):,.0f} → {_mean(shares[0]):,.0f}, "

@@ -106,7 +106,7 @@ def demo(
         game = play_demo(out, population, progress=lambda text: err.print(text, highlight=False))
         pages = write_debrief(game, out)
     for i, (team, total) in enumerate(standings(game), 1):
-        console.print(f"{i}. {team}: ¥{total:,.0f} gross profit over {game.played()} rounds", highlight=False)
+        console.print(f"{i}. {team}: ¥{total:,.0f} contribution over {game.played()} rounds", highlight=False)
     for page in pages:
         say("debrief: ", (str(page), "bold"))
 

@@ -33,7 +33,7 @@ def dashboard(
     Opens a Mesa SolaraViz page (works offline) with sliders and switches for the
     brand's main levers (prices, parity, paid and influencer budgets, KOC share,
     referral commission, content quality, pushes, Double 11 routing), charts of the
-    AIPL funnel, orders and profit by channel, spill-over, group leaders and a sampled
+    AIPL funnel, orders and contribution by channel, spill-over, group leaders and a sampled
     ego network, and a side-by-side mode (two strategies, same seed). Needs the
     dashboard extra: pip install 'socsim[dashboard]'.
 
@@ -74,7 +74,7 @@ def tournament(
     """Play a strategy tournament: every team's brand in one market, over replications.
 
     Team files that have mistakes are reported by team, file, line and field, and left
-    out; the other teams play. Prints the leaderboard (profit, revenue share, ROI, each
+    out; the other teams play. Prints the leaderboard (contribution, revenue share, ROI, each
     with a 95 % interval across replications) and writes a results folder with
     index.html (self-contained, for the room), leaderboard.csv and plots of each
     brand's funnel and channel mix.
@@ -130,7 +130,7 @@ def _print_leaderboard(result, title: str) -> None:
     from .tournament import leaderboard_rows
 
     table = Table(title=title, title_justify="left")
-    for column in ("#", "team", "brand", "profit (¥) [95 % CI]", "revenue share", "ROI"):
+    for column in ("#", "team", "brand", "contribution (¥) [95 % CI]", "revenue share", "ROI"):
         table.add_column(column, justify="left" if column in ("team", "brand") else "right")
     for row in leaderboard_rows(result):
         table.add_row(*row)

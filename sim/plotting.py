@@ -59,8 +59,9 @@ _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "douyin": "#25262b"
 _EVENT_NAMES = {"618": "618", "double11": "Double 11", "double12": "Double 12"}
 _STAGE_LABELS = {"aware": "Aware", "interested": "Interested", "purchased": "Purchased", "loyal": "Loyal"}
 _LINESTYLES = ("-", "--", "-.", ":")
-_KPI_BARS = (("revenue", "Revenue", "#3b75af"), ("gross_profit", "Gross profit", "#519e3e"),
-             ("marketing_spend", "Marketing spend", "#ef8636"))
+_KPI_BARS = (("revenue", "Revenue", "#3b75af"), ("gross_profit", "Gross profit (revenue − COGS)", "#8cc084"),
+             ("marketing_spend", "Marketing spend", "#ef8636"),
+             ("contribution", "Contribution (after fees and marketing)", "#2e7d32"))
 
 
 class PlotInputError(SocsimError):
@@ -357,13 +358,13 @@ def _plot_weekly_by_channel(result: "RunResult", fig: Figure, field: str, what: 
 
 
 def _plot_spend_vs_profit(result: "RunResult", fig: Figure) -> None:
-    """Cumulative marketing spend (dashed) vs cumulative gross profit (solid) per brand."""
+    """Cumulative marketing spend (dashed) vs cumulative contribution (solid) per brand."""
     ax = fig.subplots()
-    profit = result.series("gross_profit").sum(axis=2).cumsum(axis=0)
-    _brand_lines(ax, result, profit, "{brand}: gross profit")
+    profit = result.series("contribution").sum(axis=2).cumsum(axis=0)
+    _brand_lines(ax, result, profit, "{brand}: contribution")
     _brand_lines(ax, result, _marketing(result).cumsum(axis=0), "{brand}: marketing spend", linestyle="--")
     ax.axhline(0, color="0.3", linewidth=0.8)
-    _style(ax, "Does marketing pay back? Cumulative spend vs gross profit", "since the start of the run (¥)", money=True,
+    _style(ax, "Does marketing pay back? Cumulative spend vs contribution (after fees and marketing)", "since the start of the run (¥)", money=True,
            dates=result.dates)
     _legend(ax, "no spend and no sales in this run")
 
@@ -409,7 +410,7 @@ def _plot_private_domain(result: "RunResult", fig: Figure) -> None:
 
 
 def _plot_kpi_bars(result: "RunResult", fig: Figure) -> None:
-    """Revenue, gross profit and marketing spend per brand over the run, as grouped bars."""
+    """Revenue, gross profit, marketing spend and contribution per brand over the run, as grouped bars."""
     ax = fig.subplots()
     x = np.arange(len(result.brands))
     width = 0.8 / len(_KPI_BARS)

@@ -45,7 +45,8 @@ def _books(rng: np.random.Generator, scenario: Scenario, days: int) -> np.ndarra
     books[..., col["platform_fees"]] = orders * price * 0.056
     budgets = [sum(m.budget_per_day for m in b.strategy.paid_media) for b in scenario.brands]
     books[:, :, keys.index("douyin"), col["ad_spend"]] = budgets
-    books[..., col["gross_profit"]] = books[..., col["revenue"]] - sum(books[..., col[f]] for f in COST_FIELDS)
+    books[..., col["gross_profit"]] = books[..., col["revenue"]] - books[..., col["cogs"]]
+    books[..., col["contribution"]] = books[..., col["revenue"]] - sum(books[..., col[f]] for f in COST_FIELDS)
     return books
 
 
@@ -79,6 +80,7 @@ def _kpis(books: np.ndarray, brands: tuple[str, ...]) -> dict[str, dict]:
         return float(books[:, b, :, FIELDS.index(field)].sum())
 
     return {brand: {"revenue": total("revenue", b), "gross_profit": total("gross_profit", b),
+                    "contribution": total("contribution", b),
                     "marketing_spend": sum(total(f, b) for f in MARKETING_FIELDS)}
             for b, brand in enumerate(brands)}
 
@@ -129,7 +131,7 @@ def test_short_single_brand_run_in_a_new_folder(scenario, tmp_path):
 def test_mismatched_arrays_are_rejected(scenario, tmp_path):
     good = make_result(scenario, days=20)
     bad = RunResult(**{**good.__dict__, "books": good.books[:10]})
-    with pytest.raises(PlotInputError, match=r"result\.books: shape \(10, 2, 3, 15\); expected \(20, 2, 3, 15\)"):
+    with pytest.raises(PlotInputError, match=r"result\.books: shape \(10, 2, 3, 16\); expected \(20, 2, 3, 16\)"):
         run_plots(bad, tmp_path)
     with pytest.raises(PlotInputError, match="result.dates: empty"):
         run_plots(RunResult(**{**good.__dict__, "dates": []}), tmp_path)

@@ -60,7 +60,7 @@ set: {{world.population: 400, world.graph.degree: 20, simulation.days: 45}}
 parameters:
   - {{name: tmall_price, path: brands.focal.channels.tmall.price, low: 109, high: 149}}
   - {{name: d11_gift, path: brands.focal.strategy.double11_routing.gift_yuan, low: 0, high: 50}}
-metrics: [focal.gross_profit, focal.revenue]
+metrics: [focal.contribution, focal.revenue]
 morris: {{trajectories: 3, levels: 4}}
 replications: 1
 seed: 5

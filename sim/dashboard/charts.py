@@ -64,7 +64,7 @@ class ArmView:
     channels : tuple of str
         Transacting channels the brand sells on.
     orders, profit : ndarray (days, len(channels))
-        Orders and gross profit (¥) per day and channel.
+        Orders and contribution (¥, after COGS, platform fees and marketing) per day and channel.
     seeded : ndarray (days, len(channels))
         Orders seeded by WeChat (push, 1:1 touch, group) per channel.
     marketplace : ndarray (len(channels),) bool
@@ -141,7 +141,7 @@ def _view(market: MarketModel, b: int, label: str, ego: EgoNet) -> ArmView:
         label=label, brand=brand.name, dates=list(market.calendar.dates[:t]), funnel=funnel,
         channels=tuple(keys[c] for c in codes),
         orders=market.ledger.field("orders")[:t, b][:, codes].copy(),
-        profit=market.ledger.field("gross_profit")[:t, b][:, codes].copy(),
+        profit=market.ledger.field("contribution")[:t, b][:, codes].copy(),
         seeded=seeded[:, codes].copy(), marketplace=np.array([market.channels.roles[c] == "marketplace" for c in codes]),
         leaders=np.asarray(daily[f"{brand.name}.active_leaders"][:t], dtype=float),
         gap=np.asarray(daily[f"{brand.name}.parity_gap"][:t], dtype=float),
@@ -301,8 +301,8 @@ def orders_figure(views: list[ArmView]) -> Figure:
 
 
 def profit_figure(views: list[ArmView]) -> Figure:
-    """Cumulative gross profit by channel (¥, after every cost and marketing spend)."""
-    return _channel_lines(views, f"Gross profit of {views[0].brand} by channel, cumulative",
+    """Cumulative contribution by channel (¥, after COGS, platform fees and marketing spend)."""
+    return _channel_lines(views, f"Contribution of {views[0].brand} by channel, cumulative (after fees and marketing)",
                           lambda v: np.cumsum(v.profit, axis=0), money=True)
 
 
@@ -373,9 +373,10 @@ def ego_figure(views: list[ArmView], ego: EgoNet) -> Figure:
 
 # --------------------------------------------------------------------------- KPI table
 _KPI_ROWS = (
-    ("Revenue", "revenue", _yuan), ("Gross profit", "gross_profit", _yuan),
-    ("Marketing spend", "marketing_spend", _yuan), ("ROI (profit / spend)", "roi", lambda x: f"{x:.2f}"),
-    ("Orders", "orders", _people), ("Spill-over share", "spillover_share", lambda x: "–" if x != x else f"{x:.0%}"),
+    ("Revenue", "revenue", _yuan), ("Gross profit (revenue − COGS)", "gross_profit", _yuan),
+    ("Marketing spend", "marketing_spend", _yuan), ("Contribution (after fees and marketing)", "contribution", _yuan),
+    ("ROI (contribution / spend)", "roi", lambda x: f"{x:.2f}"), ("Orders", "orders", _people),
+    ("Order share", "order_share", lambda x: f"{x:.0%}"), ("Spill-over share", "spillover_share", lambda x: "–" if x != x else f"{x:.0%}"),
     ("Private domain", "private_domain", _people), ("Active group leaders", "active_leaders", lambda x: f"{x:.0f}"),
 )
 

@@ -24,12 +24,13 @@ from typing import Any, Sequence
 from sim import __version__
 from sim.config.loader import Document, read_document, read_text, validate_document
 from sim.config.overrides import did_you_mean
+from sim.kpis import current_name, notice_of
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 
 from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, code_fingerprint, describe, digest
 
-from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
+from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, RIVAL_METRICS, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
@@ -221,7 +222,10 @@ def _brand_names(cells: Sequence[Cell]) -> dict[str, tuple[list[str], list[str]]
 
 def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str], field_: str,
                    brands: dict[str, tuple[list[str], list[str]]]) -> tuple[str, ...]:
-    """``brand.name`` for every metric or series; a name without a brand means the first brand."""
+    """``brand.name`` for every metric or series; a name without a brand means the first brand.
+
+    A renamed or redefined KPI (:mod:`sim.kpis`) is read as its current name, with a notice.
+    """
     first = next(iter(brands), "")
     catalogue = {brand: set(kpi_names(ch[0]) if field_ == "metrics" else series_names(*ch)) for brand, ch in brands.items()}
     out = []
@@ -229,16 +233,25 @@ def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str]
         brand, _, rest = name.partition(".")
         if brand not in brands:
             brand, rest = first, name
+        where = (field_, str(i)) if given else (field_,)
+        if given and notice_of(rest):  # the defaults are current names
+            b.notice(where, notice_of(f"{brand}.{rest}"))
+            rest = current_name(rest)
         if rest in catalogue.get(brand, ()):
             out.append(f"{brand}.{rest}")
             continue
-        where = (field_, str(i)) if given else (field_,)
         allowed = sorted(catalogue.get(brand, ()), key=lambda n: (n.count("."), n))
         hint = did_you_mean(rest, allowed)
         b.problem(where, f"unknown {'KPI' if field_ == 'metrics' else 'daily series'} {name!r}{hint}; write brand.name "
                          f"(brands: {', '.join(brands)}); names for {brand}: {', '.join(allowed[:30])}"
                          f"{' …' if len(allowed) > 30 else ''} (docs/EXPERIMENTS.md lists them all)")
     return tuple(out)
+
+
+def _default_metrics(brands: Sequence[str]) -> list[str]:
+    """:data:`DEFAULT_METRICS` of the first brand, then :data:`RIVAL_METRICS` of every other."""
+    first, *others = brands or [""]
+    return [f"{first}.{m}" for m in DEFAULT_METRICS] + [f"{o}.{m}" for o in others for m in RIVAL_METRICS]
 
 
 # --------------------------------------------------------------------------- building
@@ -300,7 +313,7 @@ def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
     brands = _brand_names(cells)
-    metrics = _resolve_names(b, exp.metrics, DEFAULT_METRICS, "metrics", brands)
+    metrics = _resolve_names(b, exp.metrics, _default_metrics(list(brands)), "metrics", brands)
     series = _resolve_names(b, exp.series, DEFAULT_SERIES, "series", brands)
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))

@@ -40,7 +40,7 @@ __all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftR
 #: Variant names of the reference (every source on) and of the organic base (every source off).
 ALL_ON, ORGANIC = "all_on", "organic"
 #: KPIs a lift is measured on (and the spend lines a source's cost is read from).
-LIFT_KPIS = ("orders", "revenue", "gross_profit", "marketing_spend")
+LIFT_KPIS = ("orders", "revenue", "contribution", "marketing_spend")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class LiftRow:
     touch: str
     orders: Interval
     revenue: Interval
-    profit: Interval
+    contribution: Interval     # contribution: after COGS, platform fees and all marketing (docs/KPIS.md)
     spend: Interval            # lift in the source's own cost (Source.cost); 0 for a free source
     last_touch_orders: float   # orders credited to its last-touch class in the all-on runs (shared within a class)
 
@@ -201,10 +201,10 @@ def lift_rows(design: Design, sources: Sequence[Source], kpis: dict[tuple[str, i
     rows = []
     for s in sources:
         off = f"no_{s.key}"
-        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in ("orders", "revenue", "gross_profit")}
+        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in ("orders", "revenue", "contribution")}
         cost = [sum(kpis[(v, r)][f"{brand}.spend.{f}"] for f in s.cost) for v in (ALL_ON, off) for r in reps]
         spend = paired_difference(cost[:len(reps)], cost[len(reps):]).diff
-        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["gross_profit"], spend,
+        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["contribution"], spend,
                             touch[s.touch]))
     return LiftResult(brand, tuple(rows), mean_ci(values(ALL_ON, "orders")), mean_ci(values(ORGANIC, "orders")), touch)
 
@@ -214,9 +214,9 @@ def write_lift(result: LiftResult, folder: Path) -> list[Path]:
     import csv
 
     head = ["source", "label", "last_touch_class", "last_touch_orders", "orders_lift", "orders_low", "orders_high",
-            "revenue_lift", "revenue_low", "revenue_high", "profit_lift", "profit_low", "profit_high", "spend_lift", "iroas"]
+            "revenue_lift", "revenue_low", "revenue_high", "contribution_lift", "contribution_low", "contribution_high", "spend_lift", "iroas"]
     rows = [[r.key, r.label, r.touch, r.last_touch_orders, r.orders.mean, r.orders.low, r.orders.high, r.revenue.mean,
-             r.revenue.low, r.revenue.high, r.profit.mean, r.profit.low, r.profit.high, r.spend.mean, r.iroas]
+             r.revenue.low, r.revenue.high, r.contribution.mean, r.contribution.low, r.contribution.high, r.spend.mean, r.iroas]
             for r in result.rows]
     csv_path = folder / "lift.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as fh:

@@ -102,7 +102,7 @@ ENGLISH = Wording()
 
 def _is_money(metric: str) -> bool:
     return format_value(metric, 1.0).startswith("¥") or metric.rsplit(".", 1)[-1] in (
-        "revenue", "gross_profit", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+        "revenue", "gross_profit", "contribution", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "margin_per_order")
 
 
 def _yfmt(ax: Axes, metric: str, axis: str = "y") -> None:

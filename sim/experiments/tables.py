@@ -21,7 +21,7 @@ __all__ = ["metric_label", "series_label", "signed_percent", "format_value", "fo
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
 _CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com"}
-_MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+_MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "aov", "cac", "margin_per_order")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
            "leaders_recruited")

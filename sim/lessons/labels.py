@@ -66,8 +66,10 @@ WORDS: dict[Lang, dict[str, str]] = {
 #: Chinese names of the KPIs (keys of :func:`sim.metrics.brand_kpis`, stages and spend fields).
 _ZH_KPI = {
     "traffic": "流量（访问）", "orders": "订单数", "units": "件数", "revenue": "营收（¥）", "cogs": "商品成本（¥）",
-    "platform_fees": "平台费用（¥）", "gross_profit": "毛利（¥）", "buyers": "购买人数", "marketing_spend": "营销费用（¥）",
-    "contribution_per_order": "单均贡献（¥）", "roi": "ROI（毛利 ÷ 营销费用）", "cac": "获客成本（¥）",
+    "platform_fees": "平台费用（¥）", "gross_profit": "毛利（营收 − 商品成本，¥）", "buyers": "购买人数",
+    "marketing_spend": "营销费用（¥）", "contribution": "贡献利润（扣除平台费用和营销费用，¥）",
+    "margin_per_order": "单均边际利润（¥）", "order_share": "订单份额", "revenue_share": "营收份额",
+    "roi": "ROI（贡献利润 ÷ 营销费用）", "cac": "获客成本（¥）",
     "repurchase_rate": "复购率", "conversion": "转化率", "aov": "客单价（¥）", "repurchase_multiplier": "复购倍数",
     "spillover_share": "微信种草在天猫成交的比例", "private_domain": "私域人数", "active_leaders": "活跃团长（期末）",
     "leaders_recruited": "累计招募团长", "shares": "分享次数（人·天）", "aware": "认知人数（A）", "interested": "种草人数（I）",

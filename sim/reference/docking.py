@@ -26,9 +26,9 @@ from ..checks import ALPHA, RunSummary, agreement_pvalues, holm
 
 __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"]
 
-#: Per-brand KPIs compared (besides orders on each channel): revenue, gross profit,
+#: Per-brand KPIs compared (besides orders on each channel): revenue, contribution,
 #: spill-over share, active leaders, private domain, shares and the AIPL stocks at the end.
-HEADLINE = ("revenue", "gross_profit", "spillover_share", "active_leaders", "private_domain", "shares",
+HEADLINE = ("revenue", "contribution", "spillover_share", "active_leaders", "private_domain", "shares",
             "aipl.aware", "aipl.interested", "aipl.purchased", "aipl.loyal")
 
 
