@@ -115,8 +115,10 @@ def _design_runs(design: "Design") -> str:
 
 def _print_compare(result) -> None:
     from .experiments.tables import COMPACT_HEADER, compare_rows, metric_label
+    from .experiments.verdict import compare_verdict
 
     design = result.design
+    say((compare_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
         table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
         for i, h in enumerate(COMPACT_HEADER):
@@ -130,8 +132,10 @@ def _print_compare(result) -> None:
 
 def _print_sweep(result) -> None:
     from .experiments.tables import metric_label, sweep_metric_rows
+    from .experiments.verdict import sweep_verdict
 
     design = result.design
+    say((sweep_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
         header, rows = sweep_metric_rows(design, result.summary, metric)
         table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")

@@ -68,7 +68,8 @@ def lesson(
     """
     from .cli_experiments import _run
     from .lessons.catalog import load_lesson
-    from .lessons.handout import write_handout
+    from .lessons.handout import claim_text, lesson_verdict, write_handout
+    from .lessons.labels import WORDS
     from .lessons.runner import default_out, finish_lesson, lesson_design, store_folder
 
     with _errors():
@@ -78,9 +79,7 @@ def lesson(
         folder = out or default_out(item)
         result = finish_lesson(item, "workshop", _run(design, store_folder(folder, design), None, None, None, False))
         page = write_handout(item, result, lang, folder)
+    say((lesson_verdict(result, lang), "bold"))
     for check in result.claims:
-        d = check.diff.diff
-        mark = ("✔", "green") if check.holds else ("✘", "red")
-        say(mark, f" {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
-                  f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]")
-    say("handout: ", (str(page), "bold"))
+        say((claim_text(item, check, lang), "green" if check.holds else "red"))
+    say(WORDS[lang]["handout"], (str(page), "bold"))

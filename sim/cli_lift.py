@@ -79,6 +79,9 @@ def lift(
 
 
 def _print_lift(result, reps: int) -> None:
+    from .experiments.lift import lift_verdict
+
+    say((lift_verdict(result), "bold"))
     table = Table(title=f"{result.brand}: incremental vs last touch, {reps} paired replications", title_justify="left")
     for name in ("source", "last touch", "Δ orders (95 % CI)", "Δ revenue", "Δ contribution", "iROAS"):
         table.add_column(name, justify="left" if name == "source" else "right")

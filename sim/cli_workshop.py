@@ -127,8 +127,9 @@ def _round_progress(reps: int):
 
 
 def _print_leaderboard(result, title: str) -> None:
-    from .tournament import leaderboard_rows
+    from .tournament import leaderboard_rows, verdict
 
+    say((verdict(result), "bold"))
     table = Table(title=title, title_justify="left")
     for column in ("#", "team", "brand", "contribution (¥) [95 % CI]", "revenue share", "ROI"):
         table.add_column(column, justify="left" if column in ("team", "brand") else "right")

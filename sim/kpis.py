@@ -14,12 +14,25 @@ meaning (gross profit = revenue − COGS):
 
 from __future__ import annotations
 
-__all__ = ["RENAMED", "REDEFINED", "current_name", "notice_of"]
+__all__ = ["RENAMED", "REDEFINED", "LOWER_IS_BETTER", "current_name", "notice_of", "higher_is_better"]
 
 #: Old KPI name → its new name (same figure).
 RENAMED = {"contribution_per_order": "margin_per_order"}
 #: KPI name whose figure changed → the name that now carries the figure it used to mean.
 REDEFINED = {"gross_profit": "contribution"}
+#: KPIs where less is better for the brand: costs, and every ``spend.<kind>``. For every other KPI
+#: a verdict ranks more as better (for a few, such as the parity gap, "best" only means "highest").
+LOWER_IS_BETTER = frozenset({"cogs", "platform_fees", "marketing_spend", "cac"})
+
+
+def higher_is_better(path: str) -> bool:
+    """Whether more of the KPI ``path`` is better for its brand (verdicts rank by it).
+
+    >>> higher_is_better("focal.contribution"), higher_is_better("focal.spend.ad_spend")
+    (True, False)
+    """
+    parts = path.split(".")
+    return parts[-1] not in LOWER_IS_BETTER and "spend" not in parts[1:-1]
 
 
 def current_name(path: str) -> str:

@@ -44,12 +44,13 @@ from .files import confined, csv_cell, writing
 from .experiments.design import RunKey, Task
 from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
-from .experiments.stats import LEVEL, Interval, mean_ci
+from .experiments.stats import LEVEL, Interval, mean_ci, paired_difference
+from .experiments.verdict import difference_text, mean_ci_text
 from .experiments.worker import RunRecord
 from .population import Stage
 
 __all__ = ["TeamEntry", "Team", "Rejected", "Roster", "Standing", "RoundResult", "HouseMode", "read_teams",
-           "round_scenario", "play", "standings", "describe", "write_round", "default_folder", "leaderboard_rows",
+           "round_scenario", "play", "standings", "describe", "verdict", "write_round", "default_folder", "leaderboard_rows",
            "TournamentError"]
 
 HouseMode = Literal["replace", "keep"]
@@ -401,6 +402,23 @@ def describe(result: RoundResult) -> str:
             f"{len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}), {LEVEL:.0%} t-intervals")
 
 
+def verdict(result: RoundResult) -> str:
+    """One line first: the winner's contribution and its lead over the runner-up (paired by replication).
+
+    ``Verdict: Team A wins on contribution with ¥12.30M ± ¥1.10M, ahead of Team B by +¥2.10M
+    (95 % CI +¥0.90M to +¥3.30M), significant (p = 0.004).``
+    """
+    ranked = [s for s in result.standings if s.rank is not None]
+    if not ranked:
+        return "Verdict: no team played."
+    win = ranked[0]
+    text = f"Verdict: {win.team} wins on contribution with {mean_ci_text('contribution', win.contribution)}"
+    if len(ranked) > 1:
+        lead = paired_difference(win.contributions, ranked[1].contributions)
+        text += f", ahead of {ranked[1].team} by {difference_text('contribution', lead)}"
+    return text + "."
+
+
 # --------------------------------------------------------------------------- results folder
 _DPI = 110
 _STAGE_COLOURS = ("#9ecae1", "#fdbf6f", "#fb6a4a", "#a50f15")
@@ -547,6 +565,7 @@ def _html(result: RoundResult, images: dict[str, Path]) -> str:
                        f'{base64.b64encode(p.read_bytes()).decode()}">' for title, p in images.items())
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(result.scenario.name)}</title>"
             f"<style>{_CSS}</style></head><body><h1>Tournament results</h1><p class='muted'>{e(describe(result))}</p>"
+            f"<p><b>{e(verdict(result))}</b></p>"
             f"<h2>Leaderboard</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             "<p class='muted'>Contribution: gross profit (revenue − cost of goods) after platform fees and all marketing "
             "(coupons, commissions, spend). Share: the brand's part of the whole market's revenue. ROI: contribution / "

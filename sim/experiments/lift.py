@@ -34,8 +34,10 @@ from ..errors import SocsimError
 from ..ledger import LAST_TOUCH
 from .design import Design, build_design
 from .stats import Interval, mean_ci, paired_difference
+from .verdict import clear_of_zero, interval_text
 
-__all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftResult", "lift_rows", "write_lift"]
+__all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftResult", "lift_rows", "write_lift",
+           "lift_verdict"]
 
 #: Variant names of the reference (every source on) and of the organic base (every source off).
 ALL_ON, ORGANIC = "all_on", "organic"
@@ -209,6 +211,25 @@ def lift_rows(design: Design, sources: Sequence[Source], kpis: dict[tuple[str, i
     return LiftResult(brand, tuple(rows), mean_ci(values(ALL_ON, "orders")), mean_ci(values(ORGANIC, "orders")), touch)
 
 
+def lift_verdict(result: LiftResult) -> str:
+    """One line first: the source that adds the most contribution, and what last touch credits it with.
+
+    Significance here is the paired interval clearing zero (95 %).
+    """
+    if not result.rows:
+        return f"Verdict: {result.brand} has no marketing source to switch off."
+    best = max(result.rows, key=lambda r: r.contribution.mean)
+    worst = min(result.rows, key=lambda r: r.contribution.mean)
+    text = (f"Verdict: {best.label} adds the most contribution for {result.brand}: "
+            f"{interval_text('contribution', best.contribution)}, {clear_of_zero(best.contribution)}; it adds "
+            f"{interval_text('orders', best.orders)} orders, where last touch credits its class ({best.touch}) "
+            f"with {best.last_touch_orders:,.0f}")
+    if worst is not best:
+        text += (f"; least: {worst.label}, {interval_text('contribution', worst.contribution)}, "
+                 f"{clear_of_zero(worst.contribution)}")
+    return text + "."
+
+
 def write_lift(result: LiftResult, folder: Path) -> list[Path]:
     """lift.csv (one row a source) and lift.json (strict JSON: no NaN) in ``folder``."""
     import csv
@@ -223,7 +244,7 @@ def write_lift(result: LiftResult, folder: Path) -> list[Path]:
         writer = csv.writer(fh)
         writer.writerow(head)
         writer.writerows([[_cell(v) for v in row] for row in rows])
-    data = {"brand": result.brand, "total_orders": _strict(result.total_orders.mean),
+    data = {"verdict": lift_verdict(result), "brand": result.brand, "total_orders": _strict(result.total_orders.mean),
             "organic_orders": _strict(result.organic_orders.mean), "interaction_orders": _strict(result.interaction),
             "last_touch": {k: _strict(v) for k, v in result.last_touch.items()},
             "sources": [dict(zip(head, map(_strict, row))) for row in rows]}

@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .design import Design  # noqa: E402
 from .stats import LEVEL, KpiSummary, band  # noqa: E402
-from .tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by  # noqa: E402
+from .tables import format_diff, format_value, is_money, metric_label, series_label, signed_percent, summary_by  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from .elasticity import ElasticityResult
@@ -100,11 +100,6 @@ class Wording:
 ENGLISH = Wording()
 
 
-def _is_money(metric: str) -> bool:
-    return format_value(metric, 1.0).startswith("¥") or metric.rsplit(".", 1)[-1] in (
-        "revenue", "gross_profit", "contribution", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "margin_per_order")
-
-
 def _yfmt(ax: Axes, metric: str, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(plt.FuncFormatter(lambda v, _p: _tick(metric, v)))
@@ -115,7 +110,7 @@ def _tick(metric: str, v: float) -> str:
     text = format_value(metric, v)
     if "%" in text:
         return text
-    prefix = "¥" if _is_money(metric) else ""
+    prefix = "¥" if is_money(metric) else ""
     for size, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(v) >= size:
             return f"{'−' if v < 0 else ''}{prefix}{abs(v) / unit:,.3g}{suffix}"
@@ -195,7 +190,7 @@ def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = 
             ax.plot(x, mean, color=_colour(i), linewidth=1.8, label=wording.variant(v.name))
             ax.fill_between(x, low, high, color=_colour(i), alpha=0.2, linewidth=0)
         label = wording.series(series).replace(" · ", wording.per_week + " · ", 1) if flow else wording.series(series)
-        rp._style(ax, label, wording.last_days if flow else "", money=_is_money(series), dates=dates)
+        rp._style(ax, label, wording.last_days if flow else "", money=is_money(series), dates=dates)
         rp._mark_events(ax, events)
         rp._legend(ax, wording.no_values)
     fig.suptitle(wording.daily_title, x=0.01, ha="left", fontweight="bold")

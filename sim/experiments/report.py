@@ -21,6 +21,7 @@ from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import ResultsStore, atomic_write
 from .tables import COMPARE_HEADER, compare_rows, metric_label, summary_by, sweep_table
+from .verdict import compare_verdict, sweep_verdict
 
 __all__ = ["write_report", "render_html", "read_daily"]
 
@@ -37,6 +38,7 @@ td:first-child,th:first-child{text-align:left}td.text{text-align:left;white-spac
 font-size:.82rem}.good{color:#067647;font-weight:600}.bad{color:#b42318;font-weight:600}
 img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px;margin:.5rem 0}
 .note{background:#f5f7fa;border-left:4px solid #3b75af;padding:.6rem 1rem;font-size:.9rem}
+.verdict{font-size:1.15rem;font-weight:600;background:#eef6ee;border-left:4px solid #2e7d32;padding:.6rem 1rem}
 code{background:#f5f7fa;padding:0 .25rem;border-radius:3px}.scroll{overflow-x:auto}
 """
 
@@ -129,7 +131,8 @@ def _facts(design: Design, facts: dict[str, Any]) -> str:
 def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, Any],
                 pictures: Sequence[tuple[str, Path]]) -> str:
     """The report page as one string (plots embedded)."""
-    body = [*_header(design, facts), *_what(design)]
+    verdict = sweep_verdict(design, summary) if design.is_sweep else compare_verdict(design, summary)
+    body = [*_header(design, facts), f"<p class='verdict'>{_e(verdict)}</p>", *_what(design)]
     if design.is_sweep:
         header, rows = sweep_table(design, summary)
         body += ["<h2>All sweep points</h2>", f"<p class='muted'>mean ± half-width of the {LEVEL:.0%} "

@@ -10,13 +10,14 @@ import math
 from pathlib import Path
 from typing import Sequence
 
+from sim.ledger import COST_FIELDS
 from sim.metrics import KPI_ROWS
 
 from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import write_csv
 
-__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
+__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "format_human", "is_money", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
@@ -89,6 +90,30 @@ def format_value(metric: str, value: float, compact: bool = False) -> str:
         prefix = "¥" if text.lstrip("-").startswith("¥") else ""
         text = f"{'-' if value < 0 else ''}{prefix}{abs(value) / 1e6:,.2f}M"
     return text
+
+
+def is_money(metric: str) -> bool:
+    """Whether the KPI or series ``metric`` is an amount of yuan (``focal.contribution``, ``focal.spend.ad_spend``)."""
+    parts = metric.split(".")
+    return parts[-1] in _MONEY or parts[-1] == "marketing_spend" or "spend" in parts[1:-1] or parts[-1] in COST_FIELDS
+
+
+def format_human(metric: str, value: float, signed: bool = False) -> str:
+    """A value for running text: ``¥50.9 M``, ``−¥806 k``, ``12,345``, ``15.2%`` (``signed``: ``+``/``−``, pp).
+
+    Files keep every digit; this is for people reading a console line or a report.
+
+    >>> format_human("focal.contribution", 50_920_000.0), format_human("focal.revenue", -806_400.0, signed=True)
+    ('¥50.9 M', '−¥806 k')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    sign = ("+" if value >= 0 else "−") if signed else ("−" if value < 0 else "")
+    x, text = abs(value), format_value(metric, abs(value))
+    if text.endswith("%"):
+        return sign + (text.replace("%", " pp") if signed else text)
+    body = f"{x / 1e6:,.1f} M" if x >= 1e6 else f"{x / 1e3:,.0f} k" if x >= 1e4 else text
+    return f"{sign}{'¥' if is_money(metric) else ''}{body}"
 
 
 def format_diff(metric: str, value: float, compact: bool = False) -> str:

@@ -26,6 +26,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "mean": "均值", "ci": f"{LEVEL:.0%} 置信区间", "diff": "与参照之差", "diff_ci": f"差的 {LEVEL:.0%} 置信区间",
         "rel": "相对差", "p": "p 值", "n": "重复次数", "holds": "成立", "fails": "在本规模下未显示",
         "higher": "高于", "lower": "低于", "expect": "预期",
+        "verdict": "结论：{held} / {total} 条论断在本规模下成立", "handout": "讲义：",
         "how_to_read": ("每个方案用同一组随机种子各跑 {reps} 次（公共随机数），因此每个方案都与参照方案 “{first}” "
                         "逐次配对比较：差值是配对差的均值，区间是学生 t 分布的 {level} 置信区间。区间不含 0（✔）"
                         "说明差异不太可能来自模拟的随机波动。"),
@@ -48,6 +49,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "mean": "mean", "ci": f"{LEVEL:.0%} CI", "diff": "Δ vs reference", "diff_ci": f"Δ {LEVEL:.0%} CI",
         "rel": "Δ %", "p": "p", "n": "n", "holds": "holds", "fails": "not shown at this size",
         "higher": "higher than", "lower": "lower than", "expect": "expect",
+        "verdict": "Verdict: {held} of {total} claims hold at this size", "handout": "handout: ",
         "how_to_read": ("Every variant ran the same {reps} replications with the same seeds (common random numbers), "
                         "so each is compared with the reference “{first}” replication by replication: Δ is the mean "
                         "paired difference, with its {level} confidence interval (Student's t). An interval that "
