@@ -13,7 +13,7 @@ from sim.cli import app
 from sim.config.loader import load_scenario
 from sim.experiments.executors import ExecutionPlan
 from sim.simulation import run
-from sim.tournament import TournamentError, play, read_teams, round_scenario, write_round
+from sim.tournament import TournamentError, play, read_teams, round_scenario, verdict, write_round
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "experiments" / "tournament_example"
@@ -57,6 +57,9 @@ def test_leaderboard_order_matches_per_brand_kpis(played):
     for s in ranked:
         assert s.contributions[0] == pytest.approx(direct[s.brand]["contribution"])
         assert s.contribution.low <= s.contribution.mean <= s.contribution.high
+    line = verdict(played)
+    assert line.startswith(f"Verdict: {ranked[0].team} wins on contribution with ¥"), line
+    assert f"ahead of {ranked[1].team} by +¥" in line and "95 % CI" in line
     shares = [s.share.mean for s in played.standings]
     assert sum(shares) == pytest.approx(1.0)
     assert played.seeds == (0, 1)
