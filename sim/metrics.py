@@ -13,7 +13,7 @@ so T · C · AOV · R = revenue.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import mesa
 import numpy as np
@@ -25,7 +25,7 @@ from .population import Stage
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
+__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "flatten_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
            "last_touch_orders"]
 
 #: Costs that scale with each order: what an order contributes before fixed spend.
@@ -93,6 +93,18 @@ class _RowToday:
     def reporters(self) -> dict[str, Callable]:
         """One Mesa reporter per series, reading today's row."""
         return {name: (lambda m, i=i: self(m)[i]) for i, name in enumerate(self.names)}
+
+
+def flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """``{"focal": {"channels": {"wechat": {"orders": 3}}}}`` → ``{"focal.channels.wechat.orders": 3.0}``."""
+    out: dict[str, float] = {}
+    for key, value in kpis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten_kpis(value, f"{name}."))
+        elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
 
 
 def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None)) -> float:

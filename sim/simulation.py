@@ -23,10 +23,10 @@ import yaml
 from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
-from .files import confined, csv_cell, writing
+from .files import confined, csv_cell, number_cell, strict_json, writing
 from .ledger import FIELDS
 from .market.responses import ResponseEvent
-from .metrics import brand_kpis
+from .metrics import brand_kpis, flatten_kpis
 from .engines import make_model
 
 __all__ = ["RunResult", "run", "write_results", "default_run_dir"]
@@ -127,7 +127,8 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
     meta = {"socsim_version": __version__, "seed": result.seed}
     resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (folder / "kpis.json").write_text(json.dumps({"_run": meta, "brands": result.kpis}, indent=2, default=_json_default), encoding="utf-8")
+    (folder / "kpis.json").write_text(strict_json({"_run": meta, "brands": result.kpis}, indent=2), encoding="utf-8")
+    _write_kpis_csv(result, folder / "kpis.csv")
     if result.scenario.outputs.daily_csv:
         _write_ledger_csv(result, folder / "daily_ledger.csv")
         _write_state_csv(result, folder / "daily_state.csv")
@@ -139,10 +140,15 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
         run_plots(result, folder)
 
 
-def _json_default(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    raise TypeError(type(x))
+def _write_kpis_csv(result: RunResult, path: Path) -> None:
+    """kpis.json as a table for a spreadsheet: one row per KPI (``channels.tmall.orders``), one column per brand."""
+    flat = {brand: flatten_kpis(kpis) for brand, kpis in result.kpis.items()}
+    names = list(dict.fromkeys(name for kpis in flat.values() for name in kpis))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["kpi", *map(csv_cell, flat)])
+        for name in names:
+            w.writerow([name, *(number_cell(kpis[name]) if name in kpis else "" for kpis in flat.values())])
 
 
 def _write_ledger_csv(result: RunResult, path: Path) -> None:
@@ -173,4 +179,4 @@ def _write_state_csv(result: RunResult, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["date", *keys])
         for t, date in enumerate(result.dates):
-            w.writerow([date.isoformat(), *(f"{float(result.daily[k][t]):.4g}" for k in keys)])
+            w.writerow([date.isoformat(), *(number_cell(result.daily[k][t]) for k in keys)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -19,10 +20,25 @@ def test_run_writes_results_and_prints_kpis(tmp_path):
     result = runner.invoke(app, ["run", "--days", "40", "--out", str(out), "--no-plots", *SMALL])
     assert result.exit_code == 0, result.output
     assert "Revenue" in result.output and "focal" in result.output
-    kpis = json.loads((out / "kpis.json").read_text())
+    kpis = json.loads((out / "kpis.json").read_text(), parse_constant=lambda c: pytest.fail(f"bare {c} in kpis.json"))
     assert kpis["_run"]["seed"] == 42 and set(kpis["brands"]) == {"focal", "rival"}
+    assert kpis["brands"]["focal"]["first_response_day"] is None  # no response in 40 days: null, not NaN
     for name in ("daily_ledger.csv", "daily_state.csv", "scenario.resolved.yaml"):
         assert (out / name).stat().st_size > 0
+    table = list(csv.reader((out / "kpis.csv").open(encoding="utf-8")))
+    assert table[0] == ["kpi", "focal", "rival"]
+    rows = {row[0]: row[1:] for row in table[1:]}
+    for name in ("revenue", "contribution", "order_share", "channels.tmall.orders"):  # every digit of kpis.json
+        assert [float(x) for x in rows[name]] == [_dig(kpis["brands"][b], name) for b in ("focal", "rival")]
+    assert rows["first_response_day"] == ["", ""] and rows["channels.wechat.orders"][1] == ""  # none, and no WeChat shop
+    state = list(csv.reader((out / "daily_state.csv").open(encoding="utf-8")))
+    assert not any("e+" in cell for row in state[1:] for cell in row[1:])  # full precision, not 1.98e+06
+
+
+def _dig(kpis: dict, name: str) -> float:
+    for part in name.split("."):
+        kpis = kpis[part]
+    return kpis
 
 
 def test_run_refuses_to_overwrite(tmp_path):

@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 from ..config.loader import Document
 from ..config.schema import BrandSpec, Scenario
 from ..errors import SocsimError
+from ..files import csv_cell, number_cell, strict_json
 from ..ledger import LAST_TOUCH
 from .design import Design, build_design
 from .stats import Interval, mean_ci, paired_difference
@@ -244,20 +245,13 @@ def write_lift(result: LiftResult, folder: Path) -> list[Path]:
         writer = csv.writer(fh)
         writer.writerow(head)
         writer.writerows([[_cell(v) for v in row] for row in rows])
-    data = {"verdict": lift_verdict(result), "brand": result.brand, "total_orders": _strict(result.total_orders.mean),
-            "organic_orders": _strict(result.organic_orders.mean), "interaction_orders": _strict(result.interaction),
-            "last_touch": {k: _strict(v) for k, v in result.last_touch.items()},
-            "sources": [dict(zip(head, map(_strict, row))) for row in rows]}
+    data = {"verdict": lift_verdict(result), "brand": result.brand, "total_orders": result.total_orders.mean,
+            "organic_orders": result.organic_orders.mean, "interaction_orders": result.interaction,
+            "last_touch": result.last_touch, "sources": [dict(zip(head, row)) for row in rows]}
     json_path = folder / "lift.json"
-    json_path.write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
+    json_path.write_text(strict_json(data, indent=2), encoding="utf-8")
     return [csv_path, json_path]
 
 
-def _strict(v: Any) -> Any:
-    return None if isinstance(v, float) and v != v else v
-
-
 def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if v != v else f"{v:.6g}" if abs(v) < 1e6 else f"{v:.2f}"
-    return str(v)
+    return number_cell(v) if isinstance(v, float) else str(csv_cell(v))
