@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import ValidationError
 from scipy import stats
 
-from .config.overrides import set_dotted
+from .config.overrides import did_you_mean, set_dotted
 from .config.schema import Scenario
 from .engines import engine_class
 from .errors import SocsimError
@@ -874,7 +874,8 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
     keys = [c.key for c in CHECKS]
     unknown = [k for k in (only or ()) if k not in keys]
     if unknown:
-        raise SocsimError(f"--only: unknown check {unknown[0]!r}; choose from {', '.join(keys)}")
+        raise SocsimError(f"--only: unknown check {unknown[0]!r}{did_you_mean(unknown[0], keys, by_words=True)}; "
+                          f"choose from {', '.join(keys)}")
     return [c for c in CHECKS if c.key in only] if only else [c for c in CHECKS if c.default]
 
 

@@ -31,7 +31,7 @@ app = typer.Typer(
         "mouth, group deals and price parity across WeChat (private domain) and Tmall (open "
         "marketplace). Write a scenario in YAML, run it, read the KPIs and plots.\n\n"
         "Start with:  socsim run            (the bundled baseline scenario)\n"
-        "Then:        socsim schema         (every scenario field, its unit and default)"
+        "Then:        socsim schema         (every scenario field, unit, default)"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -40,8 +40,20 @@ app = typer.Typer(
 
 show_warnings()
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        console.print(f"socsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True,
+                                       help="Print the socsim version and exit.")) -> None:
+    """Options taken before any command (``socsim --version``)."""
+
 ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
-SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")
+SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set simulation.days=90 (repeatable).")
 SeedOpt = typer.Option(None, "--seed", help="Root seed (default: simulation.seed in the scenario).")
 
 
@@ -220,7 +232,8 @@ def validate(
     objective / choices (optimise) or elasticities (published elasticity ranges, read by
     socsim elasticity). The verdict says which kind it was checked as.
 
-    Examples:  socsim validate scenarios/*.yaml scenarios/targets/*.yaml experiments/*.yaml
+    Examples:  socsim validate scenarios/*.yaml experiments/*.yaml
+               socsim validate scenarios/targets/*.yaml
                socsim validate teams/*.yaml --scenario my_market.yaml
     """
     from .config.loader import read_document
@@ -362,3 +375,6 @@ from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
 from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)
 from . import cli_lessons  # noqa: E402,F401  (registers lessons/lesson)
 from . import cli_game  # noqa: E402,F401  (registers the game group)
+from .cli_help import tidy_help  # noqa: E402
+
+tidy_help(app)

@@ -77,7 +77,8 @@ def sensitivity(
     finishes (rerun to resume) and prints a ranking per KPI.
 
     Examples:  socsim sensitivity experiments/sensitivity_levers.yaml
-               socsim sensitivity experiments/sensitivity_levers.yaml --method sobol --dask-local 2
+               socsim sensitivity experiments/sensitivity_levers.yaml \\
+                   --method sobol --dask-local 2
     """
     from .analysis.sensitivity import run_sensitivity
     from .experiments import ExecutionPlan
@@ -97,7 +98,7 @@ def sensitivity(
 @app.command()
 def calibrate(
     scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
-    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (e.g. scenarios/targets/seed_facts.yaml)."),
+    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (see scenarios/targets/)."),
     set_: Optional[List[str]] = SetOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Calibrated scenario file (default: <scenario>.calibrated.yaml next to it); never overwritten."),
     workers: Optional[int] = WorkersOpt,
@@ -110,7 +111,8 @@ def calibrate(
     (mean, 95 % interval and spread over the seeds), each observed series' normalised
     RMSE, and writes the calibrated scenario.
 
-    Example:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml
+    Example:  socsim calibrate scenarios/baseline.yaml \\
+                  --targets scenarios/targets/seed_facts.yaml
     """
     from .analysis.calibrate import calibrate as fit_targets
     from .analysis.calibrate import write_calibrated

@@ -23,7 +23,7 @@ __all__ = ["compare", "sweep", "design_shape", "run_progress"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
-OutOpt = typer.Option(None, "--out", help="Results folder (default: <outputs.dir>/<name>-<design digest>). Rerunning the same command resumes it.")
+OutOpt = typer.Option(None, "--out", help="Results folder (default: NAME-DIGEST in the experiment's outputs.dir, DIGEST naming its design). Rerunning the same command resumes it.")
 WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process.")
 SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
 DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")

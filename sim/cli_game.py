@@ -121,7 +121,8 @@ def debrief(
 ) -> None:
     """Write the debrief of a game (zh and en), with a "what if" replay on the same seeds.
 
-    Example:  socsim game debrief games/class1 --round 3 --team "Red" --set marketplace_price=109
+    Example:  socsim game debrief games/class1 --round 3 --team "Red" \\
+                  --set marketplace_price=109
     """
     import yaml
 

@@ -40,7 +40,7 @@ def lessons(lang: str = LangOpt) -> None:
         catalog = load_catalog()
     table = Table(title="socsim 培训课程 / lessons", title_justify="left", show_lines=True)
     for column in ("name", "title" if lang == "en" else "课程", "teaser" if lang == "en" else "一句话"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "name")  # a name is typed: never split
     table.add_column("variants × reps" if lang == "en" else "方案 × 重复", no_wrap=True)
     for item in catalog:
         text, size = item.text(lang), preset_of(item, "workshop")

@@ -45,8 +45,9 @@ def lift(
     orders last-touch attribution credits to it. Writes lift.csv, lift.json, lift.png and the
     experiment's report.html and runs.
 
-    Examples:  socsim lift  ·  socsim lift --reps 4 --population 4000 --days 180  ·
-    socsim lift my_market.yaml --brand focal --reps 12
+    Examples:  socsim lift
+               socsim lift --reps 4 --population 4000 --days 180
+               socsim lift my_market.yaml --brand focal --reps 12
     """
     from .experiments import ExecutionPlan, default_folder, run_experiment
     from .experiments.lift import lift_design, lift_rows, write_lift

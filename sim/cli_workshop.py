@@ -37,7 +37,8 @@ def dashboard(
     ego network, and a side-by-side mode (two strategies, same seed). Needs the
     dashboard extra: pip install 'socsim[dashboard]'.
 
-    Examples:  socsim dashboard            socsim dashboard --host 0.0.0.0 --port 8800
+    Examples:  socsim dashboard
+               socsim dashboard --host 0.0.0.0 --port 8800
     """
     from .dashboard.server import is_loopback, serve
     from .dashboard.workshop import WorkshopSetup
@@ -68,7 +69,7 @@ def tournament(
     days: Optional[int] = typer.Option(None, "--days", min=1, help="Simulated days (default: the scenario's)."),
     population: Optional[int] = typer.Option(None, "--population", min=10, help="Consumer agents (default: the scenario's)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/tournament-<folder>-<time>). Never overwritten."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/tournament-FOLDER-TIME). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Play a strategy tournament: every team's brand in one market, over replications.
