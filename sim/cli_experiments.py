@@ -126,8 +126,21 @@ def _print_compare(result) -> None:
         for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
+    _print_brands(result)
     say(f"{design.replications} replications per variant. Δ: paired difference to ", (design.variants[0].name, "bold"),
         " (same seeds); CI: 95 % confidence interval (Student's t) as ± half-width; p: paired t-test.")
+
+
+def _print_brands(result) -> None:
+    """Every brand of the market, rivals included: contribution and order share per variant."""
+    from .experiments.tables import BRAND_HEADER, brand_rows
+
+    table = Table(title="Every brand: contribution and order share", title_justify="left")
+    for i, h in enumerate(BRAND_HEADER):
+        table.add_column(h, justify="left" if i < 2 else "right")
+    for row in brand_rows(result.design, result.summary):
+        table.add_row(*row)
+    console.print(table)
 
 
 def _print_sweep(result) -> None:

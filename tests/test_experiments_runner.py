@@ -141,7 +141,8 @@ def test_store_layout_tables_and_reps_extend(tmp_path):
         assert fh.read(1) == "\ufeff"  # Excel reads UTF-8 with a byte-order mark
     with (folder / "summary.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 3 * 2 and rows[1]["reference"] == "strict" and float(rows[1]["n"]) == 2
+    assert len(rows) == len({*design.metrics, *design.overview}) * 2  # the file's metrics and every brand's overview
+    assert rows[1]["reference"] == "strict" and float(rows[1]["n"]) == 2
     assert (folder / "scenarios" / "none.p000.yaml").exists() and json.loads((folder / "experiment.json").read_text())["seed"] == 42
     # more replications: same design, same folder; only the new runs run
     more = run_experiment(load_experiment(experiment(tmp_path, reps=3)), plan=ExecutionPlan(workers=0))

@@ -94,11 +94,18 @@ def test_a_misspelt_name_is_an_error_with_a_hint(tmp_path):
         load_experiment(_experiment(tmp_path, "focal.order_shar"))
 
 
-def test_defaults_report_every_brand(tmp_path):
-    path = tmp_path / "exp.yaml"
-    path.write_text(EXPERIMENT.format(base=BASELINE, metric="x").split("metrics:")[0], encoding="utf-8")
-    metrics = load_experiment(path).metrics
-    assert metrics[0] == "focal.contribution" and {"rival.contribution", "rival.order_share"} <= set(metrics)
+def test_every_brand_is_summarised_whatever_the_metrics(tmp_path):
+    from sim.experiments import ExecutionPlan, run_experiment
+    from sim.experiments.tables import brand_rows
+
+    design = load_experiment(_experiment(tmp_path, "focal.orders"))  # the file names the focal brand only
+    assert design.brands == ("focal", "rival") and "rival.order_share" in design.overview
+    result = run_experiment(design, folder=tmp_path / "out", plan=ExecutionPlan(workers=0))
+    rows = brand_rows(design, result.summary)
+    assert [r[0] for r in rows] == ["focal", "rival"] and rows[1][2].startswith("¥")
+    summary = (result.folder / "summary.csv").read_text(encoding="utf-8-sig")
+    assert "rival.contribution" in summary and "rival.order_share" in summary
+    assert "Every brand" in (result.folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_bundled_files_use_current_names():

@@ -30,7 +30,7 @@ from sim.errors import Problem, ScenarioError
 
 from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, code_fingerprint, describe, digest
 
-from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, RIVAL_METRICS, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
+from .spec import (BRAND_OVERVIEW, DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
@@ -147,6 +147,16 @@ class Design:
         return [Task(RunKey(c.variant, c.point, r), payloads[(c.variant, c.point)], self.seed_of(r), c.digest)
                 for r in range(self.replications) for c in self.cells]
 
+    @property
+    def brands(self) -> tuple[str, ...]:
+        """The brands of the market, in order (over every cell)."""
+        return tuple(dict.fromkeys(b.name for c in self.cells for b in c.scenario.brands))
+
+    @property
+    def overview(self) -> tuple[str, ...]:
+        """:data:`~sim.experiments.spec.BRAND_OVERVIEW` of every brand: summarised whatever ``metrics`` lists."""
+        return tuple(f"{b}.{m}" for b in self.brands for m in BRAND_OVERVIEW)
+
     def keys(self) -> list[RunKey]:
         """Every run's key, in the order of :meth:`tasks`."""
         return [RunKey(c.variant, c.point, r) for r in range(self.replications) for c in self.cells]
@@ -248,12 +258,6 @@ def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str]
     return tuple(out)
 
 
-def _default_metrics(brands: Sequence[str]) -> list[str]:
-    """:data:`DEFAULT_METRICS` of the first brand, then :data:`RIVAL_METRICS` of every other."""
-    first, *others = brands or [""]
-    return [f"{first}.{m}" for m in DEFAULT_METRICS] + [f"{o}.{m}" for o in others for m in RIVAL_METRICS]
-
-
 # --------------------------------------------------------------------------- building
 def _points(exp: Experiment, b: CellBuilder) -> _Points:
     """Sweep points with their changes and lines; one empty point without a sweep."""
@@ -313,7 +317,7 @@ def _build(exp: Experiment, doc: Document, source_text: str, overrides: Sequence
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))
     brands = _brand_names(cells)
-    metrics = _resolve_names(b, exp.metrics, _default_metrics(list(brands)), "metrics", brands)
+    metrics = _resolve_names(b, exp.metrics, DEFAULT_METRICS, "metrics", brands)
     series = _resolve_names(b, exp.series, DEFAULT_SERIES, "series", brands)
     if b.problems:
         raise ScenarioError(doc.file, _unique(b.problems))

@@ -20,7 +20,7 @@ from . import plots
 from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import ResultsStore, atomic_write
-from .tables import COMPARE_HEADER, compare_rows, metric_label, summary_by, sweep_table
+from .tables import BRAND_HEADER, COMPARE_HEADER, brand_rows, compare_rows, metric_label, summary_by, sweep_table
 from .verdict import compare_verdict, sweep_verdict
 
 __all__ = ["write_report", "render_html", "read_daily"]
@@ -138,7 +138,8 @@ def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, 
         body += ["<h2>All sweep points</h2>", f"<p class='muted'>mean ± half-width of the {LEVEL:.0%} "
                  "confidence interval over replications</p>", _table(header, rows)]
     else:
-        body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary)]
+        body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary),
+                 "<h3>Every brand: contribution and order share</h3>", _table(BRAND_HEADER, brand_rows(design, summary))]
     for title, path in pictures:
         body += [f"<h2>{_e(title)}</h2>", _image(path, title)]
     body.append(f"<p class='muted'>Every run can be repeated alone: <code>socsim run "

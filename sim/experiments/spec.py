@@ -23,7 +23,7 @@ from sim.population import Stage
 
 __all__ = [
     "Experiment", "Variant", "Sweep", "GridAxis", "SweepPoint", "ExperimentOutputs",
-    "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS", "RIVAL_METRICS",
+    "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS", "BRAND_OVERVIEW",
     "DEFAULT_SERIES", "MAX_CELLS", "MAX_RUNS", "check_settings",
 ]
 
@@ -46,11 +46,12 @@ CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "contri
                 "repurchase_multiplier", "order_share", "revenue_share", "visibility")
 #: Daily state series per brand (besides ``price.<channel>`` and the ledger fields).
 STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap", "price_image")
-#: Reported when the file names no metrics: of the first brand …
+#: Reported when the file names no metrics (of the first brand).
 DEFAULT_METRICS = ("contribution", "revenue", "gross_profit", "marketing_spend", "roi", "orders", "order_share",
                    "active_leaders")
-#: … and of every other brand, so a compare shows what each rival gained or lost.
-RIVAL_METRICS = ("contribution", "revenue", "order_share")
+#: Summarised for every brand of the market whatever the file names (the "every brand" table),
+#: so a compare shows what each brand, rivals included, gained or lost.
+BRAND_OVERVIEW = ("contribution", "revenue", "order_share")
 #: Plotted day by day when the file names no series (of the first brand).
 DEFAULT_SERIES = ("revenue", "contribution", "active_leaders", "private_domain")
 

@@ -17,7 +17,7 @@ from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import write_csv
 
-__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "format_human", "is_money", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
+__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "format_human", "is_money", "BRAND_HEADER", "brand_rows", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
@@ -165,6 +165,30 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
             dci = _half(metric, d.diff.half_width, compact) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
             row += [format_diff(metric, d.diff.mean, compact), dci, rel, _p(d.p_value)]
         rows.append(row if compact else row + [str(value.n)])
+    return rows
+
+
+#: Columns of :func:`brand_rows`.
+BRAND_HEADER = ("brand", "variant", "contribution", "Δ vs first", "p", "order share", "Δ share")
+
+
+def brand_rows(design: Design, summary: Sequence[KpiSummary], point: int = 0) -> list[list[str]]:
+    """Every brand × variant: contribution with its paired Δ to the first variant (and p), order share and its Δ.
+
+    The brand is named on its first row only. Reads the every-brand overview
+    (:attr:`Design.overview`), so rivals are reported whatever the file's ``metrics``.
+    """
+    by = summary_by(summary)
+    rows = []
+    for brand in design.brands:
+        money, share = f"{brand}.contribution", f"{brand}.order_share"
+        for i, v in enumerate(design.variants):
+            c, s = by[(money, v.name, point)], by[(share, v.name, point)]
+            dc, ds = c.vs_first, s.vs_first
+            rows.append([brand if i == 0 else "", v.name, format_human(money, c.value.mean),
+                         "reference" if dc is None else format_human(money, dc.diff.mean, True),
+                         "" if dc is None else _p(dc.p_value), format_value(share, s.value.mean),
+                         "" if ds is None else format_human(share, ds.diff.mean, True)])
     return rows
 
 
