@@ -121,8 +121,8 @@ def _print_compare(result) -> None:
     say((compare_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
         table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
-        for i, h in enumerate(COMPACT_HEADER):
-            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+        for i, h in enumerate(COMPACT_HEADER):  # numbers never wrap; a long variant name folds
+            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0, overflow="fold")
         for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
@@ -137,7 +137,7 @@ def _print_brands(result) -> None:
 
     table = Table(title="Every brand: contribution and order share", title_justify="left")
     for i, h in enumerate(BRAND_HEADER):
-        table.add_column(h, justify="left" if i < 2 else "right")
+        table.add_column(h, justify="left" if i < 2 else "right", no_wrap=i != 1, overflow="fold")
     for row in brand_rows(result.design, result.summary):
         table.add_row(*row)
     console.print(table)

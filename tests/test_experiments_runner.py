@@ -298,7 +298,7 @@ def test_number_formats():
     from sim.experiments import plots
     from sim.experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent
 
-    assert format_value("focal.revenue", 221_673_912.0, compact=True) == "221.67M"
+    assert format_value("focal.revenue", 221_673_912.0, compact=True) == "¥222 M"
     assert format_value("focal.revenue", 221_673_912.0) == "221,673,912"
     assert format_diff("focal.conversion", -0.012) == "−1.2 pp" and signed_percent(0.058) == "+5.8%"
     assert plots._tick("focal.channels.tmall.orders", 150_000) == "150k"

@@ -83,8 +83,9 @@ def test_significance_words():
 
 
 @pytest.mark.parametrize("metric, value, signed, text", [
-    ("focal.contribution", 6_400_000.0, True, "+¥6.4 M"), ("focal.revenue", 50_920_000.0, False, "¥50.9 M"),
-    ("focal.spend.ad_spend", 806_400.0, False, "¥806 k"), ("focal.orders", 1_980_400.0, False, "2.0 M"),
+    ("focal.contribution", 6_400_000.0, True, "+¥6.40 M"), ("focal.revenue", 50_920_000.0, False, "¥50.9 M"),
+    ("focal.spend.ad_spend", 806_400.0, False, "¥806 k"), ("focal.orders", 1_980_400.0, False, "1.98 M"), ("focal.revenue", 138_760_000.0, False, "¥139 M"),
+    ("focal.traffic", 999_700.0, False, "1.00 M"), ("focal.orders", 12_500.0, False, "12.5 k"),
     ("focal.cac", 12.5, False, "¥12.5"), ("focal.conversion", -0.012, True, "−1.2 pp"), ("focal.roi", float("nan"), False, "–"),
 ])
 def test_human_numbers(metric, value, signed, text):

@@ -79,17 +79,13 @@ def _fmt(metric: str) -> str:
 
 
 def format_value(metric: str, value: float, compact: bool = False) -> str:
-    """A value as the KPI table of ``socsim run`` shows it; NaN → ``–``.
+    """A value as the KPI table of ``socsim run`` shows it (``138,760,000``); NaN → ``–``.
 
-    ``compact`` writes millions as ``221.67M`` (for terminal tables).
+    ``compact`` writes it as :func:`format_human` does (``¥139 M``), for terminal tables.
     """
     if value is None or math.isnan(value):
         return "–"
-    text = _fmt(metric).format(value)
-    if compact and abs(value) >= 1e6 and not text.endswith("%"):
-        prefix = "¥" if text.lstrip("-").startswith("¥") else ""
-        text = f"{'-' if value < 0 else ''}{prefix}{abs(value) / 1e6:,.2f}M"
-    return text
+    return format_human(metric, value) if compact else _fmt(metric).format(value)
 
 
 def is_money(metric: str) -> bool:
@@ -112,15 +108,29 @@ def format_human(metric: str, value: float, signed: bool = False) -> str:
     x, text = abs(value), format_value(metric, abs(value))
     if text.endswith("%"):
         return sign + (text.replace("%", " pp") if signed else text)
-    body = f"{x / 1e6:,.1f} M" if x >= 1e6 else f"{x / 1e3:,.0f} k" if x >= 1e4 else text
-    return f"{sign}{'¥' if is_money(metric) else ''}{body}"
+    return f"{sign}{'¥' if is_money(metric) else ''}{_scaled(x, text)}"
+
+
+def _scaled(x: float, text: str) -> str:
+    """``x`` ≥ 0 in three significant digits of k, M or B (``text``, its plain format, below 10,000)."""
+    if x >= 1e9:
+        return f"{x / 1e9:,.1f} B"
+    if x >= 999_500:
+        return f"{_three(x / 1e6)} M"
+    return f"{_three(x / 1e3)} k" if x >= 1e4 else text
+
+
+def _three(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:,.0f}"
 
 
 def format_diff(metric: str, value: float, compact: bool = False) -> str:
     """A signed difference in the metric's own format (percent KPIs: percentage points)."""
     if value is None or math.isnan(value):
         return "–"
-    text = format_value(metric, abs(value), compact)
+    if compact:
+        return format_human(metric, value, signed=True)
+    text = format_value(metric, abs(value))
     text = text.replace("%", " pp") if text.endswith("%") else text
     return ("+" if value >= 0 else "−") + text
 
@@ -169,11 +179,12 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
 
 
 #: Columns of :func:`brand_rows`.
-BRAND_HEADER = ("brand", "variant", "contribution", "Δ vs first", "p", "order share", "Δ share")
+BRAND_HEADER = ("brand", "variant", "contribution", "Δ", "p", "share", "Δ")
 
 
 def brand_rows(design: Design, summary: Sequence[KpiSummary], point: int = 0) -> list[list[str]]:
-    """Every brand × variant: contribution with its paired Δ to the first variant (and p), order share and its Δ.
+    """Every brand × variant: contribution with its paired Δ to the first variant (and p), order share and its Δ
+    (columns :data:`BRAND_HEADER`).
 
     The brand is named on its first row only. Reads the every-brand overview
     (:attr:`Design.overview`), so rivals are reported whatever the file's ``metrics``.

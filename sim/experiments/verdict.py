@@ -1,10 +1,11 @@
 """One-line verdicts: which strategy won, by how much, and is it real.
 
-A verdict is read first (console, report.html, summary files) and says, on the first
-KPI the experiment lists (then the next two), which variant came out best, its paired
-difference to the reference with the 95 % interval, and whether that difference is
-significant (paired t-test, p < 1 − :data:`~sim.experiments.stats.LEVEL`). Whether more
-or less is better comes from :func:`sim.kpis.higher_is_better`.
+A verdict is read first (console, report.html, the tournament page, lift.json) and
+says, on the first brand's contribution (the profit left after every cost; then the
+first two KPIs the experiment lists), which variant came out best, its paired difference
+to the reference with the 95 % interval, and whether that difference is significant
+(paired t-test, p < 1 − :data:`~sim.experiments.stats.LEVEL`). Whether more or less is
+better comes from :func:`sim.kpis.higher_is_better`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ SECONDARY = 2
 def short_label(metric: str) -> str:
     """``focal.contribution`` → ``contribution · focal`` (the table label without its unit, in running text)."""
     text = re.sub(r" \([^)]*\)", "", metric_label(metric))
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+    first = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first[1:].islower() else text  # "WeChat", "ROI", "AOV" keep their capitals
 
 
 def significance(d: PairedDifference) -> str:
@@ -59,6 +61,12 @@ def difference_text(metric: str, d: PairedDifference) -> str:
     return f"{interval_text(metric, d.diff)}, {significance(d)}"
 
 
+def _headline(design: Design) -> tuple[str, list[str]]:
+    """The verdict's KPI (the first brand's contribution, always summarised) and the listed KPIs after it."""
+    head = f"{design.brands[0]}.contribution"
+    return head, [m for m in design.metrics if m != head]
+
+
 def _score(metric: str, value: Interval) -> float:
     """The value oriented so that larger is better (NaN last)."""
     if math.isnan(value.mean):
@@ -74,7 +82,7 @@ def compare_verdict(design: Design, summary: Sequence[KpiSummary], point: int = 
     """
     by = summary_by(summary)
     reference, others = design.variants[0].name, [v.name for v in design.variants[1:]]
-    head, *rest = design.metrics
+    head, rest = _headline(design)
     if not others:
         value = by[(head, reference, point)].value
         return f"Verdict: one variant ({reference}); {short_label(head)} {format_human(head, value.mean)}."
@@ -98,7 +106,7 @@ def sweep_verdict(design: Design, summary: Sequence[KpiSummary]) -> str:
     intervals are per point; points share seeds, so a paired test would be sharper).
     """
     by = summary_by(summary)
-    head = design.metrics[0]
+    head, _ = _headline(design)
     cells = [(p, v.name) for p in design.points for v in design.variants]
 
     def name(cell) -> str:
