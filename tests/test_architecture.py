@@ -143,9 +143,30 @@ def test_no_import_cycles():
     assert not cycles, "import cycles in sim/:\n" + "\n".join(" ⇄ ".join(c) for c in cycles)
 
 
+def _private_attributes(modules: dict[str, Path]):
+    """Yield (importer, line, ``alias._name``) for private names read off an imported sim module."""
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        is_package = path.name == "__init__.py"
+        aliases: dict[str, str] = {}
+        for node in _runtime_imports(tree):
+            if isinstance(node, ast.Import):
+                aliases.update({alias.asname: alias.name for alias in node.names if alias.asname})
+            else:
+                source = _absolute(module, is_package, node)
+                aliases.update({alias.asname or alias.name: f"{source}.{alias.name}" for alias in node.names
+                                if f"{source}.{alias.name}" in modules})
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _is_private(node.attr)
+                    and aliases.get(node.value.id, module) != module):
+                yield module, node.lineno, f"{node.value.id}.{node.attr}"
+
+
 def test_no_private_names_across_modules():
     modules = _modules()
     offences = [f"{modules[importer].relative_to(PACKAGE.parent)}:{line} imports {name} from {target}"
                 for importer, target, name, line in _edges(modules)
                 if name and _is_private(name) and target != importer]
+    offences += [f"{modules[importer].relative_to(PACKAGE.parent)}:{line} reads {name}"
+                 for importer, line, name in _private_attributes(modules)]
     assert not offences, "\n".join(offences)

@@ -27,7 +27,7 @@ TINY = ["--reps", "3", "--population", "400", "--days", "30", "--set", "world.gr
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """One table row per line, so rows can be read back."""
-    from sim import cli
+    from sim import terminal as cli
 
     monkeypatch.setattr(cli.console, "width", 400)
 
