@@ -1,4 +1,4 @@
-"""``socsim check``: a thin command over :func:`sim.checks.run_checks`.
+"""``socsim check``: a thin command over :func:`sim.verification.suite.run_checks`.
 
 Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
@@ -51,7 +51,7 @@ def check(
     Example: socsim check scenarios/baseline.yaml --reps 8 --set brands.focal.strategy.parity=none
     Example: socsim check --only elasticity --only post_promotion_dip --only reference_price_adapts
     """
-    from ..checks import CheckSettings, run_checks
+    from ..verification.suite import CheckSettings, run_checks
 
     with reported_errors():
         sc = load_cli_scenario(scenario, set_)
