@@ -26,6 +26,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..errors import SocsimError
 from ..ledger import FIELDS, MARKETING_FIELDS, N_SOURCES
+from ..market.channels import channel_name
 from ..market.signals import WECHAT_SEEDED
 from ..population import Stage
 from .style import DPI, figure, format_number, format_y, legend_or_note, mark_events, note, save, style_axes
@@ -46,8 +47,6 @@ WEEK = 7
 _GAP_SPAN = 5.0  # ¥: the parity-gap axis shows at least ±this (a leader's typical tolerance)
 
 _SIZE = (10.0, 5.5)  # inches
-_CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com",
-                  "xiaohongshu": "Xiaohongshu", "pinduoduo": "Pinduoduo", "kuaishou": "Kuaishou"}
 _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "douyin": "#25262b", "jd": "#7b2cbf"}
 _EVENT_NAMES = {"618": "618", "double11": "Double 11", "double12": "Double 12"}
 _STAGE_LABELS = {"aware": "Aware", "interested": "Interested", "purchased": "Purchased", "loyal": "Loyal"}
@@ -220,10 +219,6 @@ def _marketing(result: "RunResult") -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- channels
-def _channel_name(key: str) -> str:
-    return _CHANNEL_NAMES.get(key.lower(), key)
-
-
 def _channel_colour(c: int, key: str) -> str:
     return _CHANNEL_COLOURS.get(key.lower(), f"C{(c + 3) % 10}")
 
@@ -253,7 +248,7 @@ def _channel_lines(ax: Axes, result: "RunResult", values: np.ndarray) -> None:
             if np.any(np.nan_to_num(values[:, b, c])):
                 ax.plot(result.dates, values[:, b, c], color=_channel_colour(c, key),
                         linestyle=_LINESTYLES[b % len(_LINESTYLES)], linewidth=1.8,
-                        label=f"{brand} · {_channel_name(key)}")
+                        label=f"{brand} · {channel_name(key)}")
 
 
 # --------------------------------------------------------------------------- the plots
