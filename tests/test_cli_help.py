@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 
 from sim import __version__
-from sim.cli_help import reflow
+from sim.cli.help import reflow
 
 
 def _socsim(*args: str, columns: int = 80) -> subprocess.CompletedProcess:

@@ -1,6 +1,6 @@
 """``socsim sensitivity``, ``socsim calibrate`` and ``socsim optimise``: thin commands over :mod:`sim.analysis`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module. Execution
+Registered on the ``socsim`` app by :mod:`sim.cli`. Execution
 options and the progress bar are those of ``socsim compare``.
 """
 
@@ -13,9 +13,8 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import SetOpt, _errors, app
-from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
-from .terminal import console, err, progress, say
+from .common import DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, reported_errors
+from ..terminal import console, err, progress, say
 
 __all__ = ["sensitivity", "calibrate", "optimise"]
 
@@ -52,14 +51,13 @@ def _print_sensitivity(result) -> None:
 
 def _num(v: float, metric: str) -> str:
     """A Morris effect in the output's own units (``¥2.7 M``); a Sobol index (no ``metric``) as a share."""
-    from .experiments.tables import format_human
+    from ..experiments.tables import format_human
 
     if v != v:
         return "–"
     return format_human(metric, v) if metric else f"{v:.3f}"
 
 
-@app.command()
 def sensitivity(
     experiment: Path = typer.Argument(..., help="A sensitivity file, e.g. experiments/sensitivity_levers.yaml."),
     method: Optional[str] = typer.Option(None, "--method", help="morris (screening: μ*, σ) or sobol (S1, S_T with intervals); default: the file's."),
@@ -80,10 +78,10 @@ def sensitivity(
                socsim sensitivity experiments/sensitivity_levers.yaml \\
                    --method sobol --dask-local 2
     """
-    from .analysis.sensitivity import run_sensitivity
-    from .experiments import ExecutionPlan
+    from ..analysis.sensitivity import run_sensitivity
+    from ..experiments import ExecutionPlan
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         result = _with_progress("simulating", lambda tick: run_sensitivity(
@@ -95,7 +93,6 @@ def sensitivity(
     say("results: ", (str(result.folder), "bold"), f" ({', '.join(p.name for p in result.files)}, runs.csv)")
 
 
-@app.command()
 def calibrate(
     scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
     targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (see scenarios/targets/)."),
@@ -114,12 +111,12 @@ def calibrate(
     Example:  socsim calibrate scenarios/baseline.yaml \\
                   --targets scenarios/targets/seed_facts.yaml
     """
-    from .analysis.calibrate import calibrate as fit_targets
-    from .analysis.calibrate import write_calibrated
-    from .experiments import ExecutionPlan
-    from .experiments.tables import format_human
+    from ..analysis.calibrate import calibrate as fit_targets
+    from ..analysis.calibrate import write_calibrated
+    from ..experiments import ExecutionPlan
+    from ..experiments.tables import format_human
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         fit = _with_progress("candidates", lambda tick: fit_targets(scenario, targets, plan=plan, progress=tick,
@@ -160,7 +157,6 @@ def _series_table(fits) -> Table:
     return table
 
 
-@app.command()
 def optimise(
     experiment: Path = typer.Argument(..., help="An optimisation file, e.g. experiments/optimise_levers.yaml."),
     set_: Optional[List[str]] = SetOpt,
@@ -176,12 +172,12 @@ def optimise(
 
     Example:  socsim optimise experiments/optimise_levers.yaml
     """
-    from .analysis.optimise import load_optimise
-    from .analysis.optimise import optimise as search
-    from .experiments import ExecutionPlan
-    from .experiments.tables import format_human
+    from ..analysis.optimise import load_optimise
+    from ..analysis.optimise import optimise as search
+    from ..experiments import ExecutionPlan
+    from ..experiments.tables import format_human
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         spec = load_optimise(experiment)
@@ -202,7 +198,7 @@ def optimise(
 
 def _optimise_verdict(result, metric: str, seeds: int) -> str:
     """``Verdict: paid budget=12,000, … beats the baseline on contribution · focal by +¥3.1 M (…), significant (…)``."""
-    from .experiments.verdict import difference_text, mean_ci_text, short_label
+    from ..experiments.verdict import difference_text, mean_ci_text, short_label
 
     d = result.vs_baseline
     return (f"Verdict: the best strategy ({_levers(result.best.levers)}) vs the baseline on {short_label(metric)}: "
@@ -219,3 +215,6 @@ def _lever(v) -> str:
     if not isinstance(v, float):
         return str(v)
     return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
+
+
+COMMANDS = (sensitivity, calibrate, optimise,)
