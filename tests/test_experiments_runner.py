@@ -305,3 +305,13 @@ def test_number_formats():
     assert plots._tick("focal.revenue", 2_500_000) == "¥2.5M"
     assert metric_label("focal.channels.wechat.orders") == "WeChat orders · focal"
     assert series_label("focal.price.tmall") == "Price on Tmall (¥) · focal"
+
+
+def test_a_rerun_rebuilds_the_report_with_how_the_runs_were_made(tmp_path):
+    design = load_experiment(experiment(tmp_path, **{"report: false": "report: true"}))
+    first = run_experiment(design, plan=ExecutionPlan(workers=0))
+    again = run_experiment(design, plan=ExecutionPlan(workers=0))
+    assert (again.ran, again.skipped) == (0, 4) and again.simulation_seconds == pytest.approx(first.simulation_seconds)
+    page = (again.folder / "report.html").read_text(encoding="utf-8")
+    assert "nothing to run" not in page and "rebuilt from the stored runs" in page
+    assert first.executor in page  # the executor that made the runs, not this call's

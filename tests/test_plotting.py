@@ -180,3 +180,32 @@ def test_all_zero_channel_lines_are_skipped(scenario):
     finally:
         plt.close(fig)
     assert labels == ["focal · Tmall", "focal · WeChat", "rival · Tmall"]
+
+
+def test_no_line_hides_another():
+    """Variants drawn with the same values stay visible: each line thinner and dashed differently than the last."""
+    from sim.plots.style import line_look
+
+    looks = [line_look(i, 5) for i in range(5)]
+    assert len({str(look["linestyle"]) for look in looks}) == 5
+    widths = [look["linewidth"] for look in looks]
+    assert widths == sorted(widths, reverse=True) and widths[-1] >= 1.0 and len(set(widths)) == 5
+    assert [look["zorder"] for look in looks] == sorted(look["zorder"] for look in looks)  # thin ones on top
+
+
+def test_daily_bands_of_identical_variants_draw_distinct_lines(monkeypatch, tmp_path):
+    from sim.experiments import load_experiment
+    from sim.plots import experiments as plots
+
+    design = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "channel_protection.yaml",
+                             overrides=["simulation.days=30"], replications=2)
+    same = np.full((2, 30), 100.0)
+    runs = {s: {v.name: same for v in design.variants} for s in design.series}
+    drawn = {}
+    monkeypatch.setattr(plots, "save_with_footer", lambda fig, path, footer: drawn.setdefault("fig", fig) and path)
+    plots.daily_bands(design, runs, tmp_path / "daily.png")
+    lines = drawn["fig"].axes[0].get_lines()
+    data = [tuple(np.nan_to_num(line.get_ydata())) for line in lines if line.get_label() in {v.name for v in design.variants}]
+    assert len(data) == len(design.variants) and len(set(data)) == 1  # the same values …
+    styles = [(str(line.get_linestyle()), line.get_linewidth()) for line in lines[:len(design.variants)]]
+    assert len(set(styles)) == len(styles)  # … each drawn its own way

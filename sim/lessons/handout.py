@@ -107,7 +107,7 @@ def _facts(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
     market = sc.world.market_size or sc.world.population
     return WORDS[lang]["facts"].format(population=f"{sc.world.population:,}", market=f"{market:,}", days=sc.simulation.days,
                                        reps=design.replications, seed0=design.seed, seed1=design.seed_of(design.replications - 1),
-                                       seconds=result.experiment.seconds)
+                                       seconds=result.experiment.simulation_seconds)
 
 
 def render_handout(lesson: Lesson, result: LessonResult, lang: Lang, pictures: list[tuple[str, Path]]) -> str:

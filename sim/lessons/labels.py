@@ -31,7 +31,7 @@ WORDS: dict[Lang, dict[str, str]] = {
                         "逐次配对比较：差值是配对差的均值，区间是学生 t 分布的 {level} 置信区间。区间不含 0（✔）"
                         "说明差异不太可能来自模拟的随机波动。"),
         "facts": "{population} 个消费者代理（代表 {market} 名真实消费者）· {days} 天 · 每个方案 {reps} 次重复 · "
-                 "种子 {seed0}–{seed1} · 运行 {seconds:.0f} 秒",
+                 "种子 {seed0}–{seed1} · 模拟共计 {seconds:.0f} 秒（各次运行之和）",
         "sources": "出处", "reproduce": "重现",
         "reproduce_text": "同样的结果可以用 {cmd} 重现；完整实验（更多方案、更多重复）：{cmd2}。",
         "footer": "课程 {name} · 每个方案 {reps} 次重复（公共随机数）· 误差线：{level} 置信区间",
@@ -55,7 +55,7 @@ WORDS: dict[Lang, dict[str, str]] = {
                         "paired difference, with its {level} confidence interval (Student's t). An interval that "
                         "excludes zero (✔) is unlikely to be noise of the simulation."),
         "facts": "{population} consumer agents (standing for {market} real consumers) · {days} days · {reps} "
-                 "replications per variant · seeds {seed0}–{seed1} · ran in {seconds:.0f} s",
+                 "replications per variant · seeds {seed0}–{seed1} · {seconds:.0f} s of simulation (all runs together)",
         "sources": "Sources", "reproduce": "Reproduce",
         "reproduce_text": "Reproduce these numbers with {cmd}; the full experiment (all variants, more replications): {cmd2}.",
         "footer": "lesson {name} · {reps} replications per variant (common random numbers) · error bars: {level} CI",
