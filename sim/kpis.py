@@ -22,7 +22,7 @@ RENAMED = {"contribution_per_order": "margin_per_order"}
 REDEFINED = {"gross_profit": "contribution"}
 #: KPIs where less is better for the brand: costs, and every ``spend.<kind>``. For every other KPI
 #: a verdict ranks more as better (for a few, such as the parity gap, "best" only means "highest").
-LOWER_IS_BETTER = frozenset({"cogs", "platform_fees", "marketing_spend", "cac"})
+LOWER_IS_BETTER = frozenset({"cogs", "platform_fees", "marketing_spend", "fixed_spend", "cac"})
 
 
 def higher_is_better(path: str) -> bool:

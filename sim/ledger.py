@@ -16,7 +16,7 @@ import numpy as np
 
 from .jit import njit
 
-__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES", "LAST_TOUCH"]
+__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "FIXED_MARKETING", "N_SOURCES", "LAST_TOUCH"]
 
 #: Counts and money booked per (day, brand, channel).
 FIELDS = (
@@ -40,6 +40,9 @@ COST_FIELDS = FIELDS[4:14]
 #: Costs that buy demand (for ROI and CAC); COGS and platform fees are not marketing.
 MARKETING_FIELDS = ("coupons", "gifts", "referral_commission", "leader_commission",
                     "kol_commission", "ad_spend", "kol_fees", "content_cost")
+#: The marketing a budget buys up front (media, KOL slots, content); the rest of
+#: MARKETING_FIELDS (coupons, gifts, commissions) is paid per order and grows with sales.
+FIXED_MARKETING = ("ad_spend", "kol_fees", "content_cost")
 N_SOURCES = 8  # Source codes 0..6 plus 7 = none
 #: Names of the last-touch attribution classes: the Source codes in order, then "none" (no touch).
 LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "none")

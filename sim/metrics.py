@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import mesa
 import numpy as np
 
-from .ledger import LAST_TOUCH, MARKETING_FIELDS
+from .ledger import FIXED_MARKETING, LAST_TOUCH, MARKETING_FIELDS
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
 
@@ -161,6 +161,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
     margin = total["revenue"] - float(sum(led.field(f)[:, b].sum() for f in VARIABLE_COSTS))
     return {
         **total, "buyers": buyers, "marketing_spend": marketing, **_shares(model, b),
+        "fixed_spend": float(sum(led.field(f)[:, b].sum() for f in FIXED_MARKETING)),
         "margin_per_order": _safe(margin, total["orders"]),
         "spend": {f: float(led.field(f)[:, b].sum()) for f in MARKETING_FIELDS},
         "roi": _safe(total["contribution"], marketing), "cac": _safe(marketing, buyers),
@@ -189,7 +190,7 @@ def _response_kpis(brand) -> dict[str, float]:
 #: (label, key, format) rows of the end-of-run table.
 KPI_ROWS = (
     ("Revenue (¥)", "revenue", "{:,.0f}"), ("Gross profit (¥)", "gross_profit", "{:,.0f}"),
-    ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("Contribution (¥)", "contribution", "{:,.0f}"),
+    ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("Fixed marketing (¥)", "fixed_spend", "{:,.0f}"), ("Contribution (¥)", "contribution", "{:,.0f}"),
     ("ROI", "roi", "{:.2f}"), ("Orders", "orders", "{:,.0f}"), ("Order share", "order_share", "{:.1%}"),
     ("Revenue share", "revenue_share", "{:.1%}"), ("Buyers", "buyers", "{:,.0f}"), ("CAC (¥)", "cac", "{:,.1f}"),
     ("Traffic (visits)", "traffic", "{:,.0f}"), ("Conversion", "conversion", "{:.1%}"),

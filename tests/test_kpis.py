@@ -119,3 +119,29 @@ def test_bundled_files_use_current_names():
         with warnings.catch_warnings():
             warnings.simplefilter("error", SocsimWarning)
             load_experiment(path)
+
+
+def test_fixed_spend_is_what_a_budget_buys(kpis):
+    for k in kpis.values():
+        assert k["fixed_spend"] == pytest.approx(sum(k["spend"][f] for f in ("ad_spend", "kol_fees", "content_cost")))
+        assert 0 < k["fixed_spend"] <= k["marketing_spend"]
+
+
+def test_budget_mix_holds_the_budget_fixed_not_the_spend():
+    """The sweep's extreme splits buy the same fixed marketing; per-order costs make total spend differ.
+
+    Paid media is booked in full every day and 600 KOCs' Poisson posts average out; one
+    head KOL's posts are Poisson too, so its fees are checked against 3 standard deviations.
+    """
+    design = load_experiment(ROOT / "experiments" / "budget_mix.yaml",
+                             overrides=["world.population=1500", "world.graph.degree=20"])
+    point = {p.label.split(" / ")[0 if p.label.startswith("media 100%") else -1]: p.index for p in design.points}
+    spent = {k: run(design.cell("base", point[k]).scenario, seed=42).kpis["focal"] for k in ("media 100%", "KOC 100%")}
+    head = run(design.cell("base", next(p.index for p in design.points if "head 100%" in p.label)).scenario, seed=42)
+    days = design.cells[0].scenario.simulation.days
+    fixed = [k["fixed_spend"] - k["spend"]["content_cost"] for k in spent.values()]
+    assert fixed[0] == pytest.approx(16_000 * days) and fixed[1] == pytest.approx(16_000 * days, rel=0.03)
+    posts, expected = head.kpis["focal"]["spend"]["kol_fees"] / 200_000, 2.4 * days / 30
+    assert abs(posts - expected) < 3 * expected ** 0.5
+    total = [k["marketing_spend"] for k in (*spent.values(), head.kpis["focal"])]
+    assert max(total) / min(total) > 1.3  # what the splits cost once orders come in

@@ -37,7 +37,7 @@ MAX_RUNS = 1_000_000
 #: Scalar KPIs of a brand (keys of :func:`sim.metrics.brand_kpis`; a test keeps them in step; docs/KPIS.md defines them).
 BRAND_KPIS = (
     "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "contribution", "buyers",
-    "marketing_spend", "margin_per_order", "roi", "cac", "order_share", "revenue_share", "repurchase_rate", "conversion",
+    "marketing_spend", "fixed_spend", "margin_per_order", "roi", "cac", "order_share", "revenue_share", "repurchase_rate", "conversion",
     "aov", "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
     "responses", "first_response_day", "price_image", "parity_gap",
 )

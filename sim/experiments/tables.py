@@ -91,7 +91,7 @@ def format_value(metric: str, value: float, compact: bool = False) -> str:
 def is_money(metric: str) -> bool:
     """Whether the KPI or series ``metric`` is an amount of yuan (``focal.contribution``, ``focal.spend.ad_spend``)."""
     parts = metric.split(".")
-    return parts[-1] in _MONEY or parts[-1] == "marketing_spend" or "spend" in parts[1:-1] or parts[-1] in COST_FIELDS
+    return parts[-1] in _MONEY or parts[-1] in ("marketing_spend", "fixed_spend") or "spend" in parts[1:-1] or parts[-1] in COST_FIELDS
 
 
 def format_human(metric: str, value: float, signed: bool = False) -> str:
