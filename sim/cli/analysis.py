@@ -193,7 +193,8 @@ def optimise(
     console.print(table)
     for metric, value in result.constraints_final:
         console.print(f"  {metric}: {format_human(metric, value)} (mean of the best strategy)")
-    console.print(f"{result.evaluations} candidates searched; runs: {spec.outputs.dir}/optimise-{spec.name}")
+    console.print(f"{result.evaluations} candidates searched; runs: {spec.outputs.dir}/optimise-{spec.name}"
+                  + "".join(f"; {p}" for p in result.files))
 
 
 def _optimise_verdict(result, metric: str, seeds: int) -> str:
