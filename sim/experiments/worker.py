@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from sim.config.schema import Scenario
 from sim.ledger import FIELDS
-from sim.metrics import flatten_kpis  # noqa: F401  (part of this module's interface: run records hold flat KPIs)
+from sim.metrics import flatten_kpis
 
 from .design import RunKey, Task
 
