@@ -75,10 +75,10 @@ def _score(metric: str, value: Interval) -> float:
 
 
 def compare_verdict(design: Design, summary: Sequence[KpiSummary], point: int = 0) -> str:
-    """The verdict of a compare: the best variant on the first KPI vs the reference, then the next KPIs.
+    """The verdict of a compare: the best variant on the first brand's contribution vs the reference, then the listed KPIs.
 
-    Examples: ``Verdict: strict beats none on contribution · focal by +¥6.40M (95 % CI …),
-    significant (p < 0.001); on revenue · focal: −¥4.27M (…), significant (p < 0.001).``
+    Example: ``Verdict: strict beats none on contribution · focal by +¥6.40 M (95 % CI …),
+    significant (p < 0.001); on revenue · focal: −¥4.27 M (…), significant (p < 0.001).``
     """
     by = summary_by(summary)
     reference, others = design.variants[0].name, [v.name for v in design.variants[1:]]
@@ -100,7 +100,7 @@ def compare_verdict(design: Design, summary: Sequence[KpiSummary], point: int = 
 
 
 def sweep_verdict(design: Design, summary: Sequence[KpiSummary]) -> str:
-    """The verdict of a sweep: the best point (and variant) on the first KPI, the runner-up, and whether they differ.
+    """The verdict of a sweep: the best point (and variant) on the first brand's contribution, the runner-up, the worst.
 
     Two points whose 95 % intervals overlap are reported as not clearly apart (the
     intervals are per point; points share seeds, so a paired test would be sharper).
