@@ -96,7 +96,7 @@ def _print_compare(result) -> None:
     design = result.design
     say((compare_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
-        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left", pad_edge=False)
         for i, h in enumerate(COMPACT_HEADER):  # numbers never wrap; a long variant name folds
             table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0, overflow="fold")
         for row in compare_rows(design, result.summary, metric, compact=True):
@@ -111,7 +111,7 @@ def _print_brands(result) -> None:
     """Every brand of the market, rivals included: contribution and order share per variant."""
     from ..experiments.tables import BRAND_HEADER, brand_rows
 
-    table = Table(title="Every brand: contribution and order share", title_justify="left")
+    table = Table(title="Every brand: contribution and order share", title_justify="left", pad_edge=False)
     for i, h in enumerate(BRAND_HEADER):
         table.add_column(h, justify="left" if i < 2 else "right", no_wrap=i != 1, overflow="fold")
     for row in brand_rows(result.design, result.summary):
@@ -127,7 +127,7 @@ def _print_sweep(result) -> None:
     say((sweep_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
         header, rows = sweep_metric_rows(design, result.summary, metric)
-        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left", pad_edge=False)
         for i, h in enumerate(header):
             table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0)
         for row in rows:

@@ -27,7 +27,7 @@ _MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "a
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
            "leaders_recruited")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
-COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"{LEVEL:.0%} CI", "Δ %", "p")
+COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ", f"{LEVEL:.0%} CI", "Δ %", "p")  # Δ: to the first variant (the note says)
 
 
 def _parts(metric: str) -> tuple[str, list[str]]:
@@ -169,7 +169,7 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
         row = [v.name, format_value(metric, value.mean, compact), ci]
         d = s.vs_first
         if d is None:
-            row += ["reference", "", "", ""]
+            row += ["ref" if compact else "reference", "", "", ""]
         else:
             rel = "–" if math.isnan(d.relative) else signed_percent(d.relative)
             dci = _half(metric, d.diff.half_width, compact) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
@@ -197,7 +197,7 @@ def brand_rows(design: Design, summary: Sequence[KpiSummary], point: int = 0) ->
             c, s = by[(money, v.name, point)], by[(share, v.name, point)]
             dc, ds = c.vs_first, s.vs_first
             rows.append([brand if i == 0 else "", v.name, format_human(money, c.value.mean),
-                         "reference" if dc is None else format_human(money, dc.diff.mean, True),
+                         "ref" if dc is None else format_human(money, dc.diff.mean, True),
                          "" if dc is None else _p(dc.p_value), format_value(share, s.value.mean),
                          "" if ds is None else format_human(share, ds.diff.mean, True)])
     return rows
