@@ -91,7 +91,9 @@ class ReferenceMarketModel(MarketModel):
         self._book_search_ads(clicks, t)
         lap("5 choice")
         buyers = shoppers.select(lambda c: c.order is not None)
+        self.detractors_today = np.zeros(self.population.n_brands, np.int64)  # the buyers let down today
         buyers.do("after_purchase", self._terms())
+        self.ledger.count_detractors(t, self.detractors_today)
         self._copy_attitudes(t)
         lap("6 after purchase")
         return len(shoppers), len(buyers)
