@@ -357,6 +357,7 @@ def version() -> None:
 from . import cli_experiments  # noqa: E402,F401  (registers compare/sweep)
 from . import cli_elasticity  # noqa: E402,F401  (registers elasticity)
 from . import cli_lift  # noqa: E402,F401  (registers lift)
+from . import cli_detractors  # noqa: E402,F401  (registers detractors)
 from . import cli_checks  # noqa: E402,F401  (registers check)
 from . import cli_workshop  # noqa: E402,F401  (registers dashboard/tournament)
 from . import cli_analysis  # noqa: E402,F401  (registers sensitivity/calibrate/optimise)

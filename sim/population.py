@@ -60,7 +60,7 @@ class Population:
     Attributes (n = consumers, B = brands)
     ----------
     segment : (n,) uint8 segment code
-    attitude : (n, B) float32 ad-stock in [0, 1], as of ``attitude_day``
+    attitude : (n, B) float32 ad-stock in [−1, 1] (below 0: a bad opinion from warnings), as of ``attitude_day``
     attitude_day : (n, B) int32 day of the last attitude update (lazy decay)
     stage : (n, B) uint8 highest AIPL stage reached
     entry : (n, B) int8 channel the latest effective exposure points to (-1: none)

@@ -159,7 +159,7 @@ class Consumer(mesa.Agent):
         -----
         a ← (1 − λ)·a every day (eagerly: the fast engine decays lazily on read); then
         per brand a ← a + (1 − a)(1 − e^{−S⁺}) with S⁺ the sum of today's positive
-        weights, and a ← a·e^{S⁻} for negative word of mouth. The heaviest positive
+        weights, and a ← a − (1 + a)(1 − e^{S⁻}) for negative word of mouth (towards −1). The heaviest positive
         exposure (the later one on a tie) sets her entry channel, source and referrer.
         """
         keep = 1.0 - self.model.population.decay
@@ -189,7 +189,7 @@ class Consumer(mesa.Agent):
                     heaviest = e
             _, _, entry, source, referrer = heaviest  # last touch
             pop.entry[row, brand], pop.source[row, brand], pop.referrer[row, brand] = entry, source, referrer
-        self.attitudes[brand] = a * math.exp(negative)  # negative word of mouth scales it down
+        self.attitudes[brand] = a - (1.0 + a) * (1.0 - math.exp(negative))  # bad word of mouth: towards −1
         return bool(positive)
 
     # ------------------------------------------------------------------ 4. need
