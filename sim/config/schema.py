@@ -113,7 +113,7 @@ class Behaviour(Strict):
     price_regret_share: float = Field(0.10, ge=0.0, le=1.0, description="a buyer who hears that the contact she asks paid at least this share less for the same brand (unit price net of coupons) within price_regret_days becomes a detractor. assumption")
     price_regret_days: int = Field(30, ge=0, le=365, description="days back a contact's purchase counts for price regret (0 switches it off). assumption")
     tie_reach: tuple[float, float, float, float] = Field((0.3, 0.15, 0.05, 0.01), description="probability that a share reaches a contact, by Dunbar layer (intimate, close, friends, acquaintances). assumption")
-    wom_strength: float = Field(0.15, ge=0.0, le=10.0, description="exposure weight of one word-of-mouth share (WOM ~20× marketing events per Trusov et al. 2009)")
+    wom_strength: float = Field(0.6, ge=0.0, le=10.0, description="exposure weight of one word-of-mouth share before the receiver's wom_weight (4 × a paid impression's 0.15). assumption, set toward two published figures it cannot reach alone: friends' recommendations are the most trusted form of advertising (Nielsen 2015: 83 % trust them, against about half for online ads) and word of mouth's long-run elasticity (0.53) far exceeds traditional marketing's (Trusov, Bucklin & Pauwels 2009); docs/MODEL.md §3.2 gives the elasticities measured at this value")
     paid_strength: float = Field(0.15, ge=0.0, le=10.0, description="exposure weight of one paid impression before ad trust and content")
     kol_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one KOL post view before credibility and affinity")
     owned_strength: float = Field(0.4, ge=0.0, le=10.0, description="exposure weight of one opened push or 1:1 touch")
