@@ -593,7 +593,7 @@ def _judge_lift(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool,
 
 # ---- word of mouth: detractors
 #: Extra probability of a late delivery the negative_word_of_mouth check adds to make more detractors.
-EXTRA_LATE = 0.2
+EXTRA_LATE = 0.4
 
 
 def _plan_negative_wom(ctx: _Context) -> dict[str, Changes] | str:
