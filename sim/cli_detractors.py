@@ -30,7 +30,7 @@ def detractors(
     population: Optional[int] = typer.Option(None, "--population", help="Consumer agents per run (default: world.population; market_size is kept)."),
     days: Optional[int] = typer.Option(None, "--days", help="Simulated days per run (default: simulation.days)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of replication 0 (default: simulation.seed)."),
-    extra_late: float = typer.Option(0.2, "--extra-late", help="Late-delivery probability added to make more detractors."),
+    extra_late: float = typer.Option(0.4, "--extra-late", help="Late-delivery probability added to make more detractors."),
     workers: Optional[int] = WorkersOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the figures to this JSON file."),
     set_: Optional[List[str]] = SetOpt,

@@ -81,7 +81,7 @@ def detractor_variants(sc: Scenario, extra_late: float) -> dict[str, Scenario]:
 
 
 def lose_one_lose_150(sc: Scenario, brand: str | None = None, replications: int = 8, seed: int | None = None,
-                      extra_late: float = 0.2, workers: int = 1,
+                      extra_late: float = 0.4, workers: int = 1,
                       progress: Callable[[int, int], None] | None = None) -> DetractorCost:
     """Customers lost per detractor of ``brand`` (default: the first), from paired runs.
 
@@ -93,7 +93,7 @@ def lose_one_lose_150(sc: Scenario, brand: str | None = None, replications: int 
         Seeds ``seed``, ``seed + 1``, … shared by the three variants.
     seed : int, optional
         First seed (default: ``simulation.seed``).
-    extra_late : float, default 0.2
+    extra_late : float, default 0.4
         Late-delivery probability added (0 < extra_late ≤ 1).
     workers : int, default 1
         Processes (results do not depend on it).
