@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..checks import RunJob, RunSummary, run_jobs
+from ..verification.jobs import RunJob, RunSummary, run_jobs
 from ..config.schema import Scenario
 from ..errors import SocsimError
 from .stats import Interval, mean_ci

@@ -1,8 +1,5 @@
 """``socsim detractors``: customers lost per detractor ("lose one, lose 150"), a thin command over
-:mod:`sim.experiments.detractors`.
-
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
-"""
+:mod:`sim.experiments.detractors`."""
 
 from __future__ import annotations
 
@@ -13,16 +10,14 @@ from typing import List, Optional
 
 import typer
 
-from .cli import ScenarioArg, SetOpt, _errors, _load, app
-from .cli_experiments import WorkersOpt, run_progress
-from .experiments.stats import Interval
-from .files import writing
-from .terminal import say
+from ..experiments.stats import Interval
+from ..files import writing
+from ..terminal import say
+from .common import ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario, reported_errors, run_progress
 
-__all__ = ["detractors"]
+__all__ = ["detractors", "COMMANDS"]
 
 
-@app.command()
 def detractors(
     scenario: Optional[Path] = ScenarioArg,
     brand: Optional[str] = typer.Option(None, "--brand", help="The brand whose detractors are counted (default: the first)."),
@@ -46,12 +41,12 @@ def detractors(
 
     Examples:  socsim detractors  ·  socsim detractors --reps 12 --population 4000 --days 180
     """
-    from .experiments.detractors import lose_one_lose_150
+    from ..experiments.detractors import lose_one_lose_150
 
-    with _errors():
+    with reported_errors():
         changes = [*(set_ or []), *([f"world.population={population}"] if population else []),
                    *([f"simulation.days={days}"] if days else [])]
-        sc = _load(scenario, changes)
+        sc = load_cli_scenario(scenario, changes)
         say((f"detractors of {sc.name}", "bold"), f": 3 variants × {reps} replications = {3 * reps} runs")
         with run_progress() as tick:
             cost = lose_one_lose_150(sc, brand, reps, seed, extra_late, _workers(workers), tick)
@@ -65,7 +60,7 @@ def detractors(
     if out is not None:
         data = {"brand": cost.brand, "extra_late": cost.extra_late, "replications": cost.replications,
                 **{k.strip("… ").replace(" ", "_"): {"mean": v.mean, "low": v.low, "high": v.high} for k, v in rows.items()}}
-        with _errors(), writing(out.parent):
+        with reported_errors(), writing(out.parent):
             out.write_text(json.dumps(data, indent=2), encoding="utf-8")
         say("written: ", (str(out), "bold"))
 
@@ -78,3 +73,6 @@ def _workers(workers: int | None) -> int:
 def _interval(x: Interval) -> str:
     fmt = "{:,.0f}" if abs(x.mean) >= 100 else "{:.3f}"
     return f"{fmt.format(x.mean)}  (95 % CI {fmt.format(x.low)} to {fmt.format(x.high)})".replace("-", "−")
+
+
+COMMANDS = (detractors,)
