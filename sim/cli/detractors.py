@@ -72,7 +72,7 @@ def _workers(workers: int | None) -> int:
 
 def _interval(x: Interval) -> str:
     fmt = "{:,.0f}" if abs(x.mean) >= 100 else "{:.3f}"
-    return f"{fmt.format(x.mean)}  (95 % CI {fmt.format(x.low)} to {fmt.format(x.high)})".replace("-", "−")
+    return f"{fmt.format(x.mean)} (95 % CI {fmt.format(x.low)} to {fmt.format(x.high)})".replace("-", "−")
 
 
 COMMANDS = (detractors,)
