@@ -214,13 +214,16 @@ def test_a_weak_exposure_makes_her_aware_only_and_never_lowers_a_stage():
     assert stage[0].tolist() == [Stage.AWARE, Stage.PURCHASED]
 
 
-def test_negative_word_of_mouth_scales_the_attitude_down():
-    """a = 0.8 (fresh today), S_neg = −0.5: a·e^{−0.5} ≈ 0.485; the stage stays."""
+def test_negative_word_of_mouth_pushes_the_attitude_towards_minus_one():
+    """a = 0.8 (fresh today), S_neg = −0.5: a − (1 + a)(1 − e^{−0.5}) ≈ 0.092; the stage stays.
+    A consumer who has never heard of the brand (a = 0) is left with a bad opinion,
+    −(1 − e^{−0.5}) ≈ −0.39, and stays unaware."""
     attitude = np.array([[0.8, 0.0]], np.float32)
     stage = np.array([[Stage.INTERESTED, 0]], np.uint8)
-    keys, *_ = fold(attitude, stage, [-0.5], [0], attitude_day=np.full((1, 2), 3, np.int32))
-    assert attitude[0, 0] == pytest.approx(0.8 * math.exp(-0.5), rel=1e-6)
-    assert stage[0, 0] == Stage.INTERESTED and keys.tolist() == []
+    keys, *_ = fold(attitude, stage, [-0.5, -0.5], [0, 1], attitude_day=np.full((1, 2), 3, np.int32))
+    assert attitude[0, 0] == pytest.approx(0.8 - 1.8 * (1 - math.exp(-0.5)), rel=1e-6)
+    assert attitude[0, 1] == pytest.approx(-(1 - math.exp(-0.5)), rel=1e-6)
+    assert stage[0].tolist() == [Stage.INTERESTED, 0] and keys.tolist() == []
 
 
 # --------------------------------------------------------------------------- aftercare
