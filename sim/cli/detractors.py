@@ -13,7 +13,8 @@ import typer
 from ..experiments.stats import Interval
 from ..files import writing
 from ..terminal import say
-from .common import ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario, reported_errors, run_progress
+from .common import (FirstSeedOpt, PopulationOpt, RunDaysOpt, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario,
+                     reported_errors, run_progress, size_overrides)
 
 __all__ = ["detractors", "COMMANDS"]
 
@@ -22,9 +23,9 @@ def detractors(
     scenario: Optional[Path] = ScenarioArg,
     brand: Optional[str] = typer.Option(None, "--brand", help="The brand whose detractors are counted (default: the first)."),
     reps: int = typer.Option(8, "--reps", help="Replications; the three variants share seeds seed, seed + 1, … (paired)."),
-    population: Optional[int] = typer.Option(None, "--population", help="Consumer agents per run (default: world.population; market_size is kept)."),
-    days: Optional[int] = typer.Option(None, "--days", help="Simulated days per run (default: simulation.days)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of replication 0 (default: simulation.seed)."),
+    population: Optional[int] = PopulationOpt,
+    days: Optional[int] = RunDaysOpt,
+    seed: Optional[int] = FirstSeedOpt,
     extra_late: float = typer.Option(0.4, "--extra-late", help="Late-delivery probability added to make more detractors."),
     workers: Optional[int] = WorkersOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the figures to this JSON file."),
@@ -44,9 +45,7 @@ def detractors(
     from ..experiments.detractors import lose_one_lose_150
 
     with reported_errors():
-        changes = [*(set_ or []), *([f"world.population={population}"] if population else []),
-                   *([f"simulation.days={days}"] if days else [])]
-        sc = load_cli_scenario(scenario, changes)
+        sc = load_cli_scenario(scenario, size_overrides(set_, population, days))
         say((f"detractors of {sc.name}", "bold"), f": 3 variants × {reps} replications = {3 * reps} runs")
         with run_progress() as tick:
             cost = lose_one_lose_150(sc, brand, reps, seed, extra_late, _workers(workers), tick)
