@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
         self.channels = ChannelTable.from_scenario(scenario)
         self.calendar = build_calendar(scenario)
         self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
-        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
+                                           len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
