@@ -132,7 +132,7 @@ class MarketModel(mesa.Model):
         the streamer of livestream session ``session``)."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, (self.config.world.market_size or self.population.n))
+        real = min(real, self.config.world.consumers)
         size = int(np.floor(real / self.scale + rng.random()))
         node = int(rng.integers(self.population.n))
         contacts = self.graph.neighbours(node)
