@@ -252,7 +252,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_at_once_naming_the_limit(tmp
     monkeypatch.setattr(sim.resources, "available_memory", lambda: 4 * 2**30)  # any machine is this one
     start = time.monotonic()
     for change in ("world.population=5000000", "brands.focal.strategy.paid_media.0.budget_per_day=1e308"):
-        extra = ["--set", "world.graph.degree=1000"] if "population" in change else []
+        extra = ["--set", "world.graph.degree=1000", "--set", "world.market_size=population"] if "population" in change else []
         out = _clean(runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", change, *extra]))
         assert "of memory, but this machine has 4.0 GiB available" in out
     assert time.monotonic() - start < 10 and not (tmp_path / "r").exists()

@@ -168,6 +168,16 @@ class World(Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _an_agent_is_at_least_a_consumer(self) -> "World":
+        # Below one consumer per agent, every scaled quantity (followers, groups, reach) would
+        # be inflated beyond the market itself.
+        if self.market_size is not None and self.market_size < self.population:
+            raise ValueError(f"market_size: got {self.market_size}, fewer real consumers than agents "
+                             f"(world.population {self.population}): an agent stands for at least one consumer; "
+                             "raise it, or write market_size: population (one agent per consumer)")
+        return self
+
     @property
     def consumers(self) -> int:
         """Real consumers in the market: ``market_size``, or the population when it is unset."""
