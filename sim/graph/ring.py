@@ -153,12 +153,19 @@ def _draw_targets(owner: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return target
 
 
+@njit
 def _rewired_keys(owner: np.ndarray, target: np.ndarray, distance: np.ndarray, bits: int) -> np.ndarray:
-    """Keys of rewired ties; the low bits remember the owner and its ring distance."""
-    owner = owner.astype(np.int64, copy=False)
-    low, high = np.minimum(owner, target), np.maximum(owner, target)
-    side = np.where(owner == high, _SIDE, 0)
-    return ((low << bits) | high) << _LOW | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
+    """Keys of rewired ties; the low bits remember the owner and its ring distance.
+
+    One compiled pass: written as numpy calls it held five temporaries per tie.
+    """
+    keys = np.empty(len(owner), np.int64)
+    for j in range(len(owner)):
+        mine, other = np.int64(owner[j]), np.int64(target[j])
+        low, high = min(mine, other), max(mine, other)
+        side = _SIDE if mine == high else 0
+        keys[j] = ((low << bits) | high) << _LOW | side | np.int64(distance[j]) << _DISTANCE_SHIFT | ACQUAINTANCES
+    return keys
 
 
 def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
