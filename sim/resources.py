@@ -17,7 +17,8 @@ with 2 brands) and their days another 64 (need draws, audiences, followers); a d
 exposures are rows of about 48 bytes, one per ad impression or search click an agent
 receives. A run's time on one core is about 0.2 s plus 0.15 µs per agent and simulated
 day plus 30 ns per agent × contact — a rough guide (within a factor of two on the runs
-measured), for planning, not a promise.
+measured), for planning, not a promise. The first run after an install also compiles
+the kernels once (LLVM holds about 0.25 GiB more meanwhile); that is not counted.
 """
 
 from __future__ import annotations

@@ -102,16 +102,20 @@ def test_real_reports_do_not_depend_on_how_many_consumers_an_agent_stands_for():
 def test_the_memory_estimate_covers_a_real_run_and_is_not_far_above_it():
     """Peak RSS of a fresh process running 200,000 agents × 150 contacts (the graph is most of
     it) against :func:`sim.resources.run_memory`: at least the peak, at most 1.3 × it."""
-    script = (
-        "import json, resource, sys\n"
-        "from sim.config.loader import load_scenario\n"
-        "from sim.model import MarketModel\n"
-        "from sim.resources import run_memory\n"
-        f"sc = load_scenario({str(BASELINE)!r}, ['world.population=200000', 'world.market_size=population', "
-        "'simulation.days=20'])\n"
-        "MarketModel(sc, seed=1).run()\n"
-        "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, run_memory(sc).total]))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    peak, estimate = json.loads(out.stdout.strip().splitlines()[-1])
+    def peak_and_estimate(population: int) -> list[int]:
+        script = (
+            "import json, resource, sys\n"
+            "from sim.config.loader import load_scenario\n"
+            "from sim.model import MarketModel\n"
+            "from sim.resources import run_memory\n"
+            f"sc = load_scenario({str(BASELINE)!r}, ['world.population={population}', 'world.market_size=population', "
+            "'simulation.days=20'])\n"
+            "MarketModel(sc, seed=1).run()\n"
+            "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, run_memory(sc).total]))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    peak_and_estimate(1000)  # compiles the kernels if they are not on disk yet (LLVM's memory is not the run's)
+    peak, estimate = peak_and_estimate(200_000)
     assert peak <= estimate <= 1.3 * peak, (peak / 2**20, estimate / 2**20)
