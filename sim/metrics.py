@@ -142,7 +142,7 @@ def _shares(model: "MarketModel", b: int, c: int | slice = slice(None)) -> dict[
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit",
                                                                        "contribution")}
-    buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
+    buyers = float(np.count_nonzero(model.population.bought_on[:, b] >> c & 1) * model.scale)
     seen = model.datacollector.model_vars.get(f"{model.brands[b].name}.visibility.{model.channels.keys[c]}")  # none: a livestream
     return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
             **_shares(model, b, c), "visibility": float(np.mean(seen)) if seen else 0.0}

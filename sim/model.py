@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
         self.channels = ChannelTable.from_scenario(scenario)
         self.calendar = build_calendar(scenario)
         self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
-        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
+                                           len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
@@ -131,7 +132,7 @@ class MarketModel(mesa.Model):
         the streamer of livestream session ``session``)."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, (self.config.world.market_size or self.population.n))
+        real = min(real, self.config.world.consumers)
         size = int(np.floor(real / self.scale + rng.random()))
         node = int(rng.integers(self.population.n))
         contacts = self.graph.neighbours(node)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..graph.blocks import max_communities
 from ..graph.complete_graph import COMPLETE_MAX_NODES
+from ..graph.ring import SMALL_WORLD_MAX_NODES
 from .base import Strict
 from .responses import Response, expand_archetypes
 from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
@@ -40,6 +41,9 @@ Share = Field(ge=0.0, le=1.0)
 
 #: Largest root seed: numpy seeds are unsigned, and stores and tables keep seeds as int64.
 MAX_SEED = 2**63 - 1
+#: Most consumer agents: 10⁸ (at k = 150 a graph of 75 GB; whether a run fits this machine is
+#: checked before it starts, sim.resources).
+MAX_POPULATION = 100_000_000
 
 
 # --------------------------------------------------------------------------- simulation
@@ -136,8 +140,8 @@ class Behaviour(Strict):
 
 
 class World(Strict):
-    population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
-    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
+    population: int = Field(20000, ge=10, le=MAX_POPULATION, description="number of consumer agents (a run that would not fit in this machine's memory is refused before it starts, naming the limit)")
+    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population; `population` (or no value): one agent per consumer, the population's value after any --set")
     reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of docs/MODEL.md §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
@@ -153,6 +157,14 @@ class World(Strict):
             raise ValueError("at least one segment is needed")
         return segments
 
+    @field_validator("market_size", mode="before")
+    @classmethod
+    def _one_agent_per_consumer(cls, value: Any, info: ValidationInfo) -> Any:
+        """``population``: as many consumers as agents (None when the population itself is invalid: it is reported)."""
+        if isinstance(value, str) and value != "population":
+            raise ValueError(f"got {value!r}; must be a whole number, or population (one agent per consumer)")
+        return info.data.get("population") if value == "population" else value
+
     @model_validator(mode="after")
     def _graph_fits_population(self) -> "World":
         # Caught here, at load time with the field's line, rather than when the graph is built.
@@ -161,10 +173,25 @@ class World(Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _an_agent_is_at_least_a_consumer(self) -> "World":
+        # Below one consumer per agent, every scaled quantity (followers, groups, reach) would
+        # be inflated beyond the market itself.
+        if self.market_size is not None and self.market_size < self.population:
+            raise ValueError(f"market_size: got {self.market_size}, fewer real consumers than agents "
+                             f"(world.population {self.population}): an agent stands for at least one consumer; "
+                             "raise it, or write market_size: population (one agent per consumer)")
+        return self
+
+    @property
+    def consumers(self) -> int:
+        """Real consumers in the market: ``market_size``, or the population when it is unset."""
+        return self.market_size or self.population
+
     @property
     def scale(self) -> float:
         """Real consumers per agent."""
-        return (self.market_size or self.population) / self.population
+        return self.consumers / self.population
 
 
 def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
@@ -173,6 +200,10 @@ def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
     if graph.kind == "communities" and graph.communities > most:
         return [f"graph.communities: got {graph.communities}; must be ≤ {most} (half of world.population "
                 f"{population}): each community needs at least two members"]
+    if graph.kind == "small_world" and population > SMALL_WORLD_MAX_NODES:
+        return [f"population: got {population}; a small world (world.graph.kind: small_world) allows at most "
+                f"{SMALL_WORLD_MAX_NODES} consumers (two ids and a tie's ring data fit in 63 bits): lower "
+                "world.population, or choose kind communities"]
     if graph.kind == "complete" and population > COMPLETE_MAX_NODES:
         return [f"population: got {population}; a complete graph (world.graph.kind: complete) allows at most "
                 f"{COMPLETE_MAX_NODES} consumers (n² ties): lower world.population, or choose kind "
