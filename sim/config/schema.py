@@ -118,7 +118,8 @@ class Behaviour(Strict):
     promo_need_boost: float = Field(1.5, ge=1.0, le=20.0, description="multiplier on category need for consumers who know a brand on promotion today. assumption")
     impulse_threshold: float = Field(0.8, ge=0.0, le=1.0, description="attitude above which an exposure can trigger an impulse need")
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
-    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
+    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of the commission rate a sharer expects on an order her share brings (level 1 alone: 0.10 → +50 %). assumption")
+    downline_expectation: float = Field(1.0, ge=0.0, le=10.0, description="m̂: orders a sharer expects each buyer she refers to bring in turn by sharing, so a level-ℓ commission counts m̂^(ℓ−1) in her expected rate ℓ1 + ℓ2·m̂ + ℓ3·m̂² (dimensionless). assumption: the recruiting pitch of multi-level distribution, a downline order as likely as a direct one; what trees really yield is the KPI referral.downline_per_member (≈ 0.05 on the baseline)")
     content_share_uplift: float = Field(1.0, ge=0.0, le=10.0, description="relative rise in sharing from 4i content quality 0 → 1. assumption")
     reference_smoothing: float = Field(0.3, ge=0.0, le=1.0, description="w: weight of the newest price seen in a consumer's reference price for a brand, per shopping trip, R ← R + w·(p − R); 0 never adapts. assumption, within the carry-over 0.7–0.9 of exponentially smoothed reference prices (Kalyanaram & Winer 1995)")
     reference_weight: float = Field(1.0, ge=0.0, le=10.0, description="η: weight of a price's gain or loss against the brand's reference price, relative to the price-level term (dimensionless); 0 switches reference effects off. assumption")
@@ -304,8 +305,13 @@ class PrivateDomain(Strict):
 
 
 class Referral(Strict):
+    """Referral commissions (分佣) on a WeChat order through a shared link, by level of the
+    referral tree. Three levels at most: paying more levels is pyramid selling under
+    China's rules (State Council Decree 444, 2005), so there is no fourth."""
+
     level1: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer, share of order value (分佣)")
-    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer; ≤ 3 levels are legal (Decree 444)")
+    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer, share of order value")
+    level3: float = Field(0.0, ge=0, le=0.5, description="commission to her referrer's referrer, share of order value; the last level allowed (Decree 444)")
 
 
 class GroupLeaderPolicy(Strict):
