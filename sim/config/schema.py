@@ -313,6 +313,16 @@ class Referral(Strict):
     level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer, share of order value")
     level3: float = Field(0.0, ge=0, le=0.5, description="commission to her referrer's referrer, share of order value; the last level allowed (Decree 444)")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _three_levels_at_most(cls, data: Any) -> Any:
+        deeper = [k for k in data if isinstance(k, str) and k.startswith("level") and k[5:].isdigit()
+                  and int(k[5:]) > 3] if isinstance(data, dict) else []
+        if deeper:
+            raise ValueError(f"got {deeper[0]}; at most three commission levels are allowed (level1, level2, level3): "
+                             "paying more is pyramid selling under China's rules (State Council Decree 444)")
+        return data
+
 
 class GroupLeaderPolicy(Strict):
     initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0; each is a consumer, so at most world.population")

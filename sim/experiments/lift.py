@@ -112,8 +112,8 @@ SOURCES: tuple[Source, ...] = (
                lambda b: {f"brands.{b}.strategy.group_leaders.initial": 0,
                           f"brands.{b}.strategy.group_leaders.recruit_per_month": 0}), ("leader_commission",)),
     Source("referral", "referral commissions (分佣)", "wom",
-           _if(lambda br: br.strategy.referral.level1 > 0 or br.strategy.referral.level2 > 0,
-               lambda b: {f"brands.{b}.strategy.referral.level1": 0, f"brands.{b}.strategy.referral.level2": 0}),
+           _if(lambda br: any(br.strategy.referral.model_dump().values()),
+               lambda b: {f"brands.{b}.strategy.referral.level{k}": 0 for k in (1, 2, 3)}),
            ("referral_commission",)),
 )
 #: Word of mouth is a market-wide rule: switching it off silences every brand's buyers.

@@ -24,10 +24,24 @@ from ..ledger import REFERRAL_LEVELS, SHARE_DEPTHS, Ledger
 from ..population import NO_ONE
 
 __all__ = ["expected_commission_rate", "upline", "tree_depth", "in_upline", "book_levels", "share_depth_counts",
-           "TreeShape", "tree_shape", "referral_kpis", "SIZE_BINS"]
+           "TreeShape", "tree_shape", "referral_kpis", "SIZE_BINS", "REFERRAL_KPIS"]
 
 #: Tree-size bins (agents in a tree, its root included): 2, 3–4, 5–8, 9–16, 17 and more.
 SIZE_BINS = ((2, 2), (3, 4), (5, 8), (9, 16), (17, None))
+_DEPTH_NAMES = ("1", "2", "3", "4plus")
+
+
+def _bin_name(bounds: tuple[int, int | None]) -> str:
+    low, high = bounds
+    return f"{low}plus" if high is None else (f"{low}" if low == high else f"{low}_{high}")
+
+
+#: Keys of a brand's ``referral`` KPIs (:func:`referral_kpis`), in order.
+REFERRAL_KPIS = (*(f"orders_level{k + 1}" for k in range(REFERRAL_LEVELS)),
+                 *(f"commission_level{k + 1}" for k in range(REFERRAL_LEVELS)),
+                 *(f"shares_depth{d}" for d in _DEPTH_NAMES), *(f"members_depth{d}" for d in _DEPTH_NAMES),
+                 *(f"trees_size{_bin_name(b)}" for b in SIZE_BINS),
+                 "trees", "largest_tree", "mean_tree_size", "downline_per_member", "expected_rate")
 
 
 def expected_commission_rate(referral: Referral, downline: float) -> float:
@@ -153,7 +167,7 @@ def referral_kpis(ledger: Ledger, parent: np.ndarray, brand: int, scale: float, 
     sharers expect (:func:`expected_commission_rate`).
     """
     record = ledger.referrals[:, brand].sum(axis=0)
-    depths = ("1", "2", "3", "4plus")
+    depths = _DEPTH_NAMES
     shape = tree_shape(parent[:, brand])
     out = {f"orders_level{k + 1}": float(record[0, k]) for k in range(REFERRAL_LEVELS)}
     out |= {f"commission_level{k + 1}": float(record[1, k]) for k in range(REFERRAL_LEVELS)}
@@ -164,8 +178,3 @@ def referral_kpis(ledger: Ledger, parent: np.ndarray, brand: int, scale: float, 
             "mean_tree_size": float(shape.sizes.mean()) if len(shape.sizes) else 0.0,
             "downline_per_member": shape.downline_per_member, "expected_rate": float(expected_rate)}
     return out
-
-
-def _bin_name(bounds: tuple[int, int | None]) -> str:
-    low, high = bounds
-    return f"{low}plus" if high is None else (f"{low}" if low == high else f"{low}_{high}")
