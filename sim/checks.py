@@ -366,7 +366,7 @@ def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     ok, p = _paired(*orders)
     measured = f"{social} orders {_mean(orders[0]):,.0f} (strict) vs {_mean(orders[1]):,.0f} (none)"
     leaders_policy = ctx.focal.strategy.group_leaders
-    if leaders_policy.initial or leaders_policy.recruit_per_month:
+    if leaders_policy.initial or leaders_policy.market_coverage or leaders_policy.recruit_per_month:
         leaders = [_kpi(runs[v], f"{f}.active_leaders") for v in ("strict", "none")]
         leaders_ok, p_leaders = _paired(*leaders)
         ok, p = ok and leaders_ok, max(p, p_leaders)
@@ -572,7 +572,7 @@ def _plan_lowest_price(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
     policy = ctx.focal.strategy.group_leaders
-    if not (policy.initial or policy.recruit_per_month):
+    if not (policy.initial or policy.market_coverage or policy.recruit_per_month):
         return f"brand {ctx.roles.focal!r} has no group leaders to feel the gap"
     sc, sim = ctx.scenario, ctx.scenario.simulation
     live = next((k for k, ch in sc.channels.items() if ch.role == "livestream"), None)

@@ -109,7 +109,8 @@ class MarketModel(mesa.Model):
                     self.enlist_kol(brand, j, program)
             for j, session in enumerate(brand.base.strategy.livestreams):
                 self.enlist_kol(brand, -1, session.as_kol(), session=j)
-            for _ in range(brand.base.strategy.group_leaders.initial):
+            market = self.config.world.market_size or self.population.n
+            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market)):
                 recruit_leader(self, brand, 0, rng)
 
     def _build_lookups(self) -> None:

@@ -325,7 +325,8 @@ class Referral(Strict):
 
 
 class GroupLeaderPolicy(Strict):
-    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0; each is a consumer, so at most world.population")
+    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0 besides those sized from the market (market_coverage); each is a consumer, so at most world.population in all")
+    market_coverage: float = Field(0.0, ge=0, le=1, description="share of the market's consumers (world.market_size, one a household) in the brand's leader groups at day 0: adds round(coverage × market_size / group_size) leaders, ≈ 200 households a leader (Rest of World 2021). The share is an assumption; 0: initial only")
     commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
@@ -335,6 +336,11 @@ class GroupLeaderPolicy(Strict):
     group_size: int = Field(200, ge=1, le=500, description="households per group (~200, Rest of World 2021)")
     broadcasts_per_week: float = Field(2.0, ge=0, le=50)
     read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
+
+    def leaders_at_start(self, market_size: int) -> int:
+        """Leaders at day 0: ``initial`` plus those that give ``market_coverage`` of a market of
+        ``market_size`` consumers groups of ``group_size`` households."""
+        return self.initial + round(self.market_coverage * market_size / self.group_size)
 
 
 class DateWindow(Strict):
@@ -483,8 +489,9 @@ class Scenario(Strict):
             _check_brand_channels(i, brand, self.channels)
             _check_responses(i, brand, self.brands, self.channels)
             _check_livestreams(i, brand, self.channels, self.simulation)
+        market = self.world.market_size or self.world.population
         too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
-                    for line in partner_count_problems(brand, self.world.population)]
+                    for line in partner_count_problems(brand, self.world.population, market)]
         if too_many:
             raise ValueError("\n".join(too_many))
         return self
@@ -554,7 +561,7 @@ def _check_livestreams(i: int, brand: BrandSpec, channels: dict[str, ChannelSpec
             raise ValueError(f"{where}.date: {session.date} is outside the run ({first} to {last})")
 
 
-def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
+def partner_count_problems(brand: BrandSpec, population: int, market_size: int | None = None) -> list[str]:
     """``path: message`` lines (relative to the brand) for partners the population cannot hold.
 
     Every KOL / KOC is placed at a consumer of the social graph (a KOC's audience starts
@@ -570,8 +577,13 @@ def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
                             f"{population} in all{earlier}; lower the count or raise world.population")
             break
         before += program.count
-    leaders = brand.strategy.group_leaders.initial
-    if leaders > population:
+    policy = brand.strategy.group_leaders
+    leaders = policy.leaders_at_start(market_size or population)
+    if leaders > population and not policy.market_coverage:
         problems.append(f"strategy.group_leaders.initial: got {leaders}; must be ≤ {population}: every group "
                         f"leader is a consumer (world.population = {population}); lower it or raise world.population")
+    elif leaders > population:
+        problems.append(f"strategy.group_leaders.market_coverage: got {policy.market_coverage:g}, which gives {leaders} "
+                        f"leaders in all; they must be ≤ {population}: every group leader is a consumer "
+                        f"(world.population = {population}); lower it or raise world.population")
     return problems
