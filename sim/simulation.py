@@ -135,7 +135,7 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
         _write_responses_csv(result, folder / "responses.csv")
     _write_referral_csv(result, folder / "referral_tree.csv")
     if plots:
-        from .plotting import run_plots
+        from .plots.run import run_plots
 
         run_plots(result, folder)
 
