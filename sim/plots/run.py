@@ -382,15 +382,15 @@ def _plot_referral_tree(result: "RunResult", fig: Figure) -> None:
         for i, brand in enumerate(active):
             values = [trees[brand].get(k, 0.0) for k in keys]
             bars = ax.bar(x + (i - (len(active) - 1) / 2) * width, values, width, label=brand)
-            ax.bar_label(bars, labels=[_number(v, "¥" if money else "") for v in values], padding=2, fontsize=7)
+            ax.bar_label(bars, labels=[format_number(v, "¥" if money else "") for v in values], padding=2, fontsize=7)
         ax.set_xticks(x, labels)
         ax.margins(y=0.12)
-        _style(ax, title, ylabel, money=money)
+        style_axes(ax, title, ylabel, money=money)
         ax.set_xlabel(xlabel)
     if active:
         axes[-1].legend(loc="upper right", frameon=False, fontsize=9)
     else:
-        _note(axes[1], "no orders through referral links")
+        note(axes[1], "no orders through referral links")
 
 
 _PLOTS: tuple[tuple[str, Callable[["RunResult", Figure], None]], ...] = tuple(zip(PLOT_FILES, (
