@@ -110,7 +110,7 @@ class MarketModel(mesa.Model):
             for j, session in enumerate(brand.base.strategy.livestreams):
                 self.enlist_kol(brand, -1, session.as_kol(), session=j)
             market = self.config.world.market_size or self.population.n
-            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market)):
+            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market, self.population.n)):
                 recruit_leader(self, brand, 0, rng)
 
     def _build_lookups(self) -> None:

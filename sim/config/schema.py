@@ -326,7 +326,7 @@ class Referral(Strict):
 
 class GroupLeaderPolicy(Strict):
     initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0 besides those sized from the market (market_coverage); each is a consumer, so at most world.population in all")
-    market_coverage: float = Field(0.0, ge=0, le=1, description="share of the market's consumers (world.market_size, one a household) in the brand's leader groups at day 0: adds round(coverage × market_size / group_size) leaders, ≈ 200 households a leader (Rest of World 2021). The share is an assumption; 0: initial only")
+    market_coverage: float = Field(0.0, ge=0, le=1, description="share of the market's consumers (world.market_size, one a household) in the brand's leader groups at day 0: adds round(coverage × market_size / group_size) leaders, ≈ 200 households a leader (Rest of World 2021); when an agent stands for more than a group, coverage × population one-agent groups. The share is an assumption; 0: initial only")
     commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
@@ -337,10 +337,16 @@ class GroupLeaderPolicy(Strict):
     broadcasts_per_week: float = Field(2.0, ge=0, le=50)
     read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
 
-    def leaders_at_start(self, market_size: int) -> int:
-        """Leaders at day 0: ``initial`` plus those that give ``market_coverage`` of a market of
-        ``market_size`` consumers groups of ``group_size`` households."""
-        return self.initial + round(self.market_coverage * market_size / self.group_size)
+    def leaders_at_start(self, market_size: int, population: int) -> int:
+        """Leaders at day 0: ``initial`` plus those whose groups of ``group_size`` households
+        hold ``market_coverage`` of a market of ``market_size`` consumers.
+
+        A group is at least one agent: when an agent stands for more people than a group
+        holds (market_size / population > group_size) the count is coverage × population
+        one-agent groups, so the coverage, not the real count, is kept.
+        """
+        per_group = max(self.group_size, market_size / population)
+        return self.initial + round(self.market_coverage * market_size / per_group)
 
 
 class DateWindow(Strict):
@@ -578,7 +584,7 @@ def partner_count_problems(brand: BrandSpec, population: int, market_size: int |
             break
         before += program.count
     policy = brand.strategy.group_leaders
-    leaders = policy.leaders_at_start(market_size or population)
+    leaders = policy.leaders_at_start(market_size or population, population)
     if leaders > population and not policy.market_coverage:
         problems.append(f"strategy.group_leaders.initial: got {leaders}; must be ≤ {population}: every group "
                         f"leader is a consumer (world.population = {population}); lower it or raise world.population")
