@@ -39,7 +39,7 @@ class BrandTerms:
     quality: np.ndarray
     repurchase_days: np.ndarray
     capture: np.ndarray          # package-card capture rate on marketplaces
-    levels: np.ndarray           # (B, REFERRAL_LEVELS) referral commission rates: sharer, her referrer, his
+    levels: np.ndarray           # (B, REFERRAL_LEVELS) referral commission rates: sharer, her referrer, theirs
     leader_commission: np.ndarray
     take_rate: np.ndarray        # (C,)
     payment_fee: np.ndarray      # (C,)
@@ -134,7 +134,7 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
     -----
     Revenue is units × price; platform fees are (take rate + payment fee) × revenue.
     A shared WeChat link (WOM source, a referrer) pays its sharer ``levels[b, 0]`` × revenue
-    (分佣), her referrer in the brand's tree ``levels[b, 1]`` × revenue and his referrer
+    (分佣), her referrer in the brand's tree ``levels[b, 1]`` × revenue and that one's referrer
     ``levels[b, 2]`` × revenue, each when there is one (:func:`~sim.market.referral.upline`). A
     group-leader order on WeChat pays the leader's commission; a KOL-sourced order pays
     the KOL's CPS rate (0 for a KOL no longer in the programme; a livestream streamer's
