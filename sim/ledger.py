@@ -62,6 +62,7 @@ class Ledger:
         self.referrals = np.zeros((days, brands, 2, REFERRAL_LEVELS))
         #: sharer-days by the share's depth in the referral tree (:data:`SHARE_DEPTHS` bins; agents)
         self.share_depths = np.zeros((days, brands, SHARE_DEPTHS))
+        self.detractors = np.zeros((days, brands))  # buyers let down (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
@@ -82,6 +83,10 @@ class Ledger:
 
     def count_shares(self, day: int, brand: int, sharers: int) -> None:
         self.shares[day, brand] += sharers
+
+    def count_detractors(self, day: int, made: np.ndarray) -> None:
+        """Book the detractors each brand made on ``day`` ((B,) counts of agents)."""
+        self.detractors[day] += made
 
     def close_day(self, day: int) -> None:
         """Book gross profit for the day from the other fields."""

@@ -150,6 +150,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        "detractors": float(led.detractors[:, b].sum() * scale),
         "referral": referral_kpis(led, pop.parent, b, scale, expected_commission_rate(
             brand.spec.strategy.referral, model.behaviour.downline_expectation)),
         "price_image": brand.price_image,

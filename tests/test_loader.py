@@ -76,6 +76,10 @@ EXPECTED = {
     "referral_level4.yaml": ("brands.0 (focal).strategy.referral", 7, "got level4; at most three commission levels"),
     "referral_level3_range.yaml": ("brands.0 (focal).strategy.referral.level3", 7, "got 0.8; must be ≥ 0 and ≤ 0.5"),
     "negative_downline.yaml": ("world.behaviour.downline_expectation", 4, "got -1; must be ≥ 0 and ≤ 10"),
+    # word of mouth and detractors: probabilities, a non-negative ratio, whole days
+    "late_delivery_above_one.yaml": ("world.behaviour.late_delivery_prob", 4, "got 1.5; must be ≥ 0 and ≤ 1"),
+    "negative_wom_ratio.yaml": ("world.behaviour.negative_wom_ratio", 5, "got -2; must be ≥ 0 and ≤ 20"),
+    "price_regret_days_fraction.yaml": ("world.behaviour.price_regret_days", 5, "must be a whole number"),
 }
 
 
