@@ -222,10 +222,10 @@ def channel_bits(n_channels: int) -> type:
 
 
 #: Bytes of consumer state per agent and brand (attitude, its day, stage, entry, source,
-#: referrer, follower, purchases, last channel, reference price, price paid and its day;
-#: ``bought_on`` apart) and per agent (segment, parent, stock).
-BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 1 + 2 + 1 + 4 + 4 + 4
-BYTES_PER_AGENT_ALONE = 1 + 4 + 4
+#: referrer, tree parent, follower, purchases, last channel, reference price, price paid and
+#: its day; ``bought_on`` apart) and per agent (segment, stock).
+BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 4 + 1 + 2 + 1 + 4 + 4 + 4
+BYTES_PER_AGENT_ALONE = 1 + 4
 
 
 def population_bytes(n: int, n_brands: int, n_channels: int) -> int:
