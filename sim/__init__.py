@@ -52,7 +52,7 @@ _PUBLIC = {
     "run": "sim.simulation", "RunResult": "sim.simulation", "write_results": "sim.simulation",
     "MarketModel": "sim.model", "make_model": "sim.engines",
     "load_experiment": "sim.experiments", "run_experiment": "sim.experiments", "ExecutionPlan": "sim.experiments",
-    "run_checks": "sim.checks", "CheckSettings": "sim.checks",
+    "run_checks": "sim.verification.suite", "CheckSettings": "sim.verification.suite",
     "SocsimError": "sim.errors", "ScenarioError": "sim.errors",
 }
 

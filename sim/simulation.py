@@ -134,7 +134,7 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
     if result.responses:
         _write_responses_csv(result, folder / "responses.csv")
     if plots:
-        from .plotting import run_plots
+        from .plots.run import run_plots
 
         run_plots(result, folder)
 

@@ -46,6 +46,7 @@ from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
 from .experiments.stats import LEVEL, Interval, mean_ci
 from .experiments.worker import RunRecord
+from .market.channels import channel_name
 from .population import Stage
 
 __all__ = ["TeamEntry", "Team", "Rejected", "Roster", "Standing", "RoundResult", "HouseMode", "read_teams",
@@ -405,7 +406,6 @@ def describe(result: RoundResult) -> str:
 _DPI = 110
 _STAGE_COLOURS = ("#9ecae1", "#fdbf6f", "#fb6a4a", "#a50f15")
 _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "jd": "#7b2cbf"}
-_CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com"}
 
 
 def default_folder(teams_dir: Path, outputs_dir: str = "results") -> Path:
@@ -484,7 +484,7 @@ def _channel_mix_plot(result: RoundResult, path: Path) -> Path:
     left = [0.0] * len(rows)
     for c in channels:
         share = [s.channel_revenue.get(c, 0.0) / s.revenue.mean if s.revenue.mean else 0.0 for s in rows]
-        ax.barh(range(len(rows)), share, left=left, color=_CHANNEL_COLOURS.get(c), label=_CHANNEL_NAMES.get(c, c))
+        ax.barh(range(len(rows)), share, left=left, color=_CHANNEL_COLOURS.get(c), label=channel_name(c))
         left = [a + b for a, b in zip(left, share)]
     for i, s in enumerate(rows):
         ax.text(1.01, i, _money(s.revenue.mean), va="center", fontsize=8)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.checks import paired_greater  # noqa: F401  (re-exported for the tests)
+from sim.verification.stats import paired_greater  # noqa: F401  (re-exported for the tests)
 from sim.config.overrides import apply_overrides
 from sim.config.schema import Scenario
 from sim.simulation import RunResult, run
@@ -45,7 +45,7 @@ def focal(results: list[RunResult], *keys: str) -> np.ndarray:
 
 def run_check(key: str, sc: Scenario, **settings):
     """One named check of ``socsim check`` on ``sc`` in this process (``CheckSettings`` fields as keywords)."""
-    from sim.checks import CheckSettings, run_checks
+    from sim.verification.suite import CheckSettings, run_checks
 
     (result,) = run_checks(sc, CheckSettings(workers=1, **settings), only=[key])
     return result

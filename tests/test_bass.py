@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.bass import (
+from sim.verification.bass import (
     BassSpec, bass_curve, half_time, mean_share, peak_share, peak_time, simulate_bass, two_node_curve,
 )
 from sim.config.schema import GraphSpec

@@ -1,6 +1,6 @@
 """Independent cascade cross-check: our word-of-mouth kernel vs NDlib.
 
-On the same small-world graph, single-shot cascades of :func:`sim.cascade.cascade_sizes`
+On the same small-world graph, single-shot cascades of :func:`sim.verification.cascade.cascade_sizes`
 (our ``word_of_mouth`` kernel, ``tie_reach[layer]`` as the activation probability) and of
 NDlib's ``IndependentCascadesModel`` (edge ``threshold`` = the same probability) must have
 the same distribution of cascade sizes: two-sample KS test at α = 0.01 over ≥ 200
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.cascade import cascade_sizes
+from sim.verification.cascade import cascade_sizes
 from sim.graph import SocialGraph, complete, small_world
 
 ep = pytest.importorskip("ndlib.models.epidemics", reason="ndlib is in the 'test' extra")

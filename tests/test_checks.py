@@ -1,4 +1,4 @@
-"""``socsim check`` and the statistics of :mod:`sim.checks`.
+"""``socsim check`` and the statistics of :mod:`sim.verification`.
 
 The CLI is driven at a tiny size (400 agents, 20 contacts, 30 days, 3 seeds): the point
 is that every behaviour of docs/BEHAVIOURS.md is run and reported with its figures and p-value,
@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim.checks import (CHECKS, CheckSettings, RunSummary, agreement_pvalues, holm, one_sample_greater, paired_greater,
-                        run_checks)
 from sim.cli import app
+from sim.verification.jobs import RunSummary
+from sim.verification.stats import agreement_pvalues, holm, one_sample_greater, paired_greater
+from sim.verification.suite import CHECKS, CheckSettings, run_checks
 
 from _support import ROOT, scenario
 
@@ -27,7 +28,7 @@ TINY = ["--reps", "3", "--population", "400", "--days", "30", "--set", "world.gr
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """One table row per line, so rows can be read back."""
-    from sim import cli
+    from sim import terminal as cli
 
     monkeypatch.setattr(cli.console, "width", 400)
 
@@ -169,7 +170,7 @@ def _daily_focal(sc, effect: bool, rng) -> np.ndarray:
 
 @pytest.mark.parametrize("effect", [True, False])
 def test_price_response_checks_pass_where_the_effect_exists_and_fail_where_it_does_not(monkeypatch, effect):
-    import sim.checks as checks
+    import sim.verification.suite as checks
 
     monkeypatch.setattr(checks, "run_jobs", fake_market(effect))
     results = run_checks(scenario(), CheckSettings(reps=6, days=180), only=PRICE_CHECKS)
@@ -204,7 +205,7 @@ def test_elasticity_check_runs_every_brand_at_the_scenarios_own_size_for_a_year(
 
 
 def test_price_response_checks_are_not_in_the_default_run_and_skip_short_runs(monkeypatch):
-    import sim.checks as checks
+    import sim.verification.suite as checks
 
     assert not any(c.default for c in CHECKS if c.key in PRICE_CHECKS)
     monkeypatch.setattr(checks, "run_jobs", fake_market(True))

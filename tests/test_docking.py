@@ -22,10 +22,10 @@ import os
 import numpy as np
 import pytest
 
-from sim.checks import RunJob, run_jobs
+from sim.verification.jobs import RunJob, run_jobs
 from sim.model import MarketModel
 from sim.reference import ReferenceMarketModel
-from sim.reference.docking import dock
+from sim.verification.docking import dock
 
 from _support import scenario
 

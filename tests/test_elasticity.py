@@ -25,7 +25,7 @@ TINY = ["--reps", "2", "--population", "300", "--days", "20", "--set", "world.gr
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """One table row per line, so rows can be read back."""
-    from sim import cli
+    from sim import terminal as cli
 
     monkeypatch.setattr(cli.console, "width", 300)
     monkeypatch.setattr(cli.err, "width", 300)
@@ -92,7 +92,7 @@ def test_ratio_ci_handles_degenerate_input():
 def test_the_plot_draws_undefined_estimates_as_empty_rows(tmp_path):
     """A tiny run can lose no orders (diversion undefined) or have none (log undefined)."""
     from sim.experiments.elasticity import ElasticityResult, Estimate
-    from sim.experiments.plots import elasticity_plot
+    from sim.plots.experiments import elasticity_plot
     from sim.experiments.stats import Interval, mean_ci
 
     nan = Interval(math.nan, math.nan, math.nan, 0, math.nan)

@@ -294,7 +294,7 @@ replications: REPS"""
 
 
 def test_number_formats():
-    from sim.experiments import plots
+    from sim.plots import experiments as plots
     from sim.experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent
 
     assert format_value("focal.revenue", 221_673_912.0, compact=True) == "221.67M"

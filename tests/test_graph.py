@@ -15,9 +15,9 @@ from sim.config.schema import GraphSpec
 from sim.errors import SocsimError, SocsimWarning
 from sim.graph import (
     EdgeListError, GraphError, SocialGraph, build_graph, communities, community_labels, complete,
-    degree_histogram, edge_list, ego_network_plot, graph_stats, powerlaw_cluster, small_world,
-    write_edge_list,
+    edge_list, graph_stats, powerlaw_cluster, small_world, write_edge_list,
 )
+from sim.plots.graph import degree_histogram, ego_network_plot
 from sim.graph.generators import dunbar_cumulative
 from sim.graph.stats import distance_counts, local_clustering
 

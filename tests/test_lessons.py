@@ -88,7 +88,7 @@ def test_lesson_claim_holds(claims, name):
 
 
 def test_socsim_lessons_lists_all(monkeypatch):
-    from sim import cli
+    from sim import terminal as cli
 
     monkeypatch.setattr(cli.console, "width", 600)  # wide: one line a lesson
     for lang in ("zh", "en"):
@@ -124,7 +124,6 @@ def test_unknown_lesson_is_one_line_error():
 def test_chinese_plot_label_renders_without_glyph_warnings():
     import matplotlib.pyplot as plt
 
-    import sim.plotting  # noqa: F401  (Agg backend)
     from sim.fonts import cjk_plots
 
     def draw() -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests of sim.plotting on a synthetic RunResult (the simulator is not run)."""
+"""Tests of sim.plots.run on a synthetic RunResult (the simulator is not run)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import plotting
+from sim.plots import run as plotting
 from sim.config.schema import Scenario
 from sim.ledger import COST_FIELDS, FIELDS, MARKETING_FIELDS, N_SOURCES
 from sim.market.signals import WECHAT_SEEDED, Source
-from sim.plotting import PLOT_FILES, PlotInputError, event_days, rolling_sum, run_plots, spillover_series, weekly
+from sim.plots.run import PLOT_FILES, PlotInputError, event_days, rolling_sum, run_plots, spillover_series, weekly
 from sim.population import Stage
 from sim.simulation import RunResult
 

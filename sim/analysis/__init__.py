@@ -4,7 +4,7 @@
 * :mod:`~sim.analysis.model` — the model as a function of parameter values, evaluated on
   the experiments' executors and results store (:func:`evaluate`);
 * :mod:`~sim.analysis.sensitivity` — sample, evaluate, analyse (SALib);
-* :mod:`~sim.analysis.plots` — μ*–σ chart and Sobol bars.
+* :mod:`~sim.plots.analysis` — μ*–σ chart and Sobol bars.
 """
 
 from .model import Evaluation, ScenarioModel, evaluate

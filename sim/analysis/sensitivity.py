@@ -229,7 +229,7 @@ def run_sensitivity(path: str | os.PathLike[str], *, method: str | None = None, 
     result = SensitivityResult(method, outputs, X, evaluation, evaluation.folder)
     files = [write_table(result, evaluation.folder / f"sensitivity_{method}.csv")]
     if spec.outputs.plots if plots is None else plots:
-        from .plots import sensitivity_plots
+        from ..plots.analysis import sensitivity_plots
         files += sensitivity_plots(result, evaluation.folder)
     return SensitivityResult(method, outputs, X, evaluation, evaluation.folder, tuple(files))
 

@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..graph.csr import SocialGraph
+from ..market.channels import channel_name
 from ..market.signals import WECHAT_SEEDED
 from ..metrics import brand_kpis
 from ..model import MarketModel
@@ -258,10 +259,6 @@ def _trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
     return total / days.reshape(-1, *([1] * (x.ndim - 1)))
 
 
-def _channel_name(key: str) -> str:
-    return {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com"}.get(key, key)
-
-
 def funnel_figure(views: list[ArmView]) -> Figure:
     """AIPL stocks (people) of the levers' brand over time."""
     fig, axes = _figure(views, f"AIPL funnel of {views[0].brand} (people)")
@@ -282,7 +279,7 @@ def _channel_lines(views: list[ArmView], title: str, series, money: bool) -> Fig
         if _dates(ax, view):
             values = series(view)
             for c, key in enumerate(view.channels):
-                ax.plot(view.dates, values[:, c], color=_CHANNEL_COLOURS.get(key), lw=2, label=_channel_name(key))
+                ax.plot(view.dates, values[:, c], color=_CHANNEL_COLOURS.get(key), lw=2, label=channel_name(key))
             ax.axhline(0, color="black", lw=0.6)
             ax.yaxis.set_major_formatter(FuncFormatter(_yuan if money else _people))
     if views[0].dates:
@@ -387,7 +384,7 @@ def kpi_rows(model: WorkshopModel) -> tuple[list[str], list[list[str]]]:
     header = ["", *(f"Strategy {name}" for name in kpis)] if len(kpis) > 1 else ["", model.state.levers.brand]
     rows = [[label, *(fmt(k[key]) for k in kpis.values())] for label, key, fmt in _KPI_ROWS]
     channels = sorted({c for k in kpis.values() for c in k["channels"]})
-    rows[5:5] = [[f"Orders on {_channel_name(c)}", *(_people(k["channels"].get(c, {}).get("orders", 0.0))
+    rows[5:5] = [[f"Orders on {channel_name(c)}", *(_people(k["channels"].get(c, {}).get("orders", 0.0))
                                                      for k in kpis.values())] for c in channels]
     with model.lock:
         rows += _rival_rows([arm.model for arm in model.arms.values()], model.brand_code)
@@ -403,7 +400,7 @@ def _rival_rows(markets: list[MarketModel], own: int) -> list[list[str]]:
             continue
         for c, key in enumerate(markets[0].channels.keys):
             if markets[0].channels.transacts[c] and key in rival.base.channels:
-                rows.append([f"{rival.name} price on {_channel_name(key)} today",
+                rows.append([f"{rival.name} price on {channel_name(key)} today",
                              *(_price_today(m.brands[rival.code], c) for m in markets)])
         if rival.desk is not None:
             rows.append([f"{rival.name}: competitor responses so far",

@@ -8,7 +8,7 @@ Model, design and execution stay apart:
   ``concurrent.futures.Executor``: local process pool, Dask, this process) and
   :mod:`~sim.experiments.worker` is what a worker runs: ``(scenario JSON, seed) → record``;
 * :mod:`~sim.experiments.store` records each run as it finishes and resumes;
-* :mod:`~sim.experiments.stats`, :mod:`~sim.experiments.tables`, :mod:`~sim.experiments.plots`
+* :mod:`~sim.experiments.stats`, :mod:`~sim.experiments.tables`, :mod:`~sim.plots.experiments`
   and :mod:`~sim.experiments.report` summarize (paired 95 % intervals) and report.
 
 Examples

@@ -156,7 +156,7 @@ def display(loc: Loc, data: Any) -> str:
 
 
 #: Parts of the package that do not change what a run computes (left out of the code fingerprint).
-_PRESENTATION = ("experiments/", "cli", "plotting.py", "graph/plots.py", "dashboard/", "lessons/")
+_PRESENTATION = ("experiments/", "cli/", "plots/", "dashboard/", "lessons/")
 
 
 @lru_cache(maxsize=1)

@@ -320,7 +320,7 @@ def measure(design: Design, folder: Path, *, step: float, targets: ElasticityTar
         store.write_tables()
     estimates = elasticities(orders_by_variant(design, runs, brands), brands, step)
     result = ElasticityResult(estimates, brands, step, design, folder, targets)
-    from .plots import elasticity_plot  # matplotlib only when plotting
+    from ..plots.experiments import elasticity_plot  # matplotlib only when plotting
 
     files = (write_csv(folder / "elasticity.csv", CSV_HEADER, csv_rows(result)), write_json(result),
              elasticity_plot(result, folder / "elasticity.png"))

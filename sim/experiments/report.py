@@ -6,9 +6,7 @@ so the single file can be mailed to a workshop and opened offline in any browser
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,30 +14,14 @@ import numpy as np
 
 from sim import __version__
 
-from . import plots
+from ..plots import experiments as plots
+from ..plots.html import CSS, escape, image, table
 from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import ResultsStore, atomic_write
 from .tables import COMPARE_HEADER, compare_rows, metric_label, summary_by, sweep_table
 
 __all__ = ["write_report", "render_html", "read_daily"]
-
-_CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Helvetica Neue",Arial,sans-serif;margin:2rem auto;
-max-width:1150px;padding:0 1rem;color:#1d2330;line-height:1.45}
-h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:2px solid #e3e6ec;
-padding-bottom:.3rem}h3{font-size:1.02rem;margin:1.4rem 0 .4rem}
-.muted{color:#667085}.facts{display:flex;flex-wrap:wrap;gap:.5rem 1.6rem;margin:.8rem 0}
-.facts div{font-size:.92rem}.facts b{display:block;font-size:.75rem;color:#667085;font-weight:600;text-transform:uppercase}
-table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.9rem}th,td{padding:.3rem .65rem;
-border-bottom:1px solid #e3e6ec;text-align:right;white-space:nowrap}th{background:#f5f7fa;font-weight:600}
-td:first-child,th:first-child{text-align:left}td.text{text-align:left;white-space:normal}td.changes{text-align:left;white-space:normal;font-family:monospace;
-font-size:.82rem}.good{color:#067647;font-weight:600}.bad{color:#b42318;font-weight:600}
-img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px;margin:.5rem 0}
-.note{background:#f5f7fa;border-left:4px solid #3b75af;padding:.6rem 1rem;font-size:.9rem}
-code{background:#f5f7fa;padding:0 .25rem;border-radius:3px}.scroll{overflow-x:auto}
-"""
-
 
 def read_daily(store: ResultsStore) -> plots.DailyRuns:
     """Daily series of the design's first sweep point: series → variant → (replications, days)."""
@@ -78,29 +60,9 @@ def write_report(store: ResultsStore, summary: Sequence[KpiSummary], facts: dict
     return path, [p for _, p in pictures]
 
 
-# --------------------------------------------------------------------------- HTML
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: dict[int, str] | None = None) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = "".join(f'<td class="{classes[i]}">{_e(c)}</td>' if classes and i in classes else f"<td>{_e(c)}</td>"
-                        for i, c in enumerate(row))
-        body.append(f"<tr>{cells}</tr>")
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-
-
-def _image(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
-
-
 def _variants(design: Design) -> str:
     rows = [[v.name, v.description or "", "; ".join(v.changes) or "(the base scenario)"] for v in design.variants]
-    return _table(["variant", "what it is", "changes to the scenario"], rows, {1: "text", 2: "changes"})
+    return table(["variant", "what it is", "changes to the scenario"], rows, {1: "text", 2: "changes"})
 
 
 def _compare_section(design: Design, summary: Sequence[KpiSummary]) -> str:
@@ -112,8 +74,8 @@ def _compare_section(design: Design, summary: Sequence[KpiSummary]) -> str:
             d = by[(metric, v.name, 0)].vs_first
             if d is not None and (d.diff.low > 0 or d.diff.high < 0):  # NaN compares False
                 row[3] += " ✔"
-        parts.append(f"<h3>{_e(metric_label(metric))} <span class='muted'>({_e(metric)})</span></h3>")
-        parts.append(_table(COMPARE_HEADER, rows))
+        parts.append(f"<h3>{escape(metric_label(metric))} <span class='muted'>({escape(metric)})</span></h3>")
+        parts.append(table(COMPARE_HEADER, rows))
     return "".join(parts)
 
 
@@ -123,7 +85,7 @@ def _facts(design: Design, facts: dict[str, Any]) -> str:
             "seeds": f"{design.seed} … {design.seed_of(design.replications - 1)}",
             "days per run": design.cells[0].scenario.simulation.days,
             "consumers (agents)": f"{design.cells[0].scenario.world.population:,}", **facts}
-    return "<div class='facts'>" + "".join(f"<div><b>{_e(k)}</b>{_e(v)}</div>" for k, v in base.items()) + "</div>"
+    return "<div class='facts'>" + "".join(f"<div><b>{escape(k)}</b>{escape(v)}</div>" for k, v in base.items()) + "</div>"
 
 
 def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, Any],
@@ -133,25 +95,25 @@ def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, 
     if design.is_sweep:
         header, rows = sweep_table(design, summary)
         body += ["<h2>All sweep points</h2>", f"<p class='muted'>mean ± half-width of the {LEVEL:.0%} "
-                 "confidence interval over replications</p>", _table(header, rows)]
+                 "confidence interval over replications</p>", table(header, rows)]
     else:
         body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary)]
     for title, path in pictures:
-        body += [f"<h2>{_e(title)}</h2>", _image(path, title)]
+        body += [f"<h2>{escape(title)}</h2>", image(path, title)]
     body.append(f"<p class='muted'>Every run can be repeated alone: <code>socsim run "
                 f"&lt;folder&gt;/scenarios/&lt;variant&gt;.p000.yaml --seed {design.seed}+r</code>. Per-run KPIs: "
                 "<code>runs.csv</code>, <code>kpis.parquet</code>; daily series: <code>daily.parquet</code>; "
                 "this summary: <code>summary.csv</code>.</p>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(design.name)} — socsim experiment</title><style>{_CSS}</style></head>"
+            f"<title>{escape(design.name)} — socsim experiment</title><style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>")
 
 
 def _header(design: Design, facts: dict[str, Any]) -> list[str]:
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return [f"<h1>{_e(design.name)}</h1>", f"<p>{_e(design.description)}</p>" if design.description else "",
-            f"<p class='muted'>socsim {__version__} · {now} · experiment file {_e(design.source)} · "
+    return [f"<h1>{escape(design.name)}</h1>", f"<p>{escape(design.description)}</p>" if design.description else "",
+            f"<p class='muted'>socsim {__version__} · {now} · experiment file {escape(design.source)} · "
             f"design {design.digest[:8]}</p>", _facts(design, facts)]
 
 
@@ -161,14 +123,14 @@ def _what(design: Design) -> list[str]:
     if len(design.variants) > 1 or design.variants[0].changes or not design.is_sweep:
         out += ["<h2>What was compared</h2>", _variants(design)]
     if design.is_sweep:
-        axes = "; ".join(f"<b>{_e(a.name)}</b>: {_e(a.label)}" for a in design.axes)
+        axes = "; ".join(f"<b>{escape(a.name)}</b>: {escape(a.label)}" for a in design.axes)
         out.append(f"<h2>What was swept</h2><p>{len(design.points)} points{' on ' + axes if axes else ''}.</p>")
     return out
 
 
 def _how_to_read(first: str) -> str:
     return (f"<div class='note'>Every variant ran the same replications with the same seeds (common random numbers), "
-            f"so each variant is compared with <b>{_e(first)}</b> replication by replication: "
+            f"so each variant is compared with <b>{escape(first)}</b> replication by replication: "
             f"<b>Δ</b> is the mean paired difference, with its {LEVEL:.0%} confidence interval (Student's t). "
             "When that interval excludes zero (✔) the difference is unlikely to be noise of the simulation; "
             "<b>p</b> is the paired t-test. Δ % is relative to the reference's mean.</div>")

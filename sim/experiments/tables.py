@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
+from sim.market.channels import channel_name
 from sim.metrics import KPI_ROWS
 
 from .design import Design
@@ -20,7 +21,6 @@ __all__ = ["metric_label", "series_label", "signed_percent", "format_value", "fo
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
-_CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com"}
 _MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
@@ -41,7 +41,7 @@ def metric_label(metric: str) -> str:
     if len(rest) == 1 and last in _ROWS:
         text = _ROWS[last][0]
     elif rest[0] == "channels" and len(rest) == 3:
-        text = f"{_CHANNEL_NAMES.get(rest[1], rest[1])} {_words(last)}"
+        text = f"{channel_name(rest[1])} {_words(last)}"
     else:
         text = " ".join(_words(p) for p in rest)
     return f"{text[:1].upper()}{text[1:]} · {brand}"
@@ -58,9 +58,9 @@ def series_label(series: str) -> str:
     if len(rest) == 1 and rest[0] in _SERIES:
         text = _SERIES[rest[0]]
     elif len(rest) == 2 and rest[0] == "price":
-        text = f"Price on {_CHANNEL_NAMES.get(rest[1], rest[1])} (¥)"
+        text = f"Price on {channel_name(rest[1])} (¥)"
     elif len(rest) == 2:
-        text = f"{_CHANNEL_NAMES.get(rest[0], rest[0])} {_words(rest[1])}"
+        text = f"{channel_name(rest[0])} {_words(rest[1])}"
     else:
         text = _ROWS[rest[0]][0] if rest[0] in _ROWS else _words(rest[0])
     return f"{text[:1].upper()}{text[1:]} · {brand}"

@@ -1,4 +1,4 @@
-"""The social graph: CSR storage, generators, statistics and pictures (docs/GRAPH.md).
+"""The social graph: CSR storage, generators and statistics (docs/GRAPH.md); its pictures are in :mod:`sim.plots.graph`.
 
 Typical use::
 
@@ -20,14 +20,4 @@ __all__ = [
     "LAYER_NAMES", "GraphError", "LayerCounts", "SocialGraph", "EdgeListError",
     "build_graph", "small_world", "powerlaw_cluster", "communities", "community_labels",
     "complete", "edge_list", "write_edge_list", "DegreeQuantiles", "GraphStats", "graph_stats",
-    "degree_histogram", "ego_network_plot",
 ]
-
-
-def __getattr__(name: str):
-    # Plots import matplotlib (slow); load them only when asked for.
-    if name in ("degree_histogram", "ego_network_plot"):
-        from . import plots
-
-        return getattr(plots, name)
-    raise AttributeError(f"module 'sim.graph' has no attribute {name!r}")

@@ -178,7 +178,7 @@ class SocialGraph:
             raise GraphError(
                 f"to_networkx refuses {self.n} nodes (> {NX_MAX_NODES}): networkx needs "
                 "about 1 KB per tie; work on the CSR arrays, or draw a sampled ego network "
-                "(sim.graph.plots.ego_network_plot)")
+                "(sim.plots.graph.ego_network_plot)")
         import networkx as nx
 
         graph = nx.Graph()

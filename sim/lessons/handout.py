@@ -3,8 +3,8 @@
 The page carries its plots (PNG, base64) and, for Chinese, the glyphs it uses (a WOFF
 subset of Noto Sans CJK SC, :func:`sim.fonts.font_face_css`), so it reads the same in a
 browser on a machine without any CJK font. Plots and tables reuse the experiment
-report's pieces (:mod:`sim.experiments.plots`, :mod:`sim.experiments.tables`,
-:mod:`sim.experiments.report`) with the lesson's words (:mod:`sim.lessons.labels`).
+report's pieces (:mod:`sim.plots.experiments`, :mod:`sim.experiments.tables`,
+:mod:`sim.plots.html`) with the lesson's words (:mod:`sim.lessons.labels`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from sim import __version__
-from sim.experiments import plots
-from sim.experiments.report import _CSS, _e, _image, _table
+from sim.plots import experiments as plots
+from sim.plots.html import CSS, escape, image, table
 from sim.experiments.stats import LEVEL
 from sim.experiments.store import atomic_write
 from sim.experiments.tables import compare_rows, format_diff
@@ -55,7 +55,7 @@ _FOLD_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 def _paragraphs(text: str) -> str:
     """Paragraphs of a narrative; the spaces YAML folding puts between Chinese characters are removed."""
-    return "".join(f"<p class='text'>{_e(_FOLD_SPACE.sub('', p.strip()))}</p>"
+    return "".join(f"<p class='text'>{escape(_FOLD_SPACE.sub('', p.strip()))}</p>"
                    for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
@@ -69,7 +69,7 @@ def _claim_line(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
             f"{words['ci']} [{format_diff(metric, d.low)}, {format_diff(metric, d.high)}] · {verdict}")
     if lang == "en":
         text = text.replace("：", ": ", 1).replace("，", ", ")
-    return f"<div class='claim{'' if check.holds else ' no'}'>{_e(text)}</div>"
+    return f"<div class='claim{'' if check.holds else ' no'}'>{escape(text)}</div>"
 
 
 def _numbers(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
@@ -81,7 +81,7 @@ def _numbers(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
         for row, v in zip(rows, design.variants):
             row[0] = lesson.label(v.name, lang)
             row[3] = words["reference"] if row[3] == "reference" else row[3]
-        parts += [f"<h3>{_e(metric_label(metric, lang))}</h3>", _table(header, rows)]
+        parts += [f"<h3>{escape(metric_label(metric, lang))}</h3>", table(header, rows)]
     return "".join(parts)
 
 
@@ -89,9 +89,9 @@ def _compared(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
     words = WORDS[lang]
     if lang == "zh":  # the experiment file describes its variants in English; the Chinese label says it
         rows = [[lesson.label(v.name, lang), "; ".join(v.changes)] for v in result.design.variants]
-        return _table([words["variant"], words["changes"]], rows, {1: "changes"})
+        return table([words["variant"], words["changes"]], rows, {1: "changes"})
     rows = [[lesson.label(v.name, lang), v.description, "; ".join(v.changes)] for v in result.design.variants]
-    return _table([words["variant"], words["what"], words["changes"]], rows, {1: "text", 2: "changes"})
+    return table([words["variant"], words["what"], words["changes"]], rows, {1: "text", 2: "changes"})
 
 
 def _facts(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
@@ -107,24 +107,24 @@ def render_handout(lesson: Lesson, result: LessonResult, lang: Lang, pictures: l
     words, text, design = WORDS[lang], lesson.text(lang), result.design
     first = lesson.label(design.variants[0].name, lang)
     how = words["how_to_read"].format(reps=design.replications, first=first, level=f"{LEVEL:.0%}")
-    cmd = f"<code>socsim lesson {_e(lesson.name)} --lang {lang}</code>"
-    cmd2 = f"<code>socsim compare {_e(lesson.experiment)}</code>"
+    cmd = f"<code>socsim lesson {escape(lesson.name)} --lang {lang}</code>"
+    cmd2 = f"<code>socsim compare {escape(lesson.experiment)}</code>"
     body = [
-        f"<h1>{_e(text.title)}</h1>", f"<p class='teaser'>{_e(text.teaser)}</p>",
-        f"<p class='muted'>{_e(_facts(lesson, result, lang))} · socsim {__version__} · "
+        f"<h1>{escape(text.title)}</h1>", f"<p class='teaser'>{escape(text.teaser)}</p>",
+        f"<p class='muted'>{escape(_facts(lesson, result, lang))} · socsim {__version__} · "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}</p>",
-        f"<h2>{_e(words['question'])}</h2>", _paragraphs(text.question),
-        f"<h2>{_e(words['mechanism'])}</h2>", _paragraphs(text.mechanism),
-        f"<h2>{_e(words['compared'])}</h2>", _compared(lesson, result, lang),
-        f"<h2>{_e(words['claim'])}</h2>", *(_claim_line(lesson, c, lang) for c in result.claims),
-        f"<h2>{_e(words['plots'])}</h2>",
-        *(f"<h3>{_e(title)}</h3>{_image(path, title)}" for title, path in pictures),
-        f"<h2>{_e(words['numbers'])}</h2>", f"<div class='note'>{_e(how)}</div>", _numbers(lesson, result, lang),
-        f"<h2>{_e(words['teaches'])}</h2>", _paragraphs(text.teaches),
-        f"<h2>{_e(words['discussion'])}</h2>", "<ol>" + "".join(f"<li>{_e(q)}</li>" for q in text.discussion) + "</ol>",
-        f"<h2>{_e(words['try_next'])}</h2>",
-        "<ul>" + "".join(f"<li><code>--set {_e(t.set)}</code> — {_e(getattr(t, lang))}</li>" for t in lesson.try_next) + "</ul>",
-        f"<p class='muted'>{_e(words['sources'])}: {_e('; '.join(lesson.sources))}. {_e(words['reproduce'])}: "
+        f"<h2>{escape(words['question'])}</h2>", _paragraphs(text.question),
+        f"<h2>{escape(words['mechanism'])}</h2>", _paragraphs(text.mechanism),
+        f"<h2>{escape(words['compared'])}</h2>", _compared(lesson, result, lang),
+        f"<h2>{escape(words['claim'])}</h2>", *(_claim_line(lesson, c, lang) for c in result.claims),
+        f"<h2>{escape(words['plots'])}</h2>",
+        *(f"<h3>{escape(title)}</h3>{image(path, title)}" for title, path in pictures),
+        f"<h2>{escape(words['numbers'])}</h2>", f"<div class='note'>{escape(how)}</div>", _numbers(lesson, result, lang),
+        f"<h2>{escape(words['teaches'])}</h2>", _paragraphs(text.teaches),
+        f"<h2>{escape(words['discussion'])}</h2>", "<ol>" + "".join(f"<li>{escape(q)}</li>" for q in text.discussion) + "</ol>",
+        f"<h2>{escape(words['try_next'])}</h2>",
+        "<ul>" + "".join(f"<li><code>--set {escape(t.set)}</code> — {escape(getattr(t, lang))}</li>" for t in lesson.try_next) + "</ul>",
+        f"<p class='muted'>{escape(words['sources'])}: {escape('; '.join(lesson.sources))}. {escape(words['reproduce'])}: "
         + words["reproduce_text"].format(cmd=cmd, cmd2=cmd2) + "</p>",
     ]
     page = "".join(body)
@@ -132,7 +132,7 @@ def render_handout(lesson: Lesson, result: LessonResult, lang: Lang, pictures: l
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(text.title)} — socsim</title><style>{fonts}{_CSS}{_HANDOUT_CSS}</style></head>"
+            f"<title>{escape(text.title)} — socsim</title><style>{fonts}{CSS}{_HANDOUT_CSS}</style></head>"
             f"<body>{page}</body></html>")
 
 

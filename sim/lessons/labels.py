@@ -2,14 +2,14 @@
 
 English KPI and series names come from :mod:`sim.experiments.tables` (one place decides
 how a KPI is called in every report); this module adds their Chinese names and the
-handout's own words, and builds the :class:`~sim.experiments.plots.Wording` of the plots.
+handout's own words, and builds the :class:`~sim.plots.experiments.Wording` of the plots.
 """
 
 from __future__ import annotations
 
 from sim.experiments import tables
 from sim.experiments.design import Design
-from sim.experiments.plots import ENGLISH, Wording
+from sim.plots.experiments import ENGLISH, Wording
 from sim.experiments.stats import LEVEL
 
 from .spec import Lang, Lesson

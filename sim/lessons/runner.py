@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.experiments import ExecutionPlan, execute, load_experiment, open_executor, run_experiment
 from sim.experiments.design import Design, RunKey
-from sim.experiments.plots import DailyRuns
+from sim.plots.experiments import DailyRuns
 from sim.experiments.report import read_daily
 from sim.experiments.runner import ExperimentResult, Progress
 from sim.experiments.stats import PairedDifference, paired_difference

@@ -16,7 +16,16 @@ import numpy as np
 
 from ..config.schema import Scenario
 
-__all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11"]
+__all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11", "CHANNEL_NAMES", "channel_name"]
+
+#: Display names of the well-known channel keys (plots, tables, dashboard); any other key shows as written.
+CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com",
+                 "xiaohongshu": "Xiaohongshu", "pinduoduo": "Pinduoduo", "kuaishou": "Kuaishou"}
+
+
+def channel_name(key: str) -> str:
+    """The display name of channel ``key``: ``tmall`` → ``Tmall``; an unknown key as written."""
+    return CHANNEL_NAMES.get(key.lower(), key)
 
 DOUBLE11 = "double11"
 

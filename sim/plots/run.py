@@ -7,8 +7,8 @@ group-leader network held up against the price gap, how the private domain grew,
 the totals per brand.
 
 Money is in real yuan and counts in real people, as booked in the ledger
-(:mod:`sim.ledger`). Figures use matplotlib's non-interactive Agg backend, are drawn at
-:data:`DPI` and closed after saving, so plotting many runs does not leak memory.
+(:mod:`sim.ledger`). Figures are :class:`~matplotlib.figure.Figure` objects in the one
+style of :mod:`sim.plots.style`, saved at :data:`~sim.plots.style.DPI`.
 """
 
 from __future__ import annotations
@@ -19,30 +19,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402  (after the backend is chosen)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
-from matplotlib.transforms import blended_transform_factory  # noqa: E402
-
-from .errors import SocsimError  # noqa: E402
-from .ledger import FIELDS, MARKETING_FIELDS, N_SOURCES  # noqa: E402
-from .market.signals import WECHAT_SEEDED  # noqa: E402
-from .population import Stage  # noqa: E402
+from ..errors import SocsimError
+from ..ledger import FIELDS, MARKETING_FIELDS, N_SOURCES
+from ..market.channels import channel_name
+from ..market.signals import WECHAT_SEEDED
+from ..population import Stage
+from .style import DPI, figure, format_number, format_y, legend_or_note, mark_events, note, save, style_axes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .simulation import RunResult
+    from ..simulation import RunResult
 
 __all__ = ["run_plots", "PLOT_FILES", "DPI", "PlotInputError", "event_days", "spillover_series", "rolling_sum",
            "weekly"]
 
-#: Resolution of every PNG (dots per inch).
-DPI = 120
 #: File names :func:`run_plots` writes, in the order it returns them.
 PLOT_FILES = (
     "funnel.png", "orders_by_channel.png", "revenue_by_channel.png", "spend_vs_profit.png",
@@ -53,8 +47,6 @@ WEEK = 7
 _GAP_SPAN = 5.0  # ¥: the parity-gap axis shows at least ±this (a leader's typical tolerance)
 
 _SIZE = (10.0, 5.5)  # inches
-_CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com",
-                  "xiaohongshu": "Xiaohongshu", "pinduoduo": "Pinduoduo", "kuaishou": "Kuaishou"}
 _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "douyin": "#25262b", "jd": "#7b2cbf"}
 _EVENT_NAMES = {"618": "618", "double11": "Double 11", "double12": "Double 12"}
 _STAGE_LABELS = {"aware": "Aware", "interested": "Interested", "purchased": "Purchased", "loyal": "Loyal"}
@@ -98,14 +90,10 @@ def run_plots(result: "RunResult", folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, draw in _PLOTS:
-        fig = plt.figure(figsize=_SIZE)
-        try:
-            draw(result, fig)
-            _footer(fig, result)
-            fig.savefig(folder / name, dpi=DPI)
-        finally:
-            plt.close(fig)
-        paths.append(folder / name)
+        fig = figure(_SIZE)
+        draw(result, fig)
+        _footer(fig, result)
+        paths.append(save(fig, folder / name))
     return paths
 
 
@@ -230,65 +218,9 @@ def _marketing(result: "RunResult") -> np.ndarray:
     return sum(result.series(f) for f in MARKETING_FIELDS).sum(axis=2)
 
 
-# --------------------------------------------------------------------------- styling helpers
-def _number(value: float, prefix: str = "") -> str:
-    """``1234567.8 → '1,234,568'``, ``2.5 → '2.5'``; a minus sign goes before the prefix."""
-    if round(value, 2) == 0:
-        return f"{prefix}0"
-    text = f"{abs(value):,.0f}" if abs(value) >= 100 else f"{abs(value):.2f}".rstrip("0").rstrip(".")
-    return f"{'−' if value < 0 else ''}{prefix}{text}"
-
-
-def _format_y(ax: Axes, prefix: str = "") -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _number(v, prefix)))
-
-
-def _style(ax: Axes, title: str, ylabel: str, money: bool = False, dates: list[dt.date] | None = None) -> None:
-    """Title, y label (with unit), thousands separators, grid and, given ``dates``, a date x axis."""
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    ax.set_ylabel(ylabel)
-    _format_y(ax, "¥" if money else "")
-    ax.grid(True, axis="y" if dates is None else "both", alpha=0.3)
-    if dates is not None:
-        locator = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.set_xlim(dates[0], max(dates[-1], dates[0] + dt.timedelta(days=1)))
-        ax.set_xlabel("Date")
-
-
-def _legend(ax: Axes, empty_note: str, *others: Axes, anchor: float = 1.01) -> None:
-    """Legend of ``ax`` (and twin axes) outside on the right, or ``empty_note`` if nothing is drawn."""
-    handles, labels = [], []
-    for a in (ax, *others):
-        h, lab = a.get_legend_handles_labels()
-        handles, labels = handles + h, labels + lab
-    if handles:
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(anchor, 1.0), frameon=False, fontsize=9)
-    else:
-        _note(ax, empty_note)
-
-
-def _note(ax: Axes, text: str, y: float = 0.5) -> None:
-    """Say in ``ax`` (at height ``y``, share of the axes) why it is empty."""
-    ax.text(0.5, y, text, transform=ax.transAxes, ha="center", va="center", fontsize=13, color="0.4")
-
-
-def _channel_name(key: str) -> str:
-    return _CHANNEL_NAMES.get(key.lower(), key)
-
-
+# --------------------------------------------------------------------------- channels
 def _channel_colour(c: int, key: str) -> str:
     return _CHANNEL_COLOURS.get(key.lower(), f"C{(c + 3) % 10}")
-
-
-def _mark_events(ax: Axes, events: list[tuple[dt.date, str]]) -> None:
-    """Vertical dotted line and a label at the top for each platform event day."""
-    where = blended_transform_factory(ax.transData, ax.transAxes)
-    for day, label in events:
-        ax.axvline(day, color="0.35", linestyle=":", linewidth=1.3, zorder=1)
-        ax.text(day, 0.98, f" {label}", transform=where, ha="left", va="top", fontsize=9, color="0.25",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
 
 
 def _brand_lines(ax: Axes, result: "RunResult", values: np.ndarray, label: str = "{brand}",
@@ -316,7 +248,7 @@ def _channel_lines(ax: Axes, result: "RunResult", values: np.ndarray) -> None:
             if np.any(np.nan_to_num(values[:, b, c])):
                 ax.plot(result.dates, values[:, b, c], color=_channel_colour(c, key),
                         linestyle=_LINESTYLES[b % len(_LINESTYLES)], linewidth=1.8,
-                        label=f"{brand} · {_channel_name(key)}")
+                        label=f"{brand} · {channel_name(key)}")
 
 
 # --------------------------------------------------------------------------- the plots
@@ -332,11 +264,11 @@ def _plot_funnel(result: "RunResult", fig: Figure) -> None:
             y = stages[s][:, b]
             ax.fill_between(result.dates, y, color=shades[s], alpha=0.25, linewidth=0)
             ax.plot(result.dates, y, color=shades[s], linewidth=2, label=_STAGE_LABELS[stage])
-        _style(ax, brand, "people at this stage or beyond" if b == 0 else "", dates=result.dates)
+        style_axes(ax, brand, "people at this stage or beyond" if b == 0 else "", dates=result.dates)
         if not np.any(stages[:, :, b]):
-            _note(ax, "nobody reached the funnel")
+            note(ax, "nobody reached the funnel")
     fig.suptitle("AIPL funnel: how many people reached each stage", x=0.01, ha="left", fontweight="bold")
-    _legend(axes[-1], "")
+    legend_or_note(axes[-1], "")
 
 
 def _funnel_stages(result: "RunResult") -> np.ndarray:
@@ -349,11 +281,11 @@ def _plot_weekly_by_channel(result: "RunResult", fig: Figure, field: str, what: 
     ax = fig.subplots()
     _channel_lines(ax, result, weekly(result.series(field)))
     unit = "¥" if money else "orders"
-    _style(ax, f"{what} per week, by brand and channel", f"{what.lower()} in the last 7 days ({unit})", money=money,
+    style_axes(ax, f"{what} per week, by brand and channel", f"{what.lower()} in the last 7 days ({unit})", money=money,
            dates=result.dates)
     ax.set_ylim(bottom=0)
-    _mark_events(ax, event_days(result))
-    _legend(ax, f"no {what.lower()} in this run")
+    mark_events(ax, event_days(result))
+    legend_or_note(ax, f"no {what.lower()} in this run")
 
 
 def _plot_spend_vs_profit(result: "RunResult", fig: Figure) -> None:
@@ -363,9 +295,9 @@ def _plot_spend_vs_profit(result: "RunResult", fig: Figure) -> None:
     _brand_lines(ax, result, profit, "{brand}: gross profit")
     _brand_lines(ax, result, _marketing(result).cumsum(axis=0), "{brand}: marketing spend", linestyle="--")
     ax.axhline(0, color="0.3", linewidth=0.8)
-    _style(ax, "Does marketing pay back? Cumulative spend vs gross profit", "since the start of the run (¥)", money=True,
+    style_axes(ax, "Does marketing pay back? Cumulative spend vs gross profit", "since the start of the run (¥)", money=True,
            dates=result.dates)
-    _legend(ax, "no spend and no sales in this run")
+    legend_or_note(ax, "no spend and no sales in this run")
 
 
 def _plot_spillover(result: "RunResult", fig: Figure) -> None:
@@ -373,13 +305,13 @@ def _plot_spillover(result: "RunResult", fig: Figure) -> None:
     ax = fig.subplots()
     seeded = _wechat_seeded(result).sum(axis=(0, 2))
     if not _brand_lines(ax, result, spillover_series(result), keep=seeded > 0):
-        _note(ax, "no WeChat-seeded orders in this run", y=0.75)
+        note(ax, "no WeChat-seeded orders in this run", y=0.75)
     ax.axhline(0.5, color="0.3", linestyle="--", linewidth=1, label="practitioners (Xia 2019): ≥ half closes on Tmall")
-    _style(ax, "Spill-over: WeChat-seeded orders that closed on a marketplace",
+    style_axes(ax, "Spill-over: WeChat-seeded orders that closed on a marketplace",
            f"share of WeChat-seeded orders ({SPILLOVER_WINDOW}-day rolling, %)", dates=result.dates)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.02)
-    _legend(ax, "")
+    legend_or_note(ax, "")
 
 
 def _plot_leaders(result: "RunResult", fig: Figure) -> None:
@@ -388,7 +320,7 @@ def _plot_leaders(result: "RunResult", fig: Figure) -> None:
     leaders = _daily(result, "active_leaders")
     has = np.any(leaders > 0, axis=0)
     _brand_lines(ax, result, leaders, "{brand}: active leaders", keep=has)
-    _style(ax, "Group leaders and the WeChat vs marketplace price gap", "active group leaders (people)", dates=result.dates)
+    style_axes(ax, "Group leaders and the WeChat vs marketplace price gap", "active group leaders (people)", dates=result.dates)
     ax.set_ylim(bottom=0)
     gap_ax = ax.twinx()
     _brand_lines(gap_ax, result, _daily(result, "parity_gap"), "{brand}: price gap (¥, right axis)",
@@ -396,16 +328,16 @@ def _plot_leaders(result: "RunResult", fig: Figure) -> None:
     low, high = gap_ax.get_ylim()
     gap_ax.set_ylim(min(low, -_GAP_SPAN), max(high, _GAP_SPAN))
     gap_ax.set_ylabel("WeChat − marketplace effective price (¥)")
-    _format_y(gap_ax, "¥")
-    _legend(ax, "no group leaders", gap_ax, anchor=1.1)
+    format_y(gap_ax, "¥")
+    legend_or_note(ax, "no group leaders", gap_ax, anchor=1.1)
 
 
 def _plot_private_domain(result: "RunResult", fig: Figure) -> None:
     """Private-domain size (followers reachable directly) per brand."""
     ax = fig.subplots()
     _brand_lines(ax, result, _daily(result, "private_domain"))
-    _style(ax, "Private domain: followers the brand can reach directly", "followers (people)", dates=result.dates)
-    _legend(ax, "no private domain in this run")
+    style_axes(ax, "Private domain: followers the brand can reach directly", "followers (people)", dates=result.dates)
+    legend_or_note(ax, "no private domain in this run")
 
 
 def _plot_kpi_bars(result: "RunResult", fig: Figure) -> None:
@@ -416,13 +348,13 @@ def _plot_kpi_bars(result: "RunResult", fig: Figure) -> None:
     for i, (key, label, colour) in enumerate(_KPI_BARS):
         values = [float(result.kpis.get(brand, {}).get(key, 0.0)) for brand in result.brands]
         bars = ax.bar(x + (i - (len(_KPI_BARS) - 1) / 2) * width, values, width, label=label, color=colour)
-        ax.bar_label(bars, labels=[_number(v, "¥") for v in values], padding=2, fontsize=8)
+        ax.bar_label(bars, labels=[format_number(v, "¥") for v in values], padding=2, fontsize=8)
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xticks(x, result.brands)
     ax.margins(y=0.12)
-    _style(ax, "Totals over the run, per brand", "over the whole run (¥)", money=True)
+    style_axes(ax, "Totals over the run, per brand", "over the whole run (¥)", money=True)
     ax.set_xlabel("Brand")
-    _legend(ax, "")
+    legend_or_note(ax, "")
 
 
 _PLOTS: tuple[tuple[str, Callable[["RunResult", Figure], None]], ...] = tuple(zip(PLOT_FILES, (

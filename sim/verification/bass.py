@@ -39,10 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .config.schema import GraphSpec
-from .graph import build_graph
-from .graph.csr import SocialGraph
-from .market.signals import expand_rows
+from ..config.schema import GraphSpec
+from ..graph import build_graph
+from ..graph.csr import SocialGraph
+from ..market.signals import expand_rows
 
 __all__ = [
     "BassSpec", "BassRun", "simulate_bass", "mean_share", "bass_curve", "two_node_curve",

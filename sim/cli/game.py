@@ -1,6 +1,6 @@
 """``socsim game``: the live classroom game, thin commands over :mod:`sim.game`.
 
-Registered on :data:`sim.cli.app` as a command group when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app as a command group by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from typing import Optional
 
 import typer
 
-from .cli import _errors, app
-from .terminal import console, err, say, warning
+from .common import reported_errors
+from ..terminal import console, err, say, warning
 
 __all__ = ["game_app"]
 
 game_app = typer.Typer(name="game", no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
                        help="A live classroom game: teams run brands in one market over rounds, from their browsers.")
-app.add_typer(game_app, name="game")
 
 
 def _links(game, host: str, port: int) -> None:
@@ -37,9 +36,9 @@ def new(
 
     Example:  socsim game new experiments/game_example.yaml --out games/class1
     """
-    from .game.game import Game
+    from ..game.game import Game
 
-    with _errors():
+    with reported_errors():
         folder = out or Path("games") / game_file.stem
         game = Game.create(game_file, folder)
     say("game ", (game.spec.name, "bold"), " created in ", (str(folder), "bold"), f": {len(game.rules.names)} teams, "
@@ -64,11 +63,11 @@ def serve(
 
     Example:  socsim game serve games/class1 --host 0.0.0.0
     """
-    from .dashboard.server import is_loopback
-    from .game.game import Game
-    from .game.server import make_server
+    from ..dashboard.server import is_loopback
+    from ..game.game import Game
+    from ..game.server import make_server
 
-    with _errors():
+    with reported_errors():
         game = Game(folder)
         if not is_loopback(host):
             warning(f"--host {host}: the game is open to every machine that can reach this one on the network; "
@@ -76,7 +75,7 @@ def serve(
         try:
             server = make_server(game, host, port)
         except OSError as exc:
-            from .errors import SocsimError
+            from ..errors import SocsimError
 
             raise SocsimError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
     say("game ", (game.spec.name, "bold"), f" at http://{host}:{port}/  (Ctrl+C to stop)")
@@ -99,10 +98,10 @@ def demo(
 
     Example:  socsim game demo --out results/demo
     """
-    from .game.bots import play_demo
-    from .game.debrief import standings, write_debrief
+    from ..game.bots import play_demo
+    from ..game.debrief import standings, write_debrief
 
-    with _errors():
+    with reported_errors():
         game = play_demo(out, population, progress=lambda text: err.print(text, highlight=False))
         pages = write_debrief(game, out)
     for i, (team, total) in enumerate(standings(game), 1):
@@ -125,11 +124,11 @@ def debrief(
     """
     import yaml
 
-    from .errors import SocsimError
-    from .game.debrief import WhatIf, write_debrief
-    from .game.game import Game
+    from ..errors import SocsimError
+    from ..game.debrief import WhatIf, write_debrief
+    from ..game.game import Game
 
-    with _errors():
+    with reported_errors():
         game = Game(folder)
         what_if = None
         if round_ is not None or team is not None or set_:

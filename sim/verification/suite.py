@@ -1,16 +1,10 @@
-"""Model-behaviour checks (docs/BEHAVIOURS.md) on any scenario, over replications.
+"""The behaviour checks of ``socsim check`` (docs/BEHAVIOURS.md) on any scenario, over replications.
 
-The library behind ``socsim check`` and the statistical helpers the tests share:
-
-* statistics — paired one-sided t-tests (common random numbers: variants share seeds),
-  two-sample agreement tests (KS and Welch) and Holm's multiplicity correction;
-* runs — :func:`run_jobs` runs (model class, scenario, seed) jobs in this process or on
-  a process pool and returns small :class:`RunSummary` records (flat KPIs and a digest
-  of the books), so a run's outcome depends only on its job, never on the worker;
-* the suite — :func:`run_checks` adapts the behaviours of docs/BEHAVIOURS.md to a user's scenario
-  (its first brand is "focal", its first marketplace "Tmall", its first social channel
-  "WeChat", the first other brand on that marketplace the "rival") and returns one
-  :class:`CheckResult` per behaviour with the measured figures and p-values.
+:func:`run_checks` adapts the behaviours to a user's scenario (its first brand is
+"focal", its first marketplace "Tmall", its first social channel "WeChat", the first
+other brand on that marketplace the "rival") and returns one :class:`CheckResult` per
+behaviour with the measured figures and p-values. The statistics are
+:mod:`sim.verification.stats`; the runs go through :func:`sim.verification.jobs.run_jobs`.
 
 Every comparison is decided at α = 0.01 unless stated, with the tolerance coming from
 the spread across seeds, not from a number tuned to pass.
@@ -20,168 +14,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 from pydantic import ValidationError
-from scipy import stats
+from scipy.stats import t as student_t
 
-from .config.overrides import set_dotted
-from .config.schema import Scenario
-from .engines import engine_class
-from .errors import SocsimError
-from .experiments.executors import local_pool
-from .experiments.worker import flatten_kpis
-from .model import MarketModel
+from ..config.overrides import set_dotted
+from ..config.schema import Scenario
+from ..errors import SocsimError
+from .jobs import RunJob, RunSummary, run_jobs, summarize
+from .stats import ALPHA, one_sample_greater, paired_greater
 
-__all__ = [
-    "ALPHA", "paired_greater", "one_sample_greater", "agreement_pvalues", "holm",
-    "RunJob", "RunSummary", "summarize", "run_jobs",
-    "CheckSettings", "CheckResult", "Roles", "CHECKS", "run_checks", "at_check_size",
-]
-
-#: Level of every decision unless stated (family level for Holm-corrected families).
-ALPHA = 0.01
+__all__ = ["CheckSettings", "CheckResult", "Roles", "CHECKS", "run_checks", "at_check_size"]
 
 
-# --------------------------------------------------------------------------- statistics
-def paired_greater(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> tuple[bool, float]:
-    """One-sided paired t-test that mean(a − b) > 0 at level ``alpha``; returns (ok, p).
-
-    Identical samples give p = 1 (no evidence); a constant positive difference p = 0.
-    """
-    d = np.asarray(a, float) - np.asarray(b, float)
-    if np.allclose(d, d[0]):
-        p = 0.0 if d[0] > 0 else 1.0
-    else:
-        p = float(stats.ttest_rel(a, b, alternative="greater").pvalue)
-    return p < alpha, p
-
-
-def one_sample_greater(x: np.ndarray, value: float, alpha: float = ALPHA) -> tuple[bool, float]:
-    """One-sided one-sample t-test that mean(x) > ``value`` (NaNs dropped); returns (ok, p)."""
-    x = np.asarray(x, float)
-    x = x[~np.isnan(x)]
-    if len(x) < 2:
-        return False, float("nan")
-    if np.allclose(x, x[0]):
-        p = 0.0 if x[0] > value else 1.0
-    else:
-        p = float(stats.ttest_1samp(x, value, alternative="greater").pvalue)
-    return p < alpha, p
-
-
-def agreement_pvalues(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """p-values (two-sample KS, Welch t) that samples ``a`` and ``b`` share a distribution.
-
-    NaNs are dropped. Two constant samples give p = 1 when equal and 0 otherwise.
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if np.ptp(a) == 0 and np.ptp(b) == 0:
-        same = float(a[0] == b[0])
-        return same, same
-    ks = float(stats.ks_2samp(a, b).pvalue)
-    welch = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    return ks, welch
-
-
-def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> np.ndarray:
-    """Holm's step-down correction: which hypotheses are rejected at family level ``alpha``.
-
-    Notes
-    -----
-    Sort the m p-values; reject p₍ᵢ₎ while p₍ᵢ₎ ≤ α/(m − i + 1), stop at the first that
-    is not. Controls the family-wise error rate at α under any dependence (Holm 1979).
-    """
-    p = np.asarray(pvalues, float)
-    rejected = np.zeros(len(p), bool)
-    for rank, i in enumerate(np.argsort(p)):
-        if not p[i] <= alpha / (len(p) - rank):
-            break
-        rejected[i] = True
-    return rejected
-
-
-# --------------------------------------------------------------------------- runs
-@dataclass(frozen=True)
-class RunJob:
-    """One run to do: a scenario and a seed, on an engine (a model class)."""
-
-    scenario: Scenario
-    seed: int
-    engine: type[MarketModel] | None = None   # None: the scenario's simulation.engine
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What a run produced, small enough to ship back from a worker.
-
-    Attributes
-    ----------
-    seed : int
-    kpis : dict[str, float]
-        Flat KPIs of every brand: ``focal.revenue``, ``focal.channels.wechat.orders``,
-        ``focal.aipl.aware`` … (see :func:`sim.metrics.brand_kpis`).
-    digest : str
-        SHA-256 of the books, the orders by source and the KPIs: equal digests mean
-        identical outputs.
-    daily_orders : dict[str, ndarray]
-        Brand → orders per day over every channel, shape (days,): what the checks of
-        timing (a dip after a promotion, demand recovering after a price rise) read.
-    """
-
-    seed: int
-    kpis: dict[str, float]
-    digest: str
-    daily_orders: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def summarize(job: RunJob) -> RunSummary:
-    """Run one job and summarise it (the function every worker is given)."""
-    from .metrics import brand_kpis
-
-    cls = job.engine or engine_class(job.scenario.simulation.engine)
-    model = cls(job.scenario, seed=job.seed)
-    model.run()
-    kpis = {b.name: brand_kpis(model, b.code) for b in model.brands}
-    digest = hashlib.sha256()
-    for array in (model.ledger.books, model.ledger.by_source):
-        digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(json.dumps(kpis, sort_keys=True).encode())
-    orders = model.ledger.field("orders").sum(axis=2)   # (days, brands)
-    daily = {b.name: orders[:, b.code].copy() for b in model.brands}
-    return RunSummary(seed=job.seed, kpis=flatten_kpis(kpis), digest=digest.hexdigest(), daily_orders=daily)
-
-
-def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> list[RunSummary]:
-    """Run ``jobs`` here (``workers`` ≤ 1) or on a pool of ``workers`` processes.
-
-    Results come back in job order and do not depend on ``workers``: each run draws only
-    from the streams of its own seed (the reproducibility behaviour). ``progress(done, total)`` is called
-    after each run.
-    """
-    done: list[RunSummary] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            done.append(summarize(job))
-            if progress:
-                progress(len(done), len(jobs))
-        return done
-    # fork: a job's engine may be a model subclass defined in a test module
-    with local_pool(workers, start_method="fork") as pool:
-        for summary in pool.map(summarize, jobs):
-            done.append(summary)
-            if progress:
-                progress(len(done), len(jobs))
-    return done
-
-
-# --------------------------------------------------------------------------- the suite
 @dataclass(frozen=True)
 class CheckSettings:
     """How big and how many: the cost of :func:`run_checks`.
@@ -399,7 +247,7 @@ def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tupl
         loss[channel] = 1.0 - cut / np.where(calm > 0, calm, np.nan)
     ok, p = _paired(loss[r.market], loss[r.social])
     social = loss[r.social][~np.isnan(loss[r.social])]
-    upper = social.mean() + stats.t.ppf(0.99, len(social) - 1) * social.std(ddof=1) / np.sqrt(len(social))
+    upper = social.mean() + student_t.ppf(0.99, len(social) - 1) * social.std(ddof=1) / np.sqrt(len(social))
     measured = (f"orders lost to the rival's search ads: {r.market} {_mean(loss[r.market]):.0%}, "
                 f"{r.social} {_mean(loss[r.social]):.0%} (99 % bound {upper:.0%}, < 10 % wanted)")
     return ok and _mean(loss[r.market]) > 0.1 and upper < 0.1, measured, p
@@ -465,7 +313,7 @@ def _response_cut(days: int) -> tuple[int, int]:
 
 
 def _plan_rival_response(ctx: _Context) -> dict[str, Changes] | str:
-    from .config.responses import ARCHETYPES
+    from ..config.responses import ARCHETYPES
 
     r, sim = ctx.roles, ctx.scenario.simulation
     if r.market is None or r.rival is None:
@@ -482,7 +330,7 @@ def _plan_rival_response(ctx: _Context) -> dict[str, Changes] | str:
 
 
 def _judge_rival_response(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
-    from .config.responses import ARCHETYPES
+    from ..config.responses import ARCHETYPES
 
     rival, lag = ctx.roles.rival, ARCHETYPES["follower"][0]["lag_days"]
     answered = _kpi(runs["follower"], f"{rival}.first_response_day")
@@ -571,7 +419,7 @@ def _judge_lowest_price(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tup
 
 # ---- incrementality
 def _plan_lift(ctx: _Context) -> dict[str, Changes] | str:
-    from .experiments.lift import lift_sources
+    from ..experiments.lift import lift_sources
 
     found = lift_sources(ctx.scenario, 0)
     if not found:
@@ -580,7 +428,7 @@ def _plan_lift(ctx: _Context) -> dict[str, Changes] | str:
 
 
 def _judge_lift(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
-    from .ledger import LAST_TOUCH
+    from ..ledger import LAST_TOUCH
 
     f = ctx.roles.focal
     total, organic = _kpi(runs["as_is"], f"{f}.orders"), _kpi(runs["organic"], f"{f}.orders")
@@ -639,7 +487,7 @@ def _judge_bass_graph(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple
 
 # ---- price response: elasticities, the dip after a promotion, references that adapt
 def _price_targets():
-    from .experiments.elasticity import BUNDLED_TARGETS, load_elasticity_targets
+    from ..experiments.elasticity import BUNDLED_TARGETS, load_elasticity_targets
 
     return load_elasticity_targets(BUNDLED_TARGETS)
 
@@ -657,7 +505,7 @@ def _plan_elasticity(ctx: _Context) -> dict[str, Changes] | str:
     people, so fewer agents for the same market change the channel mix and with it the
     elasticities (on the baseline at 4,000 agents the focal brand's is −1.4, at its own
     20,000 −2.45)."""
-    from .experiments.elasticity import BASE, CATEGORY, price_rise, variant_of
+    from ..experiments.elasticity import BASE, CATEGORY, price_rise, variant_of
 
     step = _price_targets().step
     agents, consumers = ctx.size
@@ -673,7 +521,7 @@ def _judge_elasticity(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple
     published ranges, and at least the published share of each brand's lost orders won by
     rivals, each by one-sided t-tests on the per-seed values (a range: both sides must be
     shown, as in an equivalence test)."""
-    from .experiments.elasticity import BASE, CATEGORY, elasticities, log_elasticity, variant_of
+    from ..experiments.elasticity import BASE, CATEGORY, elasticities, log_elasticity, variant_of
 
     targets = _price_targets()
     brands = [b.name for b in ctx.scenario.brands]
@@ -764,7 +612,7 @@ RISE_STEP, RISE_FIRST, RISE_LAST = 0.20, 30, 60
 
 
 def _plan_rise(ctx: _Context) -> dict[str, Changes] | str:
-    from .experiments.elasticity import price_rise
+    from ..experiments.elasticity import price_rise
 
     sim = ctx.scenario.simulation
     rise = sim.days // 6

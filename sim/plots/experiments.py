@@ -3,8 +3,8 @@ confidence bands per variant, and sweeps (lines with bands for one parameter, he
 for two).
 
 Every interval drawn is the t-based 95 % interval over replications
-(:mod:`sim.experiments.stats`). Styling follows :mod:`sim.plotting` (Agg backend, titles
-that ask the question, units on axes, figures closed after saving).
+(:mod:`sim.experiments.stats`). Styling is :mod:`sim.plots.style` (Figure objects, titles
+that ask the question, units on axes).
 """
 
 from __future__ import annotations
@@ -17,57 +17,30 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim import plotting as rp  # chooses the Agg backend
-from sim.ledger import FIELDS
-
-import matplotlib.pyplot as plt  # noqa: E402  (after sim.plotting chose the backend)
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from .design import Design  # noqa: E402
-from .stats import LEVEL, KpiSummary, band  # noqa: E402
-from .tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by  # noqa: E402
+from ..experiments.design import Design
+from ..experiments.stats import LEVEL, KpiSummary, band
+from ..experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by
+from ..ledger import FIELDS
+from .run import event_days, weekly
+from .style import colour, figure, format_number, legend_or_note, mark_events, panels, save_with_footer, style_axes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .elasticity import ElasticityResult
+    from ..experiments.elasticity import ElasticityResult
 
 __all__ = ["kpi_bars", "differences", "daily_bands", "sweep_lines", "sweep_heatmaps", "sweep_bars", "sweep_plots", "is_flow",
            "lift_chart", "DailyRuns", "Wording", "ENGLISH", "elasticity_plot"]
 
 #: series → variant → (replications, days) values, as read from the store.
 DailyRuns = dict[str, dict[str, np.ndarray]]
-_PANEL = (4.6, 3.6)  # inches per panel
 _CI = f"{LEVEL:.0%} CI"
 
 
 def is_flow(series: str) -> bool:
     """Ledger fields (orders, revenue …) are flows: plotted as weekly sums; states as they are."""
     return series.rsplit(".", 1)[-1] in FIELDS
-
-
-def _colour(i: int) -> str:
-    return f"C{i % 10}"
-
-
-def _save(fig: Figure, path: Path, footer: str) -> Path:
-    try:
-        fig.supxlabel(footer, x=0.995, ha="right", fontsize=8, color="0.5")  # laid out with title and panels
-        fig.savefig(path, dpi=rp.DPI)
-    finally:
-        plt.close(fig)
-    return path
-
-
-def _panels(n: int, ncols: int = 3, size: tuple[float, float] = _PANEL) -> tuple[Figure, list[Axes]]:
-    ncols = max(1, min(ncols, n))
-    nrows = math.ceil(n / ncols)
-    fig = plt.figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6), layout="constrained")
-    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return fig, axes[:n]
 
 
 def _footer(design: Design) -> str:
@@ -107,7 +80,7 @@ def _is_money(metric: str) -> bool:
 
 def _yfmt(ax: Axes, metric: str, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(plt.FuncFormatter(lambda v, _p: _tick(metric, v)))
+    target.set_major_formatter(FuncFormatter(lambda v, _p: _tick(metric, v)))
 
 
 def _tick(metric: str, v: float) -> str:
@@ -119,7 +92,7 @@ def _tick(metric: str, v: float) -> str:
     for size, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(v) >= size:
             return f"{'−' if v < 0 else ''}{prefix}{abs(v) / unit:,.3g}{suffix}"
-    return rp._number(v, prefix)
+    return format_number(v, prefix)
 
 
 # --------------------------------------------------------------------------- compare
@@ -127,12 +100,12 @@ def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: i
     """One panel per metric: a bar per variant (mean) with its confidence interval."""
     by = summary_by(summary)
     names = [v.name for v in design.variants]
-    fig, axes = _panels(len(design.metrics))
+    fig, axes = panels(len(design.metrics))
     for ax, metric in zip(axes, design.metrics):
         stats = [by[(metric, n, point)].value for n in names]
         means = np.array([s.mean for s in stats])
         err = np.array([[s.mean - s.low, s.high - s.mean] for s in stats]).T
-        bars = ax.bar(range(len(names)), means, color=[_colour(i) for i in range(len(names))],
+        bars = ax.bar(range(len(names)), means, color=[colour(i) for i in range(len(names))],
                       yerr=np.nan_to_num(err), capsize=5, ecolor="0.2")
         ax.bar_label(bars, labels=[format_value(metric, m) for m in means], padding=3, fontsize=8,
                      label_type="center", color="white", fontweight="bold")
@@ -142,7 +115,7 @@ def kpi_bars(design: Design, summary: Sequence[KpiSummary], path: Path, point: i
         ax.grid(True, axis="y", alpha=0.3)
         _yfmt(ax, metric)
     fig.suptitle(wording.bars_title, x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, wording.footer(design))
+    return save_with_footer(fig, path, wording.footer(design))
 
 
 def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point: int = 0,
@@ -151,13 +124,13 @@ def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point
     by = summary_by(summary)
     others = [v.name for v in design.variants[1:]]
     first = design.variants[0].name
-    fig, axes = _panels(len(design.metrics), size=(4.6, 0.9 + 0.55 * len(others)))
+    fig, axes = panels(len(design.metrics), size=(4.6, 0.9 + 0.55 * len(others)))
     for ax, metric in zip(axes, design.metrics):
         diffs = [by[(metric, n, point)].vs_first for n in others]
         y = np.arange(len(others))[::-1]
         for yi, name, d, i in zip(y, others, diffs, range(1, len(others) + 1)):
             ax.errorbar(d.diff.mean, yi, xerr=[[d.diff.mean - d.diff.low], [d.diff.high - d.diff.mean]] if d.diff.n > 1 else None,
-                        fmt="o", color=_colour(i), capsize=4, markersize=7)
+                        fmt="o", color=colour(i), capsize=4, markersize=7)
             rel = "" if math.isnan(d.relative) else f" ({signed_percent(d.relative)})"
             ax.annotate(format_diff(metric, d.diff.mean) + rel, (d.diff.mean, yi), xytext=(0, 7),
                         textcoords="offset points", ha="center", fontsize=8)
@@ -170,7 +143,7 @@ def differences(design: Design, summary: Sequence[KpiSummary], path: Path, point
         ax.xaxis.set_major_locator(MaxNLocator(5))
         _yfmt(ax, metric, axis="x")
     fig.suptitle(wording.diff_title.format(first=wording.variant(first)), x=0.01, ha="left", fontweight="bold", fontsize=10)
-    return _save(fig, path, wording.footer(design))
+    return save_with_footer(fig, path, wording.footer(design))
 
 
 def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = ENGLISH) -> Path:
@@ -181,25 +154,25 @@ def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = 
     """
     sc = max((c.scenario for c in design.cells), key=lambda c: c.simulation.days)  # ad hoc files may differ
     dates = [sc.simulation.start_date + dt.timedelta(days=t) for t in range(sc.simulation.days)]
-    events = rp.event_days(SimpleNamespace(dates=dates, scenario=sc))
-    fig, axes = _panels(len(design.series), ncols=1, size=(11.0, 3.4))
+    events = event_days(SimpleNamespace(dates=dates, scenario=sc))
+    fig, axes = panels(len(design.series), ncols=1, size=(11.0, 3.4))
     for ax, series in zip(axes, design.series):
         flow = is_flow(series)
         for i, v in enumerate(design.variants):
             values = runs.get(series, {}).get(v.name)
             if values is None or not len(values):
                 continue
-            values = rp.weekly(values.T).T if flow else values
+            values = weekly(values.T).T if flow else values
             mean, low, high = band(values)
             x = dates[: len(mean)]
-            ax.plot(x, mean, color=_colour(i), linewidth=1.8, label=wording.variant(v.name))
-            ax.fill_between(x, low, high, color=_colour(i), alpha=0.2, linewidth=0)
+            ax.plot(x, mean, color=colour(i), linewidth=1.8, label=wording.variant(v.name))
+            ax.fill_between(x, low, high, color=colour(i), alpha=0.2, linewidth=0)
         label = wording.series(series).replace(" · ", wording.per_week + " · ", 1) if flow else wording.series(series)
-        rp._style(ax, label, wording.last_days if flow else "", money=_is_money(series), dates=dates)
-        rp._mark_events(ax, events)
-        rp._legend(ax, wording.no_values)
+        style_axes(ax, label, wording.last_days if flow else "", money=_is_money(series), dates=dates)
+        mark_events(ax, events)
+        legend_or_note(ax, wording.no_values)
     fig.suptitle(wording.daily_title, x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, wording.footer(design))
+    return save_with_footer(fig, path, wording.footer(design))
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -209,13 +182,13 @@ def sweep_lines(design: Design, summary: Sequence[KpiSummary], path: Path) -> Pa
     axis = design.axes[0]
     points = sorted(design.points, key=lambda p: p.coords[axis.name])
     x = np.array([float(p.coords[axis.name]) for p in points])
-    fig, axes = _panels(len(design.metrics))
+    fig, axes = panels(len(design.metrics))
     for ax, metric in zip(axes, design.metrics):
         for i, v in enumerate(design.variants):
             s = [by[(metric, v.name, p.index)].value for p in points]
             mean = np.array([t.mean for t in s])
-            ax.plot(x, mean, "o-", color=_colour(i), label=v.name, linewidth=1.8)
-            ax.fill_between(x, [t.low for t in s], [t.high for t in s], color=_colour(i), alpha=0.2, linewidth=0)
+            ax.plot(x, mean, "o-", color=colour(i), label=v.name, linewidth=1.8)
+            ax.fill_between(x, [t.low for t in s], [t.high for t in s], color=colour(i), alpha=0.2, linewidth=0)
         ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
         ax.set_xlabel(axis.label)
         ax.grid(True, alpha=0.3)
@@ -223,7 +196,7 @@ def sweep_lines(design: Design, summary: Sequence[KpiSummary], path: Path) -> Pa
         if len(design.variants) > 1:
             ax.legend(fontsize=8, frameon=False)
     fig.suptitle(f"Sweep over {axis.label}: mean with {_CI} band", x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, _footer(design))
+    return save_with_footer(fig, path, _footer(design))
 
 
 def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) -> list[Path]:
@@ -234,7 +207,7 @@ def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) 
     ys = sorted({p.coords[ax_y.name] for p in design.points if p.coords.get(ax_y.name) is not None})
     paths = []
     for k, metric in enumerate(design.metrics):
-        fig, axes = _panels(len(design.variants), ncols=2, size=(1.2 + 0.95 * len(xs), 1.2 + 0.6 * len(ys)))
+        fig, axes = panels(len(design.variants), ncols=2, size=(1.2 + 0.95 * len(xs), 1.2 + 0.6 * len(ys)))
         for ax, v in zip(axes, design.variants):
             grid = np.full((len(ys), len(xs)), np.nan)
             for p in design.points:
@@ -245,7 +218,7 @@ def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) 
             ax.set_ylabel(ax_y.label)
             ax.set_title(v.name if len(design.variants) > 1 else "", loc="left", fontsize=10)
         fig.suptitle(f"{metric_label(metric)}: mean over replications", x=0.01, ha="left", fontweight="bold")
-        paths.append(_save(fig, folder / f"heatmap_{k + 1:02d}_{_slug(metric)}.png", _footer(design)))
+        paths.append(save_with_footer(fig, folder / f"heatmap_{k + 1:02d}_{_slug(metric)}.png", _footer(design)))
     return paths
 
 
@@ -261,20 +234,20 @@ def _heatmap(ax: Axes, grid: np.ndarray, xs: list, ys: list, metric: str) -> Non
         if np.isfinite(value):
             ax.text(c, r, format_value(metric, value), ha="center", va="center", fontsize=8,
                     color="white" if value < mid else "black")
-    plt.colorbar(image, ax=ax, format=plt.FuncFormatter(lambda v, _p: _tick(metric, v)))
+    ax.figure.colorbar(image, ax=ax, format=FuncFormatter(lambda v, _p: _tick(metric, v)))
 
 
 def sweep_bars(design: Design, summary: Sequence[KpiSummary], path: Path) -> Path:
     """Points without numeric axes: per metric, a bar per point (and variant) with its CI."""
     by = summary_by(summary)
-    fig, axes = _panels(len(design.metrics), ncols=2, size=(max(4.6, 0.7 * len(design.points) * len(design.variants)), 3.8))
+    fig, axes = panels(len(design.metrics), ncols=2, size=(max(4.6, 0.7 * len(design.points) * len(design.variants)), 3.8))
     width = 0.8 / len(design.variants)
     for ax, metric in zip(axes, design.metrics):
         for i, v in enumerate(design.variants):
             s = [by[(metric, v.name, p.index)].value for p in design.points]
             err = np.nan_to_num(np.array([[t.mean - t.low, t.high - t.mean] for t in s]).T)
             ax.bar(np.arange(len(s)) + (i - (len(design.variants) - 1) / 2) * width, [t.mean for t in s], width,
-                   yerr=err, capsize=3, color=_colour(i), label=v.name)
+                   yerr=err, capsize=3, color=colour(i), label=v.name)
         ax.set_xticks(range(len(design.points)), [p.label for p in design.points], rotation=30, ha="right", fontsize=8)
         ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
         ax.grid(True, axis="y", alpha=0.3)
@@ -282,7 +255,7 @@ def sweep_bars(design: Design, summary: Sequence[KpiSummary], path: Path) -> Pat
         if len(design.variants) > 1:
             ax.legend(fontsize=8, frameon=False)
     fig.suptitle(f"Sweep points: mean with {_CI}", x=0.01, ha="left", fontweight="bold")
-    return _save(fig, path, _footer(design))
+    return save_with_footer(fig, path, _footer(design))
 
 
 def _slug(metric: str) -> str:
@@ -308,16 +281,16 @@ def elasticity_plot(result: "ElasticityResult", path: Path) -> Path:
     path : Path
         The PNG to write.
     """
-    panels = [[e for e in result.estimates if e.measure != "diversion"], [e for e in result.estimates if e.measure == "diversion"]]
-    panels = [p for p in panels if p]
-    fig = plt.figure(figsize=(6.4 * len(panels), 0.5 * max(len(p) for p in panels) + 2.2), layout="constrained")
-    for ax, estimates in zip(fig.subplots(1, len(panels), squeeze=False).ravel(), panels):
+    groups = [[e for e in result.estimates if e.measure != "diversion"], [e for e in result.estimates if e.measure == "diversion"]]
+    groups = [g for g in groups if g]
+    fig = figure((6.4 * len(groups), 0.5 * max(len(g) for g in groups) + 2.2), layout="constrained")
+    for ax, estimates in zip(fig.subplots(1, len(groups), squeeze=False).ravel(), groups):
         _estimate_panel(ax, estimates, result.targets)
     design = result.design
     fig.suptitle(f"What does this market assume? Response of orders to a {result.step:+.0%} price change")
     footer = (f"{design.cells[0].scenario.name} · {design.replications} replications, seeds {design.seed}–"
               f"{design.seed_of(design.replications - 1)} (common random numbers) · bars: {_CI} · shaded: published range")
-    return _save(fig, path, footer)
+    return save_with_footer(fig, path, footer)
 
 
 def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
@@ -331,7 +304,7 @@ def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
         if math.isnan(e.value.mean):  # undefined (e.g. no orders lost): a row without a point
             continue
         err = [[e.value.mean - e.value.low], [e.value.high - e.value.mean]] if not math.isnan(e.value.low) else None
-        ax.errorbar([e.value.mean], [y], xerr=err, fmt="o", color=_colour(0), capsize=4)
+        ax.errorbar([e.value.mean], [y], xerr=err, fmt="o", color=colour(0), capsize=4)
     drawn = [x for e in estimates for x in (e.value.low, e.value.mean, e.value.high) if math.isfinite(x)]
     diversion = estimates[0].measure == "diversion"
     lo, hi = min([*drawn, 0.0]), max([*drawn, 1.0 if diversion else 0.0])
@@ -341,7 +314,7 @@ def _estimate_panel(ax: Axes, estimates: Sequence, targets) -> None:
     ax.set_yticks(rows, [e.label for e in estimates])
     ax.set_ylim(-0.7, len(estimates) - 0.3)
     if diversion:
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0%}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
         ax.set_xlabel("share of lost orders won by rivals")
         ax.set_title("Where do lost orders go?")
     else:
@@ -360,7 +333,8 @@ def lift_chart(result, path: Path, footer: str) -> Path:
 
 def _lift_chart(result, path: Path, footer: str) -> Path:
     rows = result.rows
-    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(rows) + 1.8), layout="constrained")
+    fig = figure((8.5, 0.55 * len(rows) + 1.8), layout="constrained")
+    ax = fig.subplots()
     y = np.arange(len(rows))[::-1]
     lift = np.array([r.orders.mean for r in rows])
     err = np.array([[r.orders.mean - r.orders.low, r.orders.high - r.orders.mean] for r in rows]).T
@@ -373,4 +347,4 @@ def _lift_chart(result, path: Path, footer: str) -> Path:
     ax.set_xlabel("orders over the run")
     ax.set_title(f"{result.brand}: what each source adds vs what last touch credits it")
     ax.legend(loc="lower right", fontsize=8)
-    return _save(fig, path, footer)
+    return save_with_footer(fig, path, footer)

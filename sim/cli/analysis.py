@@ -1,6 +1,6 @@
 """``socsim sensitivity``, ``socsim calibrate`` and ``socsim optimise``: thin commands over :mod:`sim.analysis`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module. Execution
+Registered on the ``socsim`` app by :mod:`sim.cli`. Execution
 options and the progress bar are those of ``socsim compare``.
 """
 
@@ -12,9 +12,8 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import SetOpt, _errors, app
-from .cli_experiments import DaskLocalOpt, OutOpt, SchedulerOpt, WorkersOpt
-from .terminal import console, err, progress, say
+from .common import DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, reported_errors
+from ..terminal import console, err, progress, say
 
 __all__ = ["sensitivity", "calibrate", "optimise"]
 
@@ -55,7 +54,6 @@ def _num(v: float, morris: bool) -> str:
     return f"{v:,.4g}" if morris else f"{v:.3f}"
 
 
-@app.command()
 def sensitivity(
     experiment: Path = typer.Argument(..., help="A sensitivity file, e.g. experiments/sensitivity_levers.yaml."),
     method: Optional[str] = typer.Option(None, "--method", help="morris (screening: μ*, σ) or sobol (S1, S_T with intervals); default: the file's."),
@@ -75,10 +73,10 @@ def sensitivity(
     Examples:  socsim sensitivity experiments/sensitivity_levers.yaml
                socsim sensitivity experiments/sensitivity_levers.yaml --method sobol --dask-local 2
     """
-    from .analysis.sensitivity import run_sensitivity
-    from .experiments import ExecutionPlan
+    from ..analysis.sensitivity import run_sensitivity
+    from ..experiments import ExecutionPlan
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         result = _with_progress("simulating", lambda tick: run_sensitivity(
@@ -90,7 +88,6 @@ def sensitivity(
     say("results: ", (str(result.folder), "bold"), f" ({', '.join(p.name for p in result.files)}, runs.csv)")
 
 
-@app.command()
 def calibrate(
     scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
     targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (e.g. scenarios/targets/seed_facts.yaml)."),
@@ -111,11 +108,11 @@ def calibrate(
     Examples:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml  ·
     socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/price_response.yaml
     """
-    from .analysis.calibrate import calibrate as fit_targets
-    from .analysis.calibrate import write_calibrated
-    from .experiments import ExecutionPlan
+    from ..analysis.calibrate import calibrate as fit_targets
+    from ..analysis.calibrate import write_calibrated
+    from ..experiments import ExecutionPlan
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         fit = _with_progress("candidates", lambda tick: fit_targets(scenario, targets, plan=plan, progress=tick,
@@ -172,7 +169,6 @@ def _series_table(fits) -> Table:
     return table
 
 
-@app.command()
 def optimise(
     experiment: Path = typer.Argument(..., help="An optimisation file, e.g. experiments/optimise_levers.yaml."),
     set_: Optional[List[str]] = SetOpt,
@@ -188,11 +184,11 @@ def optimise(
 
     Example:  socsim optimise experiments/optimise_levers.yaml
     """
-    from .analysis.optimise import load_optimise
-    from .analysis.optimise import optimise as search
-    from .experiments import ExecutionPlan
+    from ..analysis.optimise import load_optimise
+    from ..analysis.optimise import optimise as search
+    from ..experiments import ExecutionPlan
 
-    with _errors():
+    with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
         spec = load_optimise(experiment)
@@ -217,3 +213,6 @@ def optimise(
 
 def _lever(v) -> str:
     return f"{v:,.4g}" if isinstance(v, float) else str(v)
+
+
+COMMANDS = (sensitivity, calibrate, optimise,)

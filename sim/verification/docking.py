@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import ALPHA, RunSummary, agreement_pvalues, holm
+from .jobs import RunSummary
+from .stats import ALPHA, agreement_pvalues, holm
 
 __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"]
 

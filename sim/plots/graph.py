@@ -1,7 +1,7 @@
 """Pictures of a social graph: degree histogram and a sampled ego network.
 
-Figures are drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
-backend switch). networkx draws only the small sampled ego network, never the graph.
+Figures are :class:`~matplotlib.figure.Figure` objects saved through :mod:`sim.plots.style`
+(no pyplot, no global backend switch). networkx draws only the small sampled ego network, never the graph.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .csr import LAYER_NAMES, GraphError, SocialGraph
+from ..graph.csr import LAYER_NAMES, GraphError, SocialGraph
+from .style import figure, save
 
 __all__ = ["LAYER_COLOURS", "degree_histogram", "ego_network_plot"]
 
@@ -36,8 +35,7 @@ def degree_histogram(graph: SocialGraph, path: str | Path) -> list[Path]:
         The file written.
     """
     degree = graph.degree()
-    fig = Figure(figsize=(6, 4), dpi=120)
-    FigureCanvasAgg(fig)
+    fig = figure((6, 4))
     ax = fig.subplots()
     low, high = (int(degree.min()), int(degree.max())) if len(degree) else (0, 0)
     if low > 0 and high >= 10 * low:
@@ -56,7 +54,7 @@ def degree_histogram(graph: SocialGraph, path: str | Path) -> list[Path]:
     mean = degree.mean() if len(degree) else 0.0
     ax.set_xlabel("contacts (degree)")
     ax.set_title(f"Degree distribution: {graph.n:,} nodes, mean {mean:.1f}")
-    return [_save(fig, path)]
+    return [save(fig, path, bbox_inches="tight")]
 
 
 def ego_network_plot(graph: SocialGraph, node: int, path: str | Path, rng: np.random.Generator,
@@ -90,13 +88,12 @@ def ego_network_plot(graph: SocialGraph, node: int, path: str | Path, rng: np.ra
     if max_nodes < 2:
         raise GraphError(f"max_nodes {max_nodes} is too small: draw at least the ego and one contact")
     ego = _ego_subgraph(graph, node, rng, max_nodes)
-    fig = Figure(figsize=(7, 7), dpi=120)
-    FigureCanvasAgg(fig)
+    fig = figure((7, 7))
     ax = fig.subplots()
     _draw_ego(ego, node, ax, seed=int(rng.integers(2**31 - 1)))
     shown = ego.number_of_nodes() - 1
     ax.set_title(f"Ego network of consumer {node}: {shown} of {len(graph.neighbours(node))} contacts")
-    return [_save(fig, path)]
+    return [save(fig, path, bbox_inches="tight")]
 
 
 def _ego_subgraph(graph: SocialGraph, node: int, rng: np.random.Generator, max_nodes: int):
@@ -141,10 +138,3 @@ def _draw_ego(ego, node: int, ax, seed: int) -> None:
                for name, colour in zip(LAYER_NAMES, LAYER_COLOURS)]
     ax.legend(handles=handles, title="tie layer (Dunbar)", loc="upper right", fontsize=8)
     ax.set_axis_off()
-
-
-def _save(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight")
-    return path

@@ -1,6 +1,6 @@
-"""``socsim check``: a thin command over :func:`sim.checks.run_checks`.
+"""``socsim check``: a thin command over :func:`sim.verification.suite.run_checks`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import ScenarioArg, SetOpt, _errors, _load, app
-from .terminal import console, progress, styled
+from .common import ScenarioArg, SetOpt, load_cli_scenario, reported_errors
+from ..terminal import console, progress, styled
 
 __all__ = ["check"]
 
 _STATUS = {"pass": styled("PASS", "green"), "fail": styled("FAIL", "red"), "skip": styled("skip", "yellow")}
 
 
-@app.command()
 def check(
     scenario: Optional[Path] = ScenarioArg,
     reps: int = typer.Option(6, "--reps", min=2, help="Seeds per variant (variants share seeds: paired tests); twice as many for the spill-over level and the private-domain bound."),
@@ -52,10 +51,10 @@ def check(
     Example: socsim check scenarios/baseline.yaml --reps 8 --set brands.focal.strategy.parity=none
     Example: socsim check --only elasticity --only post_promotion_dip --only reference_price_adapts
     """
-    from .checks import CheckSettings, run_checks
+    from ..verification.suite import CheckSettings, run_checks
 
-    with _errors():
-        sc = _load(scenario, set_)
+    with reported_errors():
+        sc = load_cli_scenario(scenario, set_)
         settings = CheckSettings(reps=reps, population=population, days=days, workers=workers)
         with progress("runs") as bar:
             task = bar.add_task(f"checking {sc.name}", total=None)
@@ -76,3 +75,6 @@ def _print(results, title: str) -> None:
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip")}
     console.print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
     console.print("What each check tests and why: docs/BEHAVIOURS.md#<check>, e.g. docs/BEHAVIOURS.md#spillover")
+
+
+COMMANDS = (check,)

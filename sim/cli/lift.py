@@ -1,7 +1,7 @@
 """``socsim lift``: what each marketing source adds, next to what last touch credits it. A thin
 command over :mod:`sim.experiments.lift`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .cli import BASELINE, ScenarioArg, SetOpt, _errors, _load, app
-from .cli_experiments import WorkersOpt, run_progress
-from .errors import SocsimError
-from .terminal import console, say
+from .common import BASELINE, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario, reported_errors, run_progress
+from ..errors import SocsimError
+from ..terminal import console, say
 
 __all__ = ["lift"]
 
 
-@app.command()
 def lift(
     scenario: Optional[Path] = ScenarioArg,
     brand: Optional[str] = typer.Option(None, "--brand", help="The brand whose sources are switched off (default: the first)."),
@@ -48,17 +46,17 @@ def lift(
     Examples:  socsim lift  ·  socsim lift --reps 4 --population 4000 --days 180  ·
     socsim lift my_market.yaml --brand focal --reps 12
     """
-    from .experiments import ExecutionPlan, default_folder, run_experiment
-    from .experiments.lift import lift_design, lift_rows, write_lift
-    from .experiments.plots import lift_chart
-    from .experiments.store import ResultsStore
+    from ..experiments import ExecutionPlan, default_folder, run_experiment
+    from ..experiments.lift import lift_design, lift_rows, write_lift
+    from ..plots.experiments import lift_chart
+    from ..experiments.store import ResultsStore
 
-    with _errors():
+    with reported_errors():
         if reps < 2:
             raise SocsimError(f"--reps: got {reps}; give at least 2 replications (an interval needs two pairs)")
         changes = [*(set_ or []), *([f"world.population={population}"] if population else []),
                    *([f"simulation.days={days}"] if days else [])]
-        sc = _load(scenario, changes)
+        sc = load_cli_scenario(scenario, changes)
         design, sources = lift_design(sc, scenario or BASELINE, brand, reps, sc.simulation.seed if seed is None else seed,
                                       changes)
         folder = out or default_folder(design)
@@ -107,3 +105,6 @@ def _n(x: float, signed: bool = False) -> str:
     if math.isnan(x):
         return "–"
     return (f"{x:+,.0f}" if signed else f"{x:,.0f}").replace("-", "−")
+
+
+COMMANDS = (lift,)

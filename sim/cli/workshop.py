@@ -1,7 +1,7 @@
 """``socsim dashboard`` and ``socsim tournament``: workshop mode, thin commands over
 :mod:`sim.dashboard` and :mod:`sim.tournament`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import BASELINE, SetOpt, _errors, app
-from .files import writable_folder
-from .terminal import console, err, error, progress, say, warning
+from .common import BASELINE, SetOpt, reported_errors
+from ..files import writable_folder
+from ..terminal import console, err, error, progress, say, warning
 
 __all__ = ["dashboard", "tournament"]
 
 
-@app.command()
 def dashboard(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on. Loopback (default) keeps it on this machine; 0.0.0.0 opens it to the room's network."),
@@ -39,8 +38,8 @@ def dashboard(
 
     Examples:  socsim dashboard            socsim dashboard --host 0.0.0.0 --port 8800
     """
-    from .dashboard.server import is_loopback, serve
-    from .dashboard.workshop import WorkshopSetup
+    from ..dashboard.server import is_loopback, serve
+    from ..dashboard.workshop import WorkshopSetup
 
     setup = WorkshopSetup(scenario or BASELINE, brand, population or None, tuple(set_ or ()))
     if not is_loopback(host):
@@ -51,14 +50,13 @@ def dashboard(
         shown = url.replace("0.0.0.0", "<this machine's address>") if host == "0.0.0.0" else url
         say("dashboard of ", (setup.scenario.name, "bold"), " at ", (shown, "bold"), "  (Ctrl+C to stop)")
 
-    with _errors():
+    with reported_errors():
         try:
             serve(setup, host=host, port=port, started=started)
         except KeyboardInterrupt:
             pass
 
 
-@app.command()
 def tournament(
     teams_dir: Path = typer.Argument(..., help="Folder of team files (*.yaml): team, brand, notes. See experiments/tournament_example.", show_default=False),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="Base market: consumers, graph, channels (default: the bundled baseline)."),
@@ -81,17 +79,17 @@ def tournament(
 
     Example:  socsim tournament experiments/tournament_example --reps 5
     """
-    from .errors import SocsimError
-    from .experiments.executors import ExecutionPlan
-    from .resources import check_memory
-    from .tournament import default_folder, describe, play, read_teams, round_scenario, write_round
+    from ..errors import SocsimError
+    from ..experiments.executors import ExecutionPlan
+    from ..resources import check_memory
+    from ..tournament import default_folder, describe, play, read_teams, round_scenario, write_round
 
-    with _errors():
+    with reported_errors():
         if house not in ("replace", "keep"):
             raise SocsimError(f"--house {house!r}: allowed: replace | keep")
         extra = [*(set_ or ()), *([f"simulation.days={days}"] if days else []),
                  *([f"world.population={population}"] if population else [])]
-        from .config.loader import load_scenario
+        from ..config.loader import load_scenario
 
         base = load_scenario(scenario or BASELINE, extra)
         roster = read_teams(teams_dir, base, house)
@@ -127,7 +125,7 @@ def _round_progress(reps: int):
 
 
 def _print_leaderboard(result, title: str) -> None:
-    from .tournament import leaderboard_rows
+    from ..tournament import leaderboard_rows
 
     table = Table(title=title, title_justify="left")
     for column in ("#", "team", "brand", "profit (¥) [95 % CI]", "revenue share", "ROI"):
@@ -135,3 +133,6 @@ def _print_leaderboard(result, title: str) -> None:
     for row in leaderboard_rows(result):
         table.add_row(*row)
     console.print(table)
+
+
+COMMANDS = (dashboard, tournament,)

@@ -1,6 +1,6 @@
 """``socsim lessons`` and ``socsim lesson``: thin commands over :mod:`sim.lessons`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .cli import _errors, app
-from .terminal import console, say
-from .errors import SocsimError
+from .common import reported_errors
+from ..terminal import console, say
+from ..errors import SocsimError
 
 __all__ = ["lessons", "lesson"]
 
@@ -26,16 +26,15 @@ def _lang(value: str) -> str:
     return value
 
 
-@app.command()
 def lessons(lang: str = LangOpt) -> None:
     """List the training lessons: name, title and a one-line teaser.
 
     Run one with:  socsim lesson NAME --lang zh
     """
-    from .lessons.catalog import load_catalog
-    from .lessons.runner import preset_of
+    from ..lessons.catalog import load_catalog
+    from ..lessons.runner import preset_of
 
-    with _errors():
+    with reported_errors():
         lang = _lang(lang)
         catalog = load_catalog()
     table = Table(title="socsim 培训课程 / lessons", title_justify="left", show_lines=True)
@@ -49,7 +48,6 @@ def lessons(lang: str = LangOpt) -> None:
     console.print("socsim lesson NAME --lang zh|en  → HTML handout (docs/LESSONS.md)")
 
 
-@app.command()
 def lesson(
     name: str = typer.Argument(..., help="Lesson name (socsim lessons lists them) or a lesson file."),
     lang: str = LangOpt,
@@ -66,17 +64,17 @@ def lesson(
     Examples:  socsim lesson price_parity --lang zh
                socsim lesson kol_koc_ads --lang en --reps 4
     """
-    from .cli_experiments import _run
-    from .lessons.catalog import load_lesson
-    from .lessons.handout import write_handout
-    from .lessons.runner import default_out, finish_lesson, lesson_design, store_folder
+    from .experiments import run_design
+    from ..lessons.catalog import load_lesson
+    from ..lessons.handout import write_handout
+    from ..lessons.runner import default_out, finish_lesson, lesson_design, store_folder
 
-    with _errors():
+    with reported_errors():
         lang = _lang(lang)
         item = load_lesson(name)
         design = lesson_design(item, "workshop", reps)
         folder = out or default_out(item)
-        result = finish_lesson(item, "workshop", _run(design, store_folder(folder, design), None, None, None, False))
+        result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False))
         page = write_handout(item, result, lang, folder)
     for check in result.claims:
         d = check.diff.diff
@@ -84,3 +82,6 @@ def lesson(
         say(mark, f" {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
                   f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]")
     say("handout: ", (str(page), "bold"))
+
+
+COMMANDS = (lessons, lesson,)

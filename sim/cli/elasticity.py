@@ -1,7 +1,7 @@
 """``socsim elasticity``: what price response does this market assume? A thin command over
 :mod:`sim.experiments.elasticity`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .cli import BASELINE, ScenarioArg, SetOpt, _errors, _load, app
-from .cli_experiments import WorkersOpt, run_progress
-from .errors import SocsimError, refuse_existing
-from .terminal import console, err, say, styled
+from .common import BASELINE, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario, reported_errors, run_progress
+from ..errors import SocsimError, refuse_existing
+from ..terminal import console, err, say, styled
 
 __all__ = ["elasticity"]
 
 
-@app.command()
 def elasticity(
     scenario: Optional[Path] = ScenarioArg,
     reps: int = typer.Option(10, "--reps", help="Replications per variant; replication r uses seed + r in every variant (paired)."),
@@ -58,14 +56,14 @@ def elasticity(
     Examples:  socsim elasticity  ·  socsim elasticity my_market.yaml --brand focal --reps 20  ·
     socsim elasticity --population 4000 --days 180 --step -0.1
     """
-    from .experiments import ExecutionPlan
-    from .experiments.elasticity import BUNDLED_TARGETS, elasticity_design, load_elasticity_targets, measure
+    from ..experiments import ExecutionPlan
+    from ..experiments.elasticity import BUNDLED_TARGETS, elasticity_design, load_elasticity_targets, measure
 
-    with _errors():
+    with reported_errors():
         _check_sizes(reps, population, days)
         changes = [*(set_ or []), *([f"world.population={population}"] if population else []),
                    *([f"simulation.days={days}"] if days else [])]
-        sc = _load(scenario, changes)
+        sc = load_cli_scenario(scenario, changes)
         design = elasticity_design(scenario or BASELINE, sc, brands=brand or [b.name for b in sc.brands], step=step,
                                    replications=reps, seed=seed, changes=changes)
         folder = out or Path(sc.outputs.dir) / f"elasticity-{sc.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
@@ -95,7 +93,7 @@ def _check_sizes(reps: int, population: Optional[int], days: Optional[int]) -> N
 
 
 def _print_estimates(result) -> None:
-    from .experiments.elasticity import verdict
+    from ..experiments.elasticity import verdict
 
     table = Table(title=f"price response of orders — every price {result.step:+.0%}, "
                         f"{result.design.replications} paired replications", title_justify="left")
@@ -127,3 +125,6 @@ def _range(bound, share: bool) -> str:
     if low is not None and high is not None:
         return f"{low} to {high}"
     return f"≥ {low}" if low is not None else f"≤ {high}"
+
+
+COMMANDS = (elasticity,)

@@ -1,7 +1,7 @@
 """Plots of the analyses: Morris μ*–σ chart, Sobol S1/S_T bars with intervals.
 
-Figures are saved through :func:`sim.experiments.plots._save` (same footer and DPI as
-the experiment plots).
+Figures are laid out and saved in the one style of :mod:`sim.plots.style` (same footer
+and DPI as the experiment plots).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.plots import _panels, _save
+from .style import panels, save_with_footer
 
 if TYPE_CHECKING:
-    from .sensitivity import SensitivityResult
+    from ..analysis.sensitivity import SensitivityResult
 
 __all__ = ["sensitivity_plots", "morris_chart", "sobol_bars"]
 
@@ -28,7 +28,7 @@ def sensitivity_plots(result: "SensitivityResult", folder: Path) -> list[Path]:
 
 def morris_chart(result: "SensitivityResult", path: Path) -> Path:
     """μ* (x, with its interval) against σ (y) per parameter; the line σ = μ* marks strong interaction."""
-    fig, axes = _panels(len(result.outputs), ncols=2, size=(5.5, 4.2))
+    fig, axes = panels(len(result.outputs), ncols=2, size=(5.5, 4.2))
     for ax, out in zip(axes, result.outputs):
         mu = np.array([e.mu_star for e in out.effects])
         ax.errorbar(mu, [e.sigma for e in out.effects], xerr=[e.mu_star_conf for e in out.effects], fmt="o", capsize=3)
@@ -38,12 +38,12 @@ def morris_chart(result: "SensitivityResult", path: Path) -> Path:
         ax.plot([0, top], [0, top], ls="--", color="0.6", lw=0.8)
         ax.set(xlabel="μ* (mean |elementary effect|)", ylabel="σ", title=out.metric)
     fig.suptitle("Morris screening: importance (μ*) and interaction / non-linearity (σ)")
-    return _save(fig, path, f"{len(result.X)} points, {_reps(result)} replication(s) each")
+    return save_with_footer(fig, path, f"{len(result.X)} points, {_reps(result)} replication(s) each")
 
 
 def sobol_bars(result: "SensitivityResult", path: Path) -> Path:
     """S1 and S_T per parameter with their 95 % bootstrap intervals."""
-    fig, axes = _panels(len(result.outputs), ncols=2, size=(5.5, 4.2))
+    fig, axes = panels(len(result.outputs), ncols=2, size=(5.5, 4.2))
     for ax, out in zip(axes, result.outputs):
         y = np.arange(len(out.effects))
         ax.barh(y - 0.2, [e.s1 for e in out.effects], 0.4, xerr=[e.s1_conf for e in out.effects], label="S1 (first order)", capsize=3)
@@ -53,7 +53,7 @@ def sobol_bars(result: "SensitivityResult", path: Path) -> Path:
         ax.set(xlabel="share of output variance", title=out.metric)
         ax.legend(fontsize=8)
     fig.suptitle("Sobol indices with 95 % intervals")
-    return _save(fig, path, f"{len(result.X)} points, {_reps(result)} replication(s) each")
+    return save_with_footer(fig, path, f"{len(result.X)} points, {_reps(result)} replication(s) each")
 
 
 def _reps(result: "SensitivityResult") -> int:

@@ -22,10 +22,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .config.schema import Behaviour, World
-from .graph.csr import SocialGraph
-from .market.signals import word_of_mouth
-from .population import Population, SegmentTable
+from ..config.schema import Behaviour, World
+from ..graph.csr import SocialGraph
+from ..market.signals import word_of_mouth
+from ..population import Population, SegmentTable
 
 __all__ = ["cascade_sizes", "cascade_size"]
 

@@ -1,38 +1,33 @@
 """``socsim compare`` and ``socsim sweep``: thin commands over :mod:`sim.experiments`.
 
-Registered on :data:`sim.cli.app` when :mod:`sim.cli` imports this module.
+Registered on the ``socsim`` app by :mod:`sim.cli`.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.table import Table
 
-from .cli import SetOpt, _count, _errors, app
-from .errors import SocsimError
-from .terminal import console, err, progress, say
+from .common import DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, count, reported_errors, run_progress
+from ..errors import SocsimError
+from ..terminal import console, err, say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .experiments.design import Design
+    from ..experiments.design import Design
 
-__all__ = ["compare", "sweep", "design_shape", "run_progress"]
+__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design"]
 
 RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
 ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
-OutOpt = typer.Option(None, "--out", help="Results folder (default: <outputs.dir>/<name>-<design digest>). Rerunning the same command resumes it.")
-WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process.")
-SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
-DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")
 ReportOpt = typer.Option(None, "--report/--no-report", help="Write plots and report.html (default: the experiment's outputs.report).")
 CheckOpt = typer.Option(False, "--check", help="Only check the files and show what would run (variants, points, runs, folder); run nothing.")
 
 
 def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]], sweep: bool):
-    from .experiments import adhoc_design, is_experiment_file, load_experiment
+    from ..experiments import adhoc_design, is_experiment_file, load_experiment
 
     kinds = [is_experiment_file(f) for f in files]
     command = "sweep" if sweep else "compare"
@@ -56,9 +51,11 @@ def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrid
     return design
 
 
-def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
-    from .experiments import ExecutionPlan, default_folder, run_experiment
-    from .experiments.store import earlier_versions
+def run_design(design: "Design", out: Optional[Path], workers: Optional[int], scheduler: Optional[str],
+               dask_local: Optional[int], report: Optional[bool]):
+    """Run an experiment design with a progress bar, resuming ``out`` (default: the design's folder); returns its result."""
+    from ..experiments import ExecutionPlan, default_folder, run_experiment
+    from ..experiments.store import earlier_versions
 
     plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
     plan.check()
@@ -80,41 +77,20 @@ def _run(design, out: Optional[Path], workers, scheduler, dask_local, report):
     return result
 
 
-@contextmanager
-def run_progress() -> Iterator[Callable[[int, int], None]]:
-    """A progress bar of runs on stderr; yields ``tick(done, total)`` for the experiment runner.
-
-    The first tick may count runs found stored: the bar starts there, so they do not
-    count toward the speed (ETA).
-    """
-    with progress("runs") as bar:
-        task = bar.add_task("simulating", total=None)
-        started: list[bool] = []
-
-        def tick(done: int, total: int) -> None:
-            if not started:
-                started.append(True)
-                bar.reset(task, completed=done, total=total)
-            else:
-                bar.update(task, completed=done, total=total)
-
-        yield tick
-
-
 def design_shape(design: "Design") -> str:
     """``4 variants``, or ``1 variant × 15 points`` for a sweep."""
-    points = f" × {_count(len(design.points), 'point')}" if design.is_sweep else ""
-    return _count(len(design.variants), "variant") + points
+    points = f" × {count(len(design.points), 'point')}" if design.is_sweep else ""
+    return count(len(design.variants), "variant") + points
 
 
 def _design_runs(design: "Design") -> str:
     """``4 variants × 10 replications = 40 runs``."""
     runs = len(design.cells) * design.replications
-    return f"{design_shape(design)} × {_count(design.replications, 'replication')} = {_count(runs, 'run')}"
+    return f"{design_shape(design)} × {count(design.replications, 'replication')} = {count(runs, 'run')}"
 
 
 def _print_compare(result) -> None:
-    from .experiments.tables import COMPACT_HEADER, compare_rows, metric_label
+    from ..experiments.tables import COMPACT_HEADER, compare_rows, metric_label
 
     design = result.design
     for metric in design.metrics:
@@ -129,7 +105,7 @@ def _print_compare(result) -> None:
 
 
 def _print_sweep(result) -> None:
-    from .experiments.tables import metric_label, sweep_metric_rows
+    from ..experiments.tables import metric_label, sweep_metric_rows
 
     design = result.design
     for metric in design.metrics:
@@ -146,15 +122,15 @@ def _print_sweep(result) -> None:
 
 def _largest_run(design: "Design"):
     """The memory estimate of the design's largest run, checked against this machine (ResourceError if it cannot fit)."""
-    from .resources import check_memory, run_memory
+    from ..resources import check_memory, run_memory
 
     largest = max(design.cells, key=lambda cell: run_memory(cell.scenario).total)
     return check_memory(largest.scenario, f"the largest run ({largest.variant}, point {largest.point})")
 
 
 def _print_check(design) -> None:
-    from .experiments import default_folder
-    from .resources import available_memory, run_seconds
+    from ..experiments import default_folder
+    from ..resources import available_memory, run_seconds
 
     need = _largest_run(design)
     hours = design.replications * sum(run_seconds(cell.scenario) for cell in design.cells) / 3600
@@ -171,11 +147,11 @@ def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int],
                     out: Optional[Path], workers: Optional[int], scheduler: Optional[str], dask_local: Optional[int],
                     report: Optional[bool], check: bool, sweep: bool) -> None:
     """The body of compare and sweep: build the design, then check it or run it and print the tables."""
-    with _errors():
+    with reported_errors():
         design = _design(files, reps, seed, overrides, sweep=sweep)
         if check:
             return _print_check(design)
-        result = _run(design, out, workers, scheduler, dask_local, report)
+        result = run_design(design, out, workers, scheduler, dask_local, report)
     (_print_sweep if sweep else _print_compare)(result)
     _print_files(result)
 
@@ -186,7 +162,6 @@ def _print_files(result) -> None:
         say("report: ", (str(result.report), "bold"))
 
 
-@app.command()
 def compare(
     files: List[Path] = typer.Argument(..., help="An experiment file (experiments/*.yaml), or two or more scenario files."),
     reps: Optional[int] = RepsOpt,
@@ -213,7 +188,6 @@ def compare(
     _design_and_run(files, reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=False)
 
 
-@app.command()
 def sweep(
     experiment: Path = typer.Argument(..., help="An experiment file with a 'sweep' section, e.g. experiments/budget_mix.yaml."),
     reps: Optional[int] = RepsOpt,
@@ -234,3 +208,6 @@ def sweep(
     Example:  socsim sweep experiments/budget_mix.yaml
     """
     _design_and_run([experiment], reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=True)
+
+
+COMMANDS = (compare, sweep)

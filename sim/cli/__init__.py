@@ -1,0 +1,48 @@
+"""The ``socsim`` command line (Typer + Rich): one module per command group, registered here.
+
+Commands are thin: parse, call the library, render. Library errors (SocsimError) are
+caught only at this boundary (:func:`sim.cli.common.reported_errors`), printed one line
+per problem, and exit with status 1 — no traceback.
+
+Each command module lists its commands in ``COMMANDS``; this module adds them to
+:data:`app` in the order ``socsim --help`` shows them. Command modules never import
+this one.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ..terminal import show_warnings
+from . import analysis, checks, elasticity, experiments, game, lessons, lift, scenario, workshop
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="socsim",
+    help=(
+        "socsim — agent-based simulator of social-commerce channel economics.\n\n"
+        "Consumers on a 150-contact social graph respond to content, KOL/KOC posts, word of "
+        "mouth, group deals and price parity across WeChat (private domain) and Tmall (open "
+        "marketplace). Write a scenario in YAML, run it, read the KPIs and plots.\n\n"
+        "Start with:  socsim run            (the bundled baseline scenario)\n"
+        "Then:        socsim schema         (every scenario field, its unit and default)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+show_warnings()
+
+
+
+def _register(root: typer.Typer) -> None:
+    """Add every command group's commands to ``root``, then the ``game`` sub-app."""
+    for group in (scenario, experiments, elasticity, lift, checks, workshop, analysis, lessons):
+        for command in group.COMMANDS:
+            root.command()(command)
+    root.add_typer(game.game_app, name="game")
+
+
+_register(app)

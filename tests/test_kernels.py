@@ -1,0 +1,292 @@
+"""The compiled consumer kernels on hand-made inputs with fixed shocks: need, choice, attitude, aftercare.
+
+Each case is small enough to work out on paper; the expected pick, venue or stage
+transition is written next to the arithmetic that gives it. A Gumbel shock g enters a
+kernel as the uniform u = exp(−exp(−g)) it is drawn from, so a test sets g exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.draws import stream_handle
+from sim.market.aftercare import _after_purchase, _order_money
+from sim.market.attitude import fold_exposures
+from sim.market.choice import WECHAT_SEEDED_MASK, _needing, _pick_kernel, _shops, _venue_kernel, buys_now, price_cost
+from sim.market.signals import Source
+from sim.population import NO_ONE, Stage
+
+TMALL, WECHAT = 0, 1
+
+
+def uniform_of(gumbel: float) -> float:
+    """The uniform draw whose Gumbel shock is ``gumbel``."""
+    return math.exp(-math.exp(-gumbel))
+
+
+# --------------------------------------------------------------------------- need
+@pytest.mark.parametrize("stock_until, draw, shops, note", [
+    (5, 0.99, True, "her stock runs out today: the need is certain, whatever the draw"),
+    (3, 0.09, True, "out of stock and the draw is under the rate"),
+    (3, 0.11, False, "out of stock, the draw is over the rate"),
+    (9, 0.01, False, "stock at home suppresses need"),
+])
+def test_a_consumer_shops_when_her_stock_runs_out_or_a_need_arrives(stock_until, draw, shops, note):
+    stock = np.array([stock_until], np.int32)
+    assert bool(_shops(0, draw, 0.1, stock, 5, False, -1, 0.0)) is shops, note
+    assert stock[0] == stock_until
+
+
+def test_a_need_before_an_event_waits_for_its_coupon():
+    """Rate 0.1, wait share 0.6: a draw under 0.06 waits for day 8, one in [0.06, 0.1) shops today."""
+    stock = np.array([3, 3], np.int32)
+    assert not _shops(0, 0.05, 0.1, stock, 5, True, 8, 0.6)
+    assert stock[0] == 8  # her need is now certain on the coupon's first day
+    assert _shops(1, 0.07, 0.1, stock, 5, True, 8, 0.6) and stock[1] == 3
+    assert _shops(0, 0.99, 0.1, stock, 8, False, -1, 0.0)  # and on day 8 she shops
+
+
+def test_needs_are_drawn_one_uniform_per_consumer_from_the_needs_stream():
+    """Six consumers in two segments (daily rates 0.5, 0.2); boost 1.5 → rates 0.75 and 0.3."""
+    segment = np.array([0, 0, 0, 1, 1, 1], np.int8)
+    stock = np.array([0, 0, 7, 0, 0, 4], np.int32)  # consumer 2 is stocked; consumer 5 runs out today (day 4)
+    rate = np.array([0.5, 0.2])
+    seed = 11
+    draw = np.random.default_rng(seed).random(6)  # the same numbers the kernel draws
+    expected = [i for i in range(6) if stock[i] == 4 or (stock[i] < 4 and draw[i] < rate[segment[i]] * 1.5)]
+    gen = np.random.default_rng(seed)
+    got = _needing(segment, rate, np.array([1.5]), stock, 4, -1, 0.0, stream_handle(gen))
+    assert got.tolist() == expected
+    assert 5 in expected and 2 not in expected
+
+
+# --------------------------------------------------------------------------- choice: the venue
+def venue_inputs(**change):
+    """One shopper who knows both brands (attitudes 0.6, 0.3), brand 0 listed on Tmall and WeChat.
+
+    β = 2, Tmall habit 0.5, Tmall trust ¥10, category reference ¥100, entry bonus 0.4,
+    entered by WeChat: V_Tmall = 2·10/100 + 0.5 + g = 0.7 + g, V_WeChat = 0.4 + g.
+    """
+    terms = dict(
+        who=np.array([0]), att=np.array([[0.6, 0.3]], np.float32), aware=np.array([[True, True]]),
+        beta=np.array([2.0]), habit=np.array([0.5]), compares=np.array([False]),
+        shock=np.array([[uniform_of(0.0), uniform_of(0.0)]]), search_pick=np.array([0]), search_coin=np.array([0.5]),
+        search_prob=0.3, entry_of=np.array([[WECHAT, NO_ONE]], np.int8), source_of=np.array([[Source.PAID, NO_ONE]], np.int8),
+        listed=np.array([[True, True], [True, False]]), effective=np.array([[100.0, 100.0], [80.0, 0.0]]),
+        comparable=np.array([True, True]), routing=np.array([False, False]), gift=np.array([0.0, 0.0]),
+        trust=np.array([10.0, 0.0]), open_search=np.array([True, False]), marketplace=np.array([True, False]),
+        live=np.array([False, False]), scale=np.array([100.0]), entry_bonus=0.4, seeded=WECHAT_SEEDED_MASK,
+    )
+    terms.update(change)
+    return terms
+
+
+def venue_of(**change):
+    target, venue, routed = _venue_kernel(**venue_inputs(**change))
+    return int(target[0]), int(venue[0]), bool(routed[0])
+
+
+def test_the_target_is_the_known_brand_with_the_highest_attitude_and_the_venue_the_best_channel():
+    assert venue_of() == (0, TMALL, False)  # 0.7 > 0.4
+    assert venue_of(shock=np.array([[uniform_of(0.0), uniform_of(0.31)]])) == (0, WECHAT, False)  # 0.71 > 0.7
+    assert venue_of(att=np.array([[0.2, 0.3]], np.float32))[0] == 1
+
+
+def test_comparing_prices_sends_her_to_the_cheaper_channel():
+    """WeChat ¥10 cheaper: a comparing shopper's Tmall utility loses 2·10/100 = 0.2 → 0.5 < 0.4 + 0.15."""
+    cheaper = dict(effective=np.array([[100.0, 90.0], [80.0, 0.0]]), shock=np.array([[uniform_of(0.0), uniform_of(0.15)]]))
+    assert venue_of(**cheaper)[1] == TMALL                                    # 0.7 > 0.55
+    assert venue_of(**cheaper, compares=np.array([True]))[1] == WECHAT         # 0.5 < 0.55
+    assert venue_of(**cheaper, compares=np.array([True]), comparable=np.array([False, True]))[1] == TMALL
+
+
+def test_a_livestream_is_a_venue_only_for_her_watchers_and_comparing_shoppers():
+    live = dict(live=np.array([False, True]), shock=np.array([[uniform_of(0.0), uniform_of(5.0)]]),
+                entry_of=np.array([[TMALL, NO_ONE]], np.int8))
+    assert venue_of(**live)[1] == TMALL                                     # not hers: −∞ whatever the shock
+    assert venue_of(**live, compares=np.array([True]))[1] == WECHAT          # 5.0 > 0.2 + 0.5 + 0.4 (her entry)
+    assert venue_of(**{**live, "entry_of": np.array([[WECHAT, NO_ONE]], np.int8)})[1] == WECHAT
+
+
+def test_double_11_routing_sends_wechat_seeded_shoppers_to_the_marketplace_with_a_gift():
+    """Source PUSH, routing on: entry becomes Tmall and a ¥30 gift adds 2·30/100 = 0.6 there."""
+    routed = dict(routing=np.array([True, False]), gift=np.array([30.0, 0.0]),
+                  source_of=np.array([[Source.PUSH, NO_ONE]], np.int8), shock=np.array([[uniform_of(0.0), uniform_of(1.2)]]))
+    assert venue_of(**routed) == (0, TMALL, True)    # 0.2 + 0.5 + 0.4 + 0.6 = 1.7 > 1.2
+    assert venue_of(**{**routed, "source_of": np.array([[Source.PAID, NO_ONE]], np.int8)}) == (0, WECHAT, False)  # 0.7 < 1.6
+
+
+def test_a_shopper_who_knows_no_brand_searches_an_open_marketplace_or_stays_home():
+    unknown = dict(aware=np.array([[False, False]]))
+    assert venue_of(**unknown, search_coin=np.array([0.29]))[1] == TMALL    # coin < search_prob 0.3
+    assert venue_of(**unknown, search_coin=np.array([0.31]))[1] == NO_ONE
+
+
+# --------------------------------------------------------------------------- choice: the shelf
+def pick_inputs(**change):
+    """One shopper on Tmall offered both brands at ¥100, her reference prices ¥100 (no gain or loss).
+
+    Appeal = 2·attitude + 1·quality: brand 0 2·0.5 + 0.6 = 1.6, brand 1 2·0.4 + 0.9 = 1.7;
+    price cost x = 0 at the reference price. Incidence: outside utility 0, so she buys now
+    with probability σ(log(e^1.6 + e^1.7)) ≈ 0.9;  'not now' is index B = 2.
+    """
+    terms = dict(
+        who=np.array([0]), att=np.array([[0.5, 0.4]], np.float32), offered=np.array([[True, True]]),
+        found=np.array([[False, False]]), clicked=np.array([[False, False]]), venue=np.array([TMALL]),
+        target=np.array([0]), routed=np.array([False]), beta=np.array([2.0]), follower=np.array([[False, False]]),
+        effective=np.array([[100.0, 100.0], [100.0, 100.0]]), pd_coupon=np.array([0.0, 0.0]), gift=np.array([0.0, 0.0]),
+        quality=np.array([0.6, 0.9]), social=WECHAT, ref_price=np.array([[100.0, 100.0]], np.float32),
+        scale=np.array([100.0]), price_lift=np.array([1.0, 1.0]), reference=(0.3, 1.0, 2.0, 0.5), beta_attitude=2.0,
+        beta_quality=1.0, outside_utility=0.0, search_strength=0.5, click_strength=1.0,
+        shock=np.array([[uniform_of(0.0), uniform_of(0.0), 0.5]]),
+    )
+    terms.update(change)
+    return terms
+
+
+def pick_of(**change) -> int:
+    return int(_pick_kernel(**pick_inputs(**change))[0])
+
+
+def test_the_shelf_pick_is_the_highest_utility_brand_with_its_gumbel_shock():
+    assert pick_of() == 1                                                            # 1.7 > 1.6
+    assert pick_of(shock=np.array([[uniform_of(0.2), uniform_of(0.0), 0.5]])) == 0   # 1.8 > 1.7
+    assert pick_of(offered=np.array([[True, False]])) == 0                          # brand 1 not on offer: −∞
+
+
+def test_a_price_above_her_reference_costs_loss_averse_utility():
+    """Brand 1 at ¥110: x = 10/100 (level, R̄ = 100) + 1·2·10/100 (loss) = 0.3; β·x = 0.6 → 1.1 < 1.6."""
+    assert price_cost(110.0, 100.0, 100.0, 1.0, 2.0) == pytest.approx(0.3)
+    assert price_cost(90.0, 100.0, 100.0, 1.0, 2.0) == pytest.approx(-0.2)  # a gain counts once
+    assert pick_of(effective=np.array([[100.0, 100.0], [110.0, 110.0]])) == 0
+
+
+def test_she_does_not_buy_now_when_the_incidence_draw_is_over_the_category_odds():
+    odds = (math.exp(1.6) + math.exp(1.7)) / (1 + math.exp(1.6) + math.exp(1.7))
+    assert pick_of(shock=np.array([[uniform_of(0.0), uniform_of(0.0), odds - 1e-6]])) == 1
+    assert pick_of(shock=np.array([[uniform_of(0.0), uniform_of(0.0), odds + 1e-6]])) == 2
+    assert not buys_now(np.array([-np.inf, -np.inf]), 0.0, 0.0)  # nothing on offer: never
+
+
+def test_a_brand_found_on_the_search_page_counts_with_the_search_attitude_and_references_move():
+    """Found brand 0: attitude 1 − e^{−0.5} ≈ 0.393 replaces 0.5 → appeal 1.387 < 1.7, still brand 1;
+    clicked as well: 0.393 + 0.607·(1 − e^{−1}) ≈ 0.777 → appeal 2.154 > 1.7, brand 0."""
+    assert pick_of(found=np.array([[True, False]])) == 1
+    assert pick_of(found=np.array([[True, False]]), clicked=np.array([[True, False]])) == 0
+    terms = pick_inputs(effective=np.array([[80.0, 80.0], [100.0, 100.0]]))
+    _pick_kernel(**terms)
+    assert terms["ref_price"][0].tolist() == pytest.approx([94.0, 100.0])  # 100 + 0.3·(80 − 100)
+
+
+# --------------------------------------------------------------------------- attitude
+def fold(attitude, stage, weights, brands, day=3, attitude_day=None, threshold=0.5):
+    """Fold exposures of consumer 0 (one row per weight) into (1, B) state; decay 10 % a day."""
+    n = len(weights)
+    attitude_day = np.zeros(attitude.shape, np.int32) if attitude_day is None else attitude_day
+    entry, source, referrer = (np.full(attitude.shape, NO_ONE, t) for t in (np.int8, np.int8, np.int32))
+    factors = (0.9 ** np.arange(10)).astype(np.float32)
+    keys = fold_exposures(attitude, attitude_day, stage, entry, source, referrer, np.zeros(n, np.int32),
+                          np.array(brands, np.int16), np.array(weights, np.float32), np.arange(n, dtype=np.int8),
+                          np.full(n, Source.KOL, np.int8), np.arange(100, 100 + n, dtype=np.int32), day, factors, threshold)
+    return keys, entry, source, referrer
+
+
+def test_exposures_saturate_the_decayed_attitude_and_raise_the_stage():
+    """a = 0.5 decayed 3 days → 0.5·0.729 = 0.3645; S = 0.2 + 0.4: a + (1 − a)(1 − e^{−0.6}) ≈ 0.651."""
+    attitude = np.array([[0.5, 0.0]], np.float32)
+    stage = np.zeros((1, 2), np.uint8)
+    keys, entry, source, referrer = fold(attitude, stage, [0.2, 0.4], [0, 0])
+    a = np.float32(0.5) * np.float32(0.729)
+    assert attitude[0, 0] == pytest.approx(a + (1 - a) * (1 - math.exp(-0.6)), rel=1e-6)
+    assert stage[0, 0] == Stage.INTERESTED  # ≥ the interest threshold 0.5
+    assert (entry[0, 0], source[0, 0], referrer[0, 0]) == (1, Source.KOL, 101)  # the heaviest exposure: last touch
+    assert keys.tolist() == [0] and stage[0, 1] == 0 and attitude[0, 1] == 0
+
+
+def test_a_weak_exposure_makes_her_aware_only_and_never_lowers_a_stage():
+    attitude = np.zeros((1, 2), np.float32)
+    stage = np.array([[0, Stage.PURCHASED]], np.uint8)
+    fold(attitude, stage, [0.1, 0.1], [0, 1])
+    assert attitude[0, 0] == pytest.approx(1 - math.exp(-0.1), rel=1e-6)
+    assert stage[0].tolist() == [Stage.AWARE, Stage.PURCHASED]
+
+
+def test_negative_word_of_mouth_scales_the_attitude_down():
+    """a = 0.8 (fresh today), S_neg = −0.5: a·e^{−0.5} ≈ 0.485; the stage stays."""
+    attitude = np.array([[0.8, 0.0]], np.float32)
+    stage = np.array([[Stage.INTERESTED, 0]], np.uint8)
+    keys, *_ = fold(attitude, stage, [-0.5], [0], attitude_day=np.full((1, 2), 3, np.int32))
+    assert attitude[0, 0] == pytest.approx(0.8 * math.exp(-0.5), rel=1e-6)
+    assert stage[0, 0] == Stage.INTERESTED and keys.tolist() == []
+
+
+# --------------------------------------------------------------------------- aftercare
+def test_an_order_books_revenue_fees_cogs_and_two_levels_of_referral_commission():
+    """2 units at ¥100 on WeChat by a shared link from consumer 7, who was referred by 3.
+
+    revenue 200; fees (0 + 0.006)·200 = 1.2; cogs 2·30 = 60; referral 0.10·200 + 0.05·200 = 30."""
+    parent = np.full(10, NO_ONE, np.int32)
+    parent[7] = 3
+    money, grouped = _order_money(
+        brand=np.array([0]), channel=np.array([WECHAT]), units=np.array([2]), price=np.array([100.0]),
+        coupon=np.array([5.0]), gift=np.array([0.0]), source=np.array([Source.WOM], np.int8),
+        referrer=np.array([7], np.int32), parent=parent, unit_cost=np.array([30.0]), take_rate=np.array([0.05, 0.0]),
+        payment_fee=np.array([0.006, 0.006]), level1=np.array([0.10]), level2=np.array([0.05]),
+        leader_commission=np.array([0.08]), kol_cps_by_id=np.zeros(1), kol_channel_by_id=np.full(1, -1, np.int64),
+        social=WECHAT, scale=1.0)
+    orders, units, revenue, coupons, gifts, cogs, fees, referral, leader, kol = money[0]
+    assert (orders, units, revenue, coupons, gifts, cogs) == (1.0, 2.0, 200.0, 5.0, 0.0, 60.0)
+    assert fees == pytest.approx(1.2) and referral == pytest.approx(30.0) and leader == 0.0 and kol == 0.0
+    assert grouped.tolist() == []
+
+
+def buyer_state(n=4, brands=1):
+    return dict(parent=np.full(n, NO_ONE, np.int32), purchases=np.zeros((n, brands), np.uint16),
+                stage=np.full((n, brands), Stage.INTERESTED, np.uint8), bought_on=np.zeros((n, brands), np.uint32),
+                last_channel=np.full((n, brands), NO_ONE, np.int8), follower=np.zeros((n, brands), bool),
+                stock_until=np.zeros(n, np.int32), attitude=np.full((n, brands), 0.6, np.float32))
+
+
+def after(state, who, channel, source, referrer, quality, noise_sd=0.0, warn_prob=1.0, capture=0.0):
+    n = len(who)
+    return _after_purchase(
+        np.array(who, np.int32), np.zeros(n, np.int64), np.array(channel, np.int64), np.ones(n, np.int64),
+        np.array(source, np.int8), np.array(referrer, np.int32), state["parent"], state["purchases"], state["stage"],
+        state["bought_on"], state["last_channel"], state["follower"], state["stock_until"], state["attitude"],
+        np.array([True]), np.array([capture]), np.array([10.0]), np.array([quality]), WECHAT, 20, 0.5, warn_prob, 1,
+        stream_handle(np.random.default_rng(5)), noise_sd)
+
+
+def test_a_first_purchase_makes_her_a_purchaser_a_second_loyal_and_a_good_product_a_sharer():
+    """Quality 0.7 > threshold 0.5 (no noise): satisfied; stock for 1 unit × 10 days × spread 0.8–1.2."""
+    state = buyer_state()
+    happy, happy_ends, warns, warn_ends = after(state, [1], [WECHAT], [Source.WOM], [2], quality=0.7)
+    assert state["stage"][1, 0] == Stage.PURCHASED and state["purchases"][1, 0] == 1
+    assert state["parent"][1] == 2                        # joins the referral tree under her sharer
+    assert state["follower"][1, 0]                         # a WeChat buyer is in the private domain
+    assert state["bought_on"][1, 0] == 1 << WECHAT and state["last_channel"][1, 0] == WECHAT
+    assert 28 <= state["stock_until"][1] <= 32
+    assert happy.tolist() == [1] and happy_ends.tolist() == [0, 1] and warns.tolist() == []
+    after(state, [1], [TMALL], [Source.PAID], [NO_ONE], quality=0.7)
+    assert state["stage"][1, 0] == Stage.LOYAL and state["purchases"][1, 0] == 2
+    assert state["bought_on"][1, 0] == (1 << WECHAT) | (1 << TMALL)
+
+
+def test_a_disappointing_product_halves_her_attitude_and_she_warns():
+    """Quality 0.4 < 0.5: not satisfied; attitude 0.6 → 0.3; warns with probability 1, none with 0."""
+    state = buyer_state()
+    happy, _, warns, warn_ends = after(state, [0, 3], [TMALL, TMALL], [Source.PAID] * 2, [NO_ONE] * 2, quality=0.4)
+    assert happy.tolist() == [] and warns.tolist() == [0, 3] and warn_ends.tolist() == [0, 2]
+    assert state["attitude"][[0, 3], 0].tolist() == [pytest.approx(0.3)] * 2
+    assert not state["follower"][0, 0]                    # Tmall, capture rate 0: not captured
+    _, _, warns, _ = after(buyer_state(), [0], [TMALL], [Source.PAID], [NO_ONE], quality=0.4, warn_prob=0.0)
+    assert warns.tolist() == []
+
+
+def test_a_marketplace_buyer_is_captured_by_the_package_card_at_its_rate():
+    state = buyer_state()
+    after(state, [0], [TMALL], [Source.PAID], [NO_ONE], quality=0.7, capture=1.0)
+    assert state["follower"][0, 0]
