@@ -191,7 +191,7 @@ def test_price_response_checks_pass_where_the_effect_exists_and_fail_where_it_do
 def test_elasticity_check_runs_every_brand_at_the_scenarios_own_size_for_a_year(monkeypatch):
     """Leaders and followers are real counts, so the elasticities are measured at the
     scenario's own population and market size, over a year, on twice the seeds."""
-    import sim.checks as checks
+    import sim.verification.suite as checks
 
     seen = []
     fake = fake_market(True)
