@@ -32,6 +32,7 @@ import yaml
 
 from sim.config.loader import Document, load_model, read_document, validate_document
 from sim.config.schema import Scenario
+from sim.experiments.elasticity import rise_variants
 from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
@@ -40,7 +41,7 @@ from sim.files import confined
 
 from .model import Evaluation, ScenarioModel, evaluate
 from .observed import check_observed, read_observed
-from .price_response import PriceFit, PriceTargets, orders_of, price_fits, price_loss, price_variants, read_price_targets
+from .price_response import PriceFit, PriceTargets, orders_of, price_fits, price_loss, read_price_targets
 from .search import minimise, to_values
 from .spec import CalibrationSpec
 
@@ -189,7 +190,7 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     start = np.array([p.unit_start() for p in spec.parameters])
     base = model.design(to_values(spec.parameters, start)[None, :]).cells[0].scenario
     brands = [b.name for b in base.brands]
-    variants = price_variants(base, prices.ranges.step) if prices else {}
+    variants = rise_variants(base, prices.ranges.step) if prices else {}
     count = 0
     with open_executor(plan, spec.replications) as executor:  # one worker pool for the whole search
 

@@ -27,15 +27,13 @@ import numpy as np
 
 from sim.config.loader import Document
 from sim.config.messages import problem_at
-from sim.config.schema import Scenario
 from sim.errors import ScenarioError
-from sim.experiments.elasticity import (BASE, CATEGORY, Bound, ElasticityTargets, Estimate, elasticities,
-                                        load_elasticity_targets, price_rise, variant_of)
+from sim.experiments.elasticity import BASE, Bound, ElasticityTargets, Estimate, elasticities, load_elasticity_targets
 from sim.experiments.stats import Interval
 
 from .spec import CalibrationSpec
 
-__all__ = ["PriceTargets", "read_price_targets", "price_variants", "price_loss", "PriceFit", "price_fits", "orders_of"]
+__all__ = ["PriceTargets", "read_price_targets", "price_loss", "PriceFit", "price_fits", "orders_of"]
 
 
 @dataclass(frozen=True)
@@ -63,16 +61,6 @@ def read_price_targets(doc: Document, spec: CalibrationSpec) -> PriceTargets | N
                                                   f"{spec.elasticity.targets!r} not found (looked for {path}); the path "
                                                   "is relative to the targets file, e.g. elasticity.yaml")])
     return PriceTargets(load_elasticity_targets(path), spec.elasticity.weight)
-
-
-def price_variants(sc: Scenario, step: float) -> dict[str, dict[str, Any]]:
-    """Variant name → the changes that make it: each brand's prices raised by ``step``, then every brand's."""
-    everyone: dict[str, Any] = {}
-    out = {}
-    for b in sc.brands:
-        out[variant_of(b.name)] = price_rise(b, step)
-        everyone |= out[variant_of(b.name)]
-    return out | {CATEGORY: everyone}
 
 
 def _scale(bound: Bound) -> float:

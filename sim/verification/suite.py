@@ -505,15 +505,13 @@ def _plan_elasticity(ctx: _Context) -> dict[str, Changes] | str:
     people, so fewer agents for the same market change the channel mix and with it the
     elasticities (on the baseline at 4,000 agents the focal brand's is −1.4, at its own
     20,000 −2.45)."""
-    from ..experiments.elasticity import BASE, CATEGORY, price_rise, variant_of
+    from ..experiments.elasticity import BASE, rise_variants
 
-    step = _price_targets().step
     agents, consumers = ctx.size
     year = (("world.population", agents), ("world.market_size", consumers),
             ("simulation.days", max(ELASTICITY_DAYS, ctx.scenario.simulation.days)))
-    everyone = {k: v for b in ctx.scenario.brands for k, v in price_rise(b, step).items()}
-    return {BASE: year, **{variant_of(b.name): year + tuple(price_rise(b, step).items()) for b in ctx.scenario.brands},
-            CATEGORY: year + tuple(everyone.items())}
+    raised = rise_variants(ctx.scenario, _price_targets().step)
+    return {BASE: year, **{name: year + tuple(changes.items()) for name, changes in raised.items()}}
 
 
 def _judge_elasticity(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
