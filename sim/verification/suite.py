@@ -504,7 +504,7 @@ def _plan_elasticity(ctx: _Context) -> dict[str, Changes] | str:
     Not at check size: group leaders, their groups and followers are counts of real
     people, so fewer agents for the same market change the channel mix and with it the
     elasticities (on the baseline at 4,000 agents the focal brand's is −1.4, at its own
-    20,000 −2.45)."""
+    20,000 −2.4)."""
     from ..experiments.elasticity import BASE, rise_variants
 
     agents, consumers = ctx.size
