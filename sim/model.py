@@ -19,7 +19,7 @@ from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
 from .ledger import Ledger
-from .market.aftercare import BrandTerms
+from .market.aftercare import BrandTerms, judging
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
         self.channels = ChannelTable.from_scenario(scenario)
         self.calendar = build_calendar(scenario)
         self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
-        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
+                                           len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
@@ -131,7 +132,7 @@ class MarketModel(mesa.Model):
         the streamer of livestream session ``session``)."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, (self.config.world.market_size or self.population.n))
+        real = min(real, self.config.world.consumers)
         size = int(np.floor(real / self.scale + rng.random()))
         node = int(rng.integers(self.population.n))
         contacts = self.graph.neighbours(node)
@@ -213,7 +214,7 @@ class MarketModel(mesa.Model):
         day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]),
                            int(self.calendar.wait_until[t]), promoting,
                            self._market_day(t), self._terms(), self.ledger, self.pools, self.scale, self.behaviour,
-                           self.streams)
+                           judging(self.behaviour, self.graph.indptr, self.graph.indices), self.streams)
         self._book_search_ads(day.clicks, t)
         lap(CONSUMER_STAGES, day.cycles)
         return day.shoppers, day.orders

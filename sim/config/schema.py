@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..graph.blocks import max_communities
 from ..graph.complete_graph import COMPLETE_MAX_NODES
+from ..graph.ring import SMALL_WORLD_MAX_NODES
 from .base import Strict
 from .responses import Response, expand_archetypes
 from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
@@ -40,6 +41,9 @@ Share = Field(ge=0.0, le=1.0)
 
 #: Largest root seed: numpy seeds are unsigned, and stores and tables keep seeds as int64.
 MAX_SEED = 2**63 - 1
+#: Most consumer agents: 10⁸ (at k = 150 a graph of 75 GB; whether a run fits this machine is
+#: checked before it starts, sim.resources).
+MAX_POPULATION = 100_000_000
 
 
 # --------------------------------------------------------------------------- simulation
@@ -106,9 +110,14 @@ class Behaviour(Strict):
     satisfaction_noise: float = Field(0.2, ge=0.0, le=2.0, description="s.d. of experienced quality around product quality")
     satisfaction_threshold: float = Field(0.5, ge=0.0, le=1.0, description="experienced quality above which a buyer is satisfied")
     share_window_days: int = Field(14, ge=1, le=365, description="days after a satisfying purchase during which the buyer may share")
-    negative_wom_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability an unsatisfied buyer warns her contacts (once)")
+    negative_wom_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability that a detractor (a buyer let down by quality, a late delivery or a friend's lower price) warns her contacts, once. assumption")
+    negative_wom_ratio: float = Field(4.0, ge=0.0, le=20.0, description="weight of one warning relative to one share (|negative| / positive word-of-mouth weight, dimensionless); above 1 a bad word weighs more than a good one. assumption for the value; the direction is a published finding (Chevalier & Mayzlin 2006: one-star reviews move sales more than five-star ones)")
+    detractor_attitude_factor: float = Field(0.5, ge=0.0, le=1.0, description="a detractor's own attitude to the brand is multiplied by this (0: she forgets it, 1: no change), which lowers her chance of buying it again. assumption")
+    late_delivery_prob: float = Field(0.03, ge=0.0, le=1.0, description="probability that an order arrives late enough to make its buyer a detractor, per order. assumption")
+    price_regret_share: float = Field(0.10, ge=0.0, le=1.0, description="a buyer who hears that the contact she asks paid at least this share less for the same brand (unit price net of coupons) within price_regret_days becomes a detractor. assumption")
+    price_regret_days: int = Field(30, ge=0, le=365, description="days back a contact's purchase counts for price regret (0 switches it off). assumption")
     tie_reach: tuple[float, float, float, float] = Field((0.3, 0.15, 0.05, 0.01), description="probability that a share reaches a contact, by Dunbar layer (intimate, close, friends, acquaintances). assumption")
-    wom_strength: float = Field(0.15, ge=0.0, le=10.0, description="exposure weight of one word-of-mouth share (WOM ~20× marketing events per Trusov et al. 2009)")
+    wom_strength: float = Field(0.3, ge=0.0, le=10.0, description="exposure weight of one word-of-mouth share before the receiver's wom_weight: 2 × a paid impression's 0.15, as friends' recommendations are trusted about twice as often as online ads (Nielsen 2015: 83 % against about 45 %). published figure (the trust ratio); Trusov, Bucklin & Pauwels 2009 find word of mouth's long-run elasticity (0.53) far above traditional marketing's, which the model does not reach: docs/MODEL.md §3.2")
     paid_strength: float = Field(0.15, ge=0.0, le=10.0, description="exposure weight of one paid impression before ad trust and content")
     kol_strength: float = Field(0.5, ge=0.0, le=10.0, description="exposure weight of one KOL post view before credibility and affinity")
     owned_strength: float = Field(0.4, ge=0.0, le=10.0, description="exposure weight of one opened push or 1:1 touch")
@@ -131,8 +140,8 @@ class Behaviour(Strict):
 
 
 class World(Strict):
-    population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
-    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
+    population: int = Field(20000, ge=10, le=MAX_POPULATION, description="number of consumer agents (a run that would not fit in this machine's memory is refused before it starts, naming the limit)")
+    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population; `population` (or no value): one agent per consumer, the population's value after any --set")
     reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of docs/MODEL.md §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
@@ -148,6 +157,14 @@ class World(Strict):
             raise ValueError("at least one segment is needed")
         return segments
 
+    @field_validator("market_size", mode="before")
+    @classmethod
+    def _one_agent_per_consumer(cls, value: Any, info: ValidationInfo) -> Any:
+        """``population``: as many consumers as agents (None when the population itself is invalid: it is reported)."""
+        if isinstance(value, str) and value != "population":
+            raise ValueError(f"got {value!r}; must be a whole number, or population (one agent per consumer)")
+        return info.data.get("population") if value == "population" else value
+
     @model_validator(mode="after")
     def _graph_fits_population(self) -> "World":
         # Caught here, at load time with the field's line, rather than when the graph is built.
@@ -156,10 +173,25 @@ class World(Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _an_agent_is_at_least_a_consumer(self) -> "World":
+        # Below one consumer per agent, every scaled quantity (followers, groups, reach) would
+        # be inflated beyond the market itself.
+        if self.market_size is not None and self.market_size < self.population:
+            raise ValueError(f"market_size: got {self.market_size}, fewer real consumers than agents "
+                             f"(world.population {self.population}): an agent stands for at least one consumer; "
+                             "raise it, or write market_size: population (one agent per consumer)")
+        return self
+
+    @property
+    def consumers(self) -> int:
+        """Real consumers in the market: ``market_size``, or the population when it is unset."""
+        return self.market_size or self.population
+
     @property
     def scale(self) -> float:
         """Real consumers per agent."""
-        return (self.market_size or self.population) / self.population
+        return self.consumers / self.population
 
 
 def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
@@ -168,6 +200,10 @@ def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
     if graph.kind == "communities" and graph.communities > most:
         return [f"graph.communities: got {graph.communities}; must be ≤ {most} (half of world.population "
                 f"{population}): each community needs at least two members"]
+    if graph.kind == "small_world" and population > SMALL_WORLD_MAX_NODES:
+        return [f"population: got {population}; a small world (world.graph.kind: small_world) allows at most "
+                f"{SMALL_WORLD_MAX_NODES} consumers (two ids and a tie's ring data fit in 63 bits): lower "
+                "world.population, or choose kind communities"]
     if graph.kind == "complete" and population > COMPLETE_MAX_NODES:
         return [f"population: got {population}; a complete graph (world.graph.kind: complete) allows at most "
                 f"{COMPLETE_MAX_NODES} consumers (n² ties): lower world.population, or choose kind "
