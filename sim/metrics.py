@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 from .ledger import LAST_TOUCH, MARKETING_FIELDS
+from .market.referral import expected_commission_rate, referral_kpis
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
 
@@ -150,6 +151,8 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "detractors": float(led.detractors[:, b].sum() * scale),
+        "referral": referral_kpis(led, pop.parent, b, scale, expected_commission_rate(
+            brand.spec.strategy.referral, model.behaviour.downline_expectation)),
         "price_image": brand.price_image,
         "parity_gap": float(np.mean(model.datacollector.model_vars[f"{brand.name}.parity_gap"] or [0.0])),
         **_response_kpis(brand),

@@ -110,7 +110,8 @@ class MarketModel(mesa.Model):
                     self.enlist_kol(brand, j, program)
             for j, session in enumerate(brand.base.strategy.livestreams):
                 self.enlist_kol(brand, -1, session.as_kol(), session=j)
-            for _ in range(brand.base.strategy.group_leaders.initial):
+            market = self.config.world.market_size or self.population.n
+            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market, self.population.n)):
                 recruit_leader(self, brand, 0, rng)
 
     def _build_lookups(self) -> None:
@@ -328,8 +329,8 @@ class MarketModel(mesa.Model):
             quality=np.array([s.product.quality for s in specs]),
             repurchase_days=np.array([s.product.repurchase_days for s in specs]),
             capture=np.array([s.strategy.private_domain.package_card_capture for s in specs]),
-            level1=np.array([s.strategy.referral.level1 for s in specs]),
-            level2=np.array([s.strategy.referral.level2 for s in specs]),
+            levels=np.array([[s.strategy.referral.level1, s.strategy.referral.level2, s.strategy.referral.level3]
+                             for s in specs]),
             leader_commission=np.array([s.strategy.group_leaders.commission for s in specs]),
             take_rate=self.channels.take_rate, payment_fee=self.channels.payment_fee,
             social=self.channels.social if self.channels.social is not None else -1,

@@ -73,7 +73,7 @@ class Population:
     bought_on : (n, B) uint8, uint16 or uint32, the narrowest with a bit per channel: bit c
         set when she ever bought on channel c
     last_channel : (n, B) int8 channel of the latest purchase (-1)
-    parent : (n,) int32 who referred her first referred purchase (referral tree)
+    parent : (n, B) int32 who referred her first referred purchase of each brand (its referral tree)
     stock_until : (n,) int32 day her category stock runs out
     ref_price : (n, B) float32 her reference price of each brand (¥): what she expects to
         pay, smoothed over the prices she has seen (Kalyanaram & Winer 1995)
@@ -116,7 +116,7 @@ class Population:
         self.purchases = np.zeros(shape, np.uint16)
         self.bought_on = np.zeros(shape, channel_bits(self.n_channels))
         self.last_channel = np.full(shape, NO_ONE, np.int8)
-        self.parent = np.full(self.n, NO_ONE, np.int32)
+        self.parent = np.full(shape, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
         self.ref_price = np.zeros(shape, np.float32)
         self.paid = np.zeros(shape, np.float32)
@@ -222,10 +222,10 @@ def channel_bits(n_channels: int) -> type:
 
 
 #: Bytes of consumer state per agent and brand (attitude, its day, stage, entry, source,
-#: referrer, follower, purchases, last channel, reference price, price paid and its day;
-#: ``bought_on`` apart) and per agent (segment, parent, stock).
-BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 1 + 2 + 1 + 4 + 4 + 4
-BYTES_PER_AGENT_ALONE = 1 + 4 + 4
+#: referrer, tree parent, follower, purchases, last channel, reference price, price paid and
+#: its day; ``bought_on`` apart) and per agent (segment, stock).
+BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 4 + 1 + 2 + 1 + 4 + 4 + 4
+BYTES_PER_AGENT_ALONE = 1 + 4
 
 
 def population_bytes(n: int, n_brands: int, n_channels: int) -> int:

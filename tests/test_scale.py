@@ -126,3 +126,11 @@ def test_the_memory_estimate_covers_a_real_run_and_is_not_far_above_it():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     peak, estimate = json.loads(out.stdout.strip().splitlines()[-1])
     assert peak <= estimate <= 1.3 * peak, (peak / 2**20, estimate / 2**20)
+
+
+def test_the_population_layout_in_the_estimate_is_the_arrays_a_population_holds():
+    from sim.population import build_population, population_bytes
+    scenario = baseline("world.population=1000")
+    pop = build_population(scenario.world, len(scenario.brands), np.random.default_rng(0), len(scenario.channels))
+    held = sum(a.nbytes for a in vars(pop).values() if isinstance(a, np.ndarray))
+    assert held == population_bytes(1000, len(scenario.brands), len(scenario.channels))

@@ -32,7 +32,8 @@ def run(
     """Simulate a scenario day by day; print the KPI table and write a results folder.
 
     The folder holds daily_ledger.csv (money and orders per day × brand × channel),
-    daily_state.csv (AIPL funnel, private domain, leaders, prices), kpis.json, the fully
+    daily_state.csv (AIPL funnel, private domain, leaders, prices), referral_tree.csv
+    (referral orders and commission by level, shares by depth, trees by size), kpis.json, the fully
     resolved scenario with its seed and version, and plots.
     """
     from ..jit import kernels_cached

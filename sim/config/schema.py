@@ -127,7 +127,8 @@ class Behaviour(Strict):
     promo_need_boost: float = Field(1.5, ge=1.0, le=20.0, description="multiplier on category need for consumers who know a brand on promotion today. assumption")
     impulse_threshold: float = Field(0.8, ge=0.0, le=1.0, description="attitude above which an exposure can trigger an impulse need")
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
-    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
+    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of the commission rate a sharer expects on an order her share brings (level 1 alone: 0.10 → +50 %). assumption")
+    downline_expectation: float = Field(1.0, ge=0.0, le=10.0, description="m̂: orders a sharer expects each buyer she refers to bring in turn by sharing, so a level-ℓ commission counts m̂^(ℓ−1) in her expected rate ℓ1 + ℓ2·m̂ + ℓ3·m̂² (dimensionless). assumption: the recruiting pitch of multi-level distribution, a downline order as likely as a direct one; what trees really yield is the KPI referral.downline_per_member (≈ 0.05 on the baseline)")
     content_share_uplift: float = Field(1.0, ge=0.0, le=10.0, description="relative rise in sharing from 4i content quality 0 → 1. assumption")
     reference_smoothing: float = Field(0.3, ge=0.0, le=1.0, description="w: weight of the newest price seen in a consumer's reference price for a brand, per shopping trip, R ← R + w·(p − R); 0 never adapts. assumption, within the carry-over 0.7–0.9 of exponentially smoothed reference prices (Kalyanaram & Winer 1995)")
     reference_weight: float = Field(1.0, ge=0.0, le=10.0, description="η: weight of a price's gain or loss against the brand's reference price, relative to the price-level term (dimensionless); 0 switches reference effects off. assumption")
@@ -340,12 +341,28 @@ class PrivateDomain(Strict):
 
 
 class Referral(Strict):
+    """Referral commissions (分佣) on a WeChat order through a shared link, by level of the
+    referral tree. Three levels at most: paying more levels is pyramid selling under
+    China's rules (State Council Decree 444, 2005), so there is no fourth."""
+
     level1: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer, share of order value (分佣)")
-    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer; ≤ 3 levels are legal (Decree 444)")
+    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer, share of order value")
+    level3: float = Field(0.0, ge=0, le=0.5, description="commission to her referrer's referrer, share of order value; the last level allowed (Decree 444)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _three_levels_at_most(cls, data: Any) -> Any:
+        deeper = [k for k in data if isinstance(k, str) and k.startswith("level") and k[5:].isdigit()
+                  and int(k[5:]) > 3] if isinstance(data, dict) else []
+        if deeper:
+            raise ValueError(f"got {deeper[0]}; at most three commission levels are allowed (level1, level2, level3): "
+                             "paying more is pyramid selling under China's rules (State Council Decree 444)")
+        return data
 
 
 class GroupLeaderPolicy(Strict):
-    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0; each is a consumer, so at most world.population")
+    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0 besides those sized from the market (market_coverage); each is a consumer, so at most world.population in all")
+    market_coverage: float = Field(0.0, ge=0, le=1, description="share of the market's consumers (world.market_size, one a household) in the brand's leader groups at day 0: adds round(coverage × market_size / group_size) leaders, ≈ 200 households a leader (Rest of World 2021); when an agent stands for more than a group, coverage × population one-agent groups. The share is an assumption; 0: initial only")
     commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
@@ -355,6 +372,17 @@ class GroupLeaderPolicy(Strict):
     group_size: int = Field(200, ge=1, le=500, description="households per group (~200, Rest of World 2021)")
     broadcasts_per_week: float = Field(2.0, ge=0, le=50)
     read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
+
+    def leaders_at_start(self, market_size: int, population: int) -> int:
+        """Leaders at day 0: ``initial`` plus those whose groups of ``group_size`` households
+        hold ``market_coverage`` of a market of ``market_size`` consumers.
+
+        A group is at least one agent: when an agent stands for more people than a group
+        holds (market_size / population > group_size) the count is coverage × population
+        one-agent groups, so the coverage, not the real count, is kept.
+        """
+        per_group = max(self.group_size, market_size / population)
+        return self.initial + round(self.market_coverage * market_size / per_group)
 
 
 class DateWindow(Strict):
@@ -503,8 +531,9 @@ class Scenario(Strict):
             _check_brand_channels(i, brand, self.channels)
             _check_responses(i, brand, self.brands, self.channels)
             _check_livestreams(i, brand, self.channels, self.simulation)
+        market = self.world.market_size or self.world.population
         too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
-                    for line in partner_count_problems(brand, self.world.population)]
+                    for line in partner_count_problems(brand, self.world.population, market)]
         if too_many:
             raise ValueError("\n".join(too_many))
         return self
@@ -574,7 +603,7 @@ def _check_livestreams(i: int, brand: BrandSpec, channels: dict[str, ChannelSpec
             raise ValueError(f"{where}.date: {session.date} is outside the run ({first} to {last})")
 
 
-def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
+def partner_count_problems(brand: BrandSpec, population: int, market_size: int | None = None) -> list[str]:
     """``path: message`` lines (relative to the brand) for partners the population cannot hold.
 
     Every KOL / KOC is placed at a consumer of the social graph (a KOC's audience starts
@@ -590,8 +619,13 @@ def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
                             f"{population} in all{earlier}; lower the count or raise world.population")
             break
         before += program.count
-    leaders = brand.strategy.group_leaders.initial
-    if leaders > population:
+    policy = brand.strategy.group_leaders
+    leaders = policy.leaders_at_start(market_size or population, population)
+    if leaders > population and not policy.market_coverage:
         problems.append(f"strategy.group_leaders.initial: got {leaders}; must be ≤ {population}: every group "
                         f"leader is a consumer (world.population = {population}); lower it or raise world.population")
+    elif leaders > population:
+        problems.append(f"strategy.group_leaders.market_coverage: got {policy.market_coverage:g}, which gives {leaders} "
+                        f"leaders in all; they must be ≤ {population}: every group leader is a consumer "
+                        f"(world.population = {population}); lower it or raise world.population")
     return problems
