@@ -25,6 +25,16 @@ def test_run_writes_results_and_prints_kpis(tmp_path):
         assert (out / name).stat().st_size > 0
 
 
+def test_run_writes_the_main_plots_unless_all_are_asked_for(tmp_path):
+    from sim.plots.run import MAIN_PLOTS, PLOT_FILES
+
+    for flag, expected in (([], MAIN_PLOTS), (["--all-plots"], PLOT_FILES)):
+        out = tmp_path / f"run{len(flag)}"
+        result = runner.invoke(app, ["run", "--days", "10", "--out", str(out), *flag, *SMALL])
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.glob("*.png")) == sorted(expected)
+
+
 def test_run_refuses_to_overwrite(tmp_path):
     out = tmp_path / "exists"
     out.mkdir()

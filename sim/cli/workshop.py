@@ -30,13 +30,13 @@ def dashboard(
 ) -> None:
     """Serve a live dashboard for a workshop: levers, Step / Run / Reset, live charts.
 
-    Opens a Mesa SolaraViz page (works offline) with sliders and switches for the
+    Opens a page (Solara, works offline) with sliders and switches for the
     brand's main levers (prices, parity, paid and influencer budgets, KOC share,
     referral commission, content quality, pushes, Double 11 routing), charts of the
     AIPL funnel, orders and profit by channel, spill-over, group leaders and a sampled
     ego network, and a side-by-side mode (two strategies, same seed), on one screen
     for a projector, in English or Chinese. Needs the dashboard extra:
-    pip install 'socsim\[dashboard]'.
+    pip install 'socsim[dashboard]'.
 
     Examples:  socsim dashboard --lang zh          socsim dashboard --host 0.0.0.0 --port 8800
     """

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import solara
 
-from .charts import FIGURES, chart_png, chart_title, ego_for, kpi_rows, snapshot
+from .charts import FIGURES, kpi_rows, render_charts
 from ..fonts import WEB_FAMILY, font_face_css
 from ..market.channels import CHANNEL_NAMES_ZH
 from .levers import Lever
@@ -83,7 +83,7 @@ def LeverControl(lever: Lever, value: Any, on_value: Callable[[Any], None], lang
 
 
 @solara.component
-def LeverPanel(model: WorkshopModel, lang: str, setup: Callable[[], None]):
+def LeverPanel(model: WorkshopModel, lang: str):
     """The brand's levers for one strategy; a change acts from today (day 0: from the start)."""
     arm, set_arm = solara.use_state("A")
     note, set_note = solara.use_state("")
@@ -112,10 +112,18 @@ def LeverPanel(model: WorkshopModel, lang: str, setup: Callable[[], None]):
             LeverControl(lever, values[lever.key], lambda v, key=lever.key: change(key, v), lang
                          ).key(f"{arm}-{lever.key}-{lang}")
         solara.Button(say("back_to_scenario", lang), on_click=back_to_scenario, outlined=True, small=True)
-        solara.Text(note or say("levers_act", lang), classes=["socsim-note"])
-        setup()
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(note or say("levers_act", lang)), classes=["socsim-note"])
         with solara.Details(say("repeat", lang)):
             solara.HTML(tag="pre", unsafe_innerHTML=html.escape(model.command(arm)), classes=["socsim-command"])
+
+
+@solara.component
+def SetupPanel(seed: solara.Reactive[str], side_by_side: solara.Reactive[bool], lang: str):
+    """What applies at Reset: the seed and the A vs B mode. Its own component, so a Step
+    (which re-renders the page) does not re-render the levers or these."""
+    with _div("socsim-setup"):
+        solara.InputText(say("seed", lang), value=seed)
+        solara.Switch(label=say("side_by_side", lang), value=side_by_side)
 
 
 # --------------------------------------------------------------------------- main area
@@ -147,12 +155,6 @@ def Chart(name: str, png: bytes, title: str):
     with _div(f"socsim-chart socsim-{name} socsim-cell"):
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(title), classes=["socsim-chart-title"])
         solara.Image(png, format="png")
-
-
-def _draw(model: WorkshopModel, lang: str) -> dict[str, tuple[bytes, str]]:
-    """Every chart's PNG and title (one snapshot of the model for all six)."""
-    views, ego = snapshot(model, lang), ego_for(model)
-    return {name: (chart_png(name, views, ego, lang), chart_title(name, views, ego, lang)) for name in CHART_NAMES}
 
 
 # --------------------------------------------------------------------------- the page
@@ -226,13 +228,9 @@ def Page():
         model.set(WorkshopModel(state, seed=seed.value, side_by_side=side_by_side.value))
         version.set(version.value + 1)
 
-    def setup() -> None:
-        solara.InputText(say("seed", lang.value), value=seed)
-        solara.Switch(label=say("side_by_side", lang.value), value=side_by_side)
-
     m, tongue = model.value, lang.value
     # drawn once per day simulated, strategy set or language, not on every render
-    drawn = solara.use_memo(lambda: _draw(m, tongue), [id(m), version.value, len(m.arms), tongue])
+    drawn = solara.use_memo(lambda: render_charts(m, tongue), [id(m), version.value, len(m.arms), tongue])
     solara.Style(solara.use_memo(lambda: _page_css(tuple(lever.label_zh for lever in state.levers.levers)), []))
     with _div("socsim-page"):
         with _div("socsim-bar"):
@@ -248,7 +246,8 @@ def Page():
             solara.Button(say("language", tongue), on_click=lambda: lang.set(LANGS[1 - LANGS.index(tongue)]),
                           color="white", text=True, classes=["socsim-lang"])
         with _div("socsim-side"):
-            LeverPanel(m, tongue, setup).key(f"levers-{id(m)}")
+            LeverPanel(m, tongue).key(f"levers-{id(m)}")
+            SetupPanel(seed, side_by_side, tongue)
         with _div("socsim-main"):
             for name in CHART_NAMES:  # direct children of the grid (a component would wrap them)
                 Chart(name, *drawn[name]).key(name)

@@ -39,7 +39,7 @@ from .text import say
 from .workshop import WorkshopModel
 
 __all__ = ["ArmView", "EgoNet", "snapshot", "ego_for", "ego_network", "funnel_figure", "orders_figure", "profit_figure",
-           "spillover_figure", "leaders_figure", "ego_figure", "chart_title", "chart_png", "kpi_rows", "FIGURES",
+           "spillover_figure", "leaders_figure", "ego_figure", "chart_title", "chart_png", "render_charts", "kpi_rows", "FIGURES",
            "EGO_NODES", "SIZE_PX", "FONT_PT"]
 
 #: Most consumers drawn in the ego network (the ego included).
@@ -418,6 +418,12 @@ def chart_png(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en") ->
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+def render_charts(model: WorkshopModel, lang: str = "en") -> dict[str, tuple[bytes, str]]:
+    """Every chart of ``model`` now: name → (PNG bytes, title), from one snapshot (what a Step redraws)."""
+    views, ego = snapshot(model, lang), ego_for(model)
+    return {name: (chart_png(name, views, ego, lang), chart_title(name, views, ego, lang)) for name in FIGURES}
 
 
 # --------------------------------------------------------------------------- KPI table
