@@ -50,6 +50,7 @@ class Ledger:
         self.books = np.zeros((days, brands, channels, len(FIELDS)))
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
+        self.detractors = np.zeros((days, brands))  # buyers let down (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
@@ -70,6 +71,10 @@ class Ledger:
 
     def count_shares(self, day: int, brand: int, sharers: int) -> None:
         self.shares[day, brand] += sharers
+
+    def count_detractors(self, day: int, made: np.ndarray) -> None:
+        """Book the detractors each brand made on ``day`` ((B,) counts of agents)."""
+        self.detractors[day] += made
 
     def close_day(self, day: int) -> None:
         """Book gross profit for the day from the other fields."""

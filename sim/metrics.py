@@ -149,6 +149,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "private_domain": float(pop.follower[:, b].sum() * scale),
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
+        "detractors": float(led.detractors[:, b].sum() * scale),
         "price_image": brand.price_image,
         "parity_gap": float(np.mean(model.datacollector.model_vars[f"{brand.name}.parity_gap"] or [0.0])),
         **_response_kpis(brand),

@@ -19,7 +19,7 @@ from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
 from .config.schema import KolProgram, Scenario
 from .graph import build_graph
 from .ledger import Ledger
-from .market.aftercare import BrandTerms
+from .market.aftercare import BrandTerms, judging
 from .market.campaigns import CampaignContext, run_campaigns, sharing
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
@@ -213,7 +213,7 @@ class MarketModel(mesa.Model):
         day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]),
                            int(self.calendar.wait_until[t]), promoting,
                            self._market_day(t), self._terms(), self.ledger, self.pools, self.scale, self.behaviour,
-                           self.streams)
+                           judging(self.behaviour, self.graph.indptr, self.graph.indices), self.streams)
         self._book_search_ads(day.clicks, t)
         lap(CONSUMER_STAGES, day.cycles)
         return day.shoppers, day.orders

@@ -14,9 +14,10 @@ import numpy as np
 from .config.schema import World
 from .jit import njit
 
-__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "decayed_rows"]
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "NEVER", "decayed_rows"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
+NEVER = -1_000_000  # day of an event that has not happened (far enough back to be outside any window)
 
 
 class Stage:
@@ -59,7 +60,7 @@ class Population:
     Attributes (n = consumers, B = brands)
     ----------
     segment : (n,) uint8 segment code
-    attitude : (n, B) float32 ad-stock in [0, 1], as of ``attitude_day``
+    attitude : (n, B) float32 ad-stock in [−1, 1] (below 0: a bad opinion from warnings), as of ``attitude_day``
     attitude_day : (n, B) int32 day of the last attitude update (lazy decay)
     stage : (n, B) uint8 highest AIPL stage reached
     entry : (n, B) int8 channel the latest effective exposure points to (-1: none)
@@ -73,6 +74,8 @@ class Population:
     stock_until : (n,) int32 day her category stock runs out
     ref_price : (n, B) float32 her reference price of each brand (¥): what she expects to
         pay, smoothed over the prices she has seen (Kalyanaram & Winer 1995)
+    paid : (n, B) float32 unit price she paid for the brand last, net of coupons (¥; 0: never bought)
+    paid_day : (n, B) int32 day of that purchase (:data:`NEVER` before the first)
     """
 
     n: int
@@ -93,6 +96,8 @@ class Population:
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
     ref_price: np.ndarray = field(init=False)
+    paid: np.ndarray = field(init=False)
+    paid_day: np.ndarray = field(init=False)
     _factors: tuple[float, np.ndarray] = field(init=False, repr=False)  # decay_factors' (decay, table)
 
     def __post_init__(self) -> None:
@@ -110,6 +115,8 @@ class Population:
         self.parent = np.full(self.n, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
         self.ref_price = np.zeros(shape, np.float32)
+        self.paid = np.zeros(shape, np.float32)
+        self.paid_day = np.full(shape, NEVER, np.int32)
         self._factors = (self.decay, np.ones(1, np.float32))
 
     def decay_factors(self, day: int) -> np.ndarray:

@@ -69,6 +69,21 @@ def test_a_broken_lever_fails_the_check():
     assert "FAIL" in row(result.output, "referral") and result.exit_code == 1
 
 
+@pytest.mark.parametrize("switch", [None, "world.behaviour.negative_wom_ratio=0"])
+def test_negative_word_of_mouth_passes_on_the_baseline_and_fails_with_warnings_switched_off(switch):
+    """At check size, more detractors cost buyers and their warnings' own part is significant;
+    with warnings that weigh nothing the weightless variant is the same scenario as the
+    other, so the second test finds no difference and the check fails."""
+    from sim.config.loader import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [switch] if switch else [])
+    [result] = run_checks(sc, CheckSettings(reps=6), only=["negative_word_of_mouth"])
+    assert result.status == ("fail" if switch else "pass"), result.measured
+    assert "detractors" in result.measured and "their warnings alone cost" in result.measured
+    if switch:
+        assert result.p_value == 1.0  # identical runs: no evidence at all
+
+
 def test_bad_input_is_one_error_line():
     result = check("--only", "nonsense")
     assert result.exit_code == 1 and "unknown check 'nonsense'" in result.output

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from sim.draws import stream_handle
-from sim.market.aftercare import _after_purchase, _order_money
+from sim.market.aftercare import Judging, _after_purchase, _order_money
 from sim.market.attitude import fold_exposures
 from sim.market.choice import WECHAT_SEEDED_MASK, _needing, _pick_kernel, _shops, _venue_kernel, buys_now, price_cost
 from sim.market.signals import Source
-from sim.population import NO_ONE, Stage
+from sim.population import NEVER, NO_ONE, Stage
 
 TMALL, WECHAT = 0, 1
 
@@ -214,13 +214,16 @@ def test_a_weak_exposure_makes_her_aware_only_and_never_lowers_a_stage():
     assert stage[0].tolist() == [Stage.AWARE, Stage.PURCHASED]
 
 
-def test_negative_word_of_mouth_scales_the_attitude_down():
-    """a = 0.8 (fresh today), S_neg = −0.5: a·e^{−0.5} ≈ 0.485; the stage stays."""
+def test_negative_word_of_mouth_pushes_the_attitude_towards_minus_one():
+    """a = 0.8 (fresh today), S_neg = −0.5: a − (1 + a)(1 − e^{−0.5}) ≈ 0.092; the stage stays.
+    A consumer who has never heard of the brand (a = 0) is left with a bad opinion,
+    −(1 − e^{−0.5}) ≈ −0.39, and stays unaware."""
     attitude = np.array([[0.8, 0.0]], np.float32)
     stage = np.array([[Stage.INTERESTED, 0]], np.uint8)
-    keys, *_ = fold(attitude, stage, [-0.5], [0], attitude_day=np.full((1, 2), 3, np.int32))
-    assert attitude[0, 0] == pytest.approx(0.8 * math.exp(-0.5), rel=1e-6)
-    assert stage[0, 0] == Stage.INTERESTED and keys.tolist() == []
+    keys, *_ = fold(attitude, stage, [-0.5, -0.5], [0, 1], attitude_day=np.full((1, 2), 3, np.int32))
+    assert attitude[0, 0] == pytest.approx(0.8 - 1.8 * (1 - math.exp(-0.5)), rel=1e-6)
+    assert attitude[0, 1] == pytest.approx(-(1 - math.exp(-0.5)), rel=1e-6)
+    assert stage[0].tolist() == [Stage.INTERESTED, 0] and keys.tolist() == []
 
 
 # --------------------------------------------------------------------------- aftercare
@@ -247,29 +250,37 @@ def buyer_state(n=4, brands=1):
     return dict(parent=np.full(n, NO_ONE, np.int32), purchases=np.zeros((n, brands), np.uint16),
                 stage=np.full((n, brands), Stage.INTERESTED, np.uint8), bought_on=np.zeros((n, brands), np.uint32),
                 last_channel=np.full((n, brands), NO_ONE, np.int8), follower=np.zeros((n, brands), bool),
-                stock_until=np.zeros(n, np.int32), attitude=np.full((n, brands), 0.6, np.float32))
+                stock_until=np.zeros(n, np.int32), attitude=np.full((n, brands), 0.6, np.float32),
+                paid=np.zeros((n, brands), np.float32), paid_day=np.full((n, brands), NEVER, np.int32))
 
 
-def after(state, who, channel, source, referrer, quality, noise_sd=0.0, warn_prob=1.0, capture=0.0):
+#: Four consumers on a ring of single ties: i's only contact is i + 1 (mod 4).
+RING = (np.arange(5, dtype=np.int64), np.array([1, 2, 3, 0], np.int32))
+
+
+def after(state, who, channel, source, referrer, quality, noise_sd=0.0, warn_prob=1.0, capture=0.0, late=0.0,
+          price=100.0, day=20, regret=(0.10, 30)):
     n = len(who)
-    return _after_purchase(
-        np.array(who, np.int32), np.zeros(n, np.int64), np.array(channel, np.int64), np.ones(n, np.int64),
-        np.array(source, np.int8), np.array(referrer, np.int32), state["parent"], state["purchases"], state["stage"],
-        state["bought_on"], state["last_channel"], state["follower"], state["stock_until"], state["attitude"],
-        np.array([True]), np.array([capture]), np.array([10.0]), np.array([quality]), WECHAT, 20, 0.5, warn_prob, 1,
-        stream_handle(np.random.default_rng(5)), noise_sd)
+    orders = (np.array(who, np.int32), np.zeros(n, np.int64), np.array(channel, np.int64), np.ones(n, np.int64),
+              np.full(n, price), np.zeros(n), np.array(source, np.int8), np.array(referrer, np.int32))
+    buyers = tuple(state[k] for k in ("parent", "purchases", "stage", "bought_on", "last_channel", "follower",
+                                      "stock_until", "attitude", "paid", "paid_day"))
+    terms = (np.array([True]), np.array([capture]), np.array([10.0]), np.array([quality]))
+    judging = Judging(0.5, noise_sd, warn_prob, 0.5, late, regret[0], regret[1], *RING)
+    return _after_purchase(orders, buyers, terms, WECHAT, day, judging, 1, stream_handle(np.random.default_rng(5)))
 
 
 def test_a_first_purchase_makes_her_a_purchaser_a_second_loyal_and_a_good_product_a_sharer():
     """Quality 0.7 > threshold 0.5 (no noise): satisfied; stock for 1 unit × 10 days × spread 0.8–1.2."""
     state = buyer_state()
-    happy, happy_ends, warns, warn_ends = after(state, [1], [WECHAT], [Source.WOM], [2], quality=0.7)
+    happy, happy_ends, warns, warn_ends, detractors = after(state, [1], [WECHAT], [Source.WOM], [2], quality=0.7)
     assert state["stage"][1, 0] == Stage.PURCHASED and state["purchases"][1, 0] == 1
     assert state["parent"][1] == 2                        # joins the referral tree under her sharer
     assert state["follower"][1, 0]                         # a WeChat buyer is in the private domain
     assert state["bought_on"][1, 0] == 1 << WECHAT and state["last_channel"][1, 0] == WECHAT
     assert 28 <= state["stock_until"][1] <= 32
-    assert happy.tolist() == [1] and happy_ends.tolist() == [0, 1] and warns.tolist() == []
+    assert happy.tolist() == [1] and happy_ends.tolist() == [0, 1] and warns.tolist() == [] and detractors.tolist() == [0]
+    assert state["paid"][1, 0] == 100.0 and state["paid_day"][1, 0] == 20  # what she paid, for her friends
     after(state, [1], [TMALL], [Source.PAID], [NO_ONE], quality=0.7)
     assert state["stage"][1, 0] == Stage.LOYAL and state["purchases"][1, 0] == 2
     assert state["bought_on"][1, 0] == (1 << WECHAT) | (1 << TMALL)
@@ -278,12 +289,35 @@ def test_a_first_purchase_makes_her_a_purchaser_a_second_loyal_and_a_good_produc
 def test_a_disappointing_product_halves_her_attitude_and_she_warns():
     """Quality 0.4 < 0.5: not satisfied; attitude 0.6 → 0.3; warns with probability 1, none with 0."""
     state = buyer_state()
-    happy, _, warns, warn_ends = after(state, [0, 3], [TMALL, TMALL], [Source.PAID] * 2, [NO_ONE] * 2, quality=0.4)
+    happy, _, warns, warn_ends, detractors = after(state, [0, 3], [TMALL, TMALL], [Source.PAID] * 2, [NO_ONE] * 2,
+                                                   quality=0.4)
     assert happy.tolist() == [] and warns.tolist() == [0, 3] and warn_ends.tolist() == [0, 2]
+    assert detractors.tolist() == [2]
     assert state["attitude"][[0, 3], 0].tolist() == [pytest.approx(0.3)] * 2
     assert not state["follower"][0, 0]                    # Tmall, capture rate 0: not captured
-    _, _, warns, _ = after(buyer_state(), [0], [TMALL], [Source.PAID], [NO_ONE], quality=0.4, warn_prob=0.0)
-    assert warns.tolist() == []
+    _, _, warns, _, detractors = after(buyer_state(), [0], [TMALL], [Source.PAID], [NO_ONE], quality=0.4, warn_prob=0.0)
+    assert warns.tolist() == [] and detractors.tolist() == [1]  # a quiet detractor is still one
+
+
+def test_a_late_delivery_makes_a_detractor_of_a_satisfied_buyer():
+    """Quality 0.7 satisfies, but a parcel late with probability 1 lets her down: no share, attitude halved."""
+    state = buyer_state()
+    happy, _, warns, _, detractors = after(state, [2], [TMALL], [Source.PAID], [NO_ONE], quality=0.7, late=1.0)
+    assert happy.tolist() == [] and warns.tolist() == [2] and detractors.tolist() == [1]
+    assert state["attitude"][2, 0] == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("friend_paid, friend_day, let_down", [
+    (80.0, 5, True),      # a friend paid 20 % less 15 days ago: she paid more than a friend
+    (95.0, 5, False),     # only 5 % less: within the 10 % she shrugs off
+    (80.0, -15, False),   # 20 % less, but 35 days ago: outside the 30-day window
+])
+def test_paying_more_than_the_friend_she_asks_makes_a_detractor(friend_paid, friend_day, let_down):
+    """Consumer 1 buys at ¥100 on day 20 and asks her only contact, consumer 2 (the ring)."""
+    state = buyer_state()
+    state["paid"][2, 0], state["paid_day"][2, 0] = friend_paid, friend_day
+    happy, _, _, _, detractors = after(state, [1], [TMALL], [Source.PAID], [NO_ONE], quality=0.7)
+    assert detractors.tolist() == [int(let_down)] and happy.tolist() == ([] if let_down else [1])
 
 
 def test_a_marketplace_buyer_is_captured_by_the_package_card_at_its_rate():

@@ -89,12 +89,13 @@ def test_a_session_sells_on_its_day_books_the_slot_fee_and_the_commission():
 
 def test_in_session_conversion_adds_stream_orders():
     """Watchers who shop in the session add to the stream's orders beyond the comparing
-    shoppers it draws anyway: more than 3 Poisson s.d. of the agents' orders, on 3 seeds."""
+    shoppers it draws anyway: more than 3 Poisson s.d. of the agents' orders, on 6 seeds
+    (on 3 the margin was thin: 3.3 s.d. before detractors were modelled, 2.4 after)."""
     off_sessions = SESSIONS[0].replace("streamer: head}", "streamer: head, need_share: 0}")
     agents = []
     for sessions in (SESSIONS[0], off_sessions):
         sc = scenario(*LIVE, sessions)
-        orders = sum(run(sc, seed=s).kpis["focal"]["channels"]["live"]["orders"] for s in range(5, 8))
+        orders = sum(run(sc, seed=s).kpis["focal"]["channels"]["live"]["orders"] for s in range(5, 11))
         agents.append(orders / sc.world.scale)
     on, off = agents
     assert on - off > 3 * np.sqrt(on + off), agents

@@ -72,6 +72,10 @@ EXPECTED = {
     # reference prices: a smoothing weight is a share; losses never weigh less than gains
     "negative_smoothing.yaml": ("world.behaviour.reference_smoothing", 5, "got -0.2; must be ≥ 0 and ≤ 1"),
     "loss_aversion_below_one.yaml": ("world.behaviour.loss_aversion", 4, "got 0.5; must be ≥ 1 and ≤ 10"),
+    # word of mouth and detractors: probabilities, a non-negative ratio, whole days
+    "late_delivery_above_one.yaml": ("world.behaviour.late_delivery_prob", 4, "got 1.5; must be ≥ 0 and ≤ 1"),
+    "negative_wom_ratio.yaml": ("world.behaviour.negative_wom_ratio", 5, "got -2; must be ≥ 0 and ≤ 20"),
+    "price_regret_days_fraction.yaml": ("world.behaviour.price_regret_days", 5, "must be a whole number"),
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import typer
 
 from ..terminal import show_warnings
-from . import analysis, checks, elasticity, experiments, game, lessons, lift, scenario, workshop
+from . import analysis, checks, detractors, elasticity, experiments, game, lessons, lift, scenario, workshop
 
 __all__ = ["app"]
 
@@ -39,7 +39,7 @@ show_warnings()
 
 def _register(root: typer.Typer) -> None:
     """Add every command group's commands to ``root``, then the ``game`` sub-app."""
-    for group in (scenario, experiments, elasticity, lift, checks, workshop, analysis, lessons):
+    for group in (scenario, experiments, elasticity, lift, detractors, checks, workshop, analysis, lessons):
         for command in group.COMMANDS:
             root.command()(command)
     root.add_typer(game.game_app, name="game")

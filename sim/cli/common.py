@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..config.schema import Scenario
 
 __all__ = ["BASELINE", "ScenarioArg", "SetOpt", "SeedOpt", "OutOpt", "WorkersOpt", "SchedulerOpt", "DaskLocalOpt",
-           "reported_errors", "print_problems", "load_cli_scenario", "count", "run_progress"]
+           "PopulationOpt", "RunDaysOpt", "FirstSeedOpt", "reported_errors", "print_problems", "load_cli_scenario",
+           "size_overrides", "count", "run_progress"]
 
 BASELINE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "baseline.yaml"
 
@@ -31,6 +32,10 @@ OutOpt = typer.Option(None, "--out", help="Results folder (default: <outputs.dir
 WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process.")
 SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
 DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")
+# The size of paired counterfactual runs (socsim lift, socsim detractors): see size_overrides.
+PopulationOpt = typer.Option(None, "--population", help="Consumer agents per run (default: world.population; market_size is kept).")
+RunDaysOpt = typer.Option(None, "--days", help="Simulated days per run (default: simulation.days).")
+FirstSeedOpt = typer.Option(None, "--seed", help="Seed of replication 0 (default: simulation.seed).")
 
 
 @contextmanager
@@ -86,6 +91,12 @@ def load_cli_scenario(path: Optional[Path], overrides: Optional[List[str]], seed
     if days is not None:
         extra.append(f"simulation.days={days}")
     return load_scenario(path or BASELINE, extra)
+
+
+def size_overrides(overrides: Optional[List[str]], population: Optional[int], days: Optional[int]) -> list[str]:
+    """``--set`` overrides followed by those of ``--population`` and ``--days`` (when given)."""
+    return [*(overrides or []), *([f"world.population={population}"] if population else []),
+            *([f"simulation.days={days}"] if days else [])]
 
 
 def count(n: int, noun: str) -> str:

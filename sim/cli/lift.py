@@ -14,7 +14,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .common import BASELINE, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario, reported_errors, run_progress
+from .common import (BASELINE, FirstSeedOpt, PopulationOpt, RunDaysOpt, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario,
+                     reported_errors, run_progress, size_overrides)
 from ..errors import SocsimError
 from ..terminal import console, say
 
@@ -25,9 +26,9 @@ def lift(
     scenario: Optional[Path] = ScenarioArg,
     brand: Optional[str] = typer.Option(None, "--brand", help="The brand whose sources are switched off (default: the first)."),
     reps: int = typer.Option(8, "--reps", help="Replications per variant; replication r uses seed + r in every variant (paired)."),
-    population: Optional[int] = typer.Option(None, "--population", help="Consumer agents per run (default: world.population; market_size is kept)."),
-    days: Optional[int] = typer.Option(None, "--days", help="Simulated days per run (default: simulation.days)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of replication 0 (default: simulation.seed)."),
+    population: Optional[int] = PopulationOpt,
+    days: Optional[int] = RunDaysOpt,
+    seed: Optional[int] = FirstSeedOpt,
     workers: Optional[int] = WorkersOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder (default: <outputs.dir>/lift_<name>-<digest>). Rerunning the same command resumes it."),
     set_: Optional[List[str]] = SetOpt,
@@ -54,8 +55,7 @@ def lift(
     with reported_errors():
         if reps < 2:
             raise SocsimError(f"--reps: got {reps}; give at least 2 replications (an interval needs two pairs)")
-        changes = [*(set_ or []), *([f"world.population={population}"] if population else []),
-                   *([f"simulation.days={days}"] if days else [])]
+        changes = size_overrides(set_, population, days)
         sc = load_cli_scenario(scenario, changes)
         design, sources = lift_design(sc, scenario or BASELINE, brand, reps, sc.simulation.seed if seed is None else seed,
                                       changes)

@@ -24,7 +24,7 @@ _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
 _MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
-           "leaders_recruited")
+           "leaders_recruited", "detractors")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
 COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"{LEVEL:.0%} CI", "Δ %", "p")
 

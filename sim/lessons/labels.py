@@ -70,7 +70,7 @@ _ZH_KPI = {
     "contribution_per_order": "单均贡献（¥）", "roi": "ROI（毛利 ÷ 营销费用）", "cac": "获客成本（¥）",
     "repurchase_rate": "复购率", "conversion": "转化率", "aov": "客单价（¥）", "repurchase_multiplier": "复购倍数",
     "spillover_share": "微信种草在天猫成交的比例", "private_domain": "私域人数", "active_leaders": "活跃团长（期末）",
-    "leaders_recruited": "累计招募团长", "shares": "分享次数（人·天）", "aware": "认知人数（A）", "interested": "种草人数（I）",
+    "leaders_recruited": "累计招募团长", "shares": "分享次数（人·天）", "detractors": "贬损者（失望的买家）", "aware": "认知人数（A）", "interested": "种草人数（I）",
     "purchased": "购买人数（P）", "loyal": "忠诚人数（L）", "parity_gap": "微信 − 天猫价差（¥）",
     "coupons": "优惠券（¥）", "gifts": "赠品成本（¥）", "referral_commission": "分佣支出（¥）",
     "leader_commission": "团长佣金（¥）", "kol_commission": "KOL 佣金（¥）", "ad_spend": "广告费（¥）",

@@ -9,6 +9,7 @@ books their money (:func:`_order_money`) and updates the buyers' state
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ..ledger import add_by_source, add_grid, add_rows
 from ..population import NO_ONE, Stage
 from .signals import SharerPool, Source
 
-__all__ = ["BrandTerms", "settle", "reward_and_pool", "ORDER_FIELDS"]
+__all__ = ["BrandTerms", "Judging", "judging", "settle", "reward_and_pool", "ORDER_FIELDS"]
 
 #: Ledger fields each order books, in the columns of :func:`_order_money`'s table.
 ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
@@ -66,6 +67,33 @@ class BrandTerms:
         return self.kol_cps.get(kol_id, 0.0) if paid_on == channel else 0.0
 
 
+class Judging(NamedTuple):
+    """How buyers judge their purchase (the kernel's named terms): what makes a detractor.
+
+    A detractor is a buyer let down by the product (quality + noise ≤ ``threshold``), by a
+    late delivery (probability ``late_prob``) or by hearing that the contact she asks — one
+    tie of her row of the graph (``indptr``, ``indices``) — paid at least ``regret_share``
+    less for the brand within ``regret_days`` (the price-parity link).
+    """
+
+    threshold: float         # experienced quality above which the product satisfies
+    noise: float             # s.d. of experienced quality around the product's quality
+    warn_prob: float         # probability a detractor warns her contacts
+    detractor_factor: float  # a detractor's own attitude is multiplied by this
+    late_prob: float         # probability an order arrives late
+    regret_share: float      # the friend paid at least this share less …
+    regret_days: int         # … within this many days
+    indptr: np.ndarray       # (n + 1,) the social graph's CSR rows
+    indices: np.ndarray      # contacts
+
+
+def judging(beh: Behaviour, indptr: np.ndarray, indices: np.ndarray) -> Judging:
+    """The :class:`Judging` terms of behaviour ``beh`` on the graph (``indptr``, ``indices``)."""
+    return Judging(beh.satisfaction_threshold, beh.satisfaction_noise, beh.negative_wom_prob,
+                   beh.detractor_attitude_factor, beh.late_delivery_prob, beh.price_regret_share,
+                   beh.price_regret_days, indptr, indices)
+
+
 def reward_and_pool(leader_uid: np.ndarray, pay: np.ndarray, happy: np.ndarray, happy_ends: np.ndarray,
                     warns: np.ndarray, warn_ends: np.ndarray, terms: BrandTerms, pools: list[SharerPool], day: int,
                     beh: Behaviour) -> None:
@@ -84,23 +112,21 @@ def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pool
     """Book today's orders and update the buyers' state: the orders' money into the day's
     books (:func:`_book_money`, which reads the referral tree before today's buyers join
     it), then the buyers (:func:`_after_purchase`, drawing from the after stream's handle
-    ``h``). Returns the group leaders the orders pay (their ids, order by order) and what
-    each order pays, and the satisfied and the warning buyers by brand
-    (:func:`reward_and_pool` takes them on)."""
+    ``h``; ``buyers`` are the population arrays it updates, in its order). Returns the group
+    leaders the orders pay (their ids, order by order) and what each order pays, the
+    satisfied and the warning buyers by brand (:func:`reward_and_pool` takes them on) and
+    the number of detractors each brand made today."""
     books_day, by_source_day, cols, traffic_col, scale = books
     who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
-    parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude = buyers
     unit_cost, take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social = money_terms
-    on_social, capture, repurchase_days, quality = buyer_terms
-    satisfaction_threshold, negative_wom_prob, satisfaction_noise = judging
+    parent = buyers[0]
     grouped, pay = _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price,
                                coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, level1,
                                level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale)
-    happy, happy_ends, warns, warn_ends = _after_purchase(
-        who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel, follower,
-        stock_until, attitude, on_social, capture, repurchase_days, quality, social, day, satisfaction_threshold,
-        negative_wom_prob, n_pools, h, satisfaction_noise)
-    return referrer[grouped].astype(np.int64), pay, happy, happy_ends, warns, warn_ends
+    happy, happy_ends, warns, warn_ends, detractors = _after_purchase(
+        (who, brand, channel, units, price, coupon, source, referrer), buyers, buyer_terms, social, day, judging,
+        n_pools, h)
+    return referrer[grouped].astype(np.int64), pay, happy, happy_ends, warns, warn_ends, detractors
 
 
 @njit
@@ -167,41 +193,54 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
 
 
 @njit
-def _after_purchase(who, brand, channel, units, source, referrer, parent, purchases, stage, bought_on, last_channel,
-                    follower, stock_until, attitude, on_social, capture, repurchase_days, quality, social, day,
-                    satisfaction_threshold, negative_wom_prob, n_pools, h, satisfaction_noise):
-    """Update the buyers' state after their orders; return who shares and who warns, by brand.
+def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, h):
+    """Update the buyers' state after their orders; return who shares and who warns, by brand,
+    and how many detractors each brand made.
+
+    ``orders`` = (who, brand, channel, units, price, coupon, source, referrer);
+    ``buyers`` = the population's (parent, purchases, stage, bought_on, last_channel,
+    follower, stock_until, attitude, paid, paid_day); ``buyer_terms`` = (on_social,
+    capture, repurchase_days, quality) by brand; ``judging`` a :class:`Judging`.
 
     Each buyer (one order each: a shopper buys once a day) joins the referral tree under
     the sharer of her first shared link, counts the purchase (stage PURCHASED, LOYAL on
-    a repeat), records the channel, may be captured into the brand's private domain
-    (always on WeChat, else when ``capture_draw`` < the package-card rate; only for a
-    brand with a WeChat shop), stocks up for units × repurchase days × ``spread`` days,
-    and judges the product: quality + ``noise`` above the threshold makes her a sharer
-    for the share window; else her attitude halves and she warns her contacts when
-    ``warn_draw`` < ``negative_wom_prob``.
+    a repeat), records the channel and the unit price she paid net of coupons, may be
+    captured into the brand's private domain (always on WeChat, else when
+    ``capture_draw`` < the package-card rate; only for a brand with a WeChat shop), stocks
+    up for units × repurchase days × ``spread`` days, and judges the purchase
+    (:func:`_detractor`): satisfied, she becomes a sharer for the share window; a
+    detractor, her attitude is multiplied by ``detractor_factor`` and she warns her
+    contacts when ``warn_draw`` < ``warn_prob``.
 
     The draws (stream handle ``h``) come in blocks of one per buyer, in this order: the
     capture draw, the stock spread (uniform 0.8–1.2), the satisfaction noise (normal,
-    sd ``satisfaction_noise``), the warning draw.
+    sd ``noise``), the warning draw, the delivery draw, the draw picking the contact she
+    asks about the price.
 
     Returns
     -------
     happy, happy_ends, warns, warn_ends : ndarray
         The satisfied (warning) buyers of brand b are ``happy[happy_ends[b]:happy_ends[b + 1]]``
         (likewise for warns), in order.
+    detractors : ndarray
+        (n_pools,) int64 detractors made today per brand.
     """
+    who, brand, channel, units, price, coupon, source, referrer = orders
+    parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day = buyers
+    on_social, capture, repurchase_days, quality = buyer_terms
     n = len(who)
-    capture_draw, spread, noise, warn_draw = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    drawn = np.empty((6, n))  # capture, spread, noise, warn, late, ask: a block of n each
     for k in range(n):
-        capture_draw[k] = draws.random(h)
+        drawn[0, k] = draws.random(h)
     for k in range(n):
-        spread[k] = draws.uniform(h, 0.8, 1.2)
+        drawn[1, k] = draws.uniform(h, 0.8, 1.2)
     for k in range(n):
-        noise[k] = draws.normal(h, 0.0, satisfaction_noise)
-    for k in range(n):
-        warn_draw[k] = draws.random(h)
+        drawn[2, k] = draws.normal(h, 0.0, judging.noise)
+    for j in range(3, 6):
+        for k in range(n):
+            drawn[j, k] = draws.random(h)
     happy, warns = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    detractors = np.zeros(n_pools, np.int64)
     for k in range(n):
         w, b, c = who[k], brand[k], channel[k]
         if source[k] == _WOM and c == social and referrer[k] != NO_ONE and parent[w] == NO_ONE and referrer[k] != w:
@@ -210,14 +249,37 @@ def _after_purchase(who, brand, channel, units, source, referrer, parent, purcha
         purchases[w, b] += 1
         bought_on[w, b] |= np.uint32(1) << np.uint32(c)
         last_channel[w, b] = c
-        if on_social[b] and (c == social or capture_draw[k] < capture[b]):
+        if on_social[b] and (c == social or drawn[0, k] < capture[b]):
             follower[w, b] = True
-        stock_until[w] = day + np.int32(max(1.0, np.rint(units[k] * repurchase_days[b] * spread[k])))
-        happy[k] = quality[b] + noise[k] > satisfaction_threshold
-        warns[k] = not happy[k] and warn_draw[k] < negative_wom_prob
-        if not happy[k]:
-            attitude[w, b] *= np.float32(0.5)  # a disappointing product halves the buyer's own attitude
-    return _by_brand(who, brand, happy, n_pools) + _by_brand(who, brand, warns, n_pools)
+        stock_until[w] = day + np.int32(max(1.0, np.rint(units[k] * repurchase_days[b] * drawn[1, k])))
+        unit_paid = price[k] - coupon[k] / units[k]
+        detractor = _detractor(w, b, unit_paid, quality[b] + drawn[2, k], drawn[4, k], drawn[5, k], day, paid,
+                               paid_day, judging)
+        paid[w, b], paid_day[w, b] = unit_paid, day
+        happy[k] = not detractor
+        warns[k] = detractor and drawn[3, k] < judging.warn_prob
+        if detractor:
+            attitude[w, b] *= np.float32(judging.detractor_factor)  # she thinks less of it: buys it less often
+            if b < n_pools:
+                detractors[b] += 1
+    return _by_brand(who, brand, happy, n_pools) + _by_brand(who, brand, warns, n_pools) + (detractors,)
+
+
+@njit
+def _detractor(w, b, unit_paid, experienced, late_draw, ask_draw, day, paid, paid_day, judging):
+    """Is buyer ``w`` of brand ``b`` a detractor? The product let her down (``experienced``
+    quality ≤ the threshold), the order came late (``late_draw`` < ``late_prob``), or the
+    contact she asks (tie ⌊``ask_draw`` · degree⌋ of her row) bought the brand within
+    ``regret_days`` days at a unit price at least ``regret_share`` below ``unit_paid``
+    (she paid more than a friend)."""
+    if experienced <= judging.threshold or late_draw < judging.late_prob:
+        return True
+    first, degree = judging.indptr[w], judging.indptr[w + 1] - judging.indptr[w]
+    if degree == 0:
+        return False
+    friend = judging.indices[first + min(np.int64(ask_draw * degree), degree - 1)]
+    recent = day - paid_day[friend, b] < judging.regret_days
+    return recent and paid[friend, b] <= (1.0 - judging.regret_share) * unit_paid
 
 
 @njit

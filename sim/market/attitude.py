@@ -48,8 +48,10 @@ def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
 
     With S the summed weight a consumer receives for a brand today and a the decayed
     attitude, a ← a + (1 − a)(1 − e^{−S}) — concave in S, so repetition saturates.
-    Negative word of mouth multiplies: a ← a · e^{S_neg} (S_neg < 0). The heaviest
-    positive exposure sets the entry channel, source and referrer (last touch).
+    Negative word of mouth is its mirror image towards −1 (a bad opinion):
+    a ← a − (1 + a)(1 − e^{S_neg}) (S_neg < 0), so attitudes lie in [−1, 1] and a warning
+    heard before a brand is known leaves a handicap that later praise must first undo.
+    The heaviest positive exposure sets the entry channel, source and referrer (last touch).
 
     ``factors`` are :meth:`Population.decay_factors`: a stored attitude decays to today as
     attitude · factors[day − attitude_day].
@@ -57,7 +59,7 @@ def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
     A (consumer, brand) cell with positive exposures takes the decayed attitude plus the
     saturating gain of their summed weight, at least the AWARE stage (INTERESTED from
     ``interest_threshold`` on) and the entry channel, source and referrer of its heaviest
-    exposure. A cell with negative word of mouth is then scaled down by e^{S_neg}.
+    exposure. A cell with negative word of mouth then loses (1 + a)(1 − e^{S_neg}).
     Returns the sorted keys (consumer · B + brand) of the positive cells.
     """
     n_brands = attitude.shape[1]
@@ -76,8 +78,10 @@ def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
     neg_keys, neg_totals, neg_heaviest = _groups(who, brand, weight, n_brands, False)
     for g in range(len(neg_keys)):
         i, b = who[neg_heaviest[g]], brand[neg_heaviest[g]]
-        a = attitude[i, b] * factors[day - attitude_day[i, b]] * np.exp(neg_totals[g])
-        attitude[i, b], attitude_day[i, b] = np.float32(a), day
+        a = attitude[i, b] * factors[day - attitude_day[i, b]]
+        # the mirror of the gain: towards −1 (a bad opinion), saturating in the summed weight
+        lost = a - (np.float32(1.0) + a) * (1.0 - np.exp(neg_totals[g]))
+        attitude[i, b], attitude_day[i, b] = np.float32(lost), day
     return keys
 
 

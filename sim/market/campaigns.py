@@ -333,8 +333,8 @@ def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
 def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch, rng: np.random.Generator) -> None:
     """Satisfied recent buyers share with their contacts (earned media); unhappy ones warn them.
 
-    The buyers let down yesterday warn their contacts once (negative word of mouth,
-    linking nowhere); then each open sharer shares today with probability
+    The detractors made yesterday warn their contacts once (negative word of mouth,
+    linking nowhere, each warning weighing ``negative_wom_ratio`` shares); then each open sharer shares today with probability
     advocacy(segment) · :func:`share_uplift`, becomes LOYAL and tells her contacts, in
     one compiled call (:func:`_word_of_mouth`).
     """
@@ -346,7 +346,7 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
         draws.stream_handle(rng), batch.columns, batch.size, unhappy, pool.nodes, pool.until, ctx.day, graph.indptr,
         graph.indices,
         graph.layer, ctx.tie_reach, pop.segment, pop.segments.advocacy,
-        brand.derived("share uplift", lambda: share_uplift(brand, beh)), beh.wom_strength,
+        brand.derived("share uplift", lambda: share_uplift(brand, beh)), (beh.wom_strength, beh.negative_wom_ratio),
         pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
     batch.adopt(grown)
     if sharers:
@@ -355,16 +355,19 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
 
 @njit
 def _word_of_mouth(h, out, at, unhappy, pool_nodes, pool_until, day, indptr, indices, layer, reach, segment, advocacy,
-                   uplift, strength, wom_weight, stage, last_channel, brand):
-    """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`), then today's sharers
+                   uplift, strengths, wom_weight, stage, last_channel, brand):
+    """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`, each weighing
+    ``negativity`` shares), then today's sharers
     among the pool's open entries (:func:`_sharers_today`) and their shares
     (:func:`_share_links`). Returns the grown columns (None if they did not grow), the new
     row count, the number of sharers and the pool without its closed entries."""
+    strength, negativity = strengths
     open_nodes, open_until = still_open(pool_nodes, pool_until, day)
     capacity = len(out[0])
     if len(unhappy):
         out = _room(out, at, ragged_size(indptr, unhappy))
-        at = _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, -strength, wom_weight, brand, out, at)
+        at = _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, -strength * negativity, wom_weight,
+                            brand, out, at)
     sharers = _sharers_today(h, open_nodes, segment, advocacy, uplift)
     if len(sharers):
         out = _room(out, at, ragged_size(indptr, sharers))

@@ -23,7 +23,7 @@ from ..jit import cycle_count, njit
 from ..ledger import Ledger
 from ..population import Population
 from ..rng import Streams
-from .aftercare import ORDER_FIELDS, BrandTerms, reward_and_pool, settle
+from .aftercare import ORDER_FIELDS, BrandTerms, Judging, reward_and_pool, settle
 from .attitude import fold_exposures, fold_search
 from .choice import WECHAT_SEEDED_MASK, MarketDay, need_boost, shop, shoppers_today
 from .signals import Exposures, SharerPool
@@ -46,17 +46,18 @@ class ConsumerDay:
 
 def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: float, wait_until: int,
                  promoting: np.ndarray, market: MarketDay, terms: BrandTerms, ledger: Ledger, pools: list[SharerPool],
-                 scale: float, beh: Behaviour, streams: Streams) -> ConsumerDay:
+                 scale: float, beh: Behaviour, judging: Judging, streams: Streams) -> ConsumerDay:
     """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
     (a need, boosted by today's event and, for those who know them, by the ``promoting``
     brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for the
     event whose coupon starts on day ``wait_until``; or an impulse); run their
-    trips and book the orders; update the buyers, pay the group leaders and fill the
-    sharer pools."""
+    trips and book the orders; update the buyers (judged by ``judging``), pay the group
+    leaders, fill the sharer pools and count the detractors."""
     seg, factors = pop.segments, pop.decay_factors(day)
-    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, cycles = _consumers(
+    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = _consumers(
         (pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, pop.segment,
-         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel, pop.ref_price),
+         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel, pop.ref_price,
+         pop.paid, pop.paid_day),
         (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
         day, factors,
         (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
@@ -71,9 +72,10 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
          (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.level1, terms.level2, terms.leader_commission,
           terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
          (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
-         (beh.satisfaction_threshold, beh.negative_wom_prob, beh.satisfaction_noise), len(pools)),
+         judging, len(pools)),
         (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
+    ledger.count_detractors(day, detractors)
     return ConsumerDay(shoppers, orders, clicks, cycles)
 
 
@@ -81,7 +83,7 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
 def _consumers(pop, exposures, day, factors, need, market, books, handles):
     """:func:`consumer_day` compiled, with the cycle count of each stage."""
     (attitude, attitude_day, stage, entry, source, referrer, segment, stock_until, follower, parent, purchases,
-     bought_on, last_channel, ref_price) = pop
+     bought_on, last_channel, ref_price, paid, paid_day) = pop
     who, brand, weight, exp_entry, exp_source, exp_referrer = exposures
     need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold, waiting = need
     segment_terms, terms, search_clicks, social, behaviour, seeded = market
@@ -104,10 +106,10 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
                 searched[3], search_strength, click_strength, day, factors, interest_threshold)
     shopped = cycle_count()
     brand_of, channel, units, price, coupon, gift, order_source, order_referrer = rows
-    leader_uid, pay, happy, happy_ends, warns, warn_ends = settle(
+    leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors = settle(
         ledger_day, (buyers, brand_of, channel, units, price, coupon, gift, order_source, order_referrer, visits),
-        (parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude), money_terms,
+        (parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day), money_terms,
         buyer_terms, judging, day, n_pools, h_after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return len(shoppers), len(buyers), clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, cycles
+    return len(shoppers), len(buyers), clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles

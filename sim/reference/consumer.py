@@ -129,16 +129,18 @@ class Consumer(mesa.Agent):
         Notes
         -----
         A tie of Dunbar layer ℓ carries the word with probability tie_reach[ℓ]; a contact
-        it reaches takes weight sign · wom_strength · wom_weight(contact's segment). Praise
-        links to the shop she bought on and makes her loyal; a warning links nowhere.
+        it reaches takes weight wom_strength · wom_weight(contact's segment), times
+        −negative_wom_ratio for a warning. Praise links to the shop she bought on and makes
+        her loyal; a warning links nowhere.
         """
         model, row = self.model, self.row
         beh, graph = model.behaviour, model.graph
+        strength = beh.wom_strength if sign > 0 else -beh.wom_strength * beh.negative_wom_ratio
         told, weights = [], []
         for contact, layer in zip(graph.neighbours(row).tolist(), graph.neighbour_layers(row).tolist()):
             if rng.random() < beh.tie_reach[layer]:
                 told.append(contact)
-                weights.append(sign * beh.wom_strength * model.consumers[contact].trait("wom_weight"))
+                weights.append(strength * model.consumers[contact].trait("wom_weight"))
         entry = NO_ONE
         if sign > 0:
             self._reach_stage(brand, Stage.LOYAL)
@@ -157,7 +159,7 @@ class Consumer(mesa.Agent):
         -----
         a ← (1 − λ)·a every day (eagerly: the fast engine decays lazily on read); then
         per brand a ← a + (1 − a)(1 − e^{−S⁺}) with S⁺ the sum of today's positive
-        weights, and a ← a·e^{S⁻} for negative word of mouth. The heaviest positive
+        weights, and a ← a − (1 + a)(1 − e^{S⁻}) for negative word of mouth (towards −1). The heaviest positive
         exposure (the later one on a tie) sets her entry channel, source and referrer.
         """
         keep = 1.0 - self.model.population.decay
@@ -187,7 +189,7 @@ class Consumer(mesa.Agent):
                     heaviest = e
             _, _, entry, source, referrer = heaviest  # last touch
             pop.entry[row, brand], pop.source[row, brand], pop.referrer[row, brand] = entry, source, referrer
-        self.attitudes[brand] = a * math.exp(negative)  # negative word of mouth scales it down
+        self.attitudes[brand] = a - (1.0 + a) * (1.0 - math.exp(negative))  # bad word of mouth: towards −1
         return bool(positive)
 
     # ------------------------------------------------------------------ 4. need
@@ -418,7 +420,16 @@ class Consumer(mesa.Agent):
             ledger.add(day, b, c, "kol_commission", terms.cps(ref, c) * revenue * s)
 
     def _remember(self, order: Order, terms: "BrandTerms") -> None:
-        """Funnel, private domain, next need, satisfaction and sharing."""
+        """Funnel, private domain, next need, the price she paid, her verdict and sharing.
+
+        Notes
+        -----
+        Her draws, from the after stream: the package-card capture, the stock spread, the
+        experienced quality's noise, the warning, the delivery, the contact she asks about
+        the price. Satisfied (:meth:`_let_down` is False), she may share for the share
+        window; a detractor, her attitude × detractor_attitude_factor, and she warns her
+        contacts tomorrow with probability negative_wom_prob.
+        """
         pop, row, b, c = self.model.population, self.row, order.brand, order.channel
         rng, beh, day = self.model.streams.after, self.model.behaviour, self.model.day
         self._reach_stage(b, Stage.LOYAL if pop.purchases[row, b] > 0 else Stage.PURCHASED)
@@ -429,13 +440,34 @@ class Consumer(mesa.Agent):
             pop.follower[row, b] = True  # WeChat buyers follow; 小卡片 on Tmall (needs a WeChat shop)
         cycle = order.units * terms.repurchase_days[b] * rng.uniform(0.8, 1.2)
         pop.stock_until[row] = day + max(1, int(round(cycle)))
+        experienced = terms.quality[b] + rng.normal(0.0, beh.satisfaction_noise)
+        warns, late, ask = rng.random() < beh.negative_wom_prob, rng.random(), rng.random()
+        unit_paid = order.price - order.coupon / order.units
+        let_down = self._let_down(b, unit_paid, experienced, late, ask)
+        pop.paid[row, b], pop.paid_day[row, b] = unit_paid, day
         pool = self.model.pools[b]
-        if terms.quality[b] + rng.normal(0.0, beh.satisfaction_noise) > beh.satisfaction_threshold:
+        if not let_down:
             pool.add(_one(row), day + beh.share_window_days)
             return
-        if rng.random() < beh.negative_wom_prob:
+        self.model.detractors_today[b] += 1
+        if warns:
             pool.warn(_one(row))
-        self.attitudes[b] *= 0.5  # a disappointing product halves her own attitude
+        self.attitudes[b] *= beh.detractor_attitude_factor  # she thinks less of it: buys it less often
+
+    def _let_down(self, brand: int, unit_paid: float, experienced: float, late: float, ask: float) -> bool:
+        """Is she a detractor? The product disappointed her (``experienced`` quality ≤
+        satisfaction_threshold), the parcel came late (``late`` < late_delivery_prob), or the
+        contact she asks (tie ⌊``ask`` · her degree⌋) bought ``brand`` in the last
+        price_regret_days days at a unit price at least price_regret_share below ``unit_paid``."""
+        beh, pop, day = self.model.behaviour, self.model.population, self.model.day
+        if experienced <= beh.satisfaction_threshold or late < beh.late_delivery_prob:
+            return True
+        contacts = self.model.graph.neighbours(self.row)
+        if len(contacts) == 0:
+            return False
+        friend = int(contacts[min(int(ask * len(contacts)), len(contacts) - 1)])
+        recent = day - int(pop.paid_day[friend, brand]) < beh.price_regret_days
+        return recent and float(pop.paid[friend, brand]) <= (1.0 - beh.price_regret_share) * unit_paid
 
 
 def _gumbel(rng) -> float:

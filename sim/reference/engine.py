@@ -67,6 +67,8 @@ class ReferenceMarketModel(MarketModel):
                 f"(one Python object per consumer): use at most {MAX_POPULATION:,}, or engine 'fast'")
         super().__init__(scenario, seed=seed)
         self.consumers = [Consumer(self, row) for row in range(self.population.n)]
+        #: detractors made today per brand, counted by the consumers as they judge their orders
+        self.detractors_today = np.zeros(self.population.n_brands, np.int64)
 
     @property
     def consumer_set(self):
@@ -91,7 +93,9 @@ class ReferenceMarketModel(MarketModel):
         self._book_search_ads(clicks, t)
         lap("5 choice")
         buyers = shoppers.select(lambda c: c.order is not None)
+        self.detractors_today[:] = 0
         buyers.do("after_purchase", self._terms())
+        self.ledger.count_detractors(t, self.detractors_today)
         self._copy_attitudes(t)
         lap("6 after purchase")
         return len(shoppers), len(buyers)

@@ -28,8 +28,8 @@ from .stats import ALPHA, agreement_pvalues, holm
 __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"]
 
 #: Per-brand KPIs compared (besides orders on each channel): revenue, gross profit,
-#: spill-over share, active leaders, private domain, shares and the AIPL stocks at the end.
-HEADLINE = ("revenue", "gross_profit", "spillover_share", "active_leaders", "private_domain", "shares",
+#: spill-over share, active leaders, private domain, shares, detractors and the AIPL stocks at the end.
+HEADLINE = ("revenue", "gross_profit", "spillover_share", "active_leaders", "private_domain", "shares", "detractors",
             "aipl.aware", "aipl.interested", "aipl.purchased", "aipl.loyal")
 
 

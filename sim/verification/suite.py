@@ -439,6 +439,34 @@ def _judge_lift(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool,
     return bool(below and np.all(organic >= 0)), measured, p
 
 
+# ---- word of mouth: detractors
+#: Extra probability of a late delivery the negative_word_of_mouth check adds to make more detractors.
+EXTRA_LATE = 0.4
+
+
+def _plan_negative_wom(ctx: _Context) -> dict[str, Changes] | str:
+    """As is; more detractors (late deliveries + :data:`EXTRA_LATE`); the same with warnings
+    that weigh nothing (every draw as in ``more``: only the warnings' effect is taken away)."""
+    beh = ctx.scenario.world.behaviour
+    more = (("world.behaviour.late_delivery_prob", min(1.0, beh.late_delivery_prob + EXTRA_LATE)),)
+    return {"as_is": (), "more": more, "more_weightless": (*more, ("world.behaviour.negative_wom_ratio", 0.0))}
+
+
+def _judge_negative_wom(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """More detractors → fewer buyers (as is vs more, paired), and the warnings' own part:
+    fewer buyers than with weightless warnings (paired), each one-sided at α = 0.01."""
+    f = ctx.roles.focal
+    buyers = {v: _kpi(runs[v], f"{f}.buyers") for v in runs}
+    made = {v: _kpi(runs[v], f"{f}.detractors") for v in runs}
+    fewer, p_fewer = _paired(buyers["as_is"], buyers["more"])
+    warned, p_warned = _paired(buyers["more_weightless"], buyers["more"])
+    lost = _mean(buyers["more_weightless"] - buyers["more"])
+    measured = (f"late deliveries +{EXTRA_LATE:.0%}: detractors {_mean(made['as_is']):,.0f} → {_mean(made['more']):,.0f}, "
+                f"buyers {_mean(buyers['as_is']):,.0f} → {_mean(buyers['more']):,.0f}; their warnings alone cost "
+                f"{lost:,.0f} buyers ({lost / _mean(buyers['more_weightless']):.1%})")
+    return fewer and warned, measured, max(p_fewer, p_warned)
+
+
 # ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
@@ -642,6 +670,8 @@ CHECKS = (
            "leaders unless parity covers the stream", "lowest-price-clause", _plan_lowest_price, _judge_lowest_price),
     _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
            "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
+    _Check("negative_word_of_mouth", "more detractors → fewer buyers; their warnings alone cost buyers",
+           "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=2),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),
