@@ -314,6 +314,14 @@ def test_dashboard_in_a_browser(dashboard_url):
             after = {name: _chart_png(page, name) for name in before}
             assert all(after[name] != before[name] for name in before), "charts did not change after Step"
 
+            page.get_by_role("button", name="▶ Run").click()  # runs on by itself, then pauses where it is
+            page.wait_for_function("() => +/day (\\d+) of/.exec(document.querySelector('.socsim-day').innerText)[1] >= 42")
+            page.get_by_role("button", name="❚❚ Pause").click()
+            page.get_by_role("button", name="▶ Run").wait_for()
+            paused = _day(page)
+            page.wait_for_timeout(1000)
+            assert _day(page) == paused and paused % 7 == 0
+
             body = page.locator("body").inner_text()
             assert not re.search(r"Traceback|Exception|error in step|Error:", body), body[-2000:]
             assert page.locator(".v-alert.error").count() == 0
