@@ -35,6 +35,19 @@ def test_run_writes_the_main_plots_unless_all_are_asked_for(tmp_path):
         assert sorted(p.name for p in out.glob("*.png")) == sorted(expected)
 
 
+def test_the_command_line_starts_without_the_model_or_plotting():
+    """``socsim --help`` and every command's start stay quick: the model (Mesa, numba, the schema),
+    matplotlib and SciPy load only when a command needs them (together ~2 s of CPU)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim.cli import app; "
+            "print(' '.join(m for m in ('mesa', 'numba', 'matplotlib', 'scipy', 'pandas', 'sim.config.schema') "
+            "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
+
+
 def test_run_refuses_to_overwrite(tmp_path):
     out = tmp_path / "exists"
     out.mkdir()
