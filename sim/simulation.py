@@ -119,7 +119,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
-            _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots, every_plot)
+            wanted = result.scenario.outputs.plots if plots is None else plots
+            _write_files(result, tmp, ("all" if every_plot else "main") if wanted else None)
             if out.exists():  # another run finished first: an empty folder would be replaced silently
                 raise exists
             os.replace(tmp, out)
@@ -134,7 +135,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
     return out
 
 
-def _write_files(result: RunResult, folder: Path, plots: bool, every_plot: bool) -> None:
+def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
+    """Write the run's files into ``folder``; ``plots``: "main", "all" or None (no plots)."""
     meta = {"socsim_version": __version__, "seed": result.seed}
     resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -147,7 +149,7 @@ def _write_files(result: RunResult, folder: Path, plots: bool, every_plot: bool)
     if plots:
         from .plots.run import MAIN_PLOTS, PLOT_FILES, run_plots
 
-        run_plots(result, folder, PLOT_FILES if every_plot else MAIN_PLOTS)
+        run_plots(result, folder, PLOT_FILES if plots == "all" else MAIN_PLOTS)
 
 
 def _json_default(x):
