@@ -229,29 +229,44 @@ def Page():
         version.set(version.value + 1)
 
     m, tongue = model.value, lang.value
-    # drawn once per day simulated, strategy set or language, not on every render
-    drawn = solara.use_memo(lambda: render_charts(m, tongue), [id(m), version.value, len(m.arms), tongue])
     solara.Style(solara.use_memo(lambda: _page_css(tuple(lever.label_zh for lever in state.levers.levers)), []))
     with _div("socsim-page"):
-        with _div("socsim-bar"):
-            solara.HTML(tag="div", unsafe_innerHTML=html.escape(say("title", tongue, scenario=state.base.name)),
-                        classes=["socsim-title"])
-            solara.HTML(tag="div", unsafe_innerHTML=html.escape(_when(m, tongue)), classes=["socsim-day"])
-            solara.Button(say("step", tongue), on_click=step, disabled=playing.value or not m.running,
-                          color="white", outlined=True)
-            solara.Button(say("pause" if playing.value else "run", tongue), on_click=lambda: playing.set(not playing.value),
-                          disabled=not m.running, color="white", outlined=True)
-            solara.Button(say("reset", tongue), on_click=reset, color="white", text=True)
-            solara.Select(say("days_per_step", tongue), values=list(_DAYS_PER_STEP), value=days, dense=True)
-            solara.Button(say("language", tongue), on_click=lambda: lang.set(LANGS[1 - LANGS.index(tongue)]),
-                          color="white", text=True, classes=["socsim-lang"])
+        TopBar(m, tongue, version, playing, days, step, reset, lambda: lang.set(LANGS[1 - LANGS.index(tongue)]))
         with _div("socsim-side"):
             LeverPanel(m, tongue).key(f"levers-{id(m)}")
             SetupPanel(seed, side_by_side, tongue)
-        with _div("socsim-main"):
-            for name in CHART_NAMES:  # direct children of the grid (a component would wrap them)
-                Chart(name, *drawn[name]).key(name)
-            Kpis(m, tongue, version.value)
+        MainArea(m, tongue, version)
+
+
+# The top bar and the main area read ``version``, the page does not: a Step re-renders
+# only them, not the levers.
+@solara.component
+def TopBar(model: WorkshopModel, lang: str, version: solara.Reactive[int], playing: solara.Reactive[bool],
+           days: solara.Reactive[int], step: Callable[[], None], reset: Callable[[], None],
+           switch_lang: Callable[[], None]):
+    """Scenario, day and date, Step / Run / Pause / Reset, days per Step, the language switch."""
+    version.value  # noqa: B018 (re-render after each Step: the day moved)
+    with _div("socsim-bar"):
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(say("title", lang, scenario=model.state.base.name)),
+                    classes=["socsim-title"])
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(_when(model, lang)), classes=["socsim-day"])
+        solara.Button(say("step", lang), on_click=step, disabled=playing.value or not model.running,
+                      color="white", outlined=True)
+        solara.Button(say("pause" if playing.value else "run", lang), on_click=lambda: playing.set(not playing.value),
+                      disabled=not model.running, color="white", outlined=True)
+        solara.Button(say("reset", lang), on_click=reset, color="white", text=True)
+        solara.Select(say("days_per_step", lang), values=list(_DAYS_PER_STEP), value=days, dense=True)
+        solara.Button(say("language", lang), on_click=switch_lang, color="white", text=True, classes=["socsim-lang"])
+
+
+@solara.component
+def MainArea(model: WorkshopModel, lang: str, version: solara.Reactive[int]):
+    """The six charts and the KPI table, drawn once per Step, strategy set or language."""
+    drawn = solara.use_memo(lambda: render_charts(model, lang), [id(model), version.value, len(model.arms), lang])
+    with _div("socsim-main"):
+        for name in CHART_NAMES:  # direct children of the grid (a component would wrap them)
+            Chart(name, *drawn[name]).key(name)
+        Kpis(model, lang, version.value)
 
 
 @lru_cache(maxsize=4)
