@@ -175,7 +175,9 @@ html, body { overflow: hidden; }
 .socsim-levers .v-input__slot { margin-bottom: 0; }
 .socsim-levers .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .socsim-levers .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; white-space: normal; height: auto; }
-.socsim-levers .v-btn { margin: 4px 0; }
+.socsim-levers .v-btn { margin: 4px 0; max-width: 100%; height: auto !important; min-height: 28px;
+  text-transform: none; font-size: 14px; }
+.socsim-levers .v-btn__content { white-space: normal; flex-shrink: 1; }
 .socsim-levers .v-label, .socsim-levers .v-select__selection { font-size: 14px; }
 .socsim-levers .v-messages { min-height: 0; }
 .socsim-note { font-size: 14px; color: #444; margin: 4px 0; }
@@ -273,7 +275,7 @@ def MainArea(model: WorkshopModel, lang: str, version: solara.Reactive[int]):
 def _page_css(lever_labels: tuple[str, ...]) -> str:
     """The page's style, with the Chinese glyphs it shows embedded as a web font (a room's
     browser may have no CJK font; ~70 kB for the ~200 characters the page uses)."""
-    chinese = " ".join([*(zh for _, zh in TEXT.values()), *lever_labels,
+    chinese = " ".join([*(en + zh for en, zh in TEXT.values()), *lever_labels,  # "中文" is an English-page label
                         *CHANNEL_NAMES_ZH.values()])
     return font_face_css(chinese) + _CSS.replace("{cjk}", f"'{WEB_FAMILY}'")
 
