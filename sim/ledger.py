@@ -15,7 +15,8 @@ import numpy as np
 
 from .jit import njit
 
-__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES", "LAST_TOUCH"]
+__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES", "LAST_TOUCH", "REFERRAL_LEVELS",
+           "SHARE_DEPTHS"]
 
 #: Counts and money booked per (day, brand, channel).
 FIELDS = (
@@ -26,7 +27,7 @@ FIELDS = (
     "gifts",                # Double 11 routing gifts (¥)
     "cogs",                 # units × unit cost (¥)
     "platform_fees",        # (take rate + payment fee) × revenue (¥)
-    "referral_commission",  # 分佣, levels 1 and 2 (¥)
+    "referral_commission",  # 分佣, levels 1 to 3 (¥)
     "leader_commission",    # group leaders (团长) (¥)
     "kol_commission",       # KOL/KOC CPS (¥)
     "ad_spend",             # paid media and search ads (¥)
@@ -41,6 +42,12 @@ MARKETING_FIELDS = ("coupons", "gifts", "referral_commission", "leader_commissio
 N_SOURCES = 8  # Source codes 0..6 plus 7 = none
 #: Names of the last-touch attribution classes: the Source codes in order, then "none" (no touch).
 LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "none")
+#: Commission levels of a referral tree (分佣): the sharer, her referrer, her referrer's
+#: referrer. More is pyramid selling under China's rules (docs/SOURCES.md, Decree 444).
+REFERRAL_LEVELS = 3
+#: Depth bins of shares in the referral tree: 1, 2, 3 and 4 or deeper (the depth at
+#: which the share's referees would join: 1 + the sharer's own depth).
+SHARE_DEPTHS = 4
 
 
 class Ledger:
@@ -50,6 +57,11 @@ class Ledger:
         self.books = np.zeros((days, brands, channels, len(FIELDS)))
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
+        #: referral tree record: [day, brand, 0, ℓ] orders through a link with a level-(ℓ+1)
+        #: payee, [day, brand, 1, ℓ] commission paid at that level (real people, ¥)
+        self.referrals = np.zeros((days, brands, 2, REFERRAL_LEVELS))
+        #: sharer-days by the share's depth in the referral tree (:data:`SHARE_DEPTHS` bins; agents)
+        self.share_depths = np.zeros((days, brands, SHARE_DEPTHS))
         self.detractors = np.zeros((days, brands))  # buyers let down (agents; × scale when reported)
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple

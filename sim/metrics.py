@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 from .ledger import LAST_TOUCH, MARKETING_FIELDS
+from .market.referral import expected_commission_rate, referral_kpis
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
 
@@ -122,7 +123,7 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
 
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
     books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
-    buyers = float(np.count_nonzero(model.population.bought_on[:, b] & np.uint32(1 << c)) * model.scale)
+    buyers = float(np.count_nonzero(model.population.bought_on[:, b] >> c & 1) * model.scale)
     seen = model.datacollector.model_vars.get(f"{model.brands[b].name}.visibility.{model.channels.keys[c]}")  # none: a livestream
     return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
             "visibility": float(np.mean(seen)) if seen else 0.0}
@@ -150,6 +151,8 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "detractors": float(led.detractors[:, b].sum() * scale),
+        "referral": referral_kpis(led, pop.parent, b, scale, expected_commission_rate(
+            brand.spec.strategy.referral, model.behaviour.downline_expectation)),
         "price_image": brand.price_image,
         "parity_gap": float(np.mean(model.datacollector.model_vars[f"{brand.name}.parity_gap"] or [0.0])),
         **_response_kpis(brand),

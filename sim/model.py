@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
         self.channels = ChannelTable.from_scenario(scenario)
         self.calendar = build_calendar(scenario)
         self.graph = build_graph(scenario.world.graph, scenario.world.population, self.streams.graph)
-        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population)
+        self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
+                                           len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
         self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
@@ -109,7 +110,8 @@ class MarketModel(mesa.Model):
                     self.enlist_kol(brand, j, program)
             for j, session in enumerate(brand.base.strategy.livestreams):
                 self.enlist_kol(brand, -1, session.as_kol(), session=j)
-            for _ in range(brand.base.strategy.group_leaders.initial):
+            market = self.config.world.market_size or self.population.n
+            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market, self.population.n)):
                 recruit_leader(self, brand, 0, rng)
 
     def _build_lookups(self) -> None:
@@ -131,7 +133,7 @@ class MarketModel(mesa.Model):
         the streamer of livestream session ``session``)."""
         rng = self.streams.actors
         real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, (self.config.world.market_size or self.population.n))
+        real = min(real, self.config.world.consumers)
         size = int(np.floor(real / self.scale + rng.random()))
         node = int(rng.integers(self.population.n))
         contacts = self.graph.neighbours(node)
@@ -327,8 +329,8 @@ class MarketModel(mesa.Model):
             quality=np.array([s.product.quality for s in specs]),
             repurchase_days=np.array([s.product.repurchase_days for s in specs]),
             capture=np.array([s.strategy.private_domain.package_card_capture for s in specs]),
-            level1=np.array([s.strategy.referral.level1 for s in specs]),
-            level2=np.array([s.strategy.referral.level2 for s in specs]),
+            levels=np.array([[s.strategy.referral.level1, s.strategy.referral.level2, s.strategy.referral.level3]
+                             for s in specs]),
             leader_commission=np.array([s.strategy.group_leaders.commission for s in specs]),
             take_rate=self.channels.take_rate, payment_fee=self.channels.payment_fee,
             social=self.channels.social if self.channels.social is not None else -1,

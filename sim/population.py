@@ -14,7 +14,8 @@ import numpy as np
 from .config.schema import World
 from .jit import njit
 
-__all__ = ["Stage", "SegmentTable", "Population", "build_population", "NO_ONE", "NEVER", "decayed_rows"]
+__all__ = ["Stage", "SegmentTable", "Population", "build_population", "population_bytes", "channel_bits", "NO_ONE",
+           "NEVER", "decayed_rows"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
 NEVER = -1_000_000  # day of an event that has not happened (far enough back to be outside any window)
@@ -61,16 +62,18 @@ class Population:
     ----------
     segment : (n,) uint8 segment code
     attitude : (n, B) float32 ad-stock in [−1, 1] (below 0: a bad opinion from warnings), as of ``attitude_day``
-    attitude_day : (n, B) int32 day of the last attitude update (lazy decay)
+    attitude_day : (n, B) int16 day of the last attitude update (lazy decay; a run has at most
+        3,650 days, so int16 is exact)
     stage : (n, B) uint8 highest AIPL stage reached
     entry : (n, B) int8 channel the latest effective exposure points to (-1: none)
     source : (n, B) int8 source of the latest effective exposure (signals.Source)
     referrer : (n, B) int32 who or what sent it: sharer node, leader or KOL id (-1)
     follower : (n, B) bool in the brand's private domain (私域)
     purchases : (n, B) uint16 orders placed
-    bought_on : (n, B) uint32 bit c set when she ever bought on channel c
+    bought_on : (n, B) uint8, uint16 or uint32, the narrowest with a bit per channel: bit c
+        set when she ever bought on channel c
     last_channel : (n, B) int8 channel of the latest purchase (-1)
-    parent : (n,) int32 who referred her first referred purchase (referral tree)
+    parent : (n, B) int32 who referred her first referred purchase of each brand (its referral tree)
     stock_until : (n,) int32 day her category stock runs out
     ref_price : (n, B) float32 her reference price of each brand (¥): what she expects to
         pay, smoothed over the prices she has seen (Kalyanaram & Winer 1995)
@@ -83,6 +86,7 @@ class Population:
     segments: SegmentTable
     segment: np.ndarray
     decay: float
+    n_channels: int = 32
     attitude: np.ndarray = field(init=False)
     attitude_day: np.ndarray = field(init=False)
     stage: np.ndarray = field(init=False)
@@ -103,16 +107,16 @@ class Population:
     def __post_init__(self) -> None:
         shape = (self.n, self.n_brands)
         self.attitude = np.zeros(shape, np.float32)
-        self.attitude_day = np.zeros(shape, np.int32)
+        self.attitude_day = np.zeros(shape, np.int16)
         self.stage = np.zeros(shape, np.uint8)
         self.entry = np.full(shape, NO_ONE, np.int8)
         self.source = np.full(shape, NO_ONE, np.int8)
         self.referrer = np.full(shape, NO_ONE, np.int32)
         self.follower = np.zeros(shape, bool)
         self.purchases = np.zeros(shape, np.uint16)
-        self.bought_on = np.zeros(shape, np.uint32)
+        self.bought_on = np.zeros(shape, channel_bits(self.n_channels))
         self.last_channel = np.full(shape, NO_ONE, np.int8)
-        self.parent = np.full(self.n, NO_ONE, np.int32)
+        self.parent = np.full(shape, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
         self.ref_price = np.zeros(shape, np.float32)
         self.paid = np.zeros(shape, np.float32)
@@ -212,7 +216,25 @@ def _stage_stocks(stage: np.ndarray, follower: np.ndarray) -> np.ndarray:
     return stocks
 
 
-def build_population(world: World, n_brands: int, rng: np.random.Generator) -> Population:
+def channel_bits(n_channels: int) -> type:
+    """The narrowest unsigned dtype with a bit per channel (at most 32 channels)."""
+    return next(t for t in (np.uint8, np.uint16, np.uint32) if n_channels <= 8 * np.dtype(t).itemsize)
+
+
+#: Bytes of consumer state per agent and brand (attitude, its day, stage, entry, source,
+#: referrer, tree parent, follower, purchases, last channel, reference price, price paid and
+#: its day; ``bought_on`` apart) and per agent (segment, stock).
+BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 4 + 1 + 2 + 1 + 4 + 4 + 4
+BYTES_PER_AGENT_ALONE = 1 + 4
+
+
+def population_bytes(n: int, n_brands: int, n_channels: int) -> int:
+    """Bytes of a :class:`Population`'s arrays."""
+    per_brand = BYTES_PER_AGENT_BRAND + np.dtype(channel_bits(n_channels)).itemsize
+    return n * (n_brands * per_brand + BYTES_PER_AGENT_ALONE)
+
+
+def build_population(world: World, n_brands: int, rng: np.random.Generator, n_channels: int = 32) -> Population:
     """Draw each consumer's segment.
 
     Notes
@@ -230,12 +252,14 @@ def build_population(world: World, n_brands: int, rng: np.random.Generator) -> P
         Number of brands in the market.
     rng : numpy.random.Generator
         The population stream.
+    n_channels : int, default 32
+        Number of channels (sets the width of ``bought_on``).
     """
     table = SegmentTable.from_world(world)
     segment = rng.choice(len(table.keys), size=world.population, p=table.share / table.share.sum())
     pop = Population(
         n=world.population, n_brands=n_brands, segments=table,
-        segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay,
+        segment=segment.astype(np.uint8), decay=world.behaviour.attitude_decay, n_channels=n_channels,
     )
     pop.stock_until[:] = -1
     pop.ref_price[:] = world.reference_price_yuan

@@ -2,13 +2,23 @@
 what this machine has, so a run that cannot fit is refused at once, naming the limit,
 instead of failing with ``MemoryError`` after building half a graph.
 
-The figures are measured on the model as built (Python 3.11, numpy 2, numba): a
-process with a 1,000-agent market peaks at 275 MiB; building a social graph adds
-12.4 bytes per agent × contact (200,000 × 150 → +320 MiB, 400,000 × 150 → +703 MiB,
-200,000 × 500 → +1,180 MiB). A day's exposures are rows of about 48 bytes, one per
-ad impression or search click an agent receives. A run's time on one core is about
-0.2 s plus 0.15 µs per agent and simulated day plus 0.1 µs per agent × contact — a
-rough guide (within a factor of two on the runs measured), for planning, not a promise.
+The figures are measured on the model as built (Python 3.11, numpy 2, numba; peak RSS
+of fresh processes, benchmarks/RESULTS.md): a process with a 1,000-agent market peaks
+at 0.28 GiB. The social graph keeps 5 bytes per agent × contact (an int32 contact and a
+one-byte Dunbar layer) and 8 per agent (row pointers): 758 bytes per agent at k = 150.
+Building it needs more for a moment, by generator (bytes per agent, r = rewire·k/2 the
+rewired ties an agent owns): small_world the larger of 76·r (drawing the rewired ties)
+and the result + 27·r (writing the rows: 962 at k = 150, rewire 0.1, measured);
+communities 9.7 per agent × contact (1,445 at k = 150); powerlaw_cluster 32 (4,808);
+an edge list 22 (numpy's text reader). The graph is built before the consumers, so a
+run's peak is the larger of the build and the graph with the consumers and a day's
+exposures. Consumers keep :func:`~sim.population.population_bytes` (73 bytes per agent
+with 2 brands) and their days another 64 (need draws, audiences, followers); a day's
+exposures are rows of about 48 bytes, one per ad impression or search click an agent
+receives. A run's time on one core is about 0.2 s plus 0.15 µs per agent and simulated
+day plus 30 ns per agent × contact — a rough guide (within a factor of two on the runs
+measured), for planning, not a promise. The first run after an install also compiles
+the kernels once (LLVM holds about 0.25 GiB more meanwhile); that is not counted.
 """
 
 from __future__ import annotations
@@ -16,18 +26,24 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .config.schema import Scenario
+from .config.schema import GraphSpec, Scenario
 from .errors import SocsimError
+from .population import population_bytes
 
 __all__ = ["MemoryEstimate", "ResourceError", "run_memory", "run_seconds", "available_memory", "check_memory"]
 
-BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 275 MiB)
-BYTES_PER_TIE_END = 13         # graph build peak per agent × contact (measured 12.4)
-BYTES_PER_AGENT = 200          # consumer state arrays, per agent (assumption, an upper bound)
+BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 0.28 GiB)
+BYTES_PER_TIE_END = 5          # the graph: an int32 contact and a one-byte layer per agent × contact
+BYTES_PER_NODE = 8             # the graph's int64 row pointers
+#: Build peak per agent × contact, result included, by generator (measured at k = 150).
+BUILD_BYTES_PER_TIE_END = {"communities": 9.7, "powerlaw_cluster": 32.0, "edge_list": 22.0}
+BYTES_PER_REWIRED_DRAW = 76    # small_world: drawing and placing one rewired tie (measured at rewire 1)
+BYTES_PER_REWIRED_FILL = 27    # small_world: a rewired tie's keys, kept while the rows are written
+RUN_BYTES_PER_AGENT = 64       # a day's need draws and shopper list, audiences, KOL followers (measured ≈ 44)
 BYTES_PER_EXPOSURE = 48        # one exposure row in a day's buffer
 SECONDS_PER_RUN = 0.2          # a run's fixed cost: scenario, streams, tables (measured, one core)
 SECONDS_PER_AGENT_DAY = 1.5e-7  # 20,000 agents: 4.9 ms a simulated day; 100,000 × 365 days: 4.3 s
-SECONDS_PER_TIE_END = 1e-7     # building the graph
+SECONDS_PER_TIE_END = 3e-8     # building the graph (10⁶ × 150: 4 s of CPU)
 
 
 class ResourceError(SocsimError):
@@ -36,20 +52,34 @@ class ResourceError(SocsimError):
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Peak memory of one run, in bytes, by part."""
+    """Peak memory of one run, in bytes, by part.
+
+    Attributes
+    ----------
+    graph : int
+        The social graph as kept for the run.
+    graph_build : int
+        What building the graph holds at its peak, the graph included.
+    agents : int
+        Consumer state and the arrays a day of consumers uses.
+    exposures : int
+        A day's exposure rows.
+    """
 
     graph: int
+    graph_build: int
     agents: int
     exposures: int
 
     @property
     def total(self) -> int:
-        return BASE_BYTES + self.graph + self.agents + self.exposures
+        """The build's peak, or the graph with the consumers and a day's exposures, if larger."""
+        return BASE_BYTES + max(self.graph_build, self.graph + self.agents + self.exposures)
 
     def describe(self) -> str:
-        """``about 1.2 GiB (social graph 0.9 GiB, agents 4 MiB, a day's exposures 20 MiB)``."""
-        return (f"about {_size(self.total)} (social graph {_size(self.graph)}, agents {_size(self.agents)}, "
-                f"a day's exposures {_size(self.exposures)})")
+        """``about 8.6 GiB (social graph 7.1 GiB, 8.3 GiB while it is built; agents 1.1 GiB; a day's exposures 5 MiB)``."""
+        return (f"about {_size(self.total)} (social graph {_size(self.graph)}, {_size(self.graph_build)} while it is "
+                f"built; agents {_size(self.agents)}; a day's exposures {_size(self.exposures)})")
 
 
 def _size(n: float) -> str:
@@ -64,21 +94,34 @@ def _size(n: float) -> str:
 def run_memory(scenario: Scenario) -> MemoryEstimate:
     """The estimated peak memory of one run of ``scenario`` (see the module notes for the figures)."""
     world = scenario.world
-    n = world.population
-    degree = n - 1 if world.graph.kind == "complete" else world.graph.degree
+    n, degree = world.population, _degree(scenario)
+    graph = n * (degree * BYTES_PER_TIE_END + BYTES_PER_NODE)
     daily = 0.0
     for brand in scenario.brands:
         daily += sum(m.budget_per_day / m.cpm_yuan * 1000.0 for m in brand.strategy.paid_media)
         daily += sum(a.budget_per_day / a.cpc_yuan for a in brand.strategy.search_ads)
     exposures = daily / world.scale * BYTES_PER_EXPOSURE
-    return MemoryEstimate(graph=n * degree * BYTES_PER_TIE_END, agents=n * BYTES_PER_AGENT,
-                          exposures=int(min(exposures, 2.0**80)))
+    agents = population_bytes(n, len(scenario.brands), len(scenario.channels)) + n * RUN_BYTES_PER_AGENT
+    return MemoryEstimate(graph=graph, graph_build=int(_graph_build(world.graph, n, degree, graph)),
+                          agents=agents, exposures=int(min(exposures, 2.0**80)))
+
+
+def _degree(scenario: Scenario) -> int:
+    world = scenario.world
+    return world.population - 1 if world.graph.kind == "complete" else world.graph.degree
+
+
+def _graph_build(spec: GraphSpec, n: int, degree: int, graph: int) -> float:
+    """Bytes the graph's build holds at its peak (the graph included)."""
+    if spec.kind == "small_world":
+        rewired = n * spec.rewire * degree / 2
+        return max(BYTES_PER_REWIRED_DRAW * rewired, graph + BYTES_PER_REWIRED_FILL * rewired)
+    return max(graph, n * degree * BUILD_BYTES_PER_TIE_END.get(spec.kind, 0.0))
 
 
 def run_seconds(scenario: Scenario) -> float:
     """Rough seconds one run of ``scenario`` takes on one core (see the module notes)."""
-    world = scenario.world
-    degree = world.population - 1 if world.graph.kind == "complete" else world.graph.degree
+    world, degree = scenario.world, _degree(scenario)
     return (SECONDS_PER_RUN + SECONDS_PER_AGENT_DAY * world.population * scenario.simulation.days
             + SECONDS_PER_TIE_END * world.population * degree)
 
@@ -112,7 +155,10 @@ def check_memory(scenario: Scenario, where: str = "the run") -> MemoryEstimate:
     """
     need, have = run_memory(scenario), available_memory()
     if need.total > have:
-        raise ResourceError(f"{where} needs {need.describe()} of memory, but this machine has {_size(have)} available; "
-                            "lower world.population or world.graph.degree (the graph), or the ad budgets "
-                            "(budget_per_day; a day's exposures), or raise world.market_size")
+        fits = int(scenario.world.population * max(have - BASE_BYTES, 0) / (need.total - BASE_BYTES))
+        fits = round(fits, 1 - len(str(fits)))  # two significant digits: an estimate
+        raise ResourceError(f"{where} needs {need.describe()} of memory, but this machine has {_size(have)} available "
+                            f"(about {fits:,} agents fit at this degree and these budgets); lower world.population or "
+                            "world.graph.degree (the graph), or the ad budgets (budget_per_day; a day's exposures), "
+                            "or raise world.market_size")
     return need

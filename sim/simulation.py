@@ -101,7 +101,7 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
     plots : bool, optional
         Write PNG plots (default: the scenario's ``outputs.plots``).
     every_plot : bool, default False
-        All eight plots (:data:`sim.plots.run.PLOT_FILES`) rather than the main three
+        Every plot (:data:`sim.plots.run.PLOT_FILES`) rather than the main three
         (:data:`sim.plots.run.MAIN_PLOTS`), which cost a third of the time.
 
     Raises
@@ -146,6 +146,7 @@ def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
         _write_state_csv(result, folder / "daily_state.csv")
     if result.responses:
         _write_responses_csv(result, folder / "responses.csv")
+    _write_referral_csv(result, folder / "referral_tree.csv")
     if plots:
         from .plots.run import MAIN_PLOTS, PLOT_FILES, run_plots
 
@@ -178,6 +179,18 @@ def _write_responses_csv(result: RunResult, path: Path) -> None:
         w.writerow(["date", "day", "brand", "rule", "what", "detail"])
         for e in result.responses:
             w.writerow([e.date.isoformat(), e.day, csv_cell(e.brand), csv_cell(e.rule), e.what, csv_cell(e.detail)])
+
+
+def _write_referral_csv(result: RunResult, path: Path) -> None:
+    """The referral trees per brand, one row per KPI of ``kpis[brand]["referral"]``:
+    orders and commission by level, shares and referred buyers by depth, trees by size
+    (:func:`sim.market.referral.referral_kpis` gives the units)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["brand", "measure", "value"])
+        for brand, kpis in result.kpis.items():
+            for measure, value in kpis.get("referral", {}).items():
+                w.writerow([csv_cell(brand), measure, f"{value:.10g}"])
 
 
 def _write_state_csv(result: RunResult, path: Path) -> None:

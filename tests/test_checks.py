@@ -69,6 +69,14 @@ def test_a_broken_lever_fails_the_check():
     assert "FAIL" in row(result.output, "referral") and result.exit_code == 1
 
 
+@pytest.mark.parametrize("switch, status", [((), "pass"), (("world.behaviour.downline_expectation=0",), "fail")])
+def test_referral_depth_holds_only_while_sharers_expect_downline_earnings(switch, status):
+    """referral_depth at the check's default size: a level-2 rate raises depth-2 shares;
+    with sharers expecting nothing from their downline (the mechanism off) it does not."""
+    settings = CheckSettings(reps=6, population=4000, days=180, workers=2)
+    [result] = run_checks(scenario(*switch), settings, only=["referral_depth"])
+    assert result.status == status, result.measured
+    assert "depth-2 shares" in result.measured and "downline per member" in result.measured
 @pytest.mark.parametrize("switch", [None, "world.behaviour.negative_wom_ratio=0"])
 def test_negative_word_of_mouth_passes_on_the_baseline_and_fails_with_warnings_switched_off(switch):
     """At check size, more detractors cost buyers and their warnings' own part is significant;

@@ -2,12 +2,13 @@
 
 For three scenarios that between them exercise every consumer rule (618 and Double 11
 coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, livestream
-sessions, referral commissions on two levels, WeCom touches, Double 11 routing), the headline KPIs over 30
+sessions, referral commissions on three levels, WeCom touches, Double 11 routing), the headline KPIs over 30
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
 engine reading Tmall's trust premium with the wrong sign; the reference engine reading
-the Dunbar layers of word of mouth backwards).
+the Dunbar layers of word of mouth backwards; the reference engine's sharers ignoring
+what their downline may earn them).
 
 The size is small (400 consumers, 20 contacts, 60 days) so the file stays within its
 time budget; runs go to two worker processes.
@@ -47,7 +48,7 @@ SCENARIOS = {
         "{date: 2026-02-20, channel: live, streamer: head, depth: 0.4, reach_rate: 0.5, need_share: 0.8}, "
         "{date: 2026-03-05, channel: live, streamer: mid, reach_rate: 0.5, need_share: 0.8}]"),
     "referral-heavy WeChat around Double 11 with routing": (
-        "simulation.start_date=2026-10-10", "brands.focal.strategy.referral={level1: 0.3, level2: 0.1}",
+        "simulation.start_date=2026-10-10", "brands.focal.strategy.referral={level1: 0.3, level2: 0.1, level3: 0.05}",
         "brands.focal.strategy.private_domain.wecom_touches_per_month=4",
         "brands.focal.strategy.double11_routing={enabled: true, gift_yuan: 20}"),
 }
@@ -101,6 +102,22 @@ def test_a_deliberate_word_of_mouth_change_is_detected(fast_samples):
     name = "referral-heavy WeChat around Double 11 with routing"
     report = dock(fast_samples[name], sample(LayersBackwards, name, 30_000))
     assert not report.agree, "\n" + report.table()
+
+
+class DownlineIgnored(ReferenceMarketModel):
+    """Reference engine with the referral-tree rule removed on purpose: sharers weigh the
+    level-1 rate only, as if they expected nothing from their downline (m̂ = 0)."""
+
+    def __init__(self, scenario, seed=None):
+        super().__init__(scenario, seed=seed)
+        self.behaviour = self.behaviour.model_copy(update={"downline_expectation": 0.0})  # read by sharing only
+
+
+def test_a_deliberate_referral_tree_change_is_detected(fast_samples):
+    """Negative control on the multi-level commission rule: sharers deaf to levels 2 and 3 share less."""
+    name = "referral-heavy WeChat around Double 11 with routing"
+    report = dock(fast_samples[name], sample(DownlineIgnored, name, 40_000))
+    assert "focal.shares" in report.rejected, "\n" + report.table()
 
 
 def test_word_of_mouth_told_one_by_one_equals_the_vectorised_kernel():

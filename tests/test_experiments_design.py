@@ -98,7 +98,7 @@ def test_digest_tracks_scenarios_not_replications(tmp_path):
     ("strategy: {parity: strict", "strategy: {parityy: strict",
      "exp.yaml:11: brands.0 (focal).strategy.parityy: unknown key 'parityy'; did you mean 'parity'? (variant strict)"),
     ("world.population: 500", "world.population: -5",
-     "exp.yaml:3: world.population: got -5; must be ≥ 10 and ≤ 5 000 000 (variant none)"),
+     "exp.yaml:3: world.population: got -5; must be ≥ 10 and ≤ 100 000 000 (variant none)"),
     ("gross_profit,", "gross_proft,", "exp.yaml:13: metrics.1: unknown KPI 'gross_proft'; did you mean 'gross_profit'?"),
     ("replications: 3", "replications: 0", "exp.yaml:12: replications: got 0; must be ≥ 1"),
     ("name: strict", "name: none", "exp.yaml:7: variants.1 (none).name: variant name 'none' is used twice; names must be unique"),

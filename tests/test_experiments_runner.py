@@ -94,6 +94,39 @@ def test_identical_results_on_a_dask_local_cluster(tmp_path):
         assert_same(collect(design, executor), inline)
 
 
+def test_identical_results_on_a_dask_scheduler_and_workers_started_apart(tmp_path):
+    """What a user does on a real cluster: ``dask scheduler`` and ``dask worker`` as commands
+    of their own (here on 127.0.0.1), the runs sent through the scheduler's address."""
+    pytest.importorskip("distributed")
+    import shutil
+    import socket
+
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent))
+    if dask is None:
+        pytest.skip("the dask command is not installed (the 'dask' extra)")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                   "--no-dashboard"], **quiet)]
+    processes += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
+                  for _ in range(2)]
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        design = load_experiment(experiment(tmp_path))
+        with open_executor(ExecutionPlan(scheduler=address)) as executor:
+            assert_same(collect(design, executor), collect(design, InlineExecutor()))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
 def test_runs_are_recorded_one_by_one_in_this_process(tmp_path):
     """--workers 0 runs each call inside submit(): a window of 1 records each run before the next starts."""
     design = load_experiment(experiment(tmp_path))

@@ -227,27 +227,33 @@ def test_negative_word_of_mouth_pushes_the_attitude_towards_minus_one():
 
 
 # --------------------------------------------------------------------------- aftercare
-def test_an_order_books_revenue_fees_cogs_and_two_levels_of_referral_commission():
-    """2 units at ¥100 on WeChat by a shared link from consumer 7, who was referred by 3.
+@pytest.mark.parametrize("grandparent, referral, levels_paid",
+                         [(NO_ONE, 30.0, [20.0, 10.0, 0.0]), (5, 34.0, [20.0, 10.0, 4.0])])
+def test_an_order_books_revenue_fees_cogs_and_each_level_of_referral_commission(grandparent, referral, levels_paid):
+    """2 units at ¥100 on WeChat by a shared link from consumer 7, who was referred by 3
+    (whom 5 referred, or nobody).
 
-    revenue 200; fees (0 + 0.006)·200 = 1.2; cogs 2·30 = 60; referral 0.10·200 + 0.05·200 = 30."""
-    parent = np.full(10, NO_ONE, np.int32)
-    parent[7] = 3
+    revenue 200; fees (0 + 0.006)·200 = 1.2; cogs 2·30 = 60; referral 0.10·200 + 0.05·200
+    (+ 0.02·200 with a third level) = 30 (34), booked level by level in the tree record."""
+    parent = np.full((10, 1), NO_ONE, np.int32)
+    parent[7, 0], parent[3, 0] = 3, grandparent
+    tree = np.zeros((1, 2, 3))
     money, grouped = _order_money(
         brand=np.array([0]), channel=np.array([WECHAT]), units=np.array([2]), price=np.array([100.0]),
         coupon=np.array([5.0]), gift=np.array([0.0]), source=np.array([Source.WOM], np.int8),
         referrer=np.array([7], np.int32), parent=parent, unit_cost=np.array([30.0]), take_rate=np.array([0.05, 0.0]),
-        payment_fee=np.array([0.006, 0.006]), level1=np.array([0.10]), level2=np.array([0.05]),
+        payment_fee=np.array([0.006, 0.006]), levels=np.array([[0.10, 0.05, 0.02]]),
         leader_commission=np.array([0.08]), kol_cps_by_id=np.zeros(1), kol_channel_by_id=np.full(1, -1, np.int64),
-        social=WECHAT, scale=1.0)
-    orders, units, revenue, coupons, gifts, cogs, fees, referral, leader, kol = money[0]
+        social=WECHAT, scale=1.0, tree_day=tree)
+    orders, units, revenue, coupons, gifts, cogs, fees, referral_paid, leader, kol = money[0]
     assert (orders, units, revenue, coupons, gifts, cogs) == (1.0, 2.0, 200.0, 5.0, 0.0, 60.0)
-    assert fees == pytest.approx(1.2) and referral == pytest.approx(30.0) and leader == 0.0 and kol == 0.0
+    assert fees == pytest.approx(1.2) and referral_paid == pytest.approx(referral) and leader == 0.0 and kol == 0.0
+    assert tree[0, 1].tolist() == pytest.approx(levels_paid) and tree[0, 0].tolist() == [1.0, 1.0, float(levels_paid[2] > 0)]
     assert grouped.tolist() == []
 
 
 def buyer_state(n=4, brands=1):
-    return dict(parent=np.full(n, NO_ONE, np.int32), purchases=np.zeros((n, brands), np.uint16),
+    return dict(parent=np.full((n, brands), NO_ONE, np.int32), purchases=np.zeros((n, brands), np.uint16),
                 stage=np.full((n, brands), Stage.INTERESTED, np.uint8), bought_on=np.zeros((n, brands), np.uint32),
                 last_channel=np.full((n, brands), NO_ONE, np.int8), follower=np.zeros((n, brands), bool),
                 stock_until=np.zeros(n, np.int32), attitude=np.full((n, brands), 0.6, np.float32),
@@ -275,7 +281,7 @@ def test_a_first_purchase_makes_her_a_purchaser_a_second_loyal_and_a_good_produc
     state = buyer_state()
     happy, happy_ends, warns, warn_ends, detractors = after(state, [1], [WECHAT], [Source.WOM], [2], quality=0.7)
     assert state["stage"][1, 0] == Stage.PURCHASED and state["purchases"][1, 0] == 1
-    assert state["parent"][1] == 2                        # joins the referral tree under her sharer
+    assert state["parent"][1, 0] == 2                     # joins the brand's referral tree under her sharer
     assert state["follower"][1, 0]                         # a WeChat buyer is in the private domain
     assert state["bought_on"][1, 0] == 1 << WECHAT and state["last_channel"][1, 0] == WECHAT
     assert 28 <= state["stock_until"][1] <= 32
@@ -324,3 +330,12 @@ def test_a_marketplace_buyer_is_captured_by_the_package_card_at_its_rate():
     state = buyer_state()
     after(state, [0], [TMALL], [Source.PAID], [NO_ONE], quality=0.7, capture=1.0)
     assert state["follower"][0, 0]
+
+
+def test_a_buyer_never_joins_the_tree_under_her_own_downline():
+    """1 referred 2; when 1 buys through 2's link she stays a root (the tree keeps no cycle),
+    and 3, outside the tree, joins under 2 at depth 2."""
+    state = buyer_state()
+    state["parent"][2, 0] = 1
+    after(state, [1, 3], [WECHAT, WECHAT], [Source.WOM] * 2, [2, 2], quality=0.7)
+    assert state["parent"][1, 0] == NO_ONE and state["parent"][3, 0] == 2

@@ -32,7 +32,9 @@ def test_the_baseline_sources_and_how_each_is_switched_off():
                            "referral", "word_of_mouth"]
     assert found["head_kol"] == {"brands.0.strategy.kols.0.count": 0}
     assert found["group_leaders"] == {"brands.0.strategy.group_leaders.initial": 0,
+                                      "brands.0.strategy.group_leaders.market_coverage": 0,
                                       "brands.0.strategy.group_leaders.recruit_per_month": 0}
+    assert found["referral"] == {f"brands.0.strategy.referral.level{k}": 0 for k in (1, 2, 3)}
     assert found["word_of_mouth"] == {"world.behaviour.wom_strength": 0.0}
     rival = [s.key for s, _ in lift_sources(sc, 1)]
     assert rival == ["paid_douyin", "content", "pushes", "word_of_mouth"]  # no KOLs, WeCom or leaders of its own

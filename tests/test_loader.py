@@ -72,6 +72,10 @@ EXPECTED = {
     # reference prices: a smoothing weight is a share; losses never weigh less than gains
     "negative_smoothing.yaml": ("world.behaviour.reference_smoothing", 5, "got -0.2; must be ≥ 0 and ≤ 1"),
     "loss_aversion_below_one.yaml": ("world.behaviour.loss_aversion", 4, "got 0.5; must be ≥ 1 and ≤ 10"),
+    # referral trees: three commission levels at most; sharers' downline expectation is a count ≥ 0
+    "referral_level4.yaml": ("brands.0 (focal).strategy.referral", 7, "got level4; at most three commission levels"),
+    "referral_level3_range.yaml": ("brands.0 (focal).strategy.referral.level3", 7, "got 0.8; must be ≥ 0 and ≤ 0.5"),
+    "negative_downline.yaml": ("world.behaviour.downline_expectation", 4, "got -1; must be ≥ 0 and ≤ 10"),
     # word of mouth and detractors: probabilities, a non-negative ratio, whole days
     "late_delivery_above_one.yaml": ("world.behaviour.late_delivery_prob", 4, "got 1.5; must be ≥ 0 and ≤ 1"),
     "negative_wom_ratio.yaml": ("world.behaviour.negative_wom_ratio", 5, "got -2; must be ≥ 0 and ≤ 20"),

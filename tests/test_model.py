@@ -247,3 +247,15 @@ def test_a_lap_shares_its_time_out_by_weight(model, monkeypatch):
     model.stage_seconds.clear()
     lap(("a", "b"), np.zeros(2, np.int64))  # a machine without a cycle counter: an equal split
     assert model.stage_seconds["a"] > 0 and model.stage_seconds["a"] == model.stage_seconds["b"]
+
+
+def test_group_leaders_are_sized_from_the_market():
+    """≈ 200 households a leader: market_coverage of the market in groups, one agent a group at least."""
+    from sim.config.schema import GroupLeaderPolicy
+
+    policy = GroupLeaderPolicy(market_coverage=0.05)
+    assert policy.leaders_at_start(2_000_000, 20_000) == 500  # the baseline: 100 consumers an agent, 2 a group
+    assert policy.leaders_at_start(2_000_000, 4_000) == 200  # 500 an agent > 200 a group: 5 % of the agents
+    assert GroupLeaderPolicy(initial=7, market_coverage=0.05, group_size=100).leaders_at_start(200_000, 2_000) == 107
+    model = MarketModel(scenario("simulation.days=1"), seed=1)  # 4,000 agents for 400,000 consumers
+    assert model.brands[0].leader_roster.active_count() == 100

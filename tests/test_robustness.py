@@ -252,7 +252,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_at_once_naming_the_limit(tmp
     monkeypatch.setattr(sim.resources, "available_memory", lambda: 4 * 2**30)  # any machine is this one
     start = time.monotonic()
     for change in ("world.population=5000000", "brands.focal.strategy.paid_media.0.budget_per_day=1e308"):
-        extra = ["--set", "world.graph.degree=1000"] if "population" in change else []
+        extra = ["--set", "world.graph.degree=1000", "--set", "world.market_size=population"] if "population" in change else []
         out = _clean(runner.invoke(app, ["run", "--out", str(tmp_path / "r"), "--set", change, *extra]))
         assert "of memory, but this machine has 4.0 GiB available" in out
     assert time.monotonic() - start < 10 and not (tmp_path / "r").exists()
@@ -264,7 +264,9 @@ def test_the_memory_estimate_grows_with_the_graph_and_the_budgets():
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     bigger = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["world.graph.degree=300"])
     richer = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["brands.focal.strategy.paid_media.0.budget_per_day=3e6"])
-    assert run_memory(bigger).graph == 2 * run_memory(base).graph
+    n = base.world.population  # the graph: 5 bytes per agent × contact, 8 per agent (row pointers)
+    assert run_memory(bigger).graph - run_memory(base).graph == 5 * 150 * n
+    assert run_memory(bigger).graph_build > run_memory(bigger).graph
     assert run_memory(richer).exposures > 100 * run_memory(base).exposures
 
 

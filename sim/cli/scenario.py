@@ -28,12 +28,13 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/<name>-seed<seed>-<time>). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots: the funnel, revenue by channel and KPI totals."),
-    all_plots: bool = typer.Option(False, "--all-plots", help="Write all eight plots (adds orders by channel, spend vs profit, spill-over, leaders, private domain; ~1 s more)."),
+    all_plots: bool = typer.Option(False, "--all-plots", help="Write every plot (adds orders by channel, spend vs profit, spill-over, leaders, private domain, referral trees; ~1 s more)."),
 ) -> None:
     """Simulate a scenario day by day; print the KPI table and write a results folder.
 
     The folder holds daily_ledger.csv (money and orders per day × brand × channel),
-    daily_state.csv (AIPL funnel, private domain, leaders, prices), kpis.json, the fully
+    daily_state.csv (AIPL funnel, private domain, leaders, prices), referral_tree.csv
+    (referral orders and commission by level, shares by depth, trees by size), kpis.json, the fully
     resolved scenario with its seed and version, and plots.
     """
     from ..jit import kernels_cached

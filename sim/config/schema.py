@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..graph.blocks import max_communities
 from ..graph.complete_graph import COMPLETE_MAX_NODES
+from ..graph.ring import SMALL_WORLD_MAX_NODES
 from .base import Strict
 from .responses import Response, expand_archetypes
 from .segments import SEGMENT_DEFAULTS, SEGMENT_KEYS, SegmentKey
@@ -40,6 +41,9 @@ Share = Field(ge=0.0, le=1.0)
 
 #: Largest root seed: numpy seeds are unsigned, and stores and tables keep seeds as int64.
 MAX_SEED = 2**63 - 1
+#: Most consumer agents: 10⁸ (at k = 150 a graph of 75 GB; whether a run fits this machine is
+#: checked before it starts, sim.resources).
+MAX_POPULATION = 100_000_000
 
 
 # --------------------------------------------------------------------------- simulation
@@ -123,7 +127,8 @@ class Behaviour(Strict):
     promo_need_boost: float = Field(1.5, ge=1.0, le=20.0, description="multiplier on category need for consumers who know a brand on promotion today. assumption")
     impulse_threshold: float = Field(0.8, ge=0.0, le=1.0, description="attitude above which an exposure can trigger an impulse need")
     impulse_prob: float = Field(0.05, ge=0.0, le=1.0, description="probability that such an exposure triggers a need today. assumption")
-    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of level-1 referral commission (0.10 → +50 %). assumption")
+    referral_uplift: float = Field(5.0, ge=0.0, le=100.0, description="relative rise in sharing per unit of the commission rate a sharer expects on an order her share brings (level 1 alone: 0.10 → +50 %). assumption")
+    downline_expectation: float = Field(1.0, ge=0.0, le=10.0, description="m̂: orders a sharer expects each buyer she refers to bring in turn by sharing, so a level-ℓ commission counts m̂^(ℓ−1) in her expected rate ℓ1 + ℓ2·m̂ + ℓ3·m̂² (dimensionless). assumption: the recruiting pitch of multi-level distribution, a downline order as likely as a direct one; what trees really yield is the KPI referral.downline_per_member (≈ 0.05 on the baseline)")
     content_share_uplift: float = Field(1.0, ge=0.0, le=10.0, description="relative rise in sharing from 4i content quality 0 → 1. assumption")
     reference_smoothing: float = Field(0.3, ge=0.0, le=1.0, description="w: weight of the newest price seen in a consumer's reference price for a brand, per shopping trip, R ← R + w·(p − R); 0 never adapts. assumption, within the carry-over 0.7–0.9 of exponentially smoothed reference prices (Kalyanaram & Winer 1995)")
     reference_weight: float = Field(1.0, ge=0.0, le=10.0, description="η: weight of a price's gain or loss against the brand's reference price, relative to the price-level term (dimensionless); 0 switches reference effects off. assumption")
@@ -136,8 +141,8 @@ class Behaviour(Strict):
 
 
 class World(Strict):
-    population: int = Field(20000, ge=10, le=5_000_000, description="number of consumer agents")
-    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population (default: = population)")
+    population: int = Field(20000, ge=10, le=MAX_POPULATION, description="number of consumer agents (a run that would not fit in this machine's memory is refused before it starts, naming the limit)")
+    market_size: int | None = Field(None, ge=10, le=2_000_000_000, description="real consumers the agents stand for (at most 2 billion: more than China's 1.41 billion people, NBS 2023); money, impressions and followers are scaled by market_size/population; `population` (or no value): one agent per consumer, the population's value after any --set")
     reference_price_yuan: float = Field(129.0, gt=0, description="starting reference price (¥) every consumer holds for every brand before she has seen its price; it then moves with the prices she sees (behaviour.reference_smoothing)")
     segments: dict[SegmentKey, SegmentSpec] = Field(default_factory=_default_segments, description="segment mix; keys are the seven segments of docs/MODEL.md §4")
     graph: GraphSpec = Field(default_factory=GraphSpec)
@@ -153,6 +158,14 @@ class World(Strict):
             raise ValueError("at least one segment is needed")
         return segments
 
+    @field_validator("market_size", mode="before")
+    @classmethod
+    def _one_agent_per_consumer(cls, value: Any, info: ValidationInfo) -> Any:
+        """``population``: as many consumers as agents (None when the population itself is invalid: it is reported)."""
+        if isinstance(value, str) and value != "population":
+            raise ValueError(f"got {value!r}; must be a whole number, or population (one agent per consumer)")
+        return info.data.get("population") if value == "population" else value
+
     @model_validator(mode="after")
     def _graph_fits_population(self) -> "World":
         # Caught here, at load time with the field's line, rather than when the graph is built.
@@ -161,10 +174,25 @@ class World(Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _an_agent_is_at_least_a_consumer(self) -> "World":
+        # Below one consumer per agent, every scaled quantity (followers, groups, reach) would
+        # be inflated beyond the market itself.
+        if self.market_size is not None and self.market_size < self.population:
+            raise ValueError(f"market_size: got {self.market_size}, fewer real consumers than agents "
+                             f"(world.population {self.population}): an agent stands for at least one consumer; "
+                             "raise it, or write market_size: population (one agent per consumer)")
+        return self
+
+    @property
+    def consumers(self) -> int:
+        """Real consumers in the market: ``market_size``, or the population when it is unset."""
+        return self.market_size or self.population
+
     @property
     def scale(self) -> float:
         """Real consumers per agent."""
-        return (self.market_size or self.population) / self.population
+        return self.consumers / self.population
 
 
 def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
@@ -173,6 +201,10 @@ def _graph_size_problems(graph: GraphSpec, population: int) -> list[str]:
     if graph.kind == "communities" and graph.communities > most:
         return [f"graph.communities: got {graph.communities}; must be ≤ {most} (half of world.population "
                 f"{population}): each community needs at least two members"]
+    if graph.kind == "small_world" and population > SMALL_WORLD_MAX_NODES:
+        return [f"population: got {population}; a small world (world.graph.kind: small_world) allows at most "
+                f"{SMALL_WORLD_MAX_NODES} consumers (two ids and a tie's ring data fit in 63 bits): lower "
+                "world.population, or choose kind communities"]
     if graph.kind == "complete" and population > COMPLETE_MAX_NODES:
         return [f"population: got {population}; a complete graph (world.graph.kind: complete) allows at most "
                 f"{COMPLETE_MAX_NODES} consumers (n² ties): lower world.population, or choose kind "
@@ -309,12 +341,28 @@ class PrivateDomain(Strict):
 
 
 class Referral(Strict):
+    """Referral commissions (分佣) on a WeChat order through a shared link, by level of the
+    referral tree. Three levels at most: paying more levels is pyramid selling under
+    China's rules (State Council Decree 444, 2005), so there is no fourth."""
+
     level1: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer, share of order value (分佣)")
-    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer; ≤ 3 levels are legal (Decree 444)")
+    level2: float = Field(0.0, ge=0, le=0.5, description="commission to the sharer's own referrer, share of order value")
+    level3: float = Field(0.0, ge=0, le=0.5, description="commission to her referrer's referrer, share of order value; the last level allowed (Decree 444)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _three_levels_at_most(cls, data: Any) -> Any:
+        deeper = [k for k in data if isinstance(k, str) and k.startswith("level") and k[5:].isdigit()
+                  and int(k[5:]) > 3] if isinstance(data, dict) else []
+        if deeper:
+            raise ValueError(f"got {deeper[0]}; at most three commission levels are allowed (level1, level2, level3): "
+                             "paying more is pyramid selling under China's rules (State Council Decree 444)")
+        return data
 
 
 class GroupLeaderPolicy(Strict):
-    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0; each is a consumer, so at most world.population")
+    initial: int = Field(0, ge=0, le=100000, description="group leaders (团长) at day 0 besides those sized from the market (market_coverage); each is a consumer, so at most world.population in all")
+    market_coverage: float = Field(0.0, ge=0, le=1, description="share of the market's consumers (world.market_size, one a household) in the brand's leader groups at day 0: adds round(coverage × market_size / group_size) leaders, ≈ 200 households a leader (Rest of World 2021); when an agent stands for more than a group, coverage × population one-agent groups. The share is an assumption; 0: initial only")
     commission: float = Field(0.15, ge=0, le=1, description="share of order value (5–20 %, Rest of World 2021)")
     recruit_per_month: int = Field(0, ge=0, le=10000)
     max_leaders: int = Field(10000, ge=0, description="recruitment stops at this many active leaders")
@@ -324,6 +372,17 @@ class GroupLeaderPolicy(Strict):
     group_size: int = Field(200, ge=1, le=500, description="households per group (~200, Rest of World 2021)")
     broadcasts_per_week: float = Field(2.0, ge=0, le=50)
     read_rate: float = Field(0.3, ge=0, le=1, description="share of members who read a group deal. assumption")
+
+    def leaders_at_start(self, market_size: int, population: int) -> int:
+        """Leaders at day 0: ``initial`` plus those whose groups of ``group_size`` households
+        hold ``market_coverage`` of a market of ``market_size`` consumers.
+
+        A group is at least one agent: when an agent stands for more people than a group
+        holds (market_size / population > group_size) the count is coverage × population
+        one-agent groups, so the coverage, not the real count, is kept.
+        """
+        per_group = max(self.group_size, market_size / population)
+        return self.initial + round(self.market_coverage * market_size / per_group)
 
 
 class DateWindow(Strict):
@@ -472,8 +531,9 @@ class Scenario(Strict):
             _check_brand_channels(i, brand, self.channels)
             _check_responses(i, brand, self.brands, self.channels)
             _check_livestreams(i, brand, self.channels, self.simulation)
+        market = self.world.market_size or self.world.population
         too_many = [f"brands.{i}.{line}" for i, brand in enumerate(self.brands)
-                    for line in partner_count_problems(brand, self.world.population)]
+                    for line in partner_count_problems(brand, self.world.population, market)]
         if too_many:
             raise ValueError("\n".join(too_many))
         return self
@@ -543,7 +603,7 @@ def _check_livestreams(i: int, brand: BrandSpec, channels: dict[str, ChannelSpec
             raise ValueError(f"{where}.date: {session.date} is outside the run ({first} to {last})")
 
 
-def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
+def partner_count_problems(brand: BrandSpec, population: int, market_size: int | None = None) -> list[str]:
     """``path: message`` lines (relative to the brand) for partners the population cannot hold.
 
     Every KOL / KOC is placed at a consumer of the social graph (a KOC's audience starts
@@ -559,8 +619,13 @@ def partner_count_problems(brand: BrandSpec, population: int) -> list[str]:
                             f"{population} in all{earlier}; lower the count or raise world.population")
             break
         before += program.count
-    leaders = brand.strategy.group_leaders.initial
-    if leaders > population:
+    policy = brand.strategy.group_leaders
+    leaders = policy.leaders_at_start(market_size or population, population)
+    if leaders > population and not policy.market_coverage:
         problems.append(f"strategy.group_leaders.initial: got {leaders}; must be ≤ {population}: every group "
                         f"leader is a consumer (world.population = {population}); lower it or raise world.population")
+    elif leaders > population:
+        problems.append(f"strategy.group_leaders.market_coverage: got {policy.market_coverage:g}, which gives {leaders} "
+                        f"leaders in all; they must be ≤ {population}: every group leader is a consumer "
+                        f"(world.population = {population}); lower it or raise world.population")
     return problems

@@ -108,12 +108,13 @@ SOURCES: tuple[Source, ...] = (
            _if(lambda br: br.strategy.private_domain.wecom_touches_per_month > 0,
                _strategy("private_domain.wecom_touches_per_month", 0))),
     Source("group_leaders", "group leaders (团长)", "group",
-           _if(lambda br: br.strategy.group_leaders.initial > 0 or br.strategy.group_leaders.recruit_per_month > 0,
-               lambda b: {f"brands.{b}.strategy.group_leaders.initial": 0,
-                          f"brands.{b}.strategy.group_leaders.recruit_per_month": 0}), ("leader_commission",)),
+           _if(lambda br: any((br.strategy.group_leaders.initial, br.strategy.group_leaders.market_coverage,
+                               br.strategy.group_leaders.recruit_per_month)),
+               lambda b: {f"brands.{b}.strategy.group_leaders.{k}": 0
+                          for k in ("initial", "market_coverage", "recruit_per_month")}), ("leader_commission",)),
     Source("referral", "referral commissions (分佣)", "wom",
-           _if(lambda br: br.strategy.referral.level1 > 0 or br.strategy.referral.level2 > 0,
-               lambda b: {f"brands.{b}.strategy.referral.level1": 0, f"brands.{b}.strategy.referral.level2": 0}),
+           _if(lambda br: any(br.strategy.referral.model_dump().values()),
+               lambda b: {f"brands.{b}.strategy.referral.level{k}": 0 for k in (1, 2, 3)}),
            ("referral_commission",)),
 )
 #: Word of mouth is a market-wide rule: switching it off silences every brand's buyers.

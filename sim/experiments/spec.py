@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.ledger import FIELDS, LAST_TOUCH, MARKETING_FIELDS
+from sim.market.referral import REFERRAL_KPIS
 from sim.population import Stage
 
 __all__ = [
@@ -59,7 +60,7 @@ def kpi_names(channels: list[str]) -> list[str]:
     """
     names = list(BRAND_KPIS)
     names += [f"aipl.{s}" for s in Stage.NAMES] + [f"spend.{f}" for f in MARKETING_FIELDS]
-    names += [f"last_touch.{s}" for s in LAST_TOUCH]
+    names += [f"last_touch.{s}" for s in LAST_TOUCH] + [f"referral.{k}" for k in REFERRAL_KPIS]
     names += [f"channels.{c}.{k}" for c in channels for k in CHANNEL_KPIS]
     return names
 

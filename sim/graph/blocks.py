@@ -14,8 +14,7 @@ import numpy as np
 from ..errors import SocsimWarning
 from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, insert_unique
 from .csr import (
-    ACQUAINTANCES, CHUNK, GraphError, SocialGraph, csr_from_directed, directed_keys, drop_duplicate_pairs,
-    node_bits, pack_keys,
+    ACQUAINTANCES, CHUNK, GraphError, SocialGraph, csr_from_pairs, drop_duplicate_pairs, node_bits, pack_keys,
 )
 from .dunbar import DUNBAR_LAYERS
 
@@ -98,9 +97,7 @@ def communities(n: int, k: int, n_communities: int, mixing: float,
         warnings.warn(f"{int(missing.sum())} of {total} ties could not be placed without "
                       "duplicates: communities are too small for this degree", SocsimWarning, stacklevel=2)
     _draw_block_layers(keys, starts, bits, _within_layer_probs(mixing), rng)
-    directed = directed_keys(keys, bits)
-    del keys
-    return csr_from_directed(n, directed)
+    return csr_from_pairs(n, keys, bits)
 
 
 def max_communities(n: int) -> int:

@@ -1,16 +1,17 @@
-"""The social graph as compressed sparse rows (CSR), built with numpy only.
+"""The social graph as compressed sparse rows (CSR): 5 bytes per directed tie entry.
 
 A :class:`SocialGraph` holds an undirected graph as a symmetric CSR adjacency:
 ``indices[indptr[i]:indptr[i+1]]`` are the contacts of consumer ``i`` (sorted), and
 ``layer`` gives the Dunbar layer of each of those ties (0 intimate, 1 close, 2 friends,
-3 acquaintances). At N = 10⁶ and k = 150 that is 150 M directed entries, so node ids are
-int32 and the build never holds more than one int64 key per undirected edge.
+3 acquaintances). At N = 10⁷ and k = 150 that is 1.5 G directed entries, so node ids are
+int32 (4 bytes), a layer is one byte, and the build writes the result in place.
 
-The build packs each undirected edge ``a < b`` into one int64 key
-``((a << B) | b) << 2 | layer`` (B bits per node id) and sorts in place to merge
-duplicates, then writes both directions ``row << 32 | col << 2 | layer`` and sorts
-again: sorted directed keys are CSR order, decoded in chunks. In-place value sorts
-(numpy's SIMD sort) are used throughout; ``argsort`` is ~10× slower here.
+Generators that draw ties at random pack each undirected edge ``a < b`` into one int64
+key ``((a << B) | b) << 2 | layer`` (B bits per node id) and sort in place to merge
+duplicates (numpy's SIMD value sort; ``argsort`` is ~10× slower here); the keys are
+then written into their rows of the result and each row is sorted on its own
+(:mod:`sim.graph.fill`), so no int64 key per directed entry is ever held. The ring
+generator writes its ring ties into the rows straight from the ring's structure.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SocsimError
+from .fill import count_pair_ends, empty_rows, place_pairs, rows_from_words
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -28,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LAYER_NAMES", "INTIMATE", "CLOSE", "FRIENDS", "ACQUAINTANCES", "N_LAYERS",
     "GraphError", "LayerCounts", "SocialGraph", "node_bits", "row_blocks",
-    "pack_keys", "drop_duplicate_pairs", "directed_keys", "csr_from_directed",
+    "pack_keys", "drop_duplicate_pairs", "csr_from_pairs",
 ]
 
 LAYER_NAMES = ("intimate", "close", "friends", "acquaintances")
@@ -41,7 +43,6 @@ NX_MAX_NODES = 200_000
 CHUNK = 1 << 18
 #: Largest population whose edge keys fit in an int64 (2·30 + 2 bits for the layer).
 MAX_NODES = 1 << 30
-_LITTLE_ENDIAN = np.little_endian
 
 
 class GraphError(SocsimError):
@@ -243,19 +244,17 @@ class SocialGraph:
 
         Notes
         -----
-        Cost: an in-place sort of one int64 key per tie (to merge duplicates), then of
-        one per directed entry (CSR order). Peak memory ≈ 24 bytes per tie of keys
-        (undirected and directed, briefly together) plus the inputs and the result
-        (10 bytes per tie).
+        Cost: an in-place sort of one int64 key per tie (to merge duplicates), then each
+        tie written into both rows and each row sorted (:func:`csr_from_pairs`). Peak
+        memory ≈ 16 bytes per tie of keys (briefly twice, while duplicates are merged)
+        plus the inputs and the result (10 bytes per tie).
         """
         u, v, layer = _validate_edges(n, u, v, layer)
         bits = node_bits(n)
         keys = pack_keys(u, v, layer, bits)
         keys.sort()
         keys = keys[np.searchsorted(keys, 0):]  # self-loops were packed as -1
-        directed = directed_keys(drop_duplicate_pairs(keys), bits)
-        del keys  # the undirected keys are no longer needed: free them before the sort
-        return csr_from_directed(n, directed)
+        return csr_from_pairs(n, drop_duplicate_pairs(keys), bits)
 
 
 # ---------------------------------------------------------------------- validation
@@ -329,39 +328,16 @@ def drop_duplicate_pairs(keys: np.ndarray) -> np.ndarray:
     return keys[~dup] if dup.any() else keys
 
 
-def directed_keys(keys: np.ndarray, bits: int, low: int = 2) -> np.ndarray:
-    """Both directions of each undirected key, as ``row << 32 | col << 2 | layer``.
+def csr_from_pairs(n: int, keys: np.ndarray, bits: int, low: int = 2) -> SocialGraph:
+    """Build the CSR graph from distinct undirected tie keys ``(a << bits | b) << low | …``.
 
-    ``keys`` holds ``pair << low | extra`` with ``pair = a << bits | b`` and the layer in
-    the two lowest bits; the result (unsorted, twice as long) drops the other ``extra``
-    bits. The fixed 32-bit split lets :func:`csr_from_directed` decode the low 32-bit
-    words directly. Chunked, so the only full-size array is the result.
+    The layer is each key's 2 lowest bits. Each tie end is written straight into its row
+    and the rows are sorted one by one (:mod:`sim.graph.fill`): besides ``keys`` and the
+    result (5 bytes per directed entry) the build holds only one int64 per node.
     """
-    m, mask = len(keys), (1 << bits) - 1
-    directed = np.empty(2 * m, dtype=np.int64)
-    for start in range(0, m, CHUNK):
-        chunk = keys[start:start + CHUNK]
-        pair, layer = chunk >> low, chunk & 3
-        a, b = pair >> bits, pair & mask
-        directed[start:start + len(chunk)] = a << 32 | b << 2 | layer
-        directed[m + start:m + start + len(chunk)] = b << 32 | a << 2 | layer
-    return directed
-
-
-def csr_from_directed(n: int, directed: np.ndarray) -> SocialGraph:
-    """Build the CSR graph from directed keys (consumed: sorted in place).
-
-    After one in-place sort the keys are in CSR order, so the rows come out sorted;
-    ``indptr`` is a ``searchsorted`` of the row boundaries and the low 32-bit word of
-    each key (``col << 2 | layer``, little-endian) gives ``indices`` and ``layer``.
-    """
-    directed.sort()
-    indptr = np.searchsorted(directed, np.arange(n + 1, dtype=np.int64) << 32).astype(np.int64)
-    low_words = directed.view(np.uint32)[0 if _LITTLE_ENDIAN else 1::2]
-    indices = np.empty(len(directed), dtype=np.int32)
-    layer = np.empty(len(directed), dtype=np.uint8)
-    for start in range(0, len(directed), CHUNK):
-        word = low_words[start:start + CHUNK]
-        np.right_shift(word, 2, out=indices[start:start + len(word)], casting="unsafe")
-        np.bitwise_and(word, 3, out=layer[start:start + len(word)], casting="unsafe")
+    degree = np.zeros(n, dtype=np.int64)
+    count_pair_ends(keys, bits, low, degree)
+    indptr, words, cursor = empty_rows(degree)
+    place_pairs(keys, bits, low, cursor, words)
+    indices, layer = rows_from_words(indptr, words)
     return SocialGraph(indptr=indptr, indices=indices, layer=layer)

@@ -2,7 +2,8 @@
 
 Ring ties take their layer from :func:`~sim.graph.dunbar.ring_layer_table`; rewired
 ties are long-range bridges, hence acquaintances (Granovetter 1973). Rewiring is drawn
-in bulk with numpy and written straight into CSR order (docs/GRAPH.md has the timings).
+in bulk with numpy; every tie is written straight into its CSR row (docs/GRAPH.md has
+the timings).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import numpy as np
 
 from ..errors import SocsimWarning
 from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, duplicate_mask, insert_unique
-from .csr import ACQUAINTANCES, CHUNK, GraphError, SocialGraph, csr_from_directed, node_bits
+from ..jit import njit
+from .csr import ACQUAINTANCES, GraphError, SocialGraph, node_bits
 from .dunbar import ring_layer_table
+from .fill import count_pair_ends, empty_rows, place_pairs, rows_from_words
 
 __all__ = ["SMALL_WORLD_MAX_NODES", "small_world"]
 
@@ -87,8 +90,8 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
     rewired ties (10⁻⁴ at 10⁶ × 150), so leftovers occur only in nearly complete
     graphs: a leftover tie returns to its ring position (a rewired tie holding that
     pair returns to its own), so there are always exactly n·k/2 ties; a warning says
-    when more than 1 % of the rewiring was undone. The ring ties are then written in both
-    directions straight from the ring's structure and sorted once into CSR order.
+    when more than 1 % of the rewiring was undone. The ring ties are then written into
+    their rows straight from the ring's structure and each row is sorted on its own.
     Ring clustering is ``3(k − 2) / (4(k − 1))`` (0.745 at k = 150).
 
     References
@@ -113,9 +116,7 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
     rewired = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), picked // n + 1, bits))
     del owner
     rewired, picked = _place_rewired(rewired, picked, n, half, bits, rng)
-    directed = _small_world_directed(n, k, picked, rewired, bits)
-    del rewired, picked
-    return csr_from_directed(n, directed)
+    return _small_world_csr(n, k, picked, rewired, bits)
 
 
 def _bernoulli_positions(m: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -152,12 +153,19 @@ def _draw_targets(owner: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return target
 
 
+@njit
 def _rewired_keys(owner: np.ndarray, target: np.ndarray, distance: np.ndarray, bits: int) -> np.ndarray:
-    """Keys of rewired ties; the low bits remember the owner and its ring distance."""
-    owner = owner.astype(np.int64, copy=False)
-    low, high = np.minimum(owner, target), np.maximum(owner, target)
-    side = np.where(owner == high, _SIDE, 0)
-    return ((low << bits) | high) << _LOW | side | distance << _DISTANCE_SHIFT | ACQUAINTANCES
+    """Keys of rewired ties; the low bits remember the owner and its ring distance.
+
+    One compiled pass: written as numpy calls it held five temporaries per tie.
+    """
+    keys = np.empty(len(owner), np.int64)
+    for j in range(len(owner)):
+        mine, other = np.int64(owner[j]), np.int64(target[j])
+        low, high = min(mine, other), max(mine, other)
+        side = _SIDE if mine == high else 0
+        keys[j] = ((low << bits) | high) << _LOW | side | np.int64(distance[j]) << _DISTANCE_SHIFT | ACQUAINTANCES
+    return keys
 
 
 def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -240,38 +248,72 @@ def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, 
     return rewired, picked[~_contains(np.sort(np.concatenate(restored)), picked)]
 
 
-def _small_world_directed(n: int, k: int, picked: np.ndarray, rewired: np.ndarray,
-                          bits: int) -> np.ndarray:
-    """Directed keys of the kept ring ties (layer by distance) and the rewired ties.
+def _small_world_csr(n: int, k: int, picked: np.ndarray, rewired: np.ndarray, bits: int) -> SocialGraph:
+    """The CSR graph of the kept ring ties (layer by distance) and the rewired ties.
 
-    Written chunk by chunk straight from the ring's structure: no key per ring tie is
-    ever sorted except in the final CSR sort.
+    Ring ties are written into their rows straight from the ring's structure, rewired
+    ties from their keys; then each row is sorted (:mod:`sim.graph.fill`).
     """
-    table = ring_layer_table(k)
-    directed = np.empty(2 * (n * (k // 2) - len(picked) + len(rewired)), dtype=np.int64)
-    filled = 0
-    for d in range(1, k // 2 + 1):
-        for start in range(0, n, CHUNK):
-            stop = min(start + CHUNK, n)
-            first = (d - 1) * n
-            cut = picked[np.searchsorted(picked, first + start):np.searchsorted(picked, first + stop)]
-            keep = np.ones(stop - start, dtype=bool)
-            keep[cut - first - start] = False
-            node = np.arange(start, stop, dtype=np.int64)[keep]
-            far = node + d
-            far[far >= n] -= n
-            filled = _write_both(directed, filled, node, far, table[node & 1, d])
-    mask = (1 << bits) - 1
-    for start in range(0, len(rewired), CHUNK):
-        pair = rewired[start:start + CHUNK] >> _LOW
-        filled = _write_both(directed, filled, pair >> bits, pair & mask, ACQUAINTANCES)
-    return directed
+    degree = np.full(n, k, dtype=np.int64)
+    _drop_ring_ends(n, picked, degree)
+    count_pair_ends(rewired, bits, _LOW, degree)
+    indptr, words, cursor = empty_rows(degree)
+    _place_ring(n, k // 2, picked, ring_layer_table(k), cursor, words)
+    place_pairs(rewired, bits, _LOW, cursor, words)
+    indices, layer = rows_from_words(indptr, words)
+    return SocialGraph(indptr=indptr, indices=indices, layer=layer)
 
 
-def _write_both(directed: np.ndarray, filled: int, a: np.ndarray, b: np.ndarray,
-                layer: np.ndarray | int) -> int:
-    """Write ties (a, b) in both directions as ``row << 32 | col << 2 | layer``."""
-    count = len(a)
-    directed[filled:filled + count] = a << 32 | b << 2 | layer
-    directed[filled + count:filled + 2 * count] = b << 32 | a << 2 | layer
-    return filled + 2 * count
+@njit
+def _drop_ring_ends(n: int, picked: np.ndarray, degree: np.ndarray) -> None:
+    """Take from ``degree`` both ends of each ring tie rewired away (position ``(d − 1)·n + i``)."""
+    for position in picked:
+        i, d = position % n, position // n + 1
+        degree[i] -= 1
+        degree[(i + d) % n] -= 1
+
+
+@njit
+def _place_ring(n: int, half: int, picked: np.ndarray, table: np.ndarray, cursor: np.ndarray,
+                words: np.ndarray) -> None:
+    """Write each row's kept ring ties (not in ``picked``, sorted positions) in contact order.
+
+    Row ``i`` holds the ties at offsets ``d = −half .. −1, 1 .. half``: tie ``(i + d, i)``
+    at distance ``−d`` owned by ``i + d`` for ``d < 0``, tie ``(i, i + d)`` owned by ``i``
+    for ``d > 0``. Taken from the offset whose contact ``(i + d) mod n`` is smallest,
+    the contacts increase, so the row needs no sort until rewired ties join it.
+    """
+    cut = np.zeros((n * half + 7) // 8, np.uint8)  # bit p: ring position p was rewired away
+    for position in picked:
+        cut[position >> 3] |= np.uint8(1) << np.uint8(position & 7)
+    for i in range(n):
+        slot = cursor[i]
+        if half <= i < n - half:  # no offset wraps around the ring: contacts i − half .. i + half
+            for d in range(-half, 0):
+                slot = _place_ring_tie(i + d, -d, i + d, slot, n, cut, table, words)
+            for d in range(1, half + 1):
+                slot = _place_ring_tie(i, d, i + d, slot, n, cut, table, words)
+        else:  # near the ends of the id range, start at the offset whose contact is 0
+            start = half + n - i - 1 if i + half >= n else half - i
+            for t in range(2 * half):
+                offset = (start + t) % (2 * half)
+                d = offset - half if offset < half else offset - half + 1
+                owner = i if d > 0 else (i + d) % n
+                position = (abs(d) - 1) * n + owner
+                if not (cut[position >> 3] >> (position & 7)) & 1:  # a branch: the last row has no slack
+                    slot = _place_ring_tie(owner, abs(d), (i + d) % n, slot, n, cut, table, words)
+        cursor[i] = slot
+
+
+@njit(inline="always")
+def _place_ring_tie(owner: int, distance: int, contact: int, slot: int, n: int, cut: np.ndarray,
+                    table: np.ndarray, words: np.ndarray) -> int:
+    """Write ring tie ``(owner, owner + distance)``'s end at ``contact`` into ``words[slot]``;
+    the next free slot (unchanged if the tie was rewired away: written over, no branch).
+
+    A skipped tie's word lands in the row's next slot, or the next row's first, which is
+    written later; so only rows followed by another may skip this way.
+    """
+    position = (distance - 1) * n + owner
+    words[slot] = np.uint32(contact) << np.uint32(2) | np.uint32(table[owner & 1, distance])
+    return slot + 1 - ((cut[position >> 3] >> (position & 7)) & 1)

@@ -96,7 +96,7 @@ def _compared(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
 
 def _facts(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
     design, sc = result.design, result.design.cells[0].scenario
-    market = sc.world.market_size or sc.world.population
+    market = sc.world.consumers
     return WORDS[lang]["facts"].format(population=f"{sc.world.population:,}", market=f"{market:,}", days=sc.simulation.days,
                                        reps=design.replications, seed0=design.seed, seed1=design.seed_of(design.replications - 1),
                                        seconds=result.experiment.seconds)

@@ -18,6 +18,7 @@ from ..config.schema import Behaviour
 from ..jit import njit
 from ..ledger import add_by_source, add_grid, add_rows
 from ..population import NO_ONE, Stage
+from .referral import book_levels, in_upline, upline
 from .signals import SharerPool, Source
 
 __all__ = ["BrandTerms", "Judging", "judging", "settle", "reward_and_pool", "ORDER_FIELDS"]
@@ -39,8 +40,7 @@ class BrandTerms:
     quality: np.ndarray
     repurchase_days: np.ndarray
     capture: np.ndarray          # package-card capture rate on marketplaces
-    level1: np.ndarray
-    level2: np.ndarray
+    levels: np.ndarray           # (B, REFERRAL_LEVELS) referral commission rates: sharer, her referrer, theirs
     leader_commission: np.ndarray
     take_rate: np.ndarray        # (C,)
     payment_fee: np.ndarray      # (C,)
@@ -116,13 +116,13 @@ def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pool
     leaders the orders pay (their ids, order by order) and what each order pays, the
     satisfied and the warning buyers by brand (:func:`reward_and_pool` takes them on) and
     the number of detractors each brand made today."""
-    books_day, by_source_day, cols, traffic_col, scale = books
+    books_day, by_source_day, cols, traffic_col, scale, tree_day = books
     who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
-    unit_cost, take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social = money_terms
+    unit_cost, take_rate, payment_fee, levels, leader_commission, kol_cps_by_id, kol_channel_by_id, social = money_terms
     parent = buyers[0]
     grouped, pay = _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price,
-                               coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, level1,
-                               level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale)
+                               coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, levels,
+                               leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale, tree_day)
     happy, happy_ends, warns, warn_ends, detractors = _after_purchase(
         (who, brand, channel, units, price, coupon, source, referrer), buyers, buyer_terms, social, day, judging,
         n_pools, h)
@@ -131,14 +131,15 @@ def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pool
 
 @njit
 def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price, coupon, gift,
-                source, referrer, parent, unit_cost, take_rate, payment_fee, level1, level2, leader_commission,
-                kol_cps_by_id, kol_channel_by_id, social, scale):
+                source, referrer, parent, unit_cost, take_rate, payment_fee, levels, leader_commission,
+                kol_cps_by_id, kol_channel_by_id, social, scale, tree_day):
     """The orders' money (:func:`_order_money`) into the day's books row by row, the traffic
-    grid × ``scale``, and ``scale`` orders per order by source. Returns the orders that pay
-    a group leader and what each pays her."""
+    grid × ``scale``, and ``scale`` orders per order by source; the referral levels into
+    the day's tree record ``tree_day``. Returns the orders that pay a group leader and
+    what each pays her."""
     money, grouped = _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost,
-                                  take_rate, payment_fee, level1, level2, leader_commission, kol_cps_by_id,
-                                  kol_channel_by_id, social, scale)
+                                  take_rate, payment_fee, levels, leader_commission, kol_cps_by_id,
+                                  kol_channel_by_id, social, scale, tree_day)
     add_rows(books_day, brand, channel, cols, money)
     add_grid(books_day, traffic_col, traffic, scale)
     add_by_source(by_source_day, brand, channel, source, scale)
@@ -150,15 +151,17 @@ def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, cha
 
 @njit
 def _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost, take_rate,
-                 payment_fee, level1, level2, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale):
+                 payment_fee, levels, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale, tree_day):
     """The ledger amounts of each order (rows) in :data:`ORDER_FIELDS` (columns), × ``scale``;
-    and the indices of the orders that pay a group leader.
+    and the indices of the orders that pay a group leader. Orders through a shared link
+    are booked by level in the tree record ``tree_day`` (:func:`~sim.market.referral.book_levels`).
 
     Notes
     -----
     Revenue is units × price; platform fees are (take rate + payment fee) × revenue.
-    A shared WeChat link (WOM source, a referrer) pays its sharer ``level1`` × revenue
-    (分佣) and, when the sharer was herself referred, her parent ``level2`` × revenue. A
+    A shared WeChat link (WOM source, a referrer) pays its sharer ``levels[b, 0]`` × revenue
+    (分佣), her referrer in the brand's tree ``levels[b, 1]`` × revenue and that one's referrer
+    ``levels[b, 2]`` × revenue, each when there is one (:func:`~sim.market.referral.upline`). A
     group-leader order on WeChat pays the leader's commission; a KOL-sourced order pays
     the KOL's CPS rate (0 for a KOL no longer in the programme; a livestream streamer's
     only on her stream's channel, ``kol_channel_by_id``). Orders that owe nothing
@@ -172,8 +175,14 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
         revenue = units[k] * price[k]
         linked = src == _WOM and c == social and ref != NO_ONE
         # parent is read before today's buyers join the referral tree (_after_purchase)
-        level_1 = level1[b] * revenue if linked else 0.0
-        level_2 = level2[b] * revenue if linked and parent[ref] != NO_ONE else 0.0
+        second = third = NO_ONE
+        if linked:
+            second, third = upline(parent, ref, b)
+        level_1 = levels[b, 0] * revenue if linked else 0.0
+        level_2 = levels[b, 1] * revenue if second != NO_ONE else 0.0
+        level_3 = levels[b, 2] * revenue if third != NO_ONE else 0.0
+        if linked:
+            book_levels(tree_day, b, (level_1, level_2, level_3), (True, second != NO_ONE, third != NO_ONE), scale)
         leader = src == _GROUP and c == social and ref != NO_ONE
         kol = src == _KOL and ref != NO_ONE
         known = kol and ref < len(kol_cps_by_id)
@@ -183,7 +192,7 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
         row[0], row[1], row[2] = 1.0 * scale, units[k] * scale, revenue * scale       # orders, units, revenue
         row[3], row[4], row[5] = coupon[k] * scale, gift[k] * scale, units[k] * unit_cost[b] * scale  # …, cogs
         row[6] = revenue * (take_rate[c] + payment_fee[c]) * scale                   # platform fees
-        row[7] = (level_1 + level_2) * scale                                         # referral
+        row[7] = (level_1 + level_2 + level_3) * scale                               # referral
         row[8] = (leader_commission[b] * revenue if leader else 0.0) * scale         # leader
         row[9] = cps * revenue * scale if kol else 0.0                               # KOL CPS
         if leader:
@@ -202,8 +211,10 @@ def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, 
     follower, stock_until, attitude, paid, paid_day); ``buyer_terms`` = (on_social,
     capture, repurchase_days, quality) by brand; ``judging`` a :class:`Judging`.
 
-    Each buyer (one order each: a shopper buys once a day) joins the referral tree under
-    the sharer of her first shared link, counts the purchase (stage PURCHASED, LOYAL on
+    Each buyer (one order each: a shopper buys once a day) joins the brand's referral
+    tree under the sharer of her first shared WeChat link, unless she stands above the
+    sharer already (:func:`~sim.market.referral.in_upline`: trees have no cycles), counts
+    the purchase (stage PURCHASED, LOYAL on
     a repeat), records the channel and the unit price she paid net of coupons, may be
     captured into the brand's private domain (always on WeChat, else when
     ``capture_draw`` < the package-card rate; only for a brand with a WeChat shop), stocks
@@ -243,8 +254,9 @@ def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, 
     detractors = np.zeros(n_pools, np.int64)
     for k in range(n):
         w, b, c = who[k], brand[k], channel[k]
-        if source[k] == _WOM and c == social and referrer[k] != NO_ONE and parent[w] == NO_ONE and referrer[k] != w:
-            parent[w] = referrer[k]
+        ref = referrer[k]
+        if source[k] == _WOM and c == social and ref != NO_ONE and parent[w, b] == NO_ONE and not in_upline(parent, ref, w, b):
+            parent[w, b] = ref
         stage[w, b] = max(stage[w, b], _LOYAL if purchases[w, b] > 0 else _PURCHASED)
         purchases[w, b] += 1
         bought_on[w, b] |= np.uint32(1) << np.uint32(c)

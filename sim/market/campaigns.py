@@ -24,6 +24,7 @@ from ..jit import njit
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
+from .referral import expected_commission_rate, share_depth_counts
 from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, still_open, tell_contacts,
                       tie_reach)
 
@@ -323,10 +324,14 @@ def share_uplift(brand: Brand, behaviour: Behaviour) -> float:
 
     Notes
     -----
-    (1 + u_ref · level1) · (1 + u_content · (q − ½)); P(share today) = advocacy(segment) × this, capped at 1.
+    (1 + u_ref · ρ) · (1 + u_content · (q − ½)), with ρ = ℓ1 + ℓ2·m̂ + ℓ3·m̂² the commission
+    rate she expects on an order her share brings, counting her downline's orders
+    (:func:`~sim.market.referral.expected_commission_rate`); P(share today) =
+    advocacy(segment) × this, capped at 1.
     """
     strategy = brand.spec.strategy
-    return (1 + behaviour.referral_uplift * strategy.referral.level1) * (
+    rate = expected_commission_rate(strategy.referral, behaviour.downline_expectation)
+    return (1 + behaviour.referral_uplift * rate) * (
         1 + behaviour.content_share_uplift * (strategy.content.quality.score - 0.5))
 
 
@@ -336,31 +341,34 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     The detractors made yesterday warn their contacts once (negative word of mouth,
     linking nowhere, each warning weighing ``negative_wom_ratio`` shares); then each open sharer shares today with probability
     advocacy(segment) · :func:`share_uplift`, becomes LOYAL and tells her contacts, in
-    one compiled call (:func:`_word_of_mouth`).
+    one compiled call (:func:`_word_of_mouth`). Today's sharers are counted by the depth
+    of their share in the brand's referral tree (:attr:`Ledger.share_depths`).
     """
     graph, pop, beh = ctx.graph, ctx.pop, ctx.behaviour
     unhappy = pool.drain_unhappy()
     if len(unhappy) == 0 and len(pool.nodes) == 0:
         return
-    grown, batch.size, sharers, pool.nodes, pool.until = _word_of_mouth(
+    grown, batch.size, sharers, pool.nodes, pool.until, depths = _word_of_mouth(
         draws.stream_handle(rng), batch.columns, batch.size, unhappy, pool.nodes, pool.until, ctx.day, graph.indptr,
         graph.indices,
         graph.layer, ctx.tie_reach, pop.segment, pop.segments.advocacy,
         brand.derived("share uplift", lambda: share_uplift(brand, beh)), (beh.wom_strength, beh.negative_wom_ratio),
-        pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code)
+        pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code, pop.parent)
     batch.adopt(grown)
     if sharers:
         ctx.ledger.count_shares(ctx.day, brand.code, sharers)
+        ctx.ledger.share_depths[ctx.day, brand.code] += depths
 
 
 @njit
 def _word_of_mouth(h, out, at, unhappy, pool_nodes, pool_until, day, indptr, indices, layer, reach, segment, advocacy,
-                   uplift, strengths, wom_weight, stage, last_channel, brand):
+                   uplift, strengths, wom_weight, stage, last_channel, brand, parent):
     """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`, each weighing
     ``negativity`` shares), then today's sharers
     among the pool's open entries (:func:`_sharers_today`) and their shares
     (:func:`_share_links`). Returns the grown columns (None if they did not grow), the new
-    row count, the number of sharers and the pool without its closed entries."""
+    row count, the number of sharers, the pool without its closed entries and the
+    sharers by the depth of their share (:func:`~sim.market.referral.share_depth_counts`)."""
     strength, negativity = strengths
     open_nodes, open_until = still_open(pool_nodes, pool_until, day)
     capacity = len(out[0])
@@ -373,7 +381,8 @@ def _word_of_mouth(h, out, at, unhappy, pool_nodes, pool_until, day, indptr, ind
         out = _room(out, at, ragged_size(indptr, sharers))
         at = _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage,
                           last_channel, brand, out, at)
-    return _if_grown(out, capacity), at, len(sharers), open_nodes, open_until
+    return (_if_grown(out, capacity), at, len(sharers), open_nodes, open_until,
+            share_depth_counts(parent, sharers, brand))
 
 
 @njit

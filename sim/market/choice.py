@@ -113,6 +113,10 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched
     return _merge_sorted(need, impulse)
 
 
+#: Consumers whose need draws are drawn at once (a 512 KiB buffer, reused across the day).
+_NEED_BLOCK = 1 << 16
+
+
 @njit
 def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
              wait_until: int, wait_share: float, h: np.ndarray) -> np.ndarray:
@@ -124,20 +128,20 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
     −1 otherwise), a need arriving with a draw < rate × ``wait_share`` waits for it: her
     ``stock_until`` becomes that day, when her need is certain (:func:`_shops`)."""
     n = len(segment)
-    draw = np.empty(n)
-    draws.fill_random(h, draw)
-    out = np.empty(n, np.int64)
+    draw = np.empty(min(n, _NEED_BLOCK))  # drawn a block at a time: the same stream, and no n-long array to fault in daily
+    out = np.empty(n, np.int64)  # only the pages of the shoppers found are ever touched
     k = 0
     waits = wait_until > day
-    if boost.size == n and n > 1:  # a boost each (promotions): her segment's rate × hers
-        for i in range(n):
-            out[k] = i
-            k += _shops(i, draw[i], need_rate[segment[i]] * boost[i], stock_until, day, waits, wait_until, wait_share)
-    else:  # one boost for all: a rate per segment
-        rate = need_rate * boost[0]
-        for i in range(n):
+    each = boost.size == n and n > 1  # a boost each (promotions): her segment's rate × hers
+    rate = need_rate * boost[0]  # else one boost for all: a rate per segment
+    for first in range(0, n, _NEED_BLOCK):
+        block = draw[:min(_NEED_BLOCK, n - first)]
+        draws.fill_random(h, block)
+        for j in range(len(block)):
+            i = first + j
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
-            k += _shops(i, draw[i], rate[segment[i]], stock_until, day, waits, wait_until, wait_share)
+            r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
+            k += _shops(i, block[j], r, stock_until, day, waits, wait_until, wait_share)
     return out[:k]
 
 

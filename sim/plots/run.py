@@ -40,7 +40,7 @@ __all__ = ["run_plots", "PLOT_FILES", "MAIN_PLOTS", "DPI", "PlotInputError", "ev
 #: File names :func:`run_plots` writes, in the order it returns them.
 PLOT_FILES = (
     "funnel.png", "orders_by_channel.png", "revenue_by_channel.png", "spend_vs_profit.png",
-    "spillover.png", "leaders.png", "private_domain.png", "kpi_bars.png",
+    "spillover.png", "leaders.png", "private_domain.png", "kpi_bars.png", "referral_tree.png",
 )
 #: What a run writes unless every plot is asked for (``socsim run --all-plots``): the funnel,
 #: where revenue closed and the totals per brand. Each plot costs ~0.15 s of CPU to lay out
@@ -368,9 +368,45 @@ def _plot_kpi_bars(result: "RunResult", fig: Figure) -> None:
     legend_or_note(ax, "")
 
 
+#: Panels of the referral-tree plot: (title, x label, y label, KPI keys of ``kpis[brand]["referral"]``,
+#: tick labels, money).
+_TREE_PANELS = (
+    ("Shares by depth", "depth the share reaches", "sharer-days (people)",
+     ("shares_depth1", "shares_depth2", "shares_depth3", "shares_depth4plus"), ("1", "2", "3", "4+"), False),
+    ("Trees by size", "buyers in the tree (agents)", "trees (× scale)",
+     ("trees_size2", "trees_size3_4", "trees_size5_8", "trees_size9_16", "trees_size17plus"),
+     ("2", "3–4", "5–8", "9–16", "17+"), False),
+    ("Commission by level", "level", "paid over the run (¥)",
+     ("commission_level1", "commission_level2", "commission_level3"), ("1", "2", "3"), True),
+)
+
+
+def _plot_referral_tree(result: "RunResult", fig: Figure) -> None:
+    """The referral trees (分佣) per brand: shares by the depth they reach, trees by size
+    (agents in a tree, its root included) and commission paid by level."""
+    axes = fig.subplots(1, len(_TREE_PANELS))
+    trees = {b: result.kpis.get(b, {}).get("referral", {}) for b in result.brands}
+    active = [b for b, k in trees.items() if k.get("orders_level1", 0) > 0 or k.get("shares_depth2", 0) > 0]
+    for ax, (title, xlabel, ylabel, keys, labels, money) in zip(axes, _TREE_PANELS):
+        x = np.arange(len(keys))
+        width = 0.8 / max(1, len(active))
+        for i, brand in enumerate(active):
+            values = [trees[brand].get(k, 0.0) for k in keys]
+            bars = ax.bar(x + (i - (len(active) - 1) / 2) * width, values, width, label=brand)
+            ax.bar_label(bars, labels=[format_number(v, "¥" if money else "") for v in values], padding=2, fontsize=7)
+        ax.set_xticks(x, labels)
+        ax.margins(y=0.12)
+        style_axes(ax, title, ylabel, money=money)
+        ax.set_xlabel(xlabel)
+    if active:
+        axes[-1].legend(loc="upper right", frameon=False, fontsize=9)
+    else:
+        note(axes[1], "no orders through referral links")
+
+
 _PLOTS: tuple[tuple[str, Callable[["RunResult", Figure], None]], ...] = tuple(zip(PLOT_FILES, (
     _plot_funnel,
     partial(_plot_weekly_by_channel, field="orders", what="Orders", money=False),
     partial(_plot_weekly_by_channel, field="revenue", what="Revenue", money=True),
-    _plot_spend_vs_profit, _plot_spillover, _plot_leaders, _plot_private_domain, _plot_kpi_bars,
+    _plot_spend_vs_profit, _plot_spillover, _plot_leaders, _plot_private_domain, _plot_kpi_bars, _plot_referral_tree,
 )))

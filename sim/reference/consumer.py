@@ -402,22 +402,43 @@ class Consumer(mesa.Agent):
         ledger.by_source[day, b, c, order.source if order.source >= 0 else N_SOURCES - 1] += s
 
     def _pay_commissions(self, order: Order, revenue: float, terms: "BrandTerms") -> None:
-        """Referral (分佣, two levels) and group-leader commissions on WeChat; KOL CPS anywhere."""
-        ledger, pop, day, s = self.model.ledger, self.model.population, self.model.day, self.model.scale
+        """Referral (分佣, three levels up her referrer's tree) and group-leader commissions
+        on WeChat; KOL CPS anywhere."""
+        ledger, day, s = self.model.ledger, self.model.day, self.model.scale
         b, c, ref = order.brand, order.channel, order.referrer
         on_social = c == terms.social and ref != NO_ONE
         if order.source == Source.WOM and on_social:
-            parent = int(pop.parent[ref])
-            pay = terms.level1[b] * revenue + (terms.level2[b] * revenue if parent != NO_ONE else 0.0)
-            ledger.add(day, b, c, "referral_commission", pay * s)
-            if pop.parent[self.row] == NO_ONE and ref != self.row:
-                pop.parent[self.row] = ref
+            self._pay_referral(b, c, ref, revenue, terms)
         if order.source == Source.GROUP and on_social:
             pay = terms.leader_commission[b] * revenue * s
             ledger.add(day, b, c, "leader_commission", pay)
             terms.leader_of[ref].earn(float(pay))
         if order.source == Source.KOL and ref != NO_ONE:
             ledger.add(day, b, c, "kol_commission", terms.cps(ref, c) * revenue * s)
+
+    def _pay_referral(self, b: int, c: int, ref: int, revenue: float, terms: "BrandTerms") -> None:
+        """Pay the sharer ``ref`` and up to two referrers above her, level by level; then
+        join the brand's tree under ``ref`` if she has no referrer yet and does not stand
+        above ``ref`` herself."""
+        ledger, pop, day, s = self.model.ledger, self.model.population, self.model.day, self.model.scale
+        payees, at = [ref], int(pop.parent[ref, b])
+        while at != NO_ONE and len(payees) < len(terms.levels[b]):
+            payees.append(at)
+            at = int(pop.parent[at, b])
+        pay = [terms.levels[b, level] * revenue for level in range(len(payees))]
+        ledger.add(day, b, c, "referral_commission", sum(pay) * s)
+        for level, amount in enumerate(pay):
+            ledger.referrals[day, b, 0, level] += s
+            ledger.referrals[day, b, 1, level] += amount * s
+        if pop.parent[self.row, b] == NO_ONE and self.row not in self.upline(ref, b):
+            pop.parent[self.row, b] = ref
+
+    def upline(self, node: int, brand: int) -> list[int]:
+        """``node`` and every referrer above her in the brand's referral tree, bottom up."""
+        chain, parent = [node], self.model.population.parent
+        while parent[chain[-1], brand] != NO_ONE:
+            chain.append(int(parent[chain[-1], brand]))
+        return chain
 
     def _remember(self, order: Order, terms: "BrandTerms") -> None:
         """Funnel, private domain, next need, the price she paid, her verdict and sharing.

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..config.schema import Scenario
+from ..ledger import SHARE_DEPTHS
 from ..errors import SocsimError
 from ..actors import Brand
 from ..market.campaigns import CampaignContext, share_uplift
@@ -102,7 +103,8 @@ class ReferenceMarketModel(MarketModel):
 
     def _share(self, brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch,
                rng: np.random.Generator) -> None:
-        """Word of mouth, one consumer at a time: the unhappy warn, the satisfied may share."""
+        """Word of mouth, one consumer at a time: the unhappy warn, the satisfied may share
+        (counted by the depth of their share in the brand's referral tree)."""
         for row in pool.drain_unhappy().tolist():
             self.consumers[row].tell_contacts(brand.code, batch, rng, sign=-1.0)
         uplift = share_uplift(brand, ctx.behaviour)
@@ -112,6 +114,9 @@ class ReferenceMarketModel(MarketModel):
             self.consumers[row].tell_contacts(brand.code, batch, rng)
         if sharers:
             ctx.ledger.count_shares(ctx.day, brand.code, len(sharers))
+        for row in sharers:
+            depth = len(self.consumers[row].upline(row, brand.code)) - 1
+            ctx.ledger.share_depths[ctx.day, brand.code, min(depth, SHARE_DEPTHS - 1)] += 1
 
     def _copy_attitudes(self, t: int) -> None:
         """Write the consumers' attitudes into the shared population arrays (as of day t)."""

@@ -214,7 +214,7 @@ def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
     ok, p = _paired(*orders)
     measured = f"{social} orders {_mean(orders[0]):,.0f} (strict) vs {_mean(orders[1]):,.0f} (none)"
     leaders_policy = ctx.focal.strategy.group_leaders
-    if leaders_policy.initial or leaders_policy.recruit_per_month:
+    if leaders_policy.initial or leaders_policy.market_coverage or leaders_policy.recruit_per_month:
         leaders = [_kpi(runs[v], f"{f}.active_leaders") for v in ("strict", "none")]
         leaders_ok, p_leaders = _paired(*leaders)
         ok, p = ok and leaders_ok, max(p, p_leaders)
@@ -281,13 +281,47 @@ def _plan_content(ctx: _Context) -> dict[str, Changes] | str:
     return {"low": quality(0.1), "high": quality(0.9)}
 
 
-def _plan_referral(ctx: _Context) -> dict[str, Changes] | str:
+def _only_social(ctx: _Context) -> tuple[str, object] | str:
+    """The focal brand sold only in its social shop (where links pay), or why it cannot be."""
     social = ctx.roles.social
     if social is None:
         return f"brand {ctx.roles.focal!r} has no social-channel shop for referral links"
-    only_social = (ctx.brand("channels"), {social: ctx.focal.channels[social].model_dump(mode="json")})
+    return ctx.brand("channels"), {social: ctx.focal.channels[social].model_dump(mode="json")}
+
+
+def _plan_referral(ctx: _Context) -> dict[str, Changes] | str:
+    if isinstance(only_social := _only_social(ctx), str):
+        return only_social
     return {"low": (only_social, (ctx.brand("strategy.referral.level1"), 0.0)),
             "high": (only_social, (ctx.brand("strategy.referral.level1"), 0.3))}
+
+
+#: Level-2 rate the referral_depth check adds to a 30 % level-1 commission.
+DEPTH_CHECK_LEVEL2 = 0.3
+
+
+def _plan_referral_depth(ctx: _Context) -> dict[str, Changes] | str:
+    if isinstance(only_social := _only_social(ctx), str):
+        return only_social
+    level1 = (ctx.brand("strategy.referral.level1"), 0.3)
+    return {"one_level": (only_social, level1, (ctx.brand("strategy.referral.level2"), 0.0),
+                          (ctx.brand("strategy.referral.level3"), 0.0)),
+            "two_levels": (only_social, level1, (ctx.brand("strategy.referral.level2"), DEPTH_CHECK_LEVEL2),
+                           (ctx.brand("strategy.referral.level3"), 0.0))}
+
+
+def _judge_referral_depth(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Shares at depth 2 of the tree (by buyers who were themselves referred) rise with a
+    level-2 rate, paired over seeds; the measured offspring mean is reported beside the
+    one sharers expect."""
+    f = ctx.roles.focal
+    deep = [_kpi(runs[v], f"{f}.referral.shares_depth2") for v in ("two_levels", "one_level")]
+    ok, p = _paired(*deep)
+    measured_m = _kpi(runs["two_levels"], f"{f}.referral.downline_per_member")
+    measured = (f"level-2 0 → {DEPTH_CHECK_LEVEL2:g} (level 1 at 0.3): depth-2 shares {_mean(deep[1]):,.0f} → "
+                f"{_mean(deep[0]):,.0f}; downline per member {_mean(measured_m):.2f} measured, "
+                f"{ctx.scenario.world.behaviour.downline_expectation:g} expected")
+    return ok, measured, p
 
 
 def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
@@ -386,7 +420,7 @@ def _plan_lowest_price(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
     policy = ctx.focal.strategy.group_leaders
-    if not (policy.initial or policy.recruit_per_month):
+    if not (policy.initial or policy.market_coverage or policy.recruit_per_month):
         return f"brand {ctx.roles.focal!r} has no group leaders to feel the gap"
     sc, sim = ctx.scenario, ctx.scenario.simulation
     live = next((k for k, ch in sc.channels.items() if ch.role == "livestream"), None)
@@ -662,6 +696,8 @@ CHECKS = (
     _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
     _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
            _plan_referral, _judge_referral),
+    _Check("referral_depth", "a level-2 commission raises sharing deeper in the referral tree (depth-2 shares)",
+           "referral-depth", _plan_referral_depth, _judge_referral_depth),
     _Check("rival_response", "a rival with response rules answers a marketplace cut within its lag; without rules "
            "it never moves", "competitor-response", _plan_rival_response, _judge_rival_response),
     _Check("ranking_flywheel", "a sales push raises the brand's later organic search visibility on the marketplace",
