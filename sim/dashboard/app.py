@@ -29,9 +29,9 @@ from typing import Any, Callable
 
 import solara
 
-from .charts import FIGURES, kpi_rows, render_charts
 from ..fonts import WEB_FAMILY, font_face_css
 from ..market.channels import CHANNEL_NAMES_ZH
+from .charts import FIGURES, kpi_rows, render_charts
 from .levers import Lever
 from .server import lang_from_env, setup_from_env
 from .text import LANGS, TEXT, say
@@ -136,7 +136,8 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
 
 @solara.component
 def Kpis(model: WorkshopModel, lang: str, version: int):
-    """KPIs so far, one column per strategy, and the latest lever changes made during the run."""
+    """KPIs so far, one column per strategy, and the latest lever changes made during the run
+    (``version``, the Step counter, is what changes when the model has moved on)."""
     header, rows = kpi_rows(model, lang)
     levers = model.state.levers
     log = [say("change_line", lang, arm=c.arm, day=c.day, date=f"{c.date:%m-%d}", lever=levers[c.key].name(lang),
