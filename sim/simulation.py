@@ -90,8 +90,19 @@ def default_run_dir(result: RunResult) -> Path:
     return confined(result.scenario.outputs.dir, f"{result.scenario.name}-seed{result.seed}-{stamp}")
 
 
-def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Path:
+def write_results(result: RunResult, out: Path, plots: bool | None = None, every_plot: bool = False) -> Path:
     """Write the run folder atomically: built in a temporary folder, then renamed.
+
+    Parameters
+    ----------
+    result : RunResult
+    out : Path
+        The folder to create.
+    plots : bool, optional
+        Write PNG plots (default: the scenario's ``outputs.plots``).
+    every_plot : bool, default False
+        Every plot (:data:`sim.plots.run.PLOT_FILES`) rather than the main three
+        (:data:`sim.plots.run.MAIN_PLOTS`), which cost a third of the time.
 
     Raises
     ------
@@ -108,7 +119,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
-            _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
+            wanted = result.scenario.outputs.plots if plots is None else plots
+            _write_files(result, tmp, ("all" if every_plot else "main") if wanted else None)
             if out.exists():  # another run finished first: an empty folder would be replaced silently
                 raise exists
             os.replace(tmp, out)
@@ -123,7 +135,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
     return out
 
 
-def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
+def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
+    """Write the run's files into ``folder``; ``plots``: "main", "all" or None (no plots)."""
     meta = {"socsim_version": __version__, "seed": result.seed}
     resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -136,9 +149,9 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
         _write_responses_csv(result, folder / "responses.csv")
     _write_referral_csv(result, folder / "referral_tree.csv")
     if plots:
-        from .plots.run import run_plots
+        from .plots.run import MAIN_PLOTS, PLOT_FILES, run_plots
 
-        run_plots(result, folder)
+        run_plots(result, folder, PLOT_FILES if plots == "all" else MAIN_PLOTS)
 
 
 def _write_kpis_csv(result: RunResult, path: Path) -> None:

@@ -41,6 +41,29 @@ def _dig(kpis: dict, name: str) -> float:
     return kpis
 
 
+def test_run_writes_the_main_plots_unless_all_are_asked_for(tmp_path):
+    from sim.plots.run import MAIN_PLOTS, PLOT_FILES
+
+    for flag, expected in (([], MAIN_PLOTS), (["--all-plots"], PLOT_FILES)):
+        out = tmp_path / f"run{len(flag)}"
+        result = runner.invoke(app, ["run", "--days", "10", "--out", str(out), *flag, *SMALL])
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.glob("*.png")) == sorted(expected)
+
+
+def test_the_command_line_starts_without_the_model_or_plotting():
+    """``socsim --help`` and every command's start stay quick: the model (Mesa, numba, the schema),
+    matplotlib and SciPy load only when a command needs them (together ~2 s of CPU)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim.cli import app; "
+            "print(' '.join(m for m in ('mesa', 'numba', 'matplotlib', 'scipy', 'pandas', 'sim.config.schema') "
+            "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
+
+
 def test_run_refuses_to_overwrite(tmp_path):
     out = tmp_path / "exists"
     out.mkdir()

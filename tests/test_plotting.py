@@ -112,6 +112,15 @@ def assert_pngs(paths: list[Path], folder: Path) -> None:
         assert mpimg.imread(path).ndim == 3, path
 
 
+def test_run_plots_writes_only_the_plots_asked_for(scenario, tmp_path):
+    from sim.plots.run import MAIN_PLOTS
+
+    result = make_result(scenario)
+    assert run_plots(result, tmp_path, MAIN_PLOTS) == [tmp_path / name for name in PLOT_FILES if name in MAIN_PLOTS]
+    with pytest.raises(PlotInputError, match="no plot funnel.jpg; plots: funnel.png"):
+        run_plots(result, tmp_path, ["funnel.jpg"])
+
+
 def test_run_plots_writes_every_png_in_order_and_closes_its_figures(scenario, tmp_path):
     before = set(plt.get_fignums())
     assert_pngs(run_plots(make_result(scenario), tmp_path), tmp_path)

@@ -25,18 +25,20 @@ def dashboard(
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port of the page."),
     brand: Optional[str] = typer.Option(None, "--brand", help="Brand whose levers the room moves (default: the scenario's first brand)."),
     population: int = typer.Option(5000, "--population", min=10, help="Consumer agents: workshop size keeps each Step snappy (0: the scenario's own)."),
+    lang: str = typer.Option("en", "--lang", help="Language the page opens in: en or zh (the page has a 中文 / English switch)."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Serve a live dashboard for a workshop: levers, Step / Run / Reset, live charts.
 
-    Opens a Mesa SolaraViz page (works offline) with sliders and switches for the
+    Opens a page (Solara, works offline) with sliders and switches for the
     brand's main levers (prices, parity, paid and influencer budgets, KOC share,
     referral commission, content quality, pushes, Double 11 routing), charts of the
     AIPL funnel, orders and contribution by channel, spill-over, group leaders and a sampled
-    ego network, and a side-by-side mode (two strategies, same seed). Needs the
-    dashboard extra: pip install 'socsim[dashboard]'.
+    ego network, and a side-by-side mode (two strategies, same seed), on one screen
+    for a projector, in English or Chinese. Needs the dashboard extra:
+    pip install 'socsim[dashboard]'.
 
-    Examples:  socsim dashboard
+    Examples:  socsim dashboard --lang zh
                socsim dashboard --host 0.0.0.0 --port 8800
     """
     from ..dashboard.server import is_loopback, serve
@@ -47,13 +49,14 @@ def dashboard(
         warning(f"--host {host}: the dashboard is open to every machine that can reach this one on the network, "
                 "with no login; anyone there can drive it. Use it on the room's own network only.")
 
-    def started(url: str) -> None:
-        shown = url.replace("0.0.0.0", "<this machine's address>") if host == "0.0.0.0" else url
-        say("dashboard of ", (setup.scenario.name, "bold"), " at ", (shown, "bold"), "  (Ctrl+C to stop)")
+    def started(urls: list[str]) -> None:
+        say("dashboard of ", (setup.scenario.name, "bold"), " at ", (urls[0], "bold"), "  (Ctrl+C to stop)")
+        for url in urls[1:]:
+            say("  also at ", (url, "bold"))
 
     with reported_errors():
         try:
-            serve(setup, host=host, port=port, started=started)
+            serve(setup, host=host, port=port, started=started, lang=lang)
         except KeyboardInterrupt:
             pass
 
