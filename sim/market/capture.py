@@ -59,21 +59,21 @@ def capture_non_followers(pop: Population, batch: Exposures, brand: int, spec: N
     rng : numpy.random.Generator
         The capture stream; drawn from only for a touchpoint whose rate is above 0.
     """
-    mine = batch.brand == brand
-    live = mine & (batch.source == Source.KOL) & np.isin(batch.referrer, live_uids)
-    content = mine & np.isin(batch.source, _CONTENT_SOURCES) & ~live
-    touched = {
-        "content": (batch.who[content], spec.content_rate),
-        "live": (batch.who[live], spec.live_rate),
-        "wecom": (lambda: np.flatnonzero(pop.stage[:, brand] == Stage.INTERESTED), spec.wecom_add_rate),
-    }
-    for k, name in enumerate(TOUCHPOINTS):
-        who, rate = touched[name]
+    rates = (spec.content_rate, spec.live_rate, spec.wecom_add_rate)
+    for k, (who, rate) in enumerate(zip(_touched(pop, batch, brand, live_uids), rates)):
         if rate <= 0:
             continue
-        who = who() if callable(who) else who
         hit = np.unique(who[rng.random(len(who)) < rate])
         new = hit[~pop.follower[hit, brand]]
         pop.follower[new, brand] = True
         ledger.captured[day, brand, k] += len(new)
         ledger.add(day, brand, social, "content_cost", len(new) * scale * spec.cost_per_contact_yuan)
+
+
+def _touched(pop: Population, batch: Exposures, brand: int, live_uids: list[int]) -> tuple[np.ndarray, ...]:
+    """Who each of :data:`TOUCHPOINTS` reaches today for ``brand``: one entry per content
+    exposure, one per live-session exposure, and the interested (stage I) consumers."""
+    mine = batch.brand == brand
+    live = mine & (batch.source == Source.KOL) & np.isin(batch.referrer, live_uids)
+    content = mine & np.isin(batch.source, _CONTENT_SOURCES) & ~live
+    return batch.who[content], batch.who[live], np.flatnonzero(pop.stage[:, brand] == Stage.INTERESTED)
