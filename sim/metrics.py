@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 from .ledger import FIXED_MARKETING, LAST_TOUCH, MARKETING_FIELDS
+from .market.capture import TOUCHPOINTS
 from .market.referral import expected_commission_rate, referral_kpis
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
@@ -149,6 +150,14 @@ def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
             **_shares(model, b, c), "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
+def _captured(model: "MarketModel", b: int) -> dict:
+    """Followers captured among non-followers per touchpoint (real people) and what they cost (¥)."""
+    got = model.ledger.captured[:, b].sum(axis=0) * model.scale
+    cost = model.brands[b].spec.strategy.private_domain.capture.cost_per_contact_yuan
+    return {**{f"captured_{name}": float(n) for name, n in zip(TOUCHPOINTS, got)},
+            "capture_cost": float(got.sum() * cost)}
+
+
 def brand_kpis(model: "MarketModel", b: int) -> dict:
     """KPI summary of brand ``b`` over the run (real yuan, real people)."""
     led, pop, scale = model.ledger, model.population, model.scale
@@ -173,6 +182,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "detractors": float(led.detractors[:, b].sum() * scale),
+        **_captured(model, b),
         "referral": referral_kpis(led, pop.parent, b, scale, expected_commission_rate(
             brand.spec.strategy.referral, model.behaviour.downline_expectation)),
         "price_image": brand.price_image,

@@ -21,6 +21,7 @@ from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, judging
 from .market.campaigns import CampaignContext, run_campaigns, sharing
+from .market.capture import capture_non_followers
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
@@ -162,6 +163,8 @@ class MarketModel(mesa.Model):
         self._in_session_needs(batch, t)
         lap("2 signals")
         shoppers, orders = self._consumer_day(t, batch, lap)
+        self._capture(batch, t)
+        lap("6 after purchase")
         for brand in self.brands:
             partner_day(self, brand, t, self.streams.partners)
         lap("7 partners")
@@ -172,6 +175,20 @@ class MarketModel(mesa.Model):
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _capture(self, batch: Exposures, t: int) -> None:
+        """Private-domain capture of today's touched non-followers
+        (:func:`~sim.market.capture.capture_non_followers`), for brands with a WeChat shop
+        and a capture rate above 0; the same stage in both engines."""
+        social = self.channels.social
+        if social is None:
+            return
+        for brand in self.brands:
+            spec = brand.spec.strategy.private_domain.capture
+            if spec.active and self.channels.keys[social] in brand.spec.channels:
+                live = [uid for uid, _ in brand.kol_roster.live_today]
+                capture_non_followers(self.population, batch, brand.code, spec, live, social, self.ledger, t,
+                                      self.scale, self.streams.capture)
 
     def _in_session_needs(self, batch: Exposures, t: int) -> None:
         """In-session conversion: each watcher of a livestream session today (an exposure

@@ -23,7 +23,7 @@ __all__ = [
     "Scenario", "Simulation", "World", "SegmentSpec", "GraphSpec", "Behaviour",
     "ChannelSpec", "SearchRankingSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
-    "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
+    "KolProgram", "PrivateDomain", "NonBuyerCapture", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
     "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
     "partner_count_problems", "MAX_SEED",
@@ -333,11 +333,27 @@ class KolProgram(Strict):
     reach_rate: float = Field(0.1, ge=0, le=1, description="share of followers who see a post. assumption")
 
 
+class NonBuyerCapture(Strict):
+    """Capture of consumers who do not follow yet (QR codes in content and live sessions,
+    enterprise-WeChat adds by sales staff): each captured consumer becomes a follower."""
+
+    content_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower who sees the brand's paid ad or KOL/KOC post scans its QR code and follows, per exposure; 0: no QR code in content (the pre-capture model). assumption")
+    live_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower watching the brand's livestream session follows through its QR code, per session exposure; 0: no QR code on air. assumption")
+    wecom_add_rate: float = Field(0.0, ge=0, le=1, description="probability per day that sales staff add an interested non-follower on enterprise WeChat (企业微信); 0: no add campaign. assumption")
+    cost_per_contact_yuan: float = Field(10.0, ge=0, le=10_000, description="cost per captured follower (¥: QR placement, staff time, the small gift for scanning), booked as content cost on the social channel. assumption: a small gift for scanning plus staff time")
+
+    @property
+    def active(self) -> bool:
+        """Any touchpoint captures."""
+        return self.content_rate > 0 or self.live_rate > 0 or self.wecom_add_rate > 0
+
+
 class PrivateDomain(Strict):
     package_card_capture: float = Field(0.10, ge=0, le=1, description="share of Tmall buyers who follow via the package card (小卡片). assumption")
     pushes_per_month: int = Field(4, ge=0, le=31, description="official-account pushes per month (capped by the channel's limit)")
     wecom_touches_per_month: int = Field(0, ge=0, le=31, description="1:1 enterprise-WeChat touches per follower per month")
     coupon_yuan: float = Field(0.0, ge=0, description="private-domain coupon on WeChat orders by followers (¥)")
+    capture: NonBuyerCapture = Field(default_factory=NonBuyerCapture, description="capture of non-followers (non-buyers included) by QR codes and enterprise-WeChat adds")
 
 
 class Referral(Strict):
