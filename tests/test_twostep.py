@@ -92,3 +92,13 @@ def test_relay_told_one_by_one_equals_the_vectorised_kernel():
     assert fast[0] == ref[0]
     np.testing.assert_array_equal(fast[1], ref[1])
     assert fast[2] == ref[2]  # both drew exactly as many random numbers
+
+
+def test_lift_switches_the_relay_off_when_it_runs():
+    """`socsim lift` measures the relay as a source of its own, credited to last touch 'relay'."""
+    from sim.experiments.lift import lift_sources
+
+    off = [s.key for s, _ in lift_sources(scenario(), 0)]
+    on = {s.key: (s.touch, changes) for s, changes in lift_sources(scenario(ON), 0)}
+    assert "opinion_leaders" not in off
+    assert on["opinion_leaders"] == ("relay", {"world.behaviour.two_step.enabled": False})
