@@ -254,6 +254,8 @@ class MarketModel(mesa.Model):
                 day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
                 channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
                 scale=self.scale, audience=self.audience, rng=self.streams.signals,
+                koc_nodes=np.array([k.node for b in self.brands for k in b.kol_roster.kols if k.program.tier == "koc"],
+                                   np.int64),
             )
         self._context.day, self._context.day_of_month = t, day_of_month
         return self._context

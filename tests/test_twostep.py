@@ -62,12 +62,15 @@ def test_relay_off_leaves_no_trace():
     assert json.dumps(base.kpis) == json.dumps(odd.kpis)  # as written to kpis.json (NaN included)
 
 
-def test_opinion_leaders_are_the_best_connected():
+def test_opinion_leaders_are_the_best_connected_and_the_kocs():
     model = MarketModel(scenario(*SHORT, ON, "world.graph.kind=powerlaw_cluster", "simulation.days=1"), seed=1)
     degree = np.diff(model.graph.indptr)
     leaders = opinion_leaders(model.graph, 0.05)
     assert leaders.sum() == int(np.ceil(0.05 * len(degree)))
     assert degree[leaders].min() >= degree[~leaders].max()
+    ctx = model._campaign_context(0, 1)  # the model's leaders: these hubs and every KOC
+    kocs = [k.node for k in model.brands[0].kol_roster.kols if k.program.tier == "koc"]
+    assert len(kocs) > 0 and ctx.opinion_leader[kocs].all() and ctx.opinion_leader[leaders].all()
 
 
 def test_relay_told_one_by_one_equals_the_vectorised_kernel():

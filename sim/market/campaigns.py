@@ -45,14 +45,17 @@ class CampaignContext:
     scale: float
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
     rng: np.random.Generator  # the signals stream
+    koc_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # consumers who are KOCs
     tie_reach: np.ndarray = field(init=False)  # word of mouth's reach by Dunbar layer (:func:`tie_reach`)
-    opinion_leader: np.ndarray = field(init=False)  # (n,) bool: who relays media (:func:`opinion_leaders`)
+    opinion_leader: np.ndarray = field(init=False)  # (n,) bool: who relays media: hubs and KOCs
 
     def __post_init__(self) -> None:
         self.tie_reach = tie_reach(self.behaviour)
         two_step = self.behaviour.two_step
-        self.opinion_leader = (opinion_leaders(self.graph, two_step.leader_share) if two_step.enabled
-                               else np.zeros(0, bool))
+        self.opinion_leader = np.zeros(0, bool)
+        if two_step.enabled:
+            self.opinion_leader = opinion_leaders(self.graph, two_step.leader_share)
+            self.opinion_leader[self.koc_nodes] = True
 
 
 @functools.cache
