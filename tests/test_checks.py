@@ -202,11 +202,29 @@ def test_price_response_checks_pass_where_the_effect_exists_and_fail_where_it_do
         assert r.status == ("pass" if effect else "fail"), (r.key, r.measured)
         assert r.p_value is not None and (r.p_value < 0.01) == effect
     by_key = {r.key: r for r in results}
-    assert "own −2.5" in by_key["elasticity"].measured if effect else "own −3.7" in by_key["elasticity"].measured
-    assert "rivals win" in by_key["elasticity"].measured and "wanted −3.5 to −1.5" in by_key["elasticity"].measured
+    measured = by_key["elasticity"].measured
+    own = ("−2.5", "−2.2") if effect else ("−3.7", "−3.7")
+    assert f"own focal {own[0]}" in measured and f"own rival {own[1]}" in measured, measured
+    assert "rivals win" in measured and "wanted: own −3.5 to −1.5" in measured
     # the fake dip is 10 %; daily noise (3 %, 28 days × 6 seeds an arm) gives its estimate an s.d. of ≈ 0.3 points
     after = re.search(r"after it ([+\-−][\d.]+)%", by_key["post_promotion_dip"].measured)
     assert (abs(float(after.group(1).replace("−", "-")) + 10.0) < 1.5) == effect, by_key["post_promotion_dip"].measured
+
+
+def test_elasticity_check_runs_every_brand_at_the_scenarios_own_size_for_a_year(monkeypatch):
+    """Leaders and followers are real counts, so the elasticities are measured at the
+    scenario's own population and market size, over a year, on twice the seeds."""
+    import sim.verification.suite as checks
+
+    seen = []
+    fake = fake_market(True)
+    monkeypatch.setattr(checks, "run_jobs", lambda jobs, *a, **k: seen.extend(jobs) or fake(jobs))
+    sc = scenario()
+    [result] = run_checks(sc, CheckSettings(reps=3, days=60, population=sc.world.population // 2), only=["elasticity"])
+    sizes = {(j.scenario.world.population, j.scenario.world.market_size, j.scenario.simulation.days) for j in seen}
+    assert sizes == {(sc.world.population, sc.world.market_size, 365)}
+    assert len(seen) == 4 * 6 and len({j.seed for j in seen}) == 6    # base, focal_up, rival_up, category × 2·reps
+    assert result.status == "pass" and "6 seeds" in result.measured
 
 
 def test_price_response_checks_are_not_in_the_default_run_and_skip_short_runs(monkeypatch):

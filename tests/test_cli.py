@@ -65,6 +65,8 @@ RECOGNISED = {
     "scenarios/targets/observed_orders.yaml": "targets observed_orders: 2 parameters fitted to 0 KPI targets and 4 observed series",
     "experiments/optimise_levers.yaml": "optimise optimise_levers: ",
     "scenarios/targets/elasticity.yaml": "elasticity targets elasticity: published ranges for own, category, diversion",
+    "scenarios/targets/price_response.yaml": "targets price_response: 2 parameters fitted to 0 KPI targets and 0 observed "
+                                             "series and the elasticity ranges of elasticity.yaml",
 }
 
 

@@ -14,13 +14,16 @@ mean over the fixed seeds and :math:`s_j = |t_j|` unless given; for an observed 
 series :math:`\\mathrm{NRMSE}_k^2 = \\frac{1}{|D|}\\sum_{t \\in D} ((\\bar x_t - o_t)/s_k)^2`
 over the observed days :math:`D`, :math:`\\bar x_t` the simulated series' mean over the
 seeds and :math:`s_k` the mean observed value unless given. A KPI target and a whole
-series thus weigh alike: one squared relative error each.
+series thus weigh alike: one squared relative error each. A file with ``elasticity``
+adds the squared errors of the market's elasticities against their published ranges,
+measured on paired price-rise variants of every candidate
+(:mod:`sim.analysis.price_response`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -29,6 +32,7 @@ import yaml
 
 from sim.config.loader import Document, load_model, read_document, validate_document
 from sim.config.schema import Scenario
+from sim.experiments.elasticity import rise_variants
 from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
@@ -37,6 +41,7 @@ from sim.files import confined
 
 from .model import Evaluation, ScenarioModel, evaluate
 from .observed import check_observed, read_observed
+from .price_response import PriceFit, PriceTargets, orders_of, price_fits, price_loss, read_price_targets
 from .search import minimise, to_values
 from .spec import CalibrationSpec
 
@@ -96,6 +101,7 @@ class Calibration:
     folder: Path
     series: tuple[SeriesFit, ...] = ()
     files: tuple[Path, ...] = ()
+    prices: tuple[PriceFit, ...] = ()
 
 
 def load_targets(path: str | os.PathLike[str], scenario: str | os.PathLike[str] | None = None) -> CalibrationSpec:
@@ -105,17 +111,19 @@ def load_targets(path: str | os.PathLike[str], scenario: str | os.PathLike[str] 
     calibrate`` would run it (series names, one row per simulated day), so a file that
     validates is one that calibrates.
     """
-    doc, spec, observed = _read_targets(path)
+    doc, spec, observed, _ = _read_targets(path)
     if scenario is not None:
         _model_of(scenario, path, doc, spec, observed, ())
     return spec
 
 
-def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSpec, tuple[np.ndarray, ...]]:
-    """The targets file's document (for lines), its spec and the observed series of its CSV files."""
+def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSpec, tuple[np.ndarray, ...],
+                                                          PriceTargets | None]:
+    """The targets file's document (for lines), its spec, the observed series of its CSV
+    files and its elasticity ranges (if it names them)."""
     doc = read_document(Path(path), file=str(path))
     spec = validate_document(doc, CalibrationSpec)
-    return doc, spec, read_observed(doc, spec)
+    return doc, spec, read_observed(doc, spec), read_price_targets(doc, spec)
 
 
 def _model_of(scenario: str | os.PathLike[str], targets: str | os.PathLike[str], doc: Document, spec: CalibrationSpec,
@@ -125,10 +133,24 @@ def _model_of(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
                           tuple(t.metric for t in spec.targets), spec.replications, spec.seed, str(folder / "evals"),
                           tuple(overrides), tuple(o.series for o in spec.observed))
+    start = to_values(spec.parameters, np.array([p.unit_start() for p in spec.parameters]))
     if spec.observed:  # checked against the scenario as it will run (days, brands, channels) before any run
-        start = to_values(spec.parameters, np.array([p.unit_start() for p in spec.parameters]))
         check_observed(doc, spec, observed, model.design(start[None, :]).cells[0].scenario)
+    if spec.elasticity is not None:  # every brand's orders, for the elasticities
+        brands = [b.name for b in model.design(start[None, :]).cells[0].scenario.brands]
+        model = replace(model, metrics=model.metrics + tuple(f"{b}.orders" for b in brands if f"{b}.orders" not in model.metrics))
     return model
+
+
+def _price_orders(model: ScenarioModel, values: np.ndarray, brands: Sequence[str], variants: dict, plan: ExecutionPlan,
+                  executor) -> dict[str, np.ndarray]:
+    """Variant → (replications, brands) orders at ``values``: the candidate as is and its price-rise variants."""
+    columns = [model.metrics.index(f"{b}.orders") for b in brands]
+
+    def orders(_name: str, changes: dict) -> np.ndarray:
+        return evaluate(model, values[None, :], plan=plan, executor=executor, fixed=changes).per_rep[0][:, columns]
+
+    return orders_of(orders, variants)
 
 
 def _loss(spec: CalibrationSpec, observed: Sequence[np.ndarray], ev: Evaluation) -> float:
@@ -162,31 +184,40 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     ScenarioError
         Problems in either file or in an observed CSV file, with lines.
     """
-    doc, spec, observed = _read_targets(targets)
+    doc, spec, observed, prices = _read_targets(targets)
     folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
     model = _model_of(scenario, targets, doc, spec, observed, overrides)
     start = np.array([p.unit_start() for p in spec.parameters])
+    base = model.design(to_values(spec.parameters, start)[None, :]).cells[0].scenario
+    brands = [b.name for b in base.brands]
+    variants = rise_variants(base, prices.ranges.step) if prices else {}
     count = 0
     with open_executor(plan, spec.replications) as executor:  # one worker pool for the whole search
 
         def loss(u: np.ndarray) -> float:
             nonlocal count
-            ev = evaluate(model, to_values(spec.parameters, u)[None, :], plan=plan, executor=executor)
+            values = to_values(spec.parameters, u)
+            ev = evaluate(model, values[None, :], plan=plan, executor=executor)
             count += 1
             if progress:
                 progress(count, spec.optimiser.max_evaluations)
-            return _loss(spec, observed, ev)
+            if prices is None:
+                return _loss(spec, observed, ev)
+            return _loss(spec, observed, ev) + price_loss(
+                prices, _price_orders(model, values, brands, variants, plan, executor), brands)
 
         found = minimise(loss, len(spec.parameters), spec.optimiser, seed=spec.seed or 0, start=start)
         values = to_values(spec.parameters, found.x)
         best = evaluate(model, values[None, :], plan=plan, executor=executor)
+        fitted_prices = price_fits(prices, _price_orders(model, values, brands, variants, plan, executor),
+                                   brands) if prices else ()
     fits = tuple(TargetFit(t.metric, t.kind, t.value, mean_ci(best.per_rep[0, :, j]), tuple(map(float, best.per_rep[0, :, j])))
                  for j, t in enumerate(spec.targets))
     series = _series_fits(spec, observed, best)
     files = (_write_series(folder / "observed_vs_simulated.csv", spec, observed, best),) if spec.observed else ()
     fitted = {p.path: p.value(v) for p, v in zip(spec.parameters, values)}
     return Calibration(fitted, {p.path: p.short for p in spec.parameters}, found.loss, fits, len(found.tried),
-                       spec.replications, folder, series, files)
+                       spec.replications, folder, series, files, fitted_prices)
 
 
 def _series_fits(spec: CalibrationSpec, observed: Sequence[np.ndarray], best: Evaluation) -> tuple[SeriesFit, ...]:

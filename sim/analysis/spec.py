@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.experiments.spec import NAME_PATTERN, Strict, check_settings
 
 __all__ = ["AnalysisFile", "Parameter", "MorrisSettings", "SobolSettings", "AnalysisOutputs", "SensitivitySpec", "METHODS",
-           "Target", "ObservedSeries", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint",
+           "Target", "ObservedSeries", "PriceResponseFit", "OptimiserSettings", "CalibrationSpec", "Choice", "Objective", "Constraint",
            "OptimiseSpec"]
 
 #: Sensitivity methods (``--method``).
@@ -152,6 +152,19 @@ class ObservedSeries(Strict):
         return float(np.mean(((sim - obs) / scale) ** 2))
 
 
+class PriceResponseFit(Strict):
+    """Fit the market's price response to published elasticity ranges (what ``socsim elasticity`` measures).
+
+    Every candidate also runs, on its seeds, each brand with every price raised by the
+    elasticity file's step and every brand raised together: (brands + 2) × replications
+    runs a candidate instead of replications.
+    """
+
+    targets: str = Field(min_length=1, description="elasticity targets file (relative to this targets file), e.g. elasticity.yaml: "
+                                                   "the ranges of own-price and category elasticity and of the share of lost orders won by rivals, and the price step")
+    weight: float = Field(1.0, gt=0, description="weight in the loss of each elasticity measure (one per brand for own and diversion, one for category)")
+
+
 class OptimiserSettings(Strict):
     method: Literal["nelder-mead", "powell", "differential_evolution"] = Field("powell", description="scipy optimiser (derivative-free)")
     max_evaluations: int = Field(40, ge=2, le=100_000, description="most parameter points evaluated (each: replications runs)")
@@ -164,13 +177,15 @@ class CalibrationSpec(AnalysisFile):
     parameters: list[Parameter] = Field(min_length=1, max_length=20, description="parameters fitted, with bounds")
     targets: list[Target] = Field(default_factory=list, description="KPIs and the values they should reach")
     observed: list[ObservedSeries] = Field(default_factory=list, max_length=50, description="observed daily series (CSV columns) to match")
+    elasticity: PriceResponseFit | None = Field(None, description="published elasticity ranges to fit (own-price, category, lost orders won by rivals)")
     replications: int = Field(3, ge=1, le=100, description="seeds every candidate runs (common random numbers)")
     optimiser: OptimiserSettings = Field(default_factory=OptimiserSettings)
 
     @model_validator(mode="after")
     def _something_to_fit(self) -> "CalibrationSpec":
-        if not self.targets and not self.observed:
-            raise ValueError("targets or observed: give at least one KPI target or observed daily series to fit")
+        if not self.targets and not self.observed and self.elasticity is None:
+            raise ValueError("targets, observed or elasticity: give at least one KPI target, observed daily series or "
+                             "elasticity targets file to fit")
         return self
 
 

@@ -97,13 +97,16 @@ def calibrate(
     scheduler: Optional[str] = SchedulerOpt,
     dask_local: Optional[int] = DaskLocalOpt,
 ) -> None:
-    """Fit parameters so KPIs hit target values and daily series match observed ones from CSV (same seeds for every candidate).
+    """Fit parameters so KPIs hit target values, daily series match observed ones from CSV and
+    elasticities fall in published ranges (same seeds for every candidate).
 
     Prints the fitted values, each target against what the fitted scenario achieves
     (mean, 95 % interval and spread over the seeds), each observed series' normalised
-    RMSE, and writes the calibrated scenario.
+    RMSE, the elasticities against their ranges (a targets file with ``elasticity``), and
+    writes the calibrated scenario.
 
-    Example:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml
+    Examples:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml  ·
+    socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/price_response.yaml
     """
     from ..analysis.calibrate import calibrate as fit_targets
     from ..analysis.calibrate import write_calibrated
@@ -131,11 +134,28 @@ def calibrate(
                       f"{min(t.per_seed):,.4g} – {max(t.per_seed):,.4g}")
     if fit.targets:
         console.print(table)
+    if fit.prices:
+        console.print(_price_table(fit.prices))
     if fit.series:
         console.print(_series_table(fit.series))
     console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
                   f"runs: {fit.folder}" + "".join(f"; {p}" for p in fit.files))
     say("calibrated scenario: ", (str(path), "bold"))
+
+
+def _price_table(fits) -> Table:
+    """The fitted scenario's elasticities (mean and 95 % interval over the seeds) beside their published ranges."""
+    table = Table(title="price response vs published ranges (paired price-rise runs)", title_justify="left")
+    for c in ("measure", "published range", "achieved", "95% CI"):
+        table.add_column(c, justify="left" if c == "measure" else "right")
+    for f in fits:
+        share = f.measure == "diversion"
+        show = (lambda x: f"{x:.0%}".replace("-", "−")) if share else (lambda x: f"{x:+.2f}".replace("-", "−"))
+        wanted = f"≥ {f.bound.low:.0%}" if share and f.bound.high is None else f.bound.describe()
+        typical = f" (typical {show(f.bound.typical)})" if f.bound.typical is not None else ""
+        table.add_row(f.label, wanted + typical, show(f.achieved.mean),
+                      f"{show(f.achieved.low)} to {show(f.achieved.high)}" if f.achieved.n > 1 else "–")
+    return table
 
 
 def _series_table(fits) -> Table:

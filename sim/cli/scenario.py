@@ -197,7 +197,8 @@ def _file_checks(market: Path) -> dict[str, Callable[[Path], str]]:
                                                               f"{count(len(spec.metrics), 'metric')}, {spec.method}"),
         "targets": checked(lambda path: load_targets(path, market), lambda spec: f"{spec.name}: {count(len(spec.parameters), 'parameter')} fitted to "
                                                       f"{count(len(spec.targets), 'KPI target')} and "
-                                                      f"{len(spec.observed)} observed series"),
+                                                      f"{len(spec.observed)} observed series"
+                                                      + (f" and the elasticity ranges of {spec.elasticity.targets}" if spec.elasticity else "")),
         "optimise": checked(load_optimise, lambda spec: f"{spec.name}: {count(len(spec.parameters), 'continuous lever')}, "
                                                         f"{count(len(spec.choices), 'choice')}, "
                                                         f"{spec.objective.sense} {spec.objective.metric}"),

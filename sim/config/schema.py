@@ -113,7 +113,7 @@ class Behaviour(Strict):
     interest_threshold: float = Field(0.3, ge=0.0, le=1.0, description="attitude above which a consumer is Interested (种草)")
     beta_attitude: float = Field(4.0, ge=0.0, le=20.0, description="β_att: utility of full attitude (a=1)")
     beta_quality: float = Field(1.0, ge=0.0, le=20.0, description="utility of product quality 1 vs 0")
-    entry_bonus: float = Field(0.15, ge=0.0, le=5.0, description="utility of buying where the latest link or post points (entry channel). assumption, set so that ≥50 % of WeChat-push purchases close on Tmall at equal prices (Xia 2019, docs/SOURCES.md [A4])")
+    entry_bonus: float = Field(0.10, ge=0.0, le=5.0, description="utility of buying where the latest link or post points (entry channel). assumption, set so that ≥50 % of WeChat-push purchases close on Tmall at equal prices (Xia 2019, docs/SOURCES.md [A4]); 0.15 before the segments' price sensitivities took their present level (docs/MODEL.md §3.5)")
     outside_utility: float = Field(3.5, ge=-10.0, le=10.0, description="utility of 'not now' at a shop visit. assumption")
     category_search_prob: float = Field(0.5, ge=0.0, le=1.0, description="probability that a consumer with a need but no known brand searches an open marketplace. assumption")
     satisfaction_noise: float = Field(0.2, ge=0.0, le=2.0, description="s.d. of experienced quality around product quality")

@@ -62,7 +62,7 @@ from .stats import Interval, mean_ci, ratio_ci
 from .store import ResultsStore, StoredRun, atomic_write, write_csv
 
 __all__ = ["BUNDLED_TARGETS", "BASE", "CATEGORY", "Measure", "Bound", "ElasticityTargets", "Estimate", "load_elasticity_targets",
-           "price_rise", "variant_of", "log_elasticity", "elasticities", "verdict", "ElasticityResult",
+           "price_rise", "variant_of", "rise_variants", "log_elasticity", "elasticities", "verdict", "ElasticityResult",
            "elasticity_design", "orders_by_variant", "measure", "CSV_HEADER", "csv_rows", "write_json"]
 
 #: The published ranges shipped with socsim (scenarios/targets/elasticity.yaml).
@@ -161,6 +161,18 @@ def price_rise(brand: BrandSpec, step: float) -> dict[str, Any]:
 def variant_of(brand: str) -> str:
     """The variant in which ``brand`` raises its prices (``focal_up``)."""
     return f"{brand}_up"
+
+
+def rise_variants(sc: Scenario, step: float, brands: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The raised variants, name → changes: each brand in ``brands`` (default: every brand)
+    with every price raised by ``step`` (:func:`variant_of`), then every brand's raised
+    (:data:`CATEGORY`)."""
+    specs = {b.name: b for b in sc.brands}
+    everyone: dict[str, Any] = {}
+    for b in sc.brands:
+        everyone |= price_rise(b, step)
+    return {variant_of(name): price_rise(specs[name], step) for name in (brands if brands is not None else specs)} \
+        | {CATEGORY: everyone}
 
 
 # --------------------------------------------------------------------------- estimates
@@ -278,14 +290,11 @@ def elasticity_design(scenario: Path, sc: Scenario, *, brands: Sequence[str], st
     for name in brands:
         if name not in known:
             raise SocsimError(f"--brand: no brand {name!r} in {scenario}{did_you_mean(name, known)}; brands: {', '.join(known)}")
-    specs = {b.name: b for b in sc.brands}
-    everyone: dict[str, Any] = {}
-    for b in sc.brands:
-        everyone |= price_rise(b, step)
+    raised = rise_variants(sc, step, brands)
     variants = [{"name": BASE, "description": "the scenario as it is"},
-                *({"name": variant_of(b), "description": f"every price of {b} {step:+.0%}", "set": price_rise(specs[b], step)}
+                *({"name": variant_of(b), "description": f"every price of {b} {step:+.0%}", "set": raised[variant_of(b)]}
                   for b in brands),
-                {"name": CATEGORY, "description": f"every price of every brand {step:+.0%}", "set": everyone}]
+                {"name": CATEGORY, "description": f"every price of every brand {step:+.0%}", "set": raised[CATEGORY]}]
     data = {"name": f"elasticity_{sc.name}"[:64], "base": str(scenario.resolve()), "set": list(changes), "variants": variants,
             "replications": replications, "seed": seed, "metrics": [f"{b}.orders" for b in known], "outputs": {"report": False}}
     return build_design(data, Document(str(scenario), {}, {}, Path.cwd()), json.dumps(data, indent=2))
