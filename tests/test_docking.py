@@ -3,7 +3,7 @@
 For three scenarios that between them exercise every consumer rule (618 and Double 11
 coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, livestream
 sessions, referral commissions on three levels, WeCom touches, Double 11 routing, non-buyer
-capture by QR codes and WeCom adds), the headline KPIs over 30
+capture by QR codes and WeCom adds, opinion leaders relaying media), the headline KPIs over 30
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
@@ -38,7 +38,8 @@ SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=
         "simulation.days=60", "brands.focal.strategy.kols.1.count=20")
 
 SCENARIOS = {
-    "baseline around 618": ("simulation.start_date=2026-05-01",),
+    "baseline around 618, opinion leaders relaying": ("simulation.start_date=2026-05-01",
+                                                      "world.behaviour.two_step.enabled=true"),
     "Tmall-only discount, no parity, rival search ads, head livestreams": (
         "simulation.start_date=2026-01-15", "brands.focal.strategy.parity=none",
         "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-03-31, depth: 0.3, channels: [tmall]}]",
@@ -85,7 +86,7 @@ class TrustPremiumSignFlipped(MarketModel):
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
     """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
-    name = "baseline around 618"
+    name = "baseline around 618, opinion leaders relaying"
     report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 

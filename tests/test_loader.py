@@ -85,6 +85,9 @@ EXPECTED = {
                                     "got 1.5; must be ≥ 0 and ≤ 1"),
     "capture_negative_cost.yaml": ("brands.0 (focal).strategy.private_domain.capture.cost_per_contact_yuan", 10,
                                    "got -3; must be ≥ 0 and ≤ 10000"),
+    # two-step flow: a relay probability, a share of consumers that leaves someone to lead
+    "two_step_relay_prob.yaml": ("world.behaviour.two_step.relay_prob", 6, "got 1.5; must be ≥ 0 and ≤ 1"),
+    "two_step_leader_share_zero.yaml": ("world.behaviour.two_step.leader_share", 7, "got 0; must be > 0 and ≤ 1"),
 }
 
 

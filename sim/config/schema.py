@@ -25,7 +25,7 @@ __all__ = [
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
     "KolProgram", "PrivateDomain", "NonBuyerCapture", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
+    "ParityPolicy", "KolTier", "TwoStep", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
     "partner_count_problems", "MAX_SEED",
 ]
 
@@ -97,6 +97,15 @@ class GraphSpec(Strict):
         return self
 
 
+class TwoStep(Strict):
+    """The two-step flow of communication: opinion leaders relay the media they see to their contacts."""
+
+    enabled: bool = Field(False, description="whether opinion leaders relay paid impressions and KOL posts to their contacts. Off by default so that calibrated runs stay as they were: the relay's figures below are assumptions, not yet fitted with `socsim calibrate`")
+    leader_share: float = Field(0.05, gt=0.0, le=1.0, description="opinion leaders: this share of consumers with the most ties (top share by degree, ties broken by consumer number), dimensionless. assumption for the share; that the best-connected are the ones to pick follows Goldenberg et al. 2009 (hubs, people with exceptionally many ties, are exposed earlier and speed adoption)")
+    relay_prob: float = Field(0.2, ge=0.0, le=1.0, description="probability that an opinion leader who saw a brand's paid impression or KOL post today passes it on to her contacts that day, per leader, brand and day. assumption")
+    relay_strength: float = Field(0.6, ge=0.0, le=10.0, description="exposure weight of a relayed message before the receiver's wom_weight: 4 × a paid impression's 0.15 and 2 × a friend's share (wom_strength 0.3), since opinion leaders' influence on their contacts' adoption exceeds ordinary ties' (Iyengar, Van den Bulte & Valente 2011). assumption for the value, published direction")
+
+
 class Behaviour(Strict):
     """Consumer rules shared by all segments; docs/MODEL.md §3 gives the formulas."""
 
@@ -138,6 +147,7 @@ class Behaviour(Strict):
     deal_memory_days: float = Field(90.0, gt=0.0, le=3650.0, description="half-life (days) of a brand's deal history: how long shoppers remember its discounts; the price image recovers at this pace. assumption")
     deal_sensitivity: float = Field(2.0, ge=0.0, le=20.0, description="κ: rise of shoppers' price sensitivity to a brand per unit of its deal history (the smoothed depth of its own discounts): β·(1 + κ·D). assumption; direction from Mela, Gupta & Lehmann 1997 (promotions make consumers more price-sensitive)")
     category_price_weight: float = Field(0.15, ge=0.0, le=1.0, description="γ: share of the price response that reaches whether to buy in the category now (incidence); brand and venue choice feel it fully; 1 = one logit over brands and 'not now'. assumption, set so the baseline's category price elasticity is |e| ≤ 1 (brand-switching dominates a brand's price response: Bijmolt et al. 2005; van Heerde et al. 2003)")
+    two_step: TwoStep = Field(default_factory=TwoStep, description="opinion leaders relay media (two-step flow, Katz & Lazarsfeld 1955)")
 
 
 class World(Strict):
