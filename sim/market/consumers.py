@@ -49,8 +49,9 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
                  scale: float, beh: Behaviour, judging: Judging, streams: Streams) -> ConsumerDay:
     """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
     (a need, boosted by today's event and, for those who know them, by the ``promoting``
-    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for the
-    event whose coupon starts on day ``wait_until``; or an impulse); run their
+    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for her
+    preferred brand's next deal (``market.deal_wait``) or for the event whose coupon
+    starts on day ``wait_until``; or an impulse); run their
     trips and book the orders; update the buyers (judged by ``judging``), pay the group
     leaders, fill the sharer pools and count the detractors."""
     seg, factors = pop.segments, pop.decay_factors(day)
