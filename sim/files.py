@@ -13,6 +13,8 @@ become paths, and the one writer of CSV cells.
 from __future__ import annotations
 
 import errno
+import json
+import math
 import os
 import re
 import stat
@@ -24,7 +26,7 @@ from typing import Any, BinaryIO, Iterator
 from .errors import SocsimError
 
 __all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder", "writing", "write_failure",
-           "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES"]
+           "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES", "number_cell", "strict_json"]
 
 #: Largest YAML file (scenario, experiment, team, lesson, analysis) socsim reads: the
 #: bundled ones are under 20 kB; 8 MiB leaves room for long sweeps written point by point.
@@ -125,6 +127,33 @@ def csv_cell(value: Any) -> Any:
         return value
     except ValueError:
         return "'" + value
+
+
+def number_cell(value: float) -> str:
+    """A number for a CSV file at full precision (the shortest text that reads back to the same float); NaN → empty.
+
+    >>> number_cell(1980400.0), number_cell(0.1 + 0.2), number_cell(float("nan"))
+    ('1980400.0', '0.30000000000000004', '')
+    """
+    value = float(value)
+    return "" if value != value else repr(value)
+
+
+def strict_json(data: Any, **kw: Any) -> str:
+    """``data`` as JSON every reader accepts: NaN and ±inf become ``null`` (never bare ``NaN``), numpy scalars plain numbers."""
+    return json.dumps(_finite(data), allow_nan=False, **kw)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 #: Why writing can fail, in words a user can act on (errno → reason).

@@ -4,9 +4,10 @@ All amounts are in real yuan and real people: sales-side numbers made by agents 
 multiplied by the market scale (real consumers per agent) when booked, while budgets
 and fees are real already.
 
-Money is conserved by construction: gross profit is booked as
-revenue − coupons − gifts − COGS − platform fees − commissions − spend,
-every day, for every brand and channel.
+Money is conserved by construction: every day, for every brand and channel, gross
+profit is booked as revenue − COGS and contribution as
+revenue − COGS − platform fees − marketing (coupons, gifts, commissions, spend).
+docs/KPIS.md defines every KPI built on these books.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import numpy as np
 
 from .jit import njit
 
-__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "N_SOURCES", "LAST_TOUCH", "REFERRAL_LEVELS",
-           "SHARE_DEPTHS"]
+__all__ = ["Ledger", "FIELDS", "COST_FIELDS", "MARKETING_FIELDS", "FIXED_MARKETING", "N_SOURCES", "LAST_TOUCH",
+           "REFERRAL_LEVELS", "SHARE_DEPTHS"]
 
 #: Counts and money booked per (day, brand, channel).
 FIELDS = (
@@ -33,12 +34,16 @@ FIELDS = (
     "ad_spend",             # paid media and search ads (¥)
     "kol_fees",             # KOL/KOC slot fees (¥)
     "content_cost",         # content production (¥)
-    "gross_profit",         # (¥)
+    "gross_profit",         # revenue − COGS (¥)
+    "contribution",         # revenue − every cost above: COGS, platform fees, marketing (¥)
 )
 COST_FIELDS = FIELDS[4:14]
 #: Costs that buy demand (for ROI and CAC); COGS and platform fees are not marketing.
 MARKETING_FIELDS = ("coupons", "gifts", "referral_commission", "leader_commission",
                     "kol_commission", "ad_spend", "kol_fees", "content_cost")
+#: The marketing a budget buys up front (media, KOL slots, content); the rest of
+#: MARKETING_FIELDS (coupons, gifts, commissions) is paid per order and grows with sales.
+FIXED_MARKETING = ("ad_spend", "kol_fees", "content_cost")
 N_SOURCES = 8  # Source codes 0..6 plus 7 = none
 #: Names of the last-touch attribution classes: the Source codes in order, then "none" (no touch).
 LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "none")
@@ -89,8 +94,9 @@ class Ledger:
         self.detractors[day] += made
 
     def close_day(self, day: int) -> None:
-        """Book gross profit for the day from the other fields."""
-        _book_gross_profit(self.books[day], self._col["revenue"], self._cost_cols, self._col["gross_profit"])
+        """Book gross profit and contribution for the day from the other fields."""
+        col = self._col
+        _book_profit(self.books[day], col["revenue"], col["cogs"], self._cost_cols, col["gross_profit"], col["contribution"])
 
     def field(self, name: str) -> np.ndarray:
         """(days, B, C) series of one field."""
@@ -127,12 +133,15 @@ def add_by_source(by_source_day: np.ndarray, brand: np.ndarray, channel: np.ndar
 
 
 @njit
-def _book_gross_profit(books_day: np.ndarray, revenue: int, costs: np.ndarray, gross_profit: int) -> None:
-    """Gross profit = revenue − the cost columns, per (brand, channel) of the day's books;
-    the costs are summed from 0 in COST_FIELDS order (as Python's ``sum`` of the columns)."""
+def _book_profit(books_day: np.ndarray, revenue: int, cogs: int, costs: np.ndarray, gross_profit: int,
+                 contribution: int) -> None:
+    """Gross profit = revenue − COGS and contribution = revenue − the cost columns, per
+    (brand, channel) of the day's books; the costs are summed from 0 in COST_FIELDS order
+    (as Python's ``sum`` of the columns)."""
     for b in range(books_day.shape[0]):
         for c in range(books_day.shape[1]):
             total = 0.0
             for col in costs:
                 total += books_day[b, c, col]
-            books_day[b, c, gross_profit] = books_day[b, c, revenue] - total
+            books_day[b, c, gross_profit] = books_day[b, c, revenue] - books_day[b, c, cogs]
+            books_day[b, c, contribution] = books_day[b, c, revenue] - total

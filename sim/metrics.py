@@ -1,4 +1,4 @@
-"""Metrics: the daily series Mesa collects and the KPI summary of a run (docs/MODEL.md §6).
+"""Metrics: the daily series Mesa collects and the KPI summary of a run (docs/KPIS.md defines each KPI).
 
 The revenue decomposition (营收 = 流量 × 转化率 × 客单价 × 复购) holds exactly because each
 factor is defined from the same books:
@@ -13,12 +13,12 @@ so T · C · AOV · R = revenue.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import mesa
 import numpy as np
 
-from .ledger import LAST_TOUCH, MARKETING_FIELDS
+from .ledger import FIXED_MARKETING, LAST_TOUCH, MARKETING_FIELDS
 from .market.referral import expected_commission_rate, referral_kpis
 from .market.signals import WECHAT_SEEDED
 from .population import Stage
@@ -26,7 +26,7 @@ from .population import Stage
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
+__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "flatten_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
            "last_touch_orders"]
 
 #: Costs that scale with each order: what an order contributes before fixed spend.
@@ -96,6 +96,18 @@ class _RowToday:
         return {name: (lambda m, i=i: self(m)[i]) for i, name in enumerate(self.names)}
 
 
+def flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """``{"focal": {"channels": {"wechat": {"orders": 3}}}}`` → ``{"focal.channels.wechat.orders": 3.0}``."""
+    out: dict[str, float] = {}
+    for key, value in kpis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten_kpis(value, f"{name}."))
+        elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
 def spillover_share(model: "MarketModel", brand: int, days: slice = slice(None)) -> float:
     """Share of WeChat-seeded orders (push, WeCom, group) that closed on a marketplace."""
     seeded = model.ledger.by_source[days, brand][..., list(WECHAT_SEEDED)].sum(axis=(0, 2))
@@ -121,29 +133,39 @@ def _decomposition(traffic: float, buyers: float, revenue: float, orders: float)
     }
 
 
+def _shares(model: "MarketModel", b: int, c: int | slice = slice(None)) -> dict[str, float]:
+    """Brand ``b``'s share of all brands' orders and revenue (on channel ``c``, or on all)."""
+    orders, revenue = (model.ledger.field(f)[:, :, c].sum(axis=0) for f in ("orders", "revenue"))
+    return {"order_share": _safe(float(orders[b].sum()), float(orders.sum())),
+            "revenue_share": _safe(float(revenue[b].sum()), float(revenue.sum()))}
+
+
 def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
-    books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit")}
+    books = {f: float(model.ledger.field(f)[:, b, c].sum()) for f in ("traffic", "orders", "units", "revenue", "gross_profit",
+                                                                       "contribution")}
     buyers = float(np.count_nonzero(model.population.bought_on[:, b] >> c & 1) * model.scale)
     seen = model.datacollector.model_vars.get(f"{model.brands[b].name}.visibility.{model.channels.keys[c]}")  # none: a livestream
     return {**books, "buyers": buyers, **_decomposition(books["traffic"], buyers, books["revenue"], books["orders"]),
-            "visibility": float(np.mean(seen)) if seen else 0.0}
+            **_shares(model, b, c), "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
 def brand_kpis(model: "MarketModel", b: int) -> dict:
     """KPI summary of brand ``b`` over the run (real yuan, real people)."""
     led, pop, scale = model.ledger, model.population, model.scale
-    total = {f: float(led.field(f)[:, b].sum()) for f in ("traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit")}
+    total = {f: float(led.field(f)[:, b].sum()) for f in ("traffic", "orders", "units", "revenue", "cogs", "platform_fees",
+                                                           "gross_profit", "contribution")}
     marketing = float(sum(led.field(f)[:, b].sum() for f in MARKETING_FIELDS))
     buyers = float(np.count_nonzero(pop.purchases[:, b]) * scale)
     repeaters = float(np.count_nonzero(pop.purchases[:, b] >= 2) * scale)
     funnel = pop.funnel_counts()[b] * scale
     brand = model.brands[b]
-    contribution = total["revenue"] - float(sum(led.field(f)[:, b].sum() for f in VARIABLE_COSTS))
+    margin = total["revenue"] - float(sum(led.field(f)[:, b].sum() for f in VARIABLE_COSTS))
     return {
-        **total, "buyers": buyers, "marketing_spend": marketing,
-        "contribution_per_order": _safe(contribution, total["orders"]),
+        **total, "buyers": buyers, "marketing_spend": marketing, **_shares(model, b),
+        "fixed_spend": float(sum(led.field(f)[:, b].sum() for f in FIXED_MARKETING)),
+        "margin_per_order": _safe(margin, total["orders"]),
         "spend": {f: float(led.field(f)[:, b].sum()) for f in MARKETING_FIELDS},
-        "roi": _safe(total["gross_profit"], marketing), "cac": _safe(marketing, buyers),
+        "roi": _safe(total["contribution"], marketing), "cac": _safe(marketing, buyers),
         "repurchase_rate": _safe(repeaters, buyers),
         **_decomposition(total["traffic"], buyers, total["revenue"], total["orders"]),
         "spillover_share": spillover_share(model, b),
@@ -172,10 +194,11 @@ def _response_kpis(brand) -> dict[str, float]:
 #: (label, key, format) rows of the end-of-run table.
 KPI_ROWS = (
     ("Revenue (¥)", "revenue", "{:,.0f}"), ("Gross profit (¥)", "gross_profit", "{:,.0f}"),
-    ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("ROI", "roi", "{:.2f}"),
-    ("Orders", "orders", "{:,.0f}"), ("Buyers", "buyers", "{:,.0f}"), ("CAC (¥)", "cac", "{:,.1f}"),
+    ("Marketing spend (¥)", "marketing_spend", "{:,.0f}"), ("Fixed marketing (¥)", "fixed_spend", "{:,.0f}"), ("Contribution (¥)", "contribution", "{:,.0f}"),
+    ("ROI", "roi", "{:.2f}"), ("Orders", "orders", "{:,.0f}"), ("Order share", "order_share", "{:.1%}"),
+    ("Revenue share", "revenue_share", "{:.1%}"), ("Buyers", "buyers", "{:,.0f}"), ("CAC (¥)", "cac", "{:,.1f}"),
     ("Traffic (visits)", "traffic", "{:,.0f}"), ("Conversion", "conversion", "{:.1%}"),
-    ("AOV (¥)", "aov", "{:,.1f}"), ("Contribution / order (¥)", "contribution_per_order", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
+    ("AOV (¥)", "aov", "{:,.1f}"), ("Margin / order (¥)", "margin_per_order", "{:,.1f}"), ("Repurchase multiplier", "repurchase_multiplier", "{:.2f}"),
     ("Repurchase rate", "repurchase_rate", "{:.1%}"), ("Spill-over share", "spillover_share", "{:.1%}"),
     ("Private domain", "private_domain", "{:,.0f}"), ("Active leaders (end)", "active_leaders", "{:,.0f}"),
     ("Price image (end)", "price_image", "{:.3f}"),

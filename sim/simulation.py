@@ -23,10 +23,10 @@ import yaml
 from . import __version__
 from .config.schema import Scenario
 from .errors import OutputExistsError
-from .files import confined, csv_cell, writing
+from .files import confined, csv_cell, number_cell, strict_json, writing
 from .ledger import FIELDS
 from .market.responses import ResponseEvent
-from .metrics import brand_kpis
+from .metrics import brand_kpis, flatten_kpis
 from .engines import make_model
 
 __all__ = ["RunResult", "run", "write_results", "default_run_dir"]
@@ -90,8 +90,19 @@ def default_run_dir(result: RunResult) -> Path:
     return confined(result.scenario.outputs.dir, f"{result.scenario.name}-seed{result.seed}-{stamp}")
 
 
-def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Path:
+def write_results(result: RunResult, out: Path, plots: bool | None = None, every_plot: bool = False) -> Path:
     """Write the run folder atomically: built in a temporary folder, then renamed.
+
+    Parameters
+    ----------
+    result : RunResult
+    out : Path
+        The folder to create.
+    plots : bool, optional
+        Write PNG plots (default: the scenario's ``outputs.plots``).
+    every_plot : bool, default False
+        Every plot (:data:`sim.plots.run.PLOT_FILES`) rather than the main three
+        (:data:`sim.plots.run.MAIN_PLOTS`), which cost a third of the time.
 
     Raises
     ------
@@ -108,7 +119,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
-            _write_files(result, tmp, result.scenario.outputs.plots if plots is None else plots)
+            wanted = result.scenario.outputs.plots if plots is None else plots
+            _write_files(result, tmp, ("all" if every_plot else "main") if wanted else None)
             if out.exists():  # another run finished first: an empty folder would be replaced silently
                 raise exists
             os.replace(tmp, out)
@@ -123,11 +135,13 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None) -> Pa
     return out
 
 
-def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
+def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
+    """Write the run's files into ``folder``; ``plots``: "main", "all" or None (no plots)."""
     meta = {"socsim_version": __version__, "seed": result.seed}
     resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (folder / "kpis.json").write_text(json.dumps({"_run": meta, "brands": result.kpis}, indent=2, default=_json_default), encoding="utf-8")
+    (folder / "kpis.json").write_text(strict_json({"_run": meta, "brands": result.kpis}, indent=2), encoding="utf-8")
+    _write_kpis_csv(result, folder / "kpis.csv")
     if result.scenario.outputs.daily_csv:
         _write_ledger_csv(result, folder / "daily_ledger.csv")
         _write_state_csv(result, folder / "daily_state.csv")
@@ -135,15 +149,20 @@ def _write_files(result: RunResult, folder: Path, plots: bool) -> None:
         _write_responses_csv(result, folder / "responses.csv")
     _write_referral_csv(result, folder / "referral_tree.csv")
     if plots:
-        from .plots.run import run_plots
+        from .plots.run import MAIN_PLOTS, PLOT_FILES, run_plots
 
-        run_plots(result, folder)
+        run_plots(result, folder, PLOT_FILES if plots == "all" else MAIN_PLOTS)
 
 
-def _json_default(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    raise TypeError(type(x))
+def _write_kpis_csv(result: RunResult, path: Path) -> None:
+    """kpis.json as a table for a spreadsheet: one row per KPI (``channels.tmall.orders``), one column per brand."""
+    flat = {brand: flatten_kpis(kpis) for brand, kpis in result.kpis.items()}
+    names = list(dict.fromkeys(name for kpis in flat.values() for name in kpis))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["kpi", *map(csv_cell, flat)])
+        for name in names:
+            w.writerow([name, *(number_cell(kpis[name]) if name in kpis else "" for kpis in flat.values())])
 
 
 def _write_ledger_csv(result: RunResult, path: Path) -> None:
@@ -186,4 +205,4 @@ def _write_state_csv(result: RunResult, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["date", *keys])
         for t, date in enumerate(result.dates):
-            w.writerow([date.isoformat(), *(f"{float(result.daily[k][t]):.4g}" for k in keys)])
+            w.writerow([date.isoformat(), *(number_cell(result.daily[k][t]) for k in keys)])

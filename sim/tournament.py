@@ -15,12 +15,12 @@ leaderboard, unranked. A team file with mistakes is reported by team and field
 Scores per brand, each with a 95 % t-interval across replications
 (:func:`sim.experiments.stats.mean_ci`):
 
-* profit — gross profit after cost of goods, platform fees, commissions, coupons and all
-  marketing spend (¥);
+* contribution — gross profit (revenue − cost of goods) less platform fees and all
+  marketing: coupons, commissions and spend (¥; docs/KPIS.md);
 * share — the brand's revenue / the whole market's revenue in that replication;
-* ROI — gross profit / marketing spend.
+* ROI — contribution / marketing spend.
 
-Teams are ranked by mean profit (ties: share, then name).
+Teams are ranked by mean contribution (ties: share, then name).
 """
 
 from __future__ import annotations
@@ -44,13 +44,14 @@ from .files import confined, csv_cell, writing
 from .experiments.design import RunKey, Task
 from .experiments.executors import ExecutionPlan, open_executor
 from .experiments.runner import execute
-from .experiments.stats import LEVEL, Interval, mean_ci
+from .experiments.stats import LEVEL, Interval, mean_ci, paired_difference
+from .experiments.verdict import difference_text, mean_ci_text
 from .experiments.worker import RunRecord
 from .market.channels import channel_name
 from .population import Stage
 
 __all__ = ["TeamEntry", "Team", "Rejected", "Roster", "Standing", "RoundResult", "HouseMode", "read_teams",
-           "round_scenario", "play", "standings", "describe", "write_round", "default_folder", "leaderboard_rows",
+           "round_scenario", "play", "standings", "describe", "verdict", "write_round", "default_folder", "leaderboard_rows",
            "TournamentError"]
 
 HouseMode = Literal["replace", "keep"]
@@ -279,16 +280,16 @@ class Standing:
     Attributes
     ----------
     rank : int or None
-        1 = most profit; None for a house brand.
+        1 = most contribution; None for a house brand.
     team, brand : str
     house : bool
-    profit, share, roi, revenue, spend : Interval
+    contribution, share, roi, revenue, spend : Interval
         Mean with its t-interval across replications (spend: marketing spend, ¥).
     aipl : dict[str, float]
         Mean end-of-run AIPL stocks (people), stage → value.
     channel_revenue : dict[str, float]
         Mean revenue per channel (¥).
-    profits : tuple of float
+    contributions : tuple of float
         Profit in each replication (seed order).
     """
 
@@ -296,14 +297,14 @@ class Standing:
     team: str
     brand: str
     house: bool
-    profit: Interval
+    contribution: Interval
     share: Interval
     roi: Interval
     revenue: Interval
     spend: Interval
     aipl: dict[str, float]
     channel_revenue: dict[str, float]
-    profits: tuple[float, ...]
+    contributions: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -382,14 +383,14 @@ def standings(scenario: Scenario, roster: Roster, records: Sequence[RunRecord]) 
         channels = [c for c in spec.channels if scenario.channels[c].transacts]
         rows.append(Standing(
             rank=None, team=teams.get(b, "house"), brand=b, house=b not in teams,
-            profit=mean_ci(values("gross_profit")), roi=mean_ci(values("roi")), revenue=mean_ci(values("revenue")),
+            contribution=mean_ci(values("contribution")), roi=mean_ci(values("roi")), revenue=mean_ci(values("revenue")),
             spend=mean_ci(values("marketing_spend")),
             share=mean_ci([x / total if total else float("nan") for x, total in zip(values("revenue"), revenue)]),
             aipl={s: mean_ci(values(f"aipl.{s}")).mean for s in Stage.NAMES},
             channel_revenue={c: mean_ci(values(f"channels.{c}.revenue")).mean for c in channels},
-            profits=tuple(values("gross_profit")),
+            contributions=tuple(values("contribution")),
         ))
-    ranked = sorted((s for s in rows if not s.house), key=lambda s: (-s.profit.mean, -s.share.mean, s.team))
+    ranked = sorted((s for s in rows if not s.house), key=lambda s: (-s.contribution.mean, -s.share.mean, s.team))
     ranked = [Standing(**{**s.__dict__, "rank": i + 1}) for i, s in enumerate(ranked)]
     return ranked + [s for s in rows if s.house]
 
@@ -400,6 +401,23 @@ def describe(result: RoundResult) -> str:
     return (f"{sc.name}: {len(result.roster.teams)} teams" + (" + house brands" if result.house == "keep" else "") +
             f", {sc.world.population:,} consumers, {sc.simulation.days} days from {sc.simulation.start_date:%Y-%m-%d}, "
             f"{len(seeds)} replications (seeds {seeds[0]}–{seeds[-1]}), {LEVEL:.0%} t-intervals")
+
+
+def verdict(result: RoundResult) -> str:
+    """One line first: the winner's contribution and its lead over the runner-up (paired by replication).
+
+    ``Verdict: Team A wins on contribution with ¥12.30M ± ¥1.10M, ahead of Team B by +¥2.10M
+    (95 % CI +¥0.90M to +¥3.30M), significant (p = 0.004).``
+    """
+    ranked = [s for s in result.standings if s.rank is not None]
+    if not ranked:
+        return "Verdict: no team played."
+    win = ranked[0]
+    text = f"Verdict: {win.team} wins on contribution with {mean_ci_text('contribution', win.contribution)}"
+    if len(ranked) > 1:
+        lead = paired_difference(win.contributions, ranked[1].contributions)
+        text += f", ahead of {ranked[1].team} by {difference_text('contribution', lead)}"
+    return text + "."
 
 
 # --------------------------------------------------------------------------- results folder
@@ -441,8 +459,8 @@ def _leaderboard_plot(result: RoundResult, path: Path) -> Path:
     rows = list(result.standings)[::-1]
     fig = _figure(8, 0.5 * len(rows) + 1.4)
     ax = fig.subplots()
-    means = [s.profit.mean for s in rows]
-    errors = [[s.profit.mean - s.profit.low for s in rows], [s.profit.high - s.profit.mean for s in rows]]
+    means = [s.contribution.mean for s in rows]
+    errors = [[s.contribution.mean - s.contribution.low for s in rows], [s.contribution.high - s.contribution.mean for s in rows]]
     ax.barh(range(len(rows)), means, xerr=errors, capsize=4, color=["#bdbdbd" if s.house else "#3b75af" for s in rows])
     ax.set_yticks(range(len(rows)), [_label(s) for s in rows])
     ax.axvline(0, color="black", lw=0.8)
@@ -502,8 +520,8 @@ def _interval(iv: Interval, fmt: Callable[[float], str]) -> str:
 
 
 def leaderboard_rows(result: RoundResult) -> list[list[str]]:
-    """Rows of the leaderboard: rank, team, brand, profit, share, ROI (each with its interval)."""
-    return [[str(s.rank) if s.rank else "–", s.team, s.brand, _interval(s.profit, _money),
+    """Rows of the leaderboard: rank, team, brand, contribution, share, ROI (each with its interval)."""
+    return [[str(s.rank) if s.rank else "–", s.team, s.brand, _interval(s.contribution, _money),
              _interval(s.share, lambda x: f"{x:.1%}"), _interval(s.roi, lambda x: f"{x:.2f}")]
             for s in result.standings]
 
@@ -513,12 +531,12 @@ def _csv(result: RoundResult, path: Path) -> Path:
 
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("profit", "share", "roi", "revenue", "spend")
-                                                        for p in ("mean", "low", "high")), "profit_by_seed"])
+        w.writerow(["rank", "team", "brand", "house", *(f"{m}_{p}" for m in ("contribution", "share", "roi", "revenue", "spend")
+                                                        for p in ("mean", "low", "high")), "contribution_by_seed"])
         for s in result.standings:
             w.writerow([s.rank or "", csv_cell(s.team), csv_cell(s.brand), s.house,
-                        *(f"{getattr(getattr(s, m), p):.6g}" for m in ("profit", "share", "roi", "revenue", "spend")
-                          for p in ("mean", "low", "high")), " ".join(f"{x:.2f}" for x in s.profits)])
+                        *(f"{getattr(getattr(s, m), p)!r}" for m in ("contribution", "share", "roi", "revenue", "spend")
+                          for p in ("mean", "low", "high")), " ".join(f"{x!r}" for x in s.contributions)])
     return path
 
 
@@ -534,7 +552,7 @@ def _html(result: RoundResult, images: dict[str, Path]) -> str:
     import html
 
     e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in ("#", "team", "brand", "profit (¥)", "revenue share", "ROI",
+    head = "".join(f"<th>{e(h)}</th>" for h in ("#", "team", "brand", "contribution (¥)", "revenue share", "ROI",
                                                    "marketing spend (¥)"))
     rows = [[*row, _money(s.spend.mean)] for row, s in zip(leaderboard_rows(result), result.standings)]
     body = "".join("<tr>" + "".join(f'<td class="{"num" if i > 2 else ""}">{e(c)}</td>' for i, c in enumerate(row))
@@ -547,9 +565,11 @@ def _html(result: RoundResult, images: dict[str, Path]) -> str:
                        f'{base64.b64encode(p.read_bytes()).decode()}">' for title, p in images.items())
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(result.scenario.name)}</title>"
             f"<style>{_CSS}</style></head><body><h1>Tournament results</h1><p class='muted'>{e(describe(result))}</p>"
+            f"<p><b>{e(verdict(result))}</b></p>"
             f"<h2>Leaderboard</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            "<p class='muted'>Profit: gross profit after goods, platform fees, commissions, coupons and all marketing "
-            "spend. Share: the brand's part of the whole market's revenue. ROI: profit / marketing spend (its mean "
+            "<p class='muted'>Contribution: gross profit (revenue − cost of goods) after platform fees and all marketing "
+            "(coupons, commissions, spend). Share: the brand's part of the whole market's revenue. ROI: contribution / "
+            "marketing spend (its mean "
             f"in the last column). Brackets: {LEVEL:.0%} t-interval across replications; every brand met the same consumers, graph and random "
             "numbers in each replication (common random numbers).</p>"
             + (f"<h2>Not playing this round</h2><ul>{rejected}</ul>" if rejected else "")

@@ -92,7 +92,7 @@ def test_higher_referral_commission_more_sharing_less_margin_per_order():
     low = replicate(scenario(wechat_only, "brands.focal.strategy.referral.level1=0.0"), SEEDS)
     high = replicate(scenario(wechat_only, "brands.focal.strategy.referral.level1=0.3"), SEEDS)
     share_ok, p1 = paired_greater(focal(high, "shares"), focal(low, "shares"))
-    margin_ok, p2 = paired_greater(focal(low, "contribution_per_order"), focal(high, "contribution_per_order"))
+    margin_ok, p2 = paired_greater(focal(low, "margin_per_order"), focal(high, "margin_per_order"))
     assert share_ok and margin_ok, (p1, p2)
 
 

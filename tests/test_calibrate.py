@@ -48,6 +48,7 @@ optimiser: {{method: powell, max_evaluations: 40, tolerance: 1.0e-4}}
 outputs: {{dir: {tmp_path / 'out'}}}
 """, encoding="utf-8")
     fit = calibrate(BASELINE, targets, plan=ExecutionPlan(workers=0))
+    assert fit.folder / "convergence.png" in fit.files and (fit.folder / "convergence.png").stat().st_size > 10_000
     assert abs(fit.fitted["brands.focal.channels.tmall.price"] - TRUE_PRICE) <= PRICE_TOL
     assert abs(fit.fitted["brands.rival.channels.tmall.price"] - TRUE_RIVAL) <= PRICE_TOL
     for t in fit.targets:

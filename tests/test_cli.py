@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -19,10 +20,48 @@ def test_run_writes_results_and_prints_kpis(tmp_path):
     result = runner.invoke(app, ["run", "--days", "40", "--out", str(out), "--no-plots", *SMALL])
     assert result.exit_code == 0, result.output
     assert "Revenue" in result.output and "focal" in result.output
-    kpis = json.loads((out / "kpis.json").read_text())
+    kpis = json.loads((out / "kpis.json").read_text(), parse_constant=lambda c: pytest.fail(f"bare {c} in kpis.json"))
     assert kpis["_run"]["seed"] == 42 and set(kpis["brands"]) == {"focal", "rival"}
+    assert kpis["brands"]["focal"]["first_response_day"] is None  # no response in 40 days: null, not NaN
     for name in ("daily_ledger.csv", "daily_state.csv", "scenario.resolved.yaml"):
         assert (out / name).stat().st_size > 0
+    table = list(csv.reader((out / "kpis.csv").open(encoding="utf-8")))
+    assert table[0] == ["kpi", "focal", "rival"]
+    rows = {row[0]: row[1:] for row in table[1:]}
+    for name in ("revenue", "contribution", "order_share", "channels.tmall.orders"):  # every digit of kpis.json
+        assert [float(x) for x in rows[name]] == [_dig(kpis["brands"][b], name) for b in ("focal", "rival")]
+    assert rows["first_response_day"] == ["", ""] and rows["channels.wechat.orders"][1] == ""  # none, and no WeChat shop
+    state = list(csv.reader((out / "daily_state.csv").open(encoding="utf-8")))
+    assert not any("e+" in cell for row in state[1:] for cell in row[1:])  # full precision, not 1.98e+06
+
+
+def _dig(kpis: dict, name: str) -> float:
+    for part in name.split("."):
+        kpis = kpis[part]
+    return kpis
+
+
+def test_run_writes_the_main_plots_unless_all_are_asked_for(tmp_path):
+    from sim.plots.run import MAIN_PLOTS, PLOT_FILES
+
+    for flag, expected in (([], MAIN_PLOTS), (["--all-plots"], PLOT_FILES)):
+        out = tmp_path / f"run{len(flag)}"
+        result = runner.invoke(app, ["run", "--days", "10", "--out", str(out), *flag, *SMALL])
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.glob("*.png")) == sorted(expected)
+
+
+def test_the_command_line_starts_without_the_model_or_plotting():
+    """``socsim --help`` and every command's start stay quick: the model (Mesa, numba, the schema),
+    matplotlib and SciPy load only when a command needs them (together ~2 s of CPU)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim.cli import app; "
+            "print(' '.join(m for m in ('mesa', 'numba', 'matplotlib', 'scipy', 'pandas', 'sim.config.schema') "
+            "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
 
 
 def test_run_refuses_to_overwrite(tmp_path):

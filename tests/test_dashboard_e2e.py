@@ -5,6 +5,11 @@ drives it in headless Chromium (Debian's /usr/bin/chromium through Playwright; n
 browser download), moves a slider, presses Step several times and checks that the
 charts changed, that the page shows no error and that nothing was fetched from outside
 this machine. It saves a screenshot to tests/artifacts/dashboard.png.
+
+The room test opens the page at 1366 × 768 and 1920 × 1080 (a projector and a full-HD
+screen), in English and in Chinese: every chart and the KPI table lie inside the viewport
+with nothing to scroll, chart type is at least 14 px at 1920 wide, and none of Mesa's
+generic controls or the levers' internal keys show (screenshots in tests/artifacts/).
 """
 
 from __future__ import annotations
@@ -145,6 +150,44 @@ def test_the_room_sees_rival_prices_responses_and_stream_days():
     assert len(dotted) == 1 and isinstance(dotted[0], Line2D)
 
 
+def test_chinese_charts_and_kpis_draw_with_chinese_glyphs(recwarn):
+    """Every phrase exists in both languages; zh charts render with no missing glyph."""
+    from sim.dashboard import charts
+    from sim.dashboard.text import TEXT
+
+    assert all(len(pair) == 2 and all(pair) for pair in TEXT.values())
+    model = WorkshopModel(_state())
+    model.step()
+    views, ego = charts.snapshot(model, "zh"), charts.ego_for(model)
+    for name in charts.FIGURES:
+        assert charts.chart_png(name, views, ego, "zh").startswith(b"\x89PNG")
+        assert charts.chart_png(name, views, ego, "zh") != charts.chart_png(name, charts.snapshot(model), ego, "en")
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    header, rows = charts.kpi_rows(model, "zh")
+    assert rows[0][0] == "营收" and any(r[0] == "天猫 订单" for r in rows)
+    assert model.state.levers["marketplace_price"].name("zh") == "天猫价格 (¥)"
+
+
+def test_open_to_the_room_prints_this_machines_addresses():
+    from sim.dashboard.server import page_urls
+
+    urls = page_urls("0.0.0.0", 8765)
+    assert urls and not [u for u in urls if "0.0.0.0" in u or "<" in u]
+    assert all(re.fullmatch(r"http://\d+\.\d+\.\d+\.\d+:8765", u) for u in urls)
+    assert page_urls("127.0.0.1", 80) == ["http://127.0.0.1:80"] and page_urls("::1", 80) == ["http://[::1]:80"]
+
+
+def test_dashboard_refuses_an_unknown_language():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    if importlib.util.find_spec("solara") is None:
+        pytest.skip("the dashboard extra is not installed")
+    result = CliRunner().invoke(app, ["dashboard", "--lang", "fr", "--port", str(_free_port())])
+    assert result.exit_code == 1 and "--lang fr: allowed: en | zh" in result.output
+
+
 # --------------------------------------------------------------------------- the page in a browser
 def _free_port() -> int:
     with socket.socket() as s:
@@ -197,13 +240,16 @@ def dashboard_url():
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            _, stderr = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            _, stderr = proc.communicate()
+    # what the trainer's terminal showed while the pages were used: no library warnings
+    assert not re.search(r"Warning|Cookies|Traceback", stderr.decode()), stderr.decode()[-2000:]
 
 
 def _day(page) -> int:
-    text = page.locator(".socsim-kpis").inner_text()
+    text = page.locator(".socsim-day").inner_text()
     return int(re.search(r"day (\d+) of", text).group(1))
 
 
@@ -257,7 +303,7 @@ def test_dashboard_in_a_browser(dashboard_url):
             price.get_by_role("slider").focus()
             for _ in range(10):
                 page.keyboard.press("ArrowLeft")
-            page.wait_for_function("() => ['Tmall price (¥): 119', 'marketplace_price = 119 from day 0'].every("
+            page.wait_for_function("() => ['Tmall price (¥): 119', 'Tmall price (¥) = 119 from day 0'].every("
                                    "(t) => document.querySelector('.socsim-levers').innerText.includes(t))")
 
             for presses in range(1, 4):
@@ -268,6 +314,14 @@ def test_dashboard_in_a_browser(dashboard_url):
             after = {name: _chart_png(page, name) for name in before}
             assert all(after[name] != before[name] for name in before), "charts did not change after Step"
 
+            page.get_by_role("button", name="▶ Run").click()  # runs on by itself, then pauses where it is
+            page.wait_for_function("() => +/day (\\d+) of/.exec(document.querySelector('.socsim-day').innerText)[1] >= 42")
+            page.get_by_role("button", name="❚❚ Pause").click()
+            page.get_by_role("button", name="▶ Run").wait_for()
+            paused = _day(page)
+            page.wait_for_timeout(1000)
+            assert _day(page) == paused and paused % 7 == 0
+
             body = page.locator("body").inner_text()
             assert not re.search(r"Traceback|Exception|error in step|Error:", body), body[-2000:]
             assert page.locator(".v-alert.error").count() == 0
@@ -276,8 +330,76 @@ def test_dashboard_in_a_browser(dashboard_url):
             ARTIFACTS.mkdir(exist_ok=True)
             page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0);"
                           " document.querySelectorAll('*').forEach((e) => { if (e.scrollTop) e.scrollTop = 0; }); }")
-            page.set_viewport_size({"width": 1600, "height": 2000})
-            page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+        finally:
+            browser.close()
+
+
+#: What Mesa's SolaraViz shows that means nothing to a room, and the levers' internal keys.
+_LEFTOVERS = ("PAGE 0", "Use Threads", "Play Interval", "Render Interval", "Step:", "marketplace_price", "social_price",
+              "paid_budget", "koc_share")
+
+
+def _layout(page) -> dict:
+    """Boxes of the charts and the KPI table, the page's scroll size, and the chart images' sizes."""
+    return page.evaluate("""() => ({
+        cells: [...document.querySelectorAll('.socsim-cell')].map((e) => {
+            const r = e.getBoundingClientRect();
+            return {name: e.className, left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }),
+        images: [...document.querySelectorAll('.socsim-chart img')].map((i) => ({
+            natural: [i.naturalWidth, i.naturalHeight], shown: [i.clientWidth, i.clientHeight]})),
+        scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+        html: Math.min(...[...document.querySelectorAll('.socsim-table td, .socsim-chart-title, .socsim-day')]
+                       .map((e) => parseFloat(getComputedStyle(e).fontSize))),
+    })""")
+
+
+def _check_room_layout(page, width: int, height: int) -> None:
+    from sim.dashboard.charts import DPI, FONT_PT, SIZE_PX
+
+    layout = _layout(page)
+    assert len(layout["cells"]) == 7 and len(layout["images"]) == 6  # six charts and the KPI table
+    for cell in layout["cells"]:
+        assert cell["left"] >= 0 and cell["top"] >= 0, cell
+        assert cell["right"] <= width and cell["bottom"] <= height, f"outside {width}×{height}: {cell}"
+    assert layout["scroll"][0] <= width and layout["scroll"][1] <= height, layout["scroll"]
+    for image in layout["images"]:
+        assert image["natural"] == list(SIZE_PX)
+    if width >= 1920:
+        # an <img> with object-fit: contain scales by the smaller of its two ratios
+        scale = min(min(i["shown"][0] / i["natural"][0], i["shown"][1] / i["natural"][1]) for i in layout["images"])
+        assert FONT_PT * DPI / 72 * scale >= 14, f"chart type {FONT_PT * DPI / 72 * scale:.1f} px at {width} wide"
+        assert layout["html"] >= 14
+
+
+def test_dashboard_fits_a_room_screen_in_both_languages(dashboard_url):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for width, height in ((1366, 768), (1920, 1080)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(60_000)
+                page.goto(dashboard_url)
+                page.get_by_role("button", name="Step", exact=True).click()
+                page.wait_for_function("() => /day 7 of/.test(document.body.innerText)")
+                _chart_png(page, "ego")
+                assert re.search(r"Revenue\s+¥[1-9]", page.locator(".socsim-kpis").inner_text())  # the KPIs moved on
+                body = page.locator("body").inner_text()
+                assert not [word for word in _LEFTOVERS if word in body], body
+                _check_room_layout(page, width, height)
+                page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}x{height}-en.png"))
+
+                page.get_by_role("button", name="中文").click()
+                page.wait_for_function("() => document.body.innerText.includes('第 7 天 / 共 365 天')")
+                page.wait_for_function("() => document.querySelector('.socsim-levers').innerText.includes('天猫价格')")
+                page.get_by_role("button", name="前进", exact=True).wait_for()
+                page.wait_for_timeout(500)
+                _chart_png(page, "funnel")
+                _check_room_layout(page, width, height)
+                page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}x{height}-zh.png"))
+                page.close()
         finally:
             browser.close()

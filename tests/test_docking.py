@@ -173,7 +173,8 @@ def test_reference_engine_keeps_the_books_and_is_reproducible():
     a, b, c = run(sc, seed=4), run(sc, seed=4), run(sc, seed=5)
     col = {f: i for i, f in enumerate(FIELDS)}
     costs = sum(a.books[..., col[f]] for f in COST_FIELDS)
-    np.testing.assert_allclose(a.books[..., col["revenue"]] - costs, a.books[..., col["gross_profit"]], atol=1e-6)
+    np.testing.assert_allclose(a.books[..., col["revenue"]] - costs, a.books[..., col["contribution"]], atol=1e-6)
+    np.testing.assert_allclose(a.books[..., col["revenue"]] - a.books[..., col["cogs"]], a.books[..., col["gross_profit"]], atol=1e-6)
     for kpis in a.kpis.values():
         for k in [kpis, *kpis["channels"].values()]:
             product = k["traffic"] * k["conversion"] * k["aov"] * k["repurchase_multiplier"]

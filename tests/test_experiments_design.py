@@ -44,7 +44,7 @@ variants:
         focal:
           strategy: {parity: strict, wechat_bundle: false}
 replications: 3
-metrics: [focal.revenue, gross_profit, focal.channels.wechat.orders]
+metrics: [focal.revenue, contribution, focal.channels.wechat.orders]
 """
 
 
@@ -72,7 +72,7 @@ def test_nested_and_dotted_changes_are_the_same(tmp_path):
     assert d.variants[1].changes == ('brands.focal.strategy.parity = "strict"', "brands.focal.strategy.wechat_bundle = false")
     assert d.cell("strict", 0).scenario.brands[0].strategy.parity == "strict"
     assert d.cell("none", 0).scenario.world.population == 500
-    assert d.metrics == ("focal.revenue", "focal.gross_profit", "focal.channels.wechat.orders")
+    assert d.metrics == ("focal.revenue", "focal.contribution", "focal.channels.wechat.orders")
     assert d.seed == 42  # the base scenario's seed
     tasks = d.tasks()
     assert len(tasks) == 6 and [t.seed for t in tasks] == [42, 42, 43, 43, 44, 44]  # common random numbers
@@ -99,7 +99,7 @@ def test_digest_tracks_scenarios_not_replications(tmp_path):
      "exp.yaml:11: brands.0 (focal).strategy.parityy: unknown key 'parityy'; did you mean 'parity'? (variant strict)"),
     ("world.population: 500", "world.population: -5",
      "exp.yaml:3: world.population: got -5; must be ≥ 10 and ≤ 100 000 000 (variant none)"),
-    ("gross_profit,", "gross_proft,", "exp.yaml:13: metrics.1: unknown KPI 'gross_proft'; did you mean 'gross_profit'?"),
+    ("contribution,", "contributon,", "exp.yaml:13: metrics.1: unknown KPI 'contributon'; did you mean 'contribution'?"),
     ("replications: 3", "replications: 0", "exp.yaml:12: replications: got 0; must be ≥ 1"),
     ("name: strict", "name: none", "exp.yaml:7: variants.1 (none).name: variant name 'none' is used twice; names must be unique"),
     ("base: BASE", "base: nowhere.yaml", "exp.yaml:2: base: scenario "),  # path shown relative to the working folder or absolute
@@ -114,7 +114,7 @@ def test_mistakes_name_line_field_and_fix(tmp_path, old, new, expected):
 
 
 def test_every_problem_at_once_and_override_blame(tmp_path):
-    text = GOOD.replace("parity: none}", "parity: nonee}").replace("gross_profit,", "grossprofit,")
+    text = GOOD.replace("parity: none}", "parity: nonee}").replace("contribution,", "grossprofit,")
     found = problems(write(tmp_path, text))
     assert len(found) == 1 and "nonee" in found[0]  # metrics are checked once the scenarios are valid
     found = problems(write(tmp_path, GOOD), overrides=["world.graph.degree=-1"])

@@ -124,7 +124,11 @@ def test_identical_results_on_a_dask_scheduler_and_workers_started_apart(tmp_pat
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still closing its connections on a loaded machine
+                process.kill()
+                process.wait()
 
 
 def test_runs_are_recorded_one_by_one_in_this_process(tmp_path):
@@ -174,7 +178,8 @@ def test_store_layout_tables_and_reps_extend(tmp_path):
         assert fh.read(1) == "\ufeff"  # Excel reads UTF-8 with a byte-order mark
     with (folder / "summary.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 3 * 2 and rows[1]["reference"] == "strict" and float(rows[1]["n"]) == 2
+    assert len(rows) == len({*design.metrics, *design.overview}) * 2  # the file's metrics and every brand's overview
+    assert rows[1]["reference"] == "strict" and float(rows[1]["n"]) == 2
     assert (folder / "scenarios" / "none.p000.yaml").exists() and json.loads((folder / "experiment.json").read_text())["seed"] == 42
     # more replications: same design, same folder; only the new runs run
     more = run_experiment(load_experiment(experiment(tmp_path, reps=3)), plan=ExecutionPlan(workers=0))
@@ -330,10 +335,20 @@ def test_number_formats():
     from sim.plots import experiments as plots
     from sim.experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent
 
-    assert format_value("focal.revenue", 221_673_912.0, compact=True) == "221.67M"
+    assert format_value("focal.revenue", 221_673_912.0, compact=True) == "¥222 M"
     assert format_value("focal.revenue", 221_673_912.0) == "221,673,912"
     assert format_diff("focal.conversion", -0.012) == "−1.2 pp" and signed_percent(0.058) == "+5.8%"
     assert plots._tick("focal.channels.tmall.orders", 150_000) == "150k"
     assert plots._tick("focal.revenue", 2_500_000) == "¥2.5M"
     assert metric_label("focal.channels.wechat.orders") == "WeChat orders · focal"
     assert series_label("focal.price.tmall") == "Price on Tmall (¥) · focal"
+
+
+def test_a_rerun_rebuilds_the_report_with_how_the_runs_were_made(tmp_path):
+    design = load_experiment(experiment(tmp_path, **{"report: false": "report: true"}))
+    first = run_experiment(design, plan=ExecutionPlan(workers=0))
+    again = run_experiment(design, plan=ExecutionPlan(workers=0))
+    assert (again.ran, again.skipped) == (0, 4) and again.simulation_seconds == pytest.approx(first.simulation_seconds)
+    page = (again.folder / "report.html").read_text(encoding="utf-8")
+    assert "nothing to run" not in page and "rebuilt from the stored runs" in page
+    assert first.executor in page  # the executor that made the runs, not this call's

@@ -210,9 +210,9 @@ def test_research_costs_its_price_shows_rivals_to_the_buyer_only_and_leaves_the_
     assert seen[DISCOUNT].share == game.results(1)[DISCOUNT].share
     played, without = game.what_if(1, PREMIUM, {"buy_research": False})
     assert played[PREMIUM].research_cost == 50_000 and without[PREMIUM].research_cost == 0
-    assert without[PREMIUM].gross_profit - played[PREMIUM].gross_profit == pytest.approx(50_000)
-    assert replace(without[PREMIUM], gross_profit=0, research_cost=0) == \
-           replace(played[PREMIUM], gross_profit=0, research_cost=0)         # a report does not move the market
+    assert without[PREMIUM].contribution - played[PREMIUM].contribution == pytest.approx(50_000)
+    assert replace(without[PREMIUM], contribution=0, research_cost=0) == \
+           replace(played[PREMIUM], contribution=0, research_cost=0)         # a report does not move the market
     assert {t: without[t] for t in (DISCOUNT, CIRCLE)} == {t: played[t] for t in (DISCOUNT, CIRCLE)}
 
 

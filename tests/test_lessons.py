@@ -105,13 +105,15 @@ def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):
     runner = CliRunner()
     zh = runner.invoke(app, ["lesson", lesson.name, "--lang", "zh", "--reps", "2", "--out", str(tmp_path)])
     assert zh.exit_code == 0, zh.output
+    assert "结论：" in zh.output and "讲义：" in zh.output and "Verdict" not in zh.output  # the console speaks Chinese too
+    assert not re.search(r"\de[+-]\d", zh.output)                                   # human numbers, no 1.767e+05
     page = (tmp_path / "handout.zh.html").read_text(encoding="utf-8")
     assert lesson.zh.title in page and lesson.zh.discussion[0] in page
     assert page.count("data:image/png;base64,") == 3
     assert "@font-face" in page and "lang='zh-CN'" in page
     en = runner.invoke(app, ["lesson", lesson.name, "--lang", "en", "--reps", "2", "--out", str(tmp_path)])
     assert en.exit_code == 0, en.output
-    assert "resumed" in en.output
+    assert "resumed" in en.output and "Verdict: " in en.output and "handout: " in en.output
     assert lesson.en.title in (tmp_path / "handout.en.html").read_text(encoding="utf-8")
 
 

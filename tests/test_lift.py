@@ -82,6 +82,8 @@ def test_results_are_strict_json_and_csv(measured, tmp_path):
     files = write_lift(lift_rows(design, sources, kpis, "focal"), tmp_path)
     data = json.loads(files[1].read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
     assert {s["source"] for s in data["sources"]} == {s.key for s in sources}
+    best = max(data["sources"], key=lambda s: s["contribution_lift"])
+    assert data["verdict"].startswith(f"Verdict: {best['label']} adds the most contribution for focal: ")
     assert data["organic_orders"] >= 0 and set(data["last_touch"]) == set(LAST_TOUCH)
     assert files[0].read_text(encoding="utf-8").splitlines()[0].startswith("source,label,last_touch_class")
 
@@ -111,4 +113,5 @@ def test_lift_from_the_cli_prints_the_table_and_writes_the_files(tmp_path):
                   "--workers", "0", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "incremental vs last touch" in result.output and "organic base" in result.output
+    assert result.output.index("Verdict: ") < result.output.index("incremental vs last touch")  # the verdict first
     assert {"lift.csv", "lift.json", "lift.png", "report.html"} <= {p.name for p in out.iterdir()}

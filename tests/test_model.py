@@ -32,7 +32,8 @@ def test_money_is_conserved_every_day_brand_and_channel(model):
     books = model.ledger.books
     col = {f: i for i, f in enumerate(FIELDS)}
     costs = sum(books[..., col[f]] for f in COST_FIELDS)
-    np.testing.assert_allclose(books[..., col["revenue"]] - costs, books[..., col["gross_profit"]], atol=1e-6)
+    np.testing.assert_allclose(books[..., col["revenue"]] - costs, books[..., col["contribution"]], atol=1e-6)
+    np.testing.assert_allclose(books[..., col["revenue"]] - books[..., col["cogs"]], books[..., col["gross_profit"]], atol=1e-6)
 
 
 def test_ledger_lines_match_independent_accounts(model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,15 @@ def test_finds_constrained_optimum_and_best_category():
     assert best.levers["parity"] == "strict"
     assert best.levers["a"] == pytest.approx(0.25, abs=0.03) and best.levers["b"] == pytest.approx(0.65, abs=0.03)
     assert best.outputs[1] <= 0.9 + 1e-9 and best.feasible
+    assert len(result.losses) == 3 and all(1 < len(trace) <= 200 for trace in result.losses)  # one search per choice
+
+
+def test_convergence_chart_of_every_search(tmp_path):
+    from sim.plots.analysis import convergence_chart
+
+    path = convergence_chart([("a", [3.0, 2.0, 2.5, 1.0]), ("b", [4.0, float("inf"), 0.5])], tmp_path / "c.png",
+                             "title", "footer")
+    assert path.stat().st_size > 10_000
 
 
 def test_example_optimisation_file_loads():
@@ -57,9 +67,12 @@ def test_cli_optimise_on_the_model_picks_a_choice_and_compares_with_baseline(tmp
 name: tiny
 base: {ROOT / 'scenarios' / 'baseline.yaml'}
 set: {{world.population: 400, world.graph.degree: 20, simulation.days: 45}}
+parameters:
+  - {{name: ads, path: brands.focal.strategy.paid_media.0.budget_per_day, low: 0, high: 6000}}
 choices:
   - {{path: brands.focal.channels.tmall.price, values: [99, 139]}}
 objective: {{metric: focal.channels.tmall.aov, sense: max}}
+optimiser: {{method: powell, max_evaluations: 3}}
 replications: 1
 final_replications: 2
 seed: 3
@@ -68,4 +81,6 @@ outputs: {{dir: {tmp_path / 'out'}}}
     res = CliRunner().invoke(app, ["optimise", str(path), "--workers", "0"])
     assert res.exit_code == 0, res.output
     assert "price=139" in res.output.split("← best")[0].splitlines()[-1]  # the higher price has the higher AOV
-    assert "baseline" in res.output
+    assert "baseline" in res.output and res.output.index("Verdict: the best strategy") < res.output.index("← best")
+    assert (tmp_path / "out" / "optimise-tiny" / "convergence.png").exists()  # both choices' searches
+    assert not re.search(r"\de[+-]\d", res.output)  # human numbers, never 5.092e+07

@@ -45,7 +45,8 @@ def _books(rng: np.random.Generator, scenario: Scenario, days: int) -> np.ndarra
     books[..., col["platform_fees"]] = orders * price * 0.056
     budgets = [sum(m.budget_per_day for m in b.strategy.paid_media) for b in scenario.brands]
     books[:, :, keys.index("douyin"), col["ad_spend"]] = budgets
-    books[..., col["gross_profit"]] = books[..., col["revenue"]] - sum(books[..., col[f]] for f in COST_FIELDS)
+    books[..., col["gross_profit"]] = books[..., col["revenue"]] - books[..., col["cogs"]]
+    books[..., col["contribution"]] = books[..., col["revenue"]] - sum(books[..., col[f]] for f in COST_FIELDS)
     return books
 
 
@@ -79,6 +80,7 @@ def _kpis(books: np.ndarray, brands: tuple[str, ...]) -> dict[str, dict]:
         return float(books[:, b, :, FIELDS.index(field)].sum())
 
     return {brand: {"revenue": total("revenue", b), "gross_profit": total("gross_profit", b),
+                    "contribution": total("contribution", b),
                     "marketing_spend": sum(total(f, b) for f in MARKETING_FIELDS)}
             for b, brand in enumerate(brands)}
 
@@ -110,6 +112,15 @@ def assert_pngs(paths: list[Path], folder: Path) -> None:
         assert mpimg.imread(path).ndim == 3, path
 
 
+def test_run_plots_writes_only_the_plots_asked_for(scenario, tmp_path):
+    from sim.plots.run import MAIN_PLOTS
+
+    result = make_result(scenario)
+    assert run_plots(result, tmp_path, MAIN_PLOTS) == [tmp_path / name for name in PLOT_FILES if name in MAIN_PLOTS]
+    with pytest.raises(PlotInputError, match="no plot funnel.jpg; plots: funnel.png"):
+        run_plots(result, tmp_path, ["funnel.jpg"])
+
+
 def test_run_plots_writes_every_png_in_order_and_closes_its_figures(scenario, tmp_path):
     before = set(plt.get_fignums())
     assert_pngs(run_plots(make_result(scenario), tmp_path), tmp_path)
@@ -129,7 +140,7 @@ def test_short_single_brand_run_in_a_new_folder(scenario, tmp_path):
 def test_mismatched_arrays_are_rejected(scenario, tmp_path):
     good = make_result(scenario, days=20)
     bad = RunResult(**{**good.__dict__, "books": good.books[:10]})
-    with pytest.raises(PlotInputError, match=r"result\.books: shape \(10, 2, 3, 15\); expected \(20, 2, 3, 15\)"):
+    with pytest.raises(PlotInputError, match=r"result\.books: shape \(10, 2, 3, 16\); expected \(20, 2, 3, 16\)"):
         run_plots(bad, tmp_path)
     with pytest.raises(PlotInputError, match="result.dates: empty"):
         run_plots(RunResult(**{**good.__dict__, "dates": []}), tmp_path)
@@ -178,3 +189,32 @@ def test_all_zero_channel_lines_are_skipped(scenario):
     finally:
         plt.close(fig)
     assert labels == ["focal · Tmall", "focal · WeChat", "rival · Tmall"]
+
+
+def test_no_line_hides_another():
+    """Variants drawn with the same values stay visible: each line thinner and dashed differently than the last."""
+    from sim.plots.style import line_look
+
+    looks = [line_look(i, 5) for i in range(5)]
+    assert len({str(look["linestyle"]) for look in looks}) == 5
+    widths = [look["linewidth"] for look in looks]
+    assert widths == sorted(widths, reverse=True) and widths[-1] >= 1.0 and len(set(widths)) == 5
+    assert [look["zorder"] for look in looks] == sorted(look["zorder"] for look in looks)  # thin ones on top
+
+
+def test_daily_bands_of_identical_variants_draw_distinct_lines(monkeypatch, tmp_path):
+    from sim.experiments import load_experiment
+    from sim.plots import experiments as plots
+
+    design = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "channel_protection.yaml",
+                             overrides=["simulation.days=30"], replications=2)
+    same = np.full((2, 30), 100.0)
+    runs = {s: {v.name: same for v in design.variants} for s in design.series}
+    drawn = {}
+    monkeypatch.setattr(plots, "save_with_footer", lambda fig, path, footer: drawn.setdefault("fig", fig) and path)
+    plots.daily_bands(design, runs, tmp_path / "daily.png")
+    lines = drawn["fig"].axes[0].get_lines()
+    data = [tuple(np.nan_to_num(line.get_ydata())) for line in lines if line.get_label() in {v.name for v in design.variants}]
+    assert len(data) == len(design.variants) and len(set(data)) == 1  # the same values …
+    styles = [(str(line.get_linestyle()), line.get_linewidth()) for line in lines[:len(design.variants)]]
+    assert len(set(styles)) == len(styles)  # … each drawn its own way

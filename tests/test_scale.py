@@ -53,7 +53,9 @@ def test_partners_hold_as_many_agents_as_real_people():
     """The head KOL's 10 M followers are the whole market of 3,000; a KOC's 1,000 are 1,000
     agents (fewer only where her circle and the strangers drawn overlap); a group of 200
     households is about 200 agents."""
-    model = MarketModel(baseline("world.population=3000", "world.market_size=population", "world.graph.degree=20"), seed=5)
+    model = MarketModel(baseline("world.population=3000", "world.market_size=population", "world.graph.degree=20",
+                                 "brands.focal.strategy.group_leaders.market_coverage=0",
+                                 "brands.focal.strategy.group_leaders.initial=50"), seed=5)
     focal = model.brands[0]
     head = [k for k in focal.kols if k.program.tier == "head"]
     kocs = [k for k in focal.kols if k.program.tier == "koc"]

@@ -40,6 +40,35 @@ def test_sobol_of_ishigami_matches_reference_values_within_intervals():
     assert [e.name for e in out.effects] == ["x1", "x2", "x3"]  # ranked by S_T
 
 
+def test_sobol_warns_when_indices_are_unstable_and_not_when_they_hold():
+    import warnings
+
+    from sim.errors import SocsimWarning
+
+    params = [Parameter(path=f"x{i}", low=-math.pi, high=math.pi) for i in (1, 2, 3)]
+    small = SobolSettings(n=8)
+    X = sample(params, "sobol", small, seed=3)
+    Y = evaluate(ishigami, X, plan=ExecutionPlan(workers=0)).Y
+    with pytest.warns(SocsimWarning, match=r"y: Sobol indices unstable at n = 8 \(intervals up to ± 0\.\d\d\); .* raise n"):
+        analyse(params, X, Y, "sobol", small, ["y"], seed=3)
+    large = SobolSettings(n=1024)
+    X = sample(params, "sobol", large, seed=3)
+    Y = evaluate(ishigami, X, plan=ExecutionPlan(workers=0)).Y
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SocsimWarning)
+        analyse(params, X, Y, "sobol", large, ["y"], seed=3)  # the indices hold: no warning
+
+
+def test_sobol_warning_names_what_is_impossible():
+    from sim.analysis.sensitivity import Effect, warn_unstable
+    from sim.errors import SocsimWarning
+
+    effects = [Effect("a", "a", s1=0.7, s1_conf=0.05, st=0.4, st_conf=0.05),
+               Effect("b", "b", s1=0.5, s1_conf=0.05, st=0.6, st_conf=0.05)]
+    with pytest.warns(SocsimWarning, match=r"m: Sobol indices unstable at n = 64 \(S1 > S_T for a; ΣS1 = 1\.20 > 1\)"):
+        warn_unstable("m", effects, 64)
+
+
 def test_plain_function_runs_on_a_process_pool_like_the_model():
     params = [Parameter(path="a", low=0, high=1), Parameter(path="b", low=0, high=1)]
     X = sample(params, "morris", MorrisSettings(trajectories=4), 1)
@@ -60,7 +89,7 @@ set: {{world.population: 400, world.graph.degree: 20, simulation.days: 45}}
 parameters:
   - {{name: tmall_price, path: brands.focal.channels.tmall.price, low: 109, high: 149}}
   - {{name: d11_gift, path: brands.focal.strategy.double11_routing.gift_yuan, low: 0, high: 50}}
-metrics: [focal.gross_profit, focal.revenue]
+metrics: [focal.contribution, focal.revenue]
 morris: {{trajectories: 3, levels: 4}}
 replications: 1
 seed: 5

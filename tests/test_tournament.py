@@ -13,7 +13,7 @@ from sim.cli import app
 from sim.config.loader import load_scenario
 from sim.experiments.executors import ExecutionPlan
 from sim.simulation import run
-from sim.tournament import TournamentError, play, read_teams, round_scenario, write_round
+from sim.tournament import TournamentError, play, read_teams, round_scenario, verdict, write_round
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "experiments" / "tournament_example"
@@ -50,13 +50,16 @@ def test_example_round_reports_the_broken_team_and_plays_the_others(played):
 def test_leaderboard_order_matches_per_brand_kpis(played):
     ranked = [s for s in played.standings if s.rank is not None]
     assert [s.rank for s in ranked] == [1, 2, 3, 4]
-    mean_profit = {s.brand: np.mean([r.kpis[f"{s.brand}.gross_profit"] for r in played.records]) for s in ranked}
+    mean_profit = {s.brand: np.mean([r.kpis[f"{s.brand}.contribution"] for r in played.records]) for s in ranked}
     assert [s.brand for s in ranked] == sorted(mean_profit, key=mean_profit.get, reverse=True)
     # replication 0 is exactly a plain run of the round's market with seed 0
     direct = run(played.scenario, seed=0).kpis
     for s in ranked:
-        assert s.profits[0] == pytest.approx(direct[s.brand]["gross_profit"])
-        assert s.profit.low <= s.profit.mean <= s.profit.high
+        assert s.contributions[0] == pytest.approx(direct[s.brand]["contribution"])
+        assert s.contribution.low <= s.contribution.mean <= s.contribution.high
+    line = verdict(played)
+    assert line.startswith(f"Verdict: {ranked[0].team} wins on contribution with ¥"), line
+    assert f"ahead of {ranked[1].team} by +¥" in line and "95 % CI" in line
     shares = [s.share.mean for s in played.standings]
     assert sum(shares) == pytest.approx(1.0)
     assert played.seeds == (0, 1)
@@ -64,10 +67,10 @@ def test_leaderboard_order_matches_per_brand_kpis(played):
 
 def test_same_seeds_same_leaderboard(base, played):
     again = play(base, read_teams(EXAMPLE, base), reps=2, seed=0, plan=INLINE)
-    assert [(s.team, s.profits, s.share, s.roi) for s in again.standings] == \
-        [(s.team, s.profits, s.share, s.roi) for s in played.standings]
+    assert [(s.team, s.contributions, s.share, s.roi) for s in again.standings] == \
+        [(s.team, s.contributions, s.share, s.roi) for s in played.standings]
     other = play(base, read_teams(EXAMPLE, base), reps=2, seed=50, plan=INLINE)
-    assert other.standings[0].profits != played.standings[0].profits
+    assert other.standings[0].contributions != played.standings[0].contributions
 
 
 def test_bad_files_are_reported_by_team_and_field(tmp_path, base):

@@ -184,6 +184,8 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     ScenarioError
         Problems in either file or in an observed CSV file, with lines.
     """
+    from ..plots.analysis import convergence_chart
+
     doc, spec, observed, prices = _read_targets(targets)
     folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
     model = _model_of(scenario, targets, doc, spec, observed, overrides)
@@ -215,6 +217,9 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
                  for j, t in enumerate(spec.targets))
     series = _series_fits(spec, observed, best)
     files = (_write_series(folder / "observed_vs_simulated.csv", spec, observed, best),) if spec.observed else ()
+    files += (convergence_chart([("calibration", [loss for _, loss in found.tried])], folder / "convergence.png",
+                                f"Calibration of {spec.name}: loss of each candidate",
+                                f"{spec.optimiser.method}, {len(found.tried)} candidates × {spec.replications} seeds"),)
     fitted = {p.path: p.value(v) for p, v in zip(spec.parameters, values)}
     return Calibration(fitted, {p.path: p.short for p in spec.parameters}, found.loss, fits, len(found.tried),
                        spec.replications, folder, series, files, fitted_prices)

@@ -132,8 +132,8 @@ def daily_series_of(scenario: Scenario) -> list[str]:
     return names
 
 
-#: Daily series that may be negative: profit after costs, and a price gap; every other one counts.
-SIGNED_SERIES = ("gross_profit", "parity_gap")
+#: Daily series that may be negative: profits, and a price gap; every other one counts.
+SIGNED_SERIES = ("gross_profit", "contribution", "parity_gap")
 
 
 def check_observed(doc: Document, spec: CalibrationSpec, observed: Sequence[np.ndarray], scenario: Scenario) -> None:

@@ -62,6 +62,8 @@ class Optimisation:
     baseline_value: Interval | None = None
     vs_baseline: PairedDifference | None = None
     constraints_final: tuple[tuple[str, float], ...] = ()
+    losses: tuple[tuple[float, ...], ...] = ()   # per choice: the loss of each candidate, in the order tried
+    files: tuple[Path, ...] = ()
 
 
 def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Parameter], choices: Sequence[tuple[str, list]],
@@ -86,6 +88,7 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
     """
     combos = [dict(zip([p for p, _ in choices], c)) for c in itertools.product(*[v for _, v in choices])] or [{}]
     best: list[Strategy] = []
+    losses: list[tuple[float, ...]] = []
     count = 0
     sign = -1.0 if objective.sense == "max" else 1.0
     for choice in combos:
@@ -102,6 +105,7 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
         if parameters:
             found = minimise(loss, len(parameters), settings, seed=seed, start=np.array([p.unit_start() for p in parameters]))
             values = to_values(parameters, found.x)
+            losses.append(tuple(value for _, value in found.tried))
         else:
             values = np.zeros(0)
         y = fn(values)
@@ -109,7 +113,7 @@ def search_strategies(model: ScenarioModel | Callable, parameters: Sequence[Para
         best.append(Strategy(levers, float(y[0]), all(c.violation(v) == 0 for c, v in zip(constraints, y[1:])),
                              tuple(map(float, y))))
     ranked = sorted(best, key=lambda s: (not s.feasible, sign * s.objective))
-    return Optimisation(ranked[0], tuple(best), count)
+    return Optimisation(ranked[0], tuple(best), count, losses=tuple(losses))
 
 
 def _function(model: ScenarioModel | Callable, choice: dict, plan: ExecutionPlan,
@@ -163,4 +167,18 @@ def optimise(path: str | os.PathLike[str], *, plan: ExecutionPlan = ExecutionPla
                         executor=executor).per_rep[0]
     return Optimisation(result.best, result.per_choice, result.evaluations, mean_ci(best[:, 0]), mean_ci(base[:, 0]),
                         paired_difference(best[:, 0], base[:, 0]),
-                        tuple((c.metric, float(best[:, j + 1].mean())) for j, c in enumerate(spec.constraints)))
+                        tuple((c.metric, float(best[:, j + 1].mean())) for j, c in enumerate(spec.constraints)),
+                        result.losses, _convergence(spec, result, Path(out)))
+
+
+def _convergence(spec: OptimiseSpec, result: Optimisation, folder: Path) -> tuple[Path, ...]:
+    """convergence.png: each choice's search, loss of every candidate and the best so far (none without levers)."""
+    from ..plots.analysis import convergence_chart
+
+    if not result.losses:
+        return ()
+    labels = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in s.levers.items() if k in {c.path for c in spec.choices})
+              or "levers" for s in result.per_choice]
+    title = f"Optimisation of {spec.objective.metric} ({spec.objective.sense}): loss of each candidate"
+    footer = f"{spec.optimiser.method}, {result.evaluations} candidates × {spec.replications} seeds; loss = ∓objective / baseline + penalty"
+    return (convergence_chart(list(zip(labels, result.losses)), folder / "convergence.png", title, footer),)

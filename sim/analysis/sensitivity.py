@@ -35,6 +35,7 @@ References
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -42,7 +43,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sim.config.loader import load_model
-from sim.errors import SocsimError
+from sim.errors import SocsimError, SocsimWarning
 from sim.experiments.executors import ExecutionPlan
 from sim.experiments.runner import Progress
 from sim.experiments.store import write_csv
@@ -50,7 +51,7 @@ from sim.experiments.store import write_csv
 from .model import Evaluation, ScenarioModel, evaluate
 from .spec import METHODS, MorrisSettings, Parameter, SensitivitySpec, SobolSettings
 
-__all__ = ["sample", "analyse", "run_sensitivity", "load_sensitivity", "scenario_model", "Effect", "OutputSensitivity",
+__all__ = ["sample", "analyse", "warn_unstable", "run_sensitivity", "load_sensitivity", "scenario_model", "Effect", "OutputSensitivity",
            "SensitivityResult", "write_table"]
 
 NAN = float("nan")
@@ -108,6 +109,10 @@ def problem_of(parameters: Sequence[Parameter]) -> dict:
             "bounds": [[p.low, p.high] for p in parameters]}
 
 
+#: A Sobol index's 95 % half-width above which the indices are reported as rough.
+ROUGH = 0.1
+
+
 def sample(parameters: Sequence[Parameter], method: str, settings: MorrisSettings | SobolSettings, seed: int) -> np.ndarray:
     """The sample points of ``method``, one row per point.
 
@@ -153,6 +158,8 @@ def analyse(parameters: Sequence[Parameter], X: np.ndarray, Y: np.ndarray, metho
             raise SocsimError(f"{metric}: not a finite number at some points; choose another KPI")
         effects = (_morris(parameters, X, Y[:, j], settings, seed) if method == "morris"
                    else _sobol(parameters, Y[:, j], settings, seed))
+        if method == "sobol":
+            warn_unstable(metric, effects, settings.n)
         key = (lambda e: -e.mu_star) if method == "morris" else (lambda e: -e.st)
         out.append(OutputSensitivity(metric, tuple(sorted(effects, key=key))))
     return tuple(out)
@@ -173,6 +180,25 @@ def _sobol(parameters: Sequence[Parameter], y: np.ndarray, s: SobolSettings, see
                       conf_level=0.95, seed=seed)
     return [Effect(p.short, p.path, s1=float(r["S1"][i]), s1_conf=float(r["S1_conf"][i]), st=float(r["ST"][i]),
                    st_conf=float(r["ST_conf"][i])) for i, p in enumerate(parameters)]
+
+
+def warn_unstable(metric: str, effects: Sequence[Effect], n: int) -> None:
+    """Warn (:class:`~sim.errors.SocsimWarning`) when Sobol indices are too rough to read.
+
+    A first-order index cannot exceed its parameter's total index (beyond their
+    intervals), and first-order indices sum to at most 1 (the rest is interaction);
+    estimates from a small base sample break these, and their 95 % intervals are wide (a
+    half-width above :data:`ROUGH`). The remedy is a larger ``n`` (a few hundred to a thousand is usual).
+    """
+    crossed = [e.name for e in effects if e.s1 > e.st + max(e.s1_conf, e.st_conf)]  # beyond their own noise
+    why = [f"S1 > S_T for {', '.join(crossed)}"] if crossed else []
+    total = sum(e.s1 for e in effects)
+    why += [f"ΣS1 = {total:.2f} > 1"] if total > 1 else []
+    widest = max((max(e.s1_conf, e.st_conf) for e in effects), default=0.0)
+    why += [f"intervals up to ± {widest:.2f}"] if widest > ROUGH else []
+    if why:
+        warnings.warn(f"{metric}: Sobol indices unstable at n = {n} ({'; '.join(why)}); read them as rough, or raise "
+                      f"n (sobol.n, a power of 2; {max(4 * n, 512)} or more)", SocsimWarning, stacklevel=3)
 
 
 def _check_method(method: str) -> None:

@@ -102,7 +102,7 @@ class SensitivitySpec(AnalysisFile):
 
     base: str = Field(description="base scenario file (relative to this file)")
     parameters: list[Parameter] = Field(min_length=1, max_length=100, description="parameters varied, with bounds")
-    metrics: list[str] = Field(min_length=1, description="KPIs analysed: brand.kpi, e.g. focal.gross_profit")
+    metrics: list[str] = Field(min_length=1, description="KPIs analysed: brand.kpi, e.g. focal.contribution")
     method: Literal["morris", "sobol"] = Field("morris", description="default method (--method overrides)")
     morris: MorrisSettings = Field(default_factory=MorrisSettings)
     sobol: SobolSettings = Field(default_factory=SobolSettings)
@@ -197,7 +197,7 @@ class Choice(Strict):
 
 
 class Objective(Strict):
-    metric: str = Field(min_length=1, description="KPI to optimise, e.g. focal.gross_profit or focal.roi")
+    metric: str = Field(min_length=1, description="KPI to optimise, e.g. focal.contribution or focal.roi")
     sense: Literal["max", "min"] = Field("max", description="maximise or minimise")
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import typer
 
-from ..terminal import show_warnings
+from .. import __version__
+from ..terminal import console, show_warnings
 from . import analysis, checks, detractors, elasticity, experiments, game, lessons, lift, scenario, workshop
+from .help import tidy_help
 
 __all__ = ["app"]
 
@@ -26,7 +28,7 @@ app = typer.Typer(
         "mouth, group deals and price parity across WeChat (private domain) and Tmall (open "
         "marketplace). Write a scenario in YAML, run it, read the KPIs and plots.\n\n"
         "Start with:  socsim run            (the bundled baseline scenario)\n"
-        "Then:        socsim schema         (every scenario field, its unit and default)"
+        "Then:        socsim schema         (every scenario field, unit, default)"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -35,6 +37,17 @@ app = typer.Typer(
 
 show_warnings()
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        console.print(f"socsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True,
+                                       help="Print the socsim version and exit.")) -> None:
+    """Options taken before any command (``socsim --version``)."""
 
 
 def _register(root: typer.Typer) -> None:
@@ -46,3 +59,4 @@ def _register(root: typer.Typer) -> None:
 
 
 _register(app)
+tidy_help(app)

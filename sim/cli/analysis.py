@@ -6,6 +6,7 @@ options and the progress bar are those of ``socsim compare``.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
@@ -38,7 +39,7 @@ def _print_sensitivity(result) -> None:
             table.add_column(c, justify="left" if i == 1 else "right", no_wrap=True)
         for rank, e in enumerate(out.effects, 1):
             vals = (e.mu_star, e.mu_star_conf, e.sigma) if morris else (e.s1, e.s1_conf, e.st, e.st_conf)
-            table.add_row(str(rank), e.name, *(_num(v, morris) for v in vals))
+            table.add_row(str(rank), e.name, *(_num(v, out.metric if morris else "") for v in vals))
         console.print(table)
     if morris:
         console.print("μ*: mean |elementary effect|, in output units per whole range of the parameter (as if linear); "
@@ -48,10 +49,13 @@ def _print_sensitivity(result) -> None:
                       "± 95 % bootstrap half-width.")
 
 
-def _num(v: float, morris: bool) -> str:
+def _num(v: float, metric: str) -> str:
+    """A Morris effect in the output's own units (``¥2.7 M``); a Sobol index (no ``metric``) as a share."""
+    from ..experiments.tables import format_human
+
     if v != v:
         return "–"
-    return f"{v:,.4g}" if morris else f"{v:.3f}"
+    return format_human(metric, v) if metric else f"{v:.3f}"
 
 
 def sensitivity(
@@ -71,7 +75,8 @@ def sensitivity(
     finishes (rerun to resume) and prints a ranking per KPI.
 
     Examples:  socsim sensitivity experiments/sensitivity_levers.yaml
-               socsim sensitivity experiments/sensitivity_levers.yaml --method sobol --dask-local 2
+               socsim sensitivity experiments/sensitivity_levers.yaml \\
+                   --method sobol --dask-local 2
     """
     from ..analysis.sensitivity import run_sensitivity
     from ..experiments import ExecutionPlan
@@ -90,7 +95,7 @@ def sensitivity(
 
 def calibrate(
     scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
-    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (e.g. scenarios/targets/seed_facts.yaml)."),
+    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (see scenarios/targets/)."),
     set_: Optional[List[str]] = SetOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Calibrated scenario file (default: <scenario>.calibrated.yaml next to it); never overwritten."),
     workers: Optional[int] = WorkersOpt,
@@ -105,12 +110,15 @@ def calibrate(
     RMSE, the elasticities against their ranges (a targets file with ``elasticity``), and
     writes the calibrated scenario.
 
-    Examples:  socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/seed_facts.yaml  ·
-    socsim calibrate scenarios/baseline.yaml --targets scenarios/targets/price_response.yaml
+    Examples:  socsim calibrate scenarios/baseline.yaml \\
+                   --targets scenarios/targets/seed_facts.yaml
+               socsim calibrate scenarios/baseline.yaml \\
+                   --targets scenarios/targets/price_response.yaml
     """
     from ..analysis.calibrate import calibrate as fit_targets
     from ..analysis.calibrate import write_calibrated
     from ..experiments import ExecutionPlan
+    from ..experiments.tables import format_human
 
     with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
@@ -122,7 +130,7 @@ def calibrate(
     for c in ("parameter", "path", "value"):
         table.add_column(c)
     for p, v in fit.fitted.items():
-        table.add_row(fit.names[p], p, f"{v:,.4g}")
+        table.add_row(fit.names[p], p, _lever(v))
     console.print(table)
     table = Table(title="targets vs achieved", title_justify="left")
     for c in ("KPI", "target", "achieved", "95% CI", "min – max over seeds"):
@@ -130,8 +138,9 @@ def calibrate(
     for t in fit.targets:
         sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[t.kind]
         a = t.achieved
-        table.add_row(t.metric, f"{sign}{t.target:,.4g}", f"{a.mean:,.4g}", f"± {a.half_width:,.3g}" if a.n > 1 else "–",
-                      f"{min(t.per_seed):,.4g} – {max(t.per_seed):,.4g}")
+        human = partial(format_human, t.metric)
+        table.add_row(t.metric, f"{sign}{human(t.target)}", human(a.mean), f"± {human(a.half_width)}" if a.n > 1 else "–",
+                      f"{human(min(t.per_seed))} – {human(max(t.per_seed))}")
     if fit.targets:
         console.print(table)
     if fit.prices:
@@ -187,6 +196,7 @@ def optimise(
     from ..analysis.optimise import load_optimise
     from ..analysis.optimise import optimise as search
     from ..experiments import ExecutionPlan
+    from ..experiments.tables import format_human
 
     with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
@@ -199,20 +209,34 @@ def optimise(
     table.add_column("feasible")
     for s in result.per_choice:
         mark = " ← best" if s is result.best else ""
-        table.add_row(", ".join(f"{k.split('.')[-1]}={_lever(v)}" for k, v in s.levers.items()), f"{s.objective:,.4g}",
-                      ("yes" if s.feasible else "no") + mark)
+        table.add_row(_levers(s.levers), format_human(spec.objective.metric, s.objective), ("yes" if s.feasible else "no") + mark)
+    say((_optimise_verdict(result, spec.objective.metric, spec.final_replications), "bold"))
     console.print(table)
-    b, base, d = result.best_value, result.baseline_value, result.vs_baseline
-    console.print(f"best: {b.mean:,.4g} ± {b.half_width:,.3g}; baseline: {base.mean:,.4g} ± {base.half_width:,.3g}; "
-                  f"Δ {d.diff.mean:+,.4g} ± {d.diff.half_width:,.3g} ({d.relative:+.1%}, p = {d.p_value:.3g}) over "
-                  f"{spec.final_replications} paired seeds (95 % intervals)")
     for metric, value in result.constraints_final:
-        console.print(f"  {metric}: {value:,.4g} (mean of the best strategy)")
-    console.print(f"{result.evaluations} candidates searched; runs: {spec.outputs.dir}/optimise-{spec.name}")
+        console.print(f"  {metric}: {format_human(metric, value)} (mean of the best strategy)")
+    console.print(f"{result.evaluations} candidates searched; runs: {spec.outputs.dir}/optimise-{spec.name}"
+                  + "".join(f"; {p}" for p in result.files))
+
+
+def _optimise_verdict(result, metric: str, seeds: int) -> str:
+    """``Verdict: paid budget=12,000, … beats the baseline on contribution · focal by +¥3.1 M (…), significant (…)``."""
+    from ..experiments.verdict import difference_text, mean_ci_text, short_label
+
+    d = result.vs_baseline
+    return (f"Verdict: the best strategy ({_levers(result.best.levers)}) vs the baseline on {short_label(metric)}: "
+            f"{difference_text(metric, d)} over {seeds} paired seeds; best {mean_ci_text(metric, result.best_value)}, "
+            f"baseline {mean_ci_text(metric, result.baseline_value)}.")
+
+
+def _levers(levers: dict) -> str:
+    return ", ".join(f"{k.split('.')[-1]}={_lever(v)}" for k, v in levers.items())
 
 
 def _lever(v) -> str:
-    return f"{v:,.4g}" if isinstance(v, float) else str(v)
+    """A lever's value: whole numbers with separators from 10,000 up (never 2e+07), else 4 significant digits."""
+    if not isinstance(v, float):
+        return str(v)
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
 
 COMMANDS = (sensitivity, calibrate, optimise,)

@@ -48,8 +48,9 @@ def check(
     permanent +20 % rise the order loss shrinks from the first month to the last two).
     Give them --days 180 or more.
 
-    Example: socsim check scenarios/baseline.yaml --reps 8 --set brands.focal.strategy.parity=none
-    Example: socsim check --only elasticity --only post_promotion_dip --only reference_price_adapts
+    Examples:  socsim check scenarios/baseline.yaml --reps 8 \\
+                   --set brands.focal.strategy.parity=none
+               socsim check --only elasticity --only post_promotion_dip
     """
     from ..verification.suite import CheckSettings, run_checks
 

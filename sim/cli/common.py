@@ -26,9 +26,9 @@ __all__ = ["BASELINE", "ScenarioArg", "SetOpt", "SeedOpt", "OutOpt", "WorkersOpt
 BASELINE = Path(__file__).resolve().parent.parent.parent / "scenarios" / "baseline.yaml"
 
 ScenarioArg = typer.Argument(None, help="Scenario YAML file (default: the bundled scenarios/baseline.yaml).", show_default=False)
-SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set brands.focal.channels.tmall.price=149 (repeatable).")
+SetOpt = typer.Option(None, "--set", help="Override a field: dotted.path=value, list items by name or index, e.g. --set simulation.days=90 (repeatable).")
 SeedOpt = typer.Option(None, "--seed", help="Root seed (default: simulation.seed in the scenario).")
-OutOpt = typer.Option(None, "--out", help="Results folder (default: <outputs.dir>/<name>-<design digest>). Rerunning the same command resumes it.")
+OutOpt = typer.Option(None, "--out", help="Results folder (default: NAME-DIGEST in the experiment's outputs.dir, DIGEST naming its design). Rerunning the same command resumes it.")
 WorkersOpt = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process.")
 SchedulerOpt = typer.Option(None, "--scheduler", help="Run on a Dask distributed cluster: its scheduler's address, tcp://HOST:PORT.")
 DaskLocalOpt = typer.Option(None, "--dask-local", min=1, help="Start a local Dask cluster with N worker processes on 127.0.0.1 for this run.")

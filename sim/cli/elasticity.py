@@ -30,7 +30,7 @@ def elasticity(
     brand: Optional[List[str]] = typer.Option(None, "--brand", help="Measure this brand's own and cross elasticities (repeatable; default: every brand)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of replication 0 (default: simulation.seed)."),
     workers: Optional[int] = WorkersOpt,
-    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: <outputs.dir>/elasticity-<name>-<time>). Never overwritten."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: elasticity-NAME-TIME in the scenario's outputs.dir). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Measure the price response your market assumes: own, cross and category elasticities.
@@ -53,8 +53,9 @@ def elasticity(
     rivals. Elasticity = ln(orders after / before) / ln(1 + step), per replication.
     Writes elasticity.csv, elasticity.json, elasticity.png and the runs (runs/).
 
-    Examples:  socsim elasticity  ·  socsim elasticity my_market.yaml --brand focal --reps 20  ·
-    socsim elasticity --population 4000 --days 180 --step -0.1
+    Examples:  socsim elasticity
+               socsim elasticity my_market.yaml --brand focal --reps 20
+               socsim elasticity --population 4000 --days 180 --step -0.1
     """
     from ..experiments import ExecutionPlan
     from ..experiments.elasticity import BUNDLED_TARGETS, elasticity_design, load_elasticity_targets, measure

@@ -91,26 +91,43 @@ def _design_runs(design: "Design") -> str:
 
 def _print_compare(result) -> None:
     from ..experiments.tables import COMPACT_HEADER, compare_rows, metric_label
+    from ..experiments.verdict import compare_verdict
 
     design = result.design
+    say((compare_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
-        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
-        for i, h in enumerate(COMPACT_HEADER):
-            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left", pad_edge=False)
+        for i, h in enumerate(COMPACT_HEADER):  # numbers never wrap; a long variant name folds
+            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0, overflow="fold")
         for row in compare_rows(design, result.summary, metric, compact=True):
             table.add_row(*row)
         console.print(table)
+    _print_brands(result)
     say(f"{design.replications} replications per variant. Δ: paired difference to ", (design.variants[0].name, "bold"),
         " (same seeds); CI: 95 % confidence interval (Student's t) as ± half-width; p: paired t-test.")
 
 
+def _print_brands(result) -> None:
+    """Every brand of the market, rivals included: contribution and order share per variant."""
+    from ..experiments.tables import BRAND_HEADER, brand_rows
+
+    table = Table(title="Every brand: contribution and order share", title_justify="left", pad_edge=False)
+    for i, h in enumerate(BRAND_HEADER):
+        table.add_column(h, justify="left" if i < 2 else "right", no_wrap=i != 1, overflow="fold")
+    for row in brand_rows(result.design, result.summary):
+        table.add_row(*row)
+    console.print(table)
+
+
 def _print_sweep(result) -> None:
     from ..experiments.tables import metric_label, sweep_metric_rows
+    from ..experiments.verdict import sweep_verdict
 
     design = result.design
+    say((sweep_verdict(design, result.summary), "bold"))
     for metric in design.metrics:
         header, rows = sweep_metric_rows(design, result.summary, metric)
-        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left")
+        table = Table(title=f"{metric_label(metric)}  ({metric})", title_justify="left", pad_edge=False)
         for i, h in enumerate(header):
             table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i > 0)
         for row in rows:

@@ -105,7 +105,7 @@ def demo(
         game = play_demo(out, population, progress=lambda text: err.print(text, highlight=False))
         pages = write_debrief(game, out)
     for i, (team, total) in enumerate(standings(game), 1):
-        console.print(f"{i}. {team}: ¥{total:,.0f} gross profit over {game.played()} rounds", highlight=False)
+        console.print(f"{i}. {team}: ¥{total:,.0f} contribution over {game.played()} rounds", highlight=False)
     for page in pages:
         say("debrief: ", (str(page), "bold"))
 
@@ -120,7 +120,8 @@ def debrief(
 ) -> None:
     """Write the debrief of a game (zh and en), with a "what if" replay on the same seeds.
 
-    Example:  socsim game debrief games/class1 --round 3 --team "Red" --set marketplace_price=109
+    Example:  socsim game debrief games/class1 --round 3 --team "Red" \\
+                  --set marketplace_price=109
     """
     import yaml
 

@@ -39,7 +39,7 @@ def lessons(lang: str = LangOpt) -> None:
         catalog = load_catalog()
     table = Table(title="socsim 培训课程 / lessons", title_justify="left", show_lines=True)
     for column in ("name", "title" if lang == "en" else "课程", "teaser" if lang == "en" else "一句话"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "name")  # a name is typed: never split
     table.add_column("variants × reps" if lang == "en" else "方案 × 重复", no_wrap=True)
     for item in catalog:
         text, size = item.text(lang), preset_of(item, "workshop")
@@ -66,7 +66,8 @@ def lesson(
     """
     from .experiments import run_design
     from ..lessons.catalog import load_lesson
-    from ..lessons.handout import write_handout
+    from ..lessons.handout import claim_text, lesson_verdict, write_handout
+    from ..lessons.labels import WORDS
     from ..lessons.runner import default_out, finish_lesson, lesson_design, store_folder
 
     with reported_errors():
@@ -76,12 +77,10 @@ def lesson(
         folder = out or default_out(item)
         result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False))
         page = write_handout(item, result, lang, folder)
+    say((lesson_verdict(result, lang), "bold"))
     for check in result.claims:
-        d = check.diff.diff
-        mark = ("✔", "green") if check.holds else ("✘", "red")
-        say(mark, f" {check.claim.metric}: {check.claim.variant} {check.claim.direction} than {check.reference}: "
-                  f"Δ = {d.mean:,.4g} [{d.low:,.4g}, {d.high:,.4g}]")
-    say("handout: ", (str(page), "bold"))
+        say((claim_text(item, check, lang), "green" if check.holds else "red"))
+    say(WORDS[lang]["handout"], (str(page), "bold"))
 
 
 COMMANDS = (lessons, lesson,)

@@ -44,8 +44,9 @@ def lift(
     orders last-touch attribution credits to it. Writes lift.csv, lift.json, lift.png and the
     experiment's report.html and runs.
 
-    Examples:  socsim lift  ·  socsim lift --reps 4 --population 4000 --days 180  ·
-    socsim lift my_market.yaml --brand focal --reps 12
+    Examples:  socsim lift
+               socsim lift --reps 4 --population 4000 --days 180
+               socsim lift my_market.yaml --brand focal --reps 12
     """
     from ..experiments import ExecutionPlan, default_folder, run_experiment
     from ..experiments.lift import lift_design, lift_rows, write_lift
@@ -77,13 +78,16 @@ def lift(
 
 
 def _print_lift(result, reps: int) -> None:
+    from ..experiments.lift import lift_verdict
+
+    say((lift_verdict(result), "bold"))
     table = Table(title=f"{result.brand}: incremental vs last touch, {reps} paired replications", title_justify="left")
-    for name in ("source", "last touch", "Δ orders (95 % CI)", "Δ revenue", "Δ profit", "iROAS"):
+    for name in ("source", "last touch", "Δ orders (95 % CI)", "Δ revenue", "Δ contribution", "iROAS"):
         table.add_column(name, justify="left" if name == "source" else "right")
     for r in result.rows:
         table.add_row(Text.assemble(r.key, (f" {r.touch}", "dim")), _n(r.last_touch_orders),
                       f"{_n(r.orders.mean, True)}\n({_n(r.orders.low, True)} to {_n(r.orders.high, True)})",
-                      _yuan(r.revenue.mean), _yuan(r.profit.mean), "–" if math.isnan(r.iroas) else f"{r.iroas:.2f}")
+                      _yuan(r.revenue.mean), _yuan(r.contribution.mean), "–" if math.isnan(r.iroas) else f"{r.iroas:.2f}")
     console.print(table)
     say(f"all sources on: {_n(result.total_orders.mean)} orders; organic base (every source off): "
         f"{_n(result.organic_orders.mean)} ({result.organic_orders.mean / result.total_orders.mean:.0%}); "

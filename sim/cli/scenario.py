@@ -27,7 +27,8 @@ def run(
     days: Optional[int] = typer.Option(None, "--days", help="Simulated days (default: simulation.days)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/<name>-seed<seed>-<time>). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots: the funnel, revenue by channel and KPI totals."),
+    all_plots: bool = typer.Option(False, "--all-plots", help="Write every plot (adds orders by channel, spend vs profit, spill-over, leaders, private domain, referral trees; ~1 s more)."),
 ) -> None:
     """Simulate a scenario day by day; print the KPI table and write a results folder.
 
@@ -52,7 +53,8 @@ def run(
         with progress("days") as bar:
             task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
             result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
-        folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots)
+        folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots,
+                               every_plot=all_plots)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
     if result.responses:
         moves = [e for e in result.responses if e.what in ("start", "move")]
@@ -148,7 +150,8 @@ def validate(
     objective / choices (optimise) or elasticities (published elasticity ranges, read by
     socsim elasticity). The verdict says which kind it was checked as.
 
-    Examples:  socsim validate scenarios/*.yaml scenarios/targets/*.yaml experiments/*.yaml
+    Examples:  socsim validate scenarios/*.yaml experiments/*.yaml
+               socsim validate scenarios/targets/*.yaml
                socsim validate teams/*.yaml --scenario my_market.yaml
     """
     from ..config.kinds import file_kind

@@ -25,18 +25,21 @@ def dashboard(
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port of the page."),
     brand: Optional[str] = typer.Option(None, "--brand", help="Brand whose levers the room moves (default: the scenario's first brand)."),
     population: int = typer.Option(5000, "--population", min=10, help="Consumer agents: workshop size keeps each Step snappy (0: the scenario's own)."),
+    lang: str = typer.Option("en", "--lang", help="Language the page opens in: en or zh (the page has a 中文 / English switch)."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Serve a live dashboard for a workshop: levers, Step / Run / Reset, live charts.
 
-    Opens a Mesa SolaraViz page (works offline) with sliders and switches for the
+    Opens a page (Solara, works offline) with sliders and switches for the
     brand's main levers (prices, parity, paid and influencer budgets, KOC share,
     referral commission, content quality, pushes, Double 11 routing), charts of the
-    AIPL funnel, orders and profit by channel, spill-over, group leaders and a sampled
-    ego network, and a side-by-side mode (two strategies, same seed). Needs the
-    dashboard extra: pip install 'socsim[dashboard]'.
+    AIPL funnel, orders and contribution by channel, spill-over, group leaders and a sampled
+    ego network, and a side-by-side mode (two strategies, same seed), on one screen
+    for a projector, in English or Chinese. Needs the dashboard extra:
+    pip install 'socsim[dashboard]'.
 
-    Examples:  socsim dashboard            socsim dashboard --host 0.0.0.0 --port 8800
+    Examples:  socsim dashboard --lang zh
+               socsim dashboard --host 0.0.0.0 --port 8800
     """
     from ..dashboard.server import is_loopback, serve
     from ..dashboard.workshop import WorkshopSetup
@@ -46,13 +49,14 @@ def dashboard(
         warning(f"--host {host}: the dashboard is open to every machine that can reach this one on the network, "
                 "with no login; anyone there can drive it. Use it on the room's own network only.")
 
-    def started(url: str) -> None:
-        shown = url.replace("0.0.0.0", "<this machine's address>") if host == "0.0.0.0" else url
-        say("dashboard of ", (setup.scenario.name, "bold"), " at ", (shown, "bold"), "  (Ctrl+C to stop)")
+    def started(urls: list[str]) -> None:
+        say("dashboard of ", (setup.scenario.name, "bold"), " at ", (urls[0], "bold"), "  (Ctrl+C to stop)")
+        for url in urls[1:]:
+            say("  also at ", (url, "bold"))
 
     with reported_errors():
         try:
-            serve(setup, host=host, port=port, started=started)
+            serve(setup, host=host, port=port, started=started, lang=lang)
         except KeyboardInterrupt:
             pass
 
@@ -66,13 +70,13 @@ def tournament(
     days: Optional[int] = typer.Option(None, "--days", min=1, help="Simulated days (default: the scenario's)."),
     population: Optional[int] = typer.Option(None, "--population", min=10, help="Consumer agents (default: the scenario's)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Local worker processes (default: all cores); 0 runs in this process."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/tournament-<folder>-<time>). Never overwritten."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/tournament-FOLDER-TIME). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Play a strategy tournament: every team's brand in one market, over replications.
 
     Team files that have mistakes are reported by team, file, line and field, and left
-    out; the other teams play. Prints the leaderboard (profit, revenue share, ROI, each
+    out; the other teams play. Prints the leaderboard (contribution, revenue share, ROI, each
     with a 95 % interval across replications) and writes a results folder with
     index.html (self-contained, for the room), leaderboard.csv and plots of each
     brand's funnel and channel mix.
@@ -125,10 +129,11 @@ def _round_progress(reps: int):
 
 
 def _print_leaderboard(result, title: str) -> None:
-    from ..tournament import leaderboard_rows
+    from ..tournament import leaderboard_rows, verdict
 
+    say((verdict(result), "bold"))
     table = Table(title=title, title_justify="left")
-    for column in ("#", "team", "brand", "profit (¥) [95 % CI]", "revenue share", "ROI"):
+    for column in ("#", "team", "brand", "contribution (¥) [95 % CI]", "revenue share", "ROI"):
         table.add_column(column, justify="left" if column in ("team", "brand") else "right")
     for row in leaderboard_rows(result):
         table.add_row(*row)

@@ -60,9 +60,26 @@ def split_path(path: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close."""
-    close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Sequence[str], by_words: bool = False) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close.
+
+    ``by_words`` also compares ``word`` with the words of each choice (split at ``_``), so
+    a name a person guesses (``pricing``) finds the one that holds it (``price_parity``).
+
+    >>> did_you_mean("pricing", ["kol_koc_ads", "price_parity"], by_words=True)
+    "; did you mean 'price_parity'?"
+    """
+    names = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close and by_words:
+        words: dict[str, str] = {}  # word → the first choice holding it, leading words first
+        split = [name.split("_") for name in names]
+        for i in range(max(map(len, split), default=0)):
+            for name, parts in zip(names, split):
+                if i < len(parts):
+                    words.setdefault(parts[i], name)
+        near = difflib.get_close_matches(word, [w for w in words if len(w) >= 3], n=1, cutoff=0.6)
+        close = [words[near[0]]] if near else []
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

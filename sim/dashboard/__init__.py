@@ -1,4 +1,4 @@
-"""Workshop dashboard: a live Mesa SolaraViz app for training sessions (``socsim dashboard``).
+"""Workshop dashboard: a live page for training sessions on a Mesa model (``socsim dashboard``).
 
 The pieces, from plain Python to the browser:
 
@@ -8,8 +8,10 @@ The pieces, from plain Python to the browser:
   market, or two strategies side by side on the same seed, and applies lever changes
   from the current day on;
 * :mod:`~sim.dashboard.charts` — matplotlib figures of the running market (AIPL funnel,
-  orders and profit by channel, spill-over, group leaders, a sampled ego network);
-* :mod:`~sim.dashboard.app` — the Solara page (needs the ``socsim[dashboard]`` extra);
+  orders and contribution by channel, spill-over, group leaders, a sampled ego network);
+* :mod:`~sim.dashboard.text` — every phrase of the page and its charts in English and Chinese;
+* :mod:`~sim.dashboard.app` — the Solara page, one screen for a projector (needs the
+  ``socsim[dashboard]`` extra);
 * :mod:`~sim.dashboard.server` — serves the page on localhost, offline.
 
 Only ``app`` and ``server`` import Solara, so the rest works without the extra.

@@ -14,7 +14,9 @@ The whole graph is never laid out.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import weakref
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import matplotlib.dates as mdates
@@ -26,23 +28,31 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..fonts import cjk_plots
 from ..graph.csr import SocialGraph
 from ..market.channels import channel_name
 from ..market.signals import WECHAT_SEEDED
 from ..metrics import brand_kpis
 from ..model import MarketModel
 from ..population import Stage
+from .text import say
 from .workshop import WorkshopModel
 
 __all__ = ["ArmView", "EgoNet", "snapshot", "ego_for", "ego_network", "funnel_figure", "orders_figure", "profit_figure",
-           "spillover_figure", "leaders_figure", "ego_figure", "kpi_rows", "EGO_NODES"]
+           "spillover_figure", "leaders_figure", "ego_figure", "chart_title", "chart_png", "render_charts", "kpi_rows", "FIGURES",
+           "EGO_NODES", "SIZE_PX", "FONT_PT"]
 
 #: Most consumers drawn in the ego network (the ego included).
 EGO_NODES = 60
-_DPI = 90
-_SIZE = (6.2, 3.3)  # inches: every figure, one or two strategy panels (≈ 560 × 300 px)
+#: Every chart's size in pixels (one or two strategy panels): what a chart's box holds at
+#: 1920 × 1080 in the page's layout, so it shows there at about 1:1.
+SIZE_PX = (600, 300)
+#: Resolution of the charts (dots per inch).
+DPI = 100
+#: Smallest type in the charts, in points (11 pt at :data:`DPI` = 15.3 px at 1:1).
+FONT_PT = 11.0
 _STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#fdbf6f", "#fb6a4a", "#a50f15")  # none, A, I, P, L
-_STAGE_LABELS = ("not aware", "aware", "interested", "purchased", "loyal")
+_STAGE_KEYS = ("stage.none", "stage.aware", "stage.interested", "stage.purchased", "stage.loyal")
 _FUNNEL_COLOURS = _STAGE_COLOURS[1:]
 _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "jd": "#7b2cbf"}
 _FOLLOWER = "#07a35a"
@@ -65,7 +75,7 @@ class ArmView:
     channels : tuple of str
         Transacting channels the brand sells on.
     orders, profit : ndarray (days, len(channels))
-        Orders and gross profit (¥) per day and channel.
+        Orders and contribution (¥, after COGS, platform fees and marketing) per day and channel.
     seeded : ndarray (days, len(channels))
         Orders seeded by WeChat (push, 1:1 touch, group) per channel.
     marketplace : ndarray (len(channels),) bool
@@ -122,13 +132,13 @@ class EgoNet:
 
 
 # --------------------------------------------------------------------------- snapshots
-def snapshot(model: WorkshopModel) -> list[ArmView]:
-    """Views of every strategy of ``model``, copied under its lock."""
+def snapshot(model: WorkshopModel, lang: str = "en") -> list[ArmView]:
+    """Views of every strategy of ``model``, copied under its lock (panel labels in ``lang``)."""
     ego = ego_for(model)
     with model.lock:
         alone = len(model.arms) == 1
         return [_view(arm.model, model.brand_code, arm.model.brands[model.brand_code].name if alone else
-                      f"Strategy {name}", ego) for name, arm in model.arms.items()]
+                      say("strategy", lang, arm=name), ego) for name, arm in model.arms.items()]
 
 
 def _view(market: MarketModel, b: int, label: str, ego: EgoNet) -> ArmView:
@@ -142,7 +152,7 @@ def _view(market: MarketModel, b: int, label: str, ego: EgoNet) -> ArmView:
         label=label, brand=brand.name, dates=list(market.calendar.dates[:t]), funnel=funnel,
         channels=tuple(keys[c] for c in codes),
         orders=market.ledger.field("orders")[:t, b][:, codes].copy(),
-        profit=market.ledger.field("gross_profit")[:t, b][:, codes].copy(),
+        profit=market.ledger.field("contribution")[:t, b][:, codes].copy(),
         seeded=seeded[:, codes].copy(), marketplace=np.array([market.channels.roles[c] == "marketplace" for c in codes]),
         leaders=np.asarray(daily[f"{brand.name}.active_leaders"][:t], dtype=float),
         gap=np.asarray(daily[f"{brand.name}.parity_gap"][:t], dtype=float),
@@ -205,22 +215,20 @@ def ego_network(graph: SocialGraph, node: int, seed: int, max_nodes: int = EGO_N
 
 
 # --------------------------------------------------------------------------- figures
-def _figure(views: list[ArmView], title: str, right: float = 0.2, bottom: float = 0.35,
-            height: float = _SIZE[1]) -> tuple[Figure, list[Axes]]:
-    """One panel per strategy in a figure of fixed size; margins fixed in inches (cheaper
-    than a layout engine, which costs more than the drawing)."""
-    width = _SIZE[0]
-    fig = Figure(figsize=(width, height), dpi=_DPI)
+def _figure(views: list[ArmView], right: float = 0.2, bottom: float = 0.45) -> tuple[Figure, list[Axes]]:
+    """One panel per strategy in a figure of :data:`SIZE_PX`; margins fixed in inches (cheaper
+    than a layout engine, which costs more than the drawing). The title is the page's, in HTML."""
+    width, height = SIZE_PX[0] / DPI, SIZE_PX[1] / DPI
+    fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     axes = list(fig.subplots(1, len(views), squeeze=False, sharey=True)[0])
-    fig.subplots_adjust(left=0.55 / width, right=1 - right / width, bottom=bottom / height,
-                        top=1 - (0.55 if len(views) > 1 else 0.35) / height, wspace=0.25 + 0.3 * (right > 0.3))
-    fig.suptitle(title, x=0.55 / width, ha="left", fontsize=10, y=1 - 0.06 / height, va="top")
+    fig.subplots_adjust(left=0.75 / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - (0.4 if len(views) > 1 else 0.12) / height, wspace=0.12 + 0.45 * (right > 0.3))
     for ax, view in zip(axes, views):
         ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=FONT_PT)
         if len(views) > 1:
-            ax.set_title(view.label, fontsize=9, loc="left")
+            ax.set_title(view.label, fontsize=FONT_PT + 1, loc="left")
     for ax in axes[1:]:
         ax.tick_params(labelleft=False)
     return fig, axes
@@ -237,17 +245,23 @@ def _yuan(x: float, _pos=None) -> str:
     return "¥" + _people(x) if x >= 0 else "−¥" + _people(-x)
 
 
-def _dates(ax: Axes, view: ArmView) -> bool:
+#: Date tick formats (year, month, day, …) of :class:`~matplotlib.dates.ConciseDateFormatter` in Chinese.
+_ZH_DATES = ["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f"]
+
+
+def _dates(ax: Axes, view: ArmView, lang: str) -> bool:
     """Date axis; False (with a hint, no ticks) when nothing has been simulated yet."""
     if not view.dates:
-        ax.text(0.5, 0.5, "day 0 — press Step or ▶", transform=ax.transAxes, ha="center", va="center", color="grey")
+        ax.text(0.5, 0.5, say("press_step", lang), transform=ax.transAxes, ha="center", va="center", color="grey",
+                fontsize=FONT_PT + 2)
         ax.set_xticks([])
         ax.set_yticks([])
         return False
     ax.set_xlim(view.dates[0], view.dates[0] + dt.timedelta(days=max(len(view.dates), 30)))
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if ax.get_position().width < 0.5 else 6)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=3 if ax.get_position().width < 0.5 else 5)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, formats=_ZH_DATES if lang == "zh" else None,
+                                                             show_offset=False))
     return True
 
 
@@ -259,98 +273,106 @@ def _trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
     return total / days.reshape(-1, *([1] * (x.ndim - 1)))
 
 
-def funnel_figure(views: list[ArmView]) -> Figure:
+def _legend(ax: Axes, **where) -> None:
+    ax.legend(fontsize=FONT_PT, handlelength=1.2, borderpad=0.3, labelspacing=0.25, framealpha=0.8, **where)
+
+
+def funnel_figure(views: list[ArmView], lang: str = "en") -> Figure:
     """AIPL stocks (people) of the levers' brand over time."""
-    fig, axes = _figure(views, f"AIPL funnel of {views[0].brand} (people)")
+    fig, axes = _figure(views)
     for ax, view in zip(axes, views):
-        if _dates(ax, view):
+        if _dates(ax, view, lang):
             for i, name in enumerate(Stage.NAMES):
-                ax.plot(view.dates, view.funnel[:, i], color=_FUNNEL_COLOURS[i], lw=2, label=name.capitalize())
+                ax.plot(view.dates, view.funnel[:, i], color=_FUNNEL_COLOURS[i], lw=2, label=say(f"stage.{name}", lang))
             ax.yaxis.set_major_formatter(FuncFormatter(_people))
             ax.set_ylim(bottom=0)
     if views[0].dates:
-        axes[0].legend(fontsize=7, loc="upper left")
+        _legend(axes[0], loc="upper left")
     return fig
 
 
-def _channel_lines(views: list[ArmView], title: str, series, money: bool) -> Figure:
-    fig, axes = _figure(views, title)
+def _channel_lines(views: list[ArmView], series, money: bool, lang: str) -> Figure:
+    fig, axes = _figure(views)
     for ax, view in zip(axes, views):
-        if _dates(ax, view):
+        if _dates(ax, view, lang):
             values = series(view)
             for c, key in enumerate(view.channels):
-                ax.plot(view.dates, values[:, c], color=_CHANNEL_COLOURS.get(key), lw=2, label=channel_name(key))
+                ax.plot(view.dates, values[:, c], color=_CHANNEL_COLOURS.get(key), lw=2, label=channel_name(key, lang))
             ax.axhline(0, color="black", lw=0.6)
             ax.yaxis.set_major_formatter(FuncFormatter(_yuan if money else _people))
     if views[0].dates:
-        axes[0].legend(fontsize=7, loc="upper left")
+        _legend(axes[0], loc="upper left")
     return fig
 
 
-def orders_figure(views: list[ArmView]) -> Figure:
+def orders_figure(views: list[ArmView], lang: str = "en") -> Figure:
     """Orders a day by channel (7-day mean), with every brand's livestream days so far (dotted)."""
-    fig = _channel_lines(views, f"Orders a day of {views[0].brand} by channel (7-day mean; dotted: livestream days)",
-                         lambda v: _trailing_mean(v.orders, 7), money=False)
+    fig = _channel_lines(views, lambda v: _trailing_mean(v.orders, 7), money=False, lang=lang)
     for ax, view in zip(fig.axes, views):
-        for day in view.streams:
-            ax.axvline(day, color="#7a3cff", lw=0.8, ls=":")
+        for i, day in enumerate(view.streams):
+            ax.axvline(day, color="#7a3cff", lw=0.8, ls=":", label=None if i else say("livestream", lang))
+    if views[0].streams:
+        _legend(fig.axes[0], loc="upper left")
     return fig
 
 
-def profit_figure(views: list[ArmView]) -> Figure:
-    """Cumulative gross profit by channel (¥, after every cost and marketing spend)."""
-    return _channel_lines(views, f"Gross profit of {views[0].brand} by channel, cumulative",
-                          lambda v: np.cumsum(v.profit, axis=0), money=True)
+def profit_figure(views: list[ArmView], lang: str = "en") -> Figure:
+    """Cumulative contribution by channel (¥, after COGS, platform fees and marketing spend)."""
+    return _channel_lines(views, lambda v: np.cumsum(v.profit, axis=0), money=True, lang=lang)
 
 
-def spillover_figure(views: list[ArmView]) -> Figure:
+def spillover_figure(views: list[ArmView], lang: str = "en") -> Figure:
     """Share of WeChat-seeded orders that closed on the marketplace, since day 0.
 
     Cumulative rather than rolling: at workshop size WeChat-seeded orders are few a day,
-    and a short window would mostly show noise. The legend gives how many there were.
+    and a short window would mostly show noise. The legend gives how many there were;
+    the dashed line is the practitioners' "at least half" (Xia 2019).
     """
-    fig, axes = _figure(views, "Spill-over: WeChat-seeded orders closing on the marketplace (since day 0)")
+    fig, axes = _figure(views)
     for ax, view in zip(axes, views):
-        if _dates(ax, view):
+        if _dates(ax, view, lang):
             market = np.cumsum(view.seeded[:, view.marketplace].sum(axis=1))
             total = np.cumsum(view.seeded.sum(axis=1))
             share = np.divide(market, total, out=np.full(len(total), np.nan), where=total > 0)
-            ax.plot(view.dates, share, color="#3b75af", lw=2, label=f"spill-over share ({_people(total[-1])} orders)")
-            ax.axhline(0.5, color="grey", ls="--", lw=1, label="practitioners (Xia 2019): at least half")
+            ax.plot(view.dates, share, color="#3b75af", lw=2, label=say("spill_share", lang, orders=_people(total[-1])))
+            ax.axhline(0.5, color="grey", ls="--", lw=1, label=say("practitioners", lang))
             ax.set_ylim(0, 1)
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-            ax.legend(fontsize=7, loc="lower left")
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            _legend(ax, loc="lower left")
     return fig
 
 
-def leaders_figure(views: list[ArmView]) -> Figure:
+def leaders_figure(views: list[ArmView], lang: str = "en") -> Figure:
     """Active group leaders, and the WeChat − marketplace price gap that makes them quit."""
-    fig, axes = _figure(views, "Active group leaders and the WeChat − Tmall price gap (¥, dashed)", right=0.45)
+    fig, axes = _figure(views, right=0.6)
     span = max([5.0] + [float(np.nanmax(np.abs(v.gap))) * 1.1 for v in views if len(v.gap)])
     for i, (ax, view) in enumerate(zip(axes, views)):
-        if not _dates(ax, view):
+        if not _dates(ax, view, lang):
             continue
         twin = ax.twinx()
-        ax.plot(view.dates, view.leaders, color="#07a35a", lw=2, label="active leaders")
-        twin.plot(view.dates, view.gap, color="#e4002b", lw=1.2, ls="--", label="price gap (¥)")
+        leaders = ax.plot(view.dates, view.leaders, color="#07a35a", lw=2, label=say("active_leaders", lang))
+        gap = twin.plot(view.dates, view.gap, color="#e4002b", lw=1.2, ls="--", label=say("price_gap", lang))
         twin.axhline(0, color="#e4002b", lw=0.4)
         twin.set_ylim(-span, span)
-        twin.tick_params(labelsize=7, colors="#e4002b", labelright=i == len(views) - 1)
-        ax.set_ylim(bottom=0, top=max(10.0, float(np.max([v.leaders.max() for v in views])) * 1.1))
+        twin.tick_params(labelsize=FONT_PT, colors="#e4002b", labelright=i == len(views) - 1)
+        ax.set_ylim(bottom=0, top=max(10.0, float(np.max([v.leaders.max() for v in views])) * 1.3))
+        if i == 0:
+            _legend(ax, handles=leaders + gap, loc="upper left", ncol=2)
     return fig
 
 
-def ego_figure(views: list[ArmView], ego: EgoNet) -> Figure:
+def ego_figure(views: list[ArmView], ego: EgoNet, lang: str = "en") -> Figure:
     """The sampled ego network, consumers coloured by AIPL stage of the levers' brand."""
-    title = f"{len(ego.nodes) - 1} of consumer {ego.nodes[0]}'s {ego.degree} contacts, by Dunbar ring and AIPL stage"
-    fig, axes = _figure(views, title, bottom=0.45)
+    fig, axes = _figure(views, right=0.05, bottom=0.55)
+    fig.subplots_adjust(left=0.05)
     own = ego.edges[:, 0] == 0
     for ax, view in zip(axes, views):
         for mask, width, alpha in ((~own, 0.3, 0.08), (own, 0.8, 0.5)):
             ax.add_collection(LineCollection(ego.pos[ego.edges[mask]], colors="#6b6b6b", linewidths=width,
                                              alpha=alpha, zorder=1))
         for radius, name in zip(np.unique(np.hypot(*ego.pos[1:].T).round(3)), _RINGS[np.unique(ego.ring)]):
-            ax.text(0, radius + 0.03, name, ha="center", fontsize=6, color="grey", zorder=3)
+            ax.text(0, radius + 0.03, say(f"ring.{name}", lang), ha="center", fontsize=FONT_PT - 1, color="#555555",
+                    zorder=3)
         colours = [_STAGE_COLOURS[s] for s in view.ego_stage]
         edge = np.where(view.ego_follower, _FOLLOWER, "#4d4d4d")
         sizes = np.full(len(ego.nodes), 40.0 if len(views) > 1 else 55.0)
@@ -359,39 +381,74 @@ def ego_figure(views: list[ArmView], ego: EgoNet) -> Figure:
                    zorder=2)
         ax.set_aspect("equal")
         ax.set_axis_off()
-    handles = [Line2D([0], [0], marker="o", ls="", markerfacecolor=c, markeredgecolor="#4d4d4d", label=label)
-               for c, label in zip(_STAGE_COLOURS, _STAGE_LABELS)]
+    handles = [Line2D([0], [0], marker="o", ls="", markerfacecolor=c, markeredgecolor="#4d4d4d", label=say(key, lang))
+               for c, key in zip(_STAGE_COLOURS, _STAGE_KEYS)]
     handles.append(Line2D([0], [0], marker="o", ls="", markerfacecolor="white", markeredgecolor=_FOLLOWER,
-                          markeredgewidth=2, label="follower"))
-    fig.legend(handles=handles, fontsize=7, loc="lower center", ncol=len(handles), frameon=False, handletextpad=0.1,
-               columnspacing=0.7)
+                          markeredgewidth=2, label=say("follower", lang)))
+    fig.legend(handles=handles, fontsize=FONT_PT, loc="lower center", ncol=3, frameon=False, handletextpad=0.1,
+               columnspacing=0.8, labelspacing=0.2)
     return fig
+
+
+def chart_title(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en") -> str:
+    """The title shown above chart ``name`` (a key of :data:`FIGURES`)."""
+    return say(f"chart.{name}", lang, brand=views[0].brand, shown=len(ego.nodes) - 1, ego=int(ego.nodes[0]),
+               degree=ego.degree)
+
+
+#: Chart name → how to draw it from the views (and the ego network), in page order.
+FIGURES = {
+    "funnel": lambda views, ego, lang: funnel_figure(views, lang),
+    "orders": lambda views, ego, lang: orders_figure(views, lang),
+    "profit": lambda views, ego, lang: profit_figure(views, lang),
+    "spillover": lambda views, ego, lang: spillover_figure(views, lang),
+    "leaders": lambda views, ego, lang: leaders_figure(views, lang),
+    "ego": lambda views, ego, lang: ego_figure(views, ego, lang),
+}
+
+
+def chart_png(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en") -> bytes:
+    """Chart ``name`` as PNG bytes of :data:`SIZE_PX` (Chinese glyphs available when ``lang`` is "zh").
+
+    Drawn and encoded in one place, inside the font context, because tick labels are
+    made at drawing time; fast PNG compression (level 1: a few kB more, ~10 % less time).
+    """
+    with cjk_plots() if lang == "zh" else nullcontext():
+        fig = FIGURES[name](views, ego, lang)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def render_charts(model: WorkshopModel, lang: str = "en") -> dict[str, tuple[bytes, str]]:
+    """Every chart of ``model`` now: name → (PNG bytes, title), from one snapshot (what a Step redraws)."""
+    views, ego = snapshot(model, lang), ego_for(model)
+    return {name: (chart_png(name, views, ego, lang), chart_title(name, views, ego, lang)) for name in FIGURES}
 
 
 # --------------------------------------------------------------------------- KPI table
 _KPI_ROWS = (
-    ("Revenue", "revenue", _yuan), ("Gross profit", "gross_profit", _yuan),
-    ("Marketing spend", "marketing_spend", _yuan), ("ROI (profit / spend)", "roi", lambda x: f"{x:.2f}"),
-    ("Orders", "orders", _people), ("Spill-over share", "spillover_share", lambda x: "–" if x != x else f"{x:.0%}"),
-    ("Private domain", "private_domain", _people), ("Active group leaders", "active_leaders", lambda x: f"{x:.0f}"),
+    ("revenue", _yuan), ("gross_profit", _yuan), ("marketing_spend", _yuan), ("contribution", _yuan),
+    ("roi", lambda x: f"{x:.2f}"), ("orders", _people), ("order_share", lambda x: f"{x:.0%}"), ("spillover_share", lambda x: "–" if x != x else f"{x:.0%}"),
+    ("private_domain", _people), ("active_leaders", lambda x: f"{x:.0f}"),
 )
 
 
-def kpi_rows(model: WorkshopModel) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the KPI table so far: one column per strategy."""
+def kpi_rows(model: WorkshopModel, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the KPI table so far: one column per strategy, labels in ``lang``."""
     with model.lock:
         kpis = {name: brand_kpis(arm.model, model.brand_code) for name, arm in model.arms.items()}
-    header = ["", *(f"Strategy {name}" for name in kpis)] if len(kpis) > 1 else ["", model.state.levers.brand]
-    rows = [[label, *(fmt(k[key]) for k in kpis.values())] for label, key, fmt in _KPI_ROWS]
+    header = ["", *(say("strategy", lang, arm=name) for name in kpis)] if len(kpis) > 1 else ["", model.state.levers.brand]
+    rows = [[say(f"kpi.{key}", lang), *(fmt(k[key]) for k in kpis.values())] for key, fmt in _KPI_ROWS]
     channels = sorted({c for k in kpis.values() for c in k["channels"]})
-    rows[5:5] = [[f"Orders on {channel_name(c)}", *(_people(k["channels"].get(c, {}).get("orders", 0.0))
-                                                     for k in kpis.values())] for c in channels]
+    rows[5:5] = [[say("kpi.orders_on", lang, channel=channel_name(c, lang)),
+                  *(_people(k["channels"].get(c, {}).get("orders", 0.0)) for k in kpis.values())] for c in channels]
     with model.lock:
-        rows += _rival_rows([arm.model for arm in model.arms.values()], model.brand_code)
+        rows += _rival_rows([arm.model for arm in model.arms.values()], model.brand_code, lang)
     return header, rows
 
 
-def _rival_rows(markets: list[MarketModel], own: int) -> list[list[str]]:
+def _rival_rows(markets: list[MarketModel], own: int, lang: str) -> list[list[str]]:
     """What the room sees of the rivals today: each rival's price per channel (what a
     shopper pays there) and the competitor responses it has made so far."""
     rows = []
@@ -400,10 +457,10 @@ def _rival_rows(markets: list[MarketModel], own: int) -> list[list[str]]:
             continue
         for c, key in enumerate(markets[0].channels.keys):
             if markets[0].channels.transacts[c] and key in rival.base.channels:
-                rows.append([f"{rival.name} price on {channel_name(key)} today",
+                rows.append([say("kpi.rival_price", lang, rival=rival.name, channel=channel_name(key, lang)),
                              *(_price_today(m.brands[rival.code], c) for m in markets)])
         if rival.desk is not None:
-            rows.append([f"{rival.name}: competitor responses so far",
+            rows.append([say("kpi.rival_moves", lang, rival=rival.name),
                          *(str(sum(e.what in ("start", "move") for e in m.brands[rival.code].desk.log)) for m in markets)])
     return rows
 

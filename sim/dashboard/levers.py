@@ -43,6 +43,7 @@ from typing import Any, Callable, Literal, Mapping, get_args
 from ..config.overrides import get_dotted
 from ..config.schema import BrandSpec, ParityPolicy, Scenario, default_role
 from ..errors import SocsimError
+from ..market.channels import channel_name
 
 __all__ = ["Lever", "LeverSet", "lever_set", "yaml_scalar"]
 
@@ -90,6 +91,10 @@ class Lever:
     choices: tuple[str, ...] = ()
     help: str = ""
     label_zh: str = ""
+
+    def name(self, lang: str = "en") -> str:
+        """The label in ``lang`` ("en" or "zh"; English where no Chinese label is given)."""
+        return self.label_zh if lang == "zh" and self.label_zh else self.label
 
     def check(self, value: Any) -> Value:
         """``value`` as this lever's type, or SocsimError naming what is allowed."""
@@ -253,10 +258,6 @@ def _context(scenario: Scenario, spec: BrandSpec) -> _Context:
     )
 
 
-_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "jd": "JD.com", "pinduoduo": "Pinduoduo", "douyin": "Douyin"}
-_NAMES_ZH = {"tmall": "天猫", "wechat": "微信", "jd": "京东", "pinduoduo": "拼多多", "douyin": "抖音"}
-
-
 def _round_up(x: float, step: float) -> float:
     return max(step, math.ceil(x / step) * step)
 
@@ -269,10 +270,10 @@ def _price_levers(ctx: _Context, scenario: Scenario) -> list[Lever]:
         price = ctx.brand.price_on(channel)
         whole = float(price).is_integer()
         out.append(Lever(
-            key, f"{_NAMES.get(channel, channel)} price (¥)", "slider", int(price) if whole else price,
+            key, f"{channel_name(channel)} price (¥)", "slider", int(price) if whole else price,
             low=max(1.0, math.floor(price * 0.5)), high=math.ceil(price * 1.5), step=1.0, integer=whole,
             help=f"list price on {channel}; with strict parity the WeChat price follows the marketplace",
-            label_zh=f"{_NAMES_ZH.get(channel, channel)}价格 (¥)"))
+            label_zh=f"{channel_name(channel, 'zh')}价格 (¥)"))
     return out
 
 

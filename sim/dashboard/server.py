@@ -20,21 +20,25 @@ import json
 import os
 import socket
 import sys
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 from ..errors import SocsimError
+from .text import LANGS, check_lang
 from .workshop import WorkshopSetup
 
-__all__ = ["serve", "check_offline", "is_loopback", "DashboardError", "setup_to_env", "setup_from_env", "APP",
-           "DEFAULT_PORT", "SETUP_ENV"]
+__all__ = ["serve", "check_offline", "is_loopback", "page_urls", "DashboardError", "setup_to_env", "setup_from_env",
+           "lang_from_env", "APP", "DEFAULT_PORT", "SETUP_ENV", "LANG_ENV"]
 
 #: The Solara app: module and component.
 APP = "sim.dashboard.app:Page"
 DEFAULT_PORT = 8765
 #: Environment variable carrying the :class:`WorkshopSetup` to the app, as JSON.
 SETUP_ENV = "SOCSIM_DASHBOARD_SETUP"
+#: Environment variable carrying the page's starting language ("en" or "zh").
+LANG_ENV = "SOCSIM_DASHBOARD_LANG"
 _INSTALL = "pip install 'socsim[dashboard]'"
 
 
@@ -52,6 +56,12 @@ def setup_from_env() -> WorkshopSetup:
     data = json.loads(text)
     return WorkshopSetup(Path(data["scenario"]), data.get("brand"), data.get("population"),
                          tuple(data.get("overrides", ())))
+
+
+def lang_from_env() -> str:
+    """The page's starting language passed by ``socsim dashboard --lang`` (English if none)."""
+    lang = os.environ.get(LANG_ENV, "en")
+    return lang if lang in LANGS else "en"
 
 
 class DashboardError(SocsimError):
@@ -108,6 +118,37 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def page_urls(host: str, port: int) -> list[str]:
+    """The addresses the room types to reach the page.
+
+    For a wildcard ``host`` (0.0.0.0, ::) these are this machine's own IPv4 addresses
+    (the interface of the default route first, then those of its host name), not the
+    wildcard, which no browser can open; else the one address of ``host``.
+    """
+    if host not in ("0.0.0.0", "::", ""):
+        return [f"http://{'[' + host + ']' if ':' in host else host}:{port}"]
+    found = [*_route_address(), *_host_addresses()]
+    own = [a for a in dict.fromkeys(found) if not ipaddress.ip_address(a).is_loopback] or ["127.0.0.1"]
+    return [f"http://{a}:{port}" for a in own]
+
+
+def _route_address() -> list[str]:
+    """The address of the interface with the default route (a UDP connect sends no packet)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: any routable address will do
+            return [probe.getsockname()[0]]
+        except OSError:
+            return []
+
+
+def _host_addresses() -> list[str]:
+    try:
+        return [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+    except OSError:
+        return []
+
+
 def _check_port(host: str, port: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -119,7 +160,7 @@ def _check_port(host: str, port: int) -> None:
 
 
 def serve(setup: WorkshopSetup, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          started: Callable[[str], None] | None = None) -> None:
+          started: Callable[[list[str]], None] | None = None, lang: str = "en") -> None:
     """Serve the dashboard until interrupted (Ctrl+C).
 
     Parameters
@@ -130,7 +171,9 @@ def serve(setup: WorkshopSetup, host: str = "127.0.0.1", port: int = DEFAULT_POR
         Interface to listen on; loopback keeps the dashboard on this machine.
     port : int, default 8765
     started : callable, optional
-        Called with the page's address once the server listens.
+        Called with the page's addresses (:func:`page_urls`) once the server listens.
+    lang : {"en", "zh"}, default "en"
+        The page's starting language (the page has a switch).
 
     Raises
     ------
@@ -142,22 +185,26 @@ def serve(setup: WorkshopSetup, host: str = "127.0.0.1", port: int = DEFAULT_POR
     from .workshop import WorkshopState
 
     check_offline()
+    check_lang(lang)
     WorkshopState.from_setup(setup)  # fail here, with file and line, not in the browser
     _check_port(host, port)
     os.environ.update({
-        SETUP_ENV: setup_to_env(setup), "SOLARA_APP": APP, "SERVER_NAME": host, "SERVER_PORT": str(port),
+        SETUP_ENV: setup_to_env(setup), LANG_ENV: lang, "SOLARA_APP": APP, "SERVER_NAME": host, "SERVER_PORT": str(port),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_THEME_SHOW_BANNER": "false",
         "SOLARA_THEME_TITLE": "socsim workshop", "SOLARA_CHECK_HOOKS": "off",
     })
     import uvicorn
 
+    # Solara warns on every page load over plain http from another machine that it falls back
+    # to samesite=lax cookies (13 lines): expected on a room's network, and nothing the trainer can act on.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning"))
     if started is not None:
-        _announce_when_up(server, f"http://{'[' + host + ']' if ':' in host else host}:{port}", started)
+        _announce_when_up(server, page_urls(host, port), started)
     server.run()
 
 
-def _announce_when_up(server, url: str, started: Callable[[str], None]) -> None:
+def _announce_when_up(server, urls: list[str], started: Callable[[list[str]], None]) -> None:
     import threading
     import time
 
@@ -165,6 +212,6 @@ def _announce_when_up(server, url: str, started: Callable[[str], None]) -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         if server.started:
-            started(url)
+            started(urls)
 
     threading.Thread(target=wait, daemon=True).start()

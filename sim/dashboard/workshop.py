@@ -211,14 +211,14 @@ class WorkshopModel(mesa.Model):
             self.state.board(arm)[key] = value
             if self.day == 0:
                 self._stale.add(arm)  # rebuilt at the first step: a dragged slider costs nothing
-                return f"{arm}: {key} = {value} from day 0"
+                return f"{arm}: {self.state.levers[key].label} = {value} from day 0"
             date = target.model.calendar.dates[self.day]
             self._schedule_from_today(target)
             last = target.log[-1] if target.log else None
             if last is not None and (last.day, last.key) == (self.day, key):
                 target.log.pop()  # a dragged slider: keep where it stopped
             target.log.append(LeverChange(arm, self.day, date, key, value))
-            return f"{arm}: {key} = {value} from day {self.day} ({date.isoformat()})"
+            return f"{arm}: {self.state.levers[key].label} = {value} from day {self.day} ({date.isoformat()})"
 
     def reset_levers(self, arm: str) -> None:
         """Put strategy ``arm``'s levers back to the scenario's values (from today on)."""

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, Iterator, Sequence
 from sim.config.loader import Document, load_scenario, load_scenario_text, read_document, validate_document
 from sim.config.overrides import PathError, parse_override, set_dotted
 from sim.config.schema import Scenario
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, SocsimWarning
 
 __all__ = ["Change", "CellBuilder", "code_fingerprint", "changes_of", "cli_changes", "describe", "display", "digest", "Loc"]
 
@@ -89,6 +90,11 @@ class CellBuilder:
 
     def problem(self, loc: Loc, message: str) -> None:
         self.problems.append(Problem(display(loc, self.doc.data), message, self.line(loc)))
+
+    def notice(self, loc: Loc, message: str) -> None:
+        """Warn (:class:`~sim.errors.SocsimWarning`) about something valid but changed, at ``loc``'s line."""
+        where = Problem(display(loc, self.doc.data), message, self.line(loc)).render(self.doc.file)
+        warnings.warn(where, SocsimWarning, stacklevel=2)
 
     def base(self, ref: str, loc: Loc) -> tuple[dict, Path] | None:
         """Raw data and folder of a scenario file named at ``loc``; problems if it does not load."""

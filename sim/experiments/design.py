@@ -24,12 +24,13 @@ from typing import Any, Sequence
 from sim import __version__
 from sim.config.loader import Document, read_document, read_text, validate_document
 from sim.config.overrides import did_you_mean
+from sim.kpis import current_name, notice_of
 from sim.config.schema import Scenario
 from sim.errors import Problem, ScenarioError
 
 from .changes import CellBuilder, Change, Loc, changes_of, cli_changes, code_fingerprint, describe, digest
 
-from .spec import (DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
+from .spec import (BRAND_OVERVIEW, DEFAULT_METRICS, DEFAULT_SERIES, MAX_CELLS, MAX_RUNS, Experiment, GridAxis, Sweep, Variant, kpi_names,
                    series_names)
 
 __all__ = ["Design", "Cell", "RunKey", "Task", "Axis", "Point", "VariantInfo", "load_experiment", "adhoc_design",
@@ -146,6 +147,16 @@ class Design:
         return [Task(RunKey(c.variant, c.point, r), payloads[(c.variant, c.point)], self.seed_of(r), c.digest)
                 for r in range(self.replications) for c in self.cells]
 
+    @property
+    def brands(self) -> tuple[str, ...]:
+        """The brands of the market, in order (over every cell)."""
+        return tuple(dict.fromkeys(b.name for c in self.cells for b in c.scenario.brands))
+
+    @property
+    def overview(self) -> tuple[str, ...]:
+        """:data:`~sim.experiments.spec.BRAND_OVERVIEW` of every brand: summarised whatever ``metrics`` lists."""
+        return tuple(f"{b}.{m}" for b in self.brands for m in BRAND_OVERVIEW)
+
     def keys(self) -> list[RunKey]:
         """Every run's key, in the order of :meth:`tasks`."""
         return [RunKey(c.variant, c.point, r) for r in range(self.replications) for c in self.cells]
@@ -221,7 +232,10 @@ def _brand_names(cells: Sequence[Cell]) -> dict[str, tuple[list[str], list[str]]
 
 def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str], field_: str,
                    brands: dict[str, tuple[list[str], list[str]]]) -> tuple[str, ...]:
-    """``brand.name`` for every metric or series; a name without a brand means the first brand."""
+    """``brand.name`` for every metric or series; a name without a brand means the first brand.
+
+    A renamed or redefined KPI (:mod:`sim.kpis`) is read as its current name, with a notice.
+    """
     first = next(iter(brands), "")
     catalogue = {brand: set(kpi_names(ch[0]) if field_ == "metrics" else series_names(*ch)) for brand, ch in brands.items()}
     out = []
@@ -229,10 +243,13 @@ def _resolve_names(b: CellBuilder, given: Sequence[str], defaults: Sequence[str]
         brand, _, rest = name.partition(".")
         if brand not in brands:
             brand, rest = first, name
+        where = (field_, str(i)) if given else (field_,)
+        if given and notice_of(rest):  # the defaults are current names
+            b.notice(where, notice_of(f"{brand}.{rest}"))
+            rest = current_name(rest)
         if rest in catalogue.get(brand, ()):
             out.append(f"{brand}.{rest}")
             continue
-        where = (field_, str(i)) if given else (field_,)
         allowed = sorted(catalogue.get(brand, ()), key=lambda n: (n.count("."), n))
         hint = did_you_mean(rest, allowed)
         b.problem(where, f"unknown {'KPI' if field_ == 'metrics' else 'daily series'} {name!r}{hint}; write brand.name "

@@ -31,16 +31,19 @@ from typing import Any, Callable, Sequence
 from ..config.loader import Document
 from ..config.schema import BrandSpec, Scenario
 from ..errors import SocsimError
+from ..files import csv_cell, number_cell, strict_json
 from ..ledger import LAST_TOUCH
 from .design import Design, build_design
 from .stats import Interval, mean_ci, paired_difference
+from .verdict import clear_of_zero, interval_text
 
-__all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftResult", "lift_rows", "write_lift"]
+__all__ = ["SOURCES", "Source", "lift_sources", "lift_design", "LiftRow", "LiftResult", "lift_rows", "write_lift",
+           "lift_verdict"]
 
 #: Variant names of the reference (every source on) and of the organic base (every source off).
 ALL_ON, ORGANIC = "all_on", "organic"
 #: KPIs a lift is measured on (and the spend lines a source's cost is read from).
-LIFT_KPIS = ("orders", "revenue", "gross_profit", "marketing_spend")
+LIFT_KPIS = ("orders", "revenue", "contribution", "marketing_spend")
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ class LiftRow:
     touch: str
     orders: Interval
     revenue: Interval
-    profit: Interval
+    contribution: Interval     # contribution: after COGS, platform fees and all marketing (docs/KPIS.md)
     spend: Interval            # lift in the source's own cost (Source.cost); 0 for a free source
     last_touch_orders: float   # orders credited to its last-touch class in the all-on runs (shared within a class)
 
@@ -202,12 +205,31 @@ def lift_rows(design: Design, sources: Sequence[Source], kpis: dict[tuple[str, i
     rows = []
     for s in sources:
         off = f"no_{s.key}"
-        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in ("orders", "revenue", "gross_profit")}
+        diff = {k: paired_difference(values(ALL_ON, k), values(off, k)).diff for k in ("orders", "revenue", "contribution")}
         cost = [sum(kpis[(v, r)][f"{brand}.spend.{f}"] for f in s.cost) for v in (ALL_ON, off) for r in reps]
         spend = paired_difference(cost[:len(reps)], cost[len(reps):]).diff
-        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["gross_profit"], spend,
+        rows.append(LiftRow(s.key, s.label, s.touch, diff["orders"], diff["revenue"], diff["contribution"], spend,
                             touch[s.touch]))
     return LiftResult(brand, tuple(rows), mean_ci(values(ALL_ON, "orders")), mean_ci(values(ORGANIC, "orders")), touch)
+
+
+def lift_verdict(result: LiftResult) -> str:
+    """One line first: the source that adds the most contribution, and what last touch credits it with.
+
+    Significance here is the paired interval clearing zero (95 %).
+    """
+    if not result.rows:
+        return f"Verdict: {result.brand} has no marketing source to switch off."
+    best = max(result.rows, key=lambda r: r.contribution.mean)
+    worst = min(result.rows, key=lambda r: r.contribution.mean)
+    text = (f"Verdict: {best.label} adds the most contribution for {result.brand}: "
+            f"{interval_text('contribution', best.contribution)}, {clear_of_zero(best.contribution)}; it adds "
+            f"{interval_text('orders', best.orders)} orders, where last touch credits its class ({best.touch}) "
+            f"with {best.last_touch_orders:,.0f}")
+    if worst is not best:
+        text += (f"; least: {worst.label}, {interval_text('contribution', worst.contribution)}, "
+                 f"{clear_of_zero(worst.contribution)}")
+    return text + "."
 
 
 def write_lift(result: LiftResult, folder: Path) -> list[Path]:
@@ -215,29 +237,22 @@ def write_lift(result: LiftResult, folder: Path) -> list[Path]:
     import csv
 
     head = ["source", "label", "last_touch_class", "last_touch_orders", "orders_lift", "orders_low", "orders_high",
-            "revenue_lift", "revenue_low", "revenue_high", "profit_lift", "profit_low", "profit_high", "spend_lift", "iroas"]
+            "revenue_lift", "revenue_low", "revenue_high", "contribution_lift", "contribution_low", "contribution_high", "spend_lift", "iroas"]
     rows = [[r.key, r.label, r.touch, r.last_touch_orders, r.orders.mean, r.orders.low, r.orders.high, r.revenue.mean,
-             r.revenue.low, r.revenue.high, r.profit.mean, r.profit.low, r.profit.high, r.spend.mean, r.iroas]
+             r.revenue.low, r.revenue.high, r.contribution.mean, r.contribution.low, r.contribution.high, r.spend.mean, r.iroas]
             for r in result.rows]
     csv_path = folder / "lift.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(head)
         writer.writerows([[_cell(v) for v in row] for row in rows])
-    data = {"brand": result.brand, "total_orders": _strict(result.total_orders.mean),
-            "organic_orders": _strict(result.organic_orders.mean), "interaction_orders": _strict(result.interaction),
-            "last_touch": {k: _strict(v) for k, v in result.last_touch.items()},
-            "sources": [dict(zip(head, map(_strict, row))) for row in rows]}
+    data = {"verdict": lift_verdict(result), "brand": result.brand, "total_orders": result.total_orders.mean,
+            "organic_orders": result.organic_orders.mean, "interaction_orders": result.interaction,
+            "last_touch": result.last_touch, "sources": [dict(zip(head, row)) for row in rows]}
     json_path = folder / "lift.json"
-    json_path.write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
+    json_path.write_text(strict_json(data, indent=2), encoding="utf-8")
     return [csv_path, json_path]
 
 
-def _strict(v: Any) -> Any:
-    return None if isinstance(v, float) and v != v else v
-
-
 def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if v != v else f"{v:.6g}" if abs(v) < 1e6 else f"{v:.2f}"
-    return str(v)
+    return number_cell(v) if isinstance(v, float) else str(csv_cell(v))

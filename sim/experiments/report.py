@@ -19,7 +19,8 @@ from ..plots.html import CSS, escape, image, table
 from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import ResultsStore, atomic_write
-from .tables import COMPARE_HEADER, compare_rows, metric_label, summary_by, sweep_table
+from .tables import BRAND_HEADER, COMPARE_HEADER, brand_rows, compare_rows, metric_label, summary_by, sweep_table
+from .verdict import compare_verdict, sweep_verdict
 
 __all__ = ["write_report", "render_html", "read_daily"]
 
@@ -91,13 +92,15 @@ def _facts(design: Design, facts: dict[str, Any]) -> str:
 def render_html(design: Design, summary: Sequence[KpiSummary], facts: dict[str, Any],
                 pictures: Sequence[tuple[str, Path]]) -> str:
     """The report page as one string (plots embedded)."""
-    body = [*_header(design, facts), *_what(design)]
+    verdict = sweep_verdict(design, summary) if design.is_sweep else compare_verdict(design, summary)
+    body = [*_header(design, facts), f"<p class='verdict'>{escape(verdict)}</p>", *_what(design)]
     if design.is_sweep:
         header, rows = sweep_table(design, summary)
         body += ["<h2>All sweep points</h2>", f"<p class='muted'>mean ± half-width of the {LEVEL:.0%} "
                  "confidence interval over replications</p>", table(header, rows)]
     else:
-        body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary)]
+        body += ["<h2>Results</h2>", _how_to_read(design.variants[0].name), _compare_section(design, summary),
+                 "<h3>Every brand: contribution and order share</h3>", table(BRAND_HEADER, brand_rows(design, summary))]
     for title, path in pictures:
         body += [f"<h2>{escape(title)}</h2>", image(path, title)]
     body.append(f"<p class='muted'>Every run can be repeated alone: <code>socsim run "

@@ -7,7 +7,9 @@ statistics and report together for the ``compare`` and ``sweep`` commands.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,11 +19,12 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from sim.errors import SocsimError
+from sim.files import strict_json
 
 from .design import Design, Task
 from .executors import ExecutionPlan, open_executor
 from .stats import KpiSummary, summarize
-from .store import ResultsStore
+from .store import ResultsStore, atomic_write
 from .worker import RunRecord, run_task
 
 __all__ = ["execute", "run_experiment", "run_pending", "ExperimentResult", "RunFailedError", "Progress"]
@@ -51,9 +54,11 @@ class ExperimentResult:
     report : Path or None
         ``report.html``, if written.
     seconds : float
-        Wall-clock time of the runs.
+        Wall-clock time of the runs made now (0 when every run was stored).
     executor : str
         Where the runs executed.
+    simulation_seconds : float
+        Seconds the runs shown took to simulate, summed, whenever they ran (the same on a rerun).
     """
 
     design: Design
@@ -65,6 +70,7 @@ class ExperimentResult:
     report: Path | None
     seconds: float
     executor: str
+    simulation_seconds: float = 0.0
 
 
 def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunRecord], None],
@@ -192,10 +198,35 @@ def _finish(design: Design, store: ResultsStore, where: str, ran: int, skipped: 
     summary = summarize(design, {r.key: r.kpis for r in runs})
     files = [*store.write_tables(), write_summary_csv(store.folder / "summary.csv", design, summary)]
     page = None
+    simulated = sum(r.seconds for r in runs)
     if design.report if report is None else report:
-        facts = {"executor": where, "runs": len(runs), "ran now": ran, "resumed": skipped, "wall seconds": round(seconds, 1),
-                 "simulation seconds": round(sum(r.seconds for r in runs), 1)}
+        facts = {**_made(store.folder, where, ran, seconds), "runs": len(runs), "ran now": ran, "resumed": skipped,
+                 "simulation seconds": round(simulated, 1)}
         page, plots = write_report(store, summary, facts)
         files += [*plots, page]
-    return ExperimentResult(design, store.folder, ran, skipped, summary, files, page, seconds, where)
+    return ExperimentResult(design, store.folder, ran, skipped, summary, files, page, seconds, where, simulated)
+
+
+#: How the stored runs were made (executor, wall time), kept for a report rebuilt from them later.
+MADE = "made.json"
+
+
+def _made(folder: Path, where: str, ran: int, seconds: float) -> dict[str, object]:
+    """Executor and wall seconds of the call that ran the runs: this one if it ran any, else the last one that did.
+
+    A rerun that finds every run stored rebuilds the report without claiming "nothing to
+    run, 0.0 s": it shows how the runs were made and says the report was rebuilt.
+    """
+    path = folder / MADE
+    if ran:
+        made = {"executor": where, "wall seconds": round(seconds, 1), "ran": ran,
+                "finished": dt.datetime.now().isoformat(timespec="seconds")}
+        atomic_write(path, lambda p: p.write_text(strict_json(made), encoding="utf-8"))
+        return {"executor": where, "wall seconds": made["wall seconds"]}
+    try:
+        made = json.loads(path.read_text(encoding="utf-8"))
+        return {"executor": made["executor"], "wall seconds": made["wall seconds"],
+                "report": f"rebuilt from the stored runs (last run {made['finished']})"}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"report": "rebuilt from stored runs; how they were made was not recorded"}
 

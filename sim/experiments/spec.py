@@ -24,7 +24,7 @@ from sim.population import Stage
 
 __all__ = [
     "Experiment", "Variant", "Sweep", "GridAxis", "SweepPoint", "ExperimentOutputs",
-    "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS",
+    "BRAND_KPIS", "CHANNEL_KPIS", "STATE_SERIES", "kpi_names", "series_names", "DEFAULT_METRICS", "BRAND_OVERVIEW",
     "DEFAULT_SERIES", "MAX_CELLS", "MAX_RUNS", "check_settings",
 ]
 
@@ -35,22 +35,26 @@ MAX_CELLS = 10_000
 #: a run (a small market) that is already over a day of one core's time.
 MAX_RUNS = 1_000_000
 
-#: Scalar KPIs of a brand (keys of :func:`sim.metrics.brand_kpis`; a test keeps them in step).
+#: Scalar KPIs of a brand (keys of :func:`sim.metrics.brand_kpis`; a test keeps them in step; docs/KPIS.md defines them).
 BRAND_KPIS = (
-    "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "buyers",
-    "marketing_spend", "contribution_per_order", "roi", "cac", "repurchase_rate", "conversion", "aov",
-    "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
+    "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "contribution", "buyers",
+    "marketing_spend", "fixed_spend", "margin_per_order", "roi", "cac", "order_share", "revenue_share", "repurchase_rate", "conversion",
+    "aov", "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
     "detractors", "responses", "first_response_day", "price_image", "parity_gap",
 )
 #: KPIs per channel: ``<brand>.channels.<channel>.<kpi>``.
-CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "buyers", "conversion", "aov",
-                "repurchase_multiplier", "visibility")
+CHANNEL_KPIS = ("traffic", "orders", "units", "revenue", "gross_profit", "contribution", "buyers", "conversion", "aov",
+                "repurchase_multiplier", "order_share", "revenue_share", "visibility")
 #: Daily state series per brand (besides ``price.<channel>`` and the ledger fields).
 STATE_SERIES = (*Stage.NAMES, "private_domain", "active_leaders", "parity_gap", "price_image")
 #: Reported when the file names no metrics (of the first brand).
-DEFAULT_METRICS = ("revenue", "gross_profit", "marketing_spend", "roi", "orders", "active_leaders")
+DEFAULT_METRICS = ("contribution", "revenue", "gross_profit", "marketing_spend", "roi", "orders", "order_share",
+                   "active_leaders")
+#: Summarised for every brand of the market whatever the file names (the "every brand" table),
+#: so a compare shows what each brand, rivals included, gained or lost.
+BRAND_OVERVIEW = ("contribution", "revenue", "order_share")
 #: Plotted day by day when the file names no series (of the first brand).
-DEFAULT_SERIES = ("revenue", "gross_profit", "active_leaders", "private_domain")
+DEFAULT_SERIES = ("revenue", "contribution", "active_leaders", "private_domain")
 
 
 def kpi_names(channels: list[str]) -> list[str]:

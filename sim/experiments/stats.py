@@ -173,12 +173,13 @@ def _p_value(diff: Interval) -> float:
 def summarize(design: Design, kpis: Mapping[RunKey, Mapping[str, float]], level: float = LEVEL) -> list[KpiSummary]:
     """Every metric × variant × point of ``design`` over the replications found in ``kpis``.
 
-    Differences are paired with the design's first variant at the same point, by
-    replication; the first variant itself has ``vs_first = None``.
+    The metrics are the design's, then its every-brand overview (:attr:`Design.overview`)
+    not among them. Differences are paired with the design's first variant at the same
+    point, by replication; the first variant itself has ``vs_first = None``.
     """
     names = [v.name for v in design.variants]
     out = []
-    for metric in design.metrics:
+    for metric in dict.fromkeys((*design.metrics, *design.overview)):
         for point in design.points:
             first = _values(design, kpis, names[0], point.index, metric)
             for name in names:

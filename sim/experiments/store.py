@@ -27,6 +27,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import math
 import os
 import warnings
 import uuid
@@ -41,7 +42,7 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputExistsError, SocsimError, SocsimWarning
-from sim.files import confined, csv_cell, writing
+from sim.files import confined, csv_cell, strict_json, writing
 
 from .design import Design, RunKey
 from .worker import RunRecord
@@ -229,7 +230,7 @@ class ResultsStore:
         meta = {"variant": rec.key.variant, "point": rec.key.point, "rep": rec.key.rep, "seed": rec.seed,
                 "digest": rec.digest, "seconds": round(rec.seconds, 4), "start_date": rec.start_date.isoformat(),
                 "kpis": rec.kpis, "parquet_sha256": _sha256(series)}
-        atomic_write(base.with_name(base.name + ".json"), lambda p: p.write_text(json.dumps(meta), encoding="utf-8"))
+        atomic_write(base.with_name(base.name + ".json"), lambda p: p.write_text(strict_json(meta), encoding="utf-8"))
 
     def done(self) -> dict[RunKey, StoredRun]:
         """Stored runs that belong to the current design (matching cell digest and seed).
@@ -243,7 +244,7 @@ class ResultsStore:
             try:
                 meta = json.loads(path.read_text(encoding="utf-8"))
                 key = RunKey(meta["variant"], int(meta["point"]), int(meta["rep"]))
-                kpis = dict(meta["kpis"])
+                kpis = {k: math.nan if v is None else v for k, v in meta["kpis"].items()}  # null: not a number
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 self._set_aside(path, "its record is not readable JSON")
                 continue

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
+from sim.ledger import COST_FIELDS
 from sim.market.channels import channel_name
 from sim.metrics import KPI_ROWS
 
@@ -17,16 +18,16 @@ from .design import Design
 from .stats import LEVEL, KpiSummary
 from .store import write_csv
 
-__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
+__all__ = ["metric_label", "series_label", "signed_percent", "format_value", "format_diff", "format_human", "is_money", "BRAND_HEADER", "brand_rows", "compare_rows", "COMPARE_HEADER", "COMPACT_HEADER", "sweep_table", "sweep_metric_rows",
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
-_MONEY = ("revenue", "gross_profit", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
+_MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "aov", "cac", "margin_per_order")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
            "leaders_recruited", "detractors")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
-COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"{LEVEL:.0%} CI", "Δ %", "p")
+COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ", f"{LEVEL:.0%} CI", "Δ %", "p")  # Δ: to the first variant (the note says)
 
 
 def _parts(metric: str) -> tuple[str, list[str]]:
@@ -78,24 +79,58 @@ def _fmt(metric: str) -> str:
 
 
 def format_value(metric: str, value: float, compact: bool = False) -> str:
-    """A value as the KPI table of ``socsim run`` shows it; NaN → ``–``.
+    """A value as the KPI table of ``socsim run`` shows it (``138,760,000``); NaN → ``–``.
 
-    ``compact`` writes millions as ``221.67M`` (for terminal tables).
+    ``compact`` writes it as :func:`format_human` does (``¥139 M``), for terminal tables.
     """
     if value is None or math.isnan(value):
         return "–"
-    text = _fmt(metric).format(value)
-    if compact and abs(value) >= 1e6 and not text.endswith("%"):
-        prefix = "¥" if text.lstrip("-").startswith("¥") else ""
-        text = f"{'-' if value < 0 else ''}{prefix}{abs(value) / 1e6:,.2f}M"
-    return text
+    return format_human(metric, value) if compact else _fmt(metric).format(value)
+
+
+def is_money(metric: str) -> bool:
+    """Whether the KPI or series ``metric`` is an amount of yuan (``focal.contribution``, ``focal.spend.ad_spend``)."""
+    parts = metric.split(".")
+    return parts[-1] in _MONEY or parts[-1] in ("marketing_spend", "fixed_spend") or "spend" in parts[1:-1] or parts[-1] in COST_FIELDS
+
+
+def format_human(metric: str, value: float, signed: bool = False) -> str:
+    """A value for running text: ``¥50.9 M``, ``−¥806 k``, ``12,345``, ``15.2%`` (``signed``: ``+``/``−``, pp).
+
+    Files keep every digit; this is for people reading a console line or a report.
+
+    >>> format_human("focal.contribution", 50_920_000.0), format_human("focal.revenue", -806_400.0, signed=True)
+    ('¥50.9 M', '−¥806 k')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    sign = ("+" if value >= 0 else "−") if signed else ("−" if value < 0 else "")
+    x, text = abs(value), format_value(metric, abs(value))
+    if text.endswith("%"):
+        return sign + (text.replace("%", " pp") if signed else text)
+    return f"{sign}{'¥' if is_money(metric) else ''}{_scaled(x, text)}"
+
+
+def _scaled(x: float, text: str) -> str:
+    """``x`` ≥ 0 in three significant digits of k, M or B (``text``, its plain format, below 10,000)."""
+    if x >= 1e9:
+        return f"{x / 1e9:,.1f} B"
+    if x >= 999_500:
+        return f"{_three(x / 1e6)} M"
+    return f"{_three(x / 1e3)} k" if x >= 1e4 else text
+
+
+def _three(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:,.0f}"
 
 
 def format_diff(metric: str, value: float, compact: bool = False) -> str:
     """A signed difference in the metric's own format (percent KPIs: percentage points)."""
     if value is None or math.isnan(value):
         return "–"
-    text = format_value(metric, abs(value), compact)
+    if compact:
+        return format_human(metric, value, signed=True)
+    text = format_value(metric, abs(value))
     text = text.replace("%", " pp") if text.endswith("%") else text
     return ("+" if value >= 0 else "−") + text
 
@@ -134,12 +169,37 @@ def compare_rows(design: Design, summary: Sequence[KpiSummary], metric: str, poi
         row = [v.name, format_value(metric, value.mean, compact), ci]
         d = s.vs_first
         if d is None:
-            row += ["reference", "", "", ""]
+            row += ["ref" if compact else "reference", "", "", ""]
         else:
             rel = "–" if math.isnan(d.relative) else signed_percent(d.relative)
             dci = _half(metric, d.diff.half_width, compact) if compact else _interval(metric, d.diff.low, d.diff.high, diff=True)
             row += [format_diff(metric, d.diff.mean, compact), dci, rel, _p(d.p_value)]
         rows.append(row if compact else row + [str(value.n)])
+    return rows
+
+
+#: Columns of :func:`brand_rows`.
+BRAND_HEADER = ("brand", "variant", "contribution", "Δ", "p", "share", "Δ")
+
+
+def brand_rows(design: Design, summary: Sequence[KpiSummary], point: int = 0) -> list[list[str]]:
+    """Every brand × variant: contribution with its paired Δ to the first variant (and p), order share and its Δ
+    (columns :data:`BRAND_HEADER`).
+
+    The brand is named on its first row only. Reads the every-brand overview
+    (:attr:`Design.overview`), so rivals are reported whatever the file's ``metrics``.
+    """
+    by = summary_by(summary)
+    rows = []
+    for brand in design.brands:
+        money, share = f"{brand}.contribution", f"{brand}.order_share"
+        for i, v in enumerate(design.variants):
+            c, s = by[(money, v.name, point)], by[(share, v.name, point)]
+            dc, ds = c.vs_first, s.vs_first
+            rows.append([brand if i == 0 else "", v.name, format_human(money, c.value.mean),
+                         "ref" if dc is None else format_human(money, dc.diff.mean, True),
+                         "" if dc is None else _p(dc.p_value), format_value(share, s.value.mean),
+                         "" if ds is None else format_human(share, ds.diff.mean, True)])
     return rows
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from sim.config.schema import Scenario
 from sim.ledger import FIELDS
+from sim.metrics import flatten_kpis
 
 from .design import RunKey, Task
 
@@ -72,18 +72,6 @@ def run_task(task: Task) -> RunRecord:
     seconds = time.perf_counter() - start
     return RunRecord(task.key, task.seed, task.digest, seconds, flatten_kpis(result.kpis), result.dates[0],
                      daily_columns(result))
-
-
-def flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """``{"focal": {"channels": {"wechat": {"orders": 3}}}}`` → ``{"focal.channels.wechat.orders": 3.0}``."""
-    out: dict[str, float] = {}
-    for key, value in kpis.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten_kpis(value, f"{name}."))
-        elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-            out[name] = float(value)
-    return out
 
 
 def daily_columns(result) -> dict[str, np.ndarray]:

@@ -35,11 +35,11 @@ class WhatIf:
 
 
 def standings(game: Game) -> list[tuple[str, float]]:
-    """(team, cumulative gross profit ¥) over the rounds played, most first."""
+    """(team, cumulative contribution ¥) over the rounds played, most first."""
     totals = {t: 0.0 for t in game.rules.names}
     for r in range(1, game.played() + 1):
         for team, result in game.results(r).items():
-            totals[team] += result.gross_profit
+            totals[team] += result.contribution
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -51,8 +51,8 @@ def default_what_if(game: Game) -> WhatIf | None:
     gaps = []
     for r in range(1, game.played() + 1):
         results = game.results(r)
-        winner = max(results, key=lambda t: results[t].gross_profit)
-        gaps.append((results[winner].gross_profit - results[last].gross_profit, r, winner))
+        winner = max(results, key=lambda t: results[t].contribution)
+        gaps.append((results[winner].contribution - results[last].contribution, r, winner))
     _, number, winner = max(gaps)
     theirs, mine = game.decisions_of(number)[winner], game.decisions_of(number)[last]
     return WhatIf(number, last, {k: v for k, v in theirs.items() if mine.get(k) != v})
@@ -72,7 +72,7 @@ def _overview_chart(game: Game, lang: Lang) -> str:
     from matplotlib.figure import Figure
 
     w = WORDS[lang]
-    panels = ((w["profit_per_round"] + " (¥ M)", lambda x: x.gross_profit / 1e6), (w["share_per_round"], lambda x: x.share),
+    panels = ((w["profit_per_round"] + " (¥ M)", lambda x: x.contribution / 1e6), (w["share_per_round"], lambda x: x.share),
               (w["price_per_round"], lambda x: x.channels["tmall"].price if "tmall" in x.channels else float("nan")),
               (w["buyers_per_round"], lambda x: x.funnel["purchased"]))
     rounds = list(range(1, game.played() + 1))
@@ -141,8 +141,8 @@ def _what_if_section(game: Game, result: WhatIfResult, lang: Lang) -> str:
     w, what_if, played, changed = WORDS[lang], result.what_if, result.played, result.changed
     levers = {lv.key: lv for lv in game.rules.team(what_if.team).levers}
     change = "; ".join(f"{lever_label(levers[k], lang)} = {value_text(v)}" for k, v in what_if.values.items()) or w["none"]
-    rows = [[team, money(played[team].gross_profit), money(changed[team].gross_profit),
-             money(changed[team].gross_profit - played[team].gross_profit),
+    rows = [[team, money(played[team].contribution), money(changed[team].contribution),
+             money(changed[team].contribution - played[team].contribution),
              percent(played[team].share), percent(changed[team].share)] for team in game.rules.names]
     head = [w["team"], f"{w['profit']} {w['as_played']}", f"{w['profit']} {w['changed']}", w["difference"],
             f"{w['share']} {w['as_played']}", f"{w['share']} {w['changed']}"]

@@ -316,9 +316,10 @@ class TeamResult:
 
     Attributes
     ----------
-    revenue, gross_profit, marketing_spend : float
-        ¥ in the round; gross profit after goods, fees, commissions, coupons, all marketing
-        spend and the research bought (``research_cost``).
+    revenue, gross_profit, marketing_spend, contribution : float
+        ¥ in the round (docs/KPIS.md): gross profit = revenue − COGS; contribution = gross
+        profit − platform fees − all marketing (coupons, commissions, spend) − the research
+        bought (``research_cost``).
     orders : float
     share : float
         The team's part of the whole market's revenue in the round.
@@ -341,6 +342,7 @@ class TeamResult:
     revenue: float
     gross_profit: float
     marketing_spend: float
+    contribution: float
     orders: float
     share: float
     channels: dict[str, ChannelResult]
@@ -395,12 +397,12 @@ class Market:
         return self._charge_research(self.results(self.played), decisions)
 
     def _charge_research(self, results: dict[str, TeamResult], decisions: Decisions) -> dict[str, TeamResult]:
-        """Each team's results with the research it bought deducted from its gross profit."""
+        """Each team's results with the research it bought deducted from its contribution."""
         research = self.rules.spec.research
         out = {}
         for team, result in results.items():
             cost = research.price if research is not None and decisions[team].get(RESEARCH) else 0.0
-            out[team] = replace(result, research_cost=cost, gross_profit=result.gross_profit - cost)
+            out[team] = replace(result, research_cost=cost, contribution=result.contribution - cost)
         return out
 
     def _decide(self, team: TeamLevers, values: Mapping[str, Value], first: int) -> None:
@@ -440,6 +442,7 @@ class Market:
             out[team.team] = TeamResult(
                 revenue=float(revenue[b].sum()),
                 gross_profit=float(led.field("gross_profit")[days, b].sum()),
+                contribution=float(led.field("contribution")[days, b].sum()),
                 marketing_spend=float(sum(led.field(f)[days, b].sum() for f in MARKETING_FIELDS)),
                 orders=float(led.field("orders")[days, b].sum()),
                 share=float(revenue[b].sum() / market) if market else 0.0,

@@ -15,9 +15,9 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
-        "game": "课堂对抗", "round": "第 {n} 轮", "rounds": "轮次", "team": "团队", "profit": "毛利 (¥)",
+        "game": "课堂对抗", "round": "第 {n} 轮", "rounds": "轮次", "team": "团队", "profit": "贡献利润 (¥)", "gross_profit": "毛利 (¥)",
         "revenue": "营收 (¥)", "share": "营收份额", "spend": "营销花费 (¥)", "orders": "订单",
-        "cumulative": "累计毛利 (¥)", "leaderboard": "排行榜", "decisions": "本轮决策", "submit": "提交决策",
+        "cumulative": "累计贡献利润 (¥)", "leaderboard": "排行榜", "decisions": "本轮决策", "submit": "提交决策",
         "budget": "每轮预算", "planned": "计划花费", "state_open": "开放提交", "state_closed": "已截止",
         "state_running": "模拟中", "state_played": "已完成", "state_none": "尚未开放", "paused": "已暂停",
         "your_results": "你的结果", "rivals": "竞争对手公开信息 (价格与促销)", "price_paid": "成交均价",
@@ -32,14 +32,14 @@ WORDS: dict[str, dict[str, str]] = {
         "debrief_title": "复盘: {name}", "facts": "{teams} 支团队, {rounds} 轮 × {days} 天, {population} 名消费者, 种子 {seed}。"
                                                "每轮所有品牌在同一市场、同一随机数上竞争。",
         "what_if_text": "第 {n} 轮, {team} 改为: {change}。其他团队的决策和所有随机数不变, 差别只来自这一改动。",
-        "profit_per_round": "每轮毛利", "share_per_round": "每轮营收份额", "price_per_round": "天猫成交均价",
+        "profit_per_round": "每轮贡献利润", "share_per_round": "每轮营收份额", "price_per_round": "天猫成交均价",
         "buyers_per_round": "已购人数 (轮末)", "by_channel": "{team}: 各渠道营收", "waiting": "等待讲师开放下一轮",
         "refresh": "刷新", "research": "市场调研 (已购买)", "research_cost": "调研费用 (¥)", "buyers": "已购人数",
     },
     "en": {
-        "game": "Classroom game", "round": "Round {n}", "rounds": "round", "team": "Team", "profit": "Gross profit (¥)",
+        "game": "Classroom game", "round": "Round {n}", "rounds": "round", "team": "Team", "profit": "Contribution (¥)", "gross_profit": "Gross profit (¥)",
         "revenue": "Revenue (¥)", "share": "Revenue share", "spend": "Marketing spend (¥)", "orders": "Orders",
-        "cumulative": "Cumulative profit (¥)", "leaderboard": "Leaderboard", "decisions": "This round's decisions",
+        "cumulative": "Cumulative contribution (¥)", "leaderboard": "Leaderboard", "decisions": "This round's decisions",
         "submit": "Submit decisions", "budget": "Budget per round", "planned": "Planned spend",
         "state_open": "open for decisions", "state_closed": "closed", "state_running": "simulating",
         "state_played": "played", "state_none": "not open yet", "paused": "paused", "your_results": "Your results",
@@ -57,7 +57,7 @@ WORDS: dict[str, dict[str, str]] = {
                  "brands compete in one market on the same random numbers.",
         "what_if_text": "Round {n}, {team} changed to: {change}. Every other decision and every random number are "
                         "the same, so the difference is this change's alone.",
-        "profit_per_round": "Gross profit per round", "share_per_round": "Revenue share per round",
+        "profit_per_round": "Contribution per round", "share_per_round": "Revenue share per round",
         "price_per_round": "Mean price paid on Tmall", "buyers_per_round": "Purchased (end of round)",
         "by_channel": "{team}: revenue by channel", "waiting": "Waiting for the instructor to open the next round",
         "refresh": "Refresh", "research": "Market research (bought)", "research_cost": "Research (¥)",

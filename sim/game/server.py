@@ -320,10 +320,10 @@ def _team_results(game: Game, team: str, lang: Lang) -> str:
         return ""
     own = [game.results(r)[team] for r in range(1, played + 1)]
     rows = [[w["round"].format(n=r + 1), money(x.revenue), money(x.gross_profit), money(x.marketing_spend),
-             money(x.research_cost), percent(x.share), f"{x.orders:,.0f}", f"{x.private_domain:,.0f}",
+             money(x.research_cost), money(x.contribution), percent(x.share), f"{x.orders:,.0f}", f"{x.private_domain:,.0f}",
              x.active_leaders, f"{x.parity_gap:.2f}"] for r, x in enumerate(own)]
     out = [f"<h2>{esc(w['your_results'])}</h2>",
-           table(["", w["revenue"], w["profit"], w["spend"], w["research_cost"], w["share"], w["orders"],
+           table(["", w["revenue"], w["gross_profit"], w["spend"], w["research_cost"], w["profit"], w["share"], w["orders"],
                   w["private_domain"], w["leaders"], w["parity_gap"]], rows)]
     last = own[-1]
     out.append(table([w["channel"], w["revenue"], w["channel_share"], w["price_paid"]],
@@ -369,7 +369,7 @@ def _instructor_page(server: GameServer, token: str, lang: Lang) -> str:
                  table([w["team"], "", *(lever_label(lv, lang) for lv in levers)], rows, 2)]
     if game.played():
         last = game.results(game.played())
-        board = [[i + 1, team, money(total), percent(last[team].share), money(last[team].gross_profit)]
+        board = [[i + 1, team, money(total), percent(last[team].share), money(last[team].contribution)]
                  for i, (team, total) in enumerate(standings(game))]
         body += [f"<h2>{esc(w['leaderboard'])}</h2>",
                  table(["#", w["team"], w["cumulative"], w["share"], w["profit"]], board, 2)]

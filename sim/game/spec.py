@@ -77,7 +77,7 @@ class ResearchSpec(_Strict):
     """Market research a team may buy in a round: rivals' revenue shares (overall and per
     channel), buyers and private-domain followers at the end of that round."""
 
-    price: float = Field(ge=0, description="¥ a round's report costs; deducted from that round's gross profit")
+    price: float = Field(ge=0, description="¥ a round's report costs; deducted from that round's contribution")
 
 
 class GameSpec(_Strict):

@@ -127,7 +127,7 @@ def load_lesson(source: str | os.PathLike[str]) -> Lesson:
         path = CATALOG / f"{source}.yaml"
         if not path.is_file():
             names = [p.stem for p in lesson_files()]
-            raise LessonNotFoundError(f"no lesson {str(source)!r}{did_you_mean(str(source), names)}; "
+            raise LessonNotFoundError(f"no lesson {str(source)!r}{did_you_mean(str(source), names, by_words=True)}; "
                                       f"lessons: {', '.join(names)} (socsim lessons lists them)")
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else str(path)
     return load_model(path, Lesson, file=shown, checks=(_check_name, _check_experiment))

@@ -25,7 +25,7 @@ from .labels import WORDS, metric_label, plot_wording
 from .runner import ClaimCheck, LessonResult
 from .spec import Lang, Lesson
 
-__all__ = ["write_handout", "render_handout", "draw_plots"]
+__all__ = ["write_handout", "render_handout", "draw_plots", "claim_text", "lesson_verdict"]
 
 _HANDOUT_CSS = f"""
 body{{font-family:'{WEB_FAMILY}',-apple-system,"Segoe UI",Roboto,"Noto Sans","Helvetica Neue",Arial,"Noto Sans CJK SC",
@@ -59,7 +59,8 @@ def _paragraphs(text: str) -> str:
                    for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-def _claim_line(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
+def claim_text(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
+    """One claim as a line of text in ``lang``: the KPI, the comparison, Δ with its interval, holds or not."""
     words, d = WORDS[lang], check.diff.diff
     metric = check.claim.metric
     verdict = f"✔ {words['holds']}" if check.holds else f"✘ {words['fails']}"
@@ -67,9 +68,16 @@ def _claim_line(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
     text = (f"{metric_label(metric, lang)}：{lesson.label(check.claim.variant, lang)}{sep}{words[check.claim.direction]}{sep}"
             f"{lesson.label(check.reference, lang)} — Δ = {format_diff(metric, d.mean)}，"
             f"{words['ci']} [{format_diff(metric, d.low)}, {format_diff(metric, d.high)}] · {verdict}")
-    if lang == "en":
-        text = text.replace("：", ": ", 1).replace("，", ", ")
-    return f"<div class='claim{'' if check.holds else ' no'}'>{escape(text)}</div>"
+    return text.replace("：", ": ", 1).replace("，", ", ") if lang == "en" else text
+
+
+def lesson_verdict(result: LessonResult, lang: Lang) -> str:
+    """``Verdict: 2 of 3 claims hold at this size`` (or in Chinese)."""
+    return WORDS[lang]["verdict"].format(held=sum(c.holds for c in result.claims), total=len(result.claims))
+
+
+def _claim_line(lesson: Lesson, check: ClaimCheck, lang: Lang) -> str:
+    return f"<div class='claim{'' if check.holds else ' no'}'>{escape(claim_text(lesson, check, lang))}</div>"
 
 
 def _numbers(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
@@ -99,7 +107,7 @@ def _facts(lesson: Lesson, result: LessonResult, lang: Lang) -> str:
     market = sc.world.consumers
     return WORDS[lang]["facts"].format(population=f"{sc.world.population:,}", market=f"{market:,}", days=sc.simulation.days,
                                        reps=design.replications, seed0=design.seed, seed1=design.seed_of(design.replications - 1),
-                                       seconds=result.experiment.seconds)
+                                       seconds=result.experiment.simulation_seconds)
 
 
 def render_handout(lesson: Lesson, result: LessonResult, lang: Lang, pictures: list[tuple[str, Path]]) -> str:
@@ -116,7 +124,8 @@ def render_handout(lesson: Lesson, result: LessonResult, lang: Lang, pictures: l
         f"<h2>{escape(words['question'])}</h2>", _paragraphs(text.question),
         f"<h2>{escape(words['mechanism'])}</h2>", _paragraphs(text.mechanism),
         f"<h2>{escape(words['compared'])}</h2>", _compared(lesson, result, lang),
-        f"<h2>{escape(words['claim'])}</h2>", *(_claim_line(lesson, c, lang) for c in result.claims),
+        f"<h2>{escape(words['claim'])}</h2>", f"<p><b>{escape(lesson_verdict(result, lang))}</b></p>",
+        *(_claim_line(lesson, c, lang) for c in result.claims),
         f"<h2>{escape(words['plots'])}</h2>",
         *(f"<h3>{escape(title)}</h3>{image(path, title)}" for title, path in pictures),
         f"<h2>{escape(words['numbers'])}</h2>", f"<div class='note'>{escape(how)}</div>", _numbers(lesson, result, lang),

@@ -26,11 +26,12 @@ WORDS: dict[Lang, dict[str, str]] = {
         "mean": "均值", "ci": f"{LEVEL:.0%} 置信区间", "diff": "与参照之差", "diff_ci": f"差的 {LEVEL:.0%} 置信区间",
         "rel": "相对差", "p": "p 值", "n": "重复次数", "holds": "成立", "fails": "在本规模下未显示",
         "higher": "高于", "lower": "低于", "expect": "预期",
+        "verdict": "结论：{held} / {total} 条论断在本规模下成立", "handout": "讲义：",
         "how_to_read": ("每个方案用同一组随机种子各跑 {reps} 次（公共随机数），因此每个方案都与参照方案 “{first}” "
                         "逐次配对比较：差值是配对差的均值，区间是学生 t 分布的 {level} 置信区间。区间不含 0（✔）"
                         "说明差异不太可能来自模拟的随机波动。"),
         "facts": "{population} 个消费者代理（代表 {market} 名真实消费者）· {days} 天 · 每个方案 {reps} 次重复 · "
-                 "种子 {seed0}–{seed1} · 运行 {seconds:.0f} 秒",
+                 "种子 {seed0}–{seed1} · 模拟共计 {seconds:.0f} 秒（各次运行之和）",
         "sources": "出处", "reproduce": "重现",
         "reproduce_text": "同样的结果可以用 {cmd} 重现；完整实验（更多方案、更多重复）：{cmd2}。",
         "footer": "课程 {name} · 每个方案 {reps} 次重复（公共随机数）· 误差线：{level} 置信区间",
@@ -48,12 +49,13 @@ WORDS: dict[Lang, dict[str, str]] = {
         "mean": "mean", "ci": f"{LEVEL:.0%} CI", "diff": "Δ vs reference", "diff_ci": f"Δ {LEVEL:.0%} CI",
         "rel": "Δ %", "p": "p", "n": "n", "holds": "holds", "fails": "not shown at this size",
         "higher": "higher than", "lower": "lower than", "expect": "expect",
+        "verdict": "Verdict: {held} of {total} claims hold at this size", "handout": "handout: ",
         "how_to_read": ("Every variant ran the same {reps} replications with the same seeds (common random numbers), "
                         "so each is compared with the reference “{first}” replication by replication: Δ is the mean "
                         "paired difference, with its {level} confidence interval (Student's t). An interval that "
                         "excludes zero (✔) is unlikely to be noise of the simulation."),
         "facts": "{population} consumer agents (standing for {market} real consumers) · {days} days · {reps} "
-                 "replications per variant · seeds {seed0}–{seed1} · ran in {seconds:.0f} s",
+                 "replications per variant · seeds {seed0}–{seed1} · {seconds:.0f} s of simulation (all runs together)",
         "sources": "Sources", "reproduce": "Reproduce",
         "reproduce_text": "Reproduce these numbers with {cmd}; the full experiment (all variants, more replications): {cmd2}.",
         "footer": "lesson {name} · {reps} replications per variant (common random numbers) · error bars: {level} CI",
@@ -66,8 +68,10 @@ WORDS: dict[Lang, dict[str, str]] = {
 #: Chinese names of the KPIs (keys of :func:`sim.metrics.brand_kpis`, stages and spend fields).
 _ZH_KPI = {
     "traffic": "流量（访问）", "orders": "订单数", "units": "件数", "revenue": "营收（¥）", "cogs": "商品成本（¥）",
-    "platform_fees": "平台费用（¥）", "gross_profit": "毛利（¥）", "buyers": "购买人数", "marketing_spend": "营销费用（¥）",
-    "contribution_per_order": "单均贡献（¥）", "roi": "ROI（毛利 ÷ 营销费用）", "cac": "获客成本（¥）",
+    "platform_fees": "平台费用（¥）", "gross_profit": "毛利（营收 − 商品成本，¥）", "buyers": "购买人数",
+    "marketing_spend": "营销费用（¥）", "contribution": "贡献利润（扣除平台费用和营销费用，¥）",
+    "margin_per_order": "单均边际利润（¥）", "order_share": "订单份额", "revenue_share": "营收份额",
+    "roi": "ROI（贡献利润 ÷ 营销费用）", "cac": "获客成本（¥）",
     "repurchase_rate": "复购率", "conversion": "转化率", "aov": "客单价（¥）", "repurchase_multiplier": "复购倍数",
     "spillover_share": "微信种草在天猫成交的比例", "private_domain": "私域人数", "active_leaders": "活跃团长（期末）",
     "leaders_recruited": "累计招募团长", "shares": "分享次数（人·天）", "detractors": "贬损者（失望的买家）", "aware": "认知人数（A）", "interested": "种草人数（I）",

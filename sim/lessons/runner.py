@@ -25,6 +25,7 @@ from sim.experiments.runner import ExperimentResult, Progress
 from sim.experiments.stats import PairedDifference, paired_difference
 from sim.experiments.store import ResultsStore
 from sim.experiments.worker import RunRecord
+from sim.kpis import current_name
 
 from .catalog import experiment_outline, experiment_path
 from .spec import Claim, Lesson, Preset
@@ -129,7 +130,9 @@ def store_folder(out: Path, design: Design) -> Path:
 
 
 def _kpi_values(kpis: Mapping[RunKey, Mapping[str, float]], variant: str, metric: str, reps: int) -> np.ndarray:
-    return np.array([kpis.get(RunKey(variant, 0, r), {}).get(metric, math.nan) for r in range(reps)], dtype=float)
+    """The KPI ``metric`` (a renamed one read under its new name) of each replication of ``variant``."""
+    name = current_name(metric)
+    return np.array([kpis.get(RunKey(variant, 0, r), {}).get(name, math.nan) for r in range(reps)], dtype=float)
 
 
 def check_claims(lesson: Lesson, design: Design, kpis: Mapping[RunKey, Mapping[str, float]]) -> tuple[ClaimCheck, ...]:

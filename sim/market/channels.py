@@ -16,16 +16,20 @@ import numpy as np
 
 from ..config.schema import Scenario
 
-__all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11", "CHANNEL_NAMES", "channel_name"]
+__all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11", "CHANNEL_NAMES", "CHANNEL_NAMES_ZH", "channel_name"]
 
 #: Display names of the well-known channel keys (plots, tables, dashboard); any other key shows as written.
 CHANNEL_NAMES = {"tmall": "Tmall", "wechat": "WeChat", "douyin": "Douyin", "jd": "JD.com",
                  "xiaohongshu": "Xiaohongshu", "pinduoduo": "Pinduoduo", "kuaishou": "Kuaishou"}
+#: The same in Chinese (the dashboard's and handouts' zh text).
+CHANNEL_NAMES_ZH = {"tmall": "天猫", "wechat": "微信", "douyin": "抖音", "jd": "京东", "xiaohongshu": "小红书",
+                    "pinduoduo": "拼多多", "kuaishou": "快手"}
 
 
-def channel_name(key: str) -> str:
-    """The display name of channel ``key``: ``tmall`` → ``Tmall``; an unknown key as written."""
-    return CHANNEL_NAMES.get(key.lower(), key)
+def channel_name(key: str, lang: str = "en") -> str:
+    """The display name of channel ``key`` in ``lang`` ("en" or "zh"): ``tmall`` → ``Tmall`` / ``天猫``;
+    an unknown key as written."""
+    return (CHANNEL_NAMES_ZH if lang == "zh" else CHANNEL_NAMES).get(key.lower(), key)
 
 DOUBLE11 = "double11"
 

@@ -1,4 +1,4 @@
-"""Plots of the analyses: Morris μ*–σ chart, Sobol S1/S_T bars with intervals.
+"""Plots of the analyses: Morris μ*–σ chart, Sobol S1/S_T bars with intervals, search convergence.
 
 Figures are laid out and saved in the one style of :mod:`sim.plots.style` (same footer
 and DPI as the experiment plots).
@@ -7,16 +7,16 @@ and DPI as the experiment plots).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .style import panels, save_with_footer
+from .style import colour, panels, save_with_footer
 
 if TYPE_CHECKING:
     from ..analysis.sensitivity import SensitivityResult
 
-__all__ = ["sensitivity_plots", "morris_chart", "sobol_bars"]
+__all__ = ["sensitivity_plots", "morris_chart", "sobol_bars", "convergence_chart"]
 
 
 def sensitivity_plots(result: "SensitivityResult", folder: Path) -> list[Path]:
@@ -54,6 +54,28 @@ def sobol_bars(result: "SensitivityResult", path: Path) -> Path:
         ax.legend(fontsize=8)
     fig.suptitle("Sobol indices with 95 % intervals")
     return save_with_footer(fig, path, f"{len(result.X)} points, {_reps(result)} replication(s) each")
+
+
+def convergence_chart(searches: Sequence[tuple[str, Sequence[float]]], path: Path, title: str, footer: str) -> Path:
+    """Loss of every candidate in the order tried (dots) and the best so far (line), one colour per search.
+
+    ``searches`` are (label, losses) pairs, e.g. one per categorical choice of an
+    optimisation; candidates beyond the budget (infinite loss) are left out. A flat best
+    line over the last candidates says the search has settled; a line still falling says
+    more evaluations would help.
+    """
+    fig, (ax,) = panels(1, size=(8.0, 4.2))
+    for i, (label, losses) in enumerate(searches):
+        y = np.asarray(losses, dtype=float)
+        y = y[np.isfinite(y)]
+        x = np.arange(1, len(y) + 1)
+        ax.plot(x, y, "o", color=colour(i), alpha=0.35, markersize=4)
+        ax.step(x, np.minimum.accumulate(y), where="post", color=colour(i), linewidth=2.0, label=f"{label}: best so far")
+    ax.set(xlabel="candidate (in the order tried)", ylabel="loss (lower is better)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    return save_with_footer(fig, path, footer)
 
 
 def _reps(result: "SensitivityResult") -> int:

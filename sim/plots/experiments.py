@@ -22,10 +22,11 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..experiments.design import Design
 from ..experiments.stats import LEVEL, KpiSummary, band
-from ..experiments.tables import format_diff, format_value, metric_label, series_label, signed_percent, summary_by
+from ..experiments.tables import format_diff, format_value, is_money, metric_label, series_label, signed_percent, summary_by
 from ..ledger import FIELDS
 from .run import event_days, weekly
-from .style import colour, figure, format_number, legend_or_note, mark_events, panels, save_with_footer, style_axes
+from .style import (colour, figure, format_number, legend_or_note, line_look, mark_events, panels, save_with_footer,
+                    style_axes)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..experiments.elasticity import ElasticityResult
@@ -43,9 +44,10 @@ def is_flow(series: str) -> bool:
     return series.rsplit(".", 1)[-1] in FIELDS
 
 
-def _footer(design: Design) -> str:
+def _footer(design: Design, marks: str = f"error bars: {_CI}") -> str:
+    """Experiment, replications and seeds, and what the plot's marks of uncertainty are (``marks``)."""
     return f"experiment {design.name} · {design.replications} replications, seeds {design.seed}–" \
-           f"{design.seed_of(design.replications - 1)} (common random numbers) · error bars: {_CI}"
+           f"{design.seed_of(design.replications - 1)} (common random numbers) · {marks}"
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,6 @@ class Wording:
 ENGLISH = Wording()
 
 
-def _is_money(metric: str) -> bool:
-    return format_value(metric, 1.0).startswith("¥") or metric.rsplit(".", 1)[-1] in (
-        "revenue", "gross_profit", "marketing_spend", "cogs", "platform_fees", "aov", "cac", "contribution_per_order")
-
-
 def _yfmt(ax: Axes, metric: str, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda v, _p: _tick(metric, v)))
@@ -88,7 +85,7 @@ def _tick(metric: str, v: float) -> str:
     text = format_value(metric, v)
     if "%" in text:
         return text
-    prefix = "¥" if _is_money(metric) else ""
+    prefix = "¥" if is_money(metric) else ""
     for size, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(v) >= size:
             return f"{'−' if v < 0 else ''}{prefix}{abs(v) / unit:,.3g}{suffix}"
@@ -165,10 +162,11 @@ def daily_bands(design: Design, runs: DailyRuns, path: Path, wording: Wording = 
             values = weekly(values.T).T if flow else values
             mean, low, high = band(values)
             x = dates[: len(mean)]
-            ax.plot(x, mean, color=colour(i), linewidth=1.8, label=wording.variant(v.name))
-            ax.fill_between(x, low, high, color=colour(i), alpha=0.2, linewidth=0)
+            look = line_look(i, len(design.variants))
+            ax.plot(x, mean, label=wording.variant(v.name), **{**look, "marker": None})
+            ax.fill_between(x, low, high, color=colour(i), alpha=0.15, linewidth=0)
         label = wording.series(series).replace(" · ", wording.per_week + " · ", 1) if flow else wording.series(series)
-        style_axes(ax, label, wording.last_days if flow else "", money=_is_money(series), dates=dates)
+        style_axes(ax, label, wording.last_days if flow else "", money=is_money(series), dates=dates)
         mark_events(ax, events)
         legend_or_note(ax, wording.no_values)
     fig.suptitle(wording.daily_title, x=0.01, ha="left", fontweight="bold")
@@ -187,7 +185,7 @@ def sweep_lines(design: Design, summary: Sequence[KpiSummary], path: Path) -> Pa
         for i, v in enumerate(design.variants):
             s = [by[(metric, v.name, p.index)].value for p in points]
             mean = np.array([t.mean for t in s])
-            ax.plot(x, mean, "o-", color=colour(i), label=v.name, linewidth=1.8)
+            ax.plot(x, mean, label=v.name, **line_look(i, len(design.variants)))
             ax.fill_between(x, [t.low for t in s], [t.high for t in s], color=colour(i), alpha=0.2, linewidth=0)
         ax.set_title(metric_label(metric), loc="left", fontsize=11, fontweight="bold")
         ax.set_xlabel(axis.label)
@@ -196,7 +194,7 @@ def sweep_lines(design: Design, summary: Sequence[KpiSummary], path: Path) -> Pa
         if len(design.variants) > 1:
             ax.legend(fontsize=8, frameon=False)
     fig.suptitle(f"Sweep over {axis.label}: mean with {_CI} band", x=0.01, ha="left", fontweight="bold")
-    return save_with_footer(fig, path, _footer(design))
+    return save_with_footer(fig, path, _footer(design, f"bands: {_CI}"))
 
 
 def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) -> list[Path]:
@@ -218,7 +216,8 @@ def sweep_heatmaps(design: Design, summary: Sequence[KpiSummary], folder: Path) 
             ax.set_ylabel(ax_y.label)
             ax.set_title(v.name if len(design.variants) > 1 else "", loc="left", fontsize=10)
         fig.suptitle(f"{metric_label(metric)}: mean over replications", x=0.01, ha="left", fontweight="bold")
-        paths.append(save_with_footer(fig, folder / f"heatmap_{k + 1:02d}_{_slug(metric)}.png", _footer(design)))
+        paths.append(save_with_footer(fig, folder / f"heatmap_{k + 1:02d}_{_slug(metric)}.png",
+                                      _footer(design, "cells: mean of the replications (intervals in summary.csv)")))
     return paths
 
 

@@ -27,6 +27,7 @@ td:first-child,th:first-child{text-align:left}td.text{text-align:left;white-spac
 font-size:.82rem}.good{color:#067647;font-weight:600}.bad{color:#b42318;font-weight:600}
 img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px;margin:.5rem 0}
 .note{background:#f5f7fa;border-left:4px solid #3b75af;padding:.6rem 1rem;font-size:.9rem}
+.verdict{font-size:1.15rem;font-weight:600;background:#eef6ee;border-left:4px solid #2e7d32;padding:.6rem 1rem}
 code{background:#f5f7fa;padding:0 .25rem;border-radius:3px}.scroll{overflow-x:auto}
 """
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory
 
-__all__ = ["DPI", "PANEL", "figure", "panels", "save", "save_with_footer", "colour", "format_number", "format_y",
+__all__ = ["DPI", "PANEL", "figure", "panels", "save", "save_with_footer", "colour", "line_look", "format_number", "format_y",
            "style_axes", "legend_or_note", "note", "mark_events"]
 
 #: Resolution of every PNG (dots per inch).
@@ -60,6 +60,25 @@ def save_with_footer(fig: Figure, path: str | Path, footer: str) -> Path:
 def colour(i: int) -> str:
     """The ``i``-th colour of the default cycle (variants, brands)."""
     return f"C{i % 10}"
+
+
+#: Dash patterns of successive lines in one panel (solid first).
+_DASHES = ("-", (0, (6, 2)), (0, (2, 1.5)), (0, (8, 2, 2, 2)), (0, (1, 1)), (0, (4, 1, 1, 1, 1, 1)))
+#: Markers of successive lines where points are drawn (sweeps).
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def line_look(i: int, n: int) -> dict:
+    """Colour, dash pattern and width of line ``i`` of ``n`` in one panel, so that no line hides another.
+
+    Each line is thinner than the one drawn before it and has its own dashes, so two
+    variants with the same values show as a thick line under a thinner dashed one (both
+    in the legend, both visible) instead of one line covering the other.
+    """
+    width = 1.0 + 1.8 * (n - 1 - i) / max(n - 1, 1)  # first 2.8 pt … last 1.0 pt
+    return {"color": colour(i), "linestyle": _DASHES[i % len(_DASHES)], "linewidth": width,
+            "marker": _MARKERS[i % len(_MARKERS)], "markersize": 3.0 + 2.0 * (n - 1 - i) / max(n - 1, 1),
+            "zorder": 2 + i}
 
 
 def format_number(value: float, prefix: str = "") -> str:

@@ -27,10 +27,10 @@ from .stats import ALPHA, agreement_pvalues, holm
 
 __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"]
 
-#: Per-brand KPIs compared (besides orders on each channel): revenue, gross profit,
+#: Per-brand KPIs compared (besides orders on each channel): revenue, contribution,
 #: spill-over share, active leaders, private domain, shares, detractors, the AIPL stocks at the
 #: end and the referral commission with the orders that paid a second level (the referral trees).
-HEADLINE = ("revenue", "gross_profit", "spillover_share", "active_leaders", "private_domain", "shares", "detractors",
+HEADLINE = ("revenue", "contribution", "spillover_share", "active_leaders", "private_domain", "shares", "detractors",
             "aipl.aware", "aipl.interested", "aipl.purchased", "aipl.loyal", "spend.referral_commission",
             "referral.orders_level2")
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..config.schema import Scenario
 from ..engines import engine_class
 from ..experiments.executors import local_pool
-from ..experiments.worker import flatten_kpis
+from ..metrics import flatten_kpis
 from ..model import MarketModel
 
 __all__ = ["RunJob", "RunSummary", "summarize", "run_jobs"]

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import ValidationError
 from scipy.stats import t as student_t
 
-from ..config.overrides import set_dotted
+from ..config.overrides import did_you_mean, set_dotted
 from ..config.schema import Scenario
 from ..errors import SocsimError
 from .jobs import RunJob, RunSummary, run_jobs, summarize
@@ -328,7 +328,7 @@ def _judge_referral_depth(ctx: _Context, runs: dict[str, list[RunSummary]]) -> t
 def _judge_referral(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
     f = ctx.roles.focal
     shares = [_kpi(runs[v], f"{f}.shares") for v in ("high", "low")]
-    margin = [_kpi(runs[v], f"{f}.contribution_per_order") for v in ("low", "high")]
+    margin = [_kpi(runs[v], f"{f}.margin_per_order") for v in ("low", "high")]
     share_ok, p1 = _paired(*shares)
     margin_ok, p2 = _paired(*margin)
     measured = (f"level-1 0 → 0.3: shares {_mean(shares[1]):,.0f} → {_mean(shares[0]):,.0f}, "
@@ -812,7 +812,8 @@ def _select(only: Sequence[str] | None) -> list[_Check]:
     keys = [c.key for c in CHECKS]
     unknown = [k for k in (only or ()) if k not in keys]
     if unknown:
-        raise SocsimError(f"--only: unknown check {unknown[0]!r}; choose from {', '.join(keys)}")
+        raise SocsimError(f"--only: unknown check {unknown[0]!r}{did_you_mean(unknown[0], keys, by_words=True)}; "
+                          f"choose from {', '.join(keys)}")
     return [c for c in CHECKS if c.key in only] if only else [c for c in CHECKS if c.default]
 
 

@@ -1,0 +1,138 @@
+"""Benchmark: how long a trainer waits — a warm ``socsim run`` end to end, and one dashboard Step.
+
+* ``run``: ``socsim run`` of the bundled baseline as a user types it, in a fresh process
+  each time (interpreter start, imports, simulation, CSV/JSON, plots), after one untimed
+  run so the compiled kernels are cached and the files are in the page cache ("warm").
+  Variants: the default (three main plots), ``--all-plots`` (eight) and ``--no-plots``.
+* ``step``: one press of Step on the dashboard — 7 days of the workshop market (5,000
+  consumers) and the redraw of its six charts (PNG) and the KPI table, in English and in
+  Chinese; timed in this process after the page's first draw, as the server does it.
+* ``phases``: where a run's CPU time goes, one fresh process (imports, set-up, simulation,
+  files, each plot).
+
+Each figure is the median of ``--repeats``; wall time and CPU time (user + system of the
+process, ``resource.getrusage``) are both reported, with the machine's 1-minute load average
+when the measurement started: on a shared machine wall time grows with the load, CPU time
+much less.
+
+Usage::
+
+    python benchmarks/latency.py                 # run, step and phases, 5 repeats
+    python benchmarks/latency.py --only step --repeats 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SOCSIM = [sys.executable, "-c", "from sim.cli import app; app()"]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_run(extra: list[str], repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``socsim run [extra]`` in fresh processes."""
+    walls, cpus = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeats + 1):
+            out = Path(tmp) / f"run{i}"
+            cpu, wall = _children_cpu(), time.perf_counter()
+            subprocess.run([*SOCSIM, "run", "--out", str(out), *extra], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+            if i:  # the first run warms the kernel cache and the page cache
+                walls.append(time.perf_counter() - wall)
+                cpus.append(_children_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def time_step(repeats: int, lang: str) -> tuple[float, float, float, float]:
+    """Median wall and CPU seconds of a dashboard Step (7 days + six charts + KPI table), and the
+    share of it spent simulating (wall, CPU)."""
+    from sim.dashboard.charts import kpi_rows, render_charts
+    from sim.dashboard.workshop import WorkshopModel, WorkshopState
+
+    model = WorkshopModel(WorkshopState.from_setup())
+    render_charts(model, lang)  # the page's first draw (fonts loaded, ego network laid out)
+    walls, cpus, sim_walls, sim_cpus = [], [], [], []
+    for _ in range(repeats):
+        cpu, wall = time.process_time(), time.perf_counter()
+        model.step()
+        sim_cpus.append(time.process_time() - cpu)
+        sim_walls.append(time.perf_counter() - wall)
+        render_charts(model, lang)
+        kpi_rows(model, lang)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    med = statistics.median
+    return med(walls), med(cpus), med(sim_walls), med(sim_cpus)
+
+
+_PHASES = r"""
+import time, tempfile, pathlib
+t = [time.process_time()]
+def lap(name):
+    t.append(time.process_time()); print(f"{name}\t{t[-1] - t[-2]:.3f}")
+from sim.cli import app; lap("import the command line")
+import sim.simulation as s; lap("import the model (Mesa, numba, schema)")
+from sim.config.loader import load_scenario
+sc = load_scenario("scenarios/baseline.yaml"); lap("load the scenario")
+from sim.engines import make_model
+m = make_model(sc); lap("build the market (graph, agents; loads the compiled kernels)")
+m.run(); lap("simulate 365 days")
+result = s.run(sc)
+t.append(time.process_time())
+from sim.plots import run as plots; lap("import matplotlib and the plots")
+folder = pathlib.Path(tempfile.mkdtemp())
+s.write_results(result, folder / "r", plots=False); lap("write CSV, JSON, YAML")
+for name in plots.PLOT_FILES:
+    plots.run_plots(result, folder / "p", [name]); lap(f"plot {name}")
+"""
+
+
+def phases() -> list[tuple[str, float]]:
+    """CPU seconds of each phase of a run, in one fresh process (after a warm-up run)."""
+    text = subprocess.run([sys.executable, "-c", _PHASES], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return [(name, float(sec)) for name, sec in (line.split("\t") for line in text.splitlines())]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=("run", "step", "phases"))
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
+    if args.only in (None, "run"):
+        for label, extra in (("socsim run (3 main plots)", []), ("socsim run --all-plots", ["--all-plots"]),
+                             ("socsim run --no-plots", ["--no-plots"])):
+            load = os.getloadavg()[0]
+            wall, cpu = time_run(extra, args.repeats)
+            print(f"{label:34s} wall {wall:6.2f} s   CPU {cpu:6.2f} s   (load {load:.1f})")
+    if args.only in (None, "step"):
+        for lang in ("en", "zh"):
+            load = os.getloadavg()[0]
+            wall, cpu, sim_wall, sim_cpu = time_step(args.repeats, lang)
+            print(f"dashboard Step, 7 days, {lang:21s} wall {wall:6.3f} s   CPU {cpu:6.3f} s   "
+                  f"(simulating: {sim_wall:.3f} s wall, {sim_cpu:.3f} s CPU; load {load:.1f})")
+    if args.only in (None, "phases"):
+        subprocess.run([*SOCSIM, "run", "--no-plots", "--out", tempfile.mkdtemp() + "/warm"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        for name, sec in phases():
+            print(f"  {name:62s} CPU {sec:6.3f} s")
+
+
+if __name__ == "__main__":
+    main()
