@@ -44,9 +44,9 @@ MARKETING_FIELDS = ("coupons", "gifts", "referral_commission", "leader_commissio
 #: The marketing a budget buys up front (media, KOL slots, content); the rest of
 #: MARKETING_FIELDS (coupons, gifts, commissions) is paid per order and grows with sales.
 FIXED_MARKETING = ("ad_spend", "kol_fees", "content_cost")
-N_SOURCES = 8  # Source codes 0..6 plus 7 = none
+N_SOURCES = 9  # Source codes 0..7 plus 8 = none
 #: Names of the last-touch attribution classes: the Source codes in order, then "none" (no touch).
-LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "none")
+LAST_TOUCH = ("paid", "push", "wecom", "kol", "group", "wom", "search", "relay", "none")
 #: Commission levels of a referral tree (分佣): the sharer, her referrer, her referrer's
 #: referrer. More is pyramid selling under China's rules (docs/SOURCES.md, Decree 444).
 REFERRAL_LEVELS = 3
@@ -62,12 +62,16 @@ class Ledger:
         self.books = np.zeros((days, brands, channels, len(FIELDS)))
         self.by_source = np.zeros((days, brands, channels, N_SOURCES))
         self.shares = np.zeros((days, brands))  # sharer-days (agents; × scale when reported)
+        self.relayed = np.zeros((days, brands))  # exposures opinion leaders relayed (agents; × scale when reported)
         #: referral tree record: [day, brand, 0, ℓ] orders through a link with a level-(ℓ+1)
         #: payee, [day, brand, 1, ℓ] commission paid at that level (real people, ¥)
         self.referrals = np.zeros((days, brands, 2, REFERRAL_LEVELS))
         #: sharer-days by the share's depth in the referral tree (:data:`SHARE_DEPTHS` bins; agents)
         self.share_depths = np.zeros((days, brands, SHARE_DEPTHS))
         self.detractors = np.zeros((days, brands))  # buyers let down (agents; × scale when reported)
+        #: non-followers captured into the private domain per touchpoint (content, live, WeCom:
+        #: sim.market.capture.TOUCHPOINTS; agents, × scale when reported)
+        self.captured = np.zeros((days, brands, 3))
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])
@@ -88,6 +92,10 @@ class Ledger:
 
     def count_shares(self, day: int, brand: int, sharers: int) -> None:
         self.shares[day, brand] += sharers
+
+    def count_relayed(self, day: int, brand: int, exposures: int) -> None:
+        """Book the exposures opinion leaders relayed for ``brand`` on ``day`` (agents)."""
+        self.relayed[day, brand] += exposures
 
     def count_detractors(self, day: int, made: np.ndarray) -> None:
         """Book the detractors each brand made on ``day`` ((B,) counts of agents)."""

@@ -19,8 +19,9 @@ import mesa
 import numpy as np
 
 from .ledger import FIXED_MARKETING, LAST_TOUCH, MARKETING_FIELDS
+from .market.capture import TOUCHPOINTS
 from .market.referral import expected_commission_rate, referral_kpis
-from .market.signals import WECHAT_SEEDED
+from .market.signals import WECHAT_SEEDED, Source
 from .population import Stage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,6 +75,9 @@ class _RowToday:
             self.names += [f"{brand.name}.price.{k}" for k in brand.base.channels]
             self.names += [f"{brand.name}.visibility.{k}" for k in brand.base.channels]
             self._price_channels.append([model.channels.code(k) for k in brand.base.channels])
+        self._relaying = model.behaviour.two_step.enabled  # the cascade's series exist only when it runs
+        if self._relaying:
+            self.names += [f"{brand.name}.{x}" for brand in model.brands for x in ("relayed", "relay_orders")]
         self._day, self._row = -1, []
 
     def __call__(self, model: "MarketModel") -> list:
@@ -88,12 +92,21 @@ class _RowToday:
                 row.append(brand.price_image)
                 row += brand.derived("series channel prices", lambda: [float(brand.prices.effective[c]) for c in channels])
                 row += [float(searched[brand.code, c]) for c in channels]
+            if self._relaying:
+                row += _relay_today(model)
             self._day, self._row = model.day, row
         return self._row
 
     def reporters(self) -> dict[str, Callable]:
         """One Mesa reporter per series, reading today's row."""
         return {name: (lambda m, i=i: self(m)[i]) for i, name in enumerate(self.names)}
+
+
+def _relay_today(model: "MarketModel") -> list[float]:
+    """Per brand, today: exposures opinion leaders relayed and orders whose last touch was a relay (real people)."""
+    led, t = model.ledger, model.day
+    return [v for b in range(len(model.brands))
+            for v in (float(led.relayed[t, b] * model.scale), float(led.by_source[t, b, :, Source.RELAY].sum()))]
 
 
 def flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -149,6 +162,14 @@ def _channel_kpis(model: "MarketModel", b: int, c: int) -> dict[str, float]:
             **_shares(model, b, c), "visibility": float(np.mean(seen)) if seen else 0.0}
 
 
+def _captured(model: "MarketModel", b: int) -> dict:
+    """Followers captured among non-followers per touchpoint (real people) and what they cost (¥)."""
+    got = model.ledger.captured[:, b].sum(axis=0) * model.scale
+    cost = model.brands[b].spec.strategy.private_domain.capture.cost_per_contact_yuan
+    return {**{f"captured_{name}": float(n) for name, n in zip(TOUCHPOINTS, got)},
+            "capture_cost": float(got.sum() * cost)}
+
+
 def brand_kpis(model: "MarketModel", b: int) -> dict:
     """KPI summary of brand ``b`` over the run (real yuan, real people)."""
     led, pop, scale = model.ledger, model.population, model.scale
@@ -173,6 +194,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         "active_leaders": brand.leader_roster.active_count(), "leaders_recruited": len(brand.leaders),
         "shares": float(led.shares[:, b].sum() * scale),
         "detractors": float(led.detractors[:, b].sum() * scale),
+        **_captured(model, b),
         "referral": referral_kpis(led, pop.parent, b, scale, expected_commission_rate(
             brand.spec.strategy.referral, model.behaviour.downline_expectation)),
         "price_image": brand.price_image,
@@ -180,6 +202,7 @@ def brand_kpis(model: "MarketModel", b: int) -> dict:
         **_response_kpis(brand),
         "aipl": dict(zip(Stage.NAMES, map(float, funnel))),
         "last_touch": last_touch_orders(model, b),
+        **({"relayed": float(led.relayed[:, b].sum() * scale)} if model.behaviour.two_step.enabled else {}),
         "channels": {model.channels.keys[c]: _channel_kpis(model, b, c) for c in range(len(model.channels))
                      if model.channels.transacts[c] and model.channels.keys[c] in brand.base.listings()},
     }

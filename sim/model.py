@@ -20,7 +20,8 @@ from .config.schema import KolProgram, Scenario
 from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, judging
-from .market.campaigns import CampaignContext, run_campaigns, sharing
+from .market.campaigns import CampaignContext, relay_media, run_campaigns, sharing
+from .market.capture import capture_non_followers
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
@@ -158,10 +159,12 @@ class MarketModel(mesa.Model):
             brand.begin_day(date, self.calendar.coupon_yuan[t], watch)
         lap("1 calendar")
         batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
-                              self._exposures, share=self._share).collect()
+                              self._exposures, share=self._share, relay=self._relay).collect()
         self._in_session_needs(batch, t)
         lap("2 signals")
         shoppers, orders = self._consumer_day(t, batch, lap)
+        self._capture(batch, t)
+        lap("6 after purchase")
         for brand in self.brands:
             partner_day(self, brand, t, self.streams.partners)
         lap("7 partners")
@@ -172,6 +175,20 @@ class MarketModel(mesa.Model):
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _capture(self, batch: Exposures, t: int) -> None:
+        """Private-domain capture of today's touched non-followers
+        (:func:`~sim.market.capture.capture_non_followers`), for brands with a WeChat shop
+        and a capture rate above 0; the same stage in both engines."""
+        social = self.channels.social
+        if social is None:
+            return
+        for brand in self.brands:
+            spec = brand.spec.strategy.private_domain.capture
+            if spec.active and self.channels.keys[social] in brand.spec.channels:
+                live = [uid for uid, _ in brand.kol_roster.live_today]
+                capture_non_followers(self.population, batch, brand.code, spec, live, social, self.ledger, t,
+                                      self.scale, self.streams.capture)
 
     def _in_session_needs(self, batch: Exposures, t: int) -> None:
         """In-session conversion: each watcher of a livestream session today (an exposure
@@ -202,13 +219,15 @@ class MarketModel(mesa.Model):
 
     #: Word of mouth (part of stage 2): vectorised over today's sharers.
     _share = staticmethod(sharing)
+    #: Opinion leaders' relays of media (part of stage 2, two-step flow): vectorised over today's exposures.
+    _relay = staticmethod(relay_media)
 
     def _consumer_day(self, t: int, batch: Exposures, lap: Lap) -> tuple[int, int]:
         """Stages 3–6, the consumers' part of the day, in one compiled call
         (:func:`~sim.market.consumers.consumer_day`); (shoppers, orders) today.
 
-        The reference engine (:mod:`sim.reference`) overrides this and :attr:`_share`
-        only: everything else in the day is shared by both engines. ``lap`` books the
+        The reference engine (:mod:`sim.reference`) overrides this, :attr:`_share` and
+        :attr:`_relay` only: everything else in the day is shared by both engines. ``lap`` books the
         time since the last lap: here to the four stages, by the cycles each took in the call.
         """
         promoting = np.array([b.code for b in self.brands if b.prices.promoting], np.int64)
@@ -252,6 +271,8 @@ class MarketModel(mesa.Model):
                 day=t, day_of_month=day_of_month, pop=self.population, graph=self.graph,
                 channels=self.channels, behaviour=self.behaviour, ledger=self.ledger,
                 scale=self.scale, audience=self.audience, rng=self.streams.signals,
+                koc_nodes=np.array([k.node for b in self.brands for k in b.kol_roster.kols if k.program.tier == "koc"],
+                                   np.int64),
             )
         self._context.day, self._context.day_of_month = t, day_of_month
         return self._context

@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ["STREAMS", "Streams", "spawn_streams"]
 
 #: Stream names, in spawn order. Append only: reordering changes every result.
-STREAMS = ("graph", "population", "actors", "signals", "wom", "needs", "choice", "after", "partners", "mesa")
+STREAMS = ("graph", "population", "actors", "signals", "wom", "needs", "choice", "after", "partners", "mesa", "capture")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Streams:
     after: np.random.Generator
     partners: np.random.Generator
     mesa: np.random.Generator
+    capture: np.random.Generator
 
 
 def spawn_streams(seed: int) -> Streams:

@@ -45,7 +45,7 @@ class RunResult:
     brands, channels : tuple of str
     books : ndarray (days, B, C, F)
         The ledger; F follows :data:`sim.ledger.FIELDS`.
-    orders_by_source : ndarray (days, B, C, 8)
+    orders_by_source : ndarray (days, B, C, 9)
     daily : dict[str, ndarray]
         Per-brand state each day (AIPL, private domain, leaders, parity gap, prices).
     kpis : dict[str, dict]

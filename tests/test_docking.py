@@ -2,13 +2,15 @@
 
 For three scenarios that between them exercise every consumer rule (618 and Double 11
 coupons, strict and no parity, Tmall-only promotions with needs waiting for the next,
-a rival's search ads, livestream sessions, referral commissions on three levels, WeCom touches, Double 11 routing), the headline KPIs over 30
+a rival's search ads, livestream sessions, referral commissions on three levels, WeCom
+touches, Double 11 routing, non-buyer capture by QR codes and WeCom adds, opinion leaders
+relaying media), the headline KPIs over 30
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
 engine reading Tmall's trust premium with the wrong sign; the reference engine reading
 the Dunbar layers of word of mouth backwards; the reference engine's sharers ignoring
-what their downline may earn them).
+what their downline may earn them; the reference engine's live sessions capturing no one).
 
 The size is small (400 consumers, 20 contacts, 60 days) so the file stays within its
 time budget; runs go to two worker processes.
@@ -37,7 +39,8 @@ SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=
         "simulation.days=60", "brands.focal.strategy.kols.1.count=20")
 
 SCENARIOS = {
-    "baseline around 618": ("simulation.start_date=2026-05-01",),
+    "baseline around 618, opinion leaders relaying": ("simulation.start_date=2026-05-01",
+                                                      "world.behaviour.two_step.enabled=true"),
     "Tmall-only discount, no parity, rival search ads, head livestreams": (
         "simulation.start_date=2026-01-15", "brands.focal.strategy.parity=none",
         # a first week on deal, then a gap in which needs may wait for the next deal (deal_wait_share on)
@@ -48,11 +51,13 @@ SCENARIOS = {
         # reach and in-session share raised so that 400 agents give the stream real volume
         "brands.focal.strategy.livestreams=[{date: 2026-01-25, channel: live, streamer: head, reach_rate: 0.5, need_share: 0.8}, "
         "{date: 2026-02-20, channel: live, streamer: head, depth: 0.4, reach_rate: 0.5, need_share: 0.8}, "
-        "{date: 2026-03-05, channel: live, streamer: mid, reach_rate: 0.5, need_share: 0.8}]"),
+        "{date: 2026-03-05, channel: live, streamer: mid, reach_rate: 0.5, need_share: 0.8}]",
+        "brands.focal.strategy.private_domain.capture={content_rate: 0.002, live_rate: 0.05}"),
     "referral-heavy WeChat around Double 11 with routing": (
         "simulation.start_date=2026-10-10", "brands.focal.strategy.referral={level1: 0.3, level2: 0.1, level3: 0.05}",
         "brands.focal.strategy.private_domain.wecom_touches_per_month=4",
-        "brands.focal.strategy.double11_routing={enabled: true, gift_yuan: 20}"),
+        "brands.focal.strategy.double11_routing={enabled: true, gift_yuan: 20}",
+        "brands.focal.strategy.private_domain.capture.wecom_add_rate=0.01"),
 }
 
 
@@ -84,7 +89,7 @@ class TrustPremiumSignFlipped(MarketModel):
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
     """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
-    name = "baseline around 618"
+    name = "baseline around 618, opinion leaders relaying"
     report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 
@@ -120,6 +125,25 @@ def test_a_deliberate_referral_tree_change_is_detected(fast_samples):
     name = "referral-heavy WeChat around Double 11 with routing"
     report = dock(fast_samples[name], sample(DownlineIgnored, name, 40_000))
     assert "focal.shares" in report.rejected, "\n" + report.table()
+
+
+class LiveQrCodeIgnored(ReferenceMarketModel):
+    """Reference engine with a capture rule removed on purpose: no QR code in live sessions."""
+
+    def _capture(self, batch, t):
+        on_air = [brand.kol_roster.live_today for brand in self.brands]
+        for brand in self.brands:
+            brand.kol_roster.live_today = []  # capture sees no session; the day's needs were met already
+        super()._capture(batch, t)
+        for brand, live in zip(self.brands, on_air):
+            brand.kol_roster.live_today = live
+
+
+def test_a_deliberate_capture_change_is_detected(fast_samples):
+    """Negative control on non-buyer capture: live sessions that capture nobody are caught."""
+    name = "Tmall-only discount, no parity, rival search ads, head livestreams"
+    report = dock(fast_samples[name], sample(LiveQrCodeIgnored, name, 50_000))
+    assert "focal.captured_live" in report.rejected, "\n" + report.table()
 
 
 def test_word_of_mouth_told_one_by_one_equals_the_vectorised_kernel():

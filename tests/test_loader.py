@@ -81,6 +81,14 @@ EXPECTED = {
     "late_delivery_above_one.yaml": ("world.behaviour.late_delivery_prob", 4, "got 1.5; must be ≥ 0 and ≤ 1"),
     "negative_wom_ratio.yaml": ("world.behaviour.negative_wom_ratio", 5, "got -2; must be ≥ 0 and ≤ 20"),
     "price_regret_days_fraction.yaml": ("world.behaviour.price_regret_days", 5, "must be a whole number"),
+    # non-buyer capture: rates are probabilities, the cost per captured follower is ¥ ≥ 0
+    "capture_rate_above_one.yaml": ("brands.0 (focal).strategy.private_domain.capture.content_rate", 8,
+                                    "got 1.5; must be ≥ 0 and ≤ 1"),
+    "capture_negative_cost.yaml": ("brands.0 (focal).strategy.private_domain.capture.cost_per_contact_yuan", 10,
+                                   "got -3; must be ≥ 0 and ≤ 10000"),
+    # two-step flow: a relay probability, a share of consumers that leaves someone to lead
+    "two_step_relay_prob.yaml": ("world.behaviour.two_step.relay_prob", 6, "got 1.5; must be ≥ 0 and ≤ 1"),
+    "two_step_leader_share_zero.yaml": ("world.behaviour.two_step.leader_share", 7, "got 0; must be > 0 and ≤ 1"),
 }
 
 

@@ -56,7 +56,9 @@ def test_one_level_rule_is_unchanged_bit_for_bit():
 
 @pytest.fixture(scope="module")
 def deep_run():
-    sc = scenario(*WECHAT_ONLY, "brands.focal.strategy.referral.level2=0.1", "brands.focal.strategy.referral.level3=0.05")
+    # A year: level-2 orders are a few dozen agent-orders then (at 180 days some seeds have none).
+    sc = scenario(*WECHAT_ONLY, "brands.focal.strategy.referral.level2=0.1", "brands.focal.strategy.referral.level3=0.05",
+                  "simulation.days=365")
     model = MarketModel(sc, seed=7)
     model.run()
     return model

@@ -23,9 +23,9 @@ __all__ = [
     "Scenario", "Simulation", "World", "SegmentSpec", "GraphSpec", "Behaviour",
     "ChannelSpec", "SearchRankingSpec", "PlatformEvent", "OfficialAccount", "BrandSpec", "Product",
     "BrandChannel", "Strategy", "PaidMedia", "SearchAds", "Content", "ContentQuality",
-    "KolProgram", "PrivateDomain", "Referral", "GroupLeaderPolicy", "Promotion",
+    "KolProgram", "PrivateDomain", "NonBuyerCapture", "Referral", "GroupLeaderPolicy", "Promotion",
     "ScheduledChange", "Double11Routing", "Response", "Outputs", "GraphKind", "ChannelRole",
-    "ParityPolicy", "KolTier", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
+    "ParityPolicy", "KolTier", "TwoStep", "StreamerTier", "LivestreamSession", "STREAMER_DEFAULTS", "Engine",
     "partner_count_problems", "MAX_SEED",
 ]
 
@@ -97,6 +97,15 @@ class GraphSpec(Strict):
         return self
 
 
+class TwoStep(Strict):
+    """The two-step flow of communication: opinion leaders relay the media they see to their contacts."""
+
+    enabled: bool = Field(False, description="whether opinion leaders relay paid impressions and KOL posts to their contacts. Off by default so that calibrated runs stay as they were: the relay's figures below are assumptions, not yet fitted with `socsim calibrate`")
+    leader_share: float = Field(0.05, gt=0.0, le=1.0, description="opinion leaders: this share of consumers with the most ties (top share by degree, ties broken by consumer number), dimensionless. assumption for the share; that the best-connected are the ones to pick follows Goldenberg et al. 2009 (hubs, people with exceptionally many ties, are exposed earlier and speed adoption)")
+    relay_prob: float = Field(0.2, ge=0.0, le=1.0, description="probability that an opinion leader who saw a brand's paid impression or KOL post today passes it on to her contacts that day, per leader, brand and day. assumption")
+    relay_strength: float = Field(0.6, ge=0.0, le=10.0, description="exposure weight of a relayed message before the receiver's wom_weight: 4 × a paid impression's 0.15 and 2 × a friend's share (wom_strength 0.3), since opinion leaders' influence on their contacts' adoption exceeds ordinary ties' (Iyengar, Van den Bulte & Valente 2011). assumption for the value, published direction")
+
+
 class Behaviour(Strict):
     """Consumer rules shared by all segments; docs/MODEL.md §3 gives the formulas."""
 
@@ -140,6 +149,7 @@ class Behaviour(Strict):
     deal_wait_share: float = Field(0.0, ge=0.0, le=1.0, description="ω: a need arising while her preferred brand (the known brand she likes best) is not on deal waits for its next deal with probability ω·D, D the brand's deal history (a brand often on deal teaches its buyers to wait: Mela, Gupta & Lehmann 1997; Kalwani & Yim 1992); replenishment of an empty stock does not wait. assumption: 0, off, as no published share fits this market; 1 lets a brand always 30 % off hold back 30 % of its buyers' needs")
     deal_wait_max_days: int = Field(30, ge=1, le=365, description="longest wait (days) for a brand's next deal: the wait is the expected gap to it, the mean spell between the brand's deals (1 − F)/S (F its smoothed share of days on deal, S of days a deal starts), capped here; she buys when the deal comes or the wait ends. assumption: a month, the cadence of platform sales")
     category_price_weight: float = Field(0.15, ge=0.0, le=1.0, description="γ: share of the price response that reaches whether to buy in the category now (incidence); brand and venue choice feel it fully; 1 = one logit over brands and 'not now'. assumption, set so the baseline's category price elasticity is |e| ≤ 1 (brand-switching dominates a brand's price response: Bijmolt et al. 2005; van Heerde et al. 2003)")
+    two_step: TwoStep = Field(default_factory=TwoStep, description="opinion leaders relay media (two-step flow, Katz & Lazarsfeld 1955)")
 
 
 class World(Strict):
@@ -335,11 +345,27 @@ class KolProgram(Strict):
     reach_rate: float = Field(0.1, ge=0, le=1, description="share of followers who see a post. assumption")
 
 
+class NonBuyerCapture(Strict):
+    """Capture of consumers who do not follow yet (QR codes in content and live sessions,
+    enterprise-WeChat adds by sales staff): each captured consumer becomes a follower."""
+
+    content_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower who sees the brand's paid ad or KOL/KOC post scans its QR code and follows, per exposure; 0: no QR code in content (the pre-capture model). assumption")
+    live_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower watching the brand's livestream session follows through its QR code, per session exposure; 0: no QR code on air. assumption")
+    wecom_add_rate: float = Field(0.0, ge=0, le=1, description="probability per day that sales staff add an interested non-follower on enterprise WeChat (企业微信); 0: no add campaign. assumption")
+    cost_per_contact_yuan: float = Field(10.0, ge=0, le=10_000, description="cost per captured follower (¥: QR placement, staff time, the small gift for scanning), booked as content cost on the social channel. assumption: a small gift for scanning plus staff time")
+
+    @property
+    def active(self) -> bool:
+        """Any touchpoint captures."""
+        return self.content_rate > 0 or self.live_rate > 0 or self.wecom_add_rate > 0
+
+
 class PrivateDomain(Strict):
     package_card_capture: float = Field(0.10, ge=0, le=1, description="share of Tmall buyers who follow via the package card (小卡片). assumption")
     pushes_per_month: int = Field(4, ge=0, le=31, description="official-account pushes per month (capped by the channel's limit)")
     wecom_touches_per_month: int = Field(0, ge=0, le=31, description="1:1 enterprise-WeChat touches per follower per month")
     coupon_yuan: float = Field(0.0, ge=0, description="private-domain coupon on WeChat orders by followers (¥)")
+    capture: NonBuyerCapture = Field(default_factory=NonBuyerCapture, description="capture of non-followers (non-buyers included) by QR codes and enterprise-WeChat adds")
 
 
 class Referral(Strict):

@@ -123,6 +123,9 @@ SOURCES: tuple[Source, ...] = (
 #: Word of mouth is a market-wide rule: switching it off silences every brand's buyers.
 WORD_OF_MOUTH = Source("word_of_mouth", "word of mouth (口碑, every brand's)", "wom",
                        lambda br, b: {"world.behaviour.wom_strength": 0.0})
+#: The two-step flow is market-wide too: switching it off stops every opinion leader's relays.
+OPINION_LEADERS = Source("opinion_leaders", "opinion leaders' relays (two-step flow, every brand's)", "relay",
+                         lambda br, b: {"world.behaviour.two_step.enabled": False})
 
 
 def lift_sources(sc: Scenario, b: int) -> list[tuple[Source, dict[str, Any]]]:
@@ -133,6 +136,8 @@ def lift_sources(sc: Scenario, b: int) -> list[tuple[Source, dict[str, Any]]]:
     found = [(s, s.switch_off(brand, b)) for s in sources]
     if sc.world.behaviour.wom_strength > 0:
         found.append((WORD_OF_MOUTH, WORD_OF_MOUTH.switch_off(brand, b)))
+    if sc.world.behaviour.two_step.enabled:
+        found.append((OPINION_LEADERS, OPINION_LEADERS.switch_off(brand, b)))
     return [(s, changes) for s, changes in found if changes]
 
 

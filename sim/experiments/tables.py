@@ -22,10 +22,10 @@ __all__ = ["metric_label", "series_label", "signed_percent", "format_value", "fo
            "write_summary_csv", "summary_by"]
 
 _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
-_MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "aov", "cac", "margin_per_order")
+_MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "aov", "cac", "margin_per_order", "capture_cost")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
-           "leaders_recruited", "detractors")
+           "leaders_recruited", "detractors", "captured_content", "captured_live", "captured_wecom")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
 COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ", f"{LEVEL:.0%} CI", "Δ %", "p")  # Δ: to the first variant (the note says)
 

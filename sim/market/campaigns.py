@@ -28,7 +28,7 @@ from .referral import expected_commission_rate, share_depth_counts
 from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, still_open, tell_contacts,
                       tie_reach)
 
-__all__ = ["CampaignContext", "Sharing", "run_campaigns", "brand_signals", "push_days", "share_uplift", "sharing"]
+__all__ = ["CampaignContext", "Sharing", "Relaying", "run_campaigns", "relay_media", "opinion_leaders", "RELAYED_SOURCES", "brand_signals", "push_days", "share_uplift", "sharing"]
 
 
 @dataclass
@@ -45,10 +45,17 @@ class CampaignContext:
     scale: float
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
     rng: np.random.Generator  # the signals stream
+    koc_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # consumers who are KOCs
     tie_reach: np.ndarray = field(init=False)  # word of mouth's reach by Dunbar layer (:func:`tie_reach`)
+    opinion_leader: np.ndarray = field(init=False)  # (n,) bool: who relays media: hubs and KOCs
 
     def __post_init__(self) -> None:
         self.tie_reach = tie_reach(self.behaviour)
+        two_step = self.behaviour.two_step
+        self.opinion_leader = np.zeros(0, bool)
+        if two_step.enabled:
+            self.opinion_leader = opinion_leaders(self.graph, two_step.leader_share)
+            self.opinion_leader[self.koc_nodes] = True
 
 
 @functools.cache
@@ -431,16 +438,112 @@ def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength,
     return at
 
 
+# ---------------------------------------------------------------- two-step flow
+
+#: Media an opinion leader passes on: what the brand paid for (impressions, KOL posts).
+RELAYED_SOURCES = (Source.PAID, Source.KOL)
+_RELAY = int(Source.RELAY)
+
+#: A relay producer: (brand, context, batch, first row of the brand's own signals today, rng) → adds exposures.
+Relaying = Callable[[Brand, CampaignContext, ExposureBatch, int, np.random.Generator], None]
+
+
+def opinion_leaders(graph: SocialGraph, share: float) -> np.ndarray:
+    """(n,) bool: the ``share`` of consumers with the most ties (at least one; ties in degree
+    broken by the lower consumer number)."""
+    degree = np.diff(graph.indptr)
+    leaders = np.zeros(len(degree), bool)
+    leaders[np.argsort(-degree, kind="stable")[:max(1, int(np.ceil(share * len(degree))))]] = True
+    return leaders
+
+
+def relay_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start: int,
+                rng: np.random.Generator) -> None:
+    """Opinion leaders pass on the brand's media they saw today (two-step flow, Katz & Lazarsfeld 1955).
+
+    Each opinion leader with a paid impression or KOL post of the brand among rows
+    ``start:`` of the batch (her first such row gives the link) relays it with
+    probability relay_prob; a relaying leader's ties carry it as word of mouth does (one
+    draw per tie below its layer's ``tie_reach``), each contact taking weight
+    relay_strength · wom_weight(segment), source RELAY, naming the leader. Relayed
+    messages are not relayed again. Off (``two_step.enabled`` false): nothing, no draw.
+    """
+    spec = ctx.behaviour.two_step
+    if not spec.enabled:
+        return
+    graph, pop = ctx.graph, ctx.pop
+    grown, end, relayed = _relay(draws.stream_handle(rng), batch.columns, start, batch.size, ctx.opinion_leader,
+                                 spec.relay_prob, graph.indptr, graph.indices, graph.layer, ctx.tie_reach,
+                                 pop.segment, (spec.relay_strength, brand.code), pop.segments.wom_weight)
+    batch.adopt(grown)
+    batch.size = end
+    if relayed:
+        ctx.ledger.count_relayed(ctx.day, brand.code, relayed)
+
+
+@njit
+def _relay(h, out, start, at, leader, prob, indptr, indices, layer, reach, segment, terms, wom_weight):
+    """:func:`relay_media` compiled: the relaying leaders (:func:`_relayers`), then their
+    rows (:func:`_relay_rows`). Returns the grown columns (None if not grown), the new row
+    count and the rows relayed."""
+    capacity = len(out[0])
+    relayers, links = _relayers(h, out, start, at, leader, prob)
+    if len(relayers) == 0:
+        return None, at, 0
+    out = _room(out, at, ragged_size(indptr, relayers))
+    end = _relay_rows(h, out, at, relayers, links, indptr, indices, layer, reach, segment, terms, wom_weight)
+    return _if_grown(out, capacity), end, end - at
+
+
+@njit
+def _relayers(h, out, start, at, leader, prob):
+    """Leaders with a paid or KOL row in ``start:at`` (in order of their first such row,
+    whose entry is the link they pass on), those whose draw is below ``prob``."""
+    who, entry, source = out[0], out[3], out[4]
+    first = np.empty(at - start, np.int64)
+    n = 0
+    for k in range(start, at):
+        if (source[k] == _PAID or source[k] == _KOL) and leader[who[k]]:
+            first[n] = k
+            n += 1
+    order = np.argsort(who[first[:n]], kind="mergesort")  # stable: a leader's first row leads her run
+    keep = np.zeros(n, np.bool_)
+    for j in range(n):
+        keep[order[j]] = j == 0 or who[first[order[j]]] != who[first[order[j - 1]]]
+    relayers, links = np.empty(n, np.int64), np.empty(n, np.int64)
+    m = 0
+    for j in range(n):
+        if keep[j] and draws.random(h) < prob:
+            relayers[m], links[m] = who[first[j]], entry[first[j]]
+            m += 1
+    return relayers[:m], links[:m]
+
+
+@njit
+def _relay_rows(h, out, at, relayers, links, indptr, indices, layer, reach, segment, terms, wom_weight):
+    """Each relayer's ties carry her message (:func:`tell_contacts`), written in her order."""
+    strength, brand = terms
+    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, relayers, segment, strength, wom_weight)
+    r = 0
+    for i in range(len(receivers)):
+        while relayers[r] != origin[i]:
+            r += 1
+        at = _put(out, at, receivers[i], brand, weights[i], links[r], _RELAY, origin[i])
+    return at
+
+
 def run_campaigns(brands: list[Brand], pools: list[SharerPool], ctx: CampaignContext, wom_rng: np.random.Generator,
-                  batch: ExposureBatch, share: Sharing = sharing) -> ExposureBatch:
+                  batch: ExposureBatch, share: Sharing = sharing, relay: Relaying = relay_media) -> ExposureBatch:
     """All brands' signals for the day, in brand order (deterministic), written into
     ``batch`` from its first row on (the model reuses one batch: its columns stay allocated).
 
-    ``share`` produces word of mouth; the reference engine passes one that steps each
-    sharer as a consumer agent.
+    ``share`` produces word of mouth and ``relay`` the opinion leaders' relays of the
+    brand's media; the reference engine passes ones that step each consumer as an agent.
     """
     batch.size = 0
     for brand in brands:
+        start = batch.size
         brand_signals(brand, ctx, batch)
+        relay(brand, ctx, batch, start, wom_rng)
         share(brand, pools[brand.code], ctx, batch, wom_rng)
     return batch

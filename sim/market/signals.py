@@ -36,6 +36,7 @@ class Source(IntEnum):
     GROUP = 4    # group-leader broadcast (团长)
     WOM = 5      # word of mouth / shared link (EarnedMedia)
     SEARCH = 6   # open-shelf search page (organic or search ads)
+    RELAY = 7    # an opinion leader passing on a paid impression or KOL post (two-step flow)
 
 
 #: Sources that count as "seeded by WeChat" for spill-over (docs/MODEL.md §6).

@@ -133,19 +133,37 @@ class Consumer(mesa.Agent):
         −negative_wom_ratio for a warning. Praise links to the shop she bought on and makes
         her loyal; a warning links nowhere.
         """
-        model, row = self.model, self.row
-        beh, graph = model.behaviour, model.graph
+        beh = self.model.behaviour
         strength = beh.wom_strength if sign > 0 else -beh.wom_strength * beh.negative_wom_ratio
-        told, weights = [], []
-        for contact, layer in zip(graph.neighbours(row).tolist(), graph.neighbour_layers(row).tolist()):
-            if rng.random() < beh.tie_reach[layer]:
-                told.append(contact)
-                weights.append(strength * model.consumers[contact].trait("wom_weight"))
+        told, weights = self._reached(strength, rng)
         entry = NO_ONE
         if sign > 0:
             self._reach_stage(brand, Stage.LOYAL)
-            entry = int(model.population.last_channel[row, brand])
-        batch.add(np.array(told, np.int32), brand, np.array(weights), entry, Source.WOM, row)
+            entry = int(self.model.population.last_channel[self.row, brand])
+        batch.add(told, brand, weights, entry, Source.WOM, self.row)
+
+    def relays_today(self, prob: float, rng: np.random.Generator) -> bool:
+        """As an opinion leader who saw a brand's media today: does she pass it on? P = ``prob``."""
+        return rng.random() < prob
+
+    def relay(self, brand: int, entry: int, batch: "ExposureBatch", rng: np.random.Generator) -> None:
+        """Pass a brand's paid impression or KOL post, linking to ``entry``, on to her contacts
+        (two-step flow): each tie carries it as word of mouth does; a contact it reaches takes
+        weight relay_strength · wom_weight(contact's segment)."""
+        told, weights = self._reached(self.model.behaviour.two_step.relay_strength, rng)
+        batch.add(told, brand, weights, entry, Source.RELAY, self.row)
+
+    def _reached(self, strength: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The contacts her word reaches (a tie of layer ℓ with probability tie_reach[ℓ]) and
+        the weight each takes: ``strength`` · wom_weight(contact's segment)."""
+        model = self.model
+        told, weights = [], []
+        for contact, layer in zip(model.graph.neighbours(self.row).tolist(),
+                                  model.graph.neighbour_layers(self.row).tolist()):
+            if rng.random() < model.behaviour.tie_reach[layer]:
+                told.append(contact)
+                weights.append(strength * model.consumers[contact].trait("wom_weight"))
+        return np.array(told, np.int32), np.array(weights)
 
     # ------------------------------------------------------------------ 3. attitude
     def receive(self, brand: int, weight: float, entry: int, source: int, referrer: int) -> None:

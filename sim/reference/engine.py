@@ -6,7 +6,7 @@ KOLs and group leaders, the brands' signal producers (:func:`sim.market.campaign
 prices, the partners, the ledger and the data collection. What consumers do — word of
 mouth, attitude, need, choice and after purchase — is stepped agent by agent by
 :class:`~sim.reference.consumer.Consumer` (the model overrides only
-``MarketModel._consumer_day`` and ``MarketModel._share``).
+``MarketModel._consumer_day``, ``MarketModel._share`` and ``MarketModel._relay``).
 
 It exists for docking (tests/test_docking.py: both engines give the same KPI
 distributions over seeds) and for reading; it is far slower than the fast engine, so it
@@ -23,7 +23,7 @@ from ..config.schema import Scenario
 from ..ledger import SHARE_DEPTHS
 from ..errors import SocsimError
 from ..actors import Brand
-from ..market.campaigns import CampaignContext, share_uplift
+from ..market.campaigns import RELAYED_SOURCES, CampaignContext, share_uplift
 from ..market.choice import MarketDay
 from ..market.signals import ExposureBatch, Exposures, SharerPool
 from ..model import MarketModel
@@ -118,6 +118,26 @@ class ReferenceMarketModel(MarketModel):
         for row in sharers:
             depth = len(self.consumers[row].upline(row, brand.code)) - 1
             ctx.ledger.share_depths[ctx.day, brand.code, min(depth, SHARE_DEPTHS - 1)] += 1
+
+    def _relay(self, brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start: int,
+               rng: np.random.Generator) -> None:
+        """The two-step flow, one opinion leader at a time: each leader who saw the brand's
+        paid impression or KOL post today (rows ``start:``; her first such row gives the
+        link) may relay it to her contacts."""
+        spec = ctx.behaviour.two_step
+        if not spec.enabled:
+            return
+        seen: dict[int, int] = {}  # leader → link of her first paid or KOL row, in row order
+        who, entry, source = (batch.columns[c][start:batch.size].tolist() for c in (0, 3, 4))
+        for row, link, src in zip(who, entry, source):
+            if src in RELAYED_SOURCES and ctx.opinion_leader[row] and row not in seen:
+                seen[row] = link
+        relaying = [(row, link) for row, link in seen.items() if self.consumers[row].relays_today(spec.relay_prob, rng)]
+        before = batch.size
+        for row, link in relaying:
+            self.consumers[row].relay(brand.code, link, batch, rng)
+        if batch.size > before:
+            ctx.ledger.count_relayed(ctx.day, brand.code, batch.size - before)
 
     def _copy_attitudes(self, t: int) -> None:
         """Write the consumers' attitudes into the shared population arrays (as of day t)."""

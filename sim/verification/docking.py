@@ -29,10 +29,11 @@ __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"
 
 #: Per-brand KPIs compared (besides orders on each channel): revenue, contribution,
 #: spill-over share, active leaders, private domain, shares, detractors, the AIPL stocks at the
-#: end and the referral commission with the orders that paid a second level (the referral trees).
+#: end, the referral commission with the orders that paid a second level (the referral trees) and
+#: the non-followers captured into the private domain per touchpoint.
 HEADLINE = ("revenue", "contribution", "spillover_share", "active_leaders", "private_domain", "shares", "detractors",
             "aipl.aware", "aipl.interested", "aipl.purchased", "aipl.loyal", "spend.referral_commission",
-            "referral.orders_level2")
+            "referral.orders_level2", "captured_content", "captured_live", "captured_wecom")
 
 
 def headline_names(summary: RunSummary) -> list[str]:

@@ -1,0 +1,79 @@
+"""Private-domain capture of non-followers (docs/MODEL.md §3.7): QR codes in content and
+in livestream sessions, and enterprise-WeChat (企业微信) adds by sales staff.
+
+Before this stage only buyers could follow a brand (WeChat buyers, and Tmall buyers via the
+package card, :mod:`sim.market.aftercare`). Here a consumer who does not follow yet — most
+often one who browsed and did not buy — may follow after today's touches:
+
+* ``content``: each of today's exposures to the brand's paid ads or KOL/KOC posts captures
+  her with probability ``content_rate``;
+* ``live``: each exposure from the brand's streamer on air today, with ``live_rate``;
+* ``wecom``: an interested (AIPL stage I) non-follower is added by the brand's sales staff
+  with probability ``wecom_add_rate`` a day.
+
+A captured consumer becomes a follower — the same private-domain state buyers reach — so
+pushes and WeCom touches reach her from tomorrow. Each capture costs
+``cost_per_contact_yuan`` × scale, booked as content cost on the social channel (a
+marketing cost: it shows in the P&L and ROI). The stage runs after the consumers' day in
+both engines, draws from its own stream (``capture``) and does nothing with all rates at 0,
+so a run without capture is the run before it existed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.schema import NonBuyerCapture
+from ..ledger import Ledger
+from ..population import Population, Stage
+from .signals import Exposures, Source
+
+__all__ = ["TOUCHPOINTS", "capture_non_followers"]
+
+#: Capture touchpoints, in the order they are tried each day (ledger.captured's last axis).
+TOUCHPOINTS = ("content", "live", "wecom")
+_CONTENT_SOURCES = np.array([Source.PAID, Source.KOL], np.int8)
+
+
+def capture_non_followers(pop: Population, batch: Exposures, brand: int, spec: NonBuyerCapture,
+                          live_uids: list[int], social: int, ledger: Ledger, day: int, scale: float,
+                          rng: np.random.Generator) -> None:
+    """Capture brand ``brand``'s non-followers touched on ``day`` into its private domain.
+
+    Parameters
+    ----------
+    pop : Population
+        Its ``follower`` column ``brand`` is set for the captured.
+    batch : Exposures
+        Today's exposures.
+    spec : NonBuyerCapture
+        The brand's capture rates (probability per exposure; WeCom: per day) and cost (¥).
+    live_uids : list of int
+        Ids of the brand's streamers on air today (their exposures are session exposures).
+    social : int
+        The social channel's code, where the cost is booked.
+    ledger : Ledger
+        Books the cost (content_cost, ¥) and the captured (agents, ``captured[day, brand]``).
+    scale : float
+        Real consumers per agent.
+    rng : numpy.random.Generator
+        The capture stream; drawn from only for a touchpoint whose rate is above 0.
+    """
+    rates = (spec.content_rate, spec.live_rate, spec.wecom_add_rate)
+    for k, (who, rate) in enumerate(zip(_touched(pop, batch, brand, live_uids), rates)):
+        if rate <= 0:
+            continue
+        hit = np.unique(who[rng.random(len(who)) < rate])
+        new = hit[~pop.follower[hit, brand]]
+        pop.follower[new, brand] = True
+        ledger.captured[day, brand, k] += len(new)
+        ledger.add(day, brand, social, "content_cost", len(new) * scale * spec.cost_per_contact_yuan)
+
+
+def _touched(pop: Population, batch: Exposures, brand: int, live_uids: list[int]) -> tuple[np.ndarray, ...]:
+    """Who each of :data:`TOUCHPOINTS` reaches today for ``brand``: one entry per content
+    exposure, one per live-session exposure, and the interested (stage I) consumers."""
+    mine = batch.brand == brand
+    live = mine & (batch.source == Source.KOL) & np.isin(batch.referrer, live_uids)
+    content = mine & np.isin(batch.source, _CONTENT_SOURCES) & ~live
+    return batch.who[content], batch.who[live], np.flatnonzero(pop.stage[:, brand] == Stage.INTERESTED)
