@@ -110,13 +110,16 @@ def dock(a: list[RunSummary], b: list[RunSummary], alpha: float = ALPHA,
         Family-wise level over all 2 × len(names) tests.
     names : list of str, optional
         Flat KPI names; default :func:`headline_names` of the first run of ``a``. A KPI
-        that is NaN in all but a few runs of either sample (fewer than 5) is left out.
+        that is NaN in all but a few runs of either sample (fewer than 5) is left out, and
+        so is one with the same constant in every run of both samples (a lever the scenario
+        leaves at 0): it can never reject, and in the family it would only lower every
+        other KPI's Holm threshold.
     """
     names = names or headline_names(a[0])
     rows, pvalues = [], []
     for name in names:
         xa, xb = _values(a, name), _values(b, name)
-        if min(np.count_nonzero(~np.isnan(xa)), np.count_nonzero(~np.isnan(xb))) < 5:
+        if min(np.count_nonzero(~np.isnan(xa)), np.count_nonzero(~np.isnan(xb))) < 5 or _one_constant(xa, xb):
             continue
         p_ks, p_welch = agreement_pvalues(xa, xb)
         rows.append((name, xa, xb, p_ks, p_welch))
@@ -130,3 +133,10 @@ def dock(a: list[RunSummary], b: list[RunSummary], alpha: float = ALPHA,
 
 def _values(runs: list[RunSummary], name: str) -> np.ndarray:
     return np.array([r.kpis.get(name, np.nan) for r in runs], dtype=float)
+
+
+def _one_constant(xa: np.ndarray, xb: np.ndarray) -> bool:
+    """Whether both samples hold one and the same value in every run (NaNs aside)."""
+    both = np.concatenate([xa, xb])
+    both = both[~np.isnan(both)]
+    return bool(both.size) and np.ptp(both) == 0
