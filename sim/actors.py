@@ -10,12 +10,13 @@ reads its own entry. Consumers are not here: they are the vectorised
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 import numpy as np
 
 from .config.loader import apply_brand_changes
-from .config.schema import BrandSpec, GroupLeaderPolicy, KolProgram
+from .config.schema import Behaviour, BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
 from .market.prices import BrandPrices, brand_prices, sessions_on
 from .market.responses import MarketWatch, ResponseDesk
@@ -73,6 +74,10 @@ class Brand(Partner):
     deal_history : float
         D: the depth of its own discounts, exponentially smoothed over days with
         half-life ``behaviour.deal_memory_days``, as of today (0: never discounts).
+    deal_frequency : float
+        F: the share of days it is on deal (an own discount), smoothed with the same half-life.
+    deal_starts : float
+        S: the share of days a deal starts (on deal today, not yesterday), smoothed alike.
     """
 
     def __init__(self, model: "MarketModel", code: int, spec: BrandSpec):
@@ -84,7 +89,10 @@ class Brand(Partner):
         self.prices: BrandPrices | None = None
         self.version = 0
         self.deal_history = 0.0
+        self.deal_frequency = 0.0
+        self.deal_starts = 0.0
         self._active: tuple[int, ...] = ()
+        self._on_deal = False
         self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
         self.leader_roster = LeaderRoster()
@@ -130,7 +138,20 @@ class Brand(Partner):
             self._price_key = key
             self.version += 1
         keep = 0.5 ** (1.0 / self.model.behaviour.deal_memory_days)
+        on_deal = self.prices.discount > 0.0
         self.deal_history = keep * self.deal_history + (1.0 - keep) * self.prices.discount
+        self.deal_starts = keep * self.deal_starts + (1.0 - keep) * (on_deal and not self._on_deal)
+        self.deal_frequency = keep * self.deal_frequency + (1.0 - keep) * on_deal
+        self._on_deal = on_deal
+
+    def deal_wait(self, beh: Behaviour) -> tuple[float, int]:
+        """(probability, days): a need for this brand arising today waits for its next deal
+        with probability ω·D (0 while it is on deal), for the expected gap to that deal: the
+        mean spell between its deals, (1 − F)/S days, capped at ``deal_wait_max_days``."""
+        if self._on_deal or self.deal_starts <= 0.0:
+            return 0.0, 0
+        gap = min(float(beh.deal_wait_max_days), math.ceil((1.0 - self.deal_frequency) / self.deal_starts))
+        return beh.deal_wait_share * self.deal_history, int(gap)
 
     @property
     def price_image(self) -> float:

@@ -285,7 +285,15 @@ class MarketModel(mesa.Model):
             terms = {**terms, "visibility": self.ranking.visibility(terms["visibility"], terms["listed"])}
         self.visibility_today = terms["visibility"]
         lift = 1.0 + self.behaviour.deal_sensitivity * np.array([b.deal_history for b in self.brands])
-        return MarketDay(day=t, search_clicks=self._search_clicks(), price_lift=lift, **terms)
+        return MarketDay(day=t, search_clicks=self._search_clicks(), price_lift=lift, deal_wait=self.deal_waits(),
+                         **terms)
+
+    def deal_waits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per brand today: (probability that a need for it waits for its next deal, the
+        wait in days, whether it is on deal): :meth:`~sim.actors.Brand.deal_wait`."""
+        waits = [b.deal_wait(self.behaviour) for b in self.brands]
+        return (np.array([w[0] for w in waits]), np.array([w[1] for w in waits], np.int64),
+                np.array([b.prices.discount > 0.0 for b in self.brands]))
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:
         """The MarketDay fields that change only with prices, specs and the calendar."""

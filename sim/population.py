@@ -75,6 +75,8 @@ class Population:
     last_channel : (n, B) int8 channel of the latest purchase (-1)
     parent : (n, B) int32 who referred her first referred purchase of each brand (its referral tree)
     stock_until : (n,) int32 day her category stock runs out
+    awaited : (n,) int8 the brand whose next deal her need waits for (-1: none)
+    await_end : (n,) int32 the day that wait ends (her ``stock_until`` when it began)
     ref_price : (n, B) float32 her reference price of each brand (¥): what she expects to
         pay, smoothed over the prices she has seen (Kalyanaram & Winer 1995)
     paid : (n, B) float32 unit price she paid for the brand last, net of coupons (¥; 0: never bought)
@@ -99,6 +101,8 @@ class Population:
     last_channel: np.ndarray = field(init=False)
     parent: np.ndarray = field(init=False)
     stock_until: np.ndarray = field(init=False)
+    awaited: np.ndarray = field(init=False)
+    await_end: np.ndarray = field(init=False)
     ref_price: np.ndarray = field(init=False)
     paid: np.ndarray = field(init=False)
     paid_day: np.ndarray = field(init=False)
@@ -118,6 +122,8 @@ class Population:
         self.last_channel = np.full(shape, NO_ONE, np.int8)
         self.parent = np.full(shape, NO_ONE, np.int32)
         self.stock_until = np.zeros(self.n, np.int32)
+        self.awaited = np.full(self.n, NO_ONE, np.int8)
+        self.await_end = np.zeros(self.n, np.int32)
         self.ref_price = np.zeros(shape, np.float32)
         self.paid = np.zeros(shape, np.float32)
         self.paid_day = np.full(shape, NEVER, np.int32)
@@ -223,9 +229,9 @@ def channel_bits(n_channels: int) -> type:
 
 #: Bytes of consumer state per agent and brand (attitude, its day, stage, entry, source,
 #: referrer, tree parent, follower, purchases, last channel, reference price, price paid and
-#: its day; ``bought_on`` apart) and per agent (segment, stock).
+#: its day; ``bought_on`` apart) and per agent (segment, stock, awaited deal and its end).
 BYTES_PER_AGENT_BRAND = 4 + 2 + 1 + 1 + 1 + 4 + 4 + 1 + 2 + 1 + 4 + 4 + 4
-BYTES_PER_AGENT_ALONE = 1 + 4
+BYTES_PER_AGENT_ALONE = 1 + 4 + 1 + 4
 
 
 def population_bytes(n: int, n_brands: int, n_channels: int) -> int:

@@ -12,7 +12,7 @@ and the result + 27·r (writing the rows: 962 at k = 150, rewire 0.1, measured);
 communities 9.7 per agent × contact (1,445 at k = 150); powerlaw_cluster 32 (4,808);
 an edge list 22 (numpy's text reader). The graph is built before the consumers, so a
 run's peak is the larger of the build and the graph with the consumers and a day's
-exposures. Consumers keep :func:`~sim.population.population_bytes` (73 bytes per agent
+exposures. Consumers keep :func:`~sim.population.population_bytes` (78 bytes per agent
 with 2 brands) and their days another 64 (need draws, audiences, followers); a day's
 exposures are rows of about 48 bytes, one per ad impression or search click an agent
 receives. A run's time on one core is about 0.2 s plus 0.15 µs per agent and simulated

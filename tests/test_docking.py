@@ -1,9 +1,10 @@
 """Reference docking (docs/BEHAVIOURS.md#reference-docking): the per-agent Mesa reference engine and the fast engine dock.
 
 For three scenarios that between them exercise every consumer rule (618 and Double 11
-coupons, strict and no parity, a Tmall-only promotion, a rival's search ads, livestream
-sessions, referral commissions on three levels, WeCom touches, Double 11 routing, non-buyer
-capture by QR codes and WeCom adds, opinion leaders relaying media), the headline KPIs over 40
+coupons, strict and no parity, Tmall-only promotions with needs waiting for the next,
+a rival's search ads, livestream sessions, referral commissions on three levels, WeCom
+touches, Double 11 routing, non-buyer capture by QR codes and WeCom adds, opinion leaders
+relaying media), the headline KPIs over 40
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
@@ -42,7 +43,9 @@ SCENARIOS = {
                                                       "world.behaviour.two_step.enabled=true"),
     "Tmall-only discount, no parity, rival search ads, head livestreams": (
         "simulation.start_date=2026-01-15", "brands.focal.strategy.parity=none",
-        "brands.focal.strategy.promotions=[{from: 2026-02-01, to: 2026-03-31, depth: 0.3, channels: [tmall]}]",
+        # a first week on deal, then a gap in which needs may wait for the next deal (deal_wait_share on)
+        "brands.focal.strategy.promotions=[{from: 2026-01-16, to: 2026-01-25, depth: 0.3, channels: [tmall]}, "
+        "{from: 2026-02-01, to: 2026-03-31, depth: 0.3, channels: [tmall]}]", "world.behaviour.deal_wait_share=1",
         "brands.rival.strategy.search_ads=[{channel: tmall, budget_per_day: 20000, cpc_yuan: 1.5}]",
         "channels.live={role: livestream, transacts: true, take_rate: 0.05}",
         # reach and in-session share raised so that 400 agents give the stream real volume

@@ -15,7 +15,8 @@ import pytest
 from sim.draws import stream_handle
 from sim.market.aftercare import Judging, _after_purchase, _order_money
 from sim.market.attitude import fold_exposures
-from sim.market.choice import WECHAT_SEEDED_MASK, _needing, _pick_kernel, _shops, _venue_kernel, buys_now, price_cost
+from sim.market.choice import (WECHAT_SEEDED_MASK, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
+                               price_cost)
 from sim.market.signals import Source
 from sim.population import NEVER, NO_ONE, Stage
 
@@ -49,6 +50,53 @@ def test_a_need_before_an_event_waits_for_its_coupon():
     assert _shops(0, 0.99, 0.1, stock, 8, False, -1, 0.0)  # and on day 8 she shops
 
 
+def deal_terms(n=2, wait_prob=(0.5, 0.0), wait_days=(7, 0), on_deal=(False, True), attitude=(0.6, 0.3)):
+    """Two brands, everyone aware of both: brand 0 (preferred, attitude 0.6 > 0.3) off deal, a
+    need for it waits with probability ω·D = 0.5 for 7 days; brand 1 on deal today."""
+    return (np.full(n, NO_ONE, np.int8), np.zeros(n, np.int32), np.array(wait_prob), np.array(wait_days, np.int64),
+            np.array(on_deal), np.tile(np.array(attitude, np.float32), (n, 1)), np.zeros((n, 2), np.int16),
+            np.full((n, 2), Stage.AWARE, np.uint8), np.ones(32, np.float32))
+
+
+def test_a_need_waits_for_her_preferred_brands_next_deal_and_shops_when_it_comes():
+    """Rate 0.1, ω·D = 0.5: a draw under 0.05 waits 7 days (day 5 → 12); one in [0.05, 0.1) shops today."""
+    stock, one = np.array([3, 3], np.int32), np.empty(1, np.int64)
+    terms = deal_terms()
+    _awaits_deal(0, 0.04, 0.1, stock, 5, terms, one)
+    assert stock[0] == 12 and terms[0][0] == 0 and terms[1][0] == 12  # waits for brand 0 until day 12
+    assert not _shops(0, 0.04, 0.1, stock, 5, False, -1, 0.0)
+    _awaits_deal(1, 0.06, 0.1, stock, 5, terms, one)
+    assert stock[1] == 3 and terms[0][1] == NO_ONE and _shops(1, 0.06, 0.1, stock, 5, False, -1, 0.0)
+    _awaits_deal(0, 0.99, 0.1, stock, 6, terms, one)  # day 6, brand 0 still off deal: she waits on
+    assert stock[0] == 12 and terms[0][0] == 0
+    terms[4][0] = True  # day 8: brand 0's deal comes before the wait ends
+    _awaits_deal(0, 0.99, 0.1, stock, 8, terms, one)
+    assert stock[0] == 8 and terms[0][0] == NO_ONE and _shops(0, 0.99, 0.1, stock, 8, False, -1, 0.0)
+
+
+@pytest.mark.parametrize("change, note", [
+    (dict(attitude=(0.3, 0.6)), "her preferred brand is on deal today: nothing to wait for"),
+    (dict(wait_prob=(0.0, 0.0)), "a brand that never discounts (D = 0) teaches no waiting"),
+])
+def test_no_wait_for_a_brand_on_deal_or_one_that_never_discounts(change, note):
+    stock = np.array([3], np.int32)
+    terms = deal_terms(1, **change)
+    _awaits_deal(0, 0.01, 0.1, stock, 5, terms, np.empty(1, np.int64))
+    assert stock[0] == 3 and terms[0][0] == NO_ONE, note
+
+
+def test_a_wait_ends_on_its_last_day_or_with_a_purchase_meanwhile():
+    """Waiting for brand 0 until day 12: on day 12 she shops; an impulse purchase that moved her
+    stock to day 40 ends the wait, and brand 0's deal then leaves her stock alone."""
+    stock, terms, one = np.array([12, 40], np.int32), deal_terms(), np.empty(1, np.int64)
+    terms[0][:], terms[1][:] = 0, 12
+    _awaits_deal(0, 0.99, 0.1, stock, 12, terms, one)
+    assert terms[0][0] == NO_ONE and _shops(0, 0.99, 0.1, stock, 12, False, -1, 0.0)
+    terms[4][0] = True
+    _awaits_deal(1, 0.99, 0.1, stock, 20, terms, one)
+    assert stock[1] == 40 and terms[0][1] == NO_ONE
+
+
 def test_needs_are_drawn_one_uniform_per_consumer_from_the_needs_stream():
     """Six consumers in two segments (daily rates 0.5, 0.2); boost 1.5 → rates 0.75 and 0.3."""
     segment = np.array([0, 0, 0, 1, 1, 1], np.int8)
@@ -58,7 +106,7 @@ def test_needs_are_drawn_one_uniform_per_consumer_from_the_needs_stream():
     draw = np.random.default_rng(seed).random(6)  # the same numbers the kernel draws
     expected = [i for i in range(6) if stock[i] == 4 or (stock[i] < 4 and draw[i] < rate[segment[i]] * 1.5)]
     gen = np.random.default_rng(seed)
-    got = _needing(segment, rate, np.array([1.5]), stock, 4, -1, 0.0, stream_handle(gen))
+    got = _needing(segment, rate, np.array([1.5]), stock, 4, -1, 0.0, (False, deal_terms(6)), stream_handle(gen))
     assert got.tolist() == expected
     assert 5 in expected and 2 not in expected
 

@@ -72,6 +72,7 @@ EXPECTED = {
     # reference prices: a smoothing weight is a share; losses never weigh less than gains
     "negative_smoothing.yaml": ("world.behaviour.reference_smoothing", 5, "got -0.2; must be ≥ 0 and ≤ 1"),
     "loss_aversion_below_one.yaml": ("world.behaviour.loss_aversion", 4, "got 0.5; must be ≥ 1 and ≤ 10"),
+    "negative_deal_wait.yaml": ("world.behaviour.deal_wait_share", 5, "got -0.5; must be ≥ 0 and ≤ 1"),
     # referral trees: three commission levels at most; sharers' downline expectation is a count ≥ 0
     "referral_level4.yaml": ("brands.0 (focal).strategy.referral", 7, "got level4; at most three commission levels"),
     "referral_level3_range.yaml": ("brands.0 (focal).strategy.referral.level3", 7, "got 0.8; must be ≥ 0 and ≤ 0.5"),

@@ -135,8 +135,8 @@ def test_reused_day_terms_equal_freshly_built_ones_every_day():
         d11 = bool(model.calendar.double11_window[t].any())
         fresh = model._market_terms(d11, model.calendar.brand_funded[t])
         fresh["visibility"] = model.ranking.visibility(fresh["visibility"], fresh["listed"])  # a term of each day
-        assert _same_terms(dataclasses.replace(cached, search_clicks=None, day=None, price_lift=None),
-                           MarketDay(day=None, search_clicks=None, price_lift=None, **fresh)), f"market terms stale on day {t}"
+        assert _same_terms(dataclasses.replace(cached, search_clicks=None, day=None, price_lift=None, deal_wait=None),
+                           MarketDay(day=None, search_clicks=None, price_lift=None, deal_wait=None, **fresh)), f"market terms stale on day {t}"
         assert _same_terms(model._terms(), model._settlement_terms()), f"settlement terms stale on day {t}"
         for brand in model.brands:
             date = model.calendar.dates[t]

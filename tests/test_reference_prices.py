@@ -178,3 +178,27 @@ def test_shoppers_wait_for_a_platform_event():
     assert ok, p
     ok, p = paired_greater(waiting[:, event, 0].sum(axis=1), eager[:, event, 0].sum(axis=1))
     assert ok, p
+
+
+#: The focal brand 40 % off on both channels the first week of every month, February to October.
+MONTHLY_DEALS = "brands.focal.strategy.promotions=[" + ", ".join(
+    f"{{from: 2026-{m:02d}-01, to: 2026-{m:02d}-07, depth: 0.4, channels: [tmall, wechat]}}" for m in range(2, 11)) + "]"
+
+
+def test_a_brand_often_on_deep_deal_teaches_its_buyers_to_wait_for_the_next():
+    """With the deal wait on (ω = 1) the focal brand, 40 % off the first week of every
+    month, sells less between its deals (a deeper pre-deal dip: a wait lasts the mean
+    spell between deals, ≈ 28 days here, so needs held back anywhere in the spell come
+    back at the next deal) and more in the deal weeks than with it off (ω = 0; paired
+    seeds, from April, once its deal history has built up)."""
+    deal_weeks = np.zeros(290, bool)
+    for m in range(4, 11):
+        start = (np.datetime64(f"2026-{m:02d}-01") - np.datetime64("2026-01-01")).astype(int)
+        deal_weeks[start:start + 7] = True
+    between = ~deal_weeks
+    between[:90] = False
+    waiting = _daily_orders(NO_PARITY, MONTHLY_DEALS, "world.behaviour.deal_wait_share=1")[:, :, 0]
+    eager = _daily_orders(NO_PARITY, MONTHLY_DEALS, "world.behaviour.deal_wait_share=0")[:, :, 0]
+    for more, less, days in ((eager, waiting, between), (waiting, eager, deal_weeks)):
+        ok, p = paired_greater(more[:, days].sum(axis=1), less[:, days].sum(axis=1))
+        assert ok, (more[:, days].sum(axis=1).mean(), less[:, days].sum(axis=1).mean(), p)

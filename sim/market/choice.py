@@ -56,6 +56,7 @@ class MarketDay:
     gift: np.ndarray          # (B,) routing gift (¥)
     search_clicks: np.ndarray  # (B, C) search-ad clicks bought today (agents)
     price_lift: np.ndarray    # (B,) 1 + κ·D_b: shoppers' price sensitivity to the brand, raised by its deal history
+    deal_wait: tuple          # (B,) ω·D_b a need for it waits for its next deal, (B,) days of that wait, (B,) on deal
     trust_yuan: np.ndarray    # (C,)
     open_search: np.ndarray   # (C,) bool
     marketplace: np.ndarray   # (C,) bool, open marketplace role
@@ -90,7 +91,7 @@ def need_boost(stage, promoting, event_boost, promo_need_boost):
 def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude, threshold, impulse_prob,
                    h):
     """Consumers who shop today, sorted and distinct: a category need (:func:`_needing`),
-    or an impulse after a strong exposure. ``waiting`` = (wait_until, wait_share): see
+    or an impulse after a strong exposure. ``waiting`` = (wait_until, wait_share, deals): see
     :func:`_needing`.
 
     Stock at home suppresses need; on the day it runs out the need is certain
@@ -101,7 +102,7 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched
     with ``impulse_prob``, stock or not. The needs stream (handle ``h``) draws a uniform
     per consumer, then one per strong exposure.
     """
-    need = _needing(segment, need_rate, boost, stock_until, day, waiting[0], waiting[1], h)
+    need = _needing(segment, need_rate, boost, stock_until, day, waiting[0], waiting[1], waiting[2], h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
     k = 0
@@ -119,14 +120,16 @@ _NEED_BLOCK = 1 << 16
 
 @njit
 def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
-             wait_until: int, wait_share: float, h: np.ndarray) -> np.ndarray:
+             wait_until: int, wait_share: float, deals: tuple, h: np.ndarray) -> np.ndarray:
     """Consumers out of stock today whose stock ran out today or whose need arrives (a draw
     each, stocked or not, < her segment's daily rate × boost; ``boost`` holds one value for
     all or one per consumer).
 
     In the days before a platform event's coupon starts on day ``wait_until`` (> ``day``;
     −1 otherwise), a need arriving with a draw < rate × ``wait_share`` waits for it: her
-    ``stock_until`` becomes that day, when her need is certain (:func:`_shops`)."""
+    ``stock_until`` becomes that day, when her need is certain (:func:`_shops`). A need
+    may first wait for her preferred brand's next deal: ``deals`` = (on, rest), ``rest``
+    as :func:`_awaits_deal` reads it; ``on`` False skips it (no draw is spent on it)."""
     n = len(segment)
     draw = np.empty(min(n, _NEED_BLOCK))  # drawn a block at a time: the same stream, and no n-long array to fault in daily
     out = np.empty(n, np.int64)  # only the pages of the shoppers found are ever touched
@@ -134,6 +137,8 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
     waits = wait_until > day
     each = boost.size == n and n > 1  # a boost each (promotions): her segment's rate × hers
     rate = need_rate * boost[0]  # else one boost for all: a rate per segment
+    deal_on, deal_terms = deals
+    one = np.empty(1, np.int64)  # the consumer whose preferred brand is read, as decayed_rows takes them
     for first in range(0, n, _NEED_BLOCK):
         block = draw[:min(_NEED_BLOCK, n - first)]
         draws.fill_random(h, block)
@@ -141,8 +146,51 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
             i = first + j
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
             r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
+            if deal_on:
+                _awaits_deal(i, block[j], r, stock_until, day, deal_terms, one)
             k += _shops(i, block[j], r, stock_until, day, waits, wait_until, wait_share)
     return out[:k]
+
+
+@njit
+def _awaits_deal(i: int, draw: float, rate: float, stock_until: np.ndarray, day: int, deals: tuple,
+                 one: np.ndarray) -> None:
+    """Consumer ``i``'s need and her preferred brand's next deal (docs/MODEL.md §3.4).
+
+    ``deals`` = (awaited, await_end, wait_prob, wait_days, on_deal, attitude,
+    attitude_day, stage, factors): per consumer the brand she waits for (−1: none) and the
+    day the wait ends; per brand ω·D_b, the wait (days) and whether it is on deal today;
+    her attitudes, as :func:`~sim.population.decayed_rows` reads them. A need arriving
+    while she is out of stock (``draw`` < ``rate``) whose preferred brand b — the known
+    brand with the highest attitude — is not on deal waits with ``draw`` < rate·ω·D_b:
+    her ``stock_until`` moves to the wait's end. When b's deal comes first her need is
+    certain that day; a purchase meanwhile (an impulse) moves her stock and ends the wait."""
+    awaited, await_end, wait_prob, wait_days, on_deal, attitude, attitude_day, stage, factors = deals
+    b = awaited[i]
+    if b >= 0:
+        if stock_until[i] == await_end[i] and stock_until[i] > day:
+            if not on_deal[b]:
+                return
+            stock_until[i] = day  # the deal came before the wait ended
+        awaited[i] = NO_ONE
+        return
+    if stock_until[i] >= day or draw >= rate:  # stocked, replenishing today, or no need today
+        return
+    one[0] = i
+    b = _preferred(decayed_rows(attitude, attitude_day, one, day, factors)[0], stage[i])
+    if b >= 0 and draw < rate * wait_prob[b]:
+        stock_until[i] = await_end[i] = day + wait_days[b]
+        awaited[i] = b
+
+
+@njit
+def _preferred(att: np.ndarray, stage: np.ndarray) -> int:
+    """The known brand (stage ≥ AWARE) with the highest attitude, the first of equals; −1 if none."""
+    best = -1
+    for b in range(len(att)):
+        if stage[b] >= _AWARE and (best < 0 or att[b] > att[best]):
+            best = b
+    return best
 
 
 @njit

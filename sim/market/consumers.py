@@ -49,8 +49,9 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
                  scale: float, beh: Behaviour, judging: Judging, streams: Streams) -> ConsumerDay:
     """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
     (a need, boosted by today's event and, for those who know them, by the ``promoting``
-    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for the
-    event whose coupon starts on day ``wait_until``; or an impulse); run their
+    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for her
+    preferred brand's next deal (``market.deal_wait``) or for the event whose coupon
+    starts on day ``wait_until``; or an impulse); run their
     trips and book the orders; update the buyers (judged by ``judging``), pay the group
     leaders, fill the sharer pools and count the detractors."""
     seg, factors = pop.segments, pop.decay_factors(day)
@@ -61,7 +62,10 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
         (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
         day, factors,
         (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
-         beh.impulse_prob, beh.interest_threshold, (wait_until, beh.event_wait_share)),
+         beh.impulse_prob, beh.interest_threshold,
+         (wait_until, beh.event_wait_share, (beh.deal_wait_share > 0.0, (pop.awaited, pop.await_end, *market.deal_wait,
+                                                                         pop.attitude, pop.attitude_day, pop.stage,
+                                                                         factors)))),
         ((seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), market.kernel_terms(),
          market.search_clicks, market.social,
          (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,

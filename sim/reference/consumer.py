@@ -211,7 +211,8 @@ class Consumer(mesa.Agent):
         return bool(positive)
 
     # ------------------------------------------------------------------ 4. need
-    def feel_need(self, event_boost: float, wait_until: int, promoting: list[int]) -> None:
+    def feel_need(self, event_boost: float, wait_until: int, promoting: list[int],
+                  deals: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         """Does she shop today? Replenishment, a need arriving, or an impulse.
 
         Notes
@@ -220,7 +221,9 @@ class Consumer(mesa.Agent):
         need rate × the event boost, × promo_need_boost if she knows a brand in
         ``promoting`` (on promotion today). Before a platform event whose coupon starts on
         day ``wait_until`` (−1: none coming), a need arriving with a draw below rate ×
-        event_wait_share waits: she shops on that day. Impulse: each brand she saw today
+        event_wait_share waits: she shops on that day. Before that, a need may wait for her
+        preferred brand's next deal (:meth:`_await_deal`, ``deals`` per brand as
+        ``MarketModel.deal_waits`` gives them). Impulse: each brand she saw today
         whose attitude is now ≥ impulse_threshold triggers a need with probability
         impulse_prob.
         """
@@ -229,7 +232,10 @@ class Consumer(mesa.Agent):
         rate = self.trait("need_rate") * event_boost
         if any(self.knows(b) for b in promoting):
             rate *= beh.promo_need_boost
-        until, draw = int(pop.stock_until[self.row]), rng.random()
+        draw = rng.random()
+        if beh.deal_wait_share > 0.0:
+            self._await_deal(draw, rate, deals)
+        until = int(pop.stock_until[self.row])
         waits = until < day < wait_until and draw < rate * beh.event_wait_share
         if waits:
             pop.stock_until[self.row] = wait_until
@@ -238,6 +244,41 @@ class Consumer(mesa.Agent):
             if self.attitude(brand) >= beh.impulse_threshold and rng.random() < beh.impulse_prob:
                 self.needs = True
         self.visit, self.order = None, None
+
+    def _await_deal(self, draw: float, rate: float, deals: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Wait for her preferred brand's next deal, or end that wait.
+
+        Notes
+        -----
+        ``deals`` = (ω·D_b, wait in days, on deal today) per brand. Waiting for brand b
+        (her stock_until still the wait's end): its deal today makes her need certain
+        today; the wait's end, or a purchase meanwhile, ends it. Otherwise, out of stock
+        with a need arriving (``draw`` < ``rate``): if her preferred brand b (the known
+        brand with the highest attitude, the first of equals) has draw < rate·ω·D_b,
+        her stock_until moves to today + the wait.
+        """
+        pop, day, row = self.model.population, self.model.day, self.row
+        wait_prob, wait_days, on_deal = deals
+        b = int(pop.awaited[row])
+        if b >= 0:
+            if pop.stock_until[row] == pop.await_end[row] and pop.stock_until[row] > day:
+                if not on_deal[b]:
+                    return
+                pop.stock_until[row] = day
+            pop.awaited[row] = NO_ONE
+            return
+        if pop.stock_until[row] >= day or draw >= rate:
+            return
+        known = [b for b in range(pop.n_brands) if self.knows(b)]
+        if not known:
+            return
+        b = known[0]
+        for other in known[1:]:
+            if self.attitude(other) > self.attitude(b):
+                b = other
+        if draw < rate * wait_prob[b]:
+            pop.stock_until[row] = pop.await_end[row] = day + int(wait_days[b])
+            pop.awaited[row] = b
 
     # ------------------------------------------------------------------ 5. choice
     def choose_venue(self, md: "MarketDay") -> None:

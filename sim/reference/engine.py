@@ -84,7 +84,8 @@ class ReferenceMarketModel(MarketModel):
         everyone.do("update_attitude")
         lap("3 attitude")
         promoting = [b.code for b in self.brands if b.prices.promoting]
-        everyone.do("feel_need", float(self.calendar.need_boost[t]), int(self.calendar.wait_until[t]), promoting)
+        everyone.do("feel_need", float(self.calendar.need_boost[t]), int(self.calendar.wait_until[t]), promoting,
+                    self.deal_waits())
         shoppers = everyone.select(lambda c: c.needs)
         lap("4 need")
         market = self._market_day(t)
