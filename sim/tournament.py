@@ -255,6 +255,16 @@ def _unknown_rivals(team: Team, brands: set[str]) -> list[Problem]:
     return problems
 
 
+def idle_double11_routing(scenario: Scenario, roster: Roster) -> list[str]:
+    """Teams whose Double 11 routing cannot act because the simulated days hold no Double 11
+    window (e.g. ``--days 180`` from January 1), so the room is told before it reads the board."""
+    from .market.channels import build_calendar
+
+    if build_calendar(scenario).double11_window.any():
+        return []
+    return [t.team for t in roster.teams if t.entry.brand.strategy.double11_routing.enabled]
+
+
 def round_scenario(base: Scenario, roster: Roster, house: HouseMode = "replace") -> Scenario:
     """The market of the round: the base scenario with the teams' brands (after house brands if kept).
 

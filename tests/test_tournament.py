@@ -13,7 +13,8 @@ from sim.cli import app
 from sim.config.loader import load_scenario
 from sim.experiments.executors import ExecutionPlan
 from sim.simulation import run
-from sim.tournament import TournamentError, play, read_teams, round_scenario, verdict, write_round
+from sim.tournament import (TournamentError, idle_double11_routing, play, read_teams, round_scenario, verdict,
+                            write_round)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "experiments" / "tournament_example"
@@ -110,6 +111,14 @@ def test_results_folder_and_cli(tmp_path, played):
     assert result.exit_code == 0, result.output
     assert "Tmall Blitz" in result.output and (out / "index.html").exists()
     assert "team Oops Inc" in result.output and "05_broken_team.yaml:13" in result.output
+    assert "no Double 11 window" in result.output and "Big Star does nothing" in result.output  # 100 days from Jan 1
+
+
+def test_double11_routing_is_idle_only_when_the_days_hold_no_double11(base):
+    roster = read_teams(EXAMPLE, base)
+    assert idle_double11_routing(round_scenario(base, roster), roster) == ["Big Star"]  # Jan 1 + 100 days
+    full = load_scenario(BASELINE, [*SMALL, "simulation.days=365"])
+    assert idle_double11_routing(round_scenario(full, roster), roster) == []
 
 
 def test_teams_may_answer_each_other_and_a_rule_on_an_absent_brand_is_rejected(tmp_path, base):

@@ -86,7 +86,8 @@ def tournament(
     from ..errors import SocsimError
     from ..experiments.executors import ExecutionPlan
     from ..resources import check_memory
-    from ..tournament import default_folder, describe, play, read_teams, round_scenario, write_round
+    from ..tournament import (default_folder, describe, idle_double11_routing, play, read_teams, round_scenario,
+                              write_round)
 
     with reported_errors():
         if house not in ("replace", "keep"):
@@ -107,7 +108,13 @@ def tournament(
         if folder.exists():
             raise SocsimError(f"{folder}: already exists; choose another --out or remove it (results are never overwritten)")
         writable_folder(folder.parent)
-        check_memory(round_scenario(base, roster, house), "the round")
+        market = round_scenario(base, roster, house)
+        idle = idle_double11_routing(market, roster)
+        if idle:
+            warning(f"the {market.simulation.days} simulated days from {market.simulation.start_date:%Y-%m-%d} hold no "
+                 f"Double 11 window: the Double 11 routing of {', '.join(idle)} does nothing this round "
+                 "(give --days so the run reaches November 11)")
+        check_memory(market, "the round")
         with _round_progress(reps) as tick:
             result = play(base, roster, reps=reps, seed=seed, house=house, plan=ExecutionPlan(workers=workers),
                           progress=tick)
