@@ -32,7 +32,7 @@ from .population import population_bytes
 
 __all__ = ["MemoryEstimate", "ResourceError", "run_memory", "run_seconds", "available_memory", "check_memory"]
 
-BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 0.28 GiB)
+BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 0.28 GiB on Python 3.11; 3.13 more: see base)
 BYTES_PER_TIE_END = 5          # the graph: an int32 contact and a one-byte layer per agent × contact
 BYTES_PER_NODE = 8             # the graph's int64 row pointers
 #: Build peak per agent × contact, result included, by generator (measured at k = 150).
@@ -64,17 +64,21 @@ class MemoryEstimate:
         Consumer state and the arrays a day of consumers uses.
     exposures : int
         A day's exposure rows.
+    base : int
+        The interpreter and what it has loaded: ``BASE_BYTES``, or what this process holds
+        already if more (Python 3.13 with Mesa 3.5 imports ≈ 100 MiB more than 3.11).
     """
 
     graph: int
     graph_build: int
     agents: int
     exposures: int
+    base: int = BASE_BYTES
 
     @property
     def total(self) -> int:
         """The build's peak, or the graph with the consumers and a day's exposures, if larger."""
-        return BASE_BYTES + max(self.graph_build, self.graph + self.agents + self.exposures)
+        return self.base + max(self.graph_build, self.graph + self.agents + self.exposures)
 
     def describe(self) -> str:
         """``about 8.6 GiB (social graph 7.1 GiB, 8.3 GiB while it is built; agents 1.1 GiB; a day's exposures 5 MiB)``."""
@@ -103,7 +107,16 @@ def run_memory(scenario: Scenario) -> MemoryEstimate:
     exposures = daily / world.scale * BYTES_PER_EXPOSURE
     agents = population_bytes(n, len(scenario.brands), len(scenario.channels)) + n * RUN_BYTES_PER_AGENT
     return MemoryEstimate(graph=graph, graph_build=int(_graph_build(world.graph, n, degree, graph)),
-                          agents=agents, exposures=int(min(exposures, 2.0**80)))
+                          agents=agents, exposures=int(min(exposures, 2.0**80)), base=max(BASE_BYTES, _resident_bytes()))
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory now (Linux ``/proc``; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _degree(scenario: Scenario) -> int:
@@ -155,7 +168,7 @@ def check_memory(scenario: Scenario, where: str = "the run") -> MemoryEstimate:
     """
     need, have = run_memory(scenario), available_memory()
     if need.total > have:
-        fits = int(scenario.world.population * max(have - BASE_BYTES, 0) / (need.total - BASE_BYTES))
+        fits = int(scenario.world.population * max(have - need.base, 0) / (need.total - need.base))
         fits = round(fits, 1 - len(str(fits)))  # two significant digits: an estimate
         raise ResourceError(f"{where} needs {need.describe()} of memory, but this machine has {_size(have)} available "
                             f"(about {fits:,} agents fit at this degree and these budgets); lower world.population or "
