@@ -23,8 +23,8 @@ from .market.aftercare import BrandTerms, judging
 from .market.campaigns import CampaignContext, relay_media, run_campaigns, sharing
 from .market.capture import capture_non_followers
 from .market.channels import ChannelTable, build_calendar
-from .market.choice import MarketDay
-from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
+from .market.choice import DealTerms, MarketDay
+from .market.consumers import STAGES as CONSUMER_STAGES, Today, consumer_day
 from .market.prices import nan_to_zero
 from .market.ranking import SearchRanking
 from .market.responses import MarketWatch, ResponseEvent
@@ -231,9 +231,9 @@ class MarketModel(mesa.Model):
         time since the last lap: here to the four stages, by the cycles each took in the call.
         """
         promoting = np.array([b.code for b in self.brands if b.prices.promoting], np.int64)
-        day = consumer_day(self.population, batch, t, float(self.calendar.need_boost[t]),
-                           int(self.calendar.wait_until[t]), promoting,
-                           self._market_day(t), self._terms(), self.ledger, self.pools, self.scale, self.behaviour,
+        today = Today(t, float(self.calendar.need_boost[t]), int(self.calendar.wait_until[t]), promoting)
+        day = consumer_day(self.population, batch, today, self._market_day(t), self._terms(), self.ledger,
+                           self.pools, self.scale, self.behaviour,
                            judging(self.behaviour, self.graph.indptr, self.graph.indices), self.streams)
         self._book_search_ads(day.clicks, t)
         lap(CONSUMER_STAGES, day.cycles)
@@ -288,12 +288,12 @@ class MarketModel(mesa.Model):
         return MarketDay(day=t, search_clicks=self._search_clicks(), price_lift=lift, deal_wait=self.deal_waits(),
                          **terms)
 
-    def deal_waits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per brand today: (probability that a need for it waits for its next deal, the
-        wait in days, whether it is on deal): :meth:`~sim.actors.Brand.deal_wait`."""
+    def deal_waits(self) -> DealTerms:
+        """Per brand today: the probability that a need for it waits for its next deal, the
+        wait in days and whether it is on deal (:meth:`~sim.actors.Brand.deal_wait`)."""
         waits = [b.deal_wait(self.behaviour) for b in self.brands]
-        return (np.array([w[0] for w in waits]), np.array([w[1] for w in waits], np.int64),
-                np.array([b.prices.discount > 0.0 for b in self.brands]))
+        return DealTerms(wait_prob=np.array([w[0] for w in waits]), wait_days=np.array([w[1] for w in waits], np.int64),
+                         on_deal=np.array([b.prices.discount > 0.0 for b in self.brands]))
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:
         """The MarketDay fields that change only with prices, specs and the calendar."""

@@ -25,16 +25,52 @@ sales do not depend on rivals' search ads (the open_vs_closed check, docs/BEHAVI
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import draws
+from ..config.schema import Behaviour
 from ..jit import njit
-from ..population import NO_ONE, Stage, decayed_rows
+from ..population import NO_ONE, SegmentTable, Stage, decayed_rows
 from .signals import WECHAT_SEEDED, Source
 
-__all__ = ["MarketDay", "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference",
-           "price_cost", "buys_now", "update_reference"]
+__all__ = ["MarketDay", "MarketTerms", "DealTerms", "SegmentTerms", "segment_terms", "ReferenceTerms", "ChoiceTerms",
+           "choice_terms", "DealWait", "Waiting", "Shoppers", "Trips", "Shelf", "Orders", "Searched", "Traffic",
+           "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference", "price_cost",
+           "buys_now", "update_reference"]
+
+
+class MarketTerms(NamedTuple):
+    """A day's terms of trade as the choice kernels read them, by name (:meth:`MarketDay.kernel_terms`)."""
+
+    listed: np.ndarray         # (B, C) bool, listed on a transacting channel
+    price: np.ndarray          # (B, C) price charged per unit (¥)
+    effective: np.ndarray      # (B, C) price − platform coupon (¥)
+    coupon: np.ndarray         # (B, C) platform coupon per order (¥)
+    funded: np.ndarray         # (C,) share of the platform coupon the brand pays
+    promo: np.ndarray          # (B, C) bool, a promotion or coupon runs
+    comparable: np.ndarray     # (B,) bool, prices can be compared across channels
+    quality: np.ndarray        # (B,)
+    visibility: np.ndarray     # (B, C) organic search-page visibility
+    pd_coupon: np.ndarray      # (B,) private-domain coupon for followers on WeChat (¥)
+    routing: np.ndarray        # (B,) bool, Double 11 routing to the marketplace active today
+    gift: np.ndarray           # (B,) routing gift (¥)
+    search_clicks: np.ndarray  # (B, C) search-ad clicks bought today (agents)
+    price_lift: np.ndarray     # (B,) 1 + κ·D_b
+    trust: np.ndarray          # (C,) trust premium (¥)
+    open_search: np.ndarray    # (C,) bool
+    marketplace: np.ndarray    # (C,) bool, open marketplace role
+    live: np.ndarray           # (C,) bool, livestream role
+    social: int                # WeChat channel code, −1 if none
+
+
+class DealTerms(NamedTuple):
+    """Per brand (B,) today: what its deal history teaches a need for it (docs/MODEL.md §3.4)."""
+
+    wait_prob: np.ndarray  # ω·D_b: probability a need for it waits for its next deal
+    wait_days: np.ndarray  # int64 days of that wait
+    on_deal: np.ndarray    # bool, on deal today
 
 
 @dataclass(frozen=True)
@@ -56,18 +92,151 @@ class MarketDay:
     gift: np.ndarray          # (B,) routing gift (¥)
     search_clicks: np.ndarray  # (B, C) search-ad clicks bought today (agents)
     price_lift: np.ndarray    # (B,) 1 + κ·D_b: shoppers' price sensitivity to the brand, raised by its deal history
-    deal_wait: tuple          # (B,) ω·D_b a need for it waits for its next deal, (B,) days of that wait, (B,) on deal
+    deal_wait: DealTerms      # (B,) what a need for each brand waits for its next deal
     trust_yuan: np.ndarray    # (C,)
     open_search: np.ndarray   # (C,) bool
     marketplace: np.ndarray   # (C,) bool, open marketplace role
     live: np.ndarray          # (C,) bool, livestream role: a venue for her watchers and comparing shoppers only
     social: int               # WeChat channel code, -1 if none
 
-    def kernel_terms(self) -> tuple[np.ndarray, ...]:
-        """The (B, C) and (B,) terms :func:`shop` reads, in its order."""
-        return (self.listed, self.effective, self.comparable, self.routing, self.gift, self.trust_yuan,
-                self.open_search, self.marketplace, self.visibility, self.pd_coupon, self.quality, self.promo,
-                self.price, self.coupon, self.funded, self.price_lift, self.live)
+    def kernel_terms(self) -> MarketTerms:
+        """The terms :func:`shop` reads, by name."""
+        return MarketTerms(
+            listed=self.listed, price=self.price, effective=self.effective, coupon=self.coupon, funded=self.funded,
+            promo=self.promo, comparable=self.comparable, quality=self.quality, visibility=self.visibility,
+            pd_coupon=self.pd_coupon, routing=self.routing, gift=self.gift, search_clicks=self.search_clicks,
+            price_lift=self.price_lift, trust=self.trust_yuan, open_search=self.open_search,
+            marketplace=self.marketplace, live=self.live, social=int(self.social))
+
+
+class SegmentTerms(NamedTuple):
+    """Per segment (G,) terms of the choice."""
+
+    price_sensitivity: np.ndarray  # β_p: utility lost per one reference price of extra cost
+    compare_prob: np.ndarray       # probability of comparing a brand's price across channels
+    tmall_habit: np.ndarray        # utility of shopping on a marketplace
+    stockpile: np.ndarray          # mean extra units bought on promotion
+
+
+def segment_terms(segments: SegmentTable) -> SegmentTerms:
+    """The :class:`SegmentTerms` of a population's ``segments``."""
+    return SegmentTerms(segments.price_sensitivity, segments.compare_prob, segments.tmall_habit, segments.stockpile)
+
+
+class ReferenceTerms(NamedTuple):
+    """How prices are felt against reference prices (:func:`price_cost`, :func:`update_reference`)."""
+
+    smoothing: float        # w: share a reference moves towards the price seen, per trip
+    weight: float           # η: weight of the gain or loss against her reference of the brand
+    loss_aversion: float    # λ: a loss weighs λ times a gain
+    category_weight: float  # γ: share of the price response that reaches incidence
+
+
+class ChoiceTerms(NamedTuple):
+    """The behaviour terms of the choice (docs/MODEL.md §3.5), by name."""
+
+    search_prob: float      # probability a shopper who knows no brand searches an open marketplace
+    entry_bonus: float      # utility of the channel her exposure linked to
+    beta_attitude: float    # β_att
+    beta_quality: float     # β_q
+    outside_utility: float  # u_0 of 'not now'
+    search_strength: float  # attitude a search page gives a brand it shows: 1 − e^{−strength}
+    click_strength: float   # lift of a search-ad click: 1 − e^{−strength} of what is left
+    reference: ReferenceTerms
+    seeded: np.ndarray      # (len(Source) + 1,) bool: source code + 1 → seeded by WeChat (Double 11 routing)
+
+
+def choice_terms(beh: Behaviour) -> ChoiceTerms:
+    """The :class:`ChoiceTerms` of behaviour ``beh``."""
+    return ChoiceTerms(beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality,
+                       beh.outside_utility, beh.search_strength, beh.search_click_strength,
+                       ReferenceTerms(beh.reference_smoothing, beh.reference_weight, beh.loss_aversion,
+                                      beh.category_price_weight),
+                       WECHAT_SEEDED_MASK)
+
+
+class DealWait(NamedTuple):
+    """What a need reads to wait for her preferred brand's next deal (:func:`_awaits_deal`)."""
+
+    awaited: np.ndarray       # (n,) int8 brand each consumer waits for (−1: none)
+    await_end: np.ndarray     # (n,) int32 day her wait ends
+    wait_prob: np.ndarray     # (B,) ω·D_b
+    wait_days: np.ndarray     # (B,) days of the wait
+    on_deal: np.ndarray       # (B,) bool, on deal today
+    attitude: np.ndarray      # (n, B) float32 attitudes, as :func:`~sim.population.decayed_rows` reads them
+    attitude_day: np.ndarray  # (n, B) day each attitude was last written
+    stage: np.ndarray         # (n, B) funnel stage
+    factors: np.ndarray       # decay factor by age in days
+
+
+class Waiting(NamedTuple):
+    """Needs that wait: for a coming platform event's coupon, or for a brand's next deal."""
+
+    wait_until: int     # day a coming event's coupon starts (> today), −1 if none
+    wait_share: float   # share of the needs arriving before it that wait for it
+    deal_on: bool       # needs may wait for a deal (a draw is spent on it only then)
+    deals: DealWait
+
+
+class Shoppers(NamedTuple):
+    """Today's shoppers (S) as the choice kernels see them."""
+
+    who: np.ndarray      # (S,) consumer
+    att: np.ndarray      # (S, B) float32 attitudes, decayed to today
+    aware: np.ndarray    # (S, B) bool, knows the brand (stage ≥ AWARE)
+    beta: np.ndarray     # (S,) her segment's price sensitivity β_p
+    habit: np.ndarray    # (S,) her segment's marketplace habit
+    compares: np.ndarray  # (S,) bool, compares prices across channels today
+    scale: np.ndarray    # (S,) category reference price R̄ (¥): yuan → utility
+
+
+class Trips(NamedTuple):
+    """Where today's shoppers (S) went and what their venue's shelf holds."""
+
+    target: np.ndarray   # (S,) int64 target brand
+    venue: np.ndarray    # (S,) int64 channel (−1: stayed home)
+    routed: np.ndarray   # (S,) bool, Double 11 routing brought her to her venue
+    here: np.ndarray     # (S, B) bool, listed at her venue
+    organic: np.ndarray  # (S, B) bool, shown organically by her venue's search page
+
+
+class Shelf(NamedTuple):
+    """(S, B) what each shopper's shelf offers her."""
+
+    offered: np.ndarray  # on offer: listed at her venue and known to her or shown by its search page
+    found: np.ndarray    # shown by the search page and new to her
+    clicked: np.ndarray  # she clicked its search ad
+
+
+class Orders(NamedTuple):
+    """Today's orders, one per buyer."""
+
+    who: np.ndarray       # consumer
+    brand: np.ndarray     # int64
+    channel: np.ndarray   # int64
+    units: np.ndarray     # int64 (1 + stock-up on promotion)
+    price: np.ndarray     # unit price (¥)
+    coupon: np.ndarray    # brand-funded coupon (¥)
+    gift: np.ndarray      # routing gift (¥)
+    source: np.ndarray    # int8 attribution
+    referrer: np.ndarray  # int32 referrer (−1: none)
+
+
+class Searched(NamedTuple):
+    """The brands a search page showed, one row per (shopper, brand)."""
+
+    who: np.ndarray
+    brand: np.ndarray    # int64
+    channel: np.ndarray  # int64
+    clicked: np.ndarray  # bool
+
+
+class Traffic(NamedTuple):
+    """The day's traffic: (B, C) visits where the brand was on offer, (B, C) search-ad clicks, the search pages."""
+
+    visits: np.ndarray
+    clicks: np.ndarray
+    searched: Searched
 
 
 @njit
@@ -91,8 +260,8 @@ def need_boost(stage, promoting, event_boost, promo_need_boost):
 def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude, threshold, impulse_prob,
                    h):
     """Consumers who shop today, sorted and distinct: a category need (:func:`_needing`),
-    or an impulse after a strong exposure. ``waiting`` = (wait_until, wait_share, deals): see
-    :func:`_needing`.
+    or an impulse after a strong exposure. ``waiting``: the needs that wait (:class:`Waiting`,
+    :func:`_needing`).
 
     Stock at home suppresses need; on the day it runs out the need is certain
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
@@ -102,7 +271,7 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched
     with ``impulse_prob``, stock or not. The needs stream (handle ``h``) draws a uniform
     per consumer, then one per strong exposure.
     """
-    need = _needing(segment, need_rate, boost, stock_until, day, waiting[0], waiting[1], waiting[2], h)
+    need = _needing(segment, need_rate, boost, stock_until, day, waiting, h)
     n_brands = attitude.shape[1]
     impulse = np.empty(len(touched), np.int64)
     k = 0
@@ -120,24 +289,25 @@ _NEED_BLOCK = 1 << 16
 
 @njit
 def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stock_until: np.ndarray, day: int,
-             wait_until: int, wait_share: float, deals: tuple, h: np.ndarray) -> np.ndarray:
+             waiting: Waiting, h: np.ndarray) -> np.ndarray:
     """Consumers out of stock today whose stock ran out today or whose need arrives (a draw
     each, stocked or not, < her segment's daily rate × boost; ``boost`` holds one value for
     all or one per consumer).
 
-    In the days before a platform event's coupon starts on day ``wait_until`` (> ``day``;
-    −1 otherwise), a need arriving with a draw < rate × ``wait_share`` waits for it: her
-    ``stock_until`` becomes that day, when her need is certain (:func:`_shops`). A need
-    may first wait for her preferred brand's next deal: ``deals`` = (on, rest), ``rest``
-    as :func:`_awaits_deal` reads it; ``on`` False skips it (no draw is spent on it)."""
+    In the days before a platform event's coupon starts on day ``waiting.wait_until``
+    (> ``day``; −1 otherwise), a need arriving with a draw < rate × ``waiting.wait_share``
+    waits for it: her ``stock_until`` becomes that day, when her need is certain
+    (:func:`_shops`). A need may first wait for her preferred brand's next deal
+    (``waiting.deals``, as :func:`_awaits_deal` reads them); ``waiting.deal_on`` False
+    skips it (no draw is spent on it)."""
     n = len(segment)
     draw = np.empty(min(n, _NEED_BLOCK))  # drawn a block at a time: the same stream, and no n-long array to fault in daily
     out = np.empty(n, np.int64)  # only the pages of the shoppers found are ever touched
     k = 0
+    wait_until, wait_share = waiting.wait_until, waiting.wait_share
     waits = wait_until > day
     each = boost.size == n and n > 1  # a boost each (promotions): her segment's rate × hers
     rate = need_rate * boost[0]  # else one boost for all: a rate per segment
-    deal_on, deal_terms = deals
     one = np.empty(1, np.int64)  # the consumer whose preferred brand is read, as decayed_rows takes them
     for first in range(0, n, _NEED_BLOCK):
         block = draw[:min(_NEED_BLOCK, n - first)]
@@ -146,30 +316,29 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
             i = first + j
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
             r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
-            if deal_on:
-                _awaits_deal(i, block[j], r, stock_until, day, deal_terms, one)
+            if waiting.deal_on:
+                _awaits_deal(i, block[j], r, stock_until, day, waiting.deals, one)
             k += _shops(i, block[j], r, stock_until, day, waits, wait_until, wait_share)
     return out[:k]
 
 
 @njit
-def _awaits_deal(i: int, draw: float, rate: float, stock_until: np.ndarray, day: int, deals: tuple,
+def _awaits_deal(i: int, draw: float, rate: float, stock_until: np.ndarray, day: int, deals: DealWait,
                  one: np.ndarray) -> None:
     """Consumer ``i``'s need and her preferred brand's next deal (docs/MODEL.md §3.4).
 
-    ``deals`` = (awaited, await_end, wait_prob, wait_days, on_deal, attitude,
-    attitude_day, stage, factors): per consumer the brand she waits for (−1: none) and the
+    ``deals`` (:class:`DealWait`): per consumer the brand she waits for (−1: none) and the
     day the wait ends; per brand ω·D_b, the wait (days) and whether it is on deal today;
     her attitudes, as :func:`~sim.population.decayed_rows` reads them. A need arriving
     while she is out of stock (``draw`` < ``rate``) whose preferred brand b — the known
     brand with the highest attitude — is not on deal waits with ``draw`` < rate·ω·D_b:
     her ``stock_until`` moves to the wait's end. When b's deal comes first her need is
     certain that day; a purchase meanwhile (an impulse) moves her stock and ends the wait."""
-    awaited, await_end, wait_prob, wait_days, on_deal, attitude, attitude_day, stage, factors = deals
+    awaited, await_end = deals.awaited, deals.await_end
     b = awaited[i]
     if b >= 0:
         if stock_until[i] == await_end[i] and stock_until[i] > day:
-            if not on_deal[b]:
+            if not deals.on_deal[b]:
                 return
             stock_until[i] = day  # the deal came before the wait ended
         awaited[i] = NO_ONE
@@ -177,9 +346,9 @@ def _awaits_deal(i: int, draw: float, rate: float, stock_until: np.ndarray, day:
     if stock_until[i] >= day or draw >= rate:  # stocked, replenishing today, or no need today
         return
     one[0] = i
-    b = _preferred(decayed_rows(attitude, attitude_day, one, day, factors)[0], stage[i])
-    if b >= 0 and draw < rate * wait_prob[b]:
-        stock_until[i] = await_end[i] = day + wait_days[b]
+    b = _preferred(decayed_rows(deals.attitude, deals.attitude_day, one, day, deals.factors)[0], deals.stage[i])
+    if b >= 0 and draw < rate * deals.wait_prob[b]:
+        stock_until[i] = await_end[i] = day + deals.wait_days[b]
         awaited[i] = b
 
 
@@ -238,17 +407,22 @@ def _argmax(x: np.ndarray) -> int:
 
 
 @njit
-def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin, search_prob,
-                  entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-                  marketplace, live, scale, entry_bonus, seeded):
+def _venue_kernel(shoppers, shock, search_pick, search_coin, entry_of, source_of, market, choice):
     """Per shopper: her target brand (the known brand with the highest attitude), her venue
-    (argmax of V_c over the channels listing it; a livestream session only if she watched
-    it — her entry — or compares prices) and whether Double 11 routing brought her
-    there. Shoppers who know no brand search an open marketplace with ``search_prob``.
-    ``scale`` holds each shopper's category reference price (¥), which turns yuan into utility."""
+    (argmax of V_c over the channels listing it, Gumbel shocks from ``shock`` (S, C); a
+    livestream session only if she watched it — her entry, ``entry_of`` (n, B) — or
+    compares prices) and whether Double 11 routing brought her there (``source_of``
+    (n, B)). Shoppers who know no brand search an open marketplace with
+    ``choice.search_prob`` (uniform ``search_coin``, channel ``search_pick``).
+    ``shoppers.scale`` holds each shopper's category reference price (¥), which turns
+    yuan into utility."""
+    who, att, aware, beta, habit, compares, scale = (shoppers.who, shoppers.att, shoppers.aware, shoppers.beta,
+                                                     shoppers.habit, shoppers.compares, shoppers.scale)
+    listed, effective, trust, marketplace, live = (market.listed, market.effective, market.trust,
+                                                   market.marketplace, market.live)
     S, B = att.shape
     C = listed.shape[1]
-    open_codes = np.flatnonzero(open_search & marketplace)
+    open_codes = np.flatnonzero(market.open_search & marketplace)
     target = np.empty(S, np.int64)
     venue = np.empty(S, np.int64)
     routed_here = np.zeros(S, np.bool_)
@@ -260,22 +434,22 @@ def _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, se
         t = _argmax(score)
         target[s] = t
         if score[t] < 0.0:  # she knows no brand (a known brand scores its attitude, ≥ 0)
-            searches = len(open_codes) > 0 and search_coin[s] < search_prob
+            searches = len(open_codes) > 0 and search_coin[s] < choice.search_prob
             venue[s] = open_codes[search_pick[s]] if searches else NO_ONE
             continue
-        destination, routed = _routing(source_of[who[s], t], listed, t, marketplace, routing[t], seeded)
+        destination, routed = _routing(source_of[who[s], t], listed, t, marketplace, market.routing[t], choice.seeded)
         entry = destination if routed else entry_of[who[s], t]
         cheapest = np.inf
         for c in range(C):
             if listed[t, c]:
                 cheapest = min(cheapest, effective[t, c])
-        compare = compares[s] and comparable[t]
+        compare = compares[s] and market.comparable[t]
         # Term by term, in this order: float sums are not associative and a seed's outputs must not change.
         for c in range(C):
             x = beta[s] * trust[c] / scale[s]
             x = x + (habit[s] if marketplace[c] else 0.0)
-            x = x + entry_bonus * (1.0 if entry == c else 0.0)
-            x = x + (beta[s] * gift[t] / scale[s] if routed and marketplace[c] else 0.0)
+            x = x + choice.entry_bonus * (1.0 if entry == c else 0.0)
+            x = x + (beta[s] * market.gift[t] / scale[s] if routed and marketplace[c] else 0.0)
             gap = effective[t, c] - cheapest if listed[t, c] else 0.0
             x = x - (beta[s] * gap / scale[s] if compare else 0.0)
             open_to_her = listed[t, c] and (compare or entry == c or not live[c])
@@ -344,37 +518,26 @@ def _search_ad_clicks(h: np.ndarray, venue: np.ndarray, listed: np.ndarray, sear
 
 
 @njit
-def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_terms, entry_of, source_of,
-         referrer_of, follower, ref_price, market, search_clicks, social, behaviour, seeded):
+def shop(who, h, state, day, factors, segments, market, choice):
     """Today's shopping trips of consumers ``who`` (those with a need): the trips
     (:func:`_trips`), the search-ad clicks and the checkout (:func:`_checkout`), which
-    also moves the shoppers' reference prices ``ref_price`` ((n, B) ¥, in place).
+    also moves the shoppers' reference prices ``state.ref_price`` ((n, B) ¥, in place).
 
-    ``market`` holds the day's terms of trade (:meth:`MarketDay.kernel_terms`),
-    ``search_clicks`` the (B, C) ad clicks bought today. The draws come from the choice
-    stream (handle ``h``) in this order: a compare-prices coin per shopper, the venue
-    shocks (S, C), the category-search draws (when an open marketplace exists), the
-    organic search-page draws (S, B), the ad clicks, the shelf shocks (S, B + 1) and a
-    stock-up count per buyer.
+    ``state`` holds the population's arrays by name (``attitude``, ``attitude_day``,
+    ``stage``, ``segment``, ``entry``, ``source``, ``referrer``, ``follower``,
+    ``ref_price``: :class:`~sim.market.consumers.ConsumerState`), ``factors`` the attitude
+    decay by age; ``segments`` (:class:`SegmentTerms`), ``market`` (:class:`MarketTerms`,
+    the day's terms of trade and search-ad clicks) and ``choice`` (:class:`ChoiceTerms`)
+    the terms. The draws come from the choice stream (handle ``h``) in this order: a
+    compare-prices coin per shopper, the venue shocks (S, C), the category-search draws
+    (when an open marketplace exists), the organic search-page draws (S, B), the ad
+    clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
 
-    Returns the buyers, their orders (brand, channel, units, unit price, brand-funded
-    coupon, routing gift, source, referrer) and the traffic (:func:`_traffic`).
+    Returns today's :class:`Orders` and :class:`Traffic`.
     """
-    price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
-    (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
-     pd_coupon, quality, promo, price, coupon, funded, price_lift, live) = market
-    (search_prob, entry_bonus, beta_attitude, beta_quality, outside_utility, search_strength, click_strength,
-     reference) = behaviour
-    scale = category_reference(ref_price, who)
-    att, aware, beta, target, venue, routed, here, organic = _trips(
-        who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob, tmall_habit,
-        search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust, open_search,
-        marketplace, live, visibility, scale, entry_bonus, seeded)
-    clicked = _search_ad_clicks(h, venue, here, search_clicks)
-    return _checkout(who, h, att, aware, beta, target, venue, routed, here, organic, clicked, segment, stockpile,
-                     follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
-                     price_lift, reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
-                     price, coupon, funded, listed.shape[1])
+    shoppers, trips = _trips(who, h, state, day, factors, segments, market, choice)
+    clicked = _search_ad_clicks(h, trips.venue, trips.here, market.search_clicks)
+    return _checkout(shoppers, trips, clicked, h, state, segments, market, choice)
 
 
 @njit
@@ -416,78 +579,75 @@ def _uniforms(h: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 @njit
-def _trips(who, h, attitude, attitude_day, factors, day, stage, segment, price_sensitivity, compare_prob,
-           tmall_habit, search_prob, entry_of, source_of, listed, effective, comparable, routing, gift, trust,
-           open_search, marketplace, live, visibility, scale, entry_bonus, seeded):
-    """Each shopper's attitudes, known brands and price sensitivity, then her target brand,
-    venue and routing (:func:`_venue_kernel`) and the brands listed and organically shown
-    at her venue (:func:`_listed_here`)."""
+def _trips(who, h, state, day, factors, segments, market, choice):
+    """Each shopper's attitudes, known brands and price sensitivity (:class:`Shoppers`),
+    then her target brand, venue and routing (:func:`_venue_kernel`) and the brands
+    listed and organically shown at her venue (:func:`_listed_here`): :class:`Trips`."""
     S = len(who)
-    C = listed.shape[1]
-    att = decayed_rows(attitude, attitude_day, who, day, factors)
+    C = market.listed.shape[1]
+    att = decayed_rows(state.attitude, state.attitude_day, who, day, factors)
     aware = np.empty(att.shape, np.bool_)
     for s in range(S):
         for b in range(att.shape[1]):
-            aware[s, b] = stage[who[s], b] >= _AWARE
-    seg = segment[who]
-    beta, habit, compare_p = price_sensitivity[seg], tmall_habit[seg], compare_prob[seg]
+            aware[s, b] = state.stage[who[s], b] >= _AWARE
+    seg = state.segment[who]
+    beta, habit, compare_p = segments.price_sensitivity[seg], segments.tmall_habit[seg], segments.compare_prob[seg]
     compares = _uniforms(h, (S,)) < compare_p
     shock = _uniforms(h, (S, C))
     n_open = 0
     for c in range(C):
-        n_open += open_search[c] and marketplace[c]
+        n_open += market.open_search[c] and market.marketplace[c]
     search_pick = np.empty(S if n_open else 0, np.int64)
     for s in range(len(search_pick)):
         search_pick[s] = draws.integer(h, n_open)
     search_coin = _uniforms(h, (len(search_pick),))
-    target, venue, routed = _venue_kernel(who, att, aware, beta, habit, compares, shock, search_pick, search_coin,
-                                          search_prob, entry_of, source_of, listed, effective, comparable, routing,
-                                          gift, trust, open_search, marketplace, live, scale, entry_bonus, seeded)
-    here, organic = _listed_here(venue, listed, open_search, visibility, _uniforms(h, aware.shape))
-    return att, aware, beta, target, venue, routed, here, organic
-
+    shoppers = Shoppers(who, att, aware, beta, habit, compares, category_reference(state.ref_price, who))
+    target, venue, routed = _venue_kernel(shoppers, shock, search_pick, search_coin, state.entry, state.source,
+                                          market, choice)
+    here, organic = _listed_here(venue, market.listed, market.open_search, market.visibility,
+                                 _uniforms(h, aware.shape))
+    return shoppers, Trips(target, venue, routed, here, organic)
 
 
 @njit
-def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, clicked, segment, stockpile,
-              follower, source_of, referrer_of, effective, pd_coupon, gift, quality, social, ref_price, scale,
-              price_lift, reference, beta_attitude, beta_quality, outside_utility, search_strength, click_strength, promo,
-              list_price, coupon, funded, C):
-    """The shelf (:func:`_on_offer`), the choice (:func:`_pick_kernel`) and today's orders
-    (:func:`_order_rows`), one per buyer, with the traffic and clicks (:func:`_traffic`)."""
-    S, B = aware.shape
-    offered, found = _on_offer(listed, organic, clicked, aware)
-    pick = _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                        pd_coupon, gift, quality, social, ref_price, scale, price_lift, reference, beta_attitude,
-                        beta_quality, outside_utility, search_strength, click_strength, _uniforms(h, (S, B + 1)))
+def _checkout(shoppers, trips, clicked, h, state, segments, market, choice):
+    """The shelf (:func:`_on_offer`, with the search-ad ``clicked`` (S, B)), the choice
+    (:func:`_pick_kernel`) and today's orders (:func:`_order_rows`), one per buyer, with
+    the traffic and clicks (:func:`_traffic`)."""
+    who = shoppers.who
+    S, B = shoppers.aware.shape
+    offered, found = _on_offer(trips.here, trips.organic, clicked, shoppers.aware)
+    shelf = Shelf(offered, found, clicked)
+    pick = _pick_kernel(shoppers, trips, shelf, state.follower, state.ref_price, market, choice,
+                        _uniforms(h, (S, B + 1)))
     bought = np.flatnonzero(pick < B)
     w = who[bought]
     # Every buyer draws, though only a promotion makes her stock up: the stream stays the same.
     stock_up = np.empty(len(w), np.int64)
     for k in range(len(w)):
-        stock_up[k] = draws.poisson(h, stockpile[segment[w[k]]])
-    rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of,
-                       follower, promo, list_price, coupon, funded, pd_coupon, gift, social)
-    return w, rows, _traffic(who, venue, offered, found, clicked, C)
+        stock_up[k] = draws.poisson(h, segments.stockpile[state.segment[w[k]]])
+    orders = _order_rows(w, bought, pick, stock_up, trips, found, state, market)
+    return orders, _traffic(who, trips.venue, shelf, market.listed.shape[1])
 
 
 @njit
-def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta, follower, effective,
-                 pd_coupon, gift, quality, social, ref_price, scale, price_lift, reference, beta_attitude,
-                 beta_quality, outside_utility, search_strength, click_strength, shock):
+def _pick_kernel(shoppers, trips, shelf, follower, ref_price, market, choice, shock):
     """Shelf choice per shopper, after the search page lifts the attitudes it shows: buy
     now or not (:func:`buys_now`, uniform ``shock[s, B]``), then the brand, argmax of
     A_b − β_p·x_b + ε_b over the offered brands (Gumbel from ``shock[s, b]``); 'not now'
-    is index B. β_p for brand b is her segment's × ``price_lift[b]`` (its deal history).
-    Then the reference prices of the brands she saw move (:func:`update_reference`).
-
-    ``reference`` = (w, η, λ, γ): smoothing, reference weight, loss aversion, the share of
-    the price response that reaches incidence.
+    is index B. β_p for brand b is her segment's × ``market.price_lift[b]`` (its deal
+    history). Then the reference prices ``ref_price`` (n, B) of the brands she saw move
+    (:func:`update_reference`); ``follower`` (n, B) gets the private-domain coupon on WeChat.
     """
-    smoothing, weight, loss_aversion, category_weight = reference
+    who, att, beta, scale = shoppers.who, shoppers.att, shoppers.beta, shoppers.scale
+    venue, target, routed = trips.venue, trips.target, trips.routed
+    offered, found, clicked = shelf.offered, shelf.found, shelf.clicked
+    effective, pd_coupon, gift, quality, social, price_lift = (market.effective, market.pd_coupon, market.gift,
+                                                               market.quality, market.social, market.price_lift)
+    reference = choice.reference
     S, B = offered.shape
-    found_att = 1.0 - np.exp(-search_strength)
-    click_lift = 1.0 - np.exp(-click_strength)
+    found_att = 1.0 - np.exp(-choice.search_strength)
+    click_lift = 1.0 - np.exp(-choice.click_strength)
     pick = np.empty(S, np.int64)
     u = np.empty(B)
     pays = np.empty(B)
@@ -504,12 +664,13 @@ def _pick_kernel(who, att, offered, found, clicked, venue, target, routed, beta,
                 a = a + (1.0 - a) * click_lift
             pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
             pays[b] = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
-            appeal = beta_attitude * a + beta_quality * quality[b]
-            x = beta[s] * price_lift[b] * price_cost(pays[b], ref_price[who[s], b], scale[s], weight, loss_aversion)
+            appeal = choice.beta_attitude * a + choice.beta_quality * quality[b]
+            x = beta[s] * price_lift[b] * price_cost(pays[b], ref_price[who[s], b], scale[s], reference.weight,
+                                                     reference.loss_aversion)
             u[b] = appeal - x + _gumbel(shock[s, b])
-            category_value[b] = appeal - category_weight * x
-        pick[s] = _argmax(u) if buys_now(category_value, outside_utility, shock[s, B]) else B
-        update_reference(ref_price, who[s], offered[s], pays, smoothing)
+            category_value[b] = appeal - reference.category_weight * x
+        pick[s] = _argmax(u) if buys_now(category_value, choice.outside_utility, shock[s, B]) else B
+        update_reference(ref_price, who[s], offered[s], pays, reference.smoothing)
     return pick
 
 
@@ -545,12 +706,11 @@ _SEARCH = int(Source.SEARCH)  # a plain int: numba does not unify an IntEnum wit
 
 
 @njit
-def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of, follower,
-                promo, list_price, coupon, funded, pd_coupon, gift, social):
+def _order_rows(w, bought, pick, stock_up, trips, found, state, market):
     """One order per buyer ``w`` (row ``bought`` of the shoppers): brand, channel, units (1,
     plus ``stock_up`` on promotion), unit price, brand-funded coupon (platform share +
     private domain, at most the price), routing gift, and attribution (the search page if
-    she found the brand there)."""
+    she ``found`` the brand there, else her last touch in ``state``): :class:`Orders`."""
     n = len(bought)
     brand = np.empty(n, np.int64)
     channel = np.empty(n, np.int64)
@@ -562,26 +722,28 @@ def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_
     referrer = np.empty(n, np.int32)
     for k in range(n):
         s, b = bought[k], pick[bought[k]]
-        c = venue[s]
+        c = trips.venue[s]
         brand[k], channel[k] = b, c
-        units[k] = 1 + (stock_up[k] if promo[b, c] else 0)
-        price[k] = list_price[b, c]
-        x = coupon[b, c] * funded[c] + _coupon_extra(c, follower[w[k], b], pd_coupon[b], social)
+        units[k] = 1 + (stock_up[k] if market.promo[b, c] else 0)
+        price[k] = market.price[b, c]
+        x = market.coupon[b, c] * market.funded[c] + _coupon_extra(c, state.follower[w[k], b], market.pd_coupon[b],
+                                                                    market.social)
         paid[k] = x if x <= price[k] or x != x else price[k]  # np.minimum: a NaN wins
-        gifted[k] = gift[b] if routed[s] and b == target[s] else 0.0
+        gifted[k] = market.gift[b] if trips.routed[s] and b == trips.target[s] else 0.0
         if found[s, b]:
             source[k], referrer[k] = _SEARCH, NO_ONE
         else:
-            source[k], referrer[k] = source_of[w[k], b], referrer_of[w[k], b]
-    return brand, channel, units, price, paid, gifted, source, referrer
+            source[k], referrer[k] = state.source[w[k], b], state.referrer[w[k], b]
+    return Orders(w, brand, channel, units, price, paid, gifted, source, referrer)
 
 
 @njit
-def _traffic(who, venue, offered, found, clicked, C):
-    """The day's traffic (visits, clicks, searched): (B, C) visits where the brand was on
-    offer, (B, C) search-ad clicks, and who saw which brand on a search page (who, brand,
-    channel, clicked: :func:`~sim.market.attitude.fold_search` reads them)."""
-    return _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked)
+def _traffic(who, venue, shelf, C):
+    """The day's :class:`Traffic`: (B, C) visits where the brand was on offer, (B, C)
+    search-ad clicks, and who saw which brand on a search page (:class:`Searched`:
+    :func:`~sim.market.attitude.fold_search` reads them)."""
+    return Traffic(_count(shelf.offered, venue, C), _count(shelf.clicked, venue, C),
+                   _searched(who, venue, shelf.found, shelf.clicked))
 
 
 @njit
@@ -598,7 +760,7 @@ def _count(mask, venue, C):
 
 @njit
 def _searched(who, venue, found, clicked):
-    """(who, brand, channel, clicked) of the brands a search page showed, shopper by shopper."""
+    """:class:`Searched`: (who, brand, channel, clicked) of the brands a search page showed, shopper by shopper."""
     S, B = found.shape
     n = 0
     for s in range(S):
@@ -615,4 +777,4 @@ def _searched(who, venue, found, clicked):
             if found[s, b] or clicked[s, b]:
                 w[k], brand[k], channel[k], click[k] = who[s], b, venue[s], clicked[s, b]
                 k += 1
-    return w, brand, channel, click
+    return Searched(w, brand, channel, click)

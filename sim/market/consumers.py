@@ -14,6 +14,7 @@ time can still be booked stage by stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,10 +26,10 @@ from ..population import Population
 from ..rng import Streams
 from .aftercare import ORDER_FIELDS, BrandTerms, Judging, reward_and_pool, settle
 from .attitude import fold_exposures, fold_search
-from .choice import WECHAT_SEEDED_MASK, MarketDay, need_boost, shop, shoppers_today
+from .choice import DealWait, MarketDay, Waiting, choice_terms, need_boost, segment_terms, shop, shoppers_today
 from .signals import Exposures, SharerPool
 
-__all__ = ["ConsumerDay", "STAGES", "consumer_day"]
+__all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "consumer_day"]
 
 #: The stages :func:`consumer_day` runs, as ``MarketModel.stage_seconds`` names them.
 STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
@@ -44,77 +45,161 @@ class ConsumerDay:
     cycles: np.ndarray   # (4,) CPU cycles spent in each of :data:`STAGES` (all 0 without a counter)
 
 
-def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: float, wait_until: int,
-                 promoting: np.ndarray, market: MarketDay, terms: BrandTerms, ledger: Ledger, pools: list[SharerPool],
-                 scale: float, beh: Behaviour, judging: Judging, streams: Streams) -> ConsumerDay:
-    """Stages 3–6 of day ``day``: fold today's ``exposures`` into attitudes; find who shops
-    (a need, boosted by today's event and, for those who know them, by the ``promoting``
-    brands' promotions — :func:`~sim.market.choice.need_boost` —, unless it waits for her
-    preferred brand's next deal (``market.deal_wait``) or for the event whose coupon
-    starts on day ``wait_until``; or an impulse); run their
-    trips and book the orders; update the buyers (judged by ``judging``), pay the group
-    leaders, fill the sharer pools and count the detractors."""
-    seg, factors = pop.segments, pop.decay_factors(day)
-    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = _consumers(
-        (pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, pop.segment,
-         pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel, pop.ref_price,
-         pop.paid, pop.paid_day),
-        (exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source, exposures.referrer),
-        day, factors,
-        (seg.need_rate, event_boost, promoting, beh.promo_need_boost, np.float32(beh.impulse_threshold),
-         beh.impulse_prob, beh.interest_threshold,
-         (wait_until, beh.event_wait_share, (beh.deal_wait_share > 0.0, (pop.awaited, pop.await_end, *market.deal_wait,
-                                                                         pop.attitude, pop.attitude_day, pop.stage,
-                                                                         factors)))),
-        ((seg.price_sensitivity, seg.compare_prob, seg.tmall_habit, seg.stockpile), market.kernel_terms(),
-         market.search_clicks, market.social,
-         (beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality, beh.outside_utility,
-          beh.search_strength, beh.search_click_strength,
-          (beh.reference_smoothing, beh.reference_weight, beh.loss_aversion, beh.category_price_weight)),
-         WECHAT_SEEDED_MASK),
-        ((ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale,
-          ledger.referrals[day]),
-         (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.levels, terms.leader_commission,
-          terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
-         (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
-         judging, len(pools)),
-        (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
+class Today(NamedTuple):
+    """What the calendar and the brands' promotions do to today's needs."""
+
+    day: int
+    event_boost: float     # multiplier of need on a platform event day (1: none)
+    wait_until: int        # day a coming event's coupon starts (> day), −1 if none
+    promoting: np.ndarray  # int64 codes of the brands running a promotion or platform coupon
+
+
+class ConsumerState(NamedTuple):
+    """The population's arrays the consumers' day reads and writes, by name (n consumers, B brands);
+    :class:`~sim.population.Population` documents each."""
+
+    attitude: np.ndarray
+    attitude_day: np.ndarray
+    stage: np.ndarray
+    entry: np.ndarray
+    source: np.ndarray
+    referrer: np.ndarray
+    segment: np.ndarray
+    stock_until: np.ndarray
+    follower: np.ndarray
+    parent: np.ndarray
+    purchases: np.ndarray
+    bought_on: np.ndarray
+    last_channel: np.ndarray
+    ref_price: np.ndarray
+    paid: np.ndarray
+    paid_day: np.ndarray
+
+
+def consumer_state(pop: Population) -> ConsumerState:
+    """The :class:`ConsumerState` views of population ``pop``'s arrays (no copies)."""
+    return ConsumerState(*(getattr(pop, name) for name in ConsumerState._fields))
+
+
+class Exposed(NamedTuple):
+    """Today's exposures' columns (:class:`~sim.market.signals.Exposures`), by name."""
+
+    who: np.ndarray
+    brand: np.ndarray
+    weight: np.ndarray
+    entry: np.ndarray
+    source: np.ndarray
+    referrer: np.ndarray
+
+
+class NeedTerms(NamedTuple):
+    """What stage 4 (need) reads besides the population."""
+
+    need_rate: np.ndarray       # (G,) needs per consumer per day, by segment
+    event_boost: float
+    promoting: np.ndarray
+    promo_need_boost: float
+    impulse_threshold: np.float32  # attitude (float32, as attitudes) that makes a strong exposure an impulse
+    impulse_prob: float
+    interest_threshold: float   # attitude that makes her INTERESTED (stages 3 and 5)
+    waiting: Waiting
+
+
+class Settlement(NamedTuple):
+    """What stage 6 (after purchase, :func:`~sim.market.aftercare.settle`) reads besides today's orders."""
+
+    books: tuple        # the ledger's day: books, by source, order columns, traffic column, scale, referral tree
+    money_terms: tuple  # per brand and channel: what an order's money splits into
+    buyer_terms: tuple  # per brand: social listing, capture, repurchase cycle, quality
+    judging: Judging
+    n_pools: int
+
+
+class Handles(NamedTuple):
+    """The day's random stream handles (:func:`~sim.draws.stream_handle`)."""
+
+    needs: np.ndarray
+    choice: np.ndarray
+    after: np.ndarray
+
+
+def consumer_day(pop: Population, exposures: Exposures, today: Today, market: MarketDay, terms: BrandTerms,
+                 ledger: Ledger, pools: list[SharerPool], scale: float, beh: Behaviour, judging: Judging,
+                 streams: Streams) -> ConsumerDay:
+    """Stages 3–6 of day ``today.day``: fold today's ``exposures`` into attitudes; find who
+    shops (a need, boosted by today's event and, for those who know them, by the
+    ``today.promoting`` brands' promotions — :func:`~sim.market.choice.need_boost` —, unless
+    it waits for her preferred brand's next deal (``market.deal_wait``) or for the event
+    whose coupon starts on day ``today.wait_until``; or an impulse); run their trips and
+    book the orders; update the buyers (judged by ``judging``), pay the group leaders,
+    fill the sharer pools and count the detractors."""
+    day, factors = today.day, pop.decay_factors(today.day)
+    out = _consumers(
+        consumer_state(pop), Exposed(exposures.who, exposures.brand, exposures.weight, exposures.entry,
+                                     exposures.source, exposures.referrer),
+        day, factors, _need_terms(pop, today, market, beh, factors), segment_terms(pop.segments),
+        market.kernel_terms(), choice_terms(beh), _settlement(ledger, day, scale, terms, judging, len(pools)),
+        Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
+                draws.stream_handle(streams.after)))
+    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
     return ConsumerDay(shoppers, orders, clicks, cycles)
 
 
+def _need_terms(pop: Population, today: Today, market: MarketDay, beh: Behaviour, factors: np.ndarray) -> NeedTerms:
+    """The :class:`NeedTerms` of ``today``."""
+    deals = market.deal_wait
+    waiting = Waiting(today.wait_until, beh.event_wait_share, beh.deal_wait_share > 0.0,
+                      DealWait(pop.awaited, pop.await_end, deals.wait_prob, deals.wait_days, deals.on_deal,
+                               pop.attitude, pop.attitude_day, pop.stage, factors))
+    return NeedTerms(pop.segments.need_rate, today.event_boost, today.promoting, beh.promo_need_boost,
+                     np.float32(beh.impulse_threshold), beh.impulse_prob, beh.interest_threshold, waiting)
+
+
+def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judging: Judging,
+                n_pools: int) -> Settlement:
+    """The :class:`Settlement` of day ``day``: the ledger's day and the brands' ``terms``, as
+    :func:`~sim.market.aftercare.settle` takes them."""
+    return Settlement(
+        (ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale,
+         ledger.referrals[day]),
+        (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.levels, terms.leader_commission,
+         terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
+        (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
+        judging, n_pools)
+
+
 @njit
-def _consumers(pop, exposures, day, factors, need, market, books, handles):
-    """:func:`consumer_day` compiled, with the cycle count of each stage."""
-    (attitude, attitude_day, stage, entry, source, referrer, segment, stock_until, follower, parent, purchases,
-     bought_on, last_channel, ref_price, paid, paid_day) = pop
-    who, brand, weight, exp_entry, exp_source, exp_referrer = exposures
-    need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold, waiting = need
-    segment_terms, terms, search_clicks, social, behaviour, seeded = market
-    search_strength, click_strength = behaviour[5], behaviour[6]
-    ledger_day, money_terms, buyer_terms, judging, n_pools = books
-    h_needs, h_choice, h_after = handles
+def _consumers(state, exposed, day, factors, need, segments, market, choice, settlement, handles):
+    """:func:`consumer_day` compiled, with the cycle count of each stage: ``state``
+    (:class:`ConsumerState`), ``exposed`` (:class:`Exposed`), the attitude decay
+    ``factors`` by age, ``need`` (:class:`NeedTerms`), ``segments``, ``market``,
+    ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement`` (:class:`Settlement`)
+    and ``handles`` (:class:`Handles`)."""
     start = cycle_count()
-    touched = fold_exposures(attitude, attitude_day, stage, entry, source, referrer, who, brand, weight, exp_entry,
-                             exp_source, exp_referrer, day, factors, interest_threshold)
+    touched = fold_exposures(state.attitude, state.attitude_day, state.stage, state.entry, state.source,
+                             state.referrer, exposed.who, exposed.brand, exposed.weight, exposed.entry,
+                             exposed.source, exposed.referrer, day, factors, need.interest_threshold)
     folded = cycle_count()
-    boost = need_boost(stage, promoting, event_boost, promo_need_boost)
-    shoppers = shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude,
-                              impulse_threshold, impulse_prob, h_needs)
+    boost = need_boost(state.stage, need.promoting, need.event_boost, need.promo_need_boost)
+    shoppers = shoppers_today(state.segment, need.need_rate, boost, state.stock_until, day, need.waiting, touched,
+                              state.attitude, need.impulse_threshold, need.impulse_prob, handles.needs)
     needed = cycle_count()
-    buyers, rows, traffic = shop(shoppers, h_choice, attitude, attitude_day, factors, day, stage, segment,
-                                 segment_terms, entry, source, referrer, follower, ref_price, terms, search_clicks,
-                                 social, behaviour, seeded)
-    visits, clicks, searched = traffic
-    fold_search(attitude, attitude_day, stage, entry, source, referrer, searched[0], searched[1], searched[2],
-                searched[3], search_strength, click_strength, day, factors, interest_threshold)
+    orders, traffic = shop(shoppers, handles.choice, state, day, factors, segments, market, choice)
+    seen = traffic.searched
+    fold_search(state.attitude, state.attitude_day, state.stage, state.entry, state.source, state.referrer,
+                seen.who, seen.brand, seen.channel, seen.clicked, choice.search_strength, choice.click_strength, day,
+                factors, need.interest_threshold)
     shopped = cycle_count()
-    brand_of, channel, units, price, coupon, gift, order_source, order_referrer = rows
     leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors = settle(
-        ledger_day, (buyers, brand_of, channel, units, price, coupon, gift, order_source, order_referrer, visits),
-        (parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day), money_terms,
-        buyer_terms, judging, day, n_pools, h_after)
+        settlement.books,
+        (orders.who, orders.brand, orders.channel, orders.units, orders.price, orders.coupon, orders.gift,
+         orders.source, orders.referrer, traffic.visits),
+        (state.parent, state.purchases, state.stage, state.bought_on, state.last_channel, state.follower,
+         state.stock_until, state.attitude, state.paid, state.paid_day),
+        settlement.money_terms, settlement.buyer_terms, settlement.judging, day, settlement.n_pools, handles.after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return len(shoppers), len(buyers), clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles
+    return (len(shoppers), len(orders.who), traffic.clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends,
+            detractors, cycles)
