@@ -170,3 +170,33 @@ def test_no_private_names_across_modules():
     offences += [f"{modules[importer].relative_to(PACKAGE.parent)}:{line} reads {name}"
                  for importer, line, name in _private_attributes(modules)]
     assert not offences, "\n".join(offences)
+
+
+#: Modules whose functions keep to :data:`MAX_PARAMETERS`; kernels take named structures
+#: (``typing.NamedTuple``) instead of long positional lists.
+PARAMETER_CHECKED = ("sim/market/choice.py", "sim/market/consumers.py")
+#: Most parameters a function may take (``self`` and ``cls`` not counted).
+MAX_PARAMETERS = 12
+
+
+def _parameter_counts(source: str):
+    """Yield (function name, line, parameters) for every function and lambda in ``source``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            names = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None]
+            yield getattr(node, "name", "<lambda>"), node.lineno, len([n for n in names if n not in ("self", "cls")])
+
+
+def test_parameter_counter_counts_every_kind_of_parameter():
+    counts = list(_parameter_counts("def f(a, /, b, *c, d, **e): pass\nclass K:\n    def m(self, x): pass\n"))
+    assert counts == [("f", 1, 5), ("m", 3, 1)]
+
+
+def test_no_function_takes_more_than_twelve_parameters():
+    root = PACKAGE.parent
+    offences = [f"{module}:{line} {name} takes {n} parameters"
+                for module in PARAMETER_CHECKED
+                for name, line, n in _parameter_counts((root / module).read_text(encoding="utf-8"))
+                if n > MAX_PARAMETERS]
+    assert not offences, f"more than {MAX_PARAMETERS} parameters (group them in a NamedTuple):\n" + "\n".join(offences)

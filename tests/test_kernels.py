@@ -15,7 +15,8 @@ import pytest
 from sim.draws import stream_handle
 from sim.market.aftercare import Judging, _after_purchase, _order_money
 from sim.market.attitude import fold_exposures
-from sim.market.choice import (WECHAT_SEEDED_MASK, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
+from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, MarketTerms, ReferenceTerms, Shelf, Shoppers,
+                               Trips, Waiting, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
                                price_cost)
 from sim.market.signals import Source
 from sim.population import NEVER, NO_ONE, Stage
@@ -53,9 +54,9 @@ def test_a_need_before_an_event_waits_for_its_coupon():
 def deal_terms(n=2, wait_prob=(0.5, 0.0), wait_days=(7, 0), on_deal=(False, True), attitude=(0.6, 0.3)):
     """Two brands, everyone aware of both: brand 0 (preferred, attitude 0.6 > 0.3) off deal, a
     need for it waits with probability ω·D = 0.5 for 7 days; brand 1 on deal today."""
-    return (np.full(n, NO_ONE, np.int8), np.zeros(n, np.int32), np.array(wait_prob), np.array(wait_days, np.int64),
-            np.array(on_deal), np.tile(np.array(attitude, np.float32), (n, 1)), np.zeros((n, 2), np.int16),
-            np.full((n, 2), Stage.AWARE, np.uint8), np.ones(32, np.float32))
+    return DealWait(np.full(n, NO_ONE, np.int8), np.zeros(n, np.int32), np.array(wait_prob),
+                    np.array(wait_days, np.int64), np.array(on_deal), np.tile(np.array(attitude, np.float32), (n, 1)),
+                    np.zeros((n, 2), np.int16), np.full((n, 2), Stage.AWARE, np.uint8), np.ones(32, np.float32))
 
 
 def test_a_need_waits_for_her_preferred_brands_next_deal_and_shops_when_it_comes():
@@ -106,12 +107,45 @@ def test_needs_are_drawn_one_uniform_per_consumer_from_the_needs_stream():
     draw = np.random.default_rng(seed).random(6)  # the same numbers the kernel draws
     expected = [i for i in range(6) if stock[i] == 4 or (stock[i] < 4 and draw[i] < rate[segment[i]] * 1.5)]
     gen = np.random.default_rng(seed)
-    got = _needing(segment, rate, np.array([1.5]), stock, 4, -1, 0.0, (False, deal_terms(6)), stream_handle(gen))
+    got = _needing(segment, rate, np.array([1.5]), stock, 4, Waiting(-1, 0.0, False, deal_terms(6)), stream_handle(gen))
     assert got.tolist() == expected
     assert 5 in expected and 2 not in expected
 
 
 # --------------------------------------------------------------------------- choice: the venue
+def market_terms(**given) -> MarketTerms:
+    """Two brands on Tmall and WeChat: the terms a test gives, the others neutral (unused by the kernel tested)."""
+    neutral = dict(listed=np.ones((2, 2), bool), price=np.full((2, 2), 100.0), effective=np.full((2, 2), 100.0),
+                   coupon=np.zeros((2, 2)), funded=np.zeros(2), promo=np.zeros((2, 2), bool),
+                   comparable=np.ones(2, bool), quality=np.zeros(2), visibility=np.zeros((2, 2)), pd_coupon=np.zeros(2),
+                   routing=np.zeros(2, bool), gift=np.zeros(2), search_clicks=np.zeros((2, 2)), price_lift=np.ones(2),
+                   trust=np.zeros(2), open_search=np.zeros(2, bool), marketplace=np.zeros(2, bool),
+                   live=np.zeros(2, bool), social=WECHAT)
+    return MarketTerms(**{**neutral, **given})
+
+
+def choice_terms(**given) -> ChoiceTerms:
+    """The behaviour terms a test gives, the others neutral."""
+    neutral = dict(search_prob=0.0, entry_bonus=0.0, beta_attitude=0.0, beta_quality=0.0, outside_utility=0.0,
+                   search_strength=0.0, click_strength=0.0, reference=ReferenceTerms(0.0, 0.0, 1.0, 0.0),
+                   seeded=WECHAT_SEEDED_MASK)
+    return ChoiceTerms(**{**neutral, **given})
+
+
+def named(cls, terms: dict, **neutral):
+    """``cls`` of the entries of ``terms`` that are its fields (taken out of ``terms``), the rest from ``neutral``."""
+    return cls(**{**neutral, **{k: terms.pop(k) for k in cls._fields if k in terms}})
+
+
+def kernel_args(terms: dict) -> dict:
+    """A kernel's arguments: a test's flat ``terms`` grouped into the named structures the kernels read."""
+    terms = dict(terms)
+    S = len(terms["who"])
+    shoppers = named(Shoppers, terms, aware=np.ones((S, 2), bool), habit=np.zeros(S), compares=np.zeros(S, bool))
+    return dict(shoppers=shoppers, market=named(MarketTerms, terms, **market_terms()._asdict()),
+                choice=named(ChoiceTerms, terms, **choice_terms()._asdict()), **terms)
+
+
 def venue_inputs(**change):
     """One shopper who knows both brands (attitudes 0.6, 0.3), brand 0 listed on Tmall and WeChat.
 
@@ -133,7 +167,7 @@ def venue_inputs(**change):
 
 
 def venue_of(**change):
-    target, venue, routed = _venue_kernel(**venue_inputs(**change))
+    target, venue, routed = _venue_kernel(**kernel_args(venue_inputs(**change)))
     return int(target[0]), int(venue[0]), bool(routed[0])
 
 
@@ -187,7 +221,8 @@ def pick_inputs(**change):
         target=np.array([0]), routed=np.array([False]), beta=np.array([2.0]), follower=np.array([[False, False]]),
         effective=np.array([[100.0, 100.0], [100.0, 100.0]]), pd_coupon=np.array([0.0, 0.0]), gift=np.array([0.0, 0.0]),
         quality=np.array([0.6, 0.9]), social=WECHAT, ref_price=np.array([[100.0, 100.0]], np.float32),
-        scale=np.array([100.0]), price_lift=np.array([1.0, 1.0]), reference=(0.3, 1.0, 2.0, 0.5), beta_attitude=2.0,
+        scale=np.array([100.0]), price_lift=np.array([1.0, 1.0]), reference=ReferenceTerms(0.3, 1.0, 2.0, 0.5),
+        beta_attitude=2.0,
         beta_quality=1.0, outside_utility=0.0, search_strength=0.5, click_strength=1.0,
         shock=np.array([[uniform_of(0.0), uniform_of(0.0), 0.5]]),
     )
@@ -195,8 +230,15 @@ def pick_inputs(**change):
     return terms
 
 
+def pick(terms: dict) -> np.ndarray:
+    """:func:`_pick_kernel` on a test's flat ``terms``."""
+    args = kernel_args(terms)
+    trips = named(Trips, args, here=args["shoppers"].aware, organic=np.zeros_like(args["shoppers"].aware))
+    return _pick_kernel(trips=trips, shelf=named(Shelf, args), **args)
+
+
 def pick_of(**change) -> int:
-    return int(_pick_kernel(**pick_inputs(**change))[0])
+    return int(pick(pick_inputs(**change))[0])
 
 
 def test_the_shelf_pick_is_the_highest_utility_brand_with_its_gumbel_shock():
@@ -225,7 +267,7 @@ def test_a_brand_found_on_the_search_page_counts_with_the_search_attitude_and_re
     assert pick_of(found=np.array([[True, False]])) == 1
     assert pick_of(found=np.array([[True, False]]), clicked=np.array([[True, False]])) == 0
     terms = pick_inputs(effective=np.array([[80.0, 80.0], [100.0, 100.0]]))
-    _pick_kernel(**terms)
+    pick(terms)
     assert terms["ref_price"][0].tolist() == pytest.approx([94.0, 100.0])  # 100 + 0.3·(80 − 100)
 
 
