@@ -15,7 +15,7 @@ import pytest
 from sim.draws import stream_handle
 from sim.market.aftercare import Judging, _after_purchase, _order_money
 from sim.market.attitude import fold_exposures
-from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, MarketTerms, ReferenceTerms, Shelf, Shoppers,
+from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, MarketTerms, Shelf, Shoppers,
                                Trips, Waiting, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
                                price_cost)
 from sim.market.signals import Source
@@ -127,8 +127,8 @@ def market_terms(**given) -> MarketTerms:
 def choice_terms(**given) -> ChoiceTerms:
     """The behaviour terms a test gives, the others neutral."""
     neutral = dict(search_prob=0.0, entry_bonus=0.0, beta_attitude=0.0, beta_quality=0.0, outside_utility=0.0,
-                   search_strength=0.0, click_strength=0.0, reference=ReferenceTerms(0.0, 0.0, 1.0, 0.0),
-                   seeded=WECHAT_SEEDED_MASK)
+                   search_strength=0.0, click_strength=0.0, smoothing=0.0, reference_weight=0.0, loss_aversion=1.0,
+                   category_weight=0.0, seeded=WECHAT_SEEDED_MASK)
     return ChoiceTerms(**{**neutral, **given})
 
 
@@ -221,8 +221,8 @@ def pick_inputs(**change):
         target=np.array([0]), routed=np.array([False]), beta=np.array([2.0]), follower=np.array([[False, False]]),
         effective=np.array([[100.0, 100.0], [100.0, 100.0]]), pd_coupon=np.array([0.0, 0.0]), gift=np.array([0.0, 0.0]),
         quality=np.array([0.6, 0.9]), social=WECHAT, ref_price=np.array([[100.0, 100.0]], np.float32),
-        scale=np.array([100.0]), price_lift=np.array([1.0, 1.0]), reference=ReferenceTerms(0.3, 1.0, 2.0, 0.5),
-        beta_attitude=2.0,
+        scale=np.array([100.0]), price_lift=np.array([1.0, 1.0]), smoothing=0.3, reference_weight=1.0,
+        loss_aversion=2.0, category_weight=0.5, beta_attitude=2.0,
         beta_quality=1.0, outside_utility=0.0, search_strength=0.5, click_strength=1.0,
         shock=np.array([[uniform_of(0.0), uniform_of(0.0), 0.5]]),
     )

@@ -35,7 +35,7 @@ from ..jit import njit
 from ..population import NO_ONE, SegmentTable, Stage, decayed_rows
 from .signals import WECHAT_SEEDED, Source
 
-__all__ = ["MarketDay", "MarketTerms", "DealTerms", "SegmentTerms", "segment_terms", "ReferenceTerms", "ChoiceTerms",
+__all__ = ["MarketDay", "MarketTerms", "DealTerms", "SegmentTerms", "segment_terms", "ChoiceTerms",
            "choice_terms", "DealWait", "Waiting", "Shoppers", "Trips", "Shelf", "Orders", "Searched", "Traffic",
            "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference", "price_cost",
            "buys_now", "update_reference"]
@@ -123,17 +123,9 @@ def segment_terms(segments: SegmentTable) -> SegmentTerms:
     return SegmentTerms(segments.price_sensitivity, segments.compare_prob, segments.tmall_habit, segments.stockpile)
 
 
-class ReferenceTerms(NamedTuple):
-    """How prices are felt against reference prices (:func:`price_cost`, :func:`update_reference`)."""
-
-    smoothing: float        # w: share a reference moves towards the price seen, per trip
-    weight: float           # η: weight of the gain or loss against her reference of the brand
-    loss_aversion: float    # λ: a loss weighs λ times a gain
-    category_weight: float  # γ: share of the price response that reaches incidence
-
-
 class ChoiceTerms(NamedTuple):
-    """The behaviour terms of the choice (docs/MODEL.md §3.5), by name."""
+    """The behaviour terms of the choice and of reference prices (docs/MODEL.md §3.5), by name: flat, so
+    that a plain ``tuple`` of it crosses into compiled code fast (:func:`~sim.market.consumers.consumer_day`)."""
 
     search_prob: float      # probability a shopper who knows no brand searches an open marketplace
     entry_bonus: float      # utility of the channel her exposure linked to
@@ -142,17 +134,18 @@ class ChoiceTerms(NamedTuple):
     outside_utility: float  # u_0 of 'not now'
     search_strength: float  # attitude a search page gives a brand it shows: 1 − e^{−strength}
     click_strength: float   # lift of a search-ad click: 1 − e^{−strength} of what is left
-    reference: ReferenceTerms
+    smoothing: float        # w: share a reference price moves towards the price seen, per trip
+    reference_weight: float  # η: weight of the gain or loss against her reference price of the brand
+    loss_aversion: float    # λ: a loss weighs λ times a gain
+    category_weight: float  # γ: share of the price response that reaches incidence
     seeded: np.ndarray      # (len(Source) + 1,) bool: source code + 1 → seeded by WeChat (Double 11 routing)
 
 
 def choice_terms(beh: Behaviour) -> ChoiceTerms:
     """The :class:`ChoiceTerms` of behaviour ``beh``."""
     return ChoiceTerms(beh.category_search_prob, beh.entry_bonus, beh.beta_attitude, beh.beta_quality,
-                       beh.outside_utility, beh.search_strength, beh.search_click_strength,
-                       ReferenceTerms(beh.reference_smoothing, beh.reference_weight, beh.loss_aversion,
-                                      beh.category_price_weight),
-                       WECHAT_SEEDED_MASK)
+                       beh.outside_utility, beh.search_strength, beh.search_click_strength, beh.reference_smoothing,
+                       beh.reference_weight, beh.loss_aversion, beh.category_price_weight, WECHAT_SEEDED_MASK)
 
 
 class DealWait(NamedTuple):
@@ -644,7 +637,6 @@ def _pick_kernel(shoppers, trips, shelf, follower, ref_price, market, choice, sh
     offered, found, clicked = shelf.offered, shelf.found, shelf.clicked
     effective, pd_coupon, gift, quality, social, price_lift = (market.effective, market.pd_coupon, market.gift,
                                                                market.quality, market.social, market.price_lift)
-    reference = choice.reference
     S, B = offered.shape
     found_att = 1.0 - np.exp(-choice.search_strength)
     click_lift = 1.0 - np.exp(-choice.click_strength)
@@ -665,12 +657,12 @@ def _pick_kernel(shoppers, trips, shelf, follower, ref_price, market, choice, sh
             pay = effective[b, c] - _coupon_extra(c, follower[who[s], b], pd_coupon[b], social)
             pays[b] = pay - (gift[target[s]] if routed[s] and b == target[s] else 0.0)
             appeal = choice.beta_attitude * a + choice.beta_quality * quality[b]
-            x = beta[s] * price_lift[b] * price_cost(pays[b], ref_price[who[s], b], scale[s], reference.weight,
-                                                     reference.loss_aversion)
+            x = beta[s] * price_lift[b] * price_cost(pays[b], ref_price[who[s], b], scale[s], choice.reference_weight,
+                                                     choice.loss_aversion)
             u[b] = appeal - x + _gumbel(shock[s, b])
-            category_value[b] = appeal - reference.category_weight * x
+            category_value[b] = appeal - choice.category_weight * x
         pick[s] = _argmax(u) if buys_now(category_value, choice.outside_utility, shock[s, B]) else B
-        update_reference(ref_price, who[s], offered[s], pays, reference.smoothing)
+        update_reference(ref_price, who[s], offered[s], pays, choice.smoothing)
     return pick
 
 

@@ -26,7 +26,8 @@ from ..population import Population
 from ..rng import Streams
 from .aftercare import ORDER_FIELDS, BrandTerms, Judging, reward_and_pool, settle
 from .attitude import fold_exposures, fold_search
-from .choice import DealWait, MarketDay, Waiting, choice_terms, need_boost, segment_terms, shop, shoppers_today
+from .choice import (ChoiceTerms, DealTerms, DealWait, MarketDay, MarketTerms, SegmentTerms, Waiting, choice_terms,
+                     need_boost, segment_terms, shop, shoppers_today)
 from .signals import Exposures, SharerPool
 
 __all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "consumer_day"]
@@ -74,6 +75,8 @@ class ConsumerState(NamedTuple):
     ref_price: np.ndarray
     paid: np.ndarray
     paid_day: np.ndarray
+    awaited: np.ndarray
+    await_end: np.ndarray
 
 
 def consumer_state(pop: Population) -> ConsumerState:
@@ -93,16 +96,18 @@ class Exposed(NamedTuple):
 
 
 class NeedTerms(NamedTuple):
-    """What stage 4 (need) reads besides the population."""
+    """What stages 3–4 (attitude, need) read besides the population and the brands' deals."""
 
     need_rate: np.ndarray       # (G,) needs per consumer per day, by segment
-    event_boost: float
-    promoting: np.ndarray
-    promo_need_boost: float
+    event_boost: float          # :class:`Today`'s
+    promoting: np.ndarray       # :class:`Today`'s
+    promo_need_boost: float     # multiplier of need for a consumer who knows a brand promoting
     impulse_threshold: np.float32  # attitude (float32, as attitudes) that makes a strong exposure an impulse
-    impulse_prob: float
+    impulse_prob: float         # probability such an exposure makes her shop
     interest_threshold: float   # attitude that makes her INTERESTED (stages 3 and 5)
-    waiting: Waiting
+    wait_until: int             # :class:`Today`'s
+    wait_share: float           # share of the needs before an event's coupon that wait for it
+    deal_on: bool               # needs may wait for a brand's next deal
 
 
 class Settlement(NamedTuple):
@@ -133,28 +138,28 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
     whose coupon starts on day ``today.wait_until``; or an impulse); run their trips and
     book the orders; update the buyers (judged by ``judging``), pay the group leaders,
     fill the sharer pools and count the detractors."""
-    day, factors = today.day, pop.decay_factors(today.day)
-    out = _consumers(
-        consumer_state(pop), Exposed(exposures.who, exposures.brand, exposures.weight, exposures.entry,
-                                     exposures.source, exposures.referrer),
-        day, factors, _need_terms(pop, today, market, beh, factors), segment_terms(pop.segments),
-        market.kernel_terms(), choice_terms(beh), _settlement(ledger, day, scale, terms, judging, len(pools)),
-        Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
-                draws.stream_handle(streams.after)))
+    day = today.day
+    exposed = Exposed(exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source,
+                      exposures.referrer)
+    handles = Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
+                      draws.stream_handle(streams.after))
+    # Plain tuples into the kernel, which names them again: numba types a plain tuple in C, a
+    # NamedTuple in Python (~0.12 µs a field, a few % of a day at 10⁴ consumers).
+    out = _consumers(tuple(consumer_state(pop)), tuple(exposed), day, pop.decay_factors(day),
+                     tuple(_need_terms(pop, today, beh)), tuple(market.deal_wait), tuple(segment_terms(pop.segments)),
+                     tuple(market.kernel_terms()), tuple(choice_terms(beh)),
+                     tuple(_settlement(ledger, day, scale, terms, judging, len(pools))), tuple(handles))
     shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
     return ConsumerDay(shoppers, orders, clicks, cycles)
 
 
-def _need_terms(pop: Population, today: Today, market: MarketDay, beh: Behaviour, factors: np.ndarray) -> NeedTerms:
+def _need_terms(pop: Population, today: Today, beh: Behaviour) -> NeedTerms:
     """The :class:`NeedTerms` of ``today``."""
-    deals = market.deal_wait
-    waiting = Waiting(today.wait_until, beh.event_wait_share, beh.deal_wait_share > 0.0,
-                      DealWait(pop.awaited, pop.await_end, deals.wait_prob, deals.wait_days, deals.on_deal,
-                               pop.attitude, pop.attitude_day, pop.stage, factors))
     return NeedTerms(pop.segments.need_rate, today.event_boost, today.promoting, beh.promo_need_boost,
-                     np.float32(beh.impulse_threshold), beh.impulse_prob, beh.interest_threshold, waiting)
+                     np.float32(beh.impulse_threshold), beh.impulse_prob, beh.interest_threshold, today.wait_until,
+                     beh.event_wait_share, beh.deal_wait_share > 0.0)
 
 
 def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judging: Judging,
@@ -171,19 +176,26 @@ def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judgi
 
 
 @njit
-def _consumers(state, exposed, day, factors, need, segments, market, choice, settlement, handles):
-    """:func:`consumer_day` compiled, with the cycle count of each stage: ``state``
-    (:class:`ConsumerState`), ``exposed`` (:class:`Exposed`), the attitude decay
-    ``factors`` by age, ``need`` (:class:`NeedTerms`), ``segments``, ``market``,
-    ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement`` (:class:`Settlement`)
-    and ``handles`` (:class:`Handles`)."""
+def _consumers(state, exposed, day, factors, need, deals, segments, market, choice, settlement, handles):
+    """:func:`consumer_day` compiled, with the cycle count of each stage: the fields, in
+    order, of ``state`` (:class:`ConsumerState`), ``exposed`` (:class:`Exposed`), ``need``
+    (:class:`NeedTerms`), ``deals`` (:class:`~sim.market.choice.DealTerms`), ``segments``,
+    ``market`` and ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement``
+    (:class:`Settlement`) and ``handles`` (:class:`Handles`); ``factors``: the attitude
+    decay by age."""
+    state, exposed, need, deals = ConsumerState(*state), Exposed(*exposed), NeedTerms(*need), DealTerms(*deals)
+    segments, market, choice = SegmentTerms(*segments), MarketTerms(*market), ChoiceTerms(*choice)
+    settlement, handles = Settlement(*settlement), Handles(*handles)
+    waiting = Waiting(need.wait_until, need.wait_share, need.deal_on,
+                      DealWait(state.awaited, state.await_end, deals.wait_prob, deals.wait_days, deals.on_deal,
+                               state.attitude, state.attitude_day, state.stage, factors))
     start = cycle_count()
     touched = fold_exposures(state.attitude, state.attitude_day, state.stage, state.entry, state.source,
                              state.referrer, exposed.who, exposed.brand, exposed.weight, exposed.entry,
                              exposed.source, exposed.referrer, day, factors, need.interest_threshold)
     folded = cycle_count()
     boost = need_boost(state.stage, need.promoting, need.event_boost, need.promo_need_boost)
-    shoppers = shoppers_today(state.segment, need.need_rate, boost, state.stock_until, day, need.waiting, touched,
+    shoppers = shoppers_today(state.segment, need.need_rate, boost, state.stock_until, day, waiting, touched,
                               state.attitude, need.impulse_threshold, need.impulse_prob, handles.needs)
     needed = cycle_count()
     orders, traffic = shop(shoppers, handles.choice, state, day, factors, segments, market, choice)
