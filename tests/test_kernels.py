@@ -119,7 +119,7 @@ def market_terms(**given) -> MarketTerms:
                    coupon=np.zeros((2, 2)), funded=np.zeros(2), promo=np.zeros((2, 2), bool),
                    comparable=np.ones(2, bool), quality=np.zeros(2), visibility=np.zeros((2, 2)), pd_coupon=np.zeros(2),
                    routing=np.zeros(2, bool), gift=np.zeros(2), search_clicks=np.zeros((2, 2)), price_lift=np.ones(2),
-                   trust=np.zeros(2), open_search=np.zeros(2, bool), marketplace=np.zeros(2, bool),
+                   trust_yuan=np.zeros(2), open_search=np.zeros(2, bool), marketplace=np.zeros(2, bool),
                    live=np.zeros(2, bool), social=WECHAT)
     return MarketTerms(**{**neutral, **given})
 
@@ -159,7 +159,7 @@ def venue_inputs(**change):
         search_prob=0.3, entry_of=np.array([[WECHAT, NO_ONE]], np.int8), source_of=np.array([[Source.PAID, NO_ONE]], np.int8),
         listed=np.array([[True, True], [True, False]]), effective=np.array([[100.0, 100.0], [80.0, 0.0]]),
         comparable=np.array([True, True]), routing=np.array([False, False]), gift=np.array([0.0, 0.0]),
-        trust=np.array([10.0, 0.0]), open_search=np.array([True, False]), marketplace=np.array([True, False]),
+        trust_yuan=np.array([10.0, 0.0]), open_search=np.array([True, False]), marketplace=np.array([True, False]),
         live=np.array([False, False]), scale=np.array([100.0]), entry_bonus=0.4, seeded=WECHAT_SEEDED_MASK,
     )
     terms.update(change)

@@ -25,6 +25,7 @@ sales do not depend on rivals' search ads (the open_vs_closed check, docs/BEHAVI
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -58,11 +59,15 @@ class MarketTerms(NamedTuple):
     gift: np.ndarray           # (B,) routing gift (¥)
     search_clicks: np.ndarray  # (B, C) search-ad clicks bought today (agents)
     price_lift: np.ndarray     # (B,) 1 + κ·D_b
-    trust: np.ndarray          # (C,) trust premium (¥)
+    trust_yuan: np.ndarray     # (C,) trust premium (¥)
     open_search: np.ndarray    # (C,) bool
     marketplace: np.ndarray    # (C,) bool, open marketplace role
     live: np.ndarray           # (C,) bool, livestream role
     social: int                # WeChat channel code, −1 if none
+
+
+#: A MarketDay's :class:`MarketTerms` fields, as a plain tuple in their order (one C call).
+_market_fields = attrgetter(*MarketTerms._fields)
 
 
 class DealTerms(NamedTuple):
@@ -100,13 +105,8 @@ class MarketDay:
     social: int               # WeChat channel code, -1 if none
 
     def kernel_terms(self) -> MarketTerms:
-        """The terms :func:`shop` reads, by name."""
-        return MarketTerms(
-            listed=self.listed, price=self.price, effective=self.effective, coupon=self.coupon, funded=self.funded,
-            promo=self.promo, comparable=self.comparable, quality=self.quality, visibility=self.visibility,
-            pd_coupon=self.pd_coupon, routing=self.routing, gift=self.gift, search_clicks=self.search_clicks,
-            price_lift=self.price_lift, trust=self.trust_yuan, open_search=self.open_search,
-            marketplace=self.marketplace, live=self.live, social=int(self.social))
+        """The terms :func:`shop` reads, by name (the fields of the same names)."""
+        return MarketTerms._make(_market_fields(self))
 
 
 class SegmentTerms(NamedTuple):
@@ -411,7 +411,7 @@ def _venue_kernel(shoppers, shock, search_pick, search_coin, entry_of, source_of
     yuan into utility."""
     who, att, aware, beta, habit, compares, scale = (shoppers.who, shoppers.att, shoppers.aware, shoppers.beta,
                                                      shoppers.habit, shoppers.compares, shoppers.scale)
-    listed, effective, trust, marketplace, live = (market.listed, market.effective, market.trust,
+    listed, effective, trust, marketplace, live = (market.listed, market.effective, market.trust_yuan,
                                                    market.marketplace, market.live)
     S, B = att.shape
     C = listed.shape[1]

@@ -14,6 +14,7 @@ time can still be booked stage by stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -79,9 +80,13 @@ class ConsumerState(NamedTuple):
     await_end: np.ndarray
 
 
+#: A population's arrays as a plain tuple in :class:`ConsumerState` order (one C call).
+_state_arrays = attrgetter(*ConsumerState._fields)
+
+
 def consumer_state(pop: Population) -> ConsumerState:
     """The :class:`ConsumerState` views of population ``pop``'s arrays (no copies)."""
-    return ConsumerState(*(getattr(pop, name) for name in ConsumerState._fields))
+    return ConsumerState._make(_state_arrays(pop))
 
 
 class Exposed(NamedTuple):
@@ -93,6 +98,10 @@ class Exposed(NamedTuple):
     entry: np.ndarray
     source: np.ndarray
     referrer: np.ndarray
+
+
+#: Today's exposure columns as a plain tuple in :class:`Exposed` order.
+_exposure_columns = attrgetter(*Exposed._fields)
 
 
 class NeedTerms(NamedTuple):
@@ -139,13 +148,11 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
     book the orders; update the buyers (judged by ``judging``), pay the group leaders,
     fill the sharer pools and count the detractors."""
     day = today.day
-    exposed = Exposed(exposures.who, exposures.brand, exposures.weight, exposures.entry, exposures.source,
-                      exposures.referrer)
     handles = Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
                       draws.stream_handle(streams.after))
     # Plain tuples into the kernel, which names them again: numba types a plain tuple in C, a
     # NamedTuple in Python (~0.12 µs a field, a few % of a day at 10⁴ consumers).
-    out = _consumers(tuple(consumer_state(pop)), tuple(exposed), day, pop.decay_factors(day),
+    out = _consumers(_state_arrays(pop), _exposure_columns(exposures), day, pop.decay_factors(day),
                      tuple(_need_terms(pop, today, beh)), tuple(market.deal_wait), tuple(segment_terms(pop.segments)),
                      tuple(market.kernel_terms()), tuple(choice_terms(beh)),
                      tuple(_settlement(ledger, day, scale, terms, judging, len(pools))), tuple(handles))

@@ -31,7 +31,7 @@ from ..population import NO_ONE, Stage
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..market.aftercare import BrandTerms
-    from ..market.choice import MarketDay
+    from ..market.choice import DealTerms, MarketDay
     from ..market.signals import ExposureBatch
     from .engine import ReferenceMarketModel
 
@@ -212,7 +212,7 @@ class Consumer(mesa.Agent):
 
     # ------------------------------------------------------------------ 4. need
     def feel_need(self, event_boost: float, wait_until: int, promoting: list[int],
-                  deals: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+                  deals: "DealTerms") -> None:
         """Does she shop today? Replenishment, a need arriving, or an impulse.
 
         Notes
@@ -245,12 +245,12 @@ class Consumer(mesa.Agent):
                 self.needs = True
         self.visit, self.order = None, None
 
-    def _await_deal(self, draw: float, rate: float, deals: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    def _await_deal(self, draw: float, rate: float, deals: "DealTerms") -> None:
         """Wait for her preferred brand's next deal, or end that wait.
 
         Notes
         -----
-        ``deals`` = (ω·D_b, wait in days, on deal today) per brand. Waiting for brand b
+        ``deals``: ω·D_b, the wait in days and on deal today, per brand. Waiting for brand b
         (her stock_until still the wait's end): its deal today makes her need certain
         today; the wait's end, or a purchase meanwhile, ends it. Otherwise, out of stock
         with a need arriving (``draw`` < ``rate``): if her preferred brand b (the known
@@ -258,11 +258,10 @@ class Consumer(mesa.Agent):
         her stock_until moves to today + the wait.
         """
         pop, day, row = self.model.population, self.model.day, self.row
-        wait_prob, wait_days, on_deal = deals
         b = int(pop.awaited[row])
         if b >= 0:
             if pop.stock_until[row] == pop.await_end[row] and pop.stock_until[row] > day:
-                if not on_deal[b]:
+                if not deals.on_deal[b]:
                     return
                 pop.stock_until[row] = day
             pop.awaited[row] = NO_ONE
@@ -276,8 +275,8 @@ class Consumer(mesa.Agent):
         for other in known[1:]:
             if self.attitude(other) > self.attitude(b):
                 b = other
-        if draw < rate * wait_prob[b]:
-            pop.stock_until[row] = pop.await_end[row] = day + int(wait_days[b])
+        if draw < rate * deals.wait_prob[b]:
+            pop.stock_until[row] = pop.await_end[row] = day + int(deals.wait_days[b])
             pop.awaited[row] = b
 
     # ------------------------------------------------------------------ 5. choice
