@@ -31,7 +31,8 @@ from .choice import (ChoiceTerms, DealTerms, DealWait, MarketDay, MarketTerms, S
                      need_boost, segment_terms, shop, shoppers_today)
 from .signals import Exposures, SharerPool
 
-__all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "consumer_day"]
+__all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "Exposed", "NeedTerms", "Settlement",
+           "Handles", "consumer_day"]
 
 #: The stages :func:`consumer_day` runs, as ``MarketModel.stage_seconds`` names them.
 STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
