@@ -130,11 +130,11 @@ def test_a_deliberate_referral_tree_change_is_detected(fast_samples):
 class LiveQrCodeIgnored(ReferenceMarketModel):
     """Reference engine with a capture rule removed on purpose: no QR code in live sessions."""
 
-    def _capture(self, batch, t):
+    def _capture(self, batch, browsed, t):
         on_air = [brand.kol_roster.live_today for brand in self.brands]
         for brand in self.brands:
             brand.kol_roster.live_today = []  # capture sees no session; the day's needs were met already
-        super()._capture(batch, t)
+        super()._capture(batch, browsed, t)
         for brand, live in zip(self.brands, on_air):
             brand.kol_roster.live_today = live
 
