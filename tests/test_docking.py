@@ -90,7 +90,7 @@ class TrustPremiumSignFlipped(MarketModel):
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
     """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
-    name = "baseline around 618, opinion leaders relaying"
+    name = "baseline around 618, opinion leaders relaying, detail-page capture"
     report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 

@@ -592,22 +592,12 @@ def _browsed(who, venue, offered, pick):
     """(who, brand, channel) of each visit without a purchase of the brand: a brand on offer
     to a shopper (its shop or detail page, counted in the traffic) that she did not pick,
     shopper by shopper; non-buyer capture on the detail page reads them."""
-    S, B = offered.shape
-    n = 0
-    for s in range(S):
-        for b in range(B):
-            if offered[s, b] and pick[s] != b:
-                n += 1
-    w = np.empty(n, who.dtype)
-    brand = np.empty(n, np.int64)
-    channel = np.empty(n, np.int64)
-    k = 0
-    for s in range(S):
-        for b in range(B):
-            if offered[s, b] and pick[s] != b:
-                w[k], brand[k], channel[k] = who[s], b, venue[s]
-                k += 1
-    return w, brand, channel
+    not_bought = offered.copy()
+    for s in range(len(pick)):
+        if pick[s] < offered.shape[1]:
+            not_bought[s, pick[s]] = False
+    rows, brand = np.nonzero(not_bought)
+    return who[rows], brand.astype(np.int64), venue[rows].astype(np.int64)
 
 
 @njit
