@@ -186,15 +186,18 @@ class MarketModel(mesa.Model):
         social = self.channels.social
         if social is None:
             return
-        who, visited, channel = browsed
-        on_marketplace = np.isin(channel, self.channels.with_role("marketplace"))
         for brand in self.brands:
             spec = brand.spec.strategy.private_domain.capture
             if spec.active and self.channels.keys[social] in brand.spec.channels:
                 live = [uid for uid, _ in brand.kol_roster.live_today]
-                detail = who[on_marketplace & (visited == brand.code)]
-                capture_non_followers(self.population, Touches(batch, live, detail), brand.code, spec, social,
-                                      self.ledger, t, self.scale, self.streams.capture)
+                touches = Touches(batch, live, self._detail_visitors(browsed, brand.code))
+                capture_non_followers(self.population, touches, brand.code, spec, social, self.ledger, t,
+                                      self.scale, self.streams.capture)
+
+    def _detail_visitors(self, browsed: tuple, brand: int) -> np.ndarray:
+        """Today's visitors of ``brand``'s marketplace shops who did not buy it, one entry per visit."""
+        who, visited, channel = browsed
+        return who[(visited == brand) & np.isin(channel, self.channels.with_role("marketplace"))]
 
     def _in_session_needs(self, batch: Exposures, t: int) -> None:
         """In-session conversion: each watcher of a livestream session today (an exposure
