@@ -125,3 +125,67 @@ def test_on_the_model_it_fails_on_the_baseline_and_weightless_shares_move_nothin
 def test_targets_file_is_documented():
     text = (ROOT / "docs" / "SOURCES.md").read_text(encoding="utf-8")
     assert "Sethuraman" in text and "Trusov" in text
+
+
+# --------------------------------------------------------------------------- socsim calibrate
+def marketing_runs(e_wom: float, e_paid: float) -> dict[str, np.ndarray]:
+    """(3 replications, [focal orders, rival orders, focal shares]) per variant with known elasticities."""
+    from sim.experiments.elasticity import BASE
+
+    base = np.array([1000.0, 600.0, 500.0])
+    wom = np.array([1000.0 * 1.3 ** e_wom, 600.0, 500.0 * 1.3])
+    paid = np.array([1000.0 * 1.25 ** e_paid, 600.0, 500.0])
+    return {k: np.tile(v, (3, 1)) for k, v in {BASE: base, WOM_UP: wom, PAID_UP: paid}.items()}
+
+
+def test_calibration_loss_is_zero_inside_both_ranges_in_order_and_counts_a_reversed_order():
+    from sim.analysis.price_response import PriceTargets, price_fits, price_loss
+
+    targets = PriceTargets(load_marketing_targets()[0], weight=1.0)
+    assert targets.marketing and targets.extra_metrics(["focal", "rival"]) == ("focal.shares",)
+    assert price_loss(targets, marketing_runs(0.5, 0.2), ["focal", "rival"]) == pytest.approx(0.0, abs=1e-12)
+    half_width = (0.5 - 0.01) / 2
+    assert price_loss(targets, marketing_runs(0.3, 0.45), ["focal", "rival"]) == pytest.approx(((0.45 - 0.3) / half_width) ** 2)
+    # paid 1.1: 0.6 above its range and 0.9 above word of mouth's 0.2, which is 0.04 below its own (half-width 0.38)
+    expected = (0.04 / 0.38) ** 2 + (0.6 / half_width) ** 2 + (0.9 / half_width) ** 2
+    assert price_loss(targets, marketing_runs(0.2, 1.1), ["focal", "rival"]) == pytest.approx(expected)
+    fits = {f.measure: f.achieved.mean for f in price_fits(targets, marketing_runs(0.2, 1.1), ["focal", "rival"])}
+    assert fits == pytest.approx({"word_of_mouth": 0.2, "paid_media": 1.1})
+
+
+def test_cli_calibrate_fits_word_of_mouth_and_paid_media_end_to_end(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    (tmp_path / "ranges.yaml").write_text((ROOT / "scenarios" / "targets" / "wom_vs_advertising.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    targets = tmp_path / "wom.yaml"
+    targets.write_text(f"""name: wom_small
+set: {{world.population: 300, world.market_size: 30000, world.graph.degree: 20, simulation.days: 40}}
+parameters:
+  - {{name: wom_strength, path: world.behaviour.wom_strength, low: 0.1, high: 3.0, start: 0.3}}
+elasticity:
+  targets: ranges.yaml
+replications: 2
+seed: 3
+optimiser: {{method: powell, max_evaluations: 2}}
+outputs: {{dir: {tmp_path / 'out'}}}
+""", encoding="utf-8")
+    res = CliRunner().invoke(app, ["calibrate", str(ROOT / "scenarios" / "baseline.yaml"), "--targets", str(targets),
+                                   "--workers", "0", "--out", str(tmp_path / "cal.yaml")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.replace("│", " ").split())
+    for label in ("word of mouth and paid media vs published ranges", "share volume", "orders per paid",
+                  "0.24 to 1", "0.01 to 0.5"):
+        assert label in text, text
+    runs = list((tmp_path / "out").rglob("runs/*.json"))
+    assert len(runs) >= 3 * 2   # as is + sharing raised + paid raised, 2 seeds each, at least one candidate
+
+
+def test_bundled_word_of_mouth_calibration_targets_load():
+    from sim.analysis.calibrate import load_targets
+
+    spec = load_targets(ROOT / "scenarios" / "targets" / "wom_response.yaml")
+    assert spec.elasticity is not None and spec.elasticity.targets == "wom_vs_advertising.yaml"
+    assert {p.path.rsplit(".", 1)[1] for p in spec.parameters} == {"wom_strength", "paid_strength", "impulse_prob"}

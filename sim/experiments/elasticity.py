@@ -184,7 +184,7 @@ class Estimate:
 
     Attributes
     ----------
-    measure : {"own", "cross", "category", "diversion"}
+    measure : {"own", "cross", "category", "diversion", "word_of_mouth", "paid_media"}
     brand : str
         Whose orders (own, cross) or who raised its prices (diversion); "" for category.
     price_of : str
@@ -203,7 +203,9 @@ class Estimate:
         return {"own": f"own-price elasticity of {self.brand}",
                 "cross": f"{self.brand}'s orders w.r.t. {self.price_of}'s price",
                 "category": "category elasticity (every brand's prices)",
-                "diversion": f"share of {self.brand}'s lost orders won by rivals"}[self.measure]
+                "diversion": f"share of {self.brand}'s lost orders won by rivals",
+                "word_of_mouth": f"{self.brand}'s orders per share volume (word of mouth)",
+                "paid_media": f"{self.brand}'s orders per paid budget"}[self.measure]
 
 
 def log_elasticity(changed: np.ndarray, base: np.ndarray, step: float) -> np.ndarray:
