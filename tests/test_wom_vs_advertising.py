@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 import pytest
+import yaml
 
 from sim.experiments.marketing import (PAID_UP, WOM_UP, load_marketing_targets, paid_elasticity, response_variants,
                                        wom_elasticity)
@@ -160,18 +161,12 @@ def test_cli_calibrate_fits_word_of_mouth_and_paid_media_end_to_end(tmp_path):
 
     (tmp_path / "ranges.yaml").write_text((ROOT / "scenarios" / "targets" / "wom_vs_advertising.yaml").read_text(encoding="utf-8"),
                                           encoding="utf-8")
+    spec = yaml.safe_load((ROOT / "scenarios" / "targets" / "wom_response.yaml").read_text(encoding="utf-8"))
+    spec |= {"set": {"world.population": 300, "world.market_size": 30000, "world.graph.degree": 20, "simulation.days": 40},
+             "parameters": spec["parameters"][:1], "elasticity": {"targets": "ranges.yaml"}, "replications": 2, "seed": 3,
+             "optimiser": {"method": "powell", "max_evaluations": 2}, "outputs": {"dir": str(tmp_path / "out")}}
     targets = tmp_path / "wom.yaml"
-    targets.write_text(f"""name: wom_small
-set: {{world.population: 300, world.market_size: 30000, world.graph.degree: 20, simulation.days: 40}}
-parameters:
-  - {{name: wom_strength, path: world.behaviour.wom_strength, low: 0.1, high: 3.0, start: 0.3}}
-elasticity:
-  targets: ranges.yaml
-replications: 2
-seed: 3
-optimiser: {{method: powell, max_evaluations: 2}}
-outputs: {{dir: {tmp_path / 'out'}}}
-""", encoding="utf-8")
+    targets.write_text(yaml.safe_dump(spec), encoding="utf-8")
     res = CliRunner().invoke(app, ["calibrate", str(ROOT / "scenarios" / "baseline.yaml"), "--targets", str(targets),
                                    "--workers", "0", "--out", str(tmp_path / "cal.yaml")])
     assert res.exit_code == 0, res.output
