@@ -36,11 +36,8 @@ def test_capture_raises_the_private_domain_significantly(paired):
     on, off = focal(paired["on"], "private_domain"), focal(paired["off"], "private_domain")
     ok, p = paired_greater(on, off)
     assert ok, (on, off, p)
-    gained = on - off
-    captured = sum(focal(paired["on"], f"captured_{t}") for t in TOUCHPOINTS)
-    # Every capture is a new follower; a captured consumer is never captured again, and some who
-    # were captured would have followed after a purchase anyway: the gain is at most the captures.
-    assert np.all(gained <= captured), (gained, captured)
+    # No bound by the captures: a captured follower's pushes bring WeChat purchases whose buyers
+    # follow too (the detail-page runs below gain more than they capture on some seeds).
     assert np.all(focal(paired["on"], "captured_content") > 0) and np.all(focal(paired["on"], "captured_wecom") > 0)
     assert np.all(focal(paired["off"], "capture_cost") == 0)
 
