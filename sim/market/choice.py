@@ -225,11 +225,12 @@ class Searched(NamedTuple):
 
 
 class Traffic(NamedTuple):
-    """The day's traffic: (B, C) visits where the brand was on offer, (B, C) search-ad clicks, the search pages."""
+    """The day's traffic."""
 
-    visits: np.ndarray
-    clicks: np.ndarray
-    searched: Searched
+    visits: np.ndarray  # (B, C) visits where the brand was on offer
+    clicks: np.ndarray  # (B, C) search-ad clicks
+    searched: Searched  # the brands search pages showed
+    browsed: tuple      # (who, brand, channel) of the visits that did not end in buying the brand (:func:`_browsed`)
 
 
 @njit
@@ -526,7 +527,8 @@ def shop(who, h, state, day, factors, segments, market, choice):
     (when an open marketplace exists), the organic search-page draws (S, B), the ad
     clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
 
-    Returns today's :class:`Orders` and :class:`Traffic`.
+    Returns today's :class:`Orders` and :class:`Traffic`, with the visits that did not end
+    in a purchase of the brand.
     """
     shoppers, trips = _trips(who, h, state, day, factors, segments, market, choice)
     clicked = _search_ad_clicks(h, trips.venue, trips.here, market.search_clicks)
@@ -620,7 +622,7 @@ def _checkout(shoppers, trips, clicked, h, state, segments, market, choice):
     for k in range(len(w)):
         stock_up[k] = draws.poisson(h, segments.stockpile[state.segment[w[k]]])
     orders = _order_rows(w, bought, pick, stock_up, trips, found, state, market)
-    return orders, _traffic(who, trips.venue, shelf, market.listed.shape[1])
+    return orders, _traffic(who, trips.venue, shelf, pick, market.listed.shape[1])
 
 
 @njit
@@ -730,12 +732,26 @@ def _order_rows(w, bought, pick, stock_up, trips, found, state, market):
 
 
 @njit
-def _traffic(who, venue, shelf, C):
+def _traffic(who, venue, shelf, pick, C):
     """The day's :class:`Traffic`: (B, C) visits where the brand was on offer, (B, C)
-    search-ad clicks, and who saw which brand on a search page (:class:`Searched`:
-    :func:`~sim.market.attitude.fold_search` reads them)."""
+    search-ad clicks, who saw which brand on a search page (:class:`Searched`:
+    :func:`~sim.market.attitude.fold_search` reads them), and the visits that did not end
+    in buying the brand (:func:`_browsed`, from the shelf ``pick``)."""
     return Traffic(_count(shelf.offered, venue, C), _count(shelf.clicked, venue, C),
-                   _searched(who, venue, shelf.found, shelf.clicked))
+                   _searched(who, venue, shelf.found, shelf.clicked), _browsed(who, venue, shelf.offered, pick))
+
+
+@njit
+def _browsed(who, venue, offered, pick):
+    """(who, brand, channel) of each visit without a purchase of the brand: a brand on offer
+    to a shopper (its shop or detail page, counted in the traffic) that she did not pick,
+    shopper by shopper; non-buyer capture on the detail page reads them."""
+    not_bought = offered.copy()
+    for s in range(len(pick)):
+        if pick[s] < offered.shape[1]:
+            not_bought[s, pick[s]] = False
+    rows, brand = np.nonzero(not_bought)
+    return who[rows], brand.astype(np.int64), venue[rows].astype(np.int64)
 
 
 @njit

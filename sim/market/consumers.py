@@ -45,6 +45,7 @@ class ConsumerDay:
     shoppers: int
     orders: int
     clicks: np.ndarray   # (B, C) search-ad clicks delivered (agents), for the ad bill
+    browsed: tuple       # (who, brand, channel) of the visits that did not end in buying the brand
     cycles: np.ndarray   # (4,) CPU cycles spent in each of :data:`STAGES` (all 0 without a counter)
 
 
@@ -157,10 +158,10 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
                      tuple(_need_terms(pop, today, beh)), tuple(market.deal_wait), tuple(segment_terms(pop.segments)),
                      tuple(market.kernel_terms()), tuple(choice_terms(beh)),
                      tuple(_settlement(ledger, day, scale, terms, judging, len(pools))), tuple(handles))
-    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
+    shoppers, orders, clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
-    return ConsumerDay(shoppers, orders, clicks, cycles)
+    return ConsumerDay(shoppers, orders, clicks, browsed, cycles)
 
 
 def _need_terms(pop: Population, today: Today, beh: Behaviour) -> NeedTerms:
@@ -221,5 +222,5 @@ def _consumers(state, exposed, day, factors, need, deals, segments, market, choi
         settlement.money_terms, settlement.buyer_terms, settlement.judging, day, settlement.n_pools, handles.after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return (len(shoppers), len(orders.who), traffic.clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends,
-            detractors, cycles)
+    return (len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends, warns,
+            warn_ends, detractors, cycles)
