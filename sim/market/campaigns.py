@@ -17,10 +17,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .. import draws
-from ..actors import CREDIBILITY_RECOVERY, CREDIBILITY_WEAR, Brand
+from ..actors import CREDIBILITY_RECOVERY, CREDIBILITY_WEAR, Brand, KolArrays
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
-from ..jit import njit
+from ..jit import njit, plain
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
@@ -141,11 +141,12 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
     Python around a kernel cost more than its kernel.
     """
     terms = brand.derived("signal terms", lambda: _signal_terms(brand, ctx))
+    paid = brand.derived("paid media", lambda: _paid_media(brand, ctx))
     leaders = brand.leader_roster
     groups = _Groups(leaders.active_index() if terms.groups_on else _NO_LEADERS, *leaders.members(), leaders.uid)
     grown, batch.size = _brand_signals(draws.stream_handle(ctx.rng), batch.columns, batch.size,
-                                       ctx.ledger.books[ctx.day], brand.code, ctx.day_of_month, ctx.viewers, terms,
-                                       brand.kol_roster.arrays(), groups)
+                                       ctx.ledger.books[ctx.day], brand.code, ctx.day_of_month, plain(ctx.viewers),
+                                       plain(terms), plain(paid), plain(brand.kol_roster.arrays()), plain(groups))
     batch.adopt(grown)
 
 
@@ -165,18 +166,9 @@ class _PaidMedia(NamedTuple):
     budget: np.ndarray            # (M,) yuan a day
 
 
-class _Content(NamedTuple):
-    """A brand's content production."""
-
-    posts_per_day: float
-    cost_per_post: float  # yuan
-    channel: int          # channel its cost is booked on
-
-
 class _SignalTerms(NamedTuple):
-    """What :func:`brand_signals` reads from a brand's spec and prices (rebuilt when they change)."""
+    """What :func:`brand_signals` reads from a brand's spec and prices but its paid media (rebuilt when they change)."""
 
-    paid: _PaidMedia
     quality: float         # 4i content quality score
     paid_strength: float   # exposure strengths of a paid impression, …
     owned_strength: float  # … an owned push or touch, …
@@ -186,7 +178,9 @@ class _SignalTerms(NamedTuple):
     owned_on: bool         # an official account and a WeChat shop: pushes and touches go out
     open_rate: np.ndarray  # (push, WeCom) open rates
     pushing: np.ndarray    # (32, 2) bool: whether a push (a WeCom touch) goes out on each day of the month
-    content: _Content
+    posts_per_day: float   # content production
+    cost_per_post: float   # yuan
+    content_channel: int   # channel the content's cost is booked on
     groups_on: bool        # listed on WeChat, so leaders can sell the deal
     broadcast_rate: float  # deal posts per leader a day
     read_rate: float       # share of a group who read a deal post
@@ -202,15 +196,14 @@ class _Groups(NamedTuple):
     uid: np.ndarray             # (L,) Partner.uid (the referrer of her deal's exposures)
 
 
-def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
-    strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
-    media = strategy.paid_media
+def _paid_media(brand: Brand, ctx: CampaignContext) -> _PaidMedia:
+    channels, media = ctx.channels, brand.spec.strategy.paid_media
     audiences = [ctx.audience(tuple(m.target)) for m in media]
     # A medium aimed at everyone draws the consumer directly: no list to look her up in.
     everyone = np.array([len(a) == ctx.pop.n for a in audiences], bool)
     partial = [np.zeros(0, np.int32) if whole else a.astype(np.int32) for a, whole in zip(audiences, everyone)]
     codes = [channels.code(m.channel) for m in media]
-    paid = _PaidMedia(
+    return _PaidMedia(
         offsets=np.concatenate(([0], np.cumsum([len(a) for a in partial]))).astype(np.int64),
         audiences=np.concatenate(partial) if partial else np.zeros(0, np.int32),
         audience_size=np.array([len(a) for a in audiences], np.int64), everyone=everyone,
@@ -218,6 +211,10 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
         channel=np.array(codes, np.int64),
         entry=np.array([c if channels.transacts[c] else NO_ONE for c in codes], np.int64),
         budget=np.array([m.budget_per_day for m in media]))
+
+
+def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
+    strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
     social = channels.social
     on_social = social is not None and bool(listed[social])
     account = brand.model.config.channels[channels.keys[social]].official_account if social is not None else None
@@ -227,43 +224,45 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     per_month = (min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0)
     beh = ctx.behaviour
     return _SignalTerms(
-        paid=paid, quality=strategy.content.quality.score,
+        quality=strategy.content.quality.score,
         paid_strength=beh.paid_strength, owned_strength=beh.owned_strength, kol_strength=beh.kol_strength,
         group_strength=beh.group_strength,
         social=social if social is not None else NO_ONE, owned_on=owned,
         open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
         pushing=_push_table(per_month),
-        content=_Content(strategy.content.posts_per_week / 7.0, strategy.content.cost_per_post_yuan, content_channel),
+        posts_per_day=strategy.content.posts_per_week / 7.0, cost_per_post=strategy.content.cost_per_post_yuan,
+        content_channel=content_channel,
         groups_on=on_social, broadcast_rate=groups.broadcasts_per_week / 7.0, read_rate=groups.read_rate,
         cols=np.array([ctx.ledger.column(f) for f in ("ad_spend", "content_cost", "kol_fees")], np.int64),
     )
 
 
 @njit
-def _brand_signals(h, out, at, books, brand, day_of_month, viewers, terms, kols, groups):
+def _brand_signals(h, out, at, books, brand, day_of_month, viewers, terms, paid, kols, groups):
     """:func:`brand_signals` compiled: draws from the stream of handle ``h`` and writes the
     exposure rows into the columns ``out`` from row ``at`` (grown as needed) and the costs
     into the day's ``books``; ``viewers`` a :class:`Viewers`, ``terms`` the brand's
-    :class:`_SignalTerms`, ``kols`` its :class:`~sim.actors.KolArrays`, ``groups`` its
-    :class:`_Groups`. Returns the grown columns (None if they did not grow) and the new
-    row count."""
+    :class:`_SignalTerms`, ``paid`` its :class:`_PaidMedia`, ``kols`` its
+    :class:`~sim.actors.KolArrays`, ``groups`` its :class:`_Groups`, each handed over as a
+    plain tuple (:func:`~sim.jit.plain`). Returns the grown columns (None if they did not
+    grow) and the new row count."""
+    viewers, terms, paid = Viewers(*viewers), _SignalTerms(*terms), _PaidMedia(*paid)
+    kols, groups = KolArrays(*kols), _Groups(*groups)
     capacity = len(out[0])
-    paid = terms.paid
     for m in range(len(paid.budget)):
         books[brand, paid.channel[m], terms.cols[0]] += paid.budget[m]  # ad_spend
         n_imp = draws.poisson(h, paid.mean_impressions[m])
         if n_imp == 0 or paid.audience_size[m] == 0:
             continue
         out = _room(out, at, n_imp)
-        at = _paid_rows(h, out, at, m, n_imp, brand, viewers, terms)
+        at = _paid_rows(h, out, at, m, n_imp, brand, viewers, terms, paid)
     for k in range(2):  # official-account pushes, then WeCom touches
         if terms.owned_on and terms.pushing[day_of_month, k]:
             out = _room(out, at, len(viewers.follower))
             at = _owned_rows(h, out, at, k, brand, viewers, terms)
-    content = terms.content
-    posts = draws.poisson(h, content.posts_per_day)
+    posts = draws.poisson(h, terms.posts_per_day)
     if posts:
-        books[brand, content.channel, terms.cols[1]] += posts * content.cost_per_post  # content_cost
+        books[brand, terms.content_channel, terms.cols[1]] += posts * terms.cost_per_post  # content_cost
     out, at = _kol_posts(h, out, at, books, brand, viewers, terms, kols)
     if len(groups.active):
         speaking = np.empty(len(groups.active), np.int64)
@@ -284,9 +283,8 @@ def _brand_signals(h, out, at, books, brand, day_of_month, viewers, terms, kols,
 
 
 @njit
-def _paid_rows(h, out, at, m, n_imp, brand, viewers, terms):
+def _paid_rows(h, out, at, m, n_imp, brand, viewers, terms, paid):
     """``n_imp`` impressions of medium ``m``, each on a consumer drawn from its audience (everyone: her number)."""
-    paid = terms.paid
     audience = paid.audiences[paid.offsets[m]:paid.offsets[m + 1]]
     for _ in range(n_imp):
         pick = draws.integer(h, paid.audience_size[m])
@@ -422,7 +420,7 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     terms = brand.derived("word of mouth", lambda: _word_of_mouth_terms(brand, ctx))
     grown, batch.size, sharers, pool.nodes, pool.until, depths = _word_of_mouth(
         draws.stream_handle(rng), batch.columns, batch.size, brand.code, ctx.day, unhappy, pool.nodes, pool.until,
-        ctx.ties, terms, ctx.sharers)
+        plain(ctx.ties), plain(terms), plain(ctx.sharers))
     batch.adopt(grown)
     if sharers:
         ctx.ledger.count_shares(ctx.day, brand.code, sharers)
@@ -452,7 +450,9 @@ def _word_of_mouth(h, out, at, brand, day, unhappy, pool_nodes, pool_until, ties
     :class:`SharerState` ``state``. Returns the grown columns (None if they did not
     grow), the new row count, the number of sharers, the pool without its closed entries
     and the sharers by the depth of their share
-    (:func:`~sim.market.referral.share_depth_counts`)."""
+    (:func:`~sim.market.referral.share_depth_counts`). The structures come as plain tuples
+    (:func:`~sim.jit.plain`)."""
+    ties, terms, state = Ties(*ties), _WordOfMouth(*terms), SharerState(*state)
     open_nodes, open_until = still_open(pool_nodes, pool_until, day)
     capacity = len(out[0])
     if len(unhappy):
@@ -551,8 +551,8 @@ def relay_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start:
     spec = ctx.behaviour.two_step
     if not spec.enabled:
         return
-    grown, end, relayed = _relay(draws.stream_handle(rng), batch.columns, start, batch.size, brand.code, ctx.ties,
-                                 ctx.opinion_leader, spec.relay_prob, spec.relay_strength)
+    grown, end, relayed = _relay(draws.stream_handle(rng), batch.columns, start, batch.size, brand.code,
+                                 plain(ctx.ties), ctx.opinion_leader, spec.relay_prob, spec.relay_strength)
     batch.adopt(grown)
     batch.size = end
     if relayed:
@@ -563,7 +563,9 @@ def relay_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start:
 def _relay(h, out, start, at, brand, ties, leader, prob, strength):
     """:func:`relay_media` compiled: the relaying leaders among the ``leader`` mask
     (:func:`_relayers`), then their rows along the :class:`Ties` ``ties`` (:func:`_relay_rows`).
-    Returns the grown columns (None if not grown), the new row count and the rows relayed."""
+    Returns the grown columns (None if not grown), the new row count and the rows relayed.
+    ``ties`` comes as a plain tuple (:func:`~sim.jit.plain`)."""
+    ties = Ties(*ties)
     capacity = len(out[0])
     relayers, links = _relayers(h, out, start, at, leader, prob)
     if len(relayers) == 0:

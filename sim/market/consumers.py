@@ -19,11 +19,12 @@ import numpy as np
 
 from .. import draws
 from ..config.schema import Behaviour
-from ..jit import cycle_count, njit
+from ..jit import cycle_count, njit, plain
 from ..ledger import Ledger
 from ..population import Population
 from ..rng import Streams
-from .aftercare import ORDER_FIELDS, BrandTerms, Buyers, DayBooks, Judging, Orders, reward_and_pool, settle
+from .aftercare import (ORDER_FIELDS, BrandTerms, Buyers, BuyerTerms, DayBooks, Judging, MoneyTerms, Orders,
+                        reward_and_pool, settle)
 from .attitude import Attitudes, ExposureRows, fold_exposures, fold_search
 from .choice import WECHAT_SEEDED_MASK, MarketDay, need_boost, shop, shoppers_today
 from .signals import Exposures, SharerPool
@@ -72,9 +73,9 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
           beh.search_strength, beh.search_click_strength,
           (beh.reference_smoothing, beh.reference_weight, beh.loss_aversion, beh.category_price_weight)),
          WECHAT_SEEDED_MASK),
-        (DayBooks(ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"),
-                  scale, ledger.referrals[day]),
-         terms.money, terms.buyers, judging, len(pools)),
+        (plain(DayBooks(ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS),
+                        ledger.column("traffic"), scale, ledger.referrals[day])),
+         plain(terms.money), plain(terms.buyers), plain(judging), len(pools)),
         (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
@@ -90,7 +91,9 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
     need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold, waiting = need
     segment_terms, terms, search_clicks, social, behaviour, seeded = market
     search_strength, click_strength = behaviour[5], behaviour[6]
-    ledger_day, money_terms, buyer_terms, judging, n_pools = books
+    ledger_day, money_terms, buyer_terms, judging, n_pools = books  # named again (handed over plain)
+    ledger_day, money_terms = DayBooks(*ledger_day), MoneyTerms(*money_terms)
+    buyer_terms, judging = BuyerTerms(*buyer_terms), Judging(*judging)
     h_needs, h_choice, h_after = handles
     attitudes = Attitudes(attitude, attitude_day, stage, entry, source, referrer)
     start = cycle_count()
