@@ -8,6 +8,7 @@ books their money (:func:`_order_money`) and updates the buyers' state
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -114,8 +115,6 @@ class BrandTerms:
     leader_of: dict[int, object]  # leader uid → GroupLeader
     kol_cps_by_id: np.ndarray = field(init=False)  # ``kol_cps`` indexed by id (0.0: no KOL's id)
     kol_channel_by_id: np.ndarray = field(init=False)  # ``kol_cps_channel`` indexed by id (−1: any channel)
-    money: MoneyTerms = field(init=False)  # the terms :func:`settle` books money on
-    buyers: BuyerTerms = field(init=False)  # the terms :func:`settle` updates buyers on
 
     def __post_init__(self) -> None:
         table = np.zeros(max(self.kol_cps, default=-1) + 1)
@@ -123,13 +122,19 @@ class BrandTerms:
         for kol_id, rate in self.kol_cps.items():
             table[kol_id] = rate
             channel[kol_id] = self.kol_cps_channel.get(kol_id, -1)
-        # frozen: set once, here
-        object.__setattr__(self, "kol_cps_by_id", table)
+        object.__setattr__(self, "kol_cps_by_id", table)  # frozen: set once, here
         object.__setattr__(self, "kol_channel_by_id", channel)
-        object.__setattr__(self, "money", MoneyTerms(self.unit_cost, self.take_rate, self.payment_fee, self.levels,
-                                                     self.leader_commission, table, channel, self.social))
-        object.__setattr__(self, "buyers", BuyerTerms(self.on_social, self.capture, self.repurchase_days,
-                                                      self.quality))
+
+    @functools.cached_property
+    def money(self) -> MoneyTerms:
+        """The terms :func:`settle` books money on."""
+        return MoneyTerms(self.unit_cost, self.take_rate, self.payment_fee, self.levels, self.leader_commission,
+                          self.kol_cps_by_id, self.kol_channel_by_id, self.social)
+
+    @functools.cached_property
+    def buyers(self) -> BuyerTerms:
+        """The terms :func:`settle` updates buyers on."""
+        return BuyerTerms(self.on_social, self.capture, self.repurchase_days, self.quality)
 
     def cps(self, kol_id: int, channel: int) -> float:
         """The CPS rate KOL ``kol_id`` earns on an order on ``channel`` (a streamer: on her stream only)."""
