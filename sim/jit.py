@@ -42,9 +42,10 @@ def plain(structure: tuple) -> tuple:
     (``Structure(*fields)``, free in compiled code).
 
     numba types each argument of a call from Python: a plain tuple of arrays and scalars
-    from a fingerprint computed in C, ≈ 0.05 µs a field; a NamedTuple in Python, field by
-    field, ≈ 0.5 µs a field — some 50 µs a day at 10⁴ consumers, a tenth of the day
-    (benchmarks/RESULTS.md, "Named kernel inputs").
+    from a fingerprint computed in C; a NamedTuple in Python, field by field (≈ 0.5 µs a
+    field on a loaded machine): handed over as they are, the named inputs cost ≈ 4 % of a
+    day at 10⁴ consumers, as plain tuples ≈ 1 % or less (benchmarks/RESULTS.md, "Named
+    kernel inputs").
     """
     return tuple(structure)
 
