@@ -75,7 +75,8 @@ def lesson(
         item = load_lesson(name)
         design = lesson_design(item, "workshop", reps)
         folder = out or default_out(item)
-        result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False))
+        result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False,
+                                                                 lang))
         page = write_handout(item, result, lang, folder)
     say((lesson_verdict(result, lang), "bold"))
     for check in result.claims:
