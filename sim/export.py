@@ -123,7 +123,7 @@ def _results_folder(folder: Path) -> Path:
         raise SocsimError(f"{folder}: no such folder; give a results folder a socsim command wrote (run, compare, …)")
     if not folder.is_dir():
         raise SocsimError(f"{folder}: is a file, not a results folder; give the folder a socsim command wrote")
-    if not any((folder / m).is_file() for m in MARKERS):
+    if not any((folder / m).is_file() or any(folder.glob(f"*/{m}")) for m in MARKERS):  # a lesson's runs are one down
         raise SocsimError(f"{folder}: not a socsim results folder (it holds none of {', '.join(MARKERS)}); give the "
                           "folder a socsim command wrote (socsim run, compare, sweep, lift, elasticity, tournament, lesson)")
     return folder
@@ -186,7 +186,7 @@ def _sheet_names(paths: Sequence[Path]) -> list[str]:
 
 def _kpi_sheet(folder: Path, read: dict[Path, list[list[Any]]]) -> Sheet:
     """The verdict (when the folder's JSON has one) above the headline table: KPIs of a run, means of a compare, …"""
-    source = next((folder / h for h in HEADLINES if folder / h in read), next(iter(read)))
+    source = next((p for h in HEADLINES for p in read if p.name == h), next(iter(read)))  # top level first
     table = _pivot_summary(read[source]) if source.name == "summary.csv" else read[source]
     verdict = _verdict(folder)
     title = [[f"{folder.resolve().name}: the headline table ({source.relative_to(folder)})"],

@@ -53,7 +53,7 @@ def test_a_run_folder_becomes_a_kpi_sheet_and_one_sheet_per_csv(run_folder, tmp_
     table = {row[0]: row[1:3] for row in kpis[3:]}
     data = json.loads((run_folder / "kpis.json").read_text(encoding="utf-8"))["brands"]
     assert table["contribution"] == [data["focal"]["contribution"], data["rival"]["contribution"]]
-    assert kpis[2][:3] == ("kpi", "focal", "rival") or kpis[2][:3] == ["kpi", "focal", "rival"]
+    assert kpis[2][:3] == ["kpi", "focal", "rival"]
     assert book["KPIs"]["A3"].font.bold and book["KPIs"].freeze_panes == "A4"
 
 
@@ -168,3 +168,15 @@ def test_without_openpyxl_the_error_names_the_pip_command(run_folder, tmp_path, 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "openpyxl" in result.output and XLSX_INSTALL in " ".join(result.output.split())
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_lesson_folder_exports_the_runs_one_folder_down(tmp_path):
+    runs = tmp_path / "lesson" / "runs-ab12"
+    runs.mkdir(parents=True)
+    (runs / "experiment.json").write_text("{}", encoding="utf-8")
+    (runs / "summary.csv").write_text("metric,label,variant,point,point_label,mean\n"
+                                      "focal.orders,Orders · focal,keep,0,,10.5\nfocal.orders,Orders · focal,route,0,,12\n",
+                                      encoding="utf-8")
+    book = openpyxl.load_workbook(export_xlsx(tmp_path / "lesson"))
+    assert book.sheetnames == ["KPIs", "runs-ab12-summary.csv"]
+    assert _cells(book["KPIs"])[3][:4] == ["focal.orders", "Orders · focal", 10.5, 12]
