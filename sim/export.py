@@ -32,9 +32,10 @@ __all__ = ["XLSX_INSTALL", "MARKERS", "Sheet", "export_xlsx", "workbook_sheets",
 XLSX_INSTALL = "pip install 'socsim[xlsx]'"
 #: Files that mark a folder as written by socsim, with the command that writes each.
 MARKERS = {"kpis.json": "run", "summary.csv": "compare, sweep or lesson", "lift.json": "lift",
-           "elasticity.json": "elasticity", "leaderboard.csv": "tournament", "experiment.json": "an experiment store"}
+           "elasticity.json": "elasticity", "targets_report.json": "calibrate --report", "leaderboard.csv": "tournament",
+           "experiment.json": "an experiment store"}
 #: The headline table of each kind of folder, in order of preference (summary.csv is pivoted: KPI × variant).
-HEADLINES = ("kpis.csv", "summary.csv", "lift.csv", "elasticity.csv", "leaderboard.csv")
+HEADLINES = ("kpis.csv", "summary.csv", "lift.csv", "targets_report.csv", "elasticity.csv", "leaderboard.csv")
 #: Widest column, in characters: longer text wraps in Excel's cell rather than pushing the next column off screen.
 MAX_WIDTH = 60
 #: Rows an Excel sheet holds (Excel 2007 and later).
@@ -195,7 +196,7 @@ def _kpi_sheet(folder: Path, read: dict[Path, list[list[Any]]]) -> Sheet:
 
 
 def _verdict(folder: Path) -> str | None:
-    for name in ("lift.json", "elasticity.json", "detractors.json"):
+    for name in ("lift.json", "targets_report.json", "elasticity.json"):
         try:
             data = json.loads((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):

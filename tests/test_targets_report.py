@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from sim.analysis.targets_report import TARGETS_DIR, TOLERANCE, targets_report
 from sim.cli import app
+from sim.export import workbook_sheets
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -36,6 +38,8 @@ def test_report_lists_every_bundled_figure_and_judges_it_by_its_rule(tmp_path):
             "diversion.focal"} <= set(rows)
     met = sum(r["met"] == "yes" for r in rows.values())
     assert f"Verdict: baseline meets {met} of {len(rows)} published figures" in result.output
+    assert json.loads((out / "targets_report.json").read_text(encoding="utf-8"))["verdict"].startswith(
+        f"Verdict: baseline meets {met} of {len(rows)}")
     conversion = rows["focal.channels.tmall.conversion"]  # a point target: 15 % ± 10 % of it
     assert (conversion["met"] == "yes") == (abs(float(conversion["measured"]) - 0.15) <= 0.15 * TOLERANCE)
     spill = rows["focal.spillover_share"]  # one-sided: ≥ 50 %
@@ -44,6 +48,8 @@ def test_report_lists_every_bundled_figure_and_judges_it_by_its_rule(tmp_path):
     assert (own["met"] == "yes") == (-3.5 <= float(own["measured"]) <= -1.5)
     assert "Tmall conversion · focal" in result.output and "seed_facts.yaml" in result.output
     assert (out / "targets_report.json").exists() and (out / "elasticity.json").exists()
+    kpis = workbook_sheets(out)[0]  # socsim export: the report heads the workbook, its verdict first
+    assert "(targets_report.csv)" in kpis.rows[0][0] and kpis.rows[1][0].startswith("Verdict: baseline meets")
 
 
 def test_a_target_met_and_one_missed_on_the_same_runs(tmp_path):

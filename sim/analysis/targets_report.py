@@ -39,7 +39,8 @@ from sim.files import strict_json
 
 from .calibrate import load_targets
 
-__all__ = ["TARGETS_DIR", "TOLERANCE", "TargetCheck", "TargetsReport", "targets_report", "write_report", "REPORT_HEADER"]
+__all__ = ["TARGETS_DIR", "TOLERANCE", "TargetCheck", "TargetsReport", "targets_report", "write_report", "REPORT_HEADER",
+           "report_verdict"]
 
 #: The bundled targets: the practitioner articles' figures and the published elasticity ranges.
 TARGETS_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "targets"
@@ -195,6 +196,14 @@ def _formatter(key: str):
     return lambda x: format_human(key, x)
 
 
+def report_verdict(report: TargetsReport) -> str:
+    """``Verdict: baseline meets 6 of 7 published figures (6 replications, seeds 42–47; …)``."""
+    met = sum(c.met for c in report.checks)
+    return (f"Verdict: {report.scenario} meets {met} of {len(report.checks)} published figures ({report.replications} "
+            f"replications, seeds {report.seeds[0]}–{report.seeds[1]}; met: the mean within the range, or within "
+            f"{TOLERANCE:.0%} of a point target)")
+
+
 #: Columns of targets_report.csv.
 REPORT_HEADER = ("figure", "key", "target", "measured", "ci_low", "ci_high", "replications", "met", "source", "file")
 
@@ -204,7 +213,7 @@ def write_report(report: TargetsReport) -> tuple[Path, Path]:
     rows = [[c.figure, c.key, c.target, c.measured.mean, c.measured.low, c.measured.high, c.measured.n,
              "yes" if c.met else "no", c.source, c.file] for c in report.checks]
     table = write_csv(report.folder / "targets_report.csv", REPORT_HEADER, rows)
-    doc = {"scenario": report.scenario, "replications": report.replications, "seeds": list(report.seeds),
+    doc = {"verdict": report_verdict(report), "scenario": report.scenario, "replications": report.replications, "seeds": list(report.seeds),
            "tolerance": TOLERANCE, "met": sum(c.met for c in report.checks), "figures": len(report.checks),
            "checks": [dict(zip(REPORT_HEADER, row)) for row in rows]}
     path = report.folder / "targets_report.json"

@@ -169,7 +169,7 @@ def _targets_report(scenario: Optional[Path], reps: int, overrides: Optional[Lis
     """``socsim calibrate --report``: the scenario as it is against every bundled figure, one row each."""
     import datetime as dt
 
-    from ..analysis.targets_report import targets_report, write_report
+    from ..analysis.targets_report import report_verdict, targets_report, write_report
     from ..config.loader import load_scenario
     from ..errors import refuse_existing
 
@@ -179,10 +179,7 @@ def _targets_report(scenario: Optional[Path], reps: int, overrides: Optional[Lis
     result = _with_progress("measuring", lambda tick: targets_report(path, folder, replications=reps, overrides=overrides or (),
                                                                      plan=plan, progress=tick))
     files = write_report(result)
-    met = sum(c.met for c in result.checks)
-    say((f"Verdict: {result.scenario} meets {met} of {len(result.checks)} published figures", "bold"),
-        f" ({result.replications} replications, seeds {result.seeds[0]}–{result.seeds[1]}; met: the mean within the "
-        "range, or within 10 % of a point target)")
+    say((report_verdict(result), "bold"))
     table = Table(title="published figures vs the scenario as it is", title_justify="left")
     for c in ("figure", "target", "measured (95 % CI)", "met", "from"):
         table.add_column(c, justify="left", overflow="fold")
