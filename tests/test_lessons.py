@@ -97,6 +97,7 @@ def test_socsim_lessons_lists_all(monkeypatch):
         for lesson in CATALOG:
             row = next(line for line in result.output.splitlines() if f" {lesson.name} " in line)
             assert lesson.text(lang).title in row and lesson.text(lang).teaser in row
+        assert ("HTML 讲义" if lang == "zh" else "HTML handout") in result.output.splitlines()[-1]  # the hint in its language
 
 
 def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):

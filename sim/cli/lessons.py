@@ -45,7 +45,8 @@ def lessons(lang: str = LangOpt) -> None:
         text, size = item.text(lang), preset_of(item, "workshop")
         table.add_row(item.name, text.title, text.teaser, f"{len(item.variants)} × {size.replications}")
     console.print(table)
-    console.print("socsim lesson NAME --lang zh|en  → HTML handout (docs/LESSONS.md)")
+    console.print("socsim lesson NAME --lang zh|en  → " + ("HTML 讲义（docs/LESSONS.md）" if lang == "zh" else
+                                                          "HTML handout (docs/LESSONS.md)"))
 
 
 def lesson(
