@@ -150,15 +150,17 @@ def _read_table(path: Path, folder: Path) -> list[list[Any]]:
 
 
 def typed_cell(text: str) -> Any:
-    """A CSV cell as Excel should hold it: a number, a date, text, or None (empty or NaN).
+    """A CSV cell as Excel should hold it: a number, a date, a boolean, text, or None (empty or NaN).
 
     >>> [typed_cell(x) for x in ("42", "1980400.0", "0.30000000000000004", "", "nan", "2026-03-01", "focal")]
     [42, 1980400.0, 0.30000000000000004, None, None, datetime.date(2026, 3, 1), 'focal']
-    >>> typed_cell("inf"), typed_cell("1_000")
-    ('inf', '1_000')
+    >>> typed_cell("inf"), typed_cell("1_000"), typed_cell("False")
+    ('inf', '1_000', False)
     """
     if text == "" or text.lower() == "nan":
         return None
+    if text in ("True", "False"):  # Python's booleans, as a tournament's house column writes them
+        return text == "True"
     if _ISO_DATE.fullmatch(text):
         return dt.date.fromisoformat(text)
     if "_" in text:  # Python reads "1_000" as a number; a spreadsheet user would not

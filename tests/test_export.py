@@ -63,6 +63,8 @@ def _same(text: str, cell: object) -> None:
         assert cell is None
     elif isinstance(cell, dt.datetime):
         assert cell.date().isoformat() == text
+    elif isinstance(cell, bool):
+        assert str(cell) == text
     elif isinstance(cell, int | float):
         assert float(cell) == float(text), (text, cell)  # full precision: the same double
     else:
@@ -114,12 +116,13 @@ def _folder(tmp_path: Path, rows: list[list[str]], marker: str = "kpis.json") ->
 
 def test_text_stays_text_and_a_verdict_heads_the_kpi_sheet(tmp_path):
     folder = _folder(tmp_path, [["team", "profit", "share"], ["=HYPERLINK(\"x\")", "1e-07", "nan"],
-                                ["1_000", "-12.5", "inf"]], marker="lift.json")
+                                ["1_000", "-12.5", "inf"], ["False", "True", "true"]], marker="lift.json")
     book = openpyxl.load_workbook(export_xlsx(folder))
     ws = book["kpis.csv"]
     assert ws["A2"].data_type == "s" and ws["A2"].value == "=HYPERLINK(\"x\")"  # never a formula
     assert [ws["B2"].value, ws["C2"].value] == [1e-07, None]
     assert [ws["A3"].value, ws["B3"].value, ws["C3"].value] == ["1_000", -12.5, "inf"]
+    assert [ws["A4"].value, ws["B4"].value, ws["C4"].value] == [False, True, "true"]
     assert book["KPIs"]["A2"].value == "Verdict: a beats b."
 
 
