@@ -74,6 +74,7 @@ targets:
 @pytest.mark.parametrize("args, message", [
     (["calibrate", "--report", "--reps", "1"], "at least 2 replications"),
     (["calibrate"], "or --report"),
+    (["calibrate", "--report", "--targets", str(TARGETS_DIR / "seed_facts.yaml")], "give one of the two"),
 ])
 def test_bad_requests_are_one_clear_line(tmp_path, args, message):
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "x")])

@@ -131,6 +131,9 @@ def calibrate(
     with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
+        if report and targets is not None:
+            raise SocsimError("--report measures against every file in scenarios/targets/; --targets names the file of a fit: "
+                              "give one of the two")
         if report:
             return _targets_report(scenario, reps, set_, out, plan)
         if scenario is None or targets is None:
