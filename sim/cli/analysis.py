@@ -189,6 +189,8 @@ def _targets_report(scenario: Optional[Path], reps: int, overrides: Optional[Lis
     for c in result.checks:
         table.add_row(c.figure, c.target, c.measured_text(), styled("yes", "green") if c.met else styled("no", "red"), c.file)
     console.print(table)
+    say("not here: word of mouth's and paid media's elasticity ranges (wom_vs_advertising.yaml) need their own paired "
+        "runs: socsim check --only wom_vs_advertising")
     say("results: ", (str(folder), "bold"), f" ({', '.join(p.name for p in files)}, elasticity.csv, runs/)")
 
 
