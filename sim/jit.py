@@ -27,13 +27,27 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["njit", "kernels_cached", "cycle_count"]
+__all__ = ["njit", "plain", "kernels_cached", "cycle_count"]
 
 _PACKAGE = Path(__file__).parent
 _STAMP = _PACKAGE / "__pycache__" / "kernels.stamp"
 
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
+
+
+def plain(structure: tuple) -> tuple:
+    """A kernel's named input (a ``typing.NamedTuple`` of arrays and scalars, none nested)
+    as a plain tuple, to hand from Python to a kernel, which names it again at its top
+    (``Structure(*fields)``, free in compiled code).
+
+    numba types each argument of a call from Python: a plain tuple of arrays and scalars
+    from a fingerprint computed in C; a NamedTuple in Python, field by field (≈ 0.5 µs a
+    field on a loaded machine): handed over as they are, the named inputs cost ≈ 4 % of a
+    day at 10⁴ consumers, as plain tuples ≈ 1 % or less (benchmarks/RESULTS.md, "Named
+    kernel inputs").
+    """
+    return tuple(structure)
 
 
 @intrinsic

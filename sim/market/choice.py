@@ -34,10 +34,11 @@ from .. import draws
 from ..config.schema import Behaviour
 from ..jit import njit
 from ..population import NO_ONE, SegmentTable, Stage, decayed_rows
+from .aftercare import Orders
 from .signals import WECHAT_SEEDED, Source
 
 __all__ = ["MarketDay", "MarketTerms", "DealTerms", "SegmentTerms", "segment_terms", "ChoiceTerms",
-           "choice_terms", "DealWait", "Waiting", "Shoppers", "Trips", "Shelf", "Orders", "Searched", "Traffic",
+           "choice_terms", "DealWait", "Waiting", "Shoppers", "Trips", "Shelf", "Searched", "Traffic",
            "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference", "price_cost",
            "buys_now", "update_reference"]
 
@@ -199,20 +200,6 @@ class Shelf(NamedTuple):
     offered: np.ndarray  # on offer: listed at her venue and known to her or shown by its search page
     found: np.ndarray    # shown by the search page and new to her
     clicked: np.ndarray  # she clicked its search ad
-
-
-class Orders(NamedTuple):
-    """Today's orders, one per buyer."""
-
-    who: np.ndarray       # consumer
-    brand: np.ndarray     # int64
-    channel: np.ndarray   # int64
-    units: np.ndarray     # int64 (1 + stock-up on promotion)
-    price: np.ndarray     # unit price (¥)
-    coupon: np.ndarray    # brand-funded coupon (¥)
-    gift: np.ndarray      # routing gift (¥)
-    source: np.ndarray    # int8 attribution
-    referrer: np.ndarray  # int32 referrer (−1: none)
 
 
 class Searched(NamedTuple):
@@ -527,7 +514,7 @@ def shop(who, h, state, day, factors, segments, market, choice):
     (when an open marketplace exists), the organic search-page draws (S, B), the ad
     clicks, the shelf shocks (S, B + 1) and a stock-up count per buyer.
 
-    Returns today's :class:`Orders` and :class:`Traffic`, with the visits that did not end
+    Returns today's :class:`~sim.market.aftercare.Orders` and :class:`Traffic`, with the visits that did not end
     in a purchase of the brand.
     """
     shoppers, trips = _trips(who, h, state, day, factors, segments, market, choice)
@@ -704,7 +691,7 @@ def _order_rows(w, bought, pick, stock_up, trips, found, state, market):
     """One order per buyer ``w`` (row ``bought`` of the shoppers): brand, channel, units (1,
     plus ``stock_up`` on promotion), unit price, brand-funded coupon (platform share +
     private domain, at most the price), routing gift, and attribution (the search page if
-    she ``found`` the brand there, else her last touch in ``state``): :class:`Orders`."""
+    she ``found`` the brand there, else her last touch in ``state``): :class:`~sim.market.aftercare.Orders`."""
     n = len(bought)
     brand = np.empty(n, np.int64)
     channel = np.empty(n, np.int64)

@@ -21,18 +21,19 @@ import numpy as np
 
 from .. import draws
 from ..config.schema import Behaviour
-from ..jit import cycle_count, njit
+from ..jit import cycle_count, njit, plain
 from ..ledger import Ledger
 from ..population import Population
 from ..rng import Streams
-from .aftercare import ORDER_FIELDS, BrandTerms, Judging, reward_and_pool, settle
-from .attitude import fold_exposures, fold_search
+from .aftercare import (ORDER_FIELDS, BrandTerms, Buyers, BuyerTerms, DayBooks, Judging, MoneyTerms, reward_and_pool,
+                        settle)
+from .attitude import Attitudes, ExposureRows, fold_exposures, fold_search
 from .choice import (ChoiceTerms, DealTerms, DealWait, MarketDay, MarketTerms, SegmentTerms, Waiting, choice_terms,
                      need_boost, segment_terms, shop, shoppers_today)
 from .signals import Exposures, SharerPool
 
-__all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "Exposed", "NeedTerms", "Settlement",
-           "Handles", "consumer_day"]
+__all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "NeedTerms", "Settlement", "Handles",
+           "consumer_day"]
 
 #: The stages :func:`consumer_day` runs, as ``MarketModel.stage_seconds`` names them.
 STAGES = ("3 attitude", "4 need", "5 choice", "6 after purchase")
@@ -91,19 +92,9 @@ def consumer_state(pop: Population) -> ConsumerState:
     return ConsumerState._make(_state_arrays(pop))
 
 
-class Exposed(NamedTuple):
-    """Today's exposures' columns (:class:`~sim.market.signals.Exposures`), by name."""
-
-    who: np.ndarray
-    brand: np.ndarray
-    weight: np.ndarray
-    entry: np.ndarray
-    source: np.ndarray
-    referrer: np.ndarray
-
-
-#: Today's exposure columns as a plain tuple in :class:`Exposed` order.
-_exposure_columns = attrgetter(*Exposed._fields)
+#: Today's exposure columns (:class:`~sim.market.signals.Exposures`) as a plain tuple in
+#: :class:`~sim.market.attitude.ExposureRows` order.
+_exposure_columns = attrgetter(*ExposureRows._fields)
 
 
 class NeedTerms(NamedTuple):
@@ -122,12 +113,13 @@ class NeedTerms(NamedTuple):
 
 
 class Settlement(NamedTuple):
-    """What stage 6 (after purchase, :func:`~sim.market.aftercare.settle`) reads besides today's orders."""
+    """What stage 6 (after purchase, :func:`~sim.market.aftercare.settle`) reads besides
+    today's orders: :mod:`~sim.market.aftercare`'s structures, each as a plain tuple."""
 
-    books: tuple        # the ledger's day: books, by source, order columns, traffic column, scale, referral tree
-    money_terms: tuple  # per brand and channel: what an order's money splits into
-    buyer_terms: tuple  # per brand: social listing, capture, repurchase cycle, quality
-    judging: Judging
+    books: tuple        # DayBooks: the ledger's records of the day
+    money_terms: tuple  # MoneyTerms: what an order's money is booked on
+    buyer_terms: tuple  # BuyerTerms: per brand, what a buyer's state is updated on
+    judging: tuple      # Judging: how buyers judge their purchase
     n_pools: int
 
 
@@ -152,12 +144,11 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
     day = today.day
     handles = Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
                       draws.stream_handle(streams.after))
-    # Plain tuples into the kernel, which names them again: numba types a plain tuple in C, a
-    # NamedTuple in Python (~0.12 µs a field, a few % of a day at 10⁴ consumers).
+    # Plain tuples into the kernel, which names them again (:func:`~sim.jit.plain`).
     out = _consumers(_state_arrays(pop), _exposure_columns(exposures), day, pop.decay_factors(day),
-                     tuple(_need_terms(pop, today, beh)), tuple(market.deal_wait), tuple(segment_terms(pop.segments)),
-                     tuple(market.kernel_terms()), tuple(choice_terms(beh)),
-                     tuple(_settlement(ledger, day, scale, terms, judging, len(pools))), tuple(handles))
+                     plain(_need_terms(pop, today, beh)), plain(market.deal_wait), plain(segment_terms(pop.segments)),
+                     plain(market.kernel_terms()), plain(choice_terms(beh)),
+                     plain(_settlement(ledger, day, scale, terms, judging, len(pools))), plain(handles))
     shoppers, orders, clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
@@ -176,50 +167,44 @@ def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judgi
     """The :class:`Settlement` of day ``day``: the ledger's day and the brands' ``terms``, as
     :func:`~sim.market.aftercare.settle` takes them."""
     return Settlement(
-        (ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale,
-         ledger.referrals[day]),
-        (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.levels, terms.leader_commission,
-         terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
-        (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
-        judging, n_pools)
+        plain(DayBooks(ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"),
+                       scale, ledger.referrals[day])),
+        plain(terms.money), plain(terms.buyers), plain(judging), n_pools)
 
 
 @njit
 def _consumers(state, exposed, day, factors, need, deals, segments, market, choice, settlement, handles):
     """:func:`consumer_day` compiled, with the cycle count of each stage: the fields, in
-    order, of ``state`` (:class:`ConsumerState`), ``exposed`` (:class:`Exposed`), ``need``
+    order, of ``state`` (:class:`ConsumerState`), ``exposed`` (:class:`~sim.market.attitude.ExposureRows`), ``need``
     (:class:`NeedTerms`), ``deals`` (:class:`~sim.market.choice.DealTerms`), ``segments``,
     ``market`` and ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement``
     (:class:`Settlement`) and ``handles`` (:class:`Handles`); ``factors``: the attitude
     decay by age."""
-    state, exposed, need, deals = ConsumerState(*state), Exposed(*exposed), NeedTerms(*need), DealTerms(*deals)
+    state, exposed, need, deals = ConsumerState(*state), ExposureRows(*exposed), NeedTerms(*need), DealTerms(*deals)
     segments, market, choice = SegmentTerms(*segments), MarketTerms(*market), ChoiceTerms(*choice)
     settlement, handles = Settlement(*settlement), Handles(*handles)
+    books, money, buyer_terms = (DayBooks(*settlement.books), MoneyTerms(*settlement.money_terms),
+                                 BuyerTerms(*settlement.buyer_terms))
+    attitudes = Attitudes(state.attitude, state.attitude_day, state.stage, state.entry, state.source, state.referrer)
     waiting = Waiting(need.wait_until, need.wait_share, need.deal_on,
                       DealWait(state.awaited, state.await_end, deals.wait_prob, deals.wait_days, deals.on_deal,
                                state.attitude, state.attitude_day, state.stage, factors))
     start = cycle_count()
-    touched = fold_exposures(state.attitude, state.attitude_day, state.stage, state.entry, state.source,
-                             state.referrer, exposed.who, exposed.brand, exposed.weight, exposed.entry,
-                             exposed.source, exposed.referrer, day, factors, need.interest_threshold)
+    touched = fold_exposures(attitudes, exposed, day, factors, need.interest_threshold)
     folded = cycle_count()
     boost = need_boost(state.stage, need.promoting, need.event_boost, need.promo_need_boost)
     shoppers = shoppers_today(state.segment, need.need_rate, boost, state.stock_until, day, waiting, touched,
                               state.attitude, need.impulse_threshold, need.impulse_prob, handles.needs)
     needed = cycle_count()
     orders, traffic = shop(shoppers, handles.choice, state, day, factors, segments, market, choice)
-    seen = traffic.searched
-    fold_search(state.attitude, state.attitude_day, state.stage, state.entry, state.source, state.referrer,
-                seen.who, seen.brand, seen.channel, seen.clicked, choice.search_strength, choice.click_strength, day,
-                factors, need.interest_threshold)
+    fold_search(attitudes, traffic.searched, choice.search_strength, choice.click_strength, day, factors,
+                need.interest_threshold)
     shopped = cycle_count()
     leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors = settle(
-        settlement.books,
-        (orders.who, orders.brand, orders.channel, orders.units, orders.price, orders.coupon, orders.gift,
-         orders.source, orders.referrer, traffic.visits),
-        (state.parent, state.purchases, state.stage, state.bought_on, state.last_channel, state.follower,
-         state.stock_until, state.attitude, state.paid, state.paid_day),
-        settlement.money_terms, settlement.buyer_terms, settlement.judging, day, settlement.n_pools, handles.after)
+        books, orders, traffic.visits,
+        Buyers(state.parent, state.purchases, state.stage, state.bought_on, state.last_channel, state.follower,
+               state.stock_until, state.attitude, state.paid, state.paid_day),
+        money, buyer_terms, Judging(*settlement.judging), day, settlement.n_pools, handles.after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
     return (len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends, warns,
