@@ -164,3 +164,19 @@ def test_graph_reports_six_degrees(tmp_path):
     assert result.exit_code == 0, result.output
     assert "effective diameter" in result.output
     assert (tmp_path / "degree_histogram.png").exists() and (tmp_path / "ego_network.png").exists()
+
+
+def test_compare_and_sweep_share_their_options_declared_once():
+    """compare and sweep take the same options (RunChoices), in the same order, and hand them on."""
+    import typer.main
+
+    from sim.cli.experiments import RunChoices
+
+    group = typer.main.get_command(app)
+    options = {name: [p.opts for p in group.commands[name].params if p.param_type_name == "option"]
+               for name in ("compare", "sweep")}
+    assert options["compare"] == options["sweep"] and len(options["compare"]) == len(RunChoices.__dataclass_fields__)
+    result = runner.invoke(app, ["compare", "experiments/channel_protection.yaml", "--check", "--reps", "3",
+                                 "--seed", "5", "--set", "simulation.days=30"])
+    assert result.exit_code == 0, result.output
+    assert "× 3 replications = 15 runs, seeds 5–7" in result.output
