@@ -42,9 +42,10 @@ _CACHE_PREFIX = "kernels-"
 
 
 def kernel_stamp(package: Path = _PACKAGE) -> str:
-    """SHA-256 of the sources of every module in ``package`` that defines kernels (hex)."""
+    """SHA-256 of the sources of every module in ``package`` that defines kernels or
+    intrinsics compiled into them (hex)."""
     sources = (p.read_bytes() for p in sorted(package.rglob("*.py")))
-    return hashlib.sha256(b"".join(text for text in sources if b"@njit" in text)).hexdigest()
+    return hashlib.sha256(b"".join(text for text in sources if b"@njit" in text or b"@intrinsic" in text)).hexdigest()
 
 
 #: Where this version of the kernel sources is cached (numba's ``config.CACHE_DIR``).
@@ -80,13 +81,19 @@ def stale_caches() -> list[Path]:
 
 
 def drop_stale_caches() -> list[Path]:
-    """Delete :func:`stale_caches` (never this version's); returns what was deleted.
-
-    A read-only install has nothing to delete and deletes nothing.
+    """Delete :func:`stale_caches` (never this version's) and kernels cached beside their
+    modules (where numba put them before the cache had directories of its own); returns
+    what was deleted. A read-only install deletes nothing.
     """
     dropped = []
     for old in stale_caches():
         shutil.rmtree(old, ignore_errors=True)
         if not old.exists():
             dropped.append(old)
+    for old in _PACKAGE.rglob("__pycache__/*.nb[ci]"):
+        try:
+            old.unlink()
+            dropped.append(old)
+        except OSError:
+            pass
     return dropped

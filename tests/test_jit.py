@@ -45,8 +45,13 @@ def test_a_change_to_a_module_a_kernel_reads_compiles_it_afresh(tmp_path):
     changed = _python(tmp_path, RUN)
     assert changed[:2] == ["2", "miss"] and changed[2] != first[2]  # numba alone would have served the stale 1
     assert (tmp_path / "kpkg" / "__pycache__" / first[2]).is_dir()  # the earlier version's cache is kept …
+    beside = tmp_path / "kpkg" / "sub" / "__pycache__" / "kernel.read_code-5.py311.nbi"  # the layout before
+    beside.parent.mkdir(exist_ok=True)
+    beside.write_text("old")
     dropped = _python(tmp_path, "import kpkg.jit as j; print(*[p.name for p in j.drop_stale_caches()])")
-    assert dropped == [first[2]] and not (tmp_path / "kpkg" / "__pycache__" / first[2]).exists()  # … until asked
+    assert dropped == [first[2], beside.name]  # … until asked
+    assert not (tmp_path / "kpkg" / "__pycache__" / first[2]).exists() and not beside.exists()
+    assert _python(tmp_path, RUN) == changed[:1] + ["hit"] + changed[2:]  # this version's cache is kept
 
 
 def _files(root: Path) -> dict[str, int]:
