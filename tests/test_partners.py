@@ -54,15 +54,22 @@ def test_enlisting_at_start_signs_every_program_and_counts_ids_on():
         assert np.isin(circle, leader.members).sum() >= min(len(circle), len(leader.members))
 
 
-def test_a_gap_beyond_every_tolerance_empties_the_roster_and_stops_recruiting():
-    brands, recruiter = _market("brands.focal.strategy.group_leaders.initial=40",
+def _leaders_facing(gap_yuan: float, initial: int, quit_prob: float):
+    """(focal, recruiter): ``initial`` leaders at day 0, recruiting 300 a month, and today's
+    parity gap set to ``gap_yuan``."""
+    brands, recruiter = _market(f"brands.focal.strategy.group_leaders.initial={initial}",
                                 "brands.focal.strategy.group_leaders.market_coverage=0",
-                                "brands.focal.strategy.group_leaders.quit_prob_per_day=1",
+                                f"brands.focal.strategy.group_leaders.quit_prob_per_day={quit_prob}",
                                 "brands.focal.strategy.group_leaders.recruit_per_month=300")
     recruiter.enlist_at_start(brands)
     focal = brands[0]
     focal.set_prices(START, np.zeros(len(focal.channels)))
-    focal.prices = dataclasses.replace(focal.prices, parity_gap=1e6)  # beyond any leader's income-raised tolerance
+    focal.prices = dataclasses.replace(focal.prices, parity_gap=gap_yuan)
+    return focal, recruiter
+
+
+def test_a_gap_beyond_every_tolerance_empties_the_roster_and_stops_recruiting():
+    focal, recruiter = _leaders_facing(1e6, initial=40, quit_prob=1)  # beyond any leader's income-raised tolerance
     recruiter.partner_day(focal, 3)
     assert focal.leader_roster.active_count() == 0 and len(focal.leaders) == 40
     assert all(g.quit_day == 3 for g in focal.leaders)
@@ -71,14 +78,7 @@ def test_a_gap_beyond_every_tolerance_empties_the_roster_and_stops_recruiting():
 def test_recruiting_within_tolerance_follows_the_monthly_rate():
     """Within tolerance the brand recruits Poisson(recruit_per_month / 30) a day: 300 a
     month is 300 ± 3·√300 over 30 days (a bound of 3 standard deviations)."""
-    brands, recruiter = _market("brands.focal.strategy.group_leaders.initial=0",
-                                "brands.focal.strategy.group_leaders.market_coverage=0",
-                                "brands.focal.strategy.group_leaders.recruit_per_month=300",
-                                "brands.focal.strategy.group_leaders.quit_prob_per_day=0")
-    recruiter.enlist_at_start(brands)
-    focal = brands[0]
-    focal.set_prices(START, np.zeros(len(focal.channels)))
-    focal.prices = dataclasses.replace(focal.prices, parity_gap=0.0)
+    focal, recruiter = _leaders_facing(0.0, initial=0, quit_prob=0)
     actors_before = recruiter.streams.actors.bit_generator.state
     for day in range(30):
         recruiter.partner_day(focal, day)
