@@ -78,12 +78,12 @@ class MarketModel(mesa.Model):
         self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
                                            len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
-        #: Ids of the brands, KOLs and group leaders (1, 2, … in creation order): the
-        #: referrer ids kernels carry. The fast engine's actors are not Mesa agents.
+        # Ids of the brands, KOLs and group leaders (1, 2, … in creation order): the
+        # referrer ids kernels carry. The fast engine's actors are not Mesa agents.
         ids = itertools.count(1)
         self.brands = [Brand(next(ids), b, spec, self.channels, self.behaviour.deal_memory_days, self._desk(b, spec))
                        for b, spec in enumerate(scenario.brands)]
-        self.partners = Recruiter(self.graph, self.population, self.streams, ids, self.scale, scenario.world.consumers)
+        self.recruiter = Recruiter(self.graph, self.population, self.streams, ids, self.scale, scenario.world.consumers)
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
         self.visibility_today = np.zeros((len(self.brands), len(self.channels)))
         self.pools = [SharerPool() for _ in self.brands]
@@ -91,7 +91,7 @@ class MarketModel(mesa.Model):
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._day_terms: dict[str, tuple] = {}
         self._context: CampaignContext | None = None
-        self.partners.enlist_at_start(self.brands)
+        self.recruiter.enlist_at_start(self.brands)
         self._build_lookups()
         self.datacollector = DailySeries(self)
         self.stage_seconds: dict[str, float] = defaultdict(float)
@@ -144,7 +144,7 @@ class MarketModel(mesa.Model):
         self._capture(batch, t)
         lap("6 after purchase")
         for brand in self.brands:
-            self.partners.partner_day(brand, t)
+            self.recruiter.partner_day(brand, t)
         lap("7 partners")
         self.ledger.close_day(t)
         if self.ranking.active:
@@ -162,7 +162,7 @@ class MarketModel(mesa.Model):
         responses = brand.morning(active, scheduled, watch)
         if responses is not None:
             brand.adopt(with_responses(brand.scheduled, responses))
-            self.partners.follow_programs(brand)
+            self.recruiter.follow_programs(brand)
         brand.set_prices(date, coupon_today)
 
     def _capture(self, batch: Exposures, t: int) -> None:
@@ -355,5 +355,5 @@ class MarketModel(mesa.Model):
             on_social=np.array([self.channels.social is not None and self.channels.keys[self.channels.social] in s.channels for s in specs]),
             kol_cps={k.uid: k.program.cps_rate for b in self.brands for k in b.kols},
             kol_cps_channel={k.uid: k.platform for b in self.brands for k in b.kols if k.session is not None},
-            leader_of=self.partners.leader_of,
+            leader_of=self.recruiter.leader_of,
         )
