@@ -154,7 +154,10 @@ def calibrate(
 
 def _price_table(fits) -> Table:
     """The fitted scenario's elasticities (mean and 95 % interval over the seeds) beside their published ranges."""
-    table = Table(title="price response vs published ranges (paired price-rise runs)", title_justify="left")
+    marketing = any(f.measure in ("word_of_mouth", "paid_media") for f in fits)
+    title = ("word of mouth and paid media vs published ranges (paired runs: sharing, paid budgets raised)" if marketing
+             else "price response vs published ranges (paired price-rise runs)")
+    table = Table(title=title, title_justify="left")
     for c in ("measure", "published range", "achieved", "95% CI"):
         table.add_column(c, justify="left" if c == "measure" else "right")
     for f in fits:

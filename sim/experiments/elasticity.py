@@ -69,8 +69,9 @@ __all__ = ["BUNDLED_TARGETS", "BASE", "CATEGORY", "Measure", "Bound", "Elasticit
 BUNDLED_TARGETS = Path(__file__).resolve().parents[2] / "scenarios" / "targets" / "elasticity.yaml"
 #: Variant names: the base scenario, and every brand's prices raised.
 BASE, CATEGORY = "base", "category"
-#: What is measured: own-price, cross-price and category elasticity, diversion ratio.
-Measure = Literal["own", "cross", "category", "diversion"]
+#: What is measured: own-price, cross-price and category elasticity, diversion ratio; and the
+#: elasticities of orders to word of mouth and to paid media (:mod:`sim.experiments.marketing`).
+Measure = Literal["own", "cross", "category", "diversion", "word_of_mouth", "paid_media"]
 
 
 # --------------------------------------------------------------------------- targets
@@ -78,7 +79,8 @@ class Bound(Strict):
     """A published range for one measure: ``low`` ≤ value ≤ ``high`` (either may be open)."""
 
     measure: Measure = Field(description="own (own-price elasticity of a brand's orders), category "
-                                         "(all prices of the category), diversion (share of a brand's lost orders won by rivals)")
+                                         "(all prices of the category), diversion (share of a brand's lost orders won by rivals), "
+                                         "word_of_mouth (a brand's orders per share volume), paid_media (its orders per paid budget)")
     low: float | None = Field(None, description="lowest value the sources support (elasticity: dimensionless; diversion: share 0–1)")
     high: float | None = Field(None, description="highest value the sources support")
     typical: float | None = Field(None, description="the published central figure, for reference")
@@ -182,7 +184,7 @@ class Estimate:
 
     Attributes
     ----------
-    measure : {"own", "cross", "category", "diversion"}
+    measure : {"own", "cross", "category", "diversion", "word_of_mouth", "paid_media"}
     brand : str
         Whose orders (own, cross) or who raised its prices (diversion); "" for category.
     price_of : str
@@ -201,7 +203,9 @@ class Estimate:
         return {"own": f"own-price elasticity of {self.brand}",
                 "cross": f"{self.brand}'s orders w.r.t. {self.price_of}'s price",
                 "category": "category elasticity (every brand's prices)",
-                "diversion": f"share of {self.brand}'s lost orders won by rivals"}[self.measure]
+                "diversion": f"share of {self.brand}'s lost orders won by rivals",
+                "word_of_mouth": f"{self.brand}'s orders per share volume (word of mouth)",
+                "paid_media": f"{self.brand}'s orders per paid budget"}[self.measure]
 
 
 def log_elasticity(changed: np.ndarray, base: np.ndarray, step: float) -> np.ndarray:
