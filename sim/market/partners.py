@@ -95,13 +95,14 @@ class Recruiter:
             followers = rng.choice(n, size=min(size, n), replace=False)
         return Kol(next(self.ids), brand, program_index, program, np.unique(followers.astype(np.int32)), node, session)
 
-    def follow_programs(self, brand: Brand) -> None:
+    def follow_programs(self, brand: Brand) -> list[Kol]:
         """After a change to ``brand``'s terms: enlist the KOLs its programs now call for,
-        then bring every KOL's terms and posting rate in line (:meth:`KolRoster.sync`)."""
+        then bring every KOL's terms and posting rate in line (:meth:`KolRoster.sync`);
+        returns the KOLs signed now."""
         programs = brand.spec.strategy.kols
-        for j, program in brand.kol_roster.shortfall(programs):
-            self.enlist_kol(brand, j, program)
+        signed = [self.enlist_kol(brand, j, program) for j, program in brand.kol_roster.shortfall(programs)]
         brand.kol_roster.sync(programs)
+        return signed
 
     def recruit_leader(self, brand: Brand, day: int, rng: np.random.Generator) -> GroupLeader:
         """Recruit a leader, preferably from the brand's private-domain followers."""

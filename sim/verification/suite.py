@@ -502,6 +502,35 @@ def _judge_negative_wom(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tup
     return fewer and warned, measured, max(p_fewer, p_warned)
 
 
+# ---- two-step flow
+def _plan_two_step(ctx: _Context) -> dict[str, Changes] | str:
+    """Opinion leaders relaying media on and off, the scenario's relay terms otherwise kept."""
+    if not ctx.focal.strategy.paid_media and not ctx.focal.strategy.kols:
+        return f"brand {ctx.roles.focal!r} has no paid media or KOL/KOC posts for opinion leaders to relay"
+    return {"off": (("world.behaviour.two_step.enabled", False),), "on": (("world.behaviour.two_step.enabled", True),)}
+
+
+def _reach(runs: list[RunSummary], brand: str) -> np.ndarray:
+    """Consumers who know ``brand`` at the end: every AIPL stage (real people), per run."""
+    from ..population import Stage
+
+    return sum(_kpi(runs, f"{brand}.aipl.{stage}") for stage in Stage.NAMES)
+
+
+def _judge_two_step(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Relayed media raise the focal brand's reach and orders (paired, one-sided, each at α = 0.01)."""
+    f = ctx.roles.focal
+    reach = {v: _reach(runs[v], f) for v in runs}
+    orders = {v: _kpi(runs[v], f"{f}.orders") for v in runs}
+    wider, p_reach = _paired(reach["on"], reach["off"])
+    more, p_orders = _paired(orders["on"], orders["off"])
+    relay = ctx.scenario.world.behaviour.two_step
+    measured = (f"relay_prob {relay.relay_prob:g}: {_mean(_kpi(runs['on'], f'{f}.relayed')):,.0f} exposures relayed; "
+                f"reach {_mean(reach['off']):,.0f} → {_mean(reach['on']):,.0f}, orders {_mean(orders['off']):,.0f} → "
+                f"{_mean(orders['on']):,.0f} ({_mean(_kpi(runs['on'], f'{f}.last_touch.relay')):,.0f} last touched by a relay)")
+    return wider and more, measured, max(p_reach, p_orders)
+
+
 # ---- word of mouth against paid media: volume elasticities of orders
 def _plan_wom_vs_ads(ctx: _Context) -> dict[str, Changes] | str:
     """As is; every segment's sharing raised; the focal brand's paid budgets raised (same step, same seeds)."""
@@ -763,6 +792,8 @@ CHECKS = (
            "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
     _Check("negative_word_of_mouth", "more detractors → fewer buyers; their warnings alone cost buyers",
            "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=2),
+    _Check("two_step_flow", "opinion leaders relaying the media they see raise the brand's reach and orders",
+           "two-step-flow", _plan_two_step, _judge_two_step),
     _Check("wom_vs_advertising", "word of mouth's elasticity of orders above paid media's, each in its published range",
            "wom-vs-advertising", _plan_wom_vs_ads, _judge_wom_vs_ads, reps_factor=2, default=False),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
