@@ -3,7 +3,8 @@
 Each figure is drawn from a :class:`ArmView`, a copy of what the charts need taken under
 the model's lock (the Run button steps the model in another thread). Figures are plain
 ``matplotlib.figure.Figure`` objects (no pyplot state), so they are safe to draw from
-any thread and are freed when dropped.
+any thread and are freed when dropped; :func:`render_charts` keeps each chart's figure with
+its model and draws the next Step on it.
 
 The ego network is a small sample of the social graph (at most :data:`EGO_NODES`
 consumers: one ego and her strongest ties first), laid out once with a seeded spring
