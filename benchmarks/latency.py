@@ -134,7 +134,7 @@ t = [time.process_time()]
 def lap(name):
     t.append(time.process_time()); print(f"{name}\t{t[-1] - t[-2]:.3f}")
 from sim.cli import app; lap("import the command line")
-import sim.simulation as s; lap("import the model (Mesa, numba, schema)")
+import sim.simulation as s; lap("import the model (numba, the schema)")
 from sim.config.loader import load_scenario
 sc = load_scenario("scenarios/baseline.yaml"); lap("load the scenario")
 from sim.engines import make_model
