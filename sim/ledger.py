@@ -69,9 +69,9 @@ class Ledger:
         #: sharer-days by the share's depth in the referral tree (:data:`SHARE_DEPTHS` bins; agents)
         self.share_depths = np.zeros((days, brands, SHARE_DEPTHS))
         self.detractors = np.zeros((days, brands))  # buyers let down (agents; × scale when reported)
-        #: non-followers captured into the private domain per touchpoint (content, live, WeCom:
+        #: non-followers captured into the private domain per touchpoint (content, live, WeCom, detail page:
         #: sim.market.capture.TOUCHPOINTS; agents, × scale when reported)
-        self.captured = np.zeros((days, brands, 3))
+        self.captured = np.zeros((days, brands, 4))
         self._col = {f: i for i, f in enumerate(FIELDS)}
         self._cols: dict[tuple[str, ...], np.ndarray] = {}  # column indices per field tuple
         self._cost_cols = np.array([self._col[f] for f in COST_FIELDS])

@@ -20,7 +20,7 @@ from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, judging
 from .market.campaigns import CampaignContext, relay_media, run_campaigns, sharing
-from .market.capture import capture_non_followers
+from .market.capture import Touches, capture_non_followers
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, consumer_day
@@ -148,6 +148,8 @@ class MarketModel:
         else:
             followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
         Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node, session)
+        if program.tier == "koc" and self._context is not None:  # signed after the first day: the schedule
+            self._context.enlist_koc(node)
 
     def register_leader(self, leader: GroupLeader) -> None:
         self._leaders[leader.uid] = leader
@@ -166,8 +168,8 @@ class MarketModel:
                               self._exposures, share=self._share, relay=self._relay).collect()
         self._in_session_needs(batch, t)
         lap("2 signals")
-        shoppers, orders = self._consumer_day(t, batch, lap)
-        self._capture(batch, t)
+        shoppers, orders, browsed = self._consumer_day(t, batch, lap)
+        self._capture(batch, browsed, t)
         lap("6 after purchase")
         for brand in self.brands:
             partner_day(self, brand, t, self.streams.partners)
@@ -180,10 +182,11 @@ class MarketModel:
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
 
-    def _capture(self, batch: Exposures, t: int) -> None:
+    def _capture(self, batch: Exposures, browsed: tuple, t: int) -> None:
         """Private-domain capture of today's touched non-followers
         (:func:`~sim.market.capture.capture_non_followers`), for brands with a WeChat shop
-        and a capture rate above 0; the same stage in both engines."""
+        and a capture rate above 0; the same stage in both engines. ``browsed`` holds
+        today's (who, brand, channel) visits that did not end in buying the brand."""
         social = self.channels.social
         if social is None:
             return
@@ -191,8 +194,14 @@ class MarketModel:
             spec = brand.spec.strategy.private_domain.capture
             if spec.active and self.channels.keys[social] in brand.spec.channels:
                 live = [uid for uid, _ in brand.kol_roster.live_today]
-                capture_non_followers(self.population, batch, brand.code, spec, live, social, self.ledger, t,
+                touches = Touches(batch, live, self._detail_visitors(browsed, brand.code))
+                capture_non_followers(self.population, touches, brand.code, spec, social, self.ledger, t,
                                       self.scale, self.streams.capture)
+
+    def _detail_visitors(self, browsed: tuple, brand: int) -> np.ndarray:
+        """Today's visitors of ``brand``'s marketplace shops who did not buy it, one entry per visit."""
+        who, visited, channel = browsed
+        return who[(visited == brand) & np.isin(channel, self.channels.with_role("marketplace"))]
 
     def _in_session_needs(self, batch: Exposures, t: int) -> None:
         """In-session conversion: each watcher of a livestream session today (an exposure
@@ -226,9 +235,10 @@ class MarketModel:
     #: Opinion leaders' relays of media (part of stage 2, two-step flow): vectorised over today's exposures.
     _relay = staticmethod(relay_media)
 
-    def _consumer_day(self, t: int, batch: Exposures, lap: Lap) -> tuple[int, int]:
+    def _consumer_day(self, t: int, batch: Exposures, lap: Lap) -> tuple[int, int, tuple]:
         """Stages 3–6, the consumers' part of the day, in one compiled call
-        (:func:`~sim.market.consumers.consumer_day`); (shoppers, orders) today.
+        (:func:`~sim.market.consumers.consumer_day`); (shoppers, orders, browsed) today,
+        browsed the (who, brand, channel) visits that did not end in buying the brand.
 
         The reference engine (:mod:`sim.reference`) overrides this, :attr:`_share` and
         :attr:`_relay` only: everything else in the day is shared by both engines. ``lap`` books the
@@ -241,7 +251,7 @@ class MarketModel:
                            judging(self.behaviour, self.graph.indptr, self.graph.indices), self.streams)
         self._book_search_ads(day.clicks, t)
         lap(CONSUMER_STAGES, day.cycles)
-        return day.shoppers, day.orders
+        return day.shoppers, day.orders, day.browsed
 
     def _lap_timer(self) -> Lap:
         """A stopwatch for the day: ``lap(stage)`` adds the time since the previous lap to

@@ -92,6 +92,20 @@ def test_negative_word_of_mouth_passes_on_the_baseline_and_fails_with_warnings_s
         assert result.p_value == 1.0  # identical runs: no evidence at all
 
 
+@pytest.mark.parametrize("switch", [None, "world.behaviour.two_step.relay_prob=0"])
+def test_two_step_flow_passes_on_the_baseline_and_fails_when_leaders_never_relay(switch):
+    """At check size, relayed media raise reach and orders; with relay_prob 0 the leaders
+    relay nothing (the variant differs from 'off' only by the relay's unused draws), so
+    the check must fail."""
+    from sim.config.loader import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [switch] if switch else [])
+    [result] = run_checks(sc, CheckSettings(reps=6), only=["two_step_flow"])
+    assert result.status == ("fail" if switch else "pass"), result.measured
+    assert "exposures relayed" in result.measured and "reach" in result.measured
+    assert result.p_value > 0.01 if switch else result.p_value < 0.01
+
+
 def test_bad_input_is_one_error_line():
     result = check("--only", "nonsense")
     assert result.exit_code == 1 and "unknown check 'nonsense'" in result.output

@@ -3,8 +3,8 @@
 For three scenarios that between them exercise every consumer rule (618 and Double 11
 coupons, strict and no parity, Tmall-only promotions with needs waiting for the next,
 a rival's search ads, livestream sessions, referral commissions on three levels, WeCom
-touches, Double 11 routing, non-buyer capture by QR codes and WeCom adds, opinion leaders
-relaying media), the headline KPIs over 40
+touches, Double 11 routing, non-buyer capture by QR codes, WeCom adds and the detail page,
+opinion leaders relaying media), the headline KPIs over 40
 seeds from each engine (different seeds, so the samples are independent) must agree:
 two-sample KS and Welch per KPI, Holm-corrected at family α = 0.01. Negative controls:
 the same test must tell apart an engine whose rules were changed on purpose (the fast
@@ -39,8 +39,9 @@ SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=
         "simulation.days=60", "brands.focal.strategy.kols.1.count=20")
 
 SCENARIOS = {
-    "baseline around 618, opinion leaders relaying": ("simulation.start_date=2026-05-01",
-                                                      "world.behaviour.two_step.enabled=true"),
+    "baseline around 618, opinion leaders relaying, detail-page capture": (
+        "simulation.start_date=2026-05-01", "world.behaviour.two_step.enabled=true",
+        "brands.focal.strategy.private_domain.capture.detail_rate=0.02"),
     "Tmall-only discount, no parity, rival search ads, head livestreams": (
         "simulation.start_date=2026-01-15", "brands.focal.strategy.parity=none",
         # a first week on deal, then a gap in which needs may wait for the next deal (deal_wait_share on)
@@ -89,7 +90,7 @@ class TrustPremiumSignFlipped(MarketModel):
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
     """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
-    name = "baseline around 618, opinion leaders relaying"
+    name = "baseline around 618, opinion leaders relaying, detail-page capture"
     report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
     assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
 
@@ -130,11 +131,11 @@ def test_a_deliberate_referral_tree_change_is_detected(fast_samples):
 class LiveQrCodeIgnored(ReferenceMarketModel):
     """Reference engine with a capture rule removed on purpose: no QR code in live sessions."""
 
-    def _capture(self, batch, t):
+    def _capture(self, batch, browsed, t):
         on_air = [brand.kol_roster.live_today for brand in self.brands]
         for brand in self.brands:
             brand.kol_roster.live_today = []  # capture sees no session; the day's needs were met already
-        super()._capture(batch, t)
+        super()._capture(batch, browsed, t)
         for brand, live in zip(self.brands, on_air):
             brand.kol_roster.live_today = live
 

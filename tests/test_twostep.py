@@ -73,6 +73,32 @@ def test_opinion_leaders_are_the_best_connected_and_the_kocs():
     assert len(kocs) > 0 and ctx.opinion_leader[kocs].all() and ctx.opinion_leader[leaders].all()
 
 
+#: A KOC programme the schedule starts on 1 February (none signed at the start).
+KOCS_FROM_FEBRUARY = ("brands.focal.strategy.kols.1.count=0",
+                      "brands.focal.strategy.schedule=[{from: 2026-02-01, to: 2026-12-31, set: {strategy.kols.1.count: 30}}]")
+
+
+def test_kocs_enlisted_by_the_schedule_lead_opinion_like_those_signed_at_the_start():
+    """The KOCs a mid-run programme signs are opinion leaders from the day they sign, as
+    those signed at the start are: they relay the media they see (RELAY exposures name them)."""
+    model = MarketModel(scenario(*SHORT, "simulation.days=90", ON, *KOCS_FROM_FEBRUARY), seed=5)
+    kocs = lambda: np.array([k.node for k in model.brands[0].kol_roster.kols if k.program.tier == "koc"], np.int64)
+    while model.calendar.dates[model.day].month < 2:
+        model.step()
+    assert len(kocs()) == 0
+    ctx, hubs = model._campaign_context(model.day, 1), opinion_leaders(model.graph, model.behaviour.two_step.leader_share)
+    model.step()
+    signed = kocs()
+    assert len(signed) == 30 and ctx.opinion_leader[signed].all()
+    assert np.array_equal(ctx.opinion_leader, hubs | np.isin(np.arange(model.population.n), signed))
+    relayers = set()
+    for _ in range(30):
+        model.step()
+        exp = model._exposures.collect()
+        relayers |= set(exp.referrer[exp.source == Source.RELAY].tolist())
+    assert relayers & set(signed[~hubs[signed]].tolist())  # not only those who were hubs anyway
+
+
 def test_relay_told_one_by_one_equals_the_vectorised_kernel():
     """Same day's media, same random stream: the consumers' relays give exactly the fast kernel's exposures."""
     model = ReferenceMarketModel(scenario(*SHORT, ON, "world.behaviour.two_step={enabled: true, relay_prob: 0.5, leader_share: 0.5}"), seed=2)

@@ -32,7 +32,6 @@ import yaml
 
 from sim.config.loader import Document, load_model, read_document, validate_document
 from sim.config.schema import Scenario
-from sim.experiments.elasticity import rise_variants
 from sim.experiments.executors import ExecutionPlan, open_executor
 from sim.experiments.runner import Progress
 from sim.experiments.stats import Interval, mean_ci
@@ -41,7 +40,7 @@ from sim.files import confined
 
 from .model import Evaluation, ScenarioModel, evaluate
 from .observed import check_observed, read_observed
-from .price_response import PriceFit, PriceTargets, orders_of, price_fits, price_loss, read_price_targets
+from .price_response import PriceFit, PriceTargets, fit_variants, orders_of, price_fits, price_loss, read_price_targets
 from .search import minimise, to_values
 from .spec import CalibrationSpec
 
@@ -111,9 +110,9 @@ def load_targets(path: str | os.PathLike[str], scenario: str | os.PathLike[str] 
     calibrate`` would run it (series names, one row per simulated day), so a file that
     validates is one that calibrates.
     """
-    doc, spec, observed, _ = _read_targets(path)
+    doc, spec, observed, prices = _read_targets(path)
     if scenario is not None:
-        _model_of(scenario, path, doc, spec, observed, ())
+        _model_of(scenario, path, doc, spec, observed, (), prices)
     return spec
 
 
@@ -127,7 +126,7 @@ def _read_targets(path: str | os.PathLike[str]) -> tuple[Document, CalibrationSp
 
 
 def _model_of(scenario: str | os.PathLike[str], targets: str | os.PathLike[str], doc: Document, spec: CalibrationSpec,
-              observed: Sequence[np.ndarray], overrides: Sequence[str]) -> ScenarioModel:
+              observed: Sequence[np.ndarray], overrides: Sequence[str], prices: PriceTargets | None) -> ScenarioModel:
     """The scenario model a calibration searches, its observed series checked against the scenario as it will run."""
     folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
     model = ScenarioModel(targets, spec.name, str(Path(scenario).resolve()), spec.set, tuple(spec.parameters),
@@ -136,16 +135,18 @@ def _model_of(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
     start = to_values(spec.parameters, np.array([p.unit_start() for p in spec.parameters]))
     if spec.observed:  # checked against the scenario as it will run (days, brands, channels) before any run
         check_observed(doc, spec, observed, model.design(start[None, :]).cells[0].scenario)
-    if spec.elasticity is not None:  # every brand's orders, for the elasticities
+    if prices is not None:  # every brand's orders (and what else the elasticities read)
         brands = [b.name for b in model.design(start[None, :]).cells[0].scenario.brands]
-        model = replace(model, metrics=model.metrics + tuple(f"{b}.orders" for b in brands if f"{b}.orders" not in model.metrics))
+        wanted = [f"{b}.orders" for b in brands] + list(prices.extra_metrics(brands))
+        model = replace(model, metrics=model.metrics + tuple(m for m in wanted if m not in model.metrics))
     return model
 
 
 def _price_orders(model: ScenarioModel, values: np.ndarray, brands: Sequence[str], variants: dict, plan: ExecutionPlan,
-                  executor) -> dict[str, np.ndarray]:
-    """Variant → (replications, brands) orders at ``values``: the candidate as is and its price-rise variants."""
-    columns = [model.metrics.index(f"{b}.orders") for b in brands]
+                  executor, prices: PriceTargets) -> dict[str, np.ndarray]:
+    """Variant → (replications, columns) at ``values``: every brand's orders, then the
+    targets' extra metrics, for the candidate as is and its paired variants."""
+    columns = [model.metrics.index(m) for m in [f"{b}.orders" for b in brands] + list(prices.extra_metrics(brands))]
 
     def orders(_name: str, changes: dict) -> np.ndarray:
         return evaluate(model, values[None, :], plan=plan, executor=executor, fixed=changes).per_rep[0][:, columns]
@@ -188,11 +189,11 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
 
     doc, spec, observed, prices = _read_targets(targets)
     folder = confined(spec.outputs.dir, f"calibrate-{spec.name}")
-    model = _model_of(scenario, targets, doc, spec, observed, overrides)
+    model = _model_of(scenario, targets, doc, spec, observed, overrides, prices)
     start = np.array([p.unit_start() for p in spec.parameters])
     base = model.design(to_values(spec.parameters, start)[None, :]).cells[0].scenario
     brands = [b.name for b in base.brands]
-    variants = rise_variants(base, prices.ranges.step) if prices else {}
+    variants = fit_variants(prices, base) if prices else {}
     count = 0
     with open_executor(plan, spec.replications) as executor:  # one worker pool for the whole search
 
@@ -206,12 +207,12 @@ def calibrate(scenario: str | os.PathLike[str], targets: str | os.PathLike[str],
             if prices is None:
                 return _loss(spec, observed, ev)
             return _loss(spec, observed, ev) + price_loss(
-                prices, _price_orders(model, values, brands, variants, plan, executor), brands)
+                prices, _price_orders(model, values, brands, variants, plan, executor, prices), brands)
 
         found = minimise(loss, len(spec.parameters), spec.optimiser, seed=spec.seed or 0, start=start)
         values = to_values(spec.parameters, found.x)
         best = evaluate(model, values[None, :], plan=plan, executor=executor)
-        fitted_prices = price_fits(prices, _price_orders(model, values, brands, variants, plan, executor),
+        fitted_prices = price_fits(prices, _price_orders(model, values, brands, variants, plan, executor, prices),
                                    brands) if prices else ()
     fits = tuple(TargetFit(t.metric, t.kind, t.value, mean_ci(best.per_rep[0, :, j]), tuple(map(float, best.per_rep[0, :, j])))
                  for j, t in enumerate(spec.targets))

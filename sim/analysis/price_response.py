@@ -15,6 +15,13 @@ the loss gains one term per measure (:func:`price_loss`):
 
 The estimators are those of :mod:`sim.experiments.elasticity` (log-ratio elasticities,
 ratio of mean paired differences for the diversion share).
+
+A targets file whose ranges name ``word_of_mouth`` and ``paid_media``
+(scenarios/targets/wom_vs_advertising.yaml) runs the paired variants of the
+``wom_vs_advertising`` check instead — every segment's sharing and the first brand's paid
+budgets raised by the file's step (:mod:`sim.experiments.marketing`) — and adds one term
+per measure, the distance outside its range over s, squared, plus the same for word of
+mouth's elasticity falling short of paid media's (the published order).
 """
 
 from __future__ import annotations
@@ -28,12 +35,16 @@ import numpy as np
 from sim.config.loader import Document
 from sim.config.messages import problem_at
 from sim.errors import ScenarioError
-from sim.experiments.elasticity import BASE, Bound, ElasticityTargets, Estimate, elasticities, load_elasticity_targets
-from sim.experiments.stats import Interval
+from sim.config.schema import Scenario
+from sim.experiments.elasticity import (BASE, Bound, ElasticityTargets, Estimate, elasticities,
+                                        load_elasticity_targets, rise_variants)
+from sim.experiments.marketing import (MEASURES, PAID_UP, WOM_UP, paid_elasticity, response_variants,
+                                       wom_elasticity)
+from sim.experiments.stats import Interval, mean_ci
 
 from .spec import CalibrationSpec
 
-__all__ = ["PriceTargets", "read_price_targets", "price_loss", "PriceFit", "price_fits", "orders_of"]
+__all__ = ["PriceTargets", "read_price_targets", "fit_variants", "price_loss", "PriceFit", "price_fits", "orders_of"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,15 @@ class PriceTargets:
 
     ranges: ElasticityTargets
     weight: float
+
+    @property
+    def marketing(self) -> bool:
+        """Whether the ranges are word of mouth's and paid media's (else the price system's)."""
+        return self.ranges.bound(MEASURES[0]) is not None
+
+    def extra_metrics(self, brands: Sequence[str]) -> tuple[str, ...]:
+        """KPIs the paired variants are read on besides every brand's orders: the first brand's shares."""
+        return (f"{brands[0]}.shares",) if self.marketing else ()
 
 
 def read_price_targets(doc: Document, spec: CalibrationSpec) -> PriceTargets | None:
@@ -81,6 +101,12 @@ def _error(value: float, bound: Bound, aim_typical: bool) -> float:
     return (below + above) / _scale(bound)
 
 
+def fit_variants(targets: PriceTargets, sc: Scenario) -> dict[str, dict[str, Any]]:
+    """The paired variants every candidate also runs: price rises, or sharing and paid budgets raised."""
+    step = targets.ranges.step
+    return response_variants(sc, 0, step) if targets.marketing else rise_variants(sc, step)
+
+
 def _judged(estimates: Sequence[Estimate], ranges: ElasticityTargets) -> list[tuple[Estimate, Bound]]:
     """The estimates a published range speaks for (own, category, diversion), with that range."""
     out = []
@@ -91,14 +117,38 @@ def _judged(estimates: Sequence[Estimate], ranges: ElasticityTargets) -> list[tu
     return out
 
 
-def price_loss(targets: PriceTargets, orders: Mapping[str, np.ndarray], brands: Sequence[str]) -> float:
-    """Σ weight · error² over the measures with a published range (module notes).
+def _estimates(targets: PriceTargets, runs: Mapping[str, np.ndarray], brands: Sequence[str]) -> list[Estimate]:
+    """The measured elasticities. ``runs``: variant → (replications, columns), every brand's
+    orders in ``brands`` order, then the :meth:`PriceTargets.extra_metrics`."""
+    n, step = len(brands), targets.ranges.step
+    orders = {v: np.asarray(x, float)[:, :n] for v, x in runs.items()}
+    if not targets.marketing:
+        return elasticities(orders, brands, step)
+    shares = {v: np.asarray(x, float)[:, n] for v, x in runs.items()}
+    base, focal = orders[BASE][:, 0], brands[0]
+    wom = wom_elasticity(orders[WOM_UP][:, 0], base, shares[WOM_UP], shares[BASE])
+    paid = paid_elasticity(orders[PAID_UP][:, 0], base, step)
+    return [Estimate("word_of_mouth", focal, "shares", mean_ci(wom)), Estimate("paid_media", focal, "budget", mean_ci(paid))]
 
-    ``orders``: variant → (replications, brands) orders, as :func:`~sim.experiments.elasticity.elasticities` reads.
+
+def _order_error(estimates: Sequence[Estimate], ranges: ElasticityTargets) -> float:
+    """Word of mouth's shortfall below paid media's elasticity over paid media's scale (0 without both)."""
+    found = {e.measure: e.value.mean for e in estimates}
+    if not set(MEASURES) <= set(found):
+        return 0.0
+    return max(0.0, found["paid_media"] - found["word_of_mouth"]) / _scale(ranges.bound("paid_media"))
+
+
+def price_loss(targets: PriceTargets, runs: Mapping[str, np.ndarray], brands: Sequence[str]) -> float:
+    """Σ weight · error² over the measures with a published range, and the order term (module notes).
+
+    ``runs``: variant → (replications, columns) as :func:`_estimates` reads; for the price
+    system every brand's orders, as :func:`~sim.experiments.elasticity.elasticities` reads.
     """
-    estimates = elasticities(orders, brands, targets.ranges.step)
-    return float(sum(targets.weight * _error(e.value.mean, bound, e.measure == "own") ** 2
-                     for e, bound in _judged(estimates, targets.ranges)))
+    estimates = _estimates(targets, runs, brands)
+    errors = [_error(e.value.mean, bound, e.measure == "own") for e, bound in _judged(estimates, targets.ranges)]
+    errors.append(_order_error(estimates, targets.ranges))
+    return float(sum(targets.weight * x ** 2 for x in errors))
 
 
 @dataclass(frozen=True)
@@ -111,9 +161,9 @@ class PriceFit:
     achieved: Interval
 
 
-def price_fits(targets: PriceTargets, orders: Mapping[str, np.ndarray], brands: Sequence[str]) -> tuple[PriceFit, ...]:
+def price_fits(targets: PriceTargets, runs: Mapping[str, np.ndarray], brands: Sequence[str]) -> tuple[PriceFit, ...]:
     """Each judged measure of the fitted scenario (mean with its 95 % interval) beside its range."""
-    estimates = elasticities(orders, brands, targets.ranges.step)
+    estimates = _estimates(targets, runs, brands)
     return tuple(PriceFit(e.measure, e.label, bound, e.value) for e, bound in _judged(estimates, targets.ranges))
 
 

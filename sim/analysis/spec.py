@@ -157,11 +157,14 @@ class PriceResponseFit(Strict):
 
     Every candidate also runs, on its seeds, each brand with every price raised by the
     elasticity file's step and every brand raised together: (brands + 2) × replications
-    runs a candidate instead of replications.
+    runs a candidate instead of replications. A file with ranges for word_of_mouth and
+    paid_media (wom_vs_advertising.yaml) runs sharing and paid budgets raised instead:
+    3 × replications runs.
     """
 
     targets: str = Field(min_length=1, description="elasticity targets file (relative to this targets file), e.g. elasticity.yaml: "
-                                                   "the ranges of own-price and category elasticity and of the share of lost orders won by rivals, and the price step")
+                                                   "the ranges of own-price and category elasticity and of the share of lost orders won by rivals, and the price step; "
+                                                   "or wom_vs_advertising.yaml: the ranges of word of mouth's and paid media's elasticity of orders")
     weight: float = Field(1.0, gt=0, description="weight in the loss of each elasticity measure (one per brand for own and diversion, one for category)")
 
 

@@ -28,7 +28,7 @@ def check(
     days: int = typer.Option(180, "--days", min=10, help="Simulated days per run (180 from Jan 1 includes 618)."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
                                 help="Worker processes (results do not depend on it)."),
-    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) run only when named."),
+    only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) and wom_vs_advertising run only when named."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
     """Check that the model still behaves on your scenario (docs/BEHAVIOURS.md).
@@ -46,11 +46,14 @@ def check(
     scenarios/targets/elasticity.yaml), post_promotion_dip (a deep two-week promotion
     is followed by fewer orders than without it) and reference_price_adapts (after a
     permanent +20 % rise the order loss shrinks from the first month to the last two).
-    Give them --days 180 or more.
+    Give them --days 180 or more. So does wom_vs_advertising: word of mouth's elasticity
+    of orders (per share volume) inside 0.24–1.0 and above paid media's (per budget),
+    inside 0.01–0.5 (scenarios/targets/wom_vs_advertising.yaml); it fails on the baseline.
 
     Examples:  socsim check scenarios/baseline.yaml --reps 8 \\
                    --set brands.focal.strategy.parity=none
                socsim check --only elasticity --only post_promotion_dip
+               socsim check --only wom_vs_advertising --reps 12
     """
     from ..verification.suite import CheckSettings, run_checks
 

@@ -347,17 +347,19 @@ class KolProgram(Strict):
 
 class NonBuyerCapture(Strict):
     """Capture of consumers who do not follow yet (QR codes in content and live sessions,
-    enterprise-WeChat adds by sales staff): each captured consumer becomes a follower."""
+    enterprise-WeChat adds by sales staff, an add offered on the marketplace detail page):
+    each captured consumer becomes a follower."""
 
     content_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower who sees the brand's paid ad or KOL/KOC post scans its QR code and follows, per exposure; 0: no QR code in content (the pre-capture model). assumption")
     live_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower watching the brand's livestream session follows through its QR code, per session exposure; 0: no QR code on air. assumption")
     wecom_add_rate: float = Field(0.0, ge=0, le=1, description="probability per day that sales staff add an interested non-follower on enterprise WeChat (企业微信); 0: no add campaign. assumption")
+    detail_rate: float = Field(0.0, ge=0, le=1, description="probability that a non-follower who visits the brand's marketplace shop (its detail page on Tmall) and does not buy it follows through the WeCom/QR add offered there, per visit without a purchase; 0: nothing offered on the detail page. assumption (most visits end without a purchase: 15 % detail-page conversion is 'very good'); Tmall restricts WeChat codes on its pages, so the add usually goes through the shop's customer-service chat")
     cost_per_contact_yuan: float = Field(10.0, ge=0, le=10_000, description="cost per captured follower (¥: QR placement, staff time, the small gift for scanning), booked as content cost on the social channel. assumption: a small gift for scanning plus staff time")
 
     @property
     def active(self) -> bool:
         """Any touchpoint captures."""
-        return self.content_rate > 0 or self.live_rate > 0 or self.wecom_add_rate > 0
+        return self.content_rate > 0 or self.live_rate > 0 or self.wecom_add_rate > 0 or self.detail_rate > 0
 
 
 class PrivateDomain(Strict):
@@ -365,7 +367,7 @@ class PrivateDomain(Strict):
     pushes_per_month: int = Field(4, ge=0, le=31, description="official-account pushes per month (capped by the channel's limit)")
     wecom_touches_per_month: int = Field(0, ge=0, le=31, description="1:1 enterprise-WeChat touches per follower per month")
     coupon_yuan: float = Field(0.0, ge=0, description="private-domain coupon on WeChat orders by followers (¥)")
-    capture: NonBuyerCapture = Field(default_factory=NonBuyerCapture, description="capture of non-followers (non-buyers included) by QR codes and enterprise-WeChat adds")
+    capture: NonBuyerCapture = Field(default_factory=NonBuyerCapture, description="capture of non-followers (non-buyers included) by QR codes, enterprise-WeChat adds and the marketplace detail page")
 
 
 class Referral(Strict):

@@ -40,7 +40,7 @@ BRAND_KPIS = (
     "traffic", "orders", "units", "revenue", "cogs", "platform_fees", "gross_profit", "contribution", "buyers",
     "marketing_spend", "fixed_spend", "margin_per_order", "roi", "cac", "order_share", "revenue_share", "repurchase_rate", "conversion",
     "aov", "repurchase_multiplier", "spillover_share", "private_domain", "active_leaders", "leaders_recruited", "shares",
-    "detractors", "captured_content", "captured_live", "captured_wecom", "capture_cost",
+    "detractors", "captured_content", "captured_live", "captured_wecom", "captured_detail", "capture_cost",
     "responses", "first_response_day", "price_image", "parity_gap",
 )
 #: KPIs per channel: ``<brand>.channels.<channel>.<kpi>``.

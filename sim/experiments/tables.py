@@ -25,7 +25,8 @@ _ROWS = {key: (label, fmt) for label, key, fmt in KPI_ROWS}
 _MONEY = ("revenue", "gross_profit", "contribution", "cogs", "platform_fees", "aov", "cac", "margin_per_order", "capture_cost")
 #: Counts of people or events, shown as whole numbers (AIPL stocks, shares, leaders recruited).
 _COUNTS = ("orders", "units", "traffic", "buyers", "aware", "interested", "purchased", "loyal", "shares",
-           "leaders_recruited", "detractors", "captured_content", "captured_live", "captured_wecom")
+           "leaders_recruited", "detractors", "captured_content", "captured_live", "captured_wecom",
+           "captured_detail")
 COMPARE_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ vs first", f"Δ {LEVEL:.0%} CI", "Δ %", "p", "n")
 COMPACT_HEADER = ("variant", "mean", f"{LEVEL:.0%} CI", "Δ", f"{LEVEL:.0%} CI", "Δ %", "p")  # Δ: to the first variant (the note says)
 

@@ -57,6 +57,13 @@ class CampaignContext:
             self.opinion_leader = opinion_leaders(self.graph, two_step.leader_share)
             self.opinion_leader[self.koc_nodes] = True
 
+    def enlist_koc(self, node: int) -> None:
+        """A KOC signed after the first day (a programme the schedule starts mid-year), at
+        consumer ``node``, leads opinion from then on as those signed at the start do."""
+        self.koc_nodes = np.append(self.koc_nodes, node)
+        if self.behaviour.two_step.enabled:
+            self.opinion_leader[node] = True
+
 
 @functools.cache
 def push_days(per_month: int) -> frozenset[int]:

@@ -1,5 +1,6 @@
-"""Private-domain capture of non-followers (docs/MODEL.md §3.7): QR codes in content and
-in livestream sessions, and enterprise-WeChat (企业微信) adds by sales staff.
+"""Private-domain capture of non-followers (docs/MODEL.md §3.13): QR codes in content and
+in livestream sessions, enterprise-WeChat (企业微信) adds by sales staff, and an add offered
+on the marketplace detail page.
 
 Before this stage only buyers could follow a brand (WeChat buyers, and Tmall buyers via the
 package card, :mod:`sim.market.aftercare`). Here a consumer who does not follow yet — most
@@ -9,7 +10,10 @@ often one who browsed and did not buy — may follow after today's touches:
   her with probability ``content_rate``;
 * ``live``: each exposure from the brand's streamer on air today, with ``live_rate``;
 * ``wecom``: an interested (AIPL stage I) non-follower is added by the brand's sales staff
-  with probability ``wecom_add_rate`` a day.
+  with probability ``wecom_add_rate`` a day;
+* ``detail``: each visit to the brand's marketplace shop (its detail page on Tmall) that
+  did not end in buying it captures the visitor with ``detail_rate`` (a WeCom add offered
+  on the page, through the customer-service chat).
 
 A captured consumer becomes a follower — the same private-domain state buyers reach — so
 pushes and WeCom touches reach her from tomorrow. Each capture costs
@@ -21,6 +25,8 @@ so a run without capture is the run before it existed.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..config.schema import NonBuyerCapture
@@ -28,28 +34,33 @@ from ..ledger import Ledger
 from ..population import Population, Stage
 from .signals import Exposures, Source
 
-__all__ = ["TOUCHPOINTS", "capture_non_followers"]
+__all__ = ["TOUCHPOINTS", "Touches", "capture_non_followers"]
 
 #: Capture touchpoints, in the order they are tried each day (ledger.captured's last axis).
-TOUCHPOINTS = ("content", "live", "wecom")
+TOUCHPOINTS = ("content", "live", "wecom", "detail")
 _CONTENT_SOURCES = np.array([Source.PAID, Source.KOL], np.int8)
 
 
-def capture_non_followers(pop: Population, batch: Exposures, brand: int, spec: NonBuyerCapture,
-                          live_uids: list[int], social: int, ledger: Ledger, day: int, scale: float,
-                          rng: np.random.Generator) -> None:
+class Touches(NamedTuple):
+    """What reached one brand's consumers today, for its capture touchpoints."""
+
+    batch: Exposures        # today's exposures (every brand's)
+    live_uids: list[int]    # ids of the brand's streamers on air today (their exposures are session exposures)
+    detail: np.ndarray      # visitors of its marketplace shops who did not buy it, one entry per visit
+
+
+def capture_non_followers(pop: Population, touches: Touches, brand: int, spec: NonBuyerCapture, social: int,
+                          ledger: Ledger, day: int, scale: float, rng: np.random.Generator) -> None:
     """Capture brand ``brand``'s non-followers touched on ``day`` into its private domain.
 
     Parameters
     ----------
     pop : Population
         Its ``follower`` column ``brand`` is set for the captured.
-    batch : Exposures
-        Today's exposures.
+    touches : Touches
+        Today's exposures, the brand's streamers on air and its detail-page visits without a purchase.
     spec : NonBuyerCapture
-        The brand's capture rates (probability per exposure; WeCom: per day) and cost (¥).
-    live_uids : list of int
-        Ids of the brand's streamers on air today (their exposures are session exposures).
+        The brand's capture rates (probability per exposure or visit; WeCom: per day) and cost (¥).
     social : int
         The social channel's code, where the cost is booked.
     ledger : Ledger
@@ -59,8 +70,8 @@ def capture_non_followers(pop: Population, batch: Exposures, brand: int, spec: N
     rng : numpy.random.Generator
         The capture stream; drawn from only for a touchpoint whose rate is above 0.
     """
-    rates = (spec.content_rate, spec.live_rate, spec.wecom_add_rate)
-    for k, (who, rate) in enumerate(zip(_touched(pop, batch, brand, live_uids), rates)):
+    rates = (spec.content_rate, spec.live_rate, spec.wecom_add_rate, spec.detail_rate)
+    for k, (who, rate) in enumerate(zip(_touched(pop, touches, brand), rates)):
         if rate <= 0:
             continue
         hit = np.unique(who[rng.random(len(who)) < rate])
@@ -70,10 +81,13 @@ def capture_non_followers(pop: Population, batch: Exposures, brand: int, spec: N
         ledger.add(day, brand, social, "content_cost", len(new) * scale * spec.cost_per_contact_yuan)
 
 
-def _touched(pop: Population, batch: Exposures, brand: int, live_uids: list[int]) -> tuple[np.ndarray, ...]:
+def _touched(pop: Population, touches: Touches, brand: int) -> tuple[np.ndarray, ...]:
     """Who each of :data:`TOUCHPOINTS` reaches today for ``brand``: one entry per content
-    exposure, one per live-session exposure, and the interested (stage I) consumers."""
+    exposure, one per live-session exposure, the interested (stage I) consumers, and one
+    entry per detail-page visit without a purchase."""
+    batch = touches.batch
     mine = batch.brand == brand
-    live = mine & (batch.source == Source.KOL) & np.isin(batch.referrer, live_uids)
+    live = mine & (batch.source == Source.KOL) & np.isin(batch.referrer, touches.live_uids)
     content = mine & np.isin(batch.source, _CONTENT_SOURCES) & ~live
-    return batch.who[content], batch.who[live], np.flatnonzero(pop.stage[:, brand] == Stage.INTERESTED)
+    return (batch.who[content], batch.who[live], np.flatnonzero(pop.stage[:, brand] == Stage.INTERESTED),
+            touches.detail)

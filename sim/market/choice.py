@@ -358,7 +358,8 @@ def shop(who, h, attitude, attitude_day, factors, day, stage, segment, segment_t
     stock-up count per buyer.
 
     Returns the buyers, their orders (brand, channel, units, unit price, brand-funded
-    coupon, routing gift, source, referrer) and the traffic (:func:`_traffic`).
+    coupon, routing gift, source, referrer) and the traffic (:func:`_traffic`), with the
+    visits that did not end in a purchase of the brand.
     """
     price_sensitivity, compare_prob, tmall_habit, stockpile = segment_terms
     (listed, effective, comparable, routing, gift, trust, open_search, marketplace, visibility,
@@ -468,7 +469,7 @@ def _checkout(who, h, att, aware, beta, target, venue, routed, listed, organic, 
         stock_up[k] = draws.poisson(h, stockpile[segment[w[k]]])
     rows = _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_of, referrer_of,
                        follower, promo, list_price, coupon, funded, pd_coupon, gift, social)
-    return w, rows, _traffic(who, venue, offered, found, clicked, C)
+    return w, rows, _traffic(who, venue, offered, found, clicked, pick, C)
 
 
 @njit
@@ -577,11 +578,26 @@ def _order_rows(w, bought, pick, venue, target, routed, found, stock_up, source_
 
 
 @njit
-def _traffic(who, venue, offered, found, clicked, C):
-    """The day's traffic (visits, clicks, searched): (B, C) visits where the brand was on
-    offer, (B, C) search-ad clicks, and who saw which brand on a search page (who, brand,
-    channel, clicked: :func:`~sim.market.attitude.fold_search` reads them)."""
-    return _count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked)
+def _traffic(who, venue, offered, found, clicked, pick, C):
+    """The day's traffic (visits, clicks, searched, browsed): (B, C) visits where the brand
+    was on offer, (B, C) search-ad clicks, who saw which brand on a search page (who, brand,
+    channel, clicked: :func:`~sim.market.attitude.fold_search` reads them), and the visits
+    that did not end in buying the brand (:func:`_browsed`)."""
+    return (_count(offered, venue, C), _count(clicked, venue, C), _searched(who, venue, found, clicked),
+            _browsed(who, venue, offered, pick))
+
+
+@njit
+def _browsed(who, venue, offered, pick):
+    """(who, brand, channel) of each visit without a purchase of the brand: a brand on offer
+    to a shopper (its shop or detail page, counted in the traffic) that she did not pick,
+    shopper by shopper; non-buyer capture on the detail page reads them."""
+    not_bought = offered.copy()
+    for s in range(len(pick)):
+        if pick[s] < offered.shape[1]:
+            not_bought[s, pick[s]] = False
+    rows, brand = np.nonzero(not_bought)
+    return who[rows], brand.astype(np.int64), venue[rows].astype(np.int64)
 
 
 @njit

@@ -41,6 +41,7 @@ class ConsumerDay:
     shoppers: int
     orders: int
     clicks: np.ndarray   # (B, C) search-ad clicks delivered (agents), for the ad bill
+    browsed: tuple       # (who, brand, channel) of the visits that did not end in buying the brand
     cycles: np.ndarray   # (4,) CPU cycles spent in each of :data:`STAGES` (all 0 without a counter)
 
 
@@ -55,7 +56,8 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
     trips and book the orders; update the buyers (judged by ``judging``), pay the group
     leaders, fill the sharer pools and count the detractors."""
     seg, factors = pop.segments, pop.decay_factors(day)
-    shoppers, orders, clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = _consumers(
+    (shoppers, orders, clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors,
+     cycles) = _consumers(
         (pop.attitude, pop.attitude_day, pop.stage, pop.entry, pop.source, pop.referrer, pop.segment,
          pop.stock_until, pop.follower, pop.parent, pop.purchases, pop.bought_on, pop.last_channel, pop.ref_price,
          pop.paid, pop.paid_day),
@@ -81,7 +83,7 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
         (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
-    return ConsumerDay(shoppers, orders, clicks, cycles)
+    return ConsumerDay(shoppers, orders, clicks, browsed, cycles)
 
 
 @njit
@@ -106,7 +108,7 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
     buyers, rows, traffic = shop(shoppers, h_choice, attitude, attitude_day, factors, day, stage, segment,
                                  segment_terms, entry, source, referrer, follower, ref_price, terms, search_clicks,
                                  social, behaviour, seeded)
-    visits, clicks, searched = traffic
+    visits, clicks, searched, browsed = traffic
     fold_search(attitude, attitude_day, stage, entry, source, referrer, searched[0], searched[1], searched[2],
                 searched[3], search_strength, click_strength, day, factors, interest_threshold)
     shopped = cycle_count()
@@ -117,4 +119,5 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
         buyer_terms, judging, day, n_pools, h_after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return len(shoppers), len(buyers), clicks, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles
+    return (len(shoppers), len(buyers), clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends,
+            detractors, cycles)

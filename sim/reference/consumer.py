@@ -46,6 +46,7 @@ class Visit:
     venue: int                  # channel she shops on (-1: stays home)
     routed: bool = False        # Double 11 routing sent her to the marketplace
     clicked: set[int] = field(default_factory=set)   # brands whose search ad she clicked
+    offered: list[int] = field(default_factory=list)  # brands on offer to her there (the shelf)
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,7 @@ class Consumer(mesa.Agent):
         if visit is None or visit.venue < 0:
             return
         offered, found = self._shelf(md)
+        visit.offered = offered
         for b in offered:
             self.model.ledger.add(md.day, b, visit.venue, "traffic", self.model.scale)
         choice = self._pick(offered, found, md)

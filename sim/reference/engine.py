@@ -80,8 +80,9 @@ class ReferenceMarketModel(MarketModel, mesa.Model):
         return self.agents_by_type[Consumer]
 
     # ------------------------------------------------------------------ the day
-    def _consumer_day(self, t: int, batch: Exposures, lap: Callable[[str], None]) -> tuple[int, int]:
-        """Stages 3–6, consumer by consumer; (shoppers, orders) today."""
+    def _consumer_day(self, t: int, batch: Exposures, lap: Callable[[str], None]) -> tuple[int, int, tuple]:
+        """Stages 3–6, consumer by consumer; (shoppers, orders, browsed) today, browsed the
+        (who, brand, channel) visits that did not end in buying the brand."""
         everyone = self.consumer_set
         self._deliver(batch)
         everyone.do("update_attitude")
@@ -103,7 +104,7 @@ class ReferenceMarketModel(MarketModel, mesa.Model):
         self.ledger.count_detractors(t, self.detractors_today)
         self._copy_attitudes(t)
         lap("6 after purchase")
-        return len(shoppers), len(buyers)
+        return len(shoppers), len(buyers), _browsed(shoppers)
 
     def _share(self, brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: ExposureBatch,
                rng: np.random.Generator) -> None:
@@ -170,3 +171,13 @@ class ReferenceMarketModel(MarketModel, mesa.Model):
                 visitors[i].visit.clicked.add(int(b))
             delivered[b, c] = k
         return delivered
+
+
+def _browsed(shoppers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(who, brand, channel) of each shopper's visit to a brand on offer that she did not buy, in row order."""
+    visits = [(c.row, b, c.visit.venue) for c in shoppers if c.visit.venue >= 0 for b in c.visit.offered
+              if c.order is None or c.order.brand != b]
+    if not visits:
+        return (np.zeros(0, np.int64),) * 3
+    who, brand, channel = zip(*visits)
+    return np.array(who, np.int64), np.array(brand, np.int64), np.array(channel, np.int64)

@@ -33,7 +33,7 @@ __all__ = ["HEADLINE", "headline_names", "KpiAgreement", "DockingReport", "dock"
 #: the non-followers captured into the private domain per touchpoint.
 HEADLINE = ("revenue", "contribution", "spillover_share", "active_leaders", "private_domain", "shares", "detractors",
             "aipl.aware", "aipl.interested", "aipl.purchased", "aipl.loyal", "spend.referral_commission",
-            "referral.orders_level2", "captured_content", "captured_live", "captured_wecom")
+            "referral.orders_level2", "captured_content", "captured_live", "captured_wecom", "captured_detail")
 
 
 def headline_names(summary: RunSummary) -> list[str]:

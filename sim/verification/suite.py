@@ -502,6 +502,67 @@ def _judge_negative_wom(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tup
     return fewer and warned, measured, max(p_fewer, p_warned)
 
 
+# ---- two-step flow
+def _plan_two_step(ctx: _Context) -> dict[str, Changes] | str:
+    """Opinion leaders relaying media on and off, the scenario's relay terms otherwise kept."""
+    if not ctx.focal.strategy.paid_media and not ctx.focal.strategy.kols:
+        return f"brand {ctx.roles.focal!r} has no paid media or KOL/KOC posts for opinion leaders to relay"
+    return {"off": (("world.behaviour.two_step.enabled", False),), "on": (("world.behaviour.two_step.enabled", True),)}
+
+
+def _reach(runs: list[RunSummary], brand: str) -> np.ndarray:
+    """Consumers who know ``brand`` at the end: every AIPL stage (real people), per run."""
+    from ..population import Stage
+
+    return sum(_kpi(runs, f"{brand}.aipl.{stage}") for stage in Stage.NAMES)
+
+
+def _judge_two_step(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Relayed media raise the focal brand's reach and orders (paired, one-sided, each at α = 0.01)."""
+    f = ctx.roles.focal
+    reach = {v: _reach(runs[v], f) for v in runs}
+    orders = {v: _kpi(runs[v], f"{f}.orders") for v in runs}
+    wider, p_reach = _paired(reach["on"], reach["off"])
+    more, p_orders = _paired(orders["on"], orders["off"])
+    relay = ctx.scenario.world.behaviour.two_step
+    measured = (f"relay_prob {relay.relay_prob:g}: {_mean(_kpi(runs['on'], f'{f}.relayed')):,.0f} exposures relayed; "
+                f"reach {_mean(reach['off']):,.0f} → {_mean(reach['on']):,.0f}, orders {_mean(orders['off']):,.0f} → "
+                f"{_mean(orders['on']):,.0f} ({_mean(_kpi(runs['on'], f'{f}.last_touch.relay')):,.0f} last touched by a relay)")
+    return wider and more, measured, max(p_reach, p_orders)
+
+
+# ---- word of mouth against paid media: volume elasticities of orders
+def _plan_wom_vs_ads(ctx: _Context) -> dict[str, Changes] | str:
+    """As is; every segment's sharing raised; the focal brand's paid budgets raised (same step, same seeds)."""
+    from ..experiments.marketing import PAID_UP, load_marketing_targets, response_variants
+
+    targets, _, _ = load_marketing_targets()
+    raised = response_variants(ctx.scenario, 0, targets.step)
+    if not raised[PAID_UP]:
+        return f"brand {ctx.roles.focal!r} buys no paid media"
+    return {"as_is": ()} | {name: tuple(changes.items()) for name, changes in raised.items()}
+
+
+def _judge_wom_vs_ads(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
+    """Word of mouth's elasticity of orders and paid media's each inside its published range
+    (one-sided t-tests on both sides), and word of mouth's above paid media's (paired by seed)."""
+    from ..experiments.marketing import PAID_UP, WOM_UP, load_marketing_targets, paid_elasticity, wom_elasticity
+    from ..experiments.stats import mean_ci
+
+    targets, wom_range, paid_range = load_marketing_targets()
+    f = ctx.roles.focal
+    orders = {v: _kpi(runs[v], f"{f}.orders") for v in runs}
+    shares = {v: _kpi(runs[v], f"{f}.shares") for v in runs}
+    wom = wom_elasticity(orders[WOM_UP], orders["as_is"], shares[WOM_UP], shares["as_is"])
+    paid = paid_elasticity(orders[PAID_UP], orders["as_is"], targets.step)
+    tests = _in_range(wom, wom_range) + _in_range(paid, paid_range) + [_paired(wom, paid)]
+    measured = (f"sharing {targets.step:+.0%} → shares {_mean(shares[WOM_UP]) / _mean(shares['as_is']) - 1:+.0%}: "
+                f"word of mouth {_interval(mean_ci(wom))}; paid budget {targets.step:+.0%}: paid media "
+                f"{_interval(mean_ci(paid))} (wanted: word of mouth {wom_range.describe()} above paid media "
+                f"{paid_range.describe()}; {len(runs['as_is'])} seeds)")
+    return all(ok for ok, _ in tests), measured, max(p for _, p in tests)
+
+
 # ---- reproducibility, Bass docking
 def _plan_as_is(ctx: _Context) -> dict[str, Changes] | str:
     return {"as_is": ()}
@@ -731,6 +792,10 @@ CHECKS = (
            "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
     _Check("negative_word_of_mouth", "more detractors → fewer buyers; their warnings alone cost buyers",
            "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=2),
+    _Check("two_step_flow", "opinion leaders relaying the media they see raise the brand's reach and orders",
+           "two-step-flow", _plan_two_step, _judge_two_step),
+    _Check("wom_vs_advertising", "word of mouth's elasticity of orders above paid media's, each in its published range",
+           "wom-vs-advertising", _plan_wom_vs_ads, _judge_wom_vs_ads, reps_factor=2, default=False),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),
