@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .market.prices import BrandPrices, brand_prices, sessions_on
 from .market.responses import MarketWatch, ResponseDesk
 from .population import NO_ONE
 
-__all__ = ["Brand", "Kol", "KolRoster", "GroupLeader", "LeaderRoster", "KOL_DEFAULTS"]
+__all__ = ["Brand", "Kol", "KolRoster", "KolArrays", "GroupLeader", "LeaderRoster", "KOL_DEFAULTS"]
 
 #: tier → (real followers, credibility). Head 10M / waist 500k: order of magnitude of
 #: Douyin tiers; a KOC's ~1,000 followers; credibility falls with size. assumptions.
@@ -244,6 +244,21 @@ class _Columns:
             setattr(self._roster, name, buffer[:self._rows])
 
 
+class KolArrays(NamedTuple):
+    """A brand's KOLs as the signals kernel reads them, one entry per KOL (followers ragged)."""
+
+    offsets: np.ndarray      # (K + 1,) KOL k's followers are followers[offsets[k]:offsets[k + 1]]
+    followers: np.ndarray    # consumers following each KOL
+    reach: np.ndarray        # share of her followers who see a post
+    credibility: np.ndarray  # today's credibility (worn by sponsored posts, recovering to base), in place
+    entry: np.ndarray        # channel her posts link to (−1: her platform does not sell)
+    uid: np.ndarray          # Partner.uid (the referrer of her exposures)
+    base: np.ndarray         # credibility she recovers toward
+    rate: np.ndarray         # posts a day
+    fee: np.ndarray          # yuan per sponsored post
+    platform: np.ndarray     # channel code of her platform (where her fee is booked)
+
+
 class KolRoster:
     """A brand's KOLs as arrays, so a day's posting decisions are drawn in one go.
 
@@ -268,7 +283,7 @@ class KolRoster:
         self._columns = _Columns(self, rate=float, base=float, credibility=float, reach=float, fee=float,
                                  platform=np.int64, entry=np.int64, uid=np.int64)
         self._followers: tuple[np.ndarray, np.ndarray] | None = None
-        self._arrays: tuple[np.ndarray, ...] | None = None
+        self._arrays: KolArrays | None = None
         #: (uid, in-session need share) of the streamers live today (:meth:`stream`)
         self.live_today: list[tuple[int, float]] = []
 
@@ -290,12 +305,11 @@ class KolRoster:
             self._followers = _ragged([k.followers for k in self.kols])
         return self._followers
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """The roster as the signals kernel reads it: followers (offsets, consumers), reach,
-        credibility, entry, uid, base, rate, fee, platform (kept until a KOL enlists)."""
+    def arrays(self) -> KolArrays:
+        """The roster as the signals kernel reads it (kept until a KOL enlists)."""
         if self._arrays is None:
-            self._arrays = (*self.followers(), self.reach, self.credibility, self.entry, self.uid, self.base,
-                            self.rate, self.fee, self.platform)
+            self._arrays = KolArrays(*self.followers(), self.reach, self.credibility, self.entry, self.uid, self.base,
+                                     self.rate, self.fee, self.platform)
         return self._arrays
 
     def stream(self, sessions: tuple[int, ...]) -> None:

@@ -1,4 +1,4 @@
-"""MarketModel: the Mesa model that owns the clock, the random streams, the agents and
+"""MarketModel: the fast engine's model, which owns the clock, the random streams, the agents and
 data collection, and runs the day loop of docs/MODEL.md §1 in order:
 
 calendar → signals → attitude → need → choice → after purchase → partners → ledger → collect.
@@ -12,7 +12,6 @@ import time
 from collections import defaultdict
 from typing import Callable, TypeVar
 
-import mesa
 import numpy as np
 
 from . import draws
@@ -43,8 +42,13 @@ T = TypeVar("T")
 Lap = Callable[..., None]
 
 
-class MarketModel(mesa.Model):
+class MarketModel:
     """A social-commerce market: consumers on a social graph, brands on WeChat and Tmall.
+
+    A plain class: consumers are arrays and the actors have the model's own ids, so the
+    fast engine needs nothing of Mesa (importing it costs a run ~0.6 s of CPU: pandas,
+    SciPy, networkx). The reference engine (:mod:`sim.reference`) is this model and a
+    ``mesa.Model``, with one Mesa agent per consumer.
 
     Parameters
     ----------
@@ -64,9 +68,9 @@ class MarketModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.seed_used = scenario.simulation.seed if seed is None else seed
         self.streams = spawn_streams(self.seed_used)
-        super().__init__(rng=self.streams.mesa)
-        # Not ``self.scenario``: Mesa 3.5's Model owns that name (a property whose setter
-        # writes ``scenario.model``); see tests/test_model.py::test_no_name_shadows_mesa.
+        # Not ``self.scenario``: Mesa 3.5's Model, the reference engine's other base, owns that
+        # name (a property whose setter writes ``scenario.model``); see
+        # tests/test_model.py::test_no_name_shadows_mesa.
         self.config = scenario
         self.behaviour = scenario.world.behaviour
         self.scale = scenario.world.scale

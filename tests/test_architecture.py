@@ -198,3 +198,39 @@ def test_agents_do_not_call_back_into_the_model():
             hits = {_resolve(n, modules) for n in names} & set(ABOVE_AGENTS)
             offences += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports {hit}" for hit in sorted(hits)]
     assert not offences, "\n".join(offences)
+
+
+#: Modules whose kernels take their inputs as named structures (NamedTuples), so that no
+#: function needs more than :data:`MAX_PARAMETERS` parameters; the list grows with each
+#: module restructured that way, until it is all of sim/.
+NAMED_INPUT_MODULES = ("sim.market.campaigns", "sim.market.aftercare", "sim.market.attitude")
+MAX_PARAMETERS = 12
+
+
+def _wide_functions(source: str, filename: str):
+    """Yield (function, line, parameters) for each function of ``source`` (methods and nested
+    functions included) with more than :data:`MAX_PARAMETERS` parameters (``*args`` and
+    ``**kwargs`` count one each)."""
+    for node in ast.walk(ast.parse(source, filename=filename)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            count = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + (a.vararg is not None) + (a.kwarg is not None)
+            if count > MAX_PARAMETERS:
+                yield node.name, node.lineno, count
+
+
+def test_parameter_counter_finds_a_wide_function():
+    eleven = ", ".join(f"a{i}" for i in range(11))
+    source = (f"def wide({eleven}, *more, **options):\n    pass\n"
+              f"class C:\n    def method(self, {eleven}, last):\n        pass\n"
+              f"def narrow({eleven}, b):\n    pass\n")
+    assert [(name, count) for name, _, count in _wide_functions(source, "x.py")] == [("wide", 13), ("method", 13)]
+
+
+def test_no_function_in_the_named_input_modules_takes_more_than_12_parameters():
+    modules = _modules()
+    offences = [f"{modules[m].relative_to(PACKAGE.parent)}:{line} {name} takes {count} parameters"
+                for m in NAMED_INPUT_MODULES
+                for name, line, count in _wide_functions(modules[m].read_text(encoding="utf-8"), str(modules[m]))]
+    assert not offences, (f"more than {MAX_PARAMETERS} parameters (group them in a NamedTuple):\n"
+                          + "\n".join(offences))

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import SocsimError
-from sim.experiments.detractors import detractor_variants, lose_one_lose_150
+from sim.experiments.detractors import DetractorCost, detractor_variants, detractor_verdict, lose_one_lose_150
+from sim.experiments.stats import Interval
 
 from _support import scenario
 
@@ -62,9 +63,28 @@ def test_cli_prints_the_figure_and_writes_json(tmp_path):
     result = CliRunner().invoke(app, ["detractors", "--reps", "2", "--population", "400", "--days", "60",
                                       "--set", "world.graph.degree=20", "--workers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "customers lost per detractor" in result.output and "lose one customer" in result.output
+    assert "customers lost per detractor" in result.output
+    lines = result.output.splitlines()
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("Verdict: each extra detractor costs focal"))
+    assert verdict < next(i for i, line in enumerate(lines) if "customers lost per detractor" in line)  # read first
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["brand"] == "focal" and set(data["customers_lost_per_detractor"]) == {"mean", "low", "high"}
+    assert data["verdict"] == lines[verdict]
+
+
+def _cost(per: tuple[float, float, float], warned: tuple[float, float, float]) -> DetractorCost:
+    def iv(x: tuple[float, float, float]) -> Interval:
+        return Interval(x[0], x[1], x[2], 8, 1.0)
+    return DetractorCost("focal", 0.4, 8, iv((900, 800, 1000)), iv((2000, 1500, 2500)), iv(per), iv(warned), iv((3, 2, 4)))
+
+
+def test_verdict_says_significance_and_where_the_saying_stands():
+    text = detractor_verdict(_cost((2.41, 1.1, 3.72), (-0.2, -1.0, 0.6)))
+    assert text == ("Verdict: each extra detractor costs focal 2.41 (95 % CI 1.10 to 3.72) customers, significant, far "
+                    "fewer than the saying's 150; −0.20 (95 % CI −1.00 to 0.60) of them through her warnings, not "
+                    "significant; and 3.00 (95 % CI 2.00 to 4.00) orders.")
+    assert "consistent with the saying's 150" in detractor_verdict(_cost((140, 90, 190), (1, 0.5, 1.5)))
+    assert "more than the saying's 150" in detractor_verdict(_cost((400, 300, 500), (1, 0.5, 1.5)))
 
 
 def test_cli_bad_input_is_one_line():

@@ -103,6 +103,25 @@ def test_the_plot_draws_undefined_estimates_as_empty_rows(tmp_path):
     assert path.stat().st_size > 5_000
 
 
+def test_the_verdict_reads_the_first_brand_then_the_category():
+    from sim.experiments.elasticity import BUNDLED_TARGETS, ElasticityResult, elasticity_verdict
+
+    orders, _ = _market(8, np.random.default_rng(1), noise=0.0)  # own a −3, b −2; diversion a 40 %; category −0.8
+    result = ElasticityResult(elasticities(orders, ["a", "b"], 0.10), ("a", "b"), 0.10, None, None,
+                              load_elasticity_targets(BUNDLED_TARGETS))
+    assert elasticity_verdict(result) == (
+        "Verdict: +10% on a's prices moves its orders by −24.9 % (own-price elasticity −3.00 (95 % CI −3.00 to −3.00, "
+        "significant; in the published range −3.5 to −1.5)); rivals win 40 % of the lost orders (95 % CI 40 % to 40 %; "
+        "in the published range ≥ 33 %); b's own-price elasticity −2.00 (95 % CI −2.00 to −2.00, significant; in the "
+        "published range −3.5 to −1.5); category elasticity −0.80 (95 % CI −0.80 to −0.80, significant; in the "
+        "published range −1 to 1).")
+    orders[variant_of("a")] = orders[BASE] * 1.1 ** -0.5  # a barely responds: outside the published range
+    weak = ElasticityResult(elasticities(orders, ["a", "b"], 0.10), ("a", "b"), 0.10, None, None,
+                            load_elasticity_targets(BUNDLED_TARGETS))
+    assert "elasticity −0.50 (95 % CI −0.50 to −0.50, significant; outside the published range −3.5 to −1.5)" in \
+        elasticity_verdict(weak)
+
+
 def test_missing_variants_leave_their_measures_out():
     orders, _ = _market(4, np.random.default_rng(2), noise=0.01)
     del orders[variant_of("b")], orders[CATEGORY]
@@ -142,6 +161,10 @@ def test_elasticity_command_prints_the_table_and_writes_the_folder(tmp_path):
         assert label in result.output
     assert "e+" not in result.output and "e-" not in result.output  # no scientific notation
     doc = json.loads((out / "elasticity.json").read_text(encoding="utf-8"), parse_constant=pytest.fail)  # strict JSON
+    lines = result.output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Verdict: +10% on focal's prices moves its orders"))
+    assert first < next(i for i, line in enumerate(lines) if "own-price elasticity of focal" in line)  # read first
+    assert doc["verdict"] == lines[first]
     measures = [(e["measure"], e["brand"]) for e in doc["estimates"]]
     assert ("own", "focal") in measures and ("category", "") in measures and ("diversion", "rival") in measures
     assert doc["replications"] == 2 and doc["step"] == 0.1

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from sim.draws import stream_handle
-from sim.market.aftercare import Judging, _after_purchase, _order_money
-from sim.market.attitude import fold_exposures
+from sim.market.aftercare import BuyerTerms, Buyers, Judging, MoneyTerms, Orders, _after_purchase, _order_money
+from sim.market.attitude import Attitudes, ExposureRows, fold_exposures
 from sim.market.choice import (WECHAT_SEEDED_MASK, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
                                price_cost)
 from sim.market.signals import Source
@@ -236,9 +236,11 @@ def fold(attitude, stage, weights, brands, day=3, attitude_day=None, threshold=0
     attitude_day = np.zeros(attitude.shape, np.int32) if attitude_day is None else attitude_day
     entry, source, referrer = (np.full(attitude.shape, NO_ONE, t) for t in (np.int8, np.int8, np.int32))
     factors = (0.9 ** np.arange(10)).astype(np.float32)
-    keys = fold_exposures(attitude, attitude_day, stage, entry, source, referrer, np.zeros(n, np.int32),
-                          np.array(brands, np.int16), np.array(weights, np.float32), np.arange(n, dtype=np.int8),
-                          np.full(n, Source.KOL, np.int8), np.arange(100, 100 + n, dtype=np.int32), day, factors, threshold)
+    rows = ExposureRows(np.zeros(n, np.int32), np.array(brands, np.int16), np.array(weights, np.float32),
+                        np.arange(n, dtype=np.int8), np.full(n, Source.KOL, np.int8),
+                        np.arange(100, 100 + n, dtype=np.int32))
+    keys = fold_exposures(Attitudes(attitude, attitude_day, stage, entry, source, referrer), rows, day, factors,
+                          threshold)
     return keys, entry, source, referrer
 
 
@@ -287,12 +289,15 @@ def test_an_order_books_revenue_fees_cogs_and_each_level_of_referral_commission(
     parent[7, 0], parent[3, 0] = 3, grandparent
     tree = np.zeros((1, 2, 3))
     money, grouped = _order_money(
-        brand=np.array([0]), channel=np.array([WECHAT]), units=np.array([2]), price=np.array([100.0]),
-        coupon=np.array([5.0]), gift=np.array([0.0]), source=np.array([Source.WOM], np.int8),
-        referrer=np.array([7], np.int32), parent=parent, unit_cost=np.array([30.0]), take_rate=np.array([0.05, 0.0]),
-        payment_fee=np.array([0.006, 0.006]), levels=np.array([[0.10, 0.05, 0.02]]),
-        leader_commission=np.array([0.08]), kol_cps_by_id=np.zeros(1), kol_channel_by_id=np.full(1, -1, np.int64),
-        social=WECHAT, scale=1.0, tree_day=tree)
+        Orders(who=np.array([1], np.int32), brand=np.array([0]), channel=np.array([WECHAT]), units=np.array([2]),
+               price=np.array([100.0]), coupon=np.array([5.0]), gift=np.array([0.0]),
+               source=np.array([Source.WOM], np.int8), referrer=np.array([7], np.int32)),
+        parent=parent,
+        money=MoneyTerms(unit_cost=np.array([30.0]), take_rate=np.array([0.05, 0.0]),
+                         payment_fee=np.array([0.006, 0.006]), levels=np.array([[0.10, 0.05, 0.02]]),
+                         leader_commission=np.array([0.08]), kol_cps_by_id=np.zeros(1),
+                         kol_channel_by_id=np.full(1, -1, np.int64), social=WECHAT),
+        scale=1.0, tree_day=tree)
     orders, units, revenue, coupons, gifts, cogs, fees, referral_paid, leader, kol = money[0]
     assert (orders, units, revenue, coupons, gifts, cogs) == (1.0, 2.0, 200.0, 5.0, 0.0, 60.0)
     assert fees == pytest.approx(1.2) and referral_paid == pytest.approx(referral) and leader == 0.0 and kol == 0.0
@@ -315,13 +320,14 @@ RING = (np.arange(5, dtype=np.int64), np.array([1, 2, 3, 0], np.int32))
 def after(state, who, channel, source, referrer, quality, noise_sd=0.0, warn_prob=1.0, capture=0.0, late=0.0,
           price=100.0, day=20, regret=(0.10, 30)):
     n = len(who)
-    orders = (np.array(who, np.int32), np.zeros(n, np.int64), np.array(channel, np.int64), np.ones(n, np.int64),
-              np.full(n, price), np.zeros(n), np.array(source, np.int8), np.array(referrer, np.int32))
-    buyers = tuple(state[k] for k in ("parent", "purchases", "stage", "bought_on", "last_channel", "follower",
-                                      "stock_until", "attitude", "paid", "paid_day"))
-    terms = (np.array([True]), np.array([capture]), np.array([10.0]), np.array([quality]))
+    orders = Orders(who=np.array(who, np.int32), brand=np.zeros(n, np.int64), channel=np.array(channel, np.int64),
+                    units=np.ones(n, np.int64), price=np.full(n, price), coupon=np.zeros(n), gift=np.zeros(n),
+                    source=np.array(source, np.int8), referrer=np.array(referrer, np.int32))
+    terms = BuyerTerms(on_social=np.array([True]), capture=np.array([capture]), repurchase_days=np.array([10.0]),
+                       quality=np.array([quality]))
     judging = Judging(0.5, noise_sd, warn_prob, 0.5, late, regret[0], regret[1], *RING)
-    return _after_purchase(orders, buyers, terms, WECHAT, day, judging, 1, stream_handle(np.random.default_rng(5)))
+    return _after_purchase(orders, Buyers(**state), terms, WECHAT, day, judging, 1,
+                           stream_handle(np.random.default_rng(5)))
 
 
 def test_a_first_purchase_makes_her_a_purchaser_a_second_loyal_and_a_good_product_a_sharer():

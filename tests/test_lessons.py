@@ -97,6 +97,7 @@ def test_socsim_lessons_lists_all(monkeypatch):
         for lesson in CATALOG:
             row = next(line for line in result.output.splitlines() if f" {lesson.name} " in line)
             assert lesson.text(lang).title in row and lesson.text(lang).teaser in row
+        assert ("HTML 讲义" if lang == "zh" else "HTML handout") in result.output.splitlines()[-1]  # the hint in its language
 
 
 def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):
@@ -115,6 +116,10 @@ def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):
     assert en.exit_code == 0, en.output
     assert "resumed" in en.output and "Verdict: " in en.output and "handout: " in en.output
     assert lesson.en.title in (tmp_path / "handout.en.html").read_text(encoding="utf-8")
+    again = runner.invoke(app, ["lesson", lesson.name, "--lang", "zh", "--reps", "2", "--out", str(tmp_path)])
+    assert again.exit_code == 0 and "继续：" in again.output and "次运行" in again.output
+    for output in (zh.output, again.output):  # the run header too: no English phrase (two words in a row)
+        assert not re.search(r"[A-Za-z]{2,}[ ,]+[A-Za-z]{2,}", output.replace(str(tmp_path), "")), output
 
 
 def test_unknown_lesson_is_one_line_error():

@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..terminal import console, show_warnings
-from . import analysis, checks, detractors, elasticity, experiments, game, lessons, lift, scenario, workshop
+from . import analysis, checks, detractors, elasticity, experiments, export, game, lessons, lift, scenario, workshop
 from .help import tidy_help
 
 __all__ = ["app"]
@@ -52,7 +52,7 @@ def _main(version: bool = typer.Option(False, "--version", "-V", callback=_print
 
 def _register(root: typer.Typer) -> None:
     """Add every command group's commands to ``root``, then the ``game`` sub-app."""
-    for group in (scenario, experiments, elasticity, lift, detractors, checks, workshop, analysis, lessons):
+    for group in (scenario, experiments, elasticity, lift, detractors, export, checks, workshop, analysis, lessons):
         for command in group.COMMANDS:
             root.command()(command)
     root.add_typer(game.game_app, name="game")

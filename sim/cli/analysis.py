@@ -13,8 +13,9 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .common import DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, reported_errors
-from ..terminal import console, err, progress, say
+from .common import BASELINE, DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, reported_errors
+from ..errors import SocsimError
+from ..terminal import console, err, progress, say, styled
 
 __all__ = ["sensitivity", "calibrate", "optimise"]
 
@@ -94,10 +95,12 @@ def sensitivity(
 
 
 def calibrate(
-    scenario: Path = typer.Argument(..., help="The scenario to calibrate, e.g. scenarios/baseline.yaml."),
-    targets: Path = typer.Option(..., "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (see scenarios/targets/)."),
+    scenario: Optional[Path] = typer.Argument(None, help="The scenario to calibrate, e.g. scenarios/baseline.yaml (with --report: default the bundled baseline)."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Targets file: parameters with bounds, KPI targets, seeds (see scenarios/targets/)."),
+    report: bool = typer.Option(False, "--report", help="Fit nothing: measure the scenario as it is against every figure in scenarios/targets/ and say which it meets."),
+    reps: int = typer.Option(6, "--reps", help="With --report: replications (seeds seed … seed + reps − 1, paired across the price-rise variants)."),
     set_: Optional[List[str]] = SetOpt,
-    out: Optional[Path] = typer.Option(None, "--out", help="Calibrated scenario file (default: <scenario>.calibrated.yaml next to it); never overwritten."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Calibrated scenario file (default: <scenario>.calibrated.yaml next to it); with --report, the results folder. Never overwritten."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
     dask_local: Optional[int] = DaskLocalOpt,
@@ -110,10 +113,15 @@ def calibrate(
     RMSE, the elasticities against their ranges (a targets file with ``elasticity``), and
     writes the calibrated scenario.
 
+    With --report nothing is fitted: the scenario as it is (default: the bundled baseline)
+    is measured against every KPI target and elasticity range in scenarios/targets/, each
+    with its 95 % interval and whether it is met (targets_report.csv in the results folder).
+
     Examples:  socsim calibrate scenarios/baseline.yaml \\
                    --targets scenarios/targets/seed_facts.yaml
                socsim calibrate scenarios/baseline.yaml \\
                    --targets scenarios/targets/price_response.yaml
+               socsim calibrate --report
     """
     from ..analysis.calibrate import calibrate as fit_targets
     from ..analysis.calibrate import write_calibrated
@@ -123,6 +131,14 @@ def calibrate(
     with reported_errors():
         plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
         plan.check()
+        if report and targets is not None:
+            raise SocsimError("--report measures against every file in scenarios/targets/; --targets names the file of a fit: "
+                              "give one of the two")
+        if report:
+            return _targets_report(scenario, reps, set_, out, plan)
+        if scenario is None or targets is None:
+            raise SocsimError("calibrate: give a scenario and --targets FILE (scenarios/targets/…), or --report to measure "
+                              "the bundled baseline against every published figure")
         fit = _with_progress("candidates", lambda tick: fit_targets(scenario, targets, plan=plan, progress=tick,
                                                                     overrides=set_ or ()))
         path = write_calibrated(scenario, fit.fitted, out)
@@ -150,6 +166,32 @@ def calibrate(
     console.print(f"loss {fit.loss:.4g} after {fit.evaluations} candidates × {fit.runs_per_evaluation} seeds; "
                   f"runs: {fit.folder}" + "".join(f"; {p}" for p in fit.files))
     say("calibrated scenario: ", (str(path), "bold"))
+
+
+def _targets_report(scenario: Optional[Path], reps: int, overrides: Optional[List[str]], out: Optional[Path], plan) -> None:
+    """``socsim calibrate --report``: the scenario as it is against every bundled figure, one row each."""
+    import datetime as dt
+
+    from ..analysis.targets_report import report_verdict, targets_report, write_report
+    from ..config.loader import load_scenario
+    from ..errors import refuse_existing
+
+    path = scenario or BASELINE
+    folder = out or Path(load_scenario(path, list(overrides or ())).outputs.dir) / f"targets-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    refuse_existing(folder)
+    result = _with_progress("measuring", lambda tick: targets_report(path, folder, replications=reps, overrides=overrides or (),
+                                                                     plan=plan, progress=tick))
+    files = write_report(result)
+    say((report_verdict(result), "bold"))
+    table = Table(title="published figures vs the scenario as it is", title_justify="left")
+    for c in ("figure", "target", "measured (95 % CI)", "met", "from"):
+        table.add_column(c, justify="left", overflow="fold")
+    for c in result.checks:
+        table.add_row(c.figure, c.target, c.measured_text(), styled("yes", "green") if c.met else styled("no", "red"), c.file)
+    console.print(table)
+    say("not here: word of mouth's and paid media's elasticity ranges (wom_vs_advertising.yaml) need their own paired "
+        "runs: socsim check --only wom_vs_advertising")
+    say("results: ", (str(folder), "bold"), f" ({', '.join(p.name for p in files)}, elasticity.csv, runs/)")
 
 
 def _price_table(fits) -> Table:

@@ -105,14 +105,14 @@ def count(n: int, noun: str) -> str:
 
 
 @contextmanager
-def run_progress() -> Iterator[Callable[[int, int], None]]:
+def run_progress(label: str = "simulating", unit: str = "runs") -> Iterator[Callable[[int, int], None]]:
     """A progress bar of runs on stderr; yields ``tick(done, total)`` for the experiment runner.
 
     The first tick may count runs found stored: the bar starts there, so they do not
-    count toward the speed (ETA).
+    count toward the speed (ETA). ``label`` and ``unit`` are its words (a lesson's are Chinese under --lang zh).
     """
-    with progress("runs") as bar:
-        task = bar.add_task("simulating", total=None)
+    with progress(unit) as bar:
+        task = bar.add_task(label, total=None)
         started: list[bool] = []
 
         def tick(done: int, total: int) -> None:

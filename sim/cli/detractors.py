@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import List, Optional
 
 import typer
 
-from ..files import writing
+from ..files import strict_json, writing
 from ..terminal import say
 from .common import (FirstSeedOpt, PopulationOpt, RunDaysOpt, ScenarioArg, SetOpt, WorkersOpt, load_cli_scenario,
                      reported_errors, run_progress, size_overrides)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..experiments.stats import Interval  # importing sim.experiments costs ~0.6 s at every socsim start
 
 __all__ = ["detractors", "COMMANDS"]
 
@@ -45,36 +41,31 @@ def detractors(
     Examples:  socsim detractors
                socsim detractors --reps 12 --population 4000 --days 180
     """
-    from ..experiments.detractors import lose_one_lose_150
+    from ..experiments.detractors import count_interval, detractor_verdict, lose_one_lose_150
 
     with reported_errors():
         sc = load_cli_scenario(scenario, size_overrides(set_, population, days))
         say((f"detractors of {sc.name}", "bold"), f": 3 variants × {reps} replications = {3 * reps} runs")
         with run_progress() as tick:
             cost = lose_one_lose_150(sc, brand, reps, seed, extra_late, _workers(workers), tick)
+    verdict = detractor_verdict(cost)
+    say((verdict, "bold"))
     rows = {"detractors added": cost.detractors_added, "buyers lost": cost.buyers_lost,
             "customers lost per detractor": cost.per_detractor, "… of which by their warnings": cost.by_warnings,
             "orders lost per detractor": cost.orders_per_detractor}
     for label, value in rows.items():
-        say(f"  {label:30s} {_interval(value)}")
-    say(f"{cost.brand}: lose one customer (a detractor), lose {_interval(cost.per_detractor)} more through her "
-        "contacts (the saying: 150).")
+        say(f"  {label:30s} {count_interval(value)}")
     if out is not None:
-        data = {"brand": cost.brand, "extra_late": cost.extra_late, "replications": cost.replications,
+        data = {"verdict": verdict, "brand": cost.brand, "extra_late": cost.extra_late, "replications": cost.replications,
                 **{k.strip("… ").replace(" ", "_"): {"mean": v.mean, "low": v.low, "high": v.high} for k, v in rows.items()}}
         with reported_errors(), writing(out.parent):
-            out.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            out.write_text(strict_json(data, indent=2), encoding="utf-8")
         say("written: ", (str(out), "bold"))
 
 
 def _workers(workers: int | None) -> int:
     """--workers: None → every core; 0 → this process (as 1)."""
     return (os.cpu_count() or 1) if workers is None else max(1, workers)
-
-
-def _interval(x: Interval) -> str:
-    fmt = "{:,.0f}" if abs(x.mean) >= 100 else "{:.3f}"
-    return f"{fmt.format(x.mean)} (95 % CI {fmt.format(x.low)} to {fmt.format(x.high)})".replace("-", "−")
 
 
 COMMANDS = (detractors,)

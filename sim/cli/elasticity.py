@@ -94,7 +94,9 @@ def _check_sizes(reps: int, population: Optional[int], days: Optional[int]) -> N
 
 
 def _print_estimates(result) -> None:
-    from ..experiments.elasticity import verdict
+    from ..experiments.elasticity import elasticity_verdict, verdict
+
+    say((elasticity_verdict(result), "bold"))
 
     table = Table(title=f"price response of orders — every price {result.step:+.0%}, "
                         f"{result.design.replications} paired replications", title_justify="left")

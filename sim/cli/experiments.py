@@ -21,7 +21,8 @@ from ..terminal import console, err, say
 if TYPE_CHECKING:  # pragma: no cover
     from ..experiments.design import Design
 
-__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RunChoices", "run_options"]
+__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RUN_WORDS", "RunChoices",
+           "run_options"]
 
 
 def _option(option: typer.models.OptionInfo):
@@ -88,41 +89,63 @@ def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrid
     return design
 
 
+#: What :func:`run_design` prints, in English and Chinese (a lesson's console follows its --lang).
+RUN_WORDS = {
+    "en": {"header": ": {shape} ({where}); results: {folder}", "simulating": "simulating", "runs": "runs",
+           "earlier": "note: {old} holds runs of an earlier version of this experiment; they are kept apart",
+           "interrupted": "interrupted: finished runs are stored in {folder}; run the same command again to resume",
+           "resumed": "resumed: {skipped} runs were already stored, {ran} ran now"},
+    "zh": {"header": "：{shape}（{where}）；结果：{folder}", "simulating": "模拟中", "runs": "次运行",
+           "earlier": "注意：{old} 存有本实验早先版本的运行，两者分开保存",
+           "interrupted": "已中断：完成的运行保存在 {folder}；再运行同一命令即可继续",
+           "resumed": "继续：{skipped} 次运行已保存，本次运行 {ran} 次"},
+}
+
+
 def run_design(design: "Design", out: Optional[Path], workers: Optional[int], scheduler: Optional[str],
-               dask_local: Optional[int], report: Optional[bool]):
-    """Run an experiment design with a progress bar, resuming ``out`` (default: the design's folder); returns its result."""
+               dask_local: Optional[int], report: Optional[bool], lang: str = "en"):
+    """Run an experiment design with a progress bar, resuming ``out`` (default: the design's folder); returns its result.
+
+    ``lang`` (en or zh) is the language of the lines printed (:data:`RUN_WORDS`).
+    """
     from ..experiments import ExecutionPlan, default_folder, run_experiment
     from ..experiments.store import earlier_versions
 
+    words = RUN_WORDS[lang]
     plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
     plan.check()
     _largest_run(design)
     folder = out or default_folder(design)
     runs = len(design.cells) * design.replications
-    say((design.name, "bold"), f": {_design_runs(design)} ({plan.describe(runs)}); results: {folder}")
+    say((design.name, "bold"), words["header"].format(shape=_design_runs(design, lang), where=plan.describe(runs, lang),
+                                                      folder=folder))
     if out is None:
         for old in earlier_versions(design):
-            console.print(f"note: {old} holds runs of an earlier version of this experiment; they are kept apart")
+            console.print(words["earlier"].format(old=old))
     try:
-        with run_progress() as tick:
+        with run_progress(words["simulating"], words["runs"]) as tick:
             result = run_experiment(design, folder=folder, plan=plan, progress=tick, report=report)
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished runs are stored in {folder}; run the same command again to resume")
+        err.print(words["interrupted"].format(folder=folder))
         raise typer.Exit(130)
     if result.skipped:
-        console.print(f"resumed: {result.skipped} runs were already stored, {result.ran} ran now")
+        console.print(words["resumed"].format(skipped=result.skipped, ran=result.ran))
     return result
 
 
-def design_shape(design: "Design") -> str:
-    """``4 variants``, or ``1 variant × 15 points`` for a sweep."""
+def design_shape(design: "Design", lang: str = "en") -> str:
+    """``4 variants``, or ``1 variant × 15 points`` for a sweep (``4 个方案`` in zh)."""
+    if lang == "zh":
+        return f"{len(design.variants)} 个方案" + (f" × {len(design.points)} 个取值点" if design.is_sweep else "")
     points = f" × {count(len(design.points), 'point')}" if design.is_sweep else ""
     return count(len(design.variants), "variant") + points
 
 
-def _design_runs(design: "Design") -> str:
-    """``4 variants × 10 replications = 40 runs``."""
+def _design_runs(design: "Design", lang: str = "en") -> str:
+    """``4 variants × 10 replications = 40 runs`` (``4 个方案 × 10 次重复 = 40 次运行`` in zh)."""
     runs = len(design.cells) * design.replications
+    if lang == "zh":
+        return f"{design_shape(design, lang)} × {design.replications} 次重复 = {runs} 次运行"
     return f"{design_shape(design)} × {count(design.replications, 'replication')} = {count(runs, 'run')}"
 
 

@@ -45,7 +45,8 @@ def lessons(lang: str = LangOpt) -> None:
         text, size = item.text(lang), preset_of(item, "workshop")
         table.add_row(item.name, text.title, text.teaser, f"{len(item.variants)} × {size.replications}")
     console.print(table)
-    console.print("socsim lesson NAME --lang zh|en  → HTML handout (docs/LESSONS.md)")
+    console.print("socsim lesson NAME --lang zh|en  → " + ("HTML 讲义（docs/LESSONS.md）" if lang == "zh" else
+                                                          "HTML handout (docs/LESSONS.md)"))
 
 
 def lesson(
@@ -75,7 +76,8 @@ def lesson(
         item = load_lesson(name)
         design = lesson_design(item, "workshop", reps)
         folder = out or default_out(item)
-        result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False))
+        result = finish_lesson(item, "workshop", run_design(design, store_folder(folder, design), None, None, None, False,
+                                                                 lang))
         page = write_handout(item, result, lang, folder)
     say((lesson_verdict(result, lang), "bold"))
     for check in result.claims:

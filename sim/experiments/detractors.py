@@ -31,9 +31,13 @@ import numpy as np
 from ..verification.jobs import RunJob, RunSummary, run_jobs
 from ..config.schema import Scenario
 from ..errors import SocsimError
-from .stats import Interval, mean_ci
+from .stats import LEVEL, Interval, mean_ci
+from .verdict import clear_of_zero
 
-__all__ = ["DetractorCost", "lose_one_lose_150", "detractor_variants"]
+__all__ = ["DetractorCost", "lose_one_lose_150", "detractor_variants", "detractor_verdict", "count_interval", "SAYING"]
+
+#: The practitioners' figure: behind one customer stand about 150 more (a Dunbar-sized circle).
+SAYING = 150
 
 #: Variant names: the scenario, more detractors, and more detractors whose warnings weigh nothing.
 AS_IS, MORE, WEIGHTLESS = "as_is", "more", "more_weightless"
@@ -146,3 +150,24 @@ def _cost(runs: dict[str, list[RunSummary]], brand: str, extra_late: float, repl
     orders = kpi(AS_IS, "orders") - kpi(MORE, "orders")
     return DetractorCost(brand, extra_late, replications, mean_ci(added), mean_ci(lost), mean_ci(lost / added),
                          mean_ci(warned / added), mean_ci(orders / added))
+
+
+def count_interval(x: Interval) -> str:
+    """``2.41 (95 % CI 1.10 to 3.72)``, ``1,204 (95 % CI …)``: a count per detractor with its interval."""
+    fmt = "{:,.0f}" if abs(x.mean) >= 100 else "{:.2f}"
+    ci = "" if x.low != x.low else f" ({LEVEL * 100:.0f} % CI {fmt.format(x.low)} to {fmt.format(x.high)})"
+    return f"{fmt.format(x.mean)}{ci}".replace("-", "−")
+
+
+def detractor_verdict(cost: DetractorCost) -> str:
+    """The one-line answer, read first: customers lost per detractor against the saying's 150, and why.
+
+    Example: ``Verdict: each extra detractor costs focal 2.41 customers (95 % CI 1.10 to
+    3.72), significant, far fewer than the saying's 150; 1.20 (…) of them through her
+    warnings, significant; and 3.05 (…) orders.``
+    """
+    per = cost.per_detractor
+    saying = ("far fewer than" if per.high < SAYING else "more than" if per.low > SAYING else "consistent with")
+    return (f"Verdict: each extra detractor costs {cost.brand} {count_interval(per)} customers, {clear_of_zero(per)}, "
+            f"{saying} the saying's {SAYING}; {count_interval(cost.by_warnings)} of them through her warnings, "
+            f"{clear_of_zero(cost.by_warnings)}; and {count_interval(cost.orders_per_detractor)} orders.")

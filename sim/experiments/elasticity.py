@@ -58,12 +58,13 @@ from .design import Design, build_design
 from .executors import ExecutionPlan
 from .runner import Progress, run_pending
 from .spec import NAME_PATTERN, Strict
-from .stats import Interval, mean_ci, ratio_ci
+from .stats import LEVEL, Interval, mean_ci, ratio_ci
 from .store import ResultsStore, StoredRun, atomic_write, write_csv
+from .verdict import clear_of_zero
 
 __all__ = ["BUNDLED_TARGETS", "BASE", "CATEGORY", "Measure", "Bound", "ElasticityTargets", "Estimate", "load_elasticity_targets",
            "price_rise", "variant_of", "rise_variants", "log_elasticity", "elasticities", "verdict", "ElasticityResult",
-           "elasticity_design", "orders_by_variant", "measure", "CSV_HEADER", "csv_rows", "write_json"]
+           "elasticity_design", "orders_by_variant", "measure", "CSV_HEADER", "csv_rows", "write_json", "elasticity_verdict"]
 
 #: The published ranges shipped with socsim (scenarios/targets/elasticity.yaml).
 BUNDLED_TARGETS = Path(__file__).resolve().parents[2] / "scenarios" / "targets" / "elasticity.yaml"
@@ -267,6 +268,52 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:g}".replace("-", "−")
 
 
+def elasticity_verdict(result: "ElasticityResult") -> str:
+    """The one-line answer, read first: what a price rise does to the first brand's orders, and to the category.
+
+    Example: ``Verdict: +10% on focal's prices moves its orders by −19.5 % (own-price
+    elasticity −2.28 (95 % CI −2.71 to −1.85, significant; in the published range −3.5 to
+    −1.5)); rivals win 41 % of the lost orders (95 % CI …; in the published range ≥ 33 %);
+    category elasticity −0.52 (…)``. Significant: the 95 % interval excludes 0.
+    """
+    own = [e for e in result.estimates if e.measure == "own"]
+    by = {(e.measure, e.brand): e for e in result.estimates}
+    parts = []
+    if own:
+        first, step = own[0], result.step
+        change = (1 + step) ** first.value.mean - 1
+        parts.append(f"{step:+.0%} on {first.brand}'s prices moves its orders by {_signed(change * 100, 1)} % "
+                     f"(own-price elasticity {_estimate_text(first, result.targets)})")
+        diversion = by.get(("diversion", first.brand))
+        if diversion is not None:
+            parts.append(f"rivals win {_estimate_text(diversion, result.targets, ' of the lost orders')}")
+        parts += [f"{e.brand}'s own-price elasticity {_estimate_text(e, result.targets)}" for e in own[1:]]
+    category = by.get(("category", ""))
+    if category is not None:
+        parts.append(f"category elasticity {_estimate_text(category, result.targets)}")
+    return "Verdict: " + ("; ".join(parts) or "nothing measured") + "."
+
+
+def _estimate_text(e: Estimate, targets: ElasticityTargets | None, noun: str = "") -> str:
+    """``−2.28 (95 % CI −2.71 to −1.85, significant; in the published range −3.5 to −1.5)``; a share: ``41 %…``."""
+    share = e.measure == "diversion"
+    fmt = (lambda x: f"{x * 100:.0f} %") if share else (lambda x: _signed(x, 2))
+    v = e.value
+    notes = []
+    if v.low == v.low:  # an interval (not NaN): a share is not tested against 0, an elasticity is
+        notes.append(f"{LEVEL * 100:.0f} % CI {fmt(v.low)} to {fmt(v.high)}" + ("" if share else f", {clear_of_zero(v)}"))
+    bound, said = verdict(e, targets)
+    if said:
+        limits = [f"{'≥' if x is bound.low else '≤'} {fmt(x).lstrip('+')}" for x in (bound.low, bound.high) if x is not None]
+        shown = bound.describe() if not share else " and ".join(limits)
+        notes.append(f"{'in' if said == 'in range' else 'outside'} the published range {shown}")
+    return f"{fmt(v.mean)}{noun}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _signed(x: float, digits: int) -> str:
+    return f"{x:+.{digits}f}".replace("-", "−")
+
+
 # --------------------------------------------------------------------------- measuring
 @dataclass(frozen=True)
 class ElasticityResult:
@@ -361,7 +408,7 @@ def write_json(result: ElasticityResult) -> Path:
         return None if math.isnan(x) else round(x, 6)
 
 
-    doc = {"scenario": result.design.cells[0].scenario.name, "step": result.step, "replications": result.design.replications,
+    doc = {"verdict": elasticity_verdict(result), "scenario": result.design.cells[0].scenario.name, "step": result.step, "replications": result.design.replications,
            "seeds": [result.design.seed, result.design.seed_of(result.design.replications - 1)],
            "method": "log ratio ln(q1/q0)/ln(1+step) per replication, t-interval; diversion: ratio of mean paired "
                      "differences, delta-method interval",

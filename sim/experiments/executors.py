@@ -59,6 +59,13 @@ class InlineExecutor(Executor):
         return future
 
 
+#: :meth:`ExecutionPlan.describe` in English and Chinese.
+_WHERE = {"en": {"scheduler": "Dask cluster at {}", "dask_local": "local Dask cluster, {} worker processes",
+                 "here": "this process", "pool": "local process pool, {} worker{}"},
+          "zh": {"scheduler": "Dask 集群 {}", "dask_local": "本地 Dask 集群，{} 个工作进程",
+                 "here": "本进程", "pool": "本地进程池，{} 个工作进程"}}
+
+
 @dataclass(frozen=True)
 class ExecutionPlan:
     """Which executor to open.
@@ -94,15 +101,17 @@ class ExecutionPlan:
         if self.scheduler is not None and not _SCHEDULER.match(self.scheduler):
             raise SocsimError(f"--scheduler {self.scheduler!r}: expected an address like tcp://10.0.0.5:8786")
 
-    def describe(self, n_tasks: int) -> str:
+    def describe(self, n_tasks: int, lang: str = "en") -> str:
+        """Where ``n_tasks`` runs execute, in words (``lang``: en or zh, for a lesson's console)."""
+        words = _WHERE[lang]
         if self.scheduler:
-            return f"Dask cluster at {self.scheduler}"
+            return words["scheduler"].format(self.scheduler)
         if self.dask_local:
-            return f"local Dask cluster, {self.dask_local} worker processes"
+            return words["dask_local"].format(self.dask_local)
         if self.workers == 0:
-            return "this process"
+            return words["here"]
         n = self._local_workers(n_tasks)
-        return f"local process pool, {n} worker{'s' if n > 1 else ''}"
+        return words["pool"].format(n, "s" if n > 1 else "")
 
     def window(self, n_tasks: int) -> int | None:
         """Runs to keep submitted: 1 in this process, twice the workers of a local pool, all for Dask."""

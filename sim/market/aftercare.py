@@ -8,6 +8,7 @@ books their money (:func:`_order_money`) and updates the buyers' state
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -21,7 +22,8 @@ from ..population import NO_ONE, Stage
 from .referral import book_levels, in_upline, upline
 from .signals import SharerPool, Source
 
-__all__ = ["BrandTerms", "Judging", "judging", "settle", "reward_and_pool", "ORDER_FIELDS"]
+__all__ = ["BrandTerms", "MoneyTerms", "BuyerTerms", "DayBooks", "Orders", "Buyers", "Judging", "judging", "settle",
+           "reward_and_pool", "ORDER_FIELDS"]
 
 #: Ledger fields each order books, in the columns of :func:`_order_money`'s table.
 ORDER_FIELDS = ("orders", "units", "revenue", "coupons", "gifts", "cogs", "platform_fees",
@@ -30,6 +32,68 @@ _LEADER = ORDER_FIELDS.index("leader_commission")
 # Plain ints, which kernels bake in when compiled (sim.jit drops stale caches when a code changes).
 _WOM, _GROUP, _KOL = int(Source.WOM), int(Source.GROUP), int(Source.KOL)
 _PURCHASED, _LOYAL = Stage.PURCHASED, Stage.LOYAL
+
+
+class MoneyTerms(NamedTuple):
+    """What an order's money is booked on (:func:`_order_money`'s named terms)."""
+
+    unit_cost: np.ndarray          # (B,) yuan per unit
+    take_rate: np.ndarray          # (C,) platform commission, share of revenue
+    payment_fee: np.ndarray        # (C,) payment processing, share of revenue
+    levels: np.ndarray             # (B, REFERRAL_LEVELS) referral commission rates by level
+    leader_commission: np.ndarray  # (B,) group-leader commission, share of revenue
+    kol_cps_by_id: np.ndarray      # KOL CPS rate by id (0.0: no KOL's id)
+    kol_channel_by_id: np.ndarray  # channel a streamer's CPS is paid on, by id (−1: any)
+    social: int                    # WeChat channel code (−1: none)
+
+
+class BuyerTerms(NamedTuple):
+    """Per-brand (B,) terms a buyer's state is updated on (:func:`_after_purchase`)."""
+
+    on_social: np.ndarray        # bool, listed on the social channel
+    capture: np.ndarray          # package-card capture rate on marketplaces
+    repurchase_days: np.ndarray  # days one unit lasts
+    quality: np.ndarray          # product quality
+
+
+class DayBooks(NamedTuple):
+    """The ledger's records of the day that orders are booked into, in place."""
+
+    books: np.ndarray      # (B, C, fields) money and counts of the day
+    by_source: np.ndarray  # (B, C, sources) orders by the source of the sale
+    cols: np.ndarray       # the book columns of :data:`ORDER_FIELDS`
+    traffic_col: int       # the book column of traffic
+    scale: float           # real consumers per agent
+    referrals: np.ndarray  # the day's referral-tree record (:func:`~sim.market.referral.book_levels`)
+
+
+class Orders(NamedTuple):
+    """Today's orders as aligned columns, one row per order (a buyer orders once a day)."""
+
+    who: np.ndarray       # buyer
+    brand: np.ndarray     # brand code
+    channel: np.ndarray   # channel code
+    units: np.ndarray     # units bought
+    price: np.ndarray     # yuan per unit on the shelf
+    coupon: np.ndarray    # yuan off the order
+    gift: np.ndarray      # yuan of gifts with the order
+    source: np.ndarray    # :class:`~sim.market.signals.Source` of the sale
+    referrer: np.ndarray  # who brought it (−1: no one)
+
+
+class Buyers(NamedTuple):
+    """The population's arrays :func:`_after_purchase` updates, in place."""
+
+    parent: np.ndarray        # (n, B) referral-tree parent (−1: a root)
+    purchases: np.ndarray     # (n, B) orders so far
+    stage: np.ndarray         # (n, B) funnel stage
+    bought_on: np.ndarray     # (n, B) bit mask of the channels bought on
+    last_channel: np.ndarray  # (n, B) channel of the last order
+    follower: np.ndarray      # (n, B) bool, in the brand's private domain
+    stock_until: np.ndarray   # (n,) day her stock runs out
+    attitude: np.ndarray      # (n, B) float32 ad-stock
+    paid: np.ndarray          # (n, B) unit price last paid, net of coupons
+    paid_day: np.ndarray      # (n, B) day of that price
 
 
 @dataclass(frozen=True)
@@ -60,6 +124,17 @@ class BrandTerms:
             channel[kol_id] = self.kol_cps_channel.get(kol_id, -1)
         object.__setattr__(self, "kol_cps_by_id", table)  # frozen: set once, here
         object.__setattr__(self, "kol_channel_by_id", channel)
+
+    @functools.cached_property
+    def money(self) -> MoneyTerms:
+        """The terms :func:`settle` books money on."""
+        return MoneyTerms(self.unit_cost, self.take_rate, self.payment_fee, self.levels, self.leader_commission,
+                          self.kol_cps_by_id, self.kol_channel_by_id, self.social)
+
+    @functools.cached_property
+    def buyers(self) -> BuyerTerms:
+        """The terms :func:`settle` updates buyers on."""
+        return BuyerTerms(self.on_social, self.capture, self.repurchase_days, self.quality)
 
     def cps(self, kol_id: int, channel: int) -> float:
         """The CPS rate KOL ``kol_id`` earns on an order on ``channel`` (a streamer: on her stream only)."""
@@ -108,53 +183,45 @@ def reward_and_pool(leader_uid: np.ndarray, pay: np.ndarray, happy: np.ndarray, 
 
 
 @njit
-def settle(books, orders, buyers, money_terms, buyer_terms, judging, day, n_pools, h):
-    """Book today's orders and update the buyers' state: the orders' money into the day's
-    books (:func:`_book_money`, which reads the referral tree before today's buyers join
-    it), then the buyers (:func:`_after_purchase`, drawing from the after stream's handle
-    ``h``; ``buyers`` are the population arrays it updates, in its order). Returns the group
-    leaders the orders pay (their ids, order by order) and what each order pays, the
-    satisfied and the warning buyers by brand (:func:`reward_and_pool` takes them on) and
-    the number of detractors each brand made today."""
-    books_day, by_source_day, cols, traffic_col, scale, tree_day = books
-    who, brand, channel, units, price, coupon, gift, source, referrer, traffic = orders
-    unit_cost, take_rate, payment_fee, levels, leader_commission, kol_cps_by_id, kol_channel_by_id, social = money_terms
-    parent = buyers[0]
-    grouped, pay = _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price,
-                               coupon, gift, source, referrer, parent, unit_cost, take_rate, payment_fee, levels,
-                               leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale, tree_day)
-    happy, happy_ends, warns, warn_ends, detractors = _after_purchase(
-        (who, brand, channel, units, price, coupon, source, referrer), buyers, buyer_terms, social, day, judging,
-        n_pools, h)
-    return referrer[grouped].astype(np.int64), pay, happy, happy_ends, warns, warn_ends, detractors
+def settle(books, orders, traffic, buyers, money, buyer_terms, judging, day, n_pools, h):
+    """Book today's ``orders`` (:class:`Orders`) and update the ``buyers`` (:class:`Buyers`):
+    the orders' money into the :class:`DayBooks` ``books`` (:func:`_book_money`, which
+    reads the referral tree before today's buyers join it; ``traffic`` the (B, C) visits
+    of the day), then the buyers (:func:`_after_purchase`, drawing from the after stream's
+    handle ``h``) on day ``day``. ``money`` and ``buyer_terms`` are :attr:`BrandTerms.money` and
+    :attr:`BrandTerms.buyers`, ``judging`` a :class:`Judging`. Returns the group leaders
+    the orders pay (their ids, order by order) and what each order pays, the satisfied
+    and the warning buyers by brand (:func:`reward_and_pool` takes them on) and the number
+    of detractors each brand made today."""
+    grouped, pay = _book_money(books, orders, traffic, buyers.parent, money)
+    happy, happy_ends, warns, warn_ends, detractors = _after_purchase(orders, buyers, buyer_terms, money.social, day,
+                                                                      judging, n_pools, h)
+    return orders.referrer[grouped].astype(np.int64), pay, happy, happy_ends, warns, warn_ends, detractors
 
 
 @njit
-def _book_money(books_day, by_source_day, cols, traffic_col, traffic, brand, channel, units, price, coupon, gift,
-                source, referrer, parent, unit_cost, take_rate, payment_fee, levels, leader_commission,
-                kol_cps_by_id, kol_channel_by_id, social, scale, tree_day):
-    """The orders' money (:func:`_order_money`) into the day's books row by row, the traffic
-    grid × ``scale``, and ``scale`` orders per order by source; the referral levels into
-    the day's tree record ``tree_day``. Returns the orders that pay a group leader and
-    what each pays her."""
-    money, grouped = _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost,
-                                  take_rate, payment_fee, levels, leader_commission, kol_cps_by_id,
-                                  kol_channel_by_id, social, scale, tree_day)
-    add_rows(books_day, brand, channel, cols, money)
-    add_grid(books_day, traffic_col, traffic, scale)
-    add_by_source(by_source_day, brand, channel, source, scale)
+def _book_money(books, orders, traffic, parent, money):
+    """The ``orders``' money (:func:`_order_money`) into the day's books row by row, the
+    ``traffic`` grid × scale, and scale orders per order by source; the referral levels
+    into the day's tree record. Returns the orders that pay a group leader and what each
+    pays her."""
+    money_rows, grouped = _order_money(orders, parent, money, books.scale, books.referrals)
+    add_rows(books.books, orders.brand, orders.channel, books.cols, money_rows)
+    add_grid(books.books, books.traffic_col, traffic, books.scale)
+    add_by_source(books.by_source, orders.brand, orders.channel, orders.source, books.scale)
     pay = np.empty(len(grouped))
     for j in range(len(grouped)):
-        pay[j] = money[grouped[j], _LEADER]
+        pay[j] = money_rows[grouped[j], _LEADER]
     return grouped, pay
 
 
 @njit
-def _order_money(brand, channel, units, price, coupon, gift, source, referrer, parent, unit_cost, take_rate,
-                 payment_fee, levels, leader_commission, kol_cps_by_id, kol_channel_by_id, social, scale, tree_day):
-    """The ledger amounts of each order (rows) in :data:`ORDER_FIELDS` (columns), × ``scale``;
-    and the indices of the orders that pay a group leader. Orders through a shared link
-    are booked by level in the tree record ``tree_day`` (:func:`~sim.market.referral.book_levels`).
+def _order_money(orders, parent, money, scale, tree_day):
+    """The ledger amounts of each of the ``orders`` (rows) in :data:`ORDER_FIELDS`
+    (columns), × ``scale``, on the :class:`MoneyTerms` ``money``; and the indices of the
+    orders that pay a group leader. Orders through a shared link are booked by level in
+    the tree record ``tree_day`` (:func:`~sim.market.referral.book_levels`); ``parent`` is
+    the (n, B) referral tree.
 
     Notes
     -----
@@ -167,7 +234,11 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
     only on her stream's channel, ``kol_channel_by_id``). Orders that owe nothing
     in a field carry 0.0 there, which leaves a ledger cell unchanged bit for bit.
     """
-    money = np.zeros((len(brand), len(ORDER_FIELDS)))
+    brand, channel, units, price, source, referrer = (orders.brand, orders.channel, orders.units, orders.price,
+                                                      orders.source, orders.referrer)
+    levels, social, kol_cps_by_id, kol_channel_by_id = money.levels, money.social, money.kol_cps_by_id, \
+        money.kol_channel_by_id
+    rows = np.zeros((len(brand), len(ORDER_FIELDS)))
     grouped = np.empty(len(brand), np.int64)
     n_grouped = 0
     for k in range(len(brand)):
@@ -188,28 +259,26 @@ def _order_money(brand, channel, units, price, coupon, gift, source, referrer, p
         known = kol and ref < len(kol_cps_by_id)
         anywhere = known and (kol_channel_by_id[ref] < 0 or kol_channel_by_id[ref] == c)
         cps = kol_cps_by_id[ref] if anywhere else 0.0  # BrandTerms.cps(ref, c)
-        row = money[k]  # in ORDER_FIELDS' order; each product in the numpy version's order
+        row = rows[k]  # in ORDER_FIELDS' order; each product in the numpy version's order
         row[0], row[1], row[2] = 1.0 * scale, units[k] * scale, revenue * scale       # orders, units, revenue
-        row[3], row[4], row[5] = coupon[k] * scale, gift[k] * scale, units[k] * unit_cost[b] * scale  # …, cogs
-        row[6] = revenue * (take_rate[c] + payment_fee[c]) * scale                   # platform fees
+        row[3], row[4] = orders.coupon[k] * scale, orders.gift[k] * scale            # coupons, gifts
+        row[5] = units[k] * money.unit_cost[b] * scale                               # cogs
+        row[6] = revenue * (money.take_rate[c] + money.payment_fee[c]) * scale       # platform fees
         row[7] = (level_1 + level_2 + level_3) * scale                               # referral
-        row[8] = (leader_commission[b] * revenue if leader else 0.0) * scale         # leader
+        row[8] = (money.leader_commission[b] * revenue if leader else 0.0) * scale   # leader
         row[9] = cps * revenue * scale if kol else 0.0                               # KOL CPS
         if leader:
             grouped[n_grouped] = k
             n_grouped += 1
-    return money, grouped[:n_grouped]
+    return rows, grouped[:n_grouped]
 
 
 @njit
 def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, h):
-    """Update the buyers' state after their orders; return who shares and who warns, by brand,
-    and how many detractors each brand made.
-
-    ``orders`` = (who, brand, channel, units, price, coupon, source, referrer);
-    ``buyers`` = the population's (parent, purchases, stage, bought_on, last_channel,
-    follower, stock_until, attitude, paid, paid_day); ``buyer_terms`` = (on_social,
-    capture, repurchase_days, quality) by brand; ``judging`` a :class:`Judging`.
+    """Update the :class:`Buyers` after their :class:`Orders` of the day; return who shares
+    and who warns, by brand, and how many detractors each brand made. ``buyer_terms`` are
+    :class:`BuyerTerms`, ``social`` the WeChat channel's code (−1: none), ``day`` today,
+    ``judging`` a :class:`Judging`.
 
     Each buyer (one order each: a shopper buys once a day) joins the brand's referral
     tree under the sharer of her first shared WeChat link, unless she stands above the
@@ -236,9 +305,9 @@ def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, 
     detractors : ndarray
         (n_pools,) int64 detractors made today per brand.
     """
-    who, brand, channel, units, price, coupon, source, referrer = orders
-    parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day = buyers
-    on_social, capture, repurchase_days, quality = buyer_terms
+    who, brand, channel, units, referrer = orders.who, orders.brand, orders.channel, orders.units, orders.referrer
+    parent, purchases, stage, paid, paid_day = buyers.parent, buyers.purchases, buyers.stage, buyers.paid, \
+        buyers.paid_day
     n = len(who)
     drawn = np.empty((6, n))  # capture, spread, noise, warn, late, ask: a block of n each
     for k in range(n):
@@ -255,23 +324,25 @@ def _after_purchase(orders, buyers, buyer_terms, social, day, judging, n_pools, 
     for k in range(n):
         w, b, c = who[k], brand[k], channel[k]
         ref = referrer[k]
-        if source[k] == _WOM and c == social and ref != NO_ONE and parent[w, b] == NO_ONE and not in_upline(parent, ref, w, b):
+        if (orders.source[k] == _WOM and c == social and ref != NO_ONE and parent[w, b] == NO_ONE
+                and not in_upline(parent, ref, w, b)):
             parent[w, b] = ref
         stage[w, b] = max(stage[w, b], _LOYAL if purchases[w, b] > 0 else _PURCHASED)
         purchases[w, b] += 1
-        bought_on[w, b] |= np.uint32(1) << np.uint32(c)
-        last_channel[w, b] = c
-        if on_social[b] and (c == social or drawn[0, k] < capture[b]):
-            follower[w, b] = True
-        stock_until[w] = day + np.int32(max(1.0, np.rint(units[k] * repurchase_days[b] * drawn[1, k])))
-        unit_paid = price[k] - coupon[k] / units[k]
-        detractor = _detractor(w, b, unit_paid, quality[b] + drawn[2, k], drawn[4, k], drawn[5, k], day, paid,
-                               paid_day, judging)
+        buyers.bought_on[w, b] |= np.uint32(1) << np.uint32(c)
+        buyers.last_channel[w, b] = c
+        if buyer_terms.on_social[b] and (c == social or drawn[0, k] < buyer_terms.capture[b]):
+            buyers.follower[w, b] = True
+        lasts = units[k] * buyer_terms.repurchase_days[b] * drawn[1, k]
+        buyers.stock_until[w] = day + np.int32(max(1.0, np.rint(lasts)))
+        unit_paid = orders.price[k] - orders.coupon[k] / units[k]
+        detractor = _detractor(w, b, unit_paid, buyer_terms.quality[b] + drawn[2, k], drawn[4, k], drawn[5, k], day,
+                               paid, paid_day, judging)
         paid[w, b], paid_day[w, b] = unit_paid, day
         happy[k] = not detractor
         warns[k] = detractor and drawn[3, k] < judging.warn_prob
         if detractor:
-            attitude[w, b] *= np.float32(judging.detractor_factor)  # she thinks less of it: buys it less often
+            buyers.attitude[w, b] *= np.float32(judging.detractor_factor)  # she thinks less of it: buys it less often
             if b < n_pools:
                 detractors[b] += 1
     return _by_brand(who, brand, happy, n_pools) + _by_brand(who, brand, warns, n_pools) + (detractors,)

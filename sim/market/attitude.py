@@ -7,13 +7,15 @@ version paid a fixed cost per call, not per row.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..jit import njit
 from ..population import NO_ONE, Stage
 from .signals import Source
 
-__all__ = ["fold_exposures", "fold_search"]
+__all__ = ["Attitudes", "ExposureRows", "fold_exposures", "fold_search"]
 
 # Plain ints, which kernels bake in when compiled (sim.jit drops stale caches when a code changes).
 _AWARE, _INTERESTED = Stage.AWARE, Stage.INTERESTED
@@ -22,29 +24,50 @@ _SEARCH = int(Source.SEARCH)
 _PAIRWISE_BLOCK = 128
 
 
+class Attitudes(NamedTuple):
+    """The population's (n, B) arrays that exposures update, in place (the kernels' named input)."""
+
+    attitude: np.ndarray      # float32 ad-stock in [−1, 1], as of ``attitude_day``
+    attitude_day: np.ndarray  # int32 day the attitude was last updated
+    stage: np.ndarray         # int8 funnel stage (:class:`~sim.population.Stage`)
+    entry: np.ndarray         # int8 channel of the last touch (−1: none)
+    source: np.ndarray        # int8 source of the last touch (:class:`~sim.market.signals.Source`)
+    referrer: np.ndarray      # int32 who sent the last touch (−1: no one)
+
+
+class ExposureRows(NamedTuple):
+    """Today's exposures as aligned columns (:class:`~sim.market.signals.Exposures`' dtypes)."""
+
+    who: np.ndarray       # int32 consumer
+    brand: np.ndarray     # int16 brand code
+    weight: np.ndarray    # float32 exposure weight (negative: bad word of mouth)
+    entry: np.ndarray     # int8 channel the exposure links to (−1: none)
+    source: np.ndarray    # int8 :class:`~sim.market.signals.Source`
+    referrer: np.ndarray  # int32 who sent it (−1: no one)
+
+
 @njit
-def fold_search(attitude, attitude_day, stage, entry, source, referrer, who, brand, channel, clicked,
-                strength, click_strength, day, factors, interest_threshold):
+def fold_search(state, pages, strength, click_strength, day, factors, interest_threshold):
     """Search pages make shoppers aware of the brands they show (weight ``strength``); a
-    click leaves a stronger mark (``click_strength``). (``who``, ``brand``, ``channel``,
-    ``clicked``): one row per brand a page showed. :func:`fold_exposures` of these
-    exposures: float32 weights, the page's channel as entry, source SEARCH, no referrer
-    (the exposure columns' dtypes)."""
+    click leaves a stronger mark (``click_strength``). ``pages`` = (who, brand, channel,
+    clicked): one row per brand a page showed. :func:`fold_exposures` of these exposures
+    into the :class:`Attitudes` ``state``: float32 weights, the page's channel as entry,
+    source SEARCH, no referrer (the exposure columns' dtypes)."""
+    who, brand, channel, clicked = pages
     n = len(who)
     weight = np.empty(n, np.float32)
     for k in range(n):
         weight[k] = click_strength if clicked[k] else strength
-    fold_exposures(attitude, attitude_day, stage, entry, source, referrer, who.astype(np.int32), brand.astype(np.int16),
-                   weight, channel.astype(np.int8), np.full(n, _SEARCH, np.int8), np.full(n, NO_ONE, np.int32),
-                   day, factors, interest_threshold)
+    rows = ExposureRows(who.astype(np.int32), brand.astype(np.int16), weight, channel.astype(np.int8),
+                        np.full(n, _SEARCH, np.int8), np.full(n, NO_ONE, np.int32))
+    fold_exposures(state, rows, day, factors, interest_threshold)
 
 
 @njit
-def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
-                   who, brand, weight, exp_entry, exp_source, exp_referrer,
-                   day, factors, interest_threshold):
-    """Update attitudes, funnel stages and entry channels from today's exposures: positive
-    ones first, then negative ones.
+def fold_exposures(state, rows, day, factors, interest_threshold):
+    """Update the :class:`Attitudes` ``state`` — attitudes, funnel stages and entry
+    channels — from today's exposures ``rows`` (:class:`ExposureRows`): positive ones
+    first, then negative ones.
 
     With S the summed weight a consumer receives for a brand today and a the decayed
     attitude, a ← a + (1 − a)(1 − e^{−S}) — concave in S, so repetition saturates.
@@ -62,6 +85,8 @@ def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
     exposure. A cell with negative word of mouth then loses (1 + a)(1 − e^{S_neg}).
     Returns the sorted keys (consumer · B + brand) of the positive cells.
     """
+    attitude, attitude_day, stage = state.attitude, state.attitude_day, state.stage
+    who, brand, weight = rows.who, rows.brand, rows.weight
     n_brands = attitude.shape[1]
     keys, totals, heaviest = _groups(who, brand, weight, n_brands, True)
     for g in range(len(keys)):
@@ -74,7 +99,7 @@ def fold_exposures(attitude, attitude_day, stage, entry, source, referrer,
         stage[i, b] = max(stage[i, b], _AWARE)
         if gained >= interest_threshold:  # the float64 value, before it is stored as float32
             stage[i, b] = max(stage[i, b], _INTERESTED)
-        entry[i, b], source[i, b], referrer[i, b] = exp_entry[k], exp_source[k], exp_referrer[k]
+        state.entry[i, b], state.source[i, b], state.referrer[i, b] = rows.entry[k], rows.source[k], rows.referrer[k]
     neg_keys, neg_totals, neg_heaviest = _groups(who, brand, weight, n_brands, False)
     for g in range(len(neg_keys)):
         i, b = who[neg_heaviest[g]], brand[neg_heaviest[g]]

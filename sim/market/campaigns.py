@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .. import draws
-from ..actors import CREDIBILITY_RECOVERY, CREDIBILITY_WEAR, Brand
+from ..actors import CREDIBILITY_RECOVERY, CREDIBILITY_WEAR, Brand, KolArrays
 from ..config.schema import Behaviour
 from ..graph.csr import SocialGraph
-from ..jit import njit
+from ..jit import njit, plain
 from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
@@ -28,7 +28,37 @@ from .referral import expected_commission_rate, share_depth_counts
 from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, still_open, tell_contacts,
                       tie_reach)
 
-__all__ = ["CampaignContext", "Sharing", "Relaying", "run_campaigns", "relay_media", "opinion_leaders", "RELAYED_SOURCES", "brand_signals", "push_days", "share_uplift", "sharing"]
+__all__ = ["CampaignContext", "Viewers", "Ties", "SharerState", "Sharing", "Relaying", "run_campaigns", "relay_media",
+           "opinion_leaders", "RELAYED_SOURCES", "brand_signals", "push_days", "share_uplift", "sharing"]
+
+
+class Viewers(NamedTuple):
+    """Who a brand's own signals reach and what they weigh to her segment (the signal kernels' input)."""
+
+    segment: np.ndarray       # (n,) consumer → segment
+    follower: np.ndarray      # (n, B) bool: in the brand's private domain
+    ad_trust: np.ndarray      # (S,) trust in paid media
+    kol_affinity: np.ndarray  # (S,) affinity for KOL posts
+    taste: np.ndarray         # (S,) taste for content (:func:`~sim.market.signals.content_factor`)
+
+
+class Ties(NamedTuple):
+    """The social graph as word of mouth travels on it (the word-of-mouth kernels' input)."""
+
+    indptr: np.ndarray      # (n + 1,) CSR rows
+    indices: np.ndarray     # contacts
+    layer: np.ndarray       # each tie's Dunbar layer
+    reach: np.ndarray       # (layers,) probability a tie of each layer carries a message (:func:`tie_reach`)
+    segment: np.ndarray     # (n,) consumer → segment
+    wom_weight: np.ndarray  # (S,) weight of a message to the receiver's segment
+
+
+class SharerState(NamedTuple):
+    """The population's (n, B) arrays word of mouth reads and writes, in place."""
+
+    stage: np.ndarray         # funnel stage: today's sharers become LOYAL
+    last_channel: np.ndarray  # channel of her last order: the shop her share links to
+    parent: np.ndarray        # referral tree: the depth of her share
 
 
 @dataclass
@@ -46,11 +76,18 @@ class CampaignContext:
     audience: Callable[[tuple[str, ...]], np.ndarray]  # target segments → consumers (cached)
     rng: np.random.Generator  # the signals stream
     koc_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # consumers who are KOCs
-    tie_reach: np.ndarray = field(init=False)  # word of mouth's reach by Dunbar layer (:func:`tie_reach`)
     opinion_leader: np.ndarray = field(init=False)  # (n,) bool: who relays media: hubs and KOCs
+    viewers: Viewers = field(init=False)  # the population as the brands' signals read it
+    ties: Ties = field(init=False)  # the graph as word of mouth reads it
+    sharers: SharerState = field(init=False)  # the population as word of mouth updates it
 
     def __post_init__(self) -> None:
-        self.tie_reach = tie_reach(self.behaviour)
+        pop, graph, segments = self.pop, self.graph, self.pop.segments
+        self.viewers = Viewers(pop.segment, pop.follower, segments.ad_trust, segments.kol_affinity,
+                               segments.content_taste)
+        self.ties = Ties(graph.indptr, graph.indices, graph.layer, tie_reach(self.behaviour), pop.segment,
+                         segments.wom_weight)
+        self.sharers = SharerState(pop.stage, pop.last_channel, pop.parent)
         two_step = self.behaviour.two_step
         self.opinion_leader = np.zeros(0, bool)
         if two_step.enabled:
@@ -111,54 +148,80 @@ def brand_signals(brand: Brand, ctx: CampaignContext, batch: ExposureBatch) -> N
     Python around a kernel cost more than its kernel.
     """
     terms = brand.derived("signal terms", lambda: _signal_terms(brand, ctx))
+    paid = brand.derived("paid media", lambda: _paid_media(brand, ctx))
     leaders = brand.leader_roster
-    active = leaders.active_index() if terms.groups_on else _NO_LEADERS
-    segments = ctx.pop.segments
-    grown, batch.size = _brand_signals(
-        draws.stream_handle(ctx.rng), batch.columns, batch.size, ctx.ledger.books[ctx.day], brand.code, terms.cols,
-        ctx.pop.segment, ctx.pop.follower, segments.ad_trust, segments.kol_affinity, segments.content_taste,
-        terms.quality, terms.strengths, terms.paid,
-        (terms.social, terms.owned_on, terms.open_rate, terms.pushing[ctx.day_of_month]), terms.content,
-        brand.kol_roster.arrays(), (active, *leaders.members(), leaders.uid, terms.broadcast_rate, terms.read_rate))
+    groups = _Groups(leaders.active_index() if terms.groups_on else _NO_LEADERS, *leaders.members(), leaders.uid)
+    grown, batch.size = _brand_signals(draws.stream_handle(ctx.rng), batch.columns, batch.size,
+                                       ctx.ledger.books[ctx.day], brand.code, ctx.day_of_month, plain(ctx.viewers),
+                                       plain(terms), plain(paid), plain(brand.kol_roster.arrays()), plain(groups))
     batch.adopt(grown)
 
 
 _NO_LEADERS = np.zeros(0, np.int64)
 
 
-@dataclass(frozen=True)
-class _SignalTerms:
-    """What :func:`brand_signals` reads from a brand's spec and prices (rebuilt when they change)."""
+class _PaidMedia(NamedTuple):
+    """A brand's paid media, one entry per medium (the audiences ragged, only the partial ones listed)."""
 
-    paid: tuple            # per medium: audience offsets, audiences (ragged, only partial ones), audience
-                           # size, whole population?, mean impressions, channel, entry, budget
+    offsets: np.ndarray           # (M + 1,) medium m's audience is audiences[offsets[m]:offsets[m + 1]]
+    audiences: np.ndarray         # int32 consumers of the partial audiences
+    audience_size: np.ndarray     # (M,) consumers in each audience
+    everyone: np.ndarray          # (M,) bool: aimed at everyone (a draw is the consumer's number)
+    mean_impressions: np.ndarray  # (M,) agents' impressions a day
+    channel: np.ndarray           # (M,) channel the spend is booked on
+    entry: np.ndarray             # (M,) channel an impression links to (−1: the medium does not sell)
+    budget: np.ndarray            # (M,) yuan a day
+
+
+class _SignalTerms(NamedTuple):
+    """What :func:`brand_signals` reads from a brand's spec and prices but its paid media (rebuilt when they change)."""
+
     quality: float         # 4i content quality score
-    strengths: tuple[float, float, float, float]  # paid, owned, KOL, group exposure strengths
+    paid_strength: float   # exposure strengths of a paid impression, …
+    owned_strength: float  # … an owned push or touch, …
+    kol_strength: float    # … a KOL post …
+    group_strength: float  # … and a group deal
     social: int            # WeChat channel code, -1: none
     owned_on: bool         # an official account and a WeChat shop: pushes and touches go out
     open_rate: np.ndarray  # (push, WeCom) open rates
     pushing: np.ndarray    # (32, 2) bool: whether a push (a WeCom touch) goes out on each day of the month
-    content: tuple         # posts per day, cost per post, channel booked
+    posts_per_day: float   # content production
+    cost_per_post: float   # yuan
+    content_channel: int   # channel the content's cost is booked on
     groups_on: bool        # listed on WeChat, so leaders can sell the deal
-    broadcast_rate: float
-    read_rate: float
+    broadcast_rate: float  # deal posts per leader a day
+    read_rate: float       # share of a group who read a deal post
     cols: np.ndarray       # ledger columns: ad_spend, content_cost, kol_fees
 
 
-def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
-    strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
-    media = strategy.paid_media
+class _Groups(NamedTuple):
+    """A brand's group leaders as the signals kernel reads them (members ragged)."""
+
+    active: np.ndarray          # leaders who sell the deal today: not quit (none if the brand is not on WeChat)
+    member_offsets: np.ndarray  # (L + 1,) leader g's members are members[member_offsets[g]:member_offsets[g + 1]]
+    members: np.ndarray         # consumers in each group
+    uid: np.ndarray             # (L,) Partner.uid (the referrer of her deal's exposures)
+
+
+def _paid_media(brand: Brand, ctx: CampaignContext) -> _PaidMedia:
+    channels, media = ctx.channels, brand.spec.strategy.paid_media
     audiences = [ctx.audience(tuple(m.target)) for m in media]
     # A medium aimed at everyone draws the consumer directly: no list to look her up in.
     everyone = np.array([len(a) == ctx.pop.n for a in audiences], bool)
     partial = [np.zeros(0, np.int32) if whole else a.astype(np.int32) for a, whole in zip(audiences, everyone)]
     codes = [channels.code(m.channel) for m in media]
-    paid = (np.concatenate(([0], np.cumsum([len(a) for a in partial]))).astype(np.int64),
-            np.concatenate(partial) if partial else np.zeros(0, np.int32),
-            np.array([len(a) for a in audiences], np.int64), everyone,
-            np.array([m.budget_per_day / m.cpm_yuan * 1000.0 / ctx.scale for m in media]),
-            np.array(codes, np.int64), np.array([c if channels.transacts[c] else NO_ONE for c in codes], np.int64),
-            np.array([m.budget_per_day for m in media]))
+    return _PaidMedia(
+        offsets=np.concatenate(([0], np.cumsum([len(a) for a in partial]))).astype(np.int64),
+        audiences=np.concatenate(partial) if partial else np.zeros(0, np.int32),
+        audience_size=np.array([len(a) for a in audiences], np.int64), everyone=everyone,
+        mean_impressions=np.array([m.budget_per_day / m.cpm_yuan * 1000.0 / ctx.scale for m in media]),
+        channel=np.array(codes, np.int64),
+        entry=np.array([c if channels.transacts[c] else NO_ONE for c in codes], np.int64),
+        budget=np.array([m.budget_per_day for m in media]))
+
+
+def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
+    strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
     social = channels.social
     on_social = social is not None and bool(listed[social])
     account = channels.accounts[social] if social is not None else None
@@ -168,60 +231,56 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     per_month = (min(pd.pushes_per_month, account.pushes_per_month), pd.wecom_touches_per_month) if owned else (0, 0)
     beh = ctx.behaviour
     return _SignalTerms(
-        paid=paid, quality=strategy.content.quality.score,
-        strengths=(beh.paid_strength, beh.owned_strength, beh.kol_strength, beh.group_strength),
+        quality=strategy.content.quality.score,
+        paid_strength=beh.paid_strength, owned_strength=beh.owned_strength, kol_strength=beh.kol_strength,
+        group_strength=beh.group_strength,
         social=social if social is not None else NO_ONE, owned_on=owned,
         open_rate=np.array([account.open_rate, account.wecom_open_rate]) if owned else np.zeros(2),
         pushing=_push_table(per_month),
-        content=(strategy.content.posts_per_week / 7.0, strategy.content.cost_per_post_yuan, content_channel),
+        posts_per_day=strategy.content.posts_per_week / 7.0, cost_per_post=strategy.content.cost_per_post_yuan,
+        content_channel=content_channel,
         groups_on=on_social, broadcast_rate=groups.broadcasts_per_week / 7.0, read_rate=groups.read_rate,
         cols=np.array([ctx.ledger.column(f) for f in ("ad_spend", "content_cost", "kol_fees")], np.int64),
     )
 
 
 @njit
-def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, kol_affinity, taste, quality,
-                   strengths, paid, owned, content, kols, groups):
+def _brand_signals(h, out, at, books, brand, day_of_month, viewers, terms, paid, kols, groups):
     """:func:`brand_signals` compiled: draws from the stream of handle ``h`` and writes the
     exposure rows into the columns ``out`` from row ``at`` (grown as needed) and the costs
-    into the day's ``books``. Returns the grown columns (None if they did not grow) and the
-    new row count."""
+    into the day's ``books``; ``viewers`` a :class:`Viewers`, ``terms`` the brand's
+    :class:`_SignalTerms`, ``paid`` its :class:`_PaidMedia`, ``kols`` its
+    :class:`~sim.actors.KolArrays`, ``groups`` its :class:`_Groups`, each handed over as a
+    plain tuple (:func:`~sim.jit.plain`). Returns the grown columns (None if they did not
+    grow) and the new row count."""
+    viewers, terms, paid = Viewers(*viewers), _SignalTerms(*terms), _PaidMedia(*paid)
+    kols, groups = KolArrays(*kols), _Groups(*groups)
     capacity = len(out[0])
-    paid_strength, owned_strength, kol_strength, group_strength = strengths
-    ad_col, content_col, fee_col = cols[0], cols[1], cols[2]
-    offsets, audiences, audience_size, everyone, mean_impressions, channel, entry, budget = paid
-    for m in range(len(budget)):
-        books[brand, channel[m], ad_col] += budget[m]
-        n_imp = draws.poisson(h, mean_impressions[m])
-        if n_imp == 0 or audience_size[m] == 0:
+    for m in range(len(paid.budget)):
+        books[brand, paid.channel[m], terms.cols[0]] += paid.budget[m]  # ad_spend
+        n_imp = draws.poisson(h, paid.mean_impressions[m])
+        if n_imp == 0 or paid.audience_size[m] == 0:
             continue
         out = _room(out, at, n_imp)
-        audience = audiences[offsets[m]:offsets[m + 1]]
-        at = _paid_rows(h, out, at, n_imp, audience_size[m], everyone[m], audience, brand, entry[m], segment,
-                        paid_strength, ad_trust, taste, quality)
-    social, owned_on, open_rate, pushing = owned
+        at = _paid_rows(h, out, at, m, n_imp, brand, viewers, terms, paid)
     for k in range(2):  # official-account pushes, then WeCom touches
-        if owned_on and pushing[k]:
-            out = _room(out, at, len(follower))
-            at = _owned_rows(h, out, at, follower, brand, open_rate[k], segment, owned_strength, taste, quality, social,
-                             _PUSH if k == 0 else _WECOM)
-    posts_per_day, cost_per_post, content_channel = content
-    posts = draws.poisson(h, posts_per_day)
+        if terms.owned_on and terms.pushing[day_of_month, k]:
+            out = _room(out, at, len(viewers.follower))
+            at = _owned_rows(h, out, at, k, brand, viewers, terms)
+    posts = draws.poisson(h, terms.posts_per_day)
     if posts:
-        books[brand, content_channel, content_col] += posts * cost_per_post
-    out, at = _kol_posts(h, out, at, books, brand, fee_col, segment, kol_affinity, taste, quality, kol_strength, kols)
-    active, member_offsets, members, leader_uid, broadcast_rate, read_rate = groups
-    if len(active):
-        speaking = np.empty(len(active), np.int64)
+        books[brand, terms.content_channel, terms.cols[1]] += posts * terms.cost_per_post  # content_cost
+    out, at = _kol_posts(h, out, at, books, brand, viewers, terms, kols)
+    if len(groups.active):
+        speaking = np.empty(len(groups.active), np.int64)
         n_speaking = 0
-        for g in active:
-            if draws.random(h) < broadcast_rate:
+        for g in groups.active:
+            if draws.random(h) < terms.broadcast_rate:
                 speaking[n_speaking] = g
                 n_speaking += 1
         speaking = speaking[:n_speaking]
-        out = _room(out, at, ragged_size(member_offsets, speaking))
-        at = _group_rows(h, out, at, speaking, member_offsets, members, leader_uid, read_rate, brand, group_strength,
-                         social)
+        out = _room(out, at, ragged_size(groups.member_offsets, speaking))
+        at = _group_rows(h, out, at, speaking, brand, terms, groups)
     return _if_grown(out, capacity), at
 
 
@@ -231,63 +290,67 @@ def _brand_signals(h, out, at, books, brand, cols, segment, follower, ad_trust, 
 
 
 @njit
-def _paid_rows(h, out, at, n_imp, audience_size, everyone, audience, brand, entry, segment, strength, ad_trust, taste,
-               quality):
-    """``n_imp`` impressions, each on a consumer drawn from the audience (everyone: her number)."""
+def _paid_rows(h, out, at, m, n_imp, brand, viewers, terms, paid):
+    """``n_imp`` impressions of medium ``m``, each on a consumer drawn from its audience (everyone: her number)."""
+    audience = paid.audiences[paid.offsets[m]:paid.offsets[m + 1]]
     for _ in range(n_imp):
-        pick = draws.integer(h, audience_size)
-        who = pick if everyone else audience[pick]
-        s = segment[who]
-        at = _put(out, at, who, brand, strength * ad_trust[s] * content_factor(taste[s], quality), entry, _PAID, NO_ONE)
+        pick = draws.integer(h, paid.audience_size[m])
+        who = pick if paid.everyone[m] else audience[pick]
+        s = viewers.segment[who]
+        weight = terms.paid_strength * viewers.ad_trust[s] * content_factor(viewers.taste[s], terms.quality)
+        at = _put(out, at, who, brand, weight, paid.entry[m], _PAID, NO_ONE)
     return at
 
 
 @njit
-def _owned_rows(h, out, at, follower, brand, open_rate, segment, strength, taste, quality, social, source):
-    """Each follower of the brand opens the push (or WeCom touch) with ``open_rate``."""
+def _owned_rows(h, out, at, k, brand, viewers, terms):
+    """Each follower of the brand opens the push (``k`` = 0) or WeCom touch (1) with its open rate."""
+    open_rate, source = terms.open_rate[k], _PUSH if k == 0 else _WECOM
+    follower, segment, taste = viewers.follower, viewers.segment, viewers.taste
     for i in range(len(follower)):
         if follower[i, brand] and draws.random(h) < open_rate:
-            at = _put(out, at, i, brand, strength * content_factor(taste[segment[i]], quality), social, source, NO_ONE)
+            weight = terms.owned_strength * content_factor(taste[segment[i]], terms.quality)
+            at = _put(out, at, i, brand, weight, terms.social, source, NO_ONE)
     return at
 
 
 @njit
-def _group_rows(h, out, at, speaking, member_offsets, members, leader_uid, read_rate, brand, strength, social):
-    """Each member of a speaking leader's group reads her deal with ``read_rate``."""
+def _group_rows(h, out, at, speaking, brand, terms, groups):
+    """Each member of a speaking leader's group reads her deal with the read rate."""
     for g in speaking:
-        for e in range(member_offsets[g], member_offsets[g + 1]):
-            if draws.random(h) < read_rate:
-                at = _put(out, at, members[e], brand, strength, social, _GROUP, leader_uid[g])
+        for e in range(groups.member_offsets[g], groups.member_offsets[g + 1]):
+            if draws.random(h) < terms.read_rate:
+                at = _put(out, at, groups.members[e], brand, terms.group_strength, terms.social, _GROUP,
+                          groups.uid[g])
     return at
 
 
 @njit
-def _kol_posts(h, out, at, books, brand, fee_col, segment, affinity, taste, quality, strength, kols):
-    """Step 4 of :func:`brand_signals` (the roster's arrays in ``kols``)."""
-    offsets, followers, reach, credibility, entry, uid, base, rate, fee, platform = kols
-    posting = _recover_and_post(credibility, base, rate, h)
+def _kol_posts(h, out, at, books, brand, viewers, terms, kols):
+    """Step 4 of :func:`brand_signals` (the roster's :class:`~sim.actors.KolArrays` in ``kols``)."""
+    posting = _recover_and_post(kols.credibility, kols.base, kols.rate, h)
     if len(posting) == 0:
         return out, at
-    out = _room(out, at, ragged_size(offsets, posting))
-    at = _kol_rows(h, out, at, posting, offsets, followers, reach, credibility, entry, uid, brand, segment, affinity,
-                   taste, quality, strength)
+    out = _room(out, at, ragged_size(kols.offsets, posting))
+    at = _kol_rows(h, out, at, posting, brand, viewers, terms, kols)
     for k in posting:
-        books[brand, platform[k], fee_col] += fee[k]
+        books[brand, kols.platform[k], terms.cols[2]] += kols.fee[k]  # kol_fees
     for k in posting:  # sponsored posts wear credibility down (audiences discount paid praise)
-        credibility[k] *= 1.0 - CREDIBILITY_WEAR
+        kols.credibility[k] *= 1.0 - CREDIBILITY_WEAR
     return out, at
 
 
 @njit
-def _kol_rows(h, out, at, posting, offsets, followers, reach, credibility, entry, uid, brand, segment, affinity, taste,
-              quality, strength):
+def _kol_rows(h, out, at, posting, brand, viewers, terms, kols):
     """Each follower of a posting KOL sees the post with her reach rate (see _paid_rows on why a kernel)."""
     for k in posting:
-        for e in range(offsets[k], offsets[k + 1]):
-            if draws.random(h) < reach[k]:
-                s = segment[followers[e]]
-                weight = strength * credibility[k] * affinity[s] * content_factor(taste[s], quality)
-                at = _put(out, at, followers[e], brand, weight, entry[k], _KOL, uid[k])
+        for e in range(kols.offsets[k], kols.offsets[k + 1]):
+            if draws.random(h) < kols.reach[k]:
+                who = kols.followers[e]
+                s = viewers.segment[who]
+                weight = (terms.kol_strength * kols.credibility[k] * viewers.kol_affinity[s]
+                          * content_factor(viewers.taste[s], terms.quality))
+                at = _put(out, at, who, brand, weight, kols.entry[k], _KOL, kols.uid[k])
     return at
 
 
@@ -358,45 +421,63 @@ def sharing(brand: Brand, pool: SharerPool, ctx: CampaignContext, batch: Exposur
     one compiled call (:func:`_word_of_mouth`). Today's sharers are counted by the depth
     of their share in the brand's referral tree (:attr:`Ledger.share_depths`).
     """
-    graph, pop, beh = ctx.graph, ctx.pop, ctx.behaviour
     unhappy = pool.drain_unhappy()
     if len(unhappy) == 0 and len(pool.nodes) == 0:
         return
+    terms = brand.derived("word of mouth", lambda: _word_of_mouth_terms(brand, ctx))
     grown, batch.size, sharers, pool.nodes, pool.until, depths = _word_of_mouth(
-        draws.stream_handle(rng), batch.columns, batch.size, unhappy, pool.nodes, pool.until, ctx.day, graph.indptr,
-        graph.indices,
-        graph.layer, ctx.tie_reach, pop.segment, pop.segments.advocacy,
-        brand.derived("share uplift", lambda: share_uplift(brand, beh)), (beh.wom_strength, beh.negative_wom_ratio),
-        pop.segments.wom_weight, pop.stage, pop.last_channel, brand.code, pop.parent)
+        draws.stream_handle(rng), batch.columns, batch.size, brand.code, ctx.day, unhappy, pool.nodes, pool.until,
+        plain(ctx.ties), plain(terms), plain(ctx.sharers))
     batch.adopt(grown)
     if sharers:
         ctx.ledger.count_shares(ctx.day, brand.code, sharers)
         ctx.ledger.share_depths[ctx.day, brand.code] += depths
 
 
+class _WordOfMouth(NamedTuple):
+    """What :func:`sharing` reads from a brand's spec and the behaviour (rebuilt when the spec changes)."""
+
+    advocacy: np.ndarray  # (S,) daily probability an open sharer of each segment shares
+    uplift: float         # :func:`share_uplift`
+    strength: float       # weight of a share (wom_strength)
+    negativity: float     # a warning weighs this many shares (negative_wom_ratio)
+
+
+def _word_of_mouth_terms(brand: Brand, ctx: CampaignContext) -> _WordOfMouth:
+    beh = ctx.behaviour
+    return _WordOfMouth(ctx.pop.segments.advocacy, share_uplift(brand, beh), beh.wom_strength, beh.negative_wom_ratio)
+
+
 @njit
-def _word_of_mouth(h, out, at, unhappy, pool_nodes, pool_until, day, indptr, indices, layer, reach, segment, advocacy,
-                   uplift, strengths, wom_weight, stage, last_channel, brand, parent):
-    """:func:`sharing` compiled: the warnings (:func:`_warn_contacts`, each weighing
-    ``negativity`` shares), then today's sharers
-    among the pool's open entries (:func:`_sharers_today`) and their shares
-    (:func:`_share_links`). Returns the grown columns (None if they did not grow), the new
-    row count, the number of sharers, the pool without its closed entries and the
-    sharers by the depth of their share (:func:`~sim.market.referral.share_depth_counts`)."""
-    strength, negativity = strengths
+def _word_of_mouth(h, out, at, brand, day, unhappy, pool_nodes, pool_until, ties, terms, state):
+    """:func:`sharing` compiled: the warnings of the ``unhappy`` (:func:`_warn_contacts`,
+    each weighing ``terms.negativity`` shares), then today's sharers among the pool's open
+    entries (:func:`_sharers_today`) and their shares (:func:`_share_links`), along the
+    :class:`Ties` ``ties``, on the :class:`_WordOfMouth` ``terms``, into the
+    :class:`SharerState` ``state``. Returns the grown columns (None if they did not
+    grow), the new row count, the number of sharers, the pool without its closed entries
+    and the sharers by the depth of their share
+    (:func:`~sim.market.referral.share_depth_counts`). The structures come as plain tuples
+    (:func:`~sim.jit.plain`)."""
+    ties, terms, state = Ties(*ties), _WordOfMouth(*terms), SharerState(*state)
     open_nodes, open_until = still_open(pool_nodes, pool_until, day)
     capacity = len(out[0])
     if len(unhappy):
-        out = _room(out, at, ragged_size(indptr, unhappy))
-        at = _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, -strength * negativity, wom_weight,
-                            brand, out, at)
-    sharers = _sharers_today(h, open_nodes, segment, advocacy, uplift)
+        out = _room(out, at, ragged_size(ties.indptr, unhappy))
+        at = _warn_contacts(h, out, at, unhappy, brand, ties, -terms.strength * terms.negativity)
+    sharers = _sharers_today(h, open_nodes, ties.segment, terms.advocacy, terms.uplift)
     if len(sharers):
-        out = _room(out, at, ragged_size(indptr, sharers))
-        at = _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage,
-                          last_channel, brand, out, at)
+        out = _room(out, at, ragged_size(ties.indptr, sharers))
+        at = _share_links(h, out, at, sharers, brand, ties, terms.strength, state)
     return (_if_grown(out, capacity), at, len(sharers), open_nodes, open_until,
-            share_depth_counts(parent, sharers, brand))
+            share_depth_counts(state.parent, sharers, brand))
+
+
+@njit
+def _tell(h, ties, speakers, strength):
+    """:func:`tell_contacts` of the ``speakers`` along the :class:`Ties` ``ties``."""
+    return tell_contacts(h, ties.indptr, ties.indices, ties.layer, ties.reach, speakers, ties.segment, strength,
+                         ties.wom_weight)
 
 
 @njit
@@ -414,17 +495,16 @@ def _sharers_today(h: np.ndarray, open_nodes: np.ndarray, segment: np.ndarray, a
 
 
 @njit
-def _share_links(h, sharers, indptr, indices, layer, reach, segment, strength, wom_weight, stage, last_channel,
-                 brand, out, at):
+def _share_links(h, out, at, sharers, brand, ties, strength, state):
     """Today's sharers become LOYAL and tell their contacts (:func:`tell_contacts`); the
     shares are written grouped by the shop they link to (the sharer's last channel for
     the brand): channels ascending, shares in their order within each."""
     for s in sharers:
-        stage[s, brand] = _LOYAL
-    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, sharers, segment, strength, wom_weight)
-    links = np.empty(len(origin), last_channel.dtype)
+        state.stage[s, brand] = _LOYAL
+    receivers, weights, origin = _tell(h, ties, sharers, strength)
+    links = np.empty(len(origin), state.last_channel.dtype)
     for i in range(len(origin)):
-        links[i] = last_channel[origin[i], brand]
+        links[i] = state.last_channel[origin[i], brand]
     for i in np.argsort(links, kind="mergesort"):  # stable
         at = _put(out, at, receivers[i], brand, weights[i], links[i], _WOM, origin[i])
     return at
@@ -437,9 +517,9 @@ Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random
 
 
 @njit
-def _warn_contacts(h, unhappy, indptr, indices, layer, reach, segment, strength, wom_weight, brand, out, at):
+def _warn_contacts(h, out, at, unhappy, brand, ties, strength):
     """The warnings the unhappy tell their contacts (:func:`tell_contacts`, negative ``strength``), in order."""
-    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, unhappy, segment, strength, wom_weight)
+    receivers, weights, origin = _tell(h, ties, unhappy, strength)
     for i in range(len(receivers)):
         at = _put(out, at, receivers[i], brand, weights[i], NO_ONE, _WOM, origin[i])
     return at
@@ -478,10 +558,8 @@ def relay_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start:
     spec = ctx.behaviour.two_step
     if not spec.enabled:
         return
-    graph, pop = ctx.graph, ctx.pop
-    grown, end, relayed = _relay(draws.stream_handle(rng), batch.columns, start, batch.size, ctx.opinion_leader,
-                                 spec.relay_prob, graph.indptr, graph.indices, graph.layer, ctx.tie_reach,
-                                 pop.segment, (spec.relay_strength, brand.code), pop.segments.wom_weight)
+    grown, end, relayed = _relay(draws.stream_handle(rng), batch.columns, start, batch.size, brand.code,
+                                 plain(ctx.ties), ctx.opinion_leader, spec.relay_prob, spec.relay_strength)
     batch.adopt(grown)
     batch.size = end
     if relayed:
@@ -489,16 +567,18 @@ def relay_media(brand: Brand, ctx: CampaignContext, batch: ExposureBatch, start:
 
 
 @njit
-def _relay(h, out, start, at, leader, prob, indptr, indices, layer, reach, segment, terms, wom_weight):
-    """:func:`relay_media` compiled: the relaying leaders (:func:`_relayers`), then their
-    rows (:func:`_relay_rows`). Returns the grown columns (None if not grown), the new row
-    count and the rows relayed."""
+def _relay(h, out, start, at, brand, ties, leader, prob, strength):
+    """:func:`relay_media` compiled: the relaying leaders among the ``leader`` mask
+    (:func:`_relayers`), then their rows along the :class:`Ties` ``ties`` (:func:`_relay_rows`).
+    Returns the grown columns (None if not grown), the new row count and the rows relayed.
+    ``ties`` comes as a plain tuple (:func:`~sim.jit.plain`)."""
+    ties = Ties(*ties)
     capacity = len(out[0])
     relayers, links = _relayers(h, out, start, at, leader, prob)
     if len(relayers) == 0:
         return None, at, 0
-    out = _room(out, at, ragged_size(indptr, relayers))
-    end = _relay_rows(h, out, at, relayers, links, indptr, indices, layer, reach, segment, terms, wom_weight)
+    out = _room(out, at, ragged_size(ties.indptr, relayers))
+    end = _relay_rows(h, out, at, relayers, links, brand, ties, strength)
     return _if_grown(out, capacity), end, end - at
 
 
@@ -527,10 +607,9 @@ def _relayers(h, out, start, at, leader, prob):
 
 
 @njit
-def _relay_rows(h, out, at, relayers, links, indptr, indices, layer, reach, segment, terms, wom_weight):
+def _relay_rows(h, out, at, relayers, links, brand, ties, strength):
     """Each relayer's ties carry her message (:func:`tell_contacts`), written in her order."""
-    strength, brand = terms
-    receivers, weights, origin = tell_contacts(h, indptr, indices, layer, reach, relayers, segment, strength, wom_weight)
+    receivers, weights, origin = _tell(h, ties, relayers, strength)
     r = 0
     for i in range(len(receivers)):
         while relayers[r] != origin[i]:

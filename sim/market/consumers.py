@@ -19,12 +19,13 @@ import numpy as np
 
 from .. import draws
 from ..config.schema import Behaviour
-from ..jit import cycle_count, njit
+from ..jit import cycle_count, njit, plain
 from ..ledger import Ledger
 from ..population import Population
 from ..rng import Streams
-from .aftercare import ORDER_FIELDS, BrandTerms, Judging, reward_and_pool, settle
-from .attitude import fold_exposures, fold_search
+from .aftercare import (ORDER_FIELDS, BrandTerms, Buyers, BuyerTerms, DayBooks, Judging, MoneyTerms, Orders,
+                        reward_and_pool, settle)
+from .attitude import Attitudes, ExposureRows, fold_exposures, fold_search
 from .choice import WECHAT_SEEDED_MASK, MarketDay, need_boost, shop, shoppers_today
 from .signals import Exposures, SharerPool
 
@@ -74,12 +75,9 @@ def consumer_day(pop: Population, exposures: Exposures, day: int, event_boost: f
           beh.search_strength, beh.search_click_strength,
           (beh.reference_smoothing, beh.reference_weight, beh.loss_aversion, beh.category_price_weight)),
          WECHAT_SEEDED_MASK),
-        ((ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS), ledger.column("traffic"), scale,
-          ledger.referrals[day]),
-         (terms.unit_cost, terms.take_rate, terms.payment_fee, terms.levels, terms.leader_commission,
-          terms.kol_cps_by_id, terms.kol_channel_by_id, terms.social),
-         (terms.on_social, terms.capture, terms.repurchase_days, terms.quality),
-         judging, len(pools)),
+        (plain(DayBooks(ledger.books[day], ledger.by_source[day], ledger.columns(ORDER_FIELDS),
+                        ledger.column("traffic"), scale, ledger.referrals[day])),
+         plain(terms.money), plain(terms.buyers), plain(judging), len(pools)),
         (draws.stream_handle(streams.needs), draws.stream_handle(streams.choice), draws.stream_handle(streams.after)))
     reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, detractors)
@@ -95,11 +93,14 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
     need_rate, event_boost, promoting, promo_need_boost, impulse_threshold, impulse_prob, interest_threshold, waiting = need
     segment_terms, terms, search_clicks, social, behaviour, seeded = market
     search_strength, click_strength = behaviour[5], behaviour[6]
-    ledger_day, money_terms, buyer_terms, judging, n_pools = books
+    ledger_day, money_terms, buyer_terms, judging, n_pools = books  # named again (handed over plain)
+    ledger_day, money_terms = DayBooks(*ledger_day), MoneyTerms(*money_terms)
+    buyer_terms, judging = BuyerTerms(*buyer_terms), Judging(*judging)
     h_needs, h_choice, h_after = handles
+    attitudes = Attitudes(attitude, attitude_day, stage, entry, source, referrer)
     start = cycle_count()
-    touched = fold_exposures(attitude, attitude_day, stage, entry, source, referrer, who, brand, weight, exp_entry,
-                             exp_source, exp_referrer, day, factors, interest_threshold)
+    touched = fold_exposures(attitudes, ExposureRows(who, brand, weight, exp_entry, exp_source, exp_referrer), day,
+                             factors, interest_threshold)
     folded = cycle_count()
     boost = need_boost(stage, promoting, event_boost, promo_need_boost)
     shoppers = shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude,
@@ -109,14 +110,13 @@ def _consumers(pop, exposures, day, factors, need, market, books, handles):
                                  segment_terms, entry, source, referrer, follower, ref_price, terms, search_clicks,
                                  social, behaviour, seeded)
     visits, clicks, searched, browsed = traffic
-    fold_search(attitude, attitude_day, stage, entry, source, referrer, searched[0], searched[1], searched[2],
-                searched[3], search_strength, click_strength, day, factors, interest_threshold)
+    fold_search(attitudes, searched, search_strength, click_strength, day, factors, interest_threshold)
     shopped = cycle_count()
     brand_of, channel, units, price, coupon, gift, order_source, order_referrer = rows
     leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors = settle(
-        ledger_day, (buyers, brand_of, channel, units, price, coupon, gift, order_source, order_referrer, visits),
-        (parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day), money_terms,
-        buyer_terms, judging, day, n_pools, h_after)
+        ledger_day, Orders(buyers, brand_of, channel, units, price, coupon, gift, order_source, order_referrer), visits,
+        Buyers(parent, purchases, stage, bought_on, last_channel, follower, stock_until, attitude, paid, paid_day),
+        money_terms, buyer_terms, judging, day, n_pools, h_after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
     return (len(shoppers), len(buyers), clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends,
