@@ -405,7 +405,10 @@ def test_dashboard_fits_a_room_screen_in_both_languages(dashboard_url):
                 page.get_by_role("button", name="Step", exact=True).click()
                 page.wait_for_function("() => /day 7 of/.test(document.body.innerText)")
                 _chart_png(page, "ego")
-                assert re.search(r"Revenue\s+¥[1-9]", page.locator(".socsim-kpis").inner_text())  # the KPIs moved on
+                # the KPIs moved on: the table re-renders after the day counter, so wait for it
+                # (the timeout fails the test if revenue never appears)
+                page.wait_for_function(
+                    "() => /Revenue\\s+¥[1-9]/.test(document.querySelector('.socsim-kpis')?.innerText ?? '')")
                 body = page.locator("body").inner_text()
                 assert not [word for word in _LEFTOVERS if word in body], body
                 _check_room_layout(page, width, height)
