@@ -15,10 +15,16 @@ process, ``resource.getrusage``) are both reported, with the machine's 1-minute 
 when the measurement started: on a shared machine wall time grows with the load, CPU time
 much less.
 
+``--against DIR`` compares with another source tree (say ``git worktree add /tmp/before
+<commit>``, whose kernels a first run there compiles): its runs and Steps alternate with
+this tree's, one fresh process each, so both see the same load. The Step is then timed in
+a child process per repeat (the page's first draw excluded), through the API both trees have.
+
 Usage::
 
     python benchmarks/latency.py                 # run, step and phases, 5 repeats
     python benchmarks/latency.py --only step --repeats 10
+    python benchmarks/latency.py --only run --against /tmp/before --repeats 7
 """
 
 from __future__ import annotations
@@ -44,18 +50,60 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_run(extra: list[str], repeats: int) -> tuple[float, float]:
-    """Median wall and CPU seconds of ``socsim run [extra]`` in fresh processes."""
-    walls, cpus = [], []
+def _tree_env(tree: Path) -> dict[str, str]:
+    """The environment of a child process that imports ``sim`` from ``tree``."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), os.environ.get("PYTHONPATH", "")])}
+
+
+def time_run(extra: list[str], repeats: int, trees: tuple[Path, ...] = (ROOT,)) -> list[tuple[float, float]]:
+    """Median wall and CPU seconds of ``socsim run [extra]`` in fresh processes, per source
+    tree (runs of the trees alternate)."""
+    walls: list[list[float]] = [[] for _ in trees]
+    cpus: list[list[float]] = [[] for _ in trees]
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats + 1):
-            out = Path(tmp) / f"run{i}"
-            cpu, wall = _children_cpu(), time.perf_counter()
-            subprocess.run([*SOCSIM, "run", "--out", str(out), *extra], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
-            if i:  # the first run warms the kernel cache and the page cache
-                walls.append(time.perf_counter() - wall)
-                cpus.append(_children_cpu() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+            for k, tree in enumerate(trees):
+                out = Path(tmp) / f"run{i}-{k}"
+                cpu, wall = _children_cpu(), time.perf_counter()
+                subprocess.run([*SOCSIM, "run", "--out", str(out), *extra], cwd=tmp, check=True,
+                               stdout=subprocess.DEVNULL, env=_tree_env(tree))
+                if i:  # the first run warms the kernel cache and the page cache
+                    walls[k].append(time.perf_counter() - wall)
+                    cpus[k].append(_children_cpu() - cpu)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus)]
+
+
+_STEP = """
+import sys, time
+from sim.dashboard.charts import kpi_rows, render_charts
+from sim.dashboard.workshop import WorkshopModel, WorkshopState
+model = WorkshopModel(WorkshopState.from_setup())
+render_charts(model, sys.argv[1])
+model.step()  # a first Step, untimed, as in this process's timing
+render_charts(model, sys.argv[1])
+times = []
+for _ in range(3):
+    cpu, wall = time.process_time(), time.perf_counter()
+    model.step()
+    render_charts(model, sys.argv[1])
+    kpi_rows(model, sys.argv[1])
+    times.append((time.perf_counter() - wall, time.process_time() - cpu))
+print(*sorted(times)[1])
+"""
+
+
+def time_steps(repeats: int, lang: str, trees: tuple[Path, ...]) -> list[tuple[float, float]]:
+    """Median wall and CPU seconds of a Step (7 days + six charts + KPI table) per source
+    tree: ``repeats`` child processes per tree, the trees alternating, each giving the median
+    of three Steps after an untimed one."""
+    times: list[list[tuple[float, float]]] = [[] for _ in trees]
+    for _ in range(repeats):
+        for k, tree in enumerate(trees):
+            done = subprocess.run([sys.executable, "-c", _STEP, lang], check=True, capture_output=True, text=True,
+                                  env=_tree_env(tree), cwd=tempfile.gettempdir())
+            wall, cpu = map(float, done.stdout.split()[-2:])
+            times[k].append((wall, cpu))
+    return [(statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for t in times]
 
 
 def time_step(repeats: int, lang: str) -> tuple[float, float, float, float]:
@@ -86,7 +134,7 @@ t = [time.process_time()]
 def lap(name):
     t.append(time.process_time()); print(f"{name}\t{t[-1] - t[-2]:.3f}")
 from sim.cli import app; lap("import the command line")
-import sim.simulation as s; lap("import the model (Mesa, numba, schema)")
+import sim.simulation as s; lap("import the model (numba, the schema)")
 from sim.config.loader import load_scenario
 sc = load_scenario("scenarios/baseline.yaml"); lap("load the scenario")
 from sim.engines import make_model
@@ -112,18 +160,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", choices=("run", "step", "phases"))
+    parser.add_argument("--against", type=Path, help="another source tree to compare with, runs interleaved")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
+    trees = (ROOT,) if args.against is None else (args.against.resolve(), ROOT)
+    names = [f"{tree.name:>12s} " if args.against else "" for tree in trees]
     if args.only in (None, "run"):
         for label, extra in (("socsim run (3 main plots)", []), ("socsim run --all-plots", ["--all-plots"]),
                              ("socsim run --no-plots", ["--no-plots"])):
             load = os.getloadavg()[0]
-            wall, cpu = time_run(extra, args.repeats)
-            print(f"{label:34s} wall {wall:6.2f} s   CPU {cpu:6.2f} s   (load {load:.1f})")
+            for name, (wall, cpu) in zip(names, time_run(extra, args.repeats, trees)):
+                print(f"{name}{label:34s} wall {wall:6.2f} s   CPU {cpu:6.2f} s   (load {load:.1f})")
     if args.only in (None, "step"):
         for lang in ("en", "zh"):
             load = os.getloadavg()[0]
+            if args.against is not None:
+                for name, (wall, cpu) in zip(names, time_steps(args.repeats, lang, trees)):
+                    print(f"{name}dashboard Step, 7 days, {lang:10s} wall {wall:6.3f} s   CPU {cpu:6.3f} s   (load {load:.1f})")
+                continue
             wall, cpu, sim_wall, sim_cpu = time_step(args.repeats, lang)
             print(f"dashboard Step, 7 days, {lang:21s} wall {wall:6.3f} s   CPU {cpu:6.3f} s   "
                   f"(simulating: {sim_wall:.3f} s wall, {sim_cpu:.3f} s CPU; load {load:.1f})")

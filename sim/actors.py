@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import numpy as np
 
-from .config.loader import apply_brand_changes
 from .config.schema import Behaviour, BrandSpec, GroupLeaderPolicy, KolProgram
 from .jit import njit
+from .market.channels import ChannelTable
 from .market.prices import BrandPrices, brand_prices, sessions_on
 from .market.responses import MarketWatch, ResponseDesk
 from .population import NO_ONE
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import MarketModel
 
 __all__ = ["Brand", "Kol", "KolRoster", "KolArrays", "GroupLeader", "LeaderRoster", "KOL_DEFAULTS"]
 
@@ -41,18 +38,33 @@ class Partner:
     """An actor of the market beside the consumers: a brand, a KOL/KOC or a group leader.
 
     A plain object, not a Mesa agent: the fast engine steps its actors through their
-    rosters' arrays, so Mesa's agent registry would only hold them. ``uid`` is drawn from
-    the model's own counter (1, 2, … in creation order) and names the actor as a
-    referrer inside kernels.
+    rosters' arrays, so Mesa's agent registry would only hold them. ``uid`` comes from
+    the run's own counter (1, 2, … in creation order) and names the actor as a
+    referrer inside kernels. An actor holds what it reads; it never calls back into
+    the model.
     """
 
-    def __init__(self, model: "MarketModel"):
-        self.model = model
-        self.uid: int = next(model.partner_ids)
+    def __init__(self, uid: int):
+        self.uid = uid
 
 
 class Brand(Partner):
     """A brand: product, channel presence, strategy (with its schedule) and prices.
+
+    Parameters
+    ----------
+    uid : int
+        Its id as a referrer (:class:`Partner`).
+    code : int
+        Column of this brand in the population's (n, B) arrays.
+    spec : BrandSpec
+        The brand as written in the scenario.
+    channels : ChannelTable
+        The market's channels (its prices are set per channel).
+    deal_memory_days : float
+        Half-life of its deal history, days (``behaviour.deal_memory_days``).
+    desk : ResponseDesk or None
+        Its competitor response rules (None: it never reacts).
 
     Attributes
     ----------
@@ -62,6 +74,8 @@ class Brand(Partner):
         The brand as written in the scenario.
     scheduled : BrandSpec
         ``base`` with today's scheduled changes applied.
+    active_entries : tuple of int
+        The schedule entries ``scheduled`` applies (indices into ``base.strategy.schedule``).
     spec : BrandSpec
         The brand as of today: ``scheduled`` with its competitor responses applied.
     desk : ResponseDesk or None
@@ -80,26 +94,27 @@ class Brand(Partner):
         S: the share of days a deal starts (on deal today, not yesterday), smoothed alike.
     """
 
-    def __init__(self, model: "MarketModel", code: int, spec: BrandSpec):
-        super().__init__(model)
+    def __init__(self, uid: int, code: int, spec: BrandSpec, channels: ChannelTable, deal_memory_days: float,
+                 desk: ResponseDesk | None = None):
+        super().__init__(uid)
         self.code = code
         self.base = spec
         self.scheduled = spec
+        self.active_entries: tuple[int, ...] = ()
         self.spec = spec
+        self.channels = channels
+        self.deal_memory_days = deal_memory_days
+        self.desk = desk
         self.prices: BrandPrices | None = None
         self.version = 0
         self.deal_history = 0.0
         self.deal_frequency = 0.0
         self.deal_starts = 0.0
-        self._active: tuple[int, ...] = ()
         self._on_deal = False
         self._price_key: tuple | None = None
         self.kol_roster = KolRoster(self)
         self.leader_roster = LeaderRoster()
         self._derived: dict[str, tuple[int, object]] = {}
-        rules = spec.strategy.responses
-        self.desk = ResponseDesk(code, [b.name for b in model.config.brands], model.channels, model.calendar,
-                                 rules) if rules else None
 
     @property
     def name(self) -> str:
@@ -112,32 +127,53 @@ class Brand(Partner):
             kept = self._derived[name] = (self.version, build())
         return kept[1]
 
-    def begin_day(self, date: dt.date, coupon_today: np.ndarray, watch: MarketWatch | None = None) -> None:
-        """Apply the schedule (by date) and the competitor responses to ``watch``, and set today's prices."""
-        active = tuple(i for i, ch in enumerate(self.base.strategy.schedule) if ch.start <= date <= ch.end)
-        changed = active != self._active
+    def morning(self, active: tuple[int, ...], scheduled: BrandSpec | None,
+                watch: MarketWatch | None = None) -> dict[str, Any] | None:
+        """Take today's schedule and let the response rules read ``watch``.
+
+        Parameters
+        ----------
+        active : tuple of int
+            The schedule entries in force today.
+        scheduled : BrandSpec or None
+            ``base`` with them applied, when they differ from yesterday's (None: unchanged).
+        watch : MarketWatch or None
+            Yesterday's public facts (None: no brand reacts, or day 0).
+
+        Returns
+        -------
+        dict or None
+            When today's terms must be rebuilt: the competitor responses' changes to apply
+            to :attr:`scheduled` (dotted paths → values; empty: none), for the model to
+            apply (:func:`sim.config.schedule.with_responses`) and hand to :meth:`adopt`.
+            None when today's terms are yesterday's.
+        """
+        changed = scheduled is not None
         if changed:
-            spec = self.base
-            for i in active:
-                spec = apply_brand_changes(spec, self.base.strategy.schedule[i].set)
-            self.scheduled, self._active = spec, active
+            self.scheduled, self.active_entries = scheduled, active
         if self.desk is not None and watch is not None and self.desk.morning(watch, self.scheduled):
             changed = True
-        if changed:
-            responses = self.desk.changes(self.scheduled) if self.desk is not None else {}
-            self.spec = apply_brand_changes(self.scheduled, responses) if responses else self.scheduled
-            self.kol_roster.sync(self.spec.strategy.kols, self.model.enlist_kol)
-            self._price_key = None
+        if not changed:
+            return None
+        return self.desk.changes(self.scheduled) if self.desk is not None else {}
+
+    def adopt(self, spec: BrandSpec) -> None:
+        """Make ``spec`` the brand's terms from today (its prices are set anew)."""
+        self.spec = spec
+        self._price_key = None
+
+    def set_prices(self, date: dt.date, coupon_today: np.ndarray) -> None:
+        """Set today's prices (¥ per channel) and streamers on air, and move the deal history."""
         # Prices move only with the schedule, responses, promotions and platform coupons: most days reuse them.
         promotions = tuple(i for i, p in enumerate(self.spec.strategy.promotions) if p.start <= date <= p.end)
         sessions = sessions_on(self.spec, date)
         self.kol_roster.stream(sessions)
-        key = (active, promotions, sessions, coupon_today.tobytes())
+        key = (self.active_entries, promotions, sessions, coupon_today.tobytes())
         if key != self._price_key:
-            self.prices = brand_prices(self.spec, self.model.channels, coupon_today, date)
+            self.prices = brand_prices(self.spec, self.channels, coupon_today, date)
             self._price_key = key
             self.version += 1
-        keep = 0.5 ** (1.0 / self.model.behaviour.deal_memory_days)
+        keep = 0.5 ** (1.0 / self.deal_memory_days)
         on_deal = self.prices.discount > 0.0
         self.deal_history = keep * self.deal_history + (1.0 - keep) * self.prices.discount
         self.deal_starts = keep * self.deal_starts + (1.0 - keep) * (on_deal and not self._on_deal)
@@ -258,7 +294,7 @@ class KolRoster:
         self._columns.append(
             rate=program.posts_per_month / 30.0, base=base_credibility, credibility=base_credibility,
             reach=program.reach_rate, fee=program.fee_per_post_yuan, platform=kol.platform,
-            entry=kol.platform if kol.model.channels.transacts[kol.platform] else NO_ONE, uid=kol.uid)
+            entry=kol.platform if self.brand.channels.transacts[kol.platform] else NO_ONE, uid=kol.uid)
         if self._followers is not None:
             self._followers = _ragged_append(self._followers, kol.followers)
         return len(self.kols) - 1
@@ -289,15 +325,19 @@ class KolRoster:
                 if live:
                     self.live_today.append((kol.uid, self.brand.spec.strategy.livestreams[kol.session].need_share))
 
-    def sync(self, programs: list[KolProgram], enlist) -> None:
+    def shortfall(self, programs: list[KolProgram]) -> list[tuple[int, KolProgram]]:
+        """(program index, program) for each KOL the ``programs``' counts call for beyond
+        those enlisted, in program order: whom to enlist before :meth:`sync`."""
+        return [(j, program) for j, program in enumerate(programs)
+                for _ in range(program.count - sum(k.program_index == j for k in self.kols))]
+
+    def sync(self, programs: list[KolProgram]) -> None:
         """Follow scheduled changes to the KOL programs: terms, and how many KOLs post.
 
-        KOLs beyond a program's current count stop posting; a larger count enlists new
-        ones through ``enlist(brand, program_index, program)``.
+        KOLs beyond a program's current count stop posting (a larger count enlists the
+        :meth:`shortfall` first: :meth:`sim.market.partners.Recruiter.follow_programs`).
         """
         for j, program in enumerate(programs):
-            for _ in range(program.count - sum(k.program_index == j for k in self.kols)):
-                enlist(self.brand, j, program)
             members = [i for i, k in enumerate(self.kols) if k.program_index == j]
             for rank, i in enumerate(members):
                 self.kols[i].program = program
@@ -317,16 +357,16 @@ class Kol(Partner):
     (None for KOL programs); she streams on that session's day only.
     """
 
-    def __init__(self, model: "MarketModel", brand: Brand, program_index: int, program: KolProgram,
+    def __init__(self, uid: int, brand: Brand, program_index: int, program: KolProgram,
                  followers: np.ndarray, node: int, session: int | None = None):
-        super().__init__(model)
+        super().__init__(uid)
         self.brand = brand
         self.program_index = program_index
         self.session = session
         self.program = program
         self.followers = followers
         self.node = node
-        self.platform = model.channels.code(program.platform)
+        self.platform = brand.channels.code(program.platform)
         base = program.credibility if program.credibility is not None else KOL_DEFAULTS[program.tier][1]
         self.index = brand.kol_roster.enlist(self, base)
 
@@ -426,8 +466,8 @@ class GroupLeader(Partner):
     :class:`LeaderRoster`.
     """
 
-    def __init__(self, model: "MarketModel", brand: Brand, node: int, members: np.ndarray, tolerance_yuan: float, day: int):
-        super().__init__(model)
+    def __init__(self, uid: int, brand: Brand, node: int, members: np.ndarray, tolerance_yuan: float, day: int):
+        super().__init__(uid)
         self.brand = brand
         self.node = node
         self.members = members

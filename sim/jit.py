@@ -7,12 +7,18 @@ compiled loop costs one call. Kernels draw their random numbers through
 :mod:`sim.draws` from the run's own streams, with numpy's algorithms, so a seed gives the
 same numbers whether numpy or a kernel draws them.
 
-Kernels are compiled on first use and cached next to their module (``__pycache__``),
-so only the first run after an install or a change pays the compile time. numba
-notices a change to a kernel's own file only, while a kernel also compiles in what it
-calls or reads from other modules (the draws, the ``Stage`` and ``Source`` codes):
-:func:`_drop_stale_caches` therefore drops every cached kernel of the package when any
-module that defines kernels changes.
+Kernels are compiled on first use and cached on disk, so only the first run after an
+install or a change pays the compile time. numba checks a cached kernel against its own
+source file only, while a kernel also compiles in what it calls or reads from other modules
+(the draws, the ``Stage`` and ``Source`` codes). The cache is therefore one directory per
+version of the kernel sources, :data:`CACHE_DIR` (``sim/__pycache__/kernels-<digest>``, or
+under ``NUMBA_CACHE_DIR`` when that is set), named after a digest of every module that
+defines kernels: a change to any of them makes a new directory, so every kernel compiles
+afresh, and no cache file is ever read across versions. Importing the package deletes
+nothing; numba makes the directory when the first kernel is declared. The directories of
+earlier versions stay until :func:`drop_stale_caches` is called (``socsim run`` does,
+before a first compile). numba's ``config.CACHE_DIR`` is set for the process: other numba
+code cached in it would go there too.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import numba
@@ -27,10 +34,24 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["njit", "plain", "kernels_cached", "cycle_count"]
+__all__ = ["njit", "plain", "kernels_cached", "cycle_count", "kernel_stamp", "CACHE_ROOT", "CACHE_DIR",
+           "stale_caches", "drop_stale_caches"]
 
 _PACKAGE = Path(__file__).parent
-_STAMP = _PACKAGE / "__pycache__" / "kernels.stamp"
+_CACHE_PREFIX = "kernels-"
+
+
+def kernel_stamp(package: Path = _PACKAGE) -> str:
+    """SHA-256 of the sources of every module in ``package`` that defines kernels or
+    intrinsics compiled into them (hex)."""
+    sources = (p.read_bytes() for p in sorted(package.rglob("*.py")))
+    return hashlib.sha256(b"".join(text for text in sources if b"@njit" in text or b"@intrinsic" in text)).hexdigest()
+
+
+#: Where this version of the kernel sources is cached (numba's ``config.CACHE_DIR``).
+CACHE_ROOT = Path(os.environ.get("NUMBA_CACHE_DIR") or _PACKAGE / "__pycache__")
+CACHE_DIR = CACHE_ROOT / f"{_CACHE_PREFIX}{kernel_stamp()[:16]}"
+numba.config.CACHE_DIR = str(CACHE_DIR)  # before any kernel is declared: numba places each cache then
 
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
@@ -61,25 +82,32 @@ def cycle_count(typingctx):
 
 
 def kernels_cached() -> bool:
-    """Whether compiled kernels are on disk already (false on the first run after an install)."""
-    return any(_PACKAGE.rglob("__pycache__/*.nbi"))
+    """Whether this version's compiled kernels are on disk already (false on the first run
+    after an install or a change to a kernel module)."""
+    return any(CACHE_DIR.rglob("*.nbi"))
 
 
-def _drop_stale_caches() -> None:
-    """Delete the package's cached kernels unless the kernel modules are those they were compiled from."""
-    sources = (p.read_bytes() for p in sorted(_PACKAGE.rglob("*.py")))
-    digest = hashlib.sha256(b"".join(text for text in sources if b"@njit" in text)).hexdigest()
-    try:
-        if _STAMP.exists() and _STAMP.read_text() == digest:
-            return
-        for cached in _PACKAGE.rglob("__pycache__/*.nb[ci]"):
-            cached.unlink(missing_ok=True)
-        _STAMP.parent.mkdir(exist_ok=True)
-        fresh = _STAMP.with_suffix(f".{os.getpid()}")
-        fresh.write_text(digest)
-        fresh.replace(_STAMP)  # atomic: parallel workers read a whole stamp or none
-    except OSError:  # a read-only install: numba caches elsewhere, or not at all
-        pass
+def stale_caches() -> list[Path]:
+    """Cache directories of earlier versions of the kernel sources."""
+    if not CACHE_ROOT.is_dir():
+        return []
+    return sorted(p for p in CACHE_ROOT.glob(f"{_CACHE_PREFIX}*") if p.is_dir() and p != CACHE_DIR)
 
 
-_drop_stale_caches()
+def drop_stale_caches() -> list[Path]:
+    """Delete :func:`stale_caches` (never this version's) and kernels cached beside their
+    modules (where numba put them before the cache had directories of its own); returns
+    what was deleted. A read-only install deletes nothing.
+    """
+    dropped = []
+    for old in stale_caches():
+        shutil.rmtree(old, ignore_errors=True)
+        if not old.exists():
+            dropped.append(old)
+    for old in _PACKAGE.rglob("__pycache__/*.nb[ci]"):
+        try:
+            old.unlink()
+            dropped.append(old)
+        except OSError:
+            pass
+    return dropped

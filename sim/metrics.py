@@ -1,4 +1,4 @@
-"""Metrics: the daily series Mesa collects and the KPI summary of a run (docs/KPIS.md defines each KPI).
+"""Metrics: the daily series collected each day and the KPI summary of a run (docs/KPIS.md defines each KPI).
 
 The revenue decomposition (营收 = 流量 × 转化率 × 客单价 × 复购) holds exactly because each
 factor is defined from the same books:
@@ -13,9 +13,8 @@ so T · C · AOV · R = revenue.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
 from .ledger import FIXED_MARKETING, LAST_TOUCH, MARKETING_FIELDS
@@ -27,7 +26,7 @@ from .population import Stage
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MarketModel
 
-__all__ = ["DailySeries", "daily_reporters", "brand_kpis", "flatten_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
+__all__ = ["DailySeries", "brand_kpis", "flatten_kpis", "spillover_share", "kpi_table", "VARIABLE_COSTS",
            "last_touch_orders"]
 
 #: Costs that scale with each order: what an order contributes before fixed spend.
@@ -35,30 +34,26 @@ VARIABLE_COSTS = ("cogs", "platform_fees", "coupons", "gifts", "referral_commiss
                   "leader_commission", "kol_commission")
 
 
-def daily_reporters(model: "MarketModel") -> dict[str, Callable]:
-    """Model reporters for Mesa's DataCollector: per-brand state each day (:class:`_RowToday`)."""
-    return _RowToday(model).reporters()
+class DailySeries:
+    """The daily series of a run (:class:`_RowToday`), filled a row a day.
 
-
-class DailySeries(mesa.DataCollector):
-    """Mesa's DataCollector for the :func:`daily_reporters`, filled a row a day.
-
-    The day's values are computed together (:class:`_RowToday`) and appended without
-    Mesa's per-value checks and deep copy (every value is a fresh float or int): at 10⁴
-    consumers, collecting value by value was a tenth of a fast day.
+    ``model_vars[name]`` lists the series ``name`` by day, as in Mesa's DataCollector,
+    which this replaces: the day's values are computed together and appended as they are
+    (every value is a fresh float or int), and the fast engine need not import Mesa.
     """
 
     def __init__(self, model: "MarketModel") -> None:
         self._row = _RowToday(model)
-        super().__init__(model_reporters=self._row.reporters())
+        self.model_vars: dict[str, list] = {name: [] for name in self._row.names}
 
     def collect(self, model: "MarketModel") -> None:
-        for name, value in zip(self._row.names, self._row(model)):
-            self.model_vars[name].append(value)
+        """Append today's values to every series."""
+        for series, value in zip(self.model_vars.values(), self._row(model)):
+            series.append(value)
 
 
 class _RowToday:
-    """The daily series' values of the day, in their order, computed once a day.
+    """The daily series' values of the day, in their order, computed together.
 
     Per brand: the AIPL stocks and the private domain (real people), active leaders,
     the parity gap, the price image (1 − deal history), and on each of its channels the
@@ -78,28 +73,21 @@ class _RowToday:
         self._relaying = model.behaviour.two_step.enabled  # the cascade's series exist only when it runs
         if self._relaying:
             self.names += [f"{brand.name}.{x}" for brand in model.brands for x in ("relayed", "relay_orders")]
-        self._day, self._row = -1, []
 
     def __call__(self, model: "MarketModel") -> list:
-        if model.day != self._day:  # the collector runs once a day, at its end
-            counts = (model.population.daily_counts() * model.scale).tolist()
-            searched = model.visibility_today * model.channels.open_search[None, :]
-            row = []
-            for brand, channels in zip(model.brands, self._price_channels):
-                row += counts[brand.code]
-                row.append(brand.leader_roster.active_count())
-                row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap)])
-                row.append(brand.price_image)
-                row += brand.derived("series channel prices", lambda: [float(brand.prices.effective[c]) for c in channels])
-                row += [float(searched[brand.code, c]) for c in channels]
-            if self._relaying:
-                row += _relay_today(model)
-            self._day, self._row = model.day, row
-        return self._row
-
-    def reporters(self) -> dict[str, Callable]:
-        """One Mesa reporter per series, reading today's row."""
-        return {name: (lambda m, i=i: self(m)[i]) for i, name in enumerate(self.names)}
+        counts = (model.population.daily_counts() * model.scale).tolist()
+        searched = model.visibility_today * model.channels.open_search[None, :]
+        row = []
+        for brand, channels in zip(model.brands, self._price_channels):
+            row += counts[brand.code]
+            row.append(brand.leader_roster.active_count())
+            row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap)])
+            row.append(brand.price_image)
+            row += brand.derived("series channel prices", lambda: [float(brand.prices.effective[c]) for c in channels])
+            row += [float(searched[brand.code, c]) for c in channels]
+        if self._relaying:
+            row += _relay_today(model)
+        return row
 
 
 def _relay_today(model: "MarketModel") -> list[float]:

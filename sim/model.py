@@ -1,4 +1,4 @@
-"""MarketModel: the Mesa model that owns the clock, the random streams, the agents and
+"""MarketModel: the fast engine's model, which owns the clock, the random streams, the agents and
 data collection, and runs the day loop of docs/MODEL.md §1 in order:
 
 calendar → signals → attitude → need → choice → after purchase → partners → ledger → collect.
@@ -6,17 +6,18 @@ calendar → signals → attitude → need → choice → after purchase → par
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 from collections import defaultdict
 from typing import Callable, TypeVar
 
-import mesa
 import numpy as np
 
 from . import draws
-from .actors import KOL_DEFAULTS, Brand, GroupLeader, Kol
-from .config.schema import KolProgram, Scenario
+from .actors import Brand
+from .config.schedule import active_entries, scheduled_spec, with_responses
+from .config.schema import BrandSpec, Scenario
 from .graph import build_graph
 from .ledger import Ledger
 from .market.aftercare import BrandTerms, judging
@@ -25,12 +26,12 @@ from .market.capture import Touches, capture_non_followers
 from .market.channels import ChannelTable, build_calendar
 from .market.choice import DealTerms, MarketDay
 from .market.consumers import STAGES as CONSUMER_STAGES, Today, consumer_day
+from .market.partners import Recruiter
 from .market.prices import nan_to_zero
 from .market.ranking import SearchRanking
-from .market.responses import MarketWatch, ResponseEvent
+from .market.responses import MarketWatch, ResponseDesk, ResponseEvent
 from .market.signals import ExposureBatch, Exposures, SharerPool, Source
 from .metrics import DailySeries
-from .partners import partner_day, recruit_leader
 from .population import build_population
 from .rng import spawn_streams
 
@@ -41,8 +42,13 @@ T = TypeVar("T")
 Lap = Callable[..., None]
 
 
-class MarketModel(mesa.Model):
+class MarketModel:
     """A social-commerce market: consumers on a social graph, brands on WeChat and Tmall.
+
+    A plain class: consumers are arrays and the actors have the model's own ids, so the
+    fast engine needs nothing of Mesa (importing it costs a run ~0.6 s of CPU: pandas,
+    SciPy, networkx). The reference engine (:mod:`sim.reference`) is this model and a
+    ``mesa.Model``, with one Mesa agent per consumer.
 
     Parameters
     ----------
@@ -62,13 +68,10 @@ class MarketModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.seed_used = scenario.simulation.seed if seed is None else seed
         self.streams = spawn_streams(self.seed_used)
-        super().__init__(rng=self.streams.mesa)
-        # Not ``self.scenario``: Mesa 3.5's Model owns that name (a property whose setter
-        # writes ``scenario.model``); see tests/test_model.py::test_no_name_shadows_mesa.
+        # Not ``self.scenario``: Mesa 3.5's Model, the reference engine's other base, owns that
+        # name (a property whose setter writes ``scenario.model``); see
+        # tests/test_model.py::test_no_name_shadows_mesa.
         self.config = scenario
-        #: Ids of the brands, KOLs and group leaders (1, 2, … in creation order): the
-        #: referrer ids kernels carry. The fast engine's actors are not Mesa agents.
-        self.partner_ids = itertools.count(1)
         self.behaviour = scenario.world.behaviour
         self.scale = scenario.world.scale
         self.day = 0
@@ -79,16 +82,20 @@ class MarketModel(mesa.Model):
         self.population = build_population(scenario.world, len(scenario.brands), self.streams.population,
                                            len(self.channels))
         self.ledger = Ledger(self.days, len(scenario.brands), len(self.channels))
-        self.brands = [Brand(self, b, spec) for b, spec in enumerate(scenario.brands)]
+        # Ids of the brands, KOLs and group leaders (1, 2, … in creation order): the
+        # referrer ids kernels carry. The fast engine's actors are not Mesa agents.
+        ids = itertools.count(1)
+        self.brands = [Brand(next(ids), b, spec, self.channels, self.behaviour.deal_memory_days, self._desk(b, spec))
+                       for b, spec in enumerate(scenario.brands)]
+        self.recruiter = Recruiter(self.graph, self.population, self.streams, ids, self.scale, scenario.world.consumers)
         self.ranking = SearchRanking.from_specs([ch.ranking for ch in scenario.channels.values()], len(self.brands))
         self.visibility_today = np.zeros((len(self.brands), len(self.channels)))
         self.pools = [SharerPool() for _ in self.brands]
         self._exposures = ExposureBatch()  # the day's exposures, rewritten every day (views of it last a day)
-        self._leaders: dict[int, GroupLeader] = {}
         self._audiences: dict[tuple[str, ...], np.ndarray] = {}
         self._day_terms: dict[str, tuple] = {}
         self._context: CampaignContext | None = None
-        self._enlist_partners()
+        self.recruiter.enlist_at_start(self.brands)
         self._build_lookups()
         self.datacollector = DailySeries(self)
         self.stage_seconds: dict[str, float] = defaultdict(float)
@@ -103,17 +110,11 @@ class MarketModel(mesa.Model):
             self._audiences[target] = self.population.members_of(codes) if target else np.arange(self.population.n)
         return self._audiences[target]
 
-    def _enlist_partners(self) -> None:
-        rng = self.streams.actors
-        for brand in self.brands:
-            for j, program in enumerate(brand.base.strategy.kols):
-                for _ in range(program.count):
-                    self.enlist_kol(brand, j, program)
-            for j, session in enumerate(brand.base.strategy.livestreams):
-                self.enlist_kol(brand, -1, session.as_kol(), session=j)
-            market = self.config.world.market_size or self.population.n
-            for _ in range(brand.base.strategy.group_leaders.leaders_at_start(market, self.population.n)):
-                recruit_leader(self, brand, 0, rng)
+    def _desk(self, code: int, spec: BrandSpec) -> ResponseDesk | None:
+        """Brand ``code``'s competitor response desk (None: it has no rules)."""
+        rules = spec.strategy.responses
+        return ResponseDesk(code, [b.name for b in self.config.brands], self.channels, self.calendar,
+                            rules) if rules else None
 
     def _build_lookups(self) -> None:
         """Build what the days read and only set-up (or a schedule) changes: the rosters'
@@ -129,27 +130,6 @@ class MarketModel(mesa.Model):
         for stream in (streams.signals, streams.wom, streams.needs, streams.choice, streams.after, streams.partners):
             draws.stream_handle(stream)
 
-    def enlist_kol(self, brand: Brand, program_index: int, program: KolProgram, session: int | None = None) -> None:
-        """Sign a KOL/KOC for ``brand`` under program ``program_index`` (−1 and ``session``:
-        the streamer of livestream session ``session``)."""
-        rng = self.streams.actors
-        real = program.followers if program.followers is not None else KOL_DEFAULTS[program.tier][0]
-        real = min(real, self.config.world.consumers)
-        size = int(np.floor(real / self.scale + rng.random()))
-        node = int(rng.integers(self.population.n))
-        contacts = self.graph.neighbours(node)
-        if program.tier == "koc":  # a KOC's audience starts with her own circle
-            own = rng.choice(contacts, size=min(size, len(contacts)), replace=False)
-            followers = np.concatenate([own, rng.integers(self.population.n, size=max(0, size - len(own)))])
-        else:
-            followers = rng.choice(self.population.n, size=min(size, self.population.n), replace=False)
-        Kol(self, brand, program_index, program, np.unique(followers.astype(np.int32)), node, session)
-        if program.tier == "koc" and self._context is not None:  # signed after the first day: the schedule
-            self._context.enlist_koc(node)
-
-    def register_leader(self, leader: GroupLeader) -> None:
-        self._leaders[leader.uid] = leader
-
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """Advance one day (docs/MODEL.md §1); ``stage_seconds`` accumulates each stage's time."""
@@ -158,7 +138,7 @@ class MarketModel(mesa.Model):
         lap = self._lap_timer()
         watch = self._market_watch(t)
         for brand in self.brands:
-            brand.begin_day(date, self.calendar.coupon_yuan[t], watch)
+            self._brand_morning(brand, date, self.calendar.coupon_yuan[t], watch)
         lap("1 calendar")
         batch = run_campaigns(self.brands, self.pools, self._campaign_context(t, date.day), self.streams.wom,
                               self._exposures, share=self._share, relay=self._relay).collect()
@@ -168,7 +148,7 @@ class MarketModel(mesa.Model):
         self._capture(batch, browsed, t)
         lap("6 after purchase")
         for brand in self.brands:
-            partner_day(self, brand, t, self.streams.partners)
+            self.recruiter.partner_day(brand, t)
         lap("7 partners")
         self.ledger.close_day(t)
         if self.ranking.active:
@@ -177,6 +157,21 @@ class MarketModel(mesa.Model):
         lap("8-9 ledger, collect")
         self.events_today = {"exposures": len(batch), "shoppers": shoppers, "orders": orders}
         self.day += 1
+
+    def _brand_morning(self, brand: Brand, date: dt.date, coupon_today: np.ndarray, watch: MarketWatch | None) -> None:
+        """Stage 1 for one brand: today's schedule and competitor responses make its terms
+        (:mod:`sim.config.schedule`); KOL programs follow them; then its prices."""
+        active = active_entries(brand.base, date)
+        scheduled = scheduled_spec(brand.base, active) if active != brand.active_entries else None
+        responses = brand.morning(active, scheduled, watch)
+        if responses is not None:
+            brand.adopt(with_responses(brand.scheduled, responses))
+            signed = self.recruiter.follow_programs(brand)
+            if self._context is not None:  # KOCs signed after the first day lead opinion as those signed at the start
+                for kol in signed:
+                    if kol.program.tier == "koc":
+                        self._context.enlist_koc(kol.node)
+        brand.set_prices(date, coupon_today)
 
     def _capture(self, batch: Exposures, browsed: tuple, t: int) -> None:
         """Private-domain capture of today's touched non-followers
@@ -376,5 +371,5 @@ class MarketModel(mesa.Model):
             on_social=np.array([self.channels.social is not None and self.channels.keys[self.channels.social] in s.channels for s in specs]),
             kol_cps={k.uid: k.program.cps_rate for b in self.brands for k in b.kols},
             kol_cps_channel={k.uid: k.platform for b in self.brands for k in b.kols if k.session is not None},
-            leader_of=self._leaders,
+            leader_of=self.recruiter.leader_of,
         )

@@ -4,7 +4,7 @@ instead of failing with ``MemoryError`` after building half a graph.
 
 The figures are measured on the model as built (Python 3.11, numpy 2, numba; peak RSS
 of fresh processes, benchmarks/RESULTS.md): a process with a 1,000-agent market peaks
-at 0.28 GiB. The social graph keeps 5 bytes per agent × contact (an int32 contact and a
+at 0.20 GiB (Python 3.11 and 3.13; the fast engine imports no Mesa). The social graph keeps 5 bytes per agent × contact (an int32 contact and a
 one-byte Dunbar layer) and 8 per agent (row pointers): 758 bytes per agent at k = 150.
 Building it needs more for a moment, by generator (bytes per agent, r = rewire·k/2 the
 rewired ties an agent owns): small_world the larger of 76·r (drawing the rewired ties)
@@ -32,7 +32,7 @@ from .population import population_bytes
 
 __all__ = ["MemoryEstimate", "ResourceError", "run_memory", "run_seconds", "available_memory", "check_memory"]
 
-BASE_BYTES = 300 * 2**20       # interpreter, numpy, numba kernels (measured 0.28 GiB on Python 3.11; 3.13 more: see base)
+BASE_BYTES = 256 * 2**20       # interpreter, numpy, numba kernels (a 1,000-agent run peaks at 197 MiB on 3.11, 207 on 3.13)
 BYTES_PER_TIE_END = 5          # the graph: an int32 contact and a one-byte layer per agent × contact
 BYTES_PER_NODE = 8             # the graph's int64 row pointers
 #: Build peak per agent × contact, result included, by generator (measured at k = 150).
@@ -66,7 +66,7 @@ class MemoryEstimate:
         A day's exposure rows.
     base : int
         The interpreter and what it has loaded: ``BASE_BYTES``, or what this process holds
-        already if more (Python 3.13 with Mesa 3.5 imports ≈ 100 MiB more than 3.11).
+        already if more (a process that has run models or imported Mesa holds more).
     """
 
     graph: int

@@ -172,6 +172,34 @@ def test_no_private_names_across_modules():
     assert not offences, "\n".join(offences)
 
 
+#: The market's actors and mechanisms: they take what they read as arguments.
+AGENT_MODULES = ("sim.actors", "sim.population", "sim.market")
+#: What they may not import (typing-only imports included): the model, and the scenario loader.
+ABOVE_AGENTS = ("sim.model", "sim.config.loader")
+
+
+def _every_import(tree: ast.AST):
+    """Every import node, those under ``if TYPE_CHECKING:`` included."""
+    return (node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)))
+
+
+def test_agents_do_not_call_back_into_the_model():
+    """Data flows one way through a day: the model hands actors and market code what they
+    need; they never import the model (not even for typing) or apply the configuration."""
+    modules = _modules()
+    offences = []
+    for module, path in modules.items():
+        if not any(module == m or module.startswith(m + ".") for m in AGENT_MODULES):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in _every_import(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [_absolute(module, path.name == "__init__.py", node) + "." + a.name for a in node.names])
+            hits = {_resolve(n, modules) for n in names} & set(ABOVE_AGENTS)
+            offences += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports {hit}" for hit in sorted(hits)]
+    assert not offences, "\n".join(offences)
+
+
 #: Modules whose kernels take their inputs as named structures (NamedTuples), so that no
 #: function needs more than :data:`MAX_PARAMETERS` parameters; the list grows with each
 #: module restructured that way, until it is all of sim/.

@@ -64,6 +64,25 @@ def test_the_command_line_starts_without_the_model_or_plotting():
     assert loaded == []
 
 
+@pytest.mark.parametrize("flags, unused", [
+    ([], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats")),
+    (["--no-plots"], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats", "matplotlib")),
+])
+def test_a_run_loads_only_what_it_uses(tmp_path, flags, unused):
+    """``socsim run`` of the fast engine imports neither Mesa (whose package pulls in pandas,
+    SciPy's spatial and sparse modules and networkx: ~0.6 s of CPU) nor, without plots,
+    matplotlib; the reference engine and the dashboard still use Mesa."""
+    import subprocess
+    import sys
+
+    args = ["run", "--days", "3", "--out", str(tmp_path / "run"), *flags, *SMALL]
+    code = (f"import sys; from sim.cli import app\ntry: app({args!r})\nexcept SystemExit: pass\n"
+            f"print(' '.join(m for m in {unused!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (tmp_path / "run" / "kpis.json").exists(), done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].split() == []
+
+
 def test_run_refuses_to_overwrite(tmp_path):
     out = tmp_path / "exists"
     out.mkdir()
@@ -164,3 +183,19 @@ def test_graph_reports_six_degrees(tmp_path):
     assert result.exit_code == 0, result.output
     assert "effective diameter" in result.output
     assert (tmp_path / "degree_histogram.png").exists() and (tmp_path / "ego_network.png").exists()
+
+
+def test_compare_and_sweep_share_their_options_declared_once():
+    """compare and sweep take the same options (RunChoices), in the same order, and hand them on."""
+    import typer.main
+
+    from sim.cli.experiments import RunChoices
+
+    group = typer.main.get_command(app)
+    options = {name: [p.opts for p in group.commands[name].params if p.param_type_name == "option"]
+               for name in ("compare", "sweep")}
+    assert options["compare"] == options["sweep"] and len(options["compare"]) == len(RunChoices.__dataclass_fields__)
+    result = runner.invoke(app, ["compare", "experiments/channel_protection.yaml", "--check", "--reps", "3",
+                                 "--seed", "5", "--set", "simulation.days=30"])
+    assert result.exit_code == 0, result.output
+    assert "× 3 replications = 15 runs, seeds 5–7" in result.output

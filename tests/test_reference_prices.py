@@ -144,11 +144,11 @@ def test_price_image_erodes_with_a_deep_discount_and_recovers_with_its_half_life
     31–119), k = 0.5^(1/90); then D ← k·D, so 90 days later half of it is left."""
     model = MarketModel(scenario(*SIZE, PROMO, NO_PARITY, "world.population=2000"), seed=0)
     model.run()
-    image = model.datacollector.get_model_vars_dataframe()["focal.price_image"].to_numpy()
+    image = np.asarray(model.datacollector.model_vars["focal.price_image"])
     deal = 0.3 * (1.0 - 0.5 ** (89 / 90))
     assert image[30] == pytest.approx(1.0) and image[119] == pytest.approx(1.0 - deal)
     assert image[209] == pytest.approx(1.0 - deal / 2)
-    assert model.datacollector.get_model_vars_dataframe()["rival.price_image"].min() == 1.0  # it never discounts
+    assert min(model.datacollector.model_vars["rival.price_image"]) == 1.0  # it never discounts
 
 
 def test_a_deep_promotion_is_followed_by_a_dip():

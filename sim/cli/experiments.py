@@ -5,8 +5,11 @@ Registered on the ``socsim`` app by :mod:`sim.cli`.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional, get_type_hints
 
 import typer
 from rich.table import Table
@@ -18,12 +21,47 @@ from ..terminal import console, err, say
 if TYPE_CHECKING:  # pragma: no cover
     from ..experiments.design import Design
 
-__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RUN_WORDS"]
+__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RUN_WORDS", "RunChoices",
+           "run_options"]
 
-RepsOpt = typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files).")
-ExpSeedOpt = typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's).")
-ReportOpt = typer.Option(None, "--report/--no-report", help="Write plots and report.html (default: the experiment's outputs.report).")
-CheckOpt = typer.Option(False, "--check", help="Only check the files and show what would run (variants, points, runs, folder); run nothing.")
+
+def _option(option: typer.models.OptionInfo):
+    """A :class:`RunChoices` field that the command line sets through ``option``."""
+    return field(metadata={"option": option})
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """What compare and sweep are told on the command line besides their files: each
+    field is an option, declared here once (in --help order), added by :func:`run_options`."""
+
+    reps: Optional[int] = _option(typer.Option(None, "--reps", min=1, help="Replications per variant and point (default: the experiment's; 10 for scenario files)."))
+    seed: Optional[int] = _option(typer.Option(None, "--seed", min=0, help="Seed of replication 0; replication r uses seed + r in every variant (default: the experiment's, else the scenario's)."))
+    set_: Optional[List[str]] = _option(SetOpt)
+    out: Optional[Path] = _option(OutOpt)
+    workers: Optional[int] = _option(WorkersOpt)
+    scheduler: Optional[str] = _option(SchedulerOpt)
+    dask_local: Optional[int] = _option(DaskLocalOpt)
+    report: Optional[bool] = _option(typer.Option(None, "--report/--no-report", help="Write plots and report.html (default: the experiment's outputs.report)."))
+    check: bool = _option(typer.Option(False, "--check", help="Only check the files and show what would run (variants, points, runs, folder); run nothing."))
+
+
+def run_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command(..., choices: RunChoices)`` as a Typer command that takes the options of
+    :class:`RunChoices` after its own parameters and hands them over as ``choices``."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "choices"]
+    kinds = get_type_hints(RunChoices)
+    shared = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.metadata["option"], annotation=kinds[f.name])
+              for f in fields(RunChoices)]
+
+    @functools.wraps(command)
+    def with_options(*args, **kwargs) -> None:
+        choices = RunChoices(**{p.name: kwargs.pop(p.name) for p in shared})
+        return command(*args, choices=choices, **kwargs)
+
+    with_options.__signature__ = inspect.Signature([*own, *shared], return_annotation=None)
+    with_options.__annotations__ = {p.name: p.annotation for p in (*own, *shared)}
+    return with_options
 
 
 def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]], sweep: bool):
@@ -182,15 +220,14 @@ def _print_check(design) -> None:
     say(f"  time: roughly {hours:,.2g} CPU-hours in all (divide by the workers; a rough guide, within a factor of two)")
 
 
-def _design_and_run(files: List[Path], reps: Optional[int], seed: Optional[int], overrides: Optional[List[str]],
-                    out: Optional[Path], workers: Optional[int], scheduler: Optional[str], dask_local: Optional[int],
-                    report: Optional[bool], check: bool, sweep: bool) -> None:
+def _design_and_run(files: List[Path], choices: RunChoices, sweep: bool) -> None:
     """The body of compare and sweep: build the design, then check it or run it and print the tables."""
+    c = choices
     with reported_errors():
-        design = _design(files, reps, seed, overrides, sweep=sweep)
-        if check:
+        design = _design(files, c.reps, c.seed, c.set_, sweep=sweep)
+        if c.check:
             return _print_check(design)
-        result = run_design(design, out, workers, scheduler, dask_local, report)
+        result = run_design(design, c.out, c.workers, c.scheduler, c.dask_local, c.report)
     (_print_sweep if sweep else _print_compare)(result)
     _print_files(result)
 
@@ -201,17 +238,10 @@ def _print_files(result) -> None:
         say("report: ", (str(result.report), "bold"))
 
 
+@run_options
 def compare(
     files: List[Path] = typer.Argument(..., help="An experiment file (experiments/*.yaml), or two or more scenario files."),
-    reps: Optional[int] = RepsOpt,
-    seed: Optional[int] = ExpSeedOpt,
-    set_: Optional[List[str]] = SetOpt,
-    out: Optional[Path] = OutOpt,
-    workers: Optional[int] = WorkersOpt,
-    scheduler: Optional[str] = SchedulerOpt,
-    dask_local: Optional[int] = DaskLocalOpt,
-    report: Optional[bool] = ReportOpt,
-    check: bool = CheckOpt,
+    *, choices: RunChoices,
 ) -> None:
     """Compare strategies over replications: which earns more, and is the difference real?
 
@@ -224,20 +254,13 @@ def compare(
                socsim compare a.yaml b.yaml --reps 20
                socsim compare experiments/channel_protection.yaml --dask-local 2
     """
-    _design_and_run(files, reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=False)
+    _design_and_run(files, choices, sweep=False)
 
 
+@run_options
 def sweep(
     experiment: Path = typer.Argument(..., help="An experiment file with a 'sweep' section, e.g. experiments/budget_mix.yaml."),
-    reps: Optional[int] = RepsOpt,
-    seed: Optional[int] = ExpSeedOpt,
-    set_: Optional[List[str]] = SetOpt,
-    out: Optional[Path] = OutOpt,
-    workers: Optional[int] = WorkersOpt,
-    scheduler: Optional[str] = SchedulerOpt,
-    dask_local: Optional[int] = DaskLocalOpt,
-    report: Optional[bool] = ReportOpt,
-    check: bool = CheckOpt,
+    *, choices: RunChoices,
 ) -> None:
     """Sweep one or two parameters (or a list of points) over replications.
 
@@ -246,7 +269,7 @@ def sweep(
 
     Example:  socsim sweep experiments/budget_mix.yaml
     """
-    _design_and_run([experiment], reps, seed, set_, out, workers, scheduler, dask_local, report, check, sweep=True)
+    _design_and_run([experiment], choices, sweep=True)
 
 
 COMMANDS = (compare, sweep)

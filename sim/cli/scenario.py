@@ -37,7 +37,7 @@ def run(
     (referral orders and commission by level, shares by depth, trees by size), kpis.json, the fully
     resolved scenario with its seed and version, and plots.
     """
-    from ..jit import kernels_cached
+    from ..jit import drop_stale_caches, kernels_cached
     from ..metrics import kpi_table
     from ..resources import check_memory
     from ..simulation import default_run_dir, run as simulate, write_results
@@ -48,7 +48,8 @@ def run(
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
         writable_folder(out.parent if out is not None else Path(sc.outputs.dir))
         check_memory(sc)
-        if not kernels_cached():
+        if not kernels_cached():  # a new version of the kernels: the caches of earlier ones are of no more use
+            drop_stale_caches()
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
         with progress("days") as bar:
             task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)

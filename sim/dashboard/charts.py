@@ -3,7 +3,8 @@
 Each figure is drawn from a :class:`ArmView`, a copy of what the charts need taken under
 the model's lock (the Run button steps the model in another thread). Figures are plain
 ``matplotlib.figure.Figure`` objects (no pyplot state), so they are safe to draw from
-any thread and are freed when dropped.
+any thread and are freed when dropped; :func:`render_charts` keeps each chart's figure with
+its model and draws the next Step on it.
 
 The ego network is a small sample of the social graph (at most :data:`EGO_NODES`
 consumers: one ego and her strongest ties first), laid out once with a seeded spring
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 import weakref
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import matplotlib.dates as mdates
@@ -26,7 +28,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import AutoLocator, FuncFormatter, PercentFormatter, ScalarFormatter
 
 from ..fonts import cjk_plots
 from ..graph.csr import SocialGraph
@@ -215,9 +217,16 @@ def ego_network(graph: SocialGraph, node: int, seed: int, max_nodes: int = EGO_N
 
 
 # --------------------------------------------------------------------------- figures
-def _figure(views: list[ArmView], right: float = 0.2, bottom: float = 0.45) -> tuple[Figure, list[Axes]]:
+def _figure(views: list[ArmView], right: float = 0.2, bottom: float = 0.45,
+            reuse: Figure | None = None) -> tuple[Figure, list[Axes]]:
     """One panel per strategy in a figure of :data:`SIZE_PX`; margins fixed in inches (cheaper
-    than a layout engine, which costs more than the drawing). The title is the page's, in HTML."""
+    than a layout engine, which costs more than the drawing). The title is the page's, in HTML.
+
+    ``reuse``: a figure this chart drew before for as many strategies, emptied and drawn
+    again (:func:`_emptied`): making the panels and their ticks costs a third of a chart.
+    """
+    if reuse is not None:
+        return reuse, _emptied(reuse, len(views))
     width, height = SIZE_PX[0] / DPI, SIZE_PX[1] / DPI
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -232,6 +241,28 @@ def _figure(views: list[ArmView], right: float = 0.2, bottom: float = 0.45) -> t
     for ax in axes[1:]:
         ax.tick_params(labelleft=False)
     return fig, axes
+
+
+def _emptied(fig: Figure, panels: int) -> list[Axes]:
+    """The first ``panels`` axes of ``fig`` as a new one's are: no data, legend, note or twin
+    axis, limits, ticks and colours automatic (the tick objects are kept)."""
+    axes = fig.axes[:panels]
+    for legend in list(fig.legends):
+        legend.remove()
+    for twin in fig.axes[panels:]:
+        fig.delaxes(twin)
+    for ax in axes:
+        for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.relim()
+        ax.autoscale(True)
+        ax.set_prop_cycle(None)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_locator(AutoLocator())
+            axis.set_major_formatter(ScalarFormatter())
+    return axes
 
 
 def _people(x: float, _pos=None) -> str:
@@ -277,9 +308,9 @@ def _legend(ax: Axes, **where) -> None:
     ax.legend(fontsize=FONT_PT, handlelength=1.2, borderpad=0.3, labelspacing=0.25, framealpha=0.8, **where)
 
 
-def funnel_figure(views: list[ArmView], lang: str = "en") -> Figure:
-    """AIPL stocks (people) of the levers' brand over time."""
-    fig, axes = _figure(views)
+def funnel_figure(views: list[ArmView], lang: str = "en", reuse: Figure | None = None) -> Figure:
+    """AIPL stocks (people) of the levers' brand over time (``reuse``: see :func:`_figure`)."""
+    fig, axes = _figure(views, reuse=reuse)
     for ax, view in zip(axes, views):
         if _dates(ax, view, lang):
             for i, name in enumerate(Stage.NAMES):
@@ -291,8 +322,8 @@ def funnel_figure(views: list[ArmView], lang: str = "en") -> Figure:
     return fig
 
 
-def _channel_lines(views: list[ArmView], series, money: bool, lang: str) -> Figure:
-    fig, axes = _figure(views)
+def _channel_lines(views: list[ArmView], series, money: bool, lang: str, reuse: Figure | None) -> Figure:
+    fig, axes = _figure(views, reuse=reuse)
     for ax, view in zip(axes, views):
         if _dates(ax, view, lang):
             values = series(view)
@@ -305,9 +336,9 @@ def _channel_lines(views: list[ArmView], series, money: bool, lang: str) -> Figu
     return fig
 
 
-def orders_figure(views: list[ArmView], lang: str = "en") -> Figure:
+def orders_figure(views: list[ArmView], lang: str = "en", reuse: Figure | None = None) -> Figure:
     """Orders a day by channel (7-day mean), with every brand's livestream days so far (dotted)."""
-    fig = _channel_lines(views, lambda v: _trailing_mean(v.orders, 7), money=False, lang=lang)
+    fig = _channel_lines(views, lambda v: _trailing_mean(v.orders, 7), money=False, lang=lang, reuse=reuse)
     for ax, view in zip(fig.axes, views):
         for i, day in enumerate(view.streams):
             ax.axvline(day, color="#7a3cff", lw=0.8, ls=":", label=None if i else say("livestream", lang))
@@ -316,19 +347,19 @@ def orders_figure(views: list[ArmView], lang: str = "en") -> Figure:
     return fig
 
 
-def profit_figure(views: list[ArmView], lang: str = "en") -> Figure:
+def profit_figure(views: list[ArmView], lang: str = "en", reuse: Figure | None = None) -> Figure:
     """Cumulative contribution by channel (¥, after COGS, platform fees and marketing spend)."""
-    return _channel_lines(views, lambda v: np.cumsum(v.profit, axis=0), money=True, lang=lang)
+    return _channel_lines(views, lambda v: np.cumsum(v.profit, axis=0), money=True, lang=lang, reuse=reuse)
 
 
-def spillover_figure(views: list[ArmView], lang: str = "en") -> Figure:
+def spillover_figure(views: list[ArmView], lang: str = "en", reuse: Figure | None = None) -> Figure:
     """Share of WeChat-seeded orders that closed on the marketplace, since day 0.
 
     Cumulative rather than rolling: at workshop size WeChat-seeded orders are few a day,
     and a short window would mostly show noise. The legend gives how many there were;
     the dashed line is the practitioners' "at least half" (Xia 2019).
     """
-    fig, axes = _figure(views)
+    fig, axes = _figure(views, reuse=reuse)
     for ax, view in zip(axes, views):
         if _dates(ax, view, lang):
             market = np.cumsum(view.seeded[:, view.marketplace].sum(axis=1))
@@ -342,9 +373,9 @@ def spillover_figure(views: list[ArmView], lang: str = "en") -> Figure:
     return fig
 
 
-def leaders_figure(views: list[ArmView], lang: str = "en") -> Figure:
+def leaders_figure(views: list[ArmView], lang: str = "en", reuse: Figure | None = None) -> Figure:
     """Active group leaders, and the WeChat − marketplace price gap that makes them quit."""
-    fig, axes = _figure(views, right=0.6)
+    fig, axes = _figure(views, right=0.6, reuse=reuse)
     span = max([5.0] + [float(np.nanmax(np.abs(v.gap))) * 1.1 for v in views if len(v.gap)])
     for i, (ax, view) in enumerate(zip(axes, views)):
         if not _dates(ax, view, lang):
@@ -361,9 +392,9 @@ def leaders_figure(views: list[ArmView], lang: str = "en") -> Figure:
     return fig
 
 
-def ego_figure(views: list[ArmView], ego: EgoNet, lang: str = "en") -> Figure:
+def ego_figure(views: list[ArmView], ego: EgoNet, lang: str = "en", reuse: Figure | None = None) -> Figure:
     """The sampled ego network, consumers coloured by AIPL stage of the levers' brand."""
-    fig, axes = _figure(views, right=0.05, bottom=0.55)
+    fig, axes = _figure(views, right=0.05, bottom=0.55, reuse=reuse)
     fig.subplots_adjust(left=0.05)
     own = ego.edges[:, 0] == 0
     for ax, view in zip(axes, views):
@@ -398,32 +429,59 @@ def chart_title(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en") 
 
 #: Chart name → how to draw it from the views (and the ego network), in page order.
 FIGURES = {
-    "funnel": lambda views, ego, lang: funnel_figure(views, lang),
-    "orders": lambda views, ego, lang: orders_figure(views, lang),
-    "profit": lambda views, ego, lang: profit_figure(views, lang),
-    "spillover": lambda views, ego, lang: spillover_figure(views, lang),
-    "leaders": lambda views, ego, lang: leaders_figure(views, lang),
-    "ego": lambda views, ego, lang: ego_figure(views, ego, lang),
+    "funnel": lambda views, ego, lang, reuse: funnel_figure(views, lang, reuse),
+    "orders": lambda views, ego, lang, reuse: orders_figure(views, lang, reuse),
+    "profit": lambda views, ego, lang, reuse: profit_figure(views, lang, reuse),
+    "spillover": lambda views, ego, lang, reuse: spillover_figure(views, lang, reuse),
+    "leaders": lambda views, ego, lang, reuse: leaders_figure(views, lang, reuse),
+    "ego": lambda views, ego, lang, reuse: ego_figure(views, ego, lang, reuse),
 }
 
 
-def chart_png(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en") -> bytes:
+def chart_png(name: str, views: list[ArmView], ego: EgoNet, lang: str = "en", reuse: dict | None = None) -> bytes:
     """Chart ``name`` as PNG bytes of :data:`SIZE_PX` (Chinese glyphs available when ``lang`` is "zh").
 
     Drawn and encoded in one place, inside the font context, because tick labels are
     made at drawing time; fast PNG compression (level 1: a few kB more, ~10 % less time).
+    ``reuse``: where the chart's figure is kept to be drawn again next time (per chart,
+    number of strategies and language; see :func:`_figure`).
     """
+    key = (name, len(views), lang)
     with cjk_plots() if lang == "zh" else nullcontext():
-        fig = FIGURES[name](views, ego, lang)
+        fig = FIGURES[name](views, ego, lang, None if reuse is None else reuse.get(key))
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    if reuse is not None:
+        reuse[key] = fig
     return buffer.getvalue()
 
 
+#: Per model: (a lock, the figures its charts drew last, to draw again; see :func:`chart_png`).
+_KEPT: "weakref.WeakKeyDictionary[WorkshopModel, tuple[threading.Lock, dict]]" = weakref.WeakKeyDictionary()
+
+
 def render_charts(model: WorkshopModel, lang: str = "en") -> dict[str, tuple[bytes, str]]:
-    """Every chart of ``model`` now: name → (PNG bytes, title), from one snapshot (what a Step redraws)."""
+    """Every chart of ``model`` now: name → (PNG bytes, title), from one snapshot (what a Step redraws).
+
+    Each chart redraws the figure it drew last time for this model (a render that finds
+    another still drawing them draws new ones).
+    """
     views, ego = snapshot(model, lang), ego_for(model)
-    return {name: (chart_png(name, views, ego, lang), chart_title(name, views, ego, lang)) for name in FIGURES}
+    lock, kept = _KEPT.setdefault(model, (threading.Lock(), {}))
+    with _held(lock) as mine:
+        reuse = kept if mine else None
+        return {name: (chart_png(name, views, ego, lang, reuse), chart_title(name, views, ego, lang)) for name in FIGURES}
+
+
+@contextmanager
+def _held(lock: threading.Lock):
+    """Hold ``lock`` if it is free; yield whether it is held."""
+    mine = lock.acquire(blocking=False)
+    try:
+        yield mine
+    finally:
+        if mine:
+            lock.release()
 
 
 # --------------------------------------------------------------------------- KPI table

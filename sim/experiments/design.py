@@ -61,6 +61,11 @@ class Task:
     seed: int
     digest: str
 
+    @property
+    def label(self) -> str:
+        """The run's name in messages: its key."""
+        return self.key.id
+
 
 @dataclass(frozen=True)
 class Cell:

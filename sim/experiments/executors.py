@@ -78,11 +78,15 @@ class ExecutionPlan:
         Address of a running Dask scheduler, ``tcp://HOST:PORT``.
     dask_local : int, optional
         Start a local Dask cluster with this many single-threaded worker processes.
+    start_method : str, default 'forkserver'
+        How a local pool starts its workers (:func:`local_executor`): 'fork' when a job
+        names a model class the workers could not import (one defined in a test module).
     """
 
     workers: int | None = None
     scheduler: str | None = None
     dask_local: int | None = None
+    start_method: str = START_METHOD
 
     def check(self) -> None:
         """Raise SocsimError if the options contradict each other or are out of range."""
@@ -185,7 +189,7 @@ def open_executor(plan: ExecutionPlan, n_tasks: int = 1) -> Iterator[Executor]:
     if plan.workers == 0:
         yield InlineExecutor()
         return
-    with local_pool(plan._local_workers(n_tasks)) as executor:
+    with local_pool(plan._local_workers(n_tasks), plan.start_method) as executor:
         yield executor
 
 

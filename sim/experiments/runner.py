@@ -16,18 +16,18 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from sim.errors import SocsimError
 from sim.files import strict_json
 
-from .design import Design, Task
+from .design import Design
 from .executors import ExecutionPlan, open_executor
 from .stats import KpiSummary, summarize
 from .store import ResultsStore, atomic_write
-from .worker import RunRecord, run_task
+from .worker import run_task
 
-__all__ = ["execute", "run_experiment", "run_pending", "ExperimentResult", "RunFailedError", "Progress"]
+__all__ = ["execute", "run_experiment", "run_pending", "ExperimentResult", "RunFailedError", "Progress", "Job"]
 
 #: ``progress(finished, total)``: called once before the first run and after each run.
 Progress = Callable[[int, int], None]
@@ -35,6 +35,15 @@ Progress = Callable[[int, int], None]
 
 class RunFailedError(SocsimError):
     """A run raised; the runs stored before it are kept."""
+
+
+class Job(Protocol):
+    """What :func:`execute` runs: anything picklable that names itself and its seed."""
+
+    seed: int
+
+    @property
+    def label(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -73,21 +82,24 @@ class ExperimentResult:
     simulation_seconds: float = 0.0
 
 
-def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunRecord], None],
-            window: int | None = None) -> int:
+def execute(tasks: Sequence[Job], executor: Executor, on_record: Callable[[Any], None],
+            window: int | None = None, run: Callable[[Any], Any] = run_task) -> int:
     """Run ``tasks`` on ``executor``; call ``on_record`` for each as soon as it finishes.
 
     Parameters
     ----------
-    tasks : sequence of Task
+    tasks : sequence of Job
+        Experiment tasks (:class:`~sim.experiments.design.Task`), or any job ``run`` takes.
     executor : concurrent.futures.Executor
-        Any executor; ``run_task`` and the tasks must be picklable for it (they are).
+        Any executor; ``run`` and the tasks must be picklable for it (they are).
     on_record : callable
-        Called in this process, in completion order (store the run here).
+        Called in this process with ``run(task)``, in completion order (store the run here).
     window : int, optional
         Most runs submitted and not yet recorded (default: all at once). A small window
         keeps an executor that runs each call inside ``submit`` (:class:`InlineExecutor`)
         recording run by run; a pool needs a few more than its workers to stay busy.
+    run : callable, default :func:`~sim.experiments.worker.run_task`
+        What a worker does with a task (a module-level function, so it pickles).
 
     Returns
     -------
@@ -100,38 +112,39 @@ def execute(tasks: Sequence[Task], executor: Executor, on_record: Callable[[RunR
         The first run that raised, with its key; runs not started are cancelled.
     """
     queue = iter(tasks)
-    pending: dict[Future, Task] = {}
+    pending: dict[Future, Job] = {}
     finished = 0
     try:
-        _fill(executor, queue, pending, window or len(tasks))
+        _fill(executor, run, queue, pending, window or len(tasks))
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 on_record(_result(future, pending.pop(future)))
                 finished += 1
-            _fill(executor, queue, pending, window or len(tasks))
+            _fill(executor, run, queue, pending, window or len(tasks))
     finally:
         for future in pending:
             future.cancel()
     return finished
 
 
-def _fill(executor: Executor, queue: Iterator[Task], pending: dict[Future, Task], window: int) -> None:
+def _fill(executor: Executor, run: Callable[[Any], Any], queue: Iterator[Job], pending: dict[Future, Job],
+          window: int) -> None:
     while len(pending) < window:
         task = next(queue, None)
         if task is None:
             return
-        pending[executor.submit(run_task, task)] = task
+        pending[executor.submit(run, task)] = task
 
 
-def _result(future: Future, task: Task) -> RunRecord:
+def _result(future: Future, task: Job) -> Any:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        raise RunFailedError(f"a worker process died while running {task.key.id}: killed, out of memory, or a "
+        raise RunFailedError(f"a worker process died while running {task.label}: killed, out of memory, or a "
                              "script that starts experiments without 'if __name__ == \"__main__\":'") from exc
     except Exception as exc:  # noqa: BLE001 - any failure on a worker names the run
-        raise RunFailedError(f"run {task.key.id} (seed {task.seed}) failed: {type(exc).__name__}: {exc}") from exc
+        raise RunFailedError(f"run {task.label} (seed {task.seed}) failed: {type(exc).__name__}: {exc}") from exc
 
 
 def run_experiment(

@@ -224,7 +224,7 @@ def _signal_terms(brand: Brand, ctx: CampaignContext) -> _SignalTerms:
     strategy, channels, listed = brand.spec.strategy, ctx.channels, brand.prices.listed
     social = channels.social
     on_social = social is not None and bool(listed[social])
-    account = brand.model.config.channels[channels.keys[social]].official_account if social is not None else None
+    account = channels.accounts[social] if social is not None else None
     pd, groups = strategy.private_domain, strategy.group_leaders
     owned = account is not None and on_social
     content_channel = social if on_social else int(np.flatnonzero(listed)[0])

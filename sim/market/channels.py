@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..config.schema import Scenario
+from ..config.schema import OfficialAccount, Scenario
 
 __all__ = ["ChannelTable", "Calendar", "build_calendar", "DOUBLE11", "CHANNEL_NAMES", "CHANNEL_NAMES_ZH", "channel_name"]
 
@@ -45,6 +45,8 @@ class ChannelTable:
     payment_fee: np.ndarray
     trust_premium_yuan: np.ndarray
     open_search: np.ndarray
+    #: Each channel's official account (公众号) rules, None where it has none.
+    accounts: tuple[OfficialAccount | None, ...]
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ChannelTable":
@@ -57,6 +59,7 @@ class ChannelTable:
             payment_fee=np.array([c.payment_fee for c in chans]),
             trust_premium_yuan=np.array([c.trust_premium_yuan for c in chans]),
             open_search=np.array([c.open_search for c in chans]),
+            accounts=tuple(c.official_account for c in chans),
         )
 
     def code(self, key: str) -> int:

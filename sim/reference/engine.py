@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import mesa
 import numpy as np
 
 from ..config.schema import Scenario
@@ -35,8 +36,9 @@ __all__ = ["ReferenceMarketModel", "MAX_POPULATION"]
 MAX_POPULATION = 20_000
 
 
-class ReferenceMarketModel(MarketModel):
-    """The market model with consumers stepped one Mesa agent at a time.
+class ReferenceMarketModel(MarketModel, mesa.Model):
+    """The market model with consumers stepped one Mesa agent at a time: a ``mesa.Model``
+    whose agents are the consumers (:class:`~sim.reference.consumer.Consumer`).
 
     Parameters
     ----------
@@ -66,7 +68,8 @@ class ReferenceMarketModel(MarketModel):
             raise SocsimError(
                 f"world.population: {n:,} consumers is too many for simulation.engine 'reference' "
                 f"(one Python object per consumer): use at most {MAX_POPULATION:,}, or engine 'fast'")
-        super().__init__(scenario, seed=seed)
+        MarketModel.__init__(self, scenario, seed=seed)
+        mesa.Model.__init__(self, rng=self.streams.mesa)  # before the first agent registers
         self.consumers = [Consumer(self, row) for row in range(self.population.n)]
         #: detractors made today per brand, counted by the consumers as they judge their orders
         self.detractors_today = np.zeros(self.population.n_brands, np.int64)

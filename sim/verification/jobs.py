@@ -1,7 +1,10 @@
-"""Runs for the checks: (engine, scenario, seed) jobs on the experiments' local process pool.
+"""Runs for the checks: (engine, scenario, seed) jobs on the experiments' executor.
 
-:func:`run_jobs` returns small :class:`RunSummary` records (flat KPIs and a digest of
-the books), so a run's outcome depends only on its job, never on the worker.
+:func:`run_jobs` hands the jobs to :func:`sim.experiments.runner.execute` on the executor
+:func:`sim.experiments.executors.open_executor` opens (the one ``socsim compare`` runs on:
+the same worker start-up, the same error for a worker that dies), and returns small
+:class:`RunSummary` records (flat KPIs and a digest of the books), in job order: a run's
+outcome depends only on its job, never on the worker.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from ..config.schema import Scenario
 from ..engines import engine_class
-from ..experiments.executors import local_pool
+from ..experiments.executors import ExecutionPlan, open_executor
+from ..experiments.runner import execute
 from ..metrics import flatten_kpis
 from ..model import MarketModel
 
@@ -29,6 +33,12 @@ class RunJob:
     scenario: Scenario
     seed: int
     engine: type[MarketModel] | None = None   # None: the scenario's simulation.engine
+
+    @property
+    def label(self) -> str:
+        """The run's name in messages: scenario and engine."""
+        engine = self.engine.__name__ if self.engine is not None else f"{self.scenario.simulation.engine} engine"
+        return f"{self.scenario.name} ({engine})"
 
 
 @dataclass(frozen=True)
@@ -72,25 +82,48 @@ def summarize(job: RunJob) -> RunSummary:
     return RunSummary(seed=job.seed, kpis=flatten_kpis(kpis), digest=digest.hexdigest(), daily_orders=daily)
 
 
+class _Numbered(NamedTuple):
+    """A job and its place in the list (results come back in completion order)."""
+
+    index: int
+    job: RunJob
+
+    @property
+    def seed(self) -> int:
+        return self.job.seed
+
+    @property
+    def label(self) -> str:
+        return self.job.label
+
+
+def _summarize_numbered(numbered: _Numbered) -> tuple[int, RunSummary]:
+    return numbered.index, summarize(numbered.job)
+
+
 def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
              progress: Callable[[int, int], None] | None = None) -> list[RunSummary]:
-    """Run ``jobs`` here (``workers`` ≤ 1) or on a pool of ``workers`` processes.
+    """Run ``jobs`` here (``workers`` ≤ 1) or on a local pool of ``workers`` processes.
 
     Results come back in job order and do not depend on ``workers``: each run draws only
     from the streams of its own seed (the reproducibility behaviour). ``progress(done, total)`` is called
     after each run.
+
+    Raises
+    ------
+    RunFailedError
+        A run raised or its worker died (:func:`sim.experiments.runner.execute`).
     """
-    done: list[RunSummary] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            done.append(summarize(job))
-            if progress:
-                progress(len(done), len(jobs))
-        return done
     # fork: a job's engine may be a model subclass defined in a test module
-    with local_pool(workers, start_method="fork") as pool:
-        for summary in pool.map(summarize, jobs):
-            done.append(summary)
-            if progress:
-                progress(len(done), len(jobs))
-    return done
+    plan = ExecutionPlan(workers=workers if workers > 1 and len(jobs) > 1 else 0, start_method="fork")
+    done: dict[int, RunSummary] = {}
+
+    def record(result: tuple[int, RunSummary]) -> None:
+        done[result[0]] = result[1]
+        if progress:
+            progress(len(done), len(jobs))
+
+    with open_executor(plan, len(jobs)) as executor:
+        execute([_Numbered(i, job) for i, job in enumerate(jobs)], executor, record, plan.window(len(jobs)),
+                run=_summarize_numbered)
+    return [done[i] for i in range(len(jobs))]
