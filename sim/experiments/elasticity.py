@@ -63,7 +63,8 @@ from .store import ResultsStore, StoredRun, atomic_write, write_csv
 from .verdict import clear_of_zero
 
 __all__ = ["BUNDLED_TARGETS", "BASE", "CATEGORY", "Measure", "Bound", "ElasticityTargets", "Estimate", "load_elasticity_targets",
-           "price_rise", "variant_of", "rise_variants", "log_elasticity", "elasticities", "verdict", "ElasticityResult",
+           "price_rise", "variant_of", "rise_variants", "log_ratio", "log_elasticity", "elasticities", "verdict",
+           "ElasticityResult",
            "elasticity_design", "orders_by_variant", "measure", "CSV_HEADER", "csv_rows", "write_json", "elasticity_verdict"]
 
 #: The published ranges shipped with socsim (scenarios/targets/elasticity.yaml).
@@ -209,12 +210,17 @@ class Estimate:
                 "paid_media": f"{self.brand}'s orders per paid budget"}[self.measure]
 
 
-def log_elasticity(changed: np.ndarray, base: np.ndarray, step: float) -> np.ndarray:
-    """Per-replication ln(changed / base) / ln(1 + step); NaN where either is not positive."""
+def log_ratio(changed: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Per-replication ln(changed / base); NaN where either is not positive."""
     changed, base = np.asarray(changed, float), np.asarray(base, float)
     ok = (changed > 0) & (base > 0)
     ratio = np.divide(changed, base, out=np.full(changed.shape, np.nan), where=ok)
-    return np.log(ratio, out=np.full(changed.shape, np.nan), where=ok) / math.log1p(step)
+    return np.log(ratio, out=np.full(changed.shape, np.nan), where=ok)
+
+
+def log_elasticity(changed: np.ndarray, base: np.ndarray, step: float) -> np.ndarray:
+    """Per-replication ln(changed / base) / ln(1 + step); NaN where either is not positive."""
+    return log_ratio(changed, base) / math.log1p(step)
 
 
 def elasticities(orders: Mapping[str, np.ndarray], brands: Sequence[str], step: float) -> list[Estimate]:

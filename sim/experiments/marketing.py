@@ -33,7 +33,6 @@ per-replication values.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ import numpy as np
 from sim.config.schema import Scenario
 from sim.errors import SocsimError
 
-from .elasticity import Bound, ElasticityTargets, load_elasticity_targets, log_elasticity
+from .elasticity import Bound, ElasticityTargets, load_elasticity_targets, log_elasticity, log_ratio
 
 __all__ = ["BUNDLED_TARGETS", "WOM_UP", "PAID_UP", "MEASURES", "load_marketing_targets", "wom_raise", "paid_raise",
            "response_variants", "wom_elasticity", "paid_elasticity"]
@@ -97,11 +96,7 @@ def wom_elasticity(orders_up: np.ndarray, orders_base: np.ndarray, shares_up: np
     shares_up, shares_base = np.asarray(shares_up, float), np.asarray(shares_base, float)
     ok = (shares_up > shares_base) & (shares_base > 0)
     rise = np.divide(shares_up, shares_base, out=np.full(shares_up.shape, np.nan), where=ok)
-    return _log_ratio(orders_up, orders_base) / np.log(rise)
-
-
-def _log_ratio(changed: np.ndarray, base: np.ndarray) -> np.ndarray:
-    return log_elasticity(changed, base, math.e - 1.0)   # ln(1 + (e − 1)) = 1: the plain log ratio
+    return log_ratio(orders_up, orders_base) / np.log(rise)
 
 
 def paid_elasticity(orders_up: np.ndarray, orders_base: np.ndarray, step: float) -> np.ndarray:
