@@ -25,10 +25,10 @@ from ..ledger import Ledger
 from ..population import NO_ONE, Population, Stage
 from .channels import ChannelTable
 from .referral import expected_commission_rate, share_depth_counts
-from .signals import (ExposureBatch, SharerPool, Source, content_factor, ragged_size, still_open, tell_contacts,
-                      tie_reach)
+from .signals import (ExposureBatch, SharerPool, Source, Ties, content_factor, ragged_size, still_open, tell_contacts,
+                      ties_of)
 
-__all__ = ["CampaignContext", "Viewers", "Ties", "SharerState", "Sharing", "Relaying", "run_campaigns", "relay_media",
+__all__ = ["CampaignContext", "Viewers", "SharerState", "Sharing", "Relaying", "run_campaigns", "relay_media",
            "opinion_leaders", "RELAYED_SOURCES", "brand_signals", "push_days", "share_uplift", "sharing"]
 
 
@@ -40,17 +40,6 @@ class Viewers(NamedTuple):
     ad_trust: np.ndarray      # (S,) trust in paid media
     kol_affinity: np.ndarray  # (S,) affinity for KOL posts
     taste: np.ndarray         # (S,) taste for content (:func:`~sim.market.signals.content_factor`)
-
-
-class Ties(NamedTuple):
-    """The social graph as word of mouth travels on it (the word-of-mouth kernels' input)."""
-
-    indptr: np.ndarray      # (n + 1,) CSR rows
-    indices: np.ndarray     # contacts
-    layer: np.ndarray       # each tie's Dunbar layer
-    reach: np.ndarray       # (layers,) probability a tie of each layer carries a message (:func:`tie_reach`)
-    segment: np.ndarray     # (n,) consumer → segment
-    wom_weight: np.ndarray  # (S,) weight of a message to the receiver's segment
 
 
 class SharerState(NamedTuple):
@@ -85,8 +74,7 @@ class CampaignContext:
         pop, graph, segments = self.pop, self.graph, self.pop.segments
         self.viewers = Viewers(pop.segment, pop.follower, segments.ad_trust, segments.kol_affinity,
                                segments.content_taste)
-        self.ties = Ties(graph.indptr, graph.indices, graph.layer, tie_reach(self.behaviour), pop.segment,
-                         segments.wom_weight)
+        self.ties = ties_of(graph, pop, self.behaviour)
         self.sharers = SharerState(pop.stage, pop.last_channel, pop.parent)
         two_step = self.behaviour.two_step
         self.opinion_leader = np.zeros(0, bool)
@@ -474,13 +462,6 @@ def _word_of_mouth(h, out, at, brand, day, unhappy, pool_nodes, pool_until, ties
 
 
 @njit
-def _tell(h, ties, speakers, strength):
-    """:func:`tell_contacts` of the ``speakers`` along the :class:`Ties` ``ties``."""
-    return tell_contacts(h, ties.indptr, ties.indices, ties.layer, ties.reach, speakers, ties.segment, strength,
-                         ties.wom_weight)
-
-
-@njit
 def _sharers_today(h: np.ndarray, open_nodes: np.ndarray, segment: np.ndarray, advocacy: np.ndarray,
                    uplift: float) -> np.ndarray:
     """Open sharers who share today (a draw each < advocacy(segment) · uplift, capped at 1),
@@ -501,7 +482,7 @@ def _share_links(h, out, at, sharers, brand, ties, strength, state):
     the brand): channels ascending, shares in their order within each."""
     for s in sharers:
         state.stage[s, brand] = _LOYAL
-    receivers, weights, origin = _tell(h, ties, sharers, strength)
+    receivers, weights, origin = tell_contacts(h, ties, sharers, strength)
     links = np.empty(len(origin), state.last_channel.dtype)
     for i in range(len(origin)):
         links[i] = state.last_channel[origin[i], brand]
@@ -519,7 +500,7 @@ Sharing = Callable[[Brand, SharerPool, CampaignContext, ExposureBatch, np.random
 @njit
 def _warn_contacts(h, out, at, unhappy, brand, ties, strength):
     """The warnings the unhappy tell their contacts (:func:`tell_contacts`, negative ``strength``), in order."""
-    receivers, weights, origin = _tell(h, ties, unhappy, strength)
+    receivers, weights, origin = tell_contacts(h, ties, unhappy, strength)
     for i in range(len(receivers)):
         at = _put(out, at, receivers[i], brand, weights[i], NO_ONE, _WOM, origin[i])
     return at
@@ -609,7 +590,7 @@ def _relayers(h, out, start, at, leader, prob):
 @njit
 def _relay_rows(h, out, at, relayers, links, brand, ties, strength):
     """Each relayer's ties carry her message (:func:`tell_contacts`), written in her order."""
-    receivers, weights, origin = _tell(h, ties, relayers, strength)
+    receivers, weights, origin = tell_contacts(h, ties, relayers, strength)
     r = 0
     for i in range(len(receivers)):
         while relayers[r] != origin[i]:

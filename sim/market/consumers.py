@@ -123,6 +123,24 @@ class Settlement(NamedTuple):
     n_pools: int
 
 
+class Outcome(NamedTuple):
+    """What the compiled day (:func:`_consumers`) hands back: :class:`ConsumerDay`'s fields and
+    what :func:`~sim.market.aftercare.settle` leaves to Python."""
+
+    shoppers: int
+    orders: int
+    clicks: np.ndarray      # (B, C) search-ad clicks delivered (agents)
+    browsed: tuple          # (who, brand, channel) of the visits that did not end in buying the brand
+    leader_uid: np.ndarray  # the group leader each paying order pays, order by order
+    pay: np.ndarray         # what each such order pays her
+    happy: np.ndarray       # satisfied buyers, by brand (``happy_ends`` the CSR offsets)
+    happy_ends: np.ndarray
+    warns: np.ndarray       # disappointed buyers who will warn, by brand (``warn_ends`` the offsets)
+    warn_ends: np.ndarray
+    detractors: np.ndarray  # (B,) detractors each brand made today
+    cycles: np.ndarray      # (4,) CPU cycles spent in each of :data:`STAGES`
+
+
 class Handles(NamedTuple):
     """The day's random stream handles (:func:`~sim.draws.stream_handle`)."""
 
@@ -149,10 +167,9 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
                      plain(_need_terms(pop, today, beh)), plain(market.deal_wait), plain(segment_terms(pop.segments)),
                      plain(market.kernel_terms()), plain(choice_terms(beh)),
                      plain(_settlement(ledger, day, scale, terms, judging, len(pools))), plain(handles))
-    shoppers, orders, clicks, browsed, leader_uid, pay, happy, happy_ends, warns, warn_ends, detractors, cycles = out
-    reward_and_pool(leader_uid, pay, happy, happy_ends, warns, warn_ends, terms, pools, day, beh)
-    ledger.count_detractors(day, detractors)
-    return ConsumerDay(shoppers, orders, clicks, browsed, cycles)
+    reward_and_pool(out.leader_uid, out.pay, out.happy, out.happy_ends, out.warns, out.warn_ends, terms, pools, day, beh)
+    ledger.count_detractors(day, out.detractors)
+    return ConsumerDay(out.shoppers, out.orders, out.clicks, out.browsed, out.cycles)
 
 
 def _need_terms(pop: Population, today: Today, beh: Behaviour) -> NeedTerms:
@@ -174,7 +191,7 @@ def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judgi
 
 @njit
 def _consumers(state, exposed, day, factors, need, deals, segments, market, choice, settlement, handles):
-    """:func:`consumer_day` compiled, with the cycle count of each stage: the fields, in
+    """:func:`consumer_day` compiled, with the cycle count of each stage (an :class:`Outcome`): the fields, in
     order, of ``state`` (:class:`ConsumerState`), ``exposed`` (:class:`~sim.market.attitude.ExposureRows`), ``need``
     (:class:`NeedTerms`), ``deals`` (:class:`~sim.market.choice.DealTerms`), ``segments``,
     ``market`` and ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement``
@@ -207,5 +224,5 @@ def _consumers(state, exposed, day, factors, need, deals, segments, market, choi
         money, buyer_terms, Judging(*settlement.judging), day, settlement.n_pools, handles.after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return (len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends, warns,
-            warn_ends, detractors, cycles)
+    return Outcome(len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends,
+                   warns, warn_ends, detractors, cycles)

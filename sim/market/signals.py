@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from ..population import NO_ONE, Population
 
 __all__ = [
     "Source", "WECHAT_SEEDED", "ExposureBatch", "Exposures", "content_factor",
-    "expand_rows", "ragged_size", "word_of_mouth", "tell_contacts", "tie_reach", "SharerPool", "still_open",
+    "expand_rows", "ragged_size", "word_of_mouth", "Ties", "ties_of", "tell_contacts", "tie_reach", "SharerPool",
+    "still_open",
 ]
 
 
@@ -205,8 +207,8 @@ def word_of_mouth(graph: SocialGraph, pop: Population, sharers: np.ndarray, bran
         A contact on layer ℓ is reached with probability ``tie_reach[ℓ]`` and receives
         weight ``sign · wom_strength · wom_weight(segment)``.
     """
-    return tell_contacts(draws.stream_handle(rng), graph.indptr, graph.indices, graph.layer, tie_reach(behaviour),
-                         sharers, pop.segment, sign * behaviour.wom_strength, pop.segments.wom_weight)
+    return tell_contacts(draws.stream_handle(rng), ties_of(graph, pop, behaviour), sharers,
+                         sign * behaviour.wom_strength)
 
 
 def tie_reach(behaviour: Behaviour) -> np.ndarray:
@@ -214,21 +216,37 @@ def tie_reach(behaviour: Behaviour) -> np.ndarray:
     return np.asarray(behaviour.tie_reach, np.float64)
 
 
+class Ties(NamedTuple):
+    """The social graph as word of mouth travels on it (the word-of-mouth kernels' input)."""
+
+    indptr: np.ndarray      # (n + 1,) CSR rows
+    indices: np.ndarray     # contacts
+    layer: np.ndarray       # each tie's Dunbar layer
+    reach: np.ndarray       # (layers,) probability a tie of each layer carries a message (:func:`tie_reach`)
+    segment: np.ndarray     # (n,) consumer → segment
+    wom_weight: np.ndarray  # (S,) weight of a message to the receiver's segment
+
+
+def ties_of(graph: SocialGraph, pop: Population, behaviour: Behaviour) -> Ties:
+    """The :class:`Ties` of ``graph`` and ``pop`` under ``behaviour`` (views, no copies)."""
+    return Ties(graph.indptr, graph.indices, graph.layer, tie_reach(behaviour), pop.segment, pop.segments.wom_weight)
+
+
 @njit
-def tell_contacts(h: np.ndarray, indptr: np.ndarray, indices: np.ndarray, layer: np.ndarray, reach: np.ndarray,
-                  sharers: np.ndarray, segment: np.ndarray, strength: float,
-                  wom_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each sharer's ties, row after row, carry the word when their draw (one per tie, from
-    the stream of handle ``h``) is below their layer's ``reach``. Returns the contacts
-    reached, the weight each takes (``strength`` · wom_weight(her segment)) and who told her.
+def tell_contacts(h: np.ndarray, ties: Ties, sharers: np.ndarray,
+                  strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sharer's ties (:class:`Ties`), row after row, carry the word when their draw
+    (one per tie, from the stream of handle ``h``) is below their layer's ``reach``.
+    Returns the contacts reached, the weight each takes (``strength`` · wom_weight(her
+    segment)) and who told her.
     """
-    n = ragged_size(indptr, sharers)  # at most one contact reached per tie
-    receivers, weights, origin = np.empty(n, indices.dtype), np.empty(n), np.empty(n, sharers.dtype)
+    n = ragged_size(ties.indptr, sharers)  # at most one contact reached per tie
+    receivers, weights, origin = np.empty(n, ties.indices.dtype), np.empty(n), np.empty(n, sharers.dtype)
     k = 0
     for s in sharers:
-        for e in range(indptr[s], indptr[s + 1]):
-            if draws.random(h) < reach[layer[e]]:
-                contact = indices[e]
-                receivers[k], weights[k], origin[k] = contact, strength * wom_weight[segment[contact]], s
+        for e in range(ties.indptr[s], ties.indptr[s + 1]):
+            if draws.random(h) < ties.reach[ties.layer[e]]:
+                contact = ties.indices[e]
+                receivers[k], weights[k], origin[k] = contact, strength * ties.wom_weight[ties.segment[contact]], s
                 k += 1
     return receivers[:k], weights[:k], origin[:k]
