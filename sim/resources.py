@@ -7,18 +7,24 @@ of fresh processes, benchmarks/RESULTS.md): a process with a 1,000-agent market 
 at 0.20 GiB (Python 3.11 and 3.13; the fast engine imports no Mesa). The social graph keeps 5 bytes per agent × contact (an int32 contact and a
 one-byte Dunbar layer) and 8 per agent (row pointers): 758 bytes per agent at k = 150.
 Building it needs more for a moment, by generator (bytes per agent, r = rewire·k/2 the
-rewired ties an agent owns): small_world the larger of 76·r (drawing the rewired ties)
-and the result + 27·r (writing the rows: 962 at k = 150, rewire 0.1, measured);
-communities 9.7 per agent × contact (1,445 at k = 150); powerlaw_cluster 32 (4,808);
-an edge list 22 (numpy's text reader). The graph is built before the consumers, so a
+rewired ties an agent owns): small_world the largest of the result, 17·r + k/16 while the
+rewired ties are drawn (below 1, their ring positions, keys and geometric gaps; a bit per
+ring tie marks those rewired away) and 4·k + 16 + 8·r + k/16 while the rows are written
+(a 4-byte word per agent × contact, row pointers and cursors, the rewired ties' keys:
+1,225 at k = 150, rewire 1, exact to 0.1 byte at 200,000 agents); communities 9.7 per
+agent × contact (1,445 at k = 150); powerlaw_cluster 32 (4,808); an edge list 22 (numpy's
+text reader). The graph is built before the consumers, so a
 run's peak is the larger of the build and the graph with the consumers and a day's
 exposures. Consumers keep :func:`~sim.population.population_bytes` (78 bytes per agent
 with 2 brands) and their days another 64 (need draws, audiences, followers); a day's
 exposures are rows of about 48 bytes, one per ad impression or search click an agent
 receives. A run's time on one core is about 0.2 s plus 0.15 µs per agent and simulated
 day plus 30 ns per agent × contact — a rough guide (within a factor of two on the runs
-measured), for planning, not a promise. The first run after an install also compiles
-the kernels once (LLVM holds about 0.25 GiB more meanwhile); that is not counted.
+measured), for planning, not a promise. The first run after an install or a change to
+the kernels compiles them (:mod:`sim.jit`): LLVM then holds about 0.4 GiB more (peak RSS
+of a run on a cold cache less a warm one's: 407 MiB at 1,000 agents, ≈ 400 at 200,000),
+counted while the kernel cache is cold (:func:`~sim.jit.kernels_cached`; a cache that
+holds some kernels counts as warm).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from dataclasses import dataclass
 
 from .config.schema import GraphSpec, Scenario
 from .errors import SocsimError
+from .jit import kernels_cached
 from .population import population_bytes
 
 __all__ = ["MemoryEstimate", "ResourceError", "run_memory", "run_seconds", "available_memory", "check_memory"]
@@ -37,8 +44,11 @@ BYTES_PER_TIE_END = 5          # the graph: an int32 contact and a one-byte laye
 BYTES_PER_NODE = 8             # the graph's int64 row pointers
 #: Build peak per agent × contact, result included, by generator (measured at k = 150).
 BUILD_BYTES_PER_TIE_END = {"communities": 9.7, "powerlaw_cluster": 32.0, "edge_list": 22.0}
-BYTES_PER_REWIRED_DRAW = 76    # small_world: drawing and placing one rewired tie (measured at rewire 1)
-BYTES_PER_REWIRED_FILL = 27    # small_world: a rewired tie's keys, kept while the rows are written
+BYTES_PER_REWIRED_DRAW = 17    # small_world, rewire < 1: a rewired tie's position, key and gap (measured: 16.6)
+BYTES_PER_REWIRED_KEY = 8      # small_world: a rewired tie's key, kept while the rows are written
+BYTES_PER_WORD = 4             # small_world: an agent × contact's word while the rows are written
+BYTES_PER_NODE_FILL = 16       # small_world: row pointers and fill cursors while the rows are written
+COMPILE_BYTES = 420 * 2**20    # LLVM compiling the kernels on a cold cache (measured ≈ 400 MiB)
 RUN_BYTES_PER_AGENT = 64       # a day's need draws and shopper list, audiences, KOL followers (measured ≈ 44)
 BYTES_PER_EXPOSURE = 48        # one exposure row in a day's buffer
 SECONDS_PER_RUN = 0.2          # a run's fixed cost: scenario, streams, tables (measured, one core)
@@ -67,6 +77,9 @@ class MemoryEstimate:
     base : int
         The interpreter and what it has loaded: ``BASE_BYTES``, or what this process holds
         already if more (a process that has run models or imported Mesa holds more).
+    compile : int
+        ``COMPILE_BYTES`` while the kernels are still to be compiled (a cold cache), else 0:
+        they compile on first use, while the graph and the consumers are held.
     """
 
     graph: int
@@ -74,16 +87,20 @@ class MemoryEstimate:
     agents: int
     exposures: int
     base: int = BASE_BYTES
+    compile: int = 0
 
     @property
     def total(self) -> int:
-        """The build's peak, or the graph with the consumers and a day's exposures, if larger."""
-        return self.base + max(self.graph_build, self.graph + self.agents + self.exposures)
+        """The build's peak, or the graph with the consumers and a day's exposures, if larger,
+        and the compile's memory on a cold cache."""
+        return self.base + self.compile + max(self.graph_build, self.graph + self.agents + self.exposures)
 
     def describe(self) -> str:
-        """``about 8.6 GiB (social graph 7.1 GiB, 8.3 GiB while it is built; agents 1.1 GiB; a day's exposures 5 MiB)``."""
+        """``about 8.6 GiB (social graph 7.1 GiB, 8.3 GiB while it is built; agents 1.1 GiB; a day's exposures 5 MiB)``,
+        with ``; compiling the kernels 420 MiB`` on a cold cache."""
+        compiling = f"; compiling the kernels {_size(self.compile)}" if self.compile else ""
         return (f"about {_size(self.total)} (social graph {_size(self.graph)}, {_size(self.graph_build)} while it is "
-                f"built; agents {_size(self.agents)}; a day's exposures {_size(self.exposures)})")
+                f"built; agents {_size(self.agents)}; a day's exposures {_size(self.exposures)}{compiling})")
 
 
 def _size(n: float) -> str:
@@ -95,8 +112,9 @@ def _size(n: float) -> str:
     return f"{n / 2**10:,.0f} KiB"
 
 
-def run_memory(scenario: Scenario) -> MemoryEstimate:
-    """The estimated peak memory of one run of ``scenario`` (see the module notes for the figures)."""
+def run_memory(scenario: Scenario, cold: bool | None = None) -> MemoryEstimate:
+    """The estimated peak memory of one run of ``scenario`` (see the module notes for the
+    figures), its kernels compiled first if ``cold`` (None: if the kernel cache is cold)."""
     world = scenario.world
     n, degree = world.population, _degree(scenario)
     graph = n * (degree * BYTES_PER_TIE_END + BYTES_PER_NODE)
@@ -107,7 +125,8 @@ def run_memory(scenario: Scenario) -> MemoryEstimate:
     exposures = daily / world.scale * BYTES_PER_EXPOSURE
     agents = population_bytes(n, len(scenario.brands), len(scenario.channels)) + n * RUN_BYTES_PER_AGENT
     return MemoryEstimate(graph=graph, graph_build=int(_graph_build(world.graph, n, degree, graph)),
-                          agents=agents, exposures=int(min(exposures, 2.0**80)), base=max(BASE_BYTES, _resident_bytes()))
+                          agents=agents, exposures=int(min(exposures, 2.0**80)), base=max(BASE_BYTES, _resident_bytes()),
+                          compile=COMPILE_BYTES if (not kernels_cached() if cold is None else cold) else 0)
 
 
 def _resident_bytes() -> int:
@@ -127,8 +146,10 @@ def _degree(scenario: Scenario) -> int:
 def _graph_build(spec: GraphSpec, n: int, degree: int, graph: int) -> float:
     """Bytes the graph's build holds at its peak (the graph included)."""
     if spec.kind == "small_world":
-        rewired = n * spec.rewire * degree / 2
-        return max(BYTES_PER_REWIRED_DRAW * rewired, graph + BYTES_PER_REWIRED_FILL * rewired)
+        rewired, cut = n * spec.rewire * degree / 2, n * degree / 16  # cut: a bit per ring tie
+        draw = (BYTES_PER_REWIRED_DRAW * rewired if spec.rewire < 1.0 else 0.0) + cut
+        fill = n * (degree * BYTES_PER_WORD + BYTES_PER_NODE_FILL) + BYTES_PER_REWIRED_KEY * rewired + cut
+        return max(graph, draw, fill)
     return max(graph, n * degree * BUILD_BYTES_PER_TIE_END.get(spec.kind, 0.0))
 
 
@@ -168,7 +189,8 @@ def check_memory(scenario: Scenario, where: str = "the run") -> MemoryEstimate:
     """
     need, have = run_memory(scenario), available_memory()
     if need.total > have:
-        fits = int(scenario.world.population * max(have - need.base, 0) / (need.total - need.base))
+        fixed = need.base + need.compile  # what does not grow with the agents
+        fits = int(scenario.world.population * max(have - fixed, 0) / (need.total - fixed))
         fits = round(fits, 1 - len(str(fits)))  # two significant digits: an estimate
         raise ResourceError(f"{where} needs {need.describe()} of memory, but this machine has {_size(have)} available "
                             f"(about {fits:,} agents fit at this degree and these budgets); lower world.population or "

@@ -41,6 +41,10 @@ def row(output: str, key: str) -> str:
     return next(line for line in output.splitlines() if f"{key}:" in line)
 
 
+def cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.split("│")]
+
+
 def test_check_runs_every_behaviour_and_reports_figures():
     result = check()
     out = result.output
@@ -104,6 +108,20 @@ def test_two_step_flow_passes_on_the_baseline_and_fails_when_leaders_never_relay
     assert result.status == ("fail" if switch else "pass"), result.measured
     assert "exposures relayed" in result.measured and "reach" in result.measured
     assert result.p_value > 0.01 if switch else result.p_value < 0.01
+
+
+def test_check_runs_on_a_local_dask_cluster_as_compare_does():
+    """--dask-local and --scheduler as compare has them: the same figures as a local pool,
+    and one way to run at a time."""
+    pytest.importorskip("distributed")
+    local = check("--only", "reproducible", "--only", "content")
+    tiny = TINY[:TINY.index("--workers")]
+    on_dask = CliRunner().invoke(app, ["check", *tiny, "--dask-local", "2", "--only", "reproducible", "--only", "content"])
+    assert on_dask.exit_code == local.exit_code and "local Dask cluster, 2 worker processes" in row(on_dask.output, "reproducible")
+    assert "PASS" in row(on_dask.output, "reproducible") and "identical" in row(on_dask.output, "reproducible")
+    assert cells(row(on_dask.output, "content")) == cells(row(local.output, "content"))  # the same figures and p
+    both = check("--dask-local", "2")
+    assert both.exit_code == 1 and "choose one way" in both.output and "Traceback" not in both.output
 
 
 def test_bad_input_is_one_error_line():

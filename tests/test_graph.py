@@ -126,9 +126,11 @@ def graph_bytes(graph: SocialGraph) -> int:
 
 @pytest.mark.parametrize(("build", "bound"), [
     (lambda: small_world(100_000, 150, 0.1, rng(0)), 1.25),
+    # β = 1: while the rows fill, a 4-byte word per tie end and an 8-byte key per rewired tie (1.62 ×).
+    (lambda: small_world(100_000, 150, 1.0, rng(0)), 1.7),
     # The block model holds one int64 key per tie (0.8 × the result) while it merges duplicates.
     (lambda: communities(100_000, 150, 20, 0.1, rng(0)), 2.0),
-], ids=["small_world", "communities"])
+], ids=["small_world", "small_world_rewired", "communities"])
 def test_build_holds_little_beyond_the_result(build, bound: float) -> None:
     """Ties are written into their CSR rows in place: no int64 key per directed entry (an
     extra 1.6 × the result) is held at any time, so a 10⁷ × 150 graph (7 GiB) fits in 12."""
@@ -143,6 +145,22 @@ def test_build_holds_little_beyond_the_result(build, bound: float) -> None:
         tracemalloc.stop()
     assert graph.indices.dtype == np.int32 and graph.layer.dtype == np.uint8
     assert peak <= bound * graph_bytes(graph)
+
+
+@pytest.mark.parametrize(("case", "digest"), [
+    ((5000, 40, 1.0, 1), "ff406dcea38ff967"), ((5000, 40, 0.1, 2), "add7b641ebaf6524"),
+    ((300, 150, 0.1, 12), "fcc532336683959b"), ((21, 20, 1.0, 0), "f3c714ae409b0113"),
+    ((200, 150, 0.5, 3), "ed89959204a28815"),
+])
+def test_small_world_graphs_keep_their_bytes(case: tuple[int, int, float, int], digest: str) -> None:
+    """A seed's small world stays the same graph when the build changes (SHA-256 of the
+    CSR arrays as first built): many rewired, few, and nearly complete rings."""
+    import hashlib
+
+    graph, sha = quiet_small_world(*case), hashlib.sha256()
+    for array in (graph.indptr, graph.indices, graph.layer):
+        sha.update(array.tobytes())
+    assert sha.hexdigest()[:16] == digest
 
 
 @pytest.mark.parametrize("n", [151, 152, 153, 200, 301])

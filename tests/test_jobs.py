@@ -43,6 +43,15 @@ def test_summaries_are_the_same_with_one_worker_or_two():
     assert ticks == [(1, 3), (2, 3), (3, 3)]
 
 
+def test_summaries_are_the_same_on_a_local_dask_cluster():
+    pytest.importorskip("distributed")
+    jobs = [RunJob(scenario(*SMALL), seed) for seed in (4, 1, 9)]
+    here, on_dask = run_jobs(jobs, workers=1), run_jobs(jobs, dask_local=2)
+    assert [s.seed for s in on_dask] == [4, 1, 9]
+    assert [s.digest for s in on_dask] == [s.digest for s in here]
+    assert [json.dumps(s.kpis, sort_keys=True) for s in on_dask] == [json.dumps(s.kpis, sort_keys=True) for s in here]
+
+
 def test_a_dying_worker_is_named():
     sc = scenario(*SMALL)
     with pytest.raises(RunFailedError, match=r"a worker process died while running .*DyingModel"):

@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .common import ScenarioArg, SetOpt, load_cli_scenario, reported_errors
+from .common import DaskLocalOpt, ScenarioArg, SchedulerOpt, SetOpt, load_cli_scenario, reported_errors
 from ..terminal import console, progress, styled
 
 __all__ = ["check"]
@@ -26,8 +26,10 @@ def check(
     population: int = typer.Option(4000, "--population", min=50, max=20_000,
                                    help="Agents per run (market_size follows, so the scale stays the scenario's)."),
     days: int = typer.Option(180, "--days", min=10, help="Simulated days per run (180 from Jan 1 includes 618)."),
-    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
-                                help="Worker processes (results do not depend on it)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, show_default=False,
+                                          help="Local worker processes (default: 2, or 1 on one core; results do not depend on it)."),
+    scheduler: Optional[str] = SchedulerOpt,
+    dask_local: Optional[int] = DaskLocalOpt,
     only: Optional[List[str]] = typer.Option(None, "--only", help="Run only this check (repeatable), e.g. --only referral --only bass; the price-response checks (elasticity, post_promotion_dip, reference_price_adapts) and wom_vs_advertising run only when named."),
     set_: Optional[List[str]] = SetOpt,
 ) -> None:
@@ -54,12 +56,17 @@ def check(
                    --set brands.focal.strategy.parity=none
                socsim check --only elasticity --only post_promotion_dip
                socsim check --only wom_vs_advertising --reps 12
+               socsim check --dask-local 2
     """
+    from ..experiments.executors import ExecutionPlan
     from ..verification.suite import CheckSettings, run_checks
 
     with reported_errors():
+        ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local).check()  # one way to run, as compare
         sc = load_cli_scenario(scenario, set_)
-        settings = CheckSettings(reps=reps, population=population, days=days, workers=workers)
+        settings = CheckSettings(reps=reps, population=population, days=days,
+                                 workers=min(2, os.cpu_count() or 1) if workers is None else workers,
+                                 scheduler=scheduler, dask_local=dask_local)
         with progress("runs") as bar:
             task = bar.add_task(f"checking {sc.name}", total=None)
             results = run_checks(sc, settings, lambda done, total: bar.update(task, completed=done, total=total), only)

@@ -16,7 +16,7 @@ from .csr import CHUNK, MAX_NODES, GraphError
 
 __all__ = [
     "REDRAW_ROUNDS", "cap_degree", "check_population", "check_share", "duplicate_mask", "insert_unique",
-    "merge_sorted",
+    "merge_sorted", "new_pairs",
 ]
 
 #: Redraw rounds for rewired / sampled ties that hit an existing tie.
@@ -63,12 +63,19 @@ def insert_unique(keys: np.ndarray, fresh: np.ndarray, low_bits: int) -> tuple[n
     Returns the merged sorted keys and the rejected fresh keys (pair already present,
     or repeated within ``fresh``).
     """
+    accepted, rejected = new_pairs(keys, fresh, low_bits)
+    return merge_sorted(keys, accepted), rejected
+
+
+def new_pairs(keys: np.ndarray, fresh: np.ndarray, low_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``fresh`` keys, sorted, split into those whose pair is new to sorted ``keys``
+    and the rest (pair already present, or repeated within ``fresh``)."""
     fresh = np.sort(fresh)
     clash = duplicate_mask(fresh, low_bits)
     first_of_pair = np.searchsorted(keys, (fresh >> low_bits) << low_bits)
     inside = first_of_pair < len(keys)
     clash[inside] |= (keys[first_of_pair[inside]] >> low_bits) == (fresh[inside] >> low_bits)
-    return merge_sorted(keys, fresh[~clash]), fresh[clash]
+    return fresh[~clash], fresh[clash]
 
 
 def merge_sorted(keys: np.ndarray, extra: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..jit import njit
 
-__all__ = ["count_pair_ends", "place_pairs", "rows_from_words", "empty_rows"]
+__all__ = ["count_pair_ends", "place_pairs", "rows_from_words", "empty_rows", "merge_in_place"]
 
 
 @njit
@@ -58,16 +58,25 @@ def _sort_row(row: np.ndarray, scratch: np.ndarray) -> None:
     tail = scratch[:len(row) - head]
     tail[:] = row[head:]
     tail.sort()
-    a, b = head - 1, len(tail) - 1
-    for out in range(len(row) - 1, -1, -1):  # merge from the back: the head's free slots are behind it
+    merge_in_place(row, head, tail)
+
+
+@njit
+def merge_in_place(buffer: np.ndarray, size: int, extra: np.ndarray) -> int:
+    """Merge sorted ``extra`` into the sorted head ``buffer[:size]``, in place (from the
+    back: the head's free slots are behind it); the new size. ``buffer`` must have room
+    for ``size + len(extra)`` values; equal values come from the head first."""
+    a, b = size - 1, len(extra) - 1
+    for out in range(size + len(extra) - 1, -1, -1):
         if b < 0:
             break
-        if a >= 0 and row[a] > tail[b]:
-            row[out] = row[a]
+        if a >= 0 and buffer[a] > extra[b]:
+            buffer[out] = buffer[a]
             a -= 1
         else:
-            row[out] = tail[b]
+            buffer[out] = extra[b]
             b -= 1
+    return size + len(extra)
 
 
 @njit

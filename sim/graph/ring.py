@@ -13,11 +13,11 @@ import warnings
 import numpy as np
 
 from ..errors import SocsimWarning
-from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, duplicate_mask, insert_unique
+from .common import REDRAW_ROUNDS, cap_degree, check_population, check_share, new_pairs
 from ..jit import njit
-from .csr import ACQUAINTANCES, GraphError, SocialGraph, node_bits
+from .csr import ACQUAINTANCES, CHUNK, GraphError, SocialGraph, node_bits
 from .dunbar import ring_layer_table
-from .fill import count_pair_ends, empty_rows, place_pairs, rows_from_words
+from .fill import count_pair_ends, empty_rows, merge_in_place, place_pairs, rows_from_words
 
 __all__ = ["SMALL_WORLD_MAX_NODES", "small_world"]
 
@@ -110,13 +110,47 @@ def small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> Social
     k = _even_degree(k, n)
     check_share(beta, "rewire (beta)")
     bits, half = node_bits(n), k // 2
-    # Ring tie (i, i + d) has position (d - 1)·n + i; `picked` are the rewired ones.
-    picked = _bernoulli_positions(n * half, beta, rng)
-    owner = picked % n
-    rewired = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), picked // n + 1, bits))
-    del owner
-    rewired, picked = _place_rewired(rewired, picked, n, half, bits, rng)
-    return _small_world_csr(n, k, picked, rewired, bits)
+    cut, rewired = _rewire(n, half, beta, bits, rng)
+    rewired = _place_rewired(rewired, cut, n, half, bits, rng)
+    indptr, words = _small_world_rows(n, k, cut, rewired, bits)
+    del cut, rewired  # the rows hold every tie now: free the keys before the layers are split off
+    indices, layer = rows_from_words(indptr, words)
+    return SocialGraph(indptr=indptr, indices=indices, layer=layer)
+
+
+def _rewire(n: int, half: int, beta: float, bits: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The ring ties rewired away and the sorted keys of their rewired ties.
+
+    Ring tie ``(i, i + d)`` has position ``(d − 1)·n + i``; the positions rewired away
+    are Bernoulli(β) (all of them at β = 1, never listed), kept as one bit each in
+    ``cut``. The targets are drawn ``CHUNK`` ties at a time, in position order: the same
+    draws as in one call, without a full-size array per intermediate.
+    """
+    m = n * half
+    picked = None if beta >= 1.0 else _bernoulli_positions(m, beta, rng)
+    count = m if picked is None else len(picked)
+    cut, keys = np.zeros((m + 7) // 8, np.uint8), np.empty(count, np.int64)
+    for start in range(0, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        positions = np.arange(start, stop, dtype=np.int64) if picked is None else picked[start:stop]
+        owner = positions % n
+        keys[start:stop] = _rewired_keys(owner, _draw_targets(owner, n, rng), positions // n + 1, bits)
+        _set_bits(cut, positions, 1)
+    keys.sort()  # in place
+    return cut, keys
+
+
+@njit
+def _set_bits(bitmap: np.ndarray, positions: np.ndarray, value: int) -> None:
+    """Set (``value`` 1) or clear (0) bit ``p`` of ``bitmap`` for each of ``positions``."""
+    for p in positions:
+        bit = np.uint8(1) << np.uint8(p & 7)
+        bitmap[p >> 3] = bitmap[p >> 3] | bit if value else bitmap[p >> 3] & ~bit
+
+
+@njit(inline="always")
+def _bit(bitmap: np.ndarray, p: int) -> int:
+    return (bitmap[p >> 3] >> (p & 7)) & 1
 
 
 def _bernoulli_positions(m: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -126,8 +160,6 @@ def _bernoulli_positions(m: int, p: float, rng: np.random.Generator) -> np.ndarr
     """
     if p <= 0.0 or m == 0:
         return np.empty(0, dtype=np.int64)
-    if p >= 1.0:
-        return np.arange(m, dtype=np.int64)
     batch = int(m * p + 5.0 * np.sqrt(m * p) + 16)
     positions = np.cumsum(_gaps(m, p, batch, rng)) - 1
     while positions[-1] < m:
@@ -176,52 +208,81 @@ def _decode_rewired(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray
     return owner, (keys >> _DISTANCE_SHIFT) & _MAX_HALF_DEGREE
 
 
-def _place_rewired(rewired: np.ndarray, picked: np.ndarray, n: int, half: int, bits: int,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _place_rewired(rewired: np.ndarray, cut: np.ndarray, n: int, half: int, bits: int,
+                   rng: np.random.Generator) -> np.ndarray:
     """Redraw rewired ties that hit a kept ring tie or another rewired tie.
 
-    Returns the sorted, duplicate-free rewired keys and the ring positions still
-    rewired away (a tie that found no partner in 12 rounds goes back to the ring).
+    Returns the sorted, duplicate-free rewired keys, in ``rewired``'s memory (a view of
+    its head); ``cut`` loses the bits of the ties that found no partner in 12 rounds
+    and went back to the ring.
     """
-    clash = duplicate_mask(rewired, _LOW) | _hits_ring(rewired, picked, n, half, bits)
-    pending, rewired = rewired[clash], rewired[~clash]
+    kept, pending = _split_clashes(rewired, cut, n, half, bits)
     for _ in range(REDRAW_ROUNDS):
         if len(pending) == 0:
             break
         owner, distance = _decode_rewired(pending, bits)
         fresh = np.sort(_rewired_keys(owner, _draw_targets(owner, n, rng), distance, bits))
-        on_ring = _hits_ring(fresh, picked, n, half, bits)
-        rewired, rejected = insert_unique(rewired, fresh[~on_ring], _LOW)
+        on_ring = _hits_ring(fresh, cut, n, half, bits)
+        accepted, rejected = new_pairs(rewired[:kept], fresh[~on_ring], _LOW)
+        kept = merge_in_place(rewired, kept, accepted)
         pending = np.sort(np.concatenate((fresh[on_ring], rejected)))
-    return _restore_ring(pending, rewired, picked, n, bits)
+    return _restore_ring(pending, rewired[:kept], cut, n, bits)
 
 
-def _hits_ring(keys: np.ndarray, picked: np.ndarray, n: int, half: int, bits: int) -> np.ndarray:
-    """True where a key's pair is a ring tie that was not rewired away.
+@njit
+def _split_clashes(keys: np.ndarray, cut: np.ndarray, n: int, half: int, bits: int) -> tuple[int, np.ndarray]:
+    """Move out of sorted ``keys`` those with the pair of the key before them or of a kept
+    ring tie (:func:`_on_ring`): the rest stay in order at the head of ``keys``. Returns
+    their count and the moved keys, in order."""
+    clashes = 0
+    for j in range(len(keys)):
+        clashes += _clash(keys[j], keys[j - 1] if j else -1, cut, n, half, bits)
+    moved, kept, previous = np.empty(clashes, np.int64), 0, np.int64(-1)
+    for j in range(len(keys)):
+        key = keys[j]
+        if _clash(key, previous, cut, n, half, bits):
+            moved[j - kept] = key
+        else:
+            keys[kept] = key  # kept <= j: may overwrite the key before, hence ``previous``
+            kept += 1
+        previous = key
+    return kept, moved
+
+
+@njit(inline="always")
+def _clash(key: int, previous: int, cut: np.ndarray, n: int, half: int, bits: int) -> bool:
+    """Whether ``key`` has the pair of the sorted key before it (−1: none) or of a kept ring tie."""
+    return (previous >= 0 and (key ^ previous) < (1 << _LOW)) or _on_ring(key, cut, n, half, bits)
+
+
+@njit
+def _hits_ring(keys: np.ndarray, cut: np.ndarray, n: int, half: int, bits: int) -> np.ndarray:
+    """True where a key's pair is a ring tie that was not rewired away (:func:`_on_ring`)."""
+    hits = np.empty(len(keys), np.bool_)
+    for j in range(len(keys)):
+        hits[j] = _on_ring(keys[j], cut, n, half, bits)
+    return hits
+
+
+@njit(inline="always")
+def _on_ring(key: int, cut: np.ndarray, n: int, half: int, bits: int) -> bool:
+    """Whether ``key``'s pair is a ring tie whose bit in ``cut`` is clear.
 
     Pair (a, b), a < b, is ring tie (a, a + g) if g = b − a ≤ half, or (b, b + n − g)
     if n − g ≤ half (never both, since 2·half < n).
     """
-    pair = keys >> _LOW
-    low, high = pair >> bits, pair & ((1 << bits) - 1)
+    pair = key >> _LOW
+    low, high = pair >> bits, pair & ((np.int64(1) << bits) - 1)
     gap = high - low
-    forward = gap <= half
-    on_ring = forward | (n - gap <= half)
-    position = (np.where(forward, gap, n - gap) - 1) * n + np.where(forward, low, high)
-    return on_ring & ~_contains(picked, position)
+    if gap <= half:
+        return not _bit(cut, (gap - 1) * n + low)
+    if n - gap <= half:
+        return not _bit(cut, (n - gap - 1) * n + high)
+    return False
 
 
-def _contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Membership of ``queries`` in a sorted array."""
-    if len(sorted_values) == 0:
-        return np.zeros(len(queries), dtype=bool)
-    slot = np.minimum(np.searchsorted(sorted_values, queries), len(sorted_values) - 1)
-    return sorted_values[slot] == queries
-
-
-def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, n: int,
-                  bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Put rewired ties that found no partner back on the ring.
+def _restore_ring(pending: np.ndarray, rewired: np.ndarray, cut: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """Put rewired ties that found no partner back on the ring (their bits in ``cut`` cleared).
 
     If a rewired tie X already holds such a ring pair, X gives it up and returns to its
     own ring position instead (and so on along the chain), so the tie count stays
@@ -229,11 +290,11 @@ def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, 
     """
     # The last redraw round may have placed every tie: then nothing goes back.
     if len(pending) == 0:
-        return rewired, picked
-    restored, undone = [], len(pending)
+        return rewired
+    undone = len(pending)
     while len(pending):
         owner, distance = _decode_rewired(pending, bits)
-        restored.append((distance - 1) * n + owner)
+        _set_bits(cut, (distance - 1) * n + owner, 0)
         far = (owner + distance) % n
         pair = np.minimum(owner, far) << bits | np.maximum(owner, far)
         slot = np.minimum(np.searchsorted(rewired, pair << _LOW), max(len(rewired) - 1, 0))
@@ -245,47 +306,48 @@ def _restore_ring(pending: np.ndarray, rewired: np.ndarray, picked: np.ndarray, 
         warnings.warn(f"{undone} of {len(rewired) + undone} rewired ties found no free partner and "
                       "stayed on the ring: the graph is nearly complete, so the effective rewiring "
                       "is below beta (lower the degree or raise the population)", SocsimWarning, stacklevel=4)
-    return rewired, picked[~_contains(np.sort(np.concatenate(restored)), picked)]
+    return rewired
 
 
-def _small_world_csr(n: int, k: int, picked: np.ndarray, rewired: np.ndarray, bits: int) -> SocialGraph:
-    """The CSR graph of the kept ring ties (layer by distance) and the rewired ties.
+def _small_world_rows(n: int, k: int, cut: np.ndarray, rewired: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR row pointers and filled word rows (:mod:`sim.graph.fill`) of the kept ring
+    ties (layer by distance) and the rewired ties.
 
     Ring ties are written into their rows straight from the ring's structure, rewired
-    ties from their keys; then each row is sorted (:mod:`sim.graph.fill`).
+    ties from their keys; the rows are sorted when the layers are split off.
     """
     degree = np.full(n, k, dtype=np.int64)
-    _drop_ring_ends(n, picked, degree)
+    _drop_ring_ends(n, k // 2, cut, degree)
     count_pair_ends(rewired, bits, _LOW, degree)
     indptr, words, cursor = empty_rows(degree)
-    _place_ring(n, k // 2, picked, ring_layer_table(k), cursor, words)
+    _place_ring(n, k // 2, cut, ring_layer_table(k), cursor, words)
     place_pairs(rewired, bits, _LOW, cursor, words)
-    indices, layer = rows_from_words(indptr, words)
-    return SocialGraph(indptr=indptr, indices=indices, layer=layer)
+    return indptr, words
 
 
 @njit
-def _drop_ring_ends(n: int, picked: np.ndarray, degree: np.ndarray) -> None:
-    """Take from ``degree`` both ends of each ring tie rewired away (position ``(d − 1)·n + i``)."""
-    for position in picked:
-        i, d = position % n, position // n + 1
-        degree[i] -= 1
-        degree[(i + d) % n] -= 1
+def _drop_ring_ends(n: int, half: int, cut: np.ndarray, degree: np.ndarray) -> None:
+    """Take from ``degree`` both ends of each ring tie rewired away (bit ``(d − 1)·n + i`` of ``cut``)."""
+    for byte in range(len(cut)):
+        if cut[byte] == 0:  # most bytes at a low β: skip them whole
+            continue
+        for position in range(8 * byte, min(8 * byte + 8, n * half)):
+            if _bit(cut, position):
+                i, d = position % n, position // n + 1
+                degree[i] -= 1
+                degree[(i + d) % n] -= 1
 
 
 @njit
-def _place_ring(n: int, half: int, picked: np.ndarray, table: np.ndarray, cursor: np.ndarray,
+def _place_ring(n: int, half: int, cut: np.ndarray, table: np.ndarray, cursor: np.ndarray,
                 words: np.ndarray) -> None:
-    """Write each row's kept ring ties (not in ``picked``, sorted positions) in contact order.
+    """Write each row's kept ring ties (bit clear in ``cut``) in contact order.
 
     Row ``i`` holds the ties at offsets ``d = −half .. −1, 1 .. half``: tie ``(i + d, i)``
     at distance ``−d`` owned by ``i + d`` for ``d < 0``, tie ``(i, i + d)`` owned by ``i``
     for ``d > 0``. Taken from the offset whose contact ``(i + d) mod n`` is smallest,
     the contacts increase, so the row needs no sort until rewired ties join it.
     """
-    cut = np.zeros((n * half + 7) // 8, np.uint8)  # bit p: ring position p was rewired away
-    for position in picked:
-        cut[position >> 3] |= np.uint8(1) << np.uint8(position & 7)
     for i in range(n):
         slot = cursor[i]
         if half <= i < n - half:  # no offset wraps around the ring: contacts i − half .. i + half
@@ -299,8 +361,7 @@ def _place_ring(n: int, half: int, picked: np.ndarray, table: np.ndarray, cursor
                 offset = (start + t) % (2 * half)
                 d = offset - half if offset < half else offset - half + 1
                 owner = i if d > 0 else (i + d) % n
-                position = (abs(d) - 1) * n + owner
-                if not (cut[position >> 3] >> (position & 7)) & 1:  # a branch: the last row has no slack
+                if not _bit(cut, (abs(d) - 1) * n + owner):  # a branch: the last row has no slack
                     slot = _place_ring_tie(owner, abs(d), (i + d) % n, slot, n, cut, table, words)
         cursor[i] = slot
 
@@ -316,4 +377,4 @@ def _place_ring_tie(owner: int, distance: int, contact: int, slot: int, n: int, 
     """
     position = (distance - 1) * n + owner
     words[slot] = np.uint32(contact) << np.uint32(2) | np.uint32(table[owner & 1, distance])
-    return slot + 1 - ((cut[position >> 3] >> (position & 7)) & 1)
+    return slot + 1 - _bit(cut, position)

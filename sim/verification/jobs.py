@@ -23,7 +23,7 @@ from ..experiments.runner import execute
 from ..metrics import flatten_kpis
 from ..model import MarketModel
 
-__all__ = ["RunJob", "RunSummary", "summarize", "run_jobs"]
+__all__ = ["RunJob", "RunSummary", "summarize", "jobs_plan", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,23 @@ def _summarize_numbered(numbered: _Numbered) -> tuple[int, RunSummary]:
     return numbered.index, summarize(numbered.job)
 
 
-def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> list[RunSummary]:
-    """Run ``jobs`` here (``workers`` ≤ 1) or on a local pool of ``workers`` processes.
+def jobs_plan(n_jobs: int, workers: int = 1, scheduler: str | None = None,
+              dask_local: int | None = None) -> ExecutionPlan:
+    """The executor :func:`run_jobs` opens for ``n_jobs`` jobs: Dask if told, else a local
+    pool of ``workers`` (this process for one worker or one job)."""
+    dask = scheduler is not None or dask_local is not None
+    # fork: a job's engine may be a model subclass defined in a test module
+    return ExecutionPlan(workers=None if dask else workers if workers > 1 and n_jobs > 1 else 0,
+                         scheduler=scheduler, dask_local=dask_local, start_method="fork")
 
-    Results come back in job order and do not depend on ``workers``: each run draws only
+
+def run_jobs(jobs: Sequence[RunJob], workers: int = 1, progress: Callable[[int, int], None] | None = None, *,
+             scheduler: str | None = None, dask_local: int | None = None) -> list[RunSummary]:
+    """Run ``jobs`` here (``workers`` ≤ 1), on a local pool of ``workers`` processes, or on
+    Dask (``scheduler``, ``dask_local``: :class:`~sim.experiments.executors.ExecutionPlan`'s,
+    ``workers`` then unused).
+
+    Results come back in job order and do not depend on where they ran: each run draws only
     from the streams of its own seed (the reproducibility behaviour). ``progress(done, total)`` is called
     after each run.
 
@@ -114,8 +126,7 @@ def run_jobs(jobs: Sequence[RunJob], workers: int = 1,
     RunFailedError
         A run raised or its worker died (:func:`sim.experiments.runner.execute`).
     """
-    # fork: a job's engine may be a model subclass defined in a test module
-    plan = ExecutionPlan(workers=workers if workers > 1 and len(jobs) > 1 else 0, start_method="fork")
+    plan = jobs_plan(len(jobs), workers, scheduler, dask_local)
     done: dict[int, RunSummary] = {}
 
     def record(result: tuple[int, RunSummary]) -> None:

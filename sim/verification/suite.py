@@ -24,7 +24,7 @@ from scipy.stats import t as student_t
 from ..config.overrides import did_you_mean, set_dotted
 from ..config.schema import Scenario
 from ..errors import SocsimError
-from .jobs import RunJob, RunSummary, run_jobs, summarize
+from .jobs import RunJob, RunSummary, jobs_plan, run_jobs, summarize
 from .stats import ALPHA, one_sample_greater, paired_greater
 
 __all__ = ["CheckSettings", "CheckResult", "Roles", "CHECKS", "run_checks", "at_check_size"]
@@ -45,7 +45,10 @@ class CheckSettings:
     days : int
         Simulated days per run.
     workers : int
-        Processes running the simulations (results do not depend on it).
+        Local processes running the simulations (results do not depend on it).
+    scheduler, dask_local : str or int, optional
+        Run them on Dask instead, as ``socsim compare`` does
+        (:class:`~sim.experiments.executors.ExecutionPlan`); ``workers`` is then unused.
     bass_population, bass_seeds : int
         Size and replications of the mean-field Bass check.
     """
@@ -56,6 +59,12 @@ class CheckSettings:
     workers: int = 2
     bass_population: int = 10_000
     bass_seeds: int = 4
+    scheduler: str | None = None
+    dask_local: int | None = None
+
+    def where(self) -> str:
+        """Where the runs execute, in words."""
+        return jobs_plan(self.workers, self.workers, self.scheduler, self.dask_local).describe(self.workers)
 
 
 @dataclass(frozen=True)
@@ -574,7 +583,7 @@ def _judge_reproducible(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tup
     other = [r for r in runs["as_is"][1:] if r.digest != first.digest]
     same = again.digest == first.digest
     measured = (f"seed {first.seed}: {'identical' if same else 'DIFFERENT'} outputs in this process and on "
-                f"{ctx.settings.workers} worker(s); other seeds differ: {len(other)}/{len(runs['as_is']) - 1}")
+                f"{ctx.settings.where()}; other seeds differ: {len(other)}/{len(runs['as_is']) - 1}")
     return same and len(other) == len(runs["as_is"]) - 1, measured, None
 
 
@@ -868,7 +877,8 @@ def run_checks(sc: Scenario, settings: CheckSettings = CheckSettings(),
         for changes in (plans[c.key].values() if isinstance(plans[c.key], dict) else ()):
             variant = _variant(ctx.scenario, changes)
             wanted.update({(variant.model_dump_json(), s): variant for s in c.seeds(ctx)})
-    done = run_jobs([RunJob(v, s) for (_, s), v in wanted.items()], settings.workers, progress)
+    done = run_jobs([RunJob(v, s) for (_, s), v in wanted.items()], settings.workers, progress,
+                    scheduler=settings.scheduler, dask_local=settings.dask_local)
     runs = dict(zip(wanted, done))
     return [_result(c, plans[c.key], ctx, runs) for c in checks]
 
