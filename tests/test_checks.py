@@ -193,7 +193,7 @@ def fake_market(effect: bool):
     base = scenario()
     list_price = {b.name: b.product.price for b in base.brands}
 
-    def run(jobs, workers=1, progress=None):
+    def run(jobs, workers=1, progress=None, **executor):  # scheduler, dask_local: unused here
         out = []
         for job in jobs:
             sc, rng = job.scenario, np.random.default_rng([job.seed, len(job.scenario.model_dump_json())])

@@ -106,9 +106,12 @@ def jobs_plan(n_jobs: int, workers: int = 1, scheduler: str | None = None,
     """The executor :func:`run_jobs` opens for ``n_jobs`` jobs: Dask if told, else a local
     pool of ``workers`` (this process for one worker or one job)."""
     dask = scheduler is not None or dask_local is not None
-    # fork: a job's engine may be a model subclass defined in a test module
+    # The experiments' forkserver, not fork: this process may hold threads by now (Dask's
+    # offload and profile threads after a Dask run), and a forked child inherits whatever
+    # lock one of them held. A job's engine defined in a test module is imported by the
+    # workers from the parent's sys.path, as any engine.
     return ExecutionPlan(workers=None if dask else workers if workers > 1 and n_jobs > 1 else 0,
-                         scheduler=scheduler, dask_local=dask_local, start_method="fork")
+                         scheduler=scheduler, dask_local=dask_local)
 
 
 def run_jobs(jobs: Sequence[RunJob], workers: int = 1, progress: Callable[[int, int], None] | None = None, *,
