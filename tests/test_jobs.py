@@ -52,6 +52,20 @@ def test_summaries_are_the_same_on_a_local_dask_cluster():
     assert [json.dumps(s.kpis, sort_keys=True) for s in on_dask] == [json.dumps(s.kpis, sort_keys=True) for s in here]
 
 
+def test_the_pool_does_not_fork_this_process():
+    """The workers come from the experiments' fork server, never from a fork of this
+    process, which holds threads by now (BLAS pools, Arrow's allocator, Dask's after a
+    Dask run): a child forked from it inherits any lock one of them held (Python 3.12
+    warns on such a fork)."""
+    forks, watching = [], [True]
+    os.register_at_fork(before=lambda: forks.append(1) if watching[0] else None)  # cannot be unregistered
+    try:
+        run_jobs([RunJob(scenario(*SMALL), seed) for seed in (4, 1)], workers=2)
+    finally:
+        watching[0] = False
+    assert forks == []
+
+
 def test_a_dying_worker_is_named():
     sc = scenario(*SMALL)
     with pytest.raises(RunFailedError, match=r"a worker process died while running .*DyingModel"):

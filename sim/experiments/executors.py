@@ -79,8 +79,9 @@ class ExecutionPlan:
     dask_local : int, optional
         Start a local Dask cluster with this many single-threaded worker processes.
     start_method : str, default 'forkserver'
-        How a local pool starts its workers (:func:`local_executor`): 'fork' when a job
-        names a model class the workers could not import (one defined in a test module).
+        How a local pool starts its workers (:func:`local_executor`): 'fork' only when a job
+        names a model class the workers could not import (one defined interactively); a
+        fork copies whatever threads this process runs by then, with their locks.
     """
 
     workers: int | None = None
