@@ -34,7 +34,7 @@ def fake_market(e_wom: float, e_paid: float):
     advocacy = base.world.segments["trend_chasers"].resolved("trend_chasers")["advocacy"]
     budget = base.brands[0].strategy.paid_media[0].budget_per_day
 
-    def run(jobs, workers=1, progress=None):
+    def run(jobs, workers=1, progress=None, **executor):  # scheduler, dask_local: unused here
         out = []
         for job in jobs:
             sc = job.scenario
