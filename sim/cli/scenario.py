@@ -37,12 +37,15 @@ def run(
     (referral orders and commission by level, shares by depth, trees by size), kpis.json, the fully
     resolved scenario with its seed and version, and plots.
     """
-    from ..jit import drop_stale_caches, kernels_cached
-    from ..metrics import kpi_table
-    from ..resources import check_memory
-    from ..simulation import default_run_dir, run as simulate, write_results
+    from ..plots import MAIN_PLOTS, PLOT_FILES
+    from ..plots.worker import plot_workers
 
-    with reported_errors():
+    # Started first, so that matplotlib loads in another process while this one loads the model.
+    with reported_errors(), plot_workers((PLOT_FILES if all_plots else MAIN_PLOTS) if plots else ()) as plotter:
+        from ..jit import drop_stale_caches, kernels_cached
+        from ..resources import check_memory
+        from ..simulation import default_run_dir, run as simulate, write_results
+
         sc = load_cli_scenario(scenario, set_, seed, days)
         if out is not None and out.exists():
             raise SocsimError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
@@ -55,7 +58,9 @@ def run(
             task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
             result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
         folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots,
-                               every_plot=all_plots)
+                               every_plot=all_plots, plotter=plotter)
+    from ..metrics import kpi_table
+
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
     if result.responses:
         moves = [e for e in result.responses if e.what in ("start", "move")]

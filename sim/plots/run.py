@@ -29,6 +29,7 @@ from ..ledger import FIELDS, MARKETING_FIELDS, N_SOURCES
 from ..market.channels import channel_name
 from ..market.signals import WECHAT_SEEDED
 from ..population import Stage
+from . import MAIN_PLOTS, PLOT_FILES
 from .style import DPI, figure, format_number, format_y, legend_or_note, mark_events, note, save, style_axes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,15 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["run_plots", "PLOT_FILES", "MAIN_PLOTS", "DPI", "PlotInputError", "event_days", "spillover_series", "rolling_sum",
            "weekly"]
 
-#: File names :func:`run_plots` writes, in the order it returns them.
-PLOT_FILES = (
-    "funnel.png", "orders_by_channel.png", "revenue_by_channel.png", "spend_vs_profit.png",
-    "spillover.png", "leaders.png", "private_domain.png", "kpi_bars.png", "referral_tree.png",
-)
-#: What a run writes unless every plot is asked for (``socsim run --all-plots``): the funnel,
-#: where revenue closed and the totals per brand. Each plot costs ~0.15 s of CPU to lay out
-#: and encode, more than the whole simulation of the baseline.
-MAIN_PLOTS = ("funnel.png", "revenue_by_channel.png", "kpi_bars.png")
 SPILLOVER_WINDOW = 28  # days in the rolling spill-over share
 WEEK = 7
 _GAP_SPAN = 5.0  # ¥: the parity-gap axis shows at least ±this (a leader's typical tolerance)
