@@ -43,6 +43,7 @@ WEEK = 7
 _GAP_SPAN = 5.0  # ¥: the parity-gap axis shows at least ±this (a leader's typical tolerance)
 
 _SIZE = (10.0, 5.5)  # inches
+_FOOTER_STRIP = 0.03  # share of the figure's height kept under the panels for the footer
 _CHANNEL_COLOURS = {"tmall": "#e4002b", "wechat": "#07a35a", "douyin": "#25262b", "jd": "#7b2cbf"}
 _EVENT_NAMES = {"618": "618", "double11": "Double 11", "double12": "Double 12"}
 _STAGE_LABELS = {"aware": "Aware", "interested": "Interested", "purchased": "Purchased", "loyal": "Loyal"}
@@ -120,7 +121,10 @@ def _footer(fig: Figure, result: "RunResult") -> None:
     """Name the scenario and seed under the plot, then lay it out."""
     fig.text(0.995, 0.005, f"scenario {result.scenario.name} · seed {result.seed}",
              ha="right", va="bottom", fontsize=8, color="0.5")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    # The footer's strip is added to the bottom margin after one layout pass: the same
+    # margins as tight_layout(rect=…), which measures every tick label a second time to get them.
+    fig.tight_layout()
+    fig.subplots_adjust(bottom=fig.subplotpars.bottom + _FOOTER_STRIP)
     # tight_layout leaves a placeholder layout engine behind, for which savefig lays the
     # figure out once more (a whole draw without pixels, a third of a plot) to no effect
     fig.set_layout_engine(None)
