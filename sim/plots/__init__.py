@@ -25,7 +25,7 @@ PLOT_FILES = (
     "spillover.png", "leaders.png", "private_domain.png", "kpi_bars.png", "referral_tree.png",
 )
 #: What a run writes unless every plot is asked for (``socsim run --all-plots``): the funnel,
-#: where revenue closed and the totals per brand. Each plot costs ~0.15 s of CPU to lay out
-#: and encode, more than the whole simulation of the baseline.
+#: where revenue closed and the totals per brand. Each plot costs 0.1–0.2 s of CPU to lay out
+#: and encode, about half the simulation of the baseline.
 MAIN_PLOTS = ("funnel.png", "revenue_by_channel.png", "kpi_bars.png")
 
