@@ -85,7 +85,7 @@ class PlotProcess:
         Raises
         ------
         PlotError
-            A plot failed (the first failure, by plot), or a worker ended; raised after
+            A plot failed (the first to fail), or a worker ended; raised after
             every worker has stopped drawing.
         """
         self._drawn = True
