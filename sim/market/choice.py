@@ -79,9 +79,11 @@ class DealTerms(NamedTuple):
     on_deal: np.ndarray    # bool, on deal today
 
 
-@dataclass(frozen=True)
+@dataclass
 class MarketDay:
-    """Per brand (B) × channel (C) terms of trade on one day."""
+    """Per brand (B) × channel (C) terms of trade on one day (read, never changed: not
+    frozen only because a frozen dataclass's ``__init__`` sets its 21 fields through
+    ``object.__setattr__``, ≈ 4 µs of a fast day at 10⁴ consumers)."""
 
     day: int
     listed: np.ndarray        # (B, C) bool, listed on a transacting channel
