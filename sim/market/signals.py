@@ -161,7 +161,7 @@ class SharerPool:
     def warn(self, nodes: np.ndarray) -> None:
         """Queue unsatisfied buyers who will warn their contacts tomorrow."""
         if len(nodes):  # most days bring a brand no unhappy buyer: skip the copy
-            self.unhappy = np.concatenate([self.unhappy, nodes.astype(np.int32)])
+            self.unhappy = np.concatenate([self.unhappy, nodes.astype(np.int32, copy=False)])
 
     def drain_unhappy(self) -> np.ndarray:
         nodes = self.unhappy
