@@ -32,7 +32,7 @@ from sim.verification.docking import dock
 
 from _support import scenario
 
-SEEDS = 40  # 30 left the ¥10 trust-premium flip (WeChat orders +26 %) at p ≈ 3·10⁻⁴, short of Holm over ~50 tests
+SEEDS = 60  # 40 left the ¥10 trust-premium flip (WeChat orders +18 % once impulses only pull a need forward) at p ≈ 10⁻³, short of Holm over ~50 tests
 WORKERS = 2
 #: 400 agents standing for 400 000 consumers; 20 KOCs instead of 200 (cost, not rules).
 SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=20",
