@@ -106,7 +106,7 @@ class NeedTerms(NamedTuple):
     promo_need_boost: float     # multiplier of need for a consumer who knows a brand promoting
     impulse_threshold: np.float32  # attitude (float32, as attitudes) that makes a strong exposure an impulse
     impulse_prob: float         # probability such an exposure makes her shop
-    impulse_window: int         # days: only a consumer whose stock runs out within them shops on impulse
+    impulse_window: int         # days an impulse can pull her next need forward
     interest_threshold: float   # attitude that makes her INTERESTED (stages 3 and 5)
     wait_until: int             # :class:`Today`'s
     wait_share: float           # share of the needs before an event's coupon that wait for it
