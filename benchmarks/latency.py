@@ -3,12 +3,14 @@
 * ``run``: ``socsim run`` of the bundled baseline as a user types it, in a fresh process
   each time (interpreter start, imports, simulation, CSV/JSON, plots), after one untimed
   run so the compiled kernels are cached and the files are in the page cache ("warm").
-  Variants: the default (three main plots), ``--all-plots`` (eight) and ``--no-plots``.
+  Variants: the default (three main plots), ``--all-plots`` (nine) and ``--no-plots``.
+  The plots are drawn by processes the run forks (sim/plots/worker.py); their CPU time
+  is counted (``RUSAGE_CHILDREN`` of the command includes the processes it reaped).
 * ``step``: one press of Step on the dashboard — 7 days of the workshop market (5,000
   consumers) and the redraw of its six charts (PNG) and the KPI table, in English and in
   Chinese; timed in this process after the page's first draw, as the server does it.
 * ``phases``: where a run's CPU time goes, one fresh process (imports, set-up, simulation,
-  files, each plot).
+  files, each plot drawn in that process, as a plot worker draws it).
 
 Each figure is the median of ``--repeats``; wall time and CPU time (user + system of the
 process, ``resource.getrusage``) are both reported, with the machine's 1-minute load average

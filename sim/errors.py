@@ -13,7 +13,21 @@ __all__ = ["SocsimError", "ScenarioError", "Problem", "SocsimWarning", "OutputEx
 
 
 class SocsimError(Exception):
-    """Base class of every error socsim raises on purpose."""
+    """Base class of every error socsim raises on purpose.
+
+    ``str(error)`` is the English message. An error a command can say in its user's
+    language (``socsim lesson --lang zh``) also names its message in the commands'
+    catalogue of words (:data:`sim.cli.common.RUN_WORDS`): ``key``, and the ``fields``
+    the message is made of.
+    """
+
+    key: str | None = None
+
+    def __init__(self, message: str = "", *, key: str | None = None, **fields: object) -> None:
+        super().__init__(message)
+        if key is not None:
+            self.key = key
+        self.fields = fields
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, Iterator
 
 from .errors import SocsimError
 
-__all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder", "writing", "write_failure",
+__all__ = ["UnreadableFile", "OutputFolderError", "open_input", "read_input", "confined", "csv_cell", "writable_folder", "writing", "write_failure", "write_failure_key",
            "MAX_DOCUMENT_BYTES", "MAX_TABLE_BYTES", "MAX_EDGE_LIST_BYTES", "number_cell", "strict_json"]
 
 #: Largest YAML file (scenario, experiment, team, lesson, analysis) socsim reads: the
@@ -157,14 +157,22 @@ def _finite(value: Any) -> Any:
 
 
 #: Why writing can fail, in words a user can act on (errno → reason).
-_WRITE_FAILURES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-                   errno.EROFS: "the disk is read-only", errno.EACCES: "no permission to write there",
-                   errno.EPERM: "no permission to write there"}
+#: Why a write failed, by errno: (the reason's key in the commands' catalogue of words, the reason in words).
+_WRITE_FAILURES = {errno.ENOSPC: ("full", "the disk is full"), errno.EDQUOT: ("quota", "the disk quota is used up"),
+                   errno.EROFS: ("read_only", "the disk is read-only"),
+                   errno.EACCES: ("forbidden", "no permission to write there"),
+                   errno.EPERM: ("forbidden", "no permission to write there"),
+                   errno.ENOTDIR: ("not_a_folder", "a file of that name is in the way of a folder")}
 
 
 def write_failure(exc: OSError) -> str | None:
     """Why ``exc`` stopped a write, in words (disk full, read-only, no permission), or None."""
-    return _WRITE_FAILURES.get(exc.errno)
+    return _WRITE_FAILURES.get(exc.errno, (None, None))[1]
+
+
+def write_failure_key(exc: OSError) -> str | None:
+    """The key of :func:`write_failure`'s reason (``full``, ``read_only`` …), or None."""
+    return _WRITE_FAILURES.get(exc.errno, (None, None))[0]
 
 
 @contextmanager
@@ -183,7 +191,8 @@ def writing(folder: str | os.PathLike[str]) -> Iterator[None]:
         if reason is None:
             raise
         raise OutputFolderError(f"{folder}: cannot write the results: {reason}; free space or choose another folder "
-                                "with --out (or outputs.dir)") from None
+                                "with --out (or outputs.dir)", key="write_failed", folder=folder,
+                                reason=write_failure_key(exc)) from None
 
 
 def writable_folder(folder: str | os.PathLike[str]) -> Path:

@@ -13,9 +13,10 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import yaml
@@ -28,6 +29,9 @@ from .ledger import FIELDS
 from .market.responses import ResponseEvent
 from .metrics import brand_kpis, flatten_kpis
 from .engines import make_model
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plots.worker import PlotProcess
 
 __all__ = ["RunResult", "run", "write_results", "default_run_dir"]
 
@@ -90,7 +94,8 @@ def default_run_dir(result: RunResult) -> Path:
     return confined(result.scenario.outputs.dir, f"{result.scenario.name}-seed{result.seed}-{stamp}")
 
 
-def write_results(result: RunResult, out: Path, plots: bool | None = None, every_plot: bool = False) -> Path:
+def write_results(result: RunResult, out: Path, plots: bool | None = None, every_plot: bool = False,
+                  plotter: "PlotProcess | None" = None) -> Path:
     """Write the run folder atomically: built in a temporary folder, then renamed.
 
     Parameters
@@ -101,8 +106,11 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
     plots : bool, optional
         Write PNG plots (default: the scenario's ``outputs.plots``).
     every_plot : bool, default False
-        Every plot (:data:`sim.plots.run.PLOT_FILES`) rather than the main three
-        (:data:`sim.plots.run.MAIN_PLOTS`), which cost a third of the time.
+        Every plot (:data:`sim.plots.PLOT_FILES`) rather than the main three
+        (:data:`sim.plots.MAIN_PLOTS`), which cost a third of the time.
+    plotter : PlotProcess, optional
+        Processes started before the run that draw its plots (those they were started
+        for) while this one writes the other files; by default the plots are drawn here.
 
     Raises
     ------
@@ -110,6 +118,8 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
         If ``out`` exists, or another run created it meanwhile: results are never overwritten.
     OutputFolderError
         The disk is full, read-only or forbidden (naming the folder).
+    PlotError
+        A plot could not be drawn (naming it); no folder is left behind.
     """
     out = Path(out)
     exists = OutputExistsError(f"{out}: already exists; choose another --out or remove it (results are never overwritten)")
@@ -120,7 +130,7 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
             wanted = result.scenario.outputs.plots if plots is None else plots
-            _write_files(result, tmp, ("all" if every_plot else "main") if wanted else None)
+            _write_files(result, tmp, ("all" if every_plot else "main") if wanted else None, plotter)
             if out.exists():  # another run finished first: an empty folder would be replaced silently
                 raise exists
             os.replace(tmp, out)
@@ -135,8 +145,20 @@ def write_results(result: RunResult, out: Path, plots: bool | None = None, every
     return out
 
 
-def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
-    """Write the run's files into ``folder``; ``plots``: "main", "all" or None (no plots)."""
+def _write_files(result: RunResult, folder: Path, plots: str | None, plotter: "PlotProcess | None" = None) -> None:
+    """Write the run's files into ``folder``; ``plots``: "main", "all" or None (no plots), drawn
+    by ``plotter`` (while the other files are written) or here."""
+    with plotter.drawing(result, folder) if plots and plotter is not None else nullcontext():
+        _write_tables(result, folder)
+    if plots and plotter is None:
+        from .plots import MAIN_PLOTS, PLOT_FILES
+        from .plots.run import run_plots
+
+        run_plots(result, folder, PLOT_FILES if plots == "all" else MAIN_PLOTS)
+
+
+def _write_tables(result: RunResult, folder: Path) -> None:
+    """The resolved scenario, kpis.json and the CSV files."""
     meta = {"socsim_version": __version__, "seed": result.seed}
     resolved = {"_run": meta, **result.scenario.model_dump(mode="json", by_alias=True)}
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -148,10 +170,6 @@ def _write_files(result: RunResult, folder: Path, plots: str | None) -> None:
     if result.responses:
         _write_responses_csv(result, folder / "responses.csv")
     _write_referral_csv(result, folder / "referral_tree.csv")
-    if plots:
-        from .plots.run import MAIN_PLOTS, PLOT_FILES, run_plots
-
-        run_plots(result, folder, PLOT_FILES if plots == "all" else MAIN_PLOTS)
 
 
 def _write_kpis_csv(result: RunResult, path: Path) -> None:

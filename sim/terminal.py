@@ -32,9 +32,9 @@ def say(*parts: Part | Text, to: Console = console) -> None:
     to.print(Text.assemble(*parts), soft_wrap=True)
 
 
-def error(message: str) -> None:
-    """``error <message>`` on stderr, the word "error" in red."""
-    say(("error", "red"), " ", message, to=err)
+def error(message: str, label: str = "error") -> None:
+    """``error <message>`` on stderr, the word "error" (or ``label``: 错误) in red."""
+    say((label, "red"), " ", message, to=err)
 
 
 def warning(message: str) -> None:

@@ -69,8 +69,8 @@ def test_version_flag(flag):
 
 
 @pytest.mark.parametrize("args, hint", [
-    (["lesson", "pricing"], "no lesson 'pricing'; did you mean 'price_parity'?"),
-    (["lesson", "routing"], "did you mean 'double11_routing'?"),
+    (["lesson", "pricing", "--lang", "en"], "no lesson 'pricing'; did you mean 'price_parity'?"),
+    (["lesson", "routing", "--lang", "en"], "did you mean 'double11_routing'?"),
     (["check", "--only", "spilover"], "--only: unknown check 'spilover'; did you mean 'spillover'?"),
     (["check", "--only", "zzzz"], "--only: unknown check 'zzzz'; choose from spillover"),
 ])

@@ -344,9 +344,11 @@ def test_number_formats():
     assert series_label("focal.price.tmall") == "Price on Tmall (¥) · focal"
 
 
-def test_a_rerun_rebuilds_the_report_with_how_the_runs_were_made(tmp_path):
+@pytest.mark.parametrize("first_report", [True, False])
+def test_a_rerun_rebuilds_the_report_with_how_the_runs_were_made(tmp_path, first_report):
+    """Also when the runs were made without a report (``--no-report``) and the report comes later."""
     design = load_experiment(experiment(tmp_path, **{"report: false": "report: true"}))
-    first = run_experiment(design, plan=ExecutionPlan(workers=0))
+    first = run_experiment(design, plan=ExecutionPlan(workers=0), report=first_report)
     again = run_experiment(design, plan=ExecutionPlan(workers=0))
     assert (again.ran, again.skipped) == (0, 4) and again.simulation_seconds == pytest.approx(first.simulation_seconds)
     page = (again.folder / "report.html").read_text(encoding="utf-8")

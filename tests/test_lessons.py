@@ -122,61 +122,101 @@ def test_socsim_lesson_writes_chinese_handout_then_reuses_runs(tmp_path):
         assert not re.search(r"[A-Za-z]{2,}[ ,]+[A-Za-z]{2,}", output.replace(str(tmp_path), "")), output
 
 
-def test_unknown_lesson_is_one_line_error():
-    result = CliRunner().invoke(app, ["lesson", "price_parityy"])
-    assert result.exit_code == 1
-    assert "no lesson 'price_parityy'" in result.output and "price_parity" in result.output
+@pytest.mark.parametrize("lang, said", [
+    ("en", "error no lesson 'pricing'; did you mean 'price_parity'?; lessons: "),
+    ("zh", "错误 没有名为 'pricing' 的课程；您是不是要找 'price_parity'？现有课程："),
+])
+def test_unknown_lesson_is_one_line_error_with_did_you_mean_in_its_language(lang, said):
+    result = CliRunner().invoke(app, ["lesson", "pricing", "--lang", lang])
+    assert result.exit_code == 1 and result.output.startswith(said) and len(result.output.splitlines()) == 1
+    assert "double11_routing" in result.output
+    nothing_close = CliRunner().invoke(app, ["lesson", "zzzz", "--lang", lang])
+    assert nothing_close.exit_code == 1 and "price_parity" in nothing_close.output
+    assert ("did you mean" in nothing_close.output or "是不是" in nothing_close.output) is False
 
 
-def test_chinese_plot_label_renders_without_glyph_warnings():
-    import matplotlib.pyplot as plt
-
-    from sim.fonts import cjk_plots
-
-    def draw() -> list[str]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fig, ax = plt.subplots()
-            ax.set_title("活跃团长（期末）· 本品牌", fontweight="bold")
-            ax.set_xlabel("与“不保护”之差 −5 ¥")
-            fig.savefig(io.BytesIO(), format="png")
-            plt.close(fig)
-        return [str(w.message) for w in caught if "missing from font" in str(w.message)]
-
-    assert draw(), "matplotlib's default font should miss Chinese glyphs (the check would prove nothing)"
-    with cjk_plots():
-        assert draw() == []
+#: Problems a trainer can meet with `socsim lesson`: (arguments, English line, Chinese line).
+_PROBLEMS = {
+    "reps": (["--reps", "1"], "error --reps 1: choose at least 2 replications per variant",
+             "错误 --reps 1：每个方案至少需要 2 次重复"),
+    "file in the way": (["--out", "{file}"], "cannot write the results: a file of that name is in the way of a folder",
+                        "无法写入结果：有同名文件挡在文件夹的位置"),
+    "store busy": (["--out", "{busy}"], "another socsim process is running this experiment",
+                   "另一个 socsim 进程正在运行这个实验"),
+    "not a store": (["--out", "{junk}"], "exists and is not an experiment's results folder",
+                    "已存在，但不是实验结果文件夹"),
+}
 
 
-def test_handout_font_subset_has_the_page_glyphs():
-    from fontTools.ttLib import TTFont
+@pytest.mark.parametrize("problem", _PROBLEMS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_lesson_problems_are_one_line_in_the_lessons_language(tmp_path, lang, problem):
+    import fcntl
 
-    from sim.fonts import font_face_css
+    from sim.lessons.runner import store_folder
 
-    css = font_face_css("价格体系与渠道冲突 abc")
-    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", css).group(1))
-    cmap = TTFont(io.BytesIO(data)).getBestCmap()
-    assert all(ord(c) in cmap for c in "价格体系与渠道冲突")
-    assert font_face_css("plain ASCII") == ""
+    args, english, chinese = _PROBLEMS[problem]
+    (tmp_path / "file").write_text("x")
+    design = lesson_design(load_lesson("double11_routing"), "workshop", 2)
+    store, junk = store_folder(tmp_path / "busy", design), store_folder(tmp_path / "junk", design)
+    for folder, name in ((store, "experiment.json"), (junk, "notes.txt")):
+        folder.mkdir(parents=True)
+        (folder / name).write_text("{}")
+    with (store / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another socsim process running it would
+        args = [a.format(file=tmp_path / "file", busy=tmp_path / "busy", junk=tmp_path / "junk") for a in args]
+        result = CliRunner().invoke(app, ["lesson", "double11_routing", "--lang", lang, "--reps", "2", *args])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith(("error ", "错误 "))]
+    assert len(errors) == 1 and (english if lang == "en" else chinese) in errors[0], result.output
+    if lang == "zh":  # no English phrase (two words in a row) beside paths and option names
+        assert not re.search(r"[A-Za-z]{2,}[ ,]+[A-Za-z]{2,}", result.output.replace(str(tmp_path), "")), result.output
 
 
-def test_lesson_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
-    """`socsim lesson referral` run where a handout folder `referral/` exists still finds the lesson."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "referral").mkdir()
-    assert load_lesson("referral").name == "referral"
+@pytest.mark.parametrize("lang, said", [("en", "error interrupted (Ctrl-C)"), ("zh", "错误 已中断（Ctrl-C）")])
+def test_ctrl_c_outside_the_runs_is_said_in_the_lessons_language(tmp_path, monkeypatch, lang, said):
+    import sim.lessons.catalog
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.lessons.catalog, "load_lesson", interrupted)
+    result = CliRunner().invoke(app, ["lesson", "double11_routing", "--lang", lang, "--out", str(tmp_path)])
+    assert result.exit_code == 130 and result.output.strip() == said
 
 
-def test_price_parity_leaders_held_fixed_follow_strict_parity_seed_for_seed():
-    """The split of the WeChat-order gap is exact only if the leaders-fixed variant has
-    strict parity's leaders: same recruits, no one quitting, replication by replication."""
-    from sim.simulation import run
+@pytest.mark.parametrize("lang, said", [("en", "interrupted: finished runs are stored in "),
+                                        ("zh", "已中断：完成的运行保存在 ")])
+def test_ctrl_c_during_the_runs_says_how_to_resume_in_the_lessons_language(tmp_path, monkeypatch, lang, said):
+    import sim.experiments
 
-    design = load_experiment(experiment_path(load_lesson("price_parity")), replications=2,
-                             overrides=["world.population=2000", "world.graph.degree=20", "simulation.days=120"])
-    for seed in (design.seed_of(0), design.seed_of(1)):
-        leaders = {v: run(design.cell(v, 0).scenario, seed=seed).kpis["focal"]
-                   for v in ("strict", "none_leaders_stay", "none")}
-        for kpi in ("active_leaders", "leaders_recruited"):
-            assert leaders["none_leaders_stay"][kpi] == leaders["strict"][kpi]
-        assert leaders["none"]["active_leaders"] < leaders["strict"]["active_leaders"]  # without the switch, they quit
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.experiments, "run_experiment", interrupted)
+    result = CliRunner().invoke(app, ["lesson", "double11_routing", "--lang", lang, "--reps", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 130 and said in result.output.replace("\n", "")
+
+
+def test_every_error_a_command_can_say_in_chinese_has_its_words():
+    """Each ``key=`` an error is raised with in sim/ has a Chinese entry whose fields the error gives."""
+    import ast
+    import string
+    from pathlib import Path
+
+    from sim.cli.common import RUN_WORDS
+
+    raised: dict[str, set[str]] = {}
+    for path in (Path(__file__).resolve().parent.parent / "sim").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            given = {k.arg: k.value for k in call.keywords} if isinstance(call, ast.Call) else {}
+            if "key" in given:
+                keys = [c.value for c in ast.walk(given["key"]) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+                for key in keys:
+                    raised[key] = set(given) - {"key"}
+    assert {"no_lesson", "no_lesson_near", "store_busy", "store_changed", "not_a_store", "write_failed"} <= set(raised)
+    for key, fields in raised.items():
+        assert key in RUN_WORDS["zh"], key
+        needed = {name for _, name, _, _ in string.Formatter().parse(RUN_WORDS["zh"][key]) if name}
+        assert needed <= fields, (key, needed - fields)

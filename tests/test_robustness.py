@@ -217,7 +217,7 @@ def test_a_full_disk_while_writing_is_one_line_naming_the_folder(tmp_path, monke
 
     import sim.simulation
 
-    def fill(result, folder, plots):
+    def fill(result, folder, plots, plotter=None):
         (folder / "kpis.json").write_text("{", encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -233,8 +233,8 @@ def test_two_runs_to_the_same_folder_the_second_is_refused(tmp_path, monkeypatch
     write = sim.simulation._write_files
     out = tmp_path / "same"
 
-    def other_run_finishes_first(result, folder, plots):
-        write(result, folder, plots)
+    def other_run_finishes_first(result, folder, plots, plotter=None):
+        write(result, folder, plots, plotter)
         out.mkdir()  # the other run's folder appears while this one writes
         (out / "kpis.json").write_text("{}", encoding="utf-8")
 

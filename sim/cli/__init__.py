@@ -11,6 +11,9 @@ this one.
 
 from __future__ import annotations
 
+import atexit
+import gc
+
 import typer
 
 from .. import __version__
@@ -48,6 +51,11 @@ def _print_version(asked: bool) -> None:
 def _main(version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True,
                                        help="Print the socsim version and exit.")) -> None:
     """Options taken before any command (``socsim --version``)."""
+    # At exit the interpreter's teardown collects garbage several times over every object
+    # left: after a run, numba's and the schema's, ~0.2–0.3 s of CPU for nothing. Frozen
+    # objects are skipped (those outside a cycle are still freed as their modules are cleared).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def _register(root: typer.Typer) -> None:

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Callable, List, Optional, get_type_hints
 import typer
 from rich.table import Table
 
-from .common import DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, count, reported_errors, run_progress
+from .common import RUN_WORDS, DaskLocalOpt, OutOpt, SchedulerOpt, SetOpt, WorkersOpt, count, reported_errors, run_progress
 from ..errors import SocsimError
+from ..files import writable_folder
 from ..terminal import console, err, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..experiments.design import Design
 
-__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RUN_WORDS", "RunChoices",
+__all__ = ["COMMANDS", "compare", "sweep", "design_shape", "run_design", "RunChoices",
            "run_options"]
 
 
@@ -89,19 +90,6 @@ def _design(files: List[Path], reps: Optional[int], seed: Optional[int], overrid
     return design
 
 
-#: What :func:`run_design` prints, in English and Chinese (a lesson's console follows its --lang).
-RUN_WORDS = {
-    "en": {"header": ": {shape} ({where}); results: {folder}", "simulating": "simulating", "runs": "runs",
-           "earlier": "note: {old} holds runs of an earlier version of this experiment; they are kept apart",
-           "interrupted": "interrupted: finished runs are stored in {folder}; run the same command again to resume",
-           "resumed": "resumed: {skipped} runs were already stored, {ran} ran now"},
-    "zh": {"header": "：{shape}（{where}）；结果：{folder}", "simulating": "模拟中", "runs": "次运行",
-           "earlier": "注意：{old} 存有本实验早先版本的运行，两者分开保存",
-           "interrupted": "已中断：完成的运行保存在 {folder}；再运行同一命令即可继续",
-           "resumed": "继续：{skipped} 次运行已保存，本次运行 {ran} 次"},
-}
-
-
 def run_design(design: "Design", out: Optional[Path], workers: Optional[int], scheduler: Optional[str],
                dask_local: Optional[int], report: Optional[bool], lang: str = "en"):
     """Run an experiment design with a progress bar, resuming ``out`` (default: the design's folder); returns its result.
@@ -115,7 +103,7 @@ def run_design(design: "Design", out: Optional[Path], workers: Optional[int], sc
     plan = ExecutionPlan(workers=workers, scheduler=scheduler, dask_local=dask_local)
     plan.check()
     _largest_run(design)
-    folder = out or default_folder(design)
+    folder = writable_folder(out or default_folder(design))  # a file in the way or a read-only disk: said now
     runs = len(design.cells) * design.replications
     say((design.name, "bold"), words["header"].format(shape=_design_runs(design, lang), where=plan.describe(runs, lang),
                                                       folder=folder))

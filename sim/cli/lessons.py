@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .common import reported_errors
+from .common import RUN_WORDS, reported_errors
 from ..terminal import console, say
 from ..errors import SocsimError
 
@@ -21,9 +21,14 @@ LangOpt = typer.Option("zh", "--lang", help="Language of the listing or handout:
 
 
 def _lang(value: str) -> str:
-    if value not in ("zh", "en"):
-        raise SocsimError(f"--lang {value!r}: choose zh or en")
+    if value not in RUN_WORDS:
+        raise SocsimError(f"--lang {value!r}: choose zh or en / --lang {value!r}：请选择 zh（中文）或 en")
     return value
+
+
+def _said_in(value: str) -> str:
+    """The language errors are said in before ``--lang`` is checked: its own, or English."""
+    return value if value in RUN_WORDS else "en"
 
 
 def lessons(lang: str = LangOpt) -> None:
@@ -34,7 +39,7 @@ def lessons(lang: str = LangOpt) -> None:
     from ..lessons.catalog import load_catalog
     from ..lessons.runner import preset_of
 
-    with reported_errors():
+    with reported_errors(_said_in(lang)):
         lang = _lang(lang)
         catalog = load_catalog()
     table = Table(title="socsim 培训课程 / lessons", title_justify="left", show_lines=True)
@@ -53,7 +58,7 @@ def lesson(
     name: str = typer.Argument(..., help="Lesson name (socsim lessons lists them) or a lesson file."),
     lang: str = LangOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the handout (default: results/lessons/<name>). Runs are kept in it and reused."),
-    reps: Optional[int] = typer.Option(None, "--reps", min=2, help="Replications per variant (default: the lesson's workshop preset)."),
+    reps: Optional[int] = typer.Option(None, "--reps", help="Replications per variant, at least 2 (default: the lesson's workshop preset)."),
 ) -> None:
     """Run a lesson at its workshop size and write a self-contained HTML handout.
 
@@ -71,8 +76,10 @@ def lesson(
     from ..lessons.labels import WORDS
     from ..lessons.runner import default_out, finish_lesson, lesson_design, store_folder
 
-    with reported_errors():
+    with reported_errors(_said_in(lang)):
         lang = _lang(lang)
+        if reps is not None and reps < 2:  # checked here, not by the option, so it is said in --lang
+            raise SocsimError(RUN_WORDS[lang]["reps"].format(reps=reps))
         item = load_lesson(name)
         design = lesson_design(item, "workshop", reps)
         folder = out or default_out(item)

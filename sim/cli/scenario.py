@@ -39,6 +39,8 @@ def run(
     """
     from ..jit import drop_stale_caches, kernels_cached
     from ..metrics import kpi_table
+    from ..plots import MAIN_PLOTS, PLOT_FILES
+    from ..plots.worker import plot_workers
     from ..resources import check_memory
     from ..simulation import default_run_dir, run as simulate, write_results
 
@@ -51,11 +53,15 @@ def run(
         if not kernels_cached():  # a new version of the kernels: the caches of earlier ones are of no more use
             drop_stale_caches()
             err.print("first run after install: compiling the model's kernels (about a minute; cached afterwards)")
-        with progress("days") as bar:
-            task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
-            result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
-        folder = write_results(result, out or default_run_dir(result), plots=plots and sc.outputs.plots,
-                               every_plot=all_plots)
+        # Forked once the model's modules are loaded (the workers share them), before the
+        # kernels load and the market is built: matplotlib loads meanwhile on the other core.
+        names = (PLOT_FILES if all_plots else MAIN_PLOTS) if plots and sc.outputs.plots else ()
+        with plot_workers(names) as plotter:
+            with progress("days") as bar:
+                task = bar.add_task(f"simulating {sc.name}", total=sc.simulation.days)
+                result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
+            folder = write_results(result, out or default_run_dir(result), plots=bool(names), every_plot=all_plots,
+                                   plotter=plotter)
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
     if result.responses:
         moves = [e for e in result.responses if e.what in ("start", "move")]

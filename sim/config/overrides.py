@@ -22,7 +22,7 @@ import yaml
 from sim.errors import Problem, ScenarioError, SocsimError
 
 __all__ = [
-    "PathError", "DataLoader", "did_you_mean", "split_path", "resolve_path", "get_dotted", "set_dotted",
+    "PathError", "DataLoader", "did_you_mean", "closest", "split_path", "resolve_path", "get_dotted", "set_dotted",
     "parse_override", "apply_overrides", "apply_overrides_tracked",
 ]
 
@@ -69,6 +69,12 @@ def did_you_mean(word: str, choices: Sequence[str], by_words: bool = False) -> s
     >>> did_you_mean("pricing", ["kol_koc_ads", "price_parity"], by_words=True)
     "; did you mean 'price_parity'?"
     """
+    close = closest(word, choices, by_words)
+    return f"; did you mean {close!r}?" if close else ""
+
+
+def closest(word: str, choices: Sequence[str], by_words: bool = False) -> str | None:
+    """The choice closest to ``word``, or None when none is close (see :func:`did_you_mean`)."""
     names = [c for c in choices if isinstance(c, str)]
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     if not close and by_words:
@@ -80,7 +86,7 @@ def did_you_mean(word: str, choices: Sequence[str], by_words: bool = False) -> s
                     words.setdefault(parts[i], name)
         near = difflib.get_close_matches(word, [w for w in words if len(w) >= 3], n=1, cutoff=0.6)
         close = [words[near[0]]] if near else []
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
 
 
 def _where(steps: Sequence[Step]) -> str:

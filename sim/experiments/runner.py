@@ -212,9 +212,9 @@ def _finish(design: Design, store: ResultsStore, where: str, ran: int, skipped: 
     files = [*store.write_tables(), write_summary_csv(store.folder / "summary.csv", design, summary)]
     page = None
     simulated = sum(r.seconds for r in runs)
+    made = _made(store.folder, where, ran, seconds)  # recorded also without a report: a later one shows it
     if design.report if report is None else report:
-        facts = {**_made(store.folder, where, ran, seconds), "runs": len(runs), "ran now": ran, "resumed": skipped,
-                 "simulation seconds": round(simulated, 1)}
+        facts = {**made, "runs": len(runs), "ran now": ran, "resumed": skipped, "simulation seconds": round(simulated, 1)}
         page, plots = write_report(store, summary, facts)
         files += [*plots, page]
     return ExperimentResult(design, store.folder, ran, skipped, summary, files, page, seconds, where, simulated)

@@ -140,7 +140,8 @@ class ResultsStore:
         store = cls(Path(folder) if folder is not None else default_folder(design), design)
         if store.folder.is_dir() and any(store.folder.iterdir()) and not (store.folder / MANIFEST).exists():
             raise OutputExistsError(f"{store.folder}: exists and is not an experiment's results folder; "
-                                         "choose a new or empty folder with --out (nothing is overwritten)")
+                                    "choose a new or empty folder with --out (nothing is overwritten)",
+                                    key="not_a_store", folder=store.folder)
         store.runs.mkdir(parents=True, exist_ok=True)
         store._acquire()
         try:
@@ -163,7 +164,8 @@ class ResultsStore:
             self._lock.close()
             self._lock = None
             raise StoreBusyError(f"{self.folder}: another socsim process is running this experiment; "
-                                 "wait for it, or stop it (its finished runs are kept)") from None
+                                 "wait for it, or stop it (its finished runs are kept)", key="store_busy",
+                                 folder=self.folder) from None
         for stale in [*self.runs.glob(".*.tmp"), *self.folder.glob(".*.tmp")]:  # a killed writer's temporary files
             stale.unlink(missing_ok=True)
 
@@ -184,7 +186,7 @@ class ResultsStore:
                 f"{self.folder}: holds runs of a different version of experiment {old.get('name', '?')!r} "
                 f"(design {str(old.get('digest'))[:8]}, now {self.design.digest[:8]}); a scenario, variant, sweep or seed "
                 f"changed. Runs are never mixed: leave out --out to use {default_folder(self.design)}, "
-                "or choose another folder")
+                "or choose another folder", key="store_changed", folder=self.folder, default=default_folder(self.design))
 
     def _write_manifest(self) -> None:
         d = self.design

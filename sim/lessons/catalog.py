@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.loader import Document, load_model, read_document
-from sim.config.overrides import did_you_mean
+from sim.config.overrides import closest, did_you_mean
 from sim.errors import Problem, ScenarioError, SocsimError
 
 from .spec import Lesson
@@ -127,8 +127,11 @@ def load_lesson(source: str | os.PathLike[str]) -> Lesson:
         path = CATALOG / f"{source}.yaml"
         if not path.is_file():
             names = [p.stem for p in lesson_files()]
+            near = closest(str(source), names, by_words=True)
             raise LessonNotFoundError(f"no lesson {str(source)!r}{did_you_mean(str(source), names, by_words=True)}; "
-                                      f"lessons: {', '.join(names)} (socsim lessons lists them)")
+                                      f"lessons: {', '.join(names)} (socsim lessons lists them)",
+                                      key="no_lesson_near" if near else "no_lesson", name=str(source), near=near,
+                                      names=", ".join(names))
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("../..") else str(path)
     return load_model(path, Lesson, file=shown, checks=(_check_name, _check_experiment))
 

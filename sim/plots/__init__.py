@@ -3,6 +3,7 @@
 * :mod:`~sim.plots.style` — the one look: figures, panels, saving at one DPI, number
   formats, axes, legends, event marks;
 * :mod:`~sim.plots.run` — the PNG plots of one run (:func:`~sim.plots.run.run_plots`);
+* :mod:`~sim.plots.worker` — those plots drawn by processes started with the run (``socsim run``);
 * :mod:`~sim.plots.experiments` — experiment plots: KPIs with intervals, paired
   differences, daily bands, sweeps, elasticities, lift;
 * :mod:`~sim.plots.analysis` — Morris μ*–σ chart and Sobol bars;
@@ -15,3 +16,16 @@ Nothing here switches matplotlib's backend or uses pyplot: each figure is a
 effect. Import the module you need; this package imports none of them (matplotlib is
 slow to import).
 """
+
+__all__ = ["PLOT_FILES", "MAIN_PLOTS"]
+
+#: File names :func:`sim.plots.run.run_plots` writes, in the order it returns them.
+PLOT_FILES = (
+    "funnel.png", "orders_by_channel.png", "revenue_by_channel.png", "spend_vs_profit.png",
+    "spillover.png", "leaders.png", "private_domain.png", "kpi_bars.png", "referral_tree.png",
+)
+#: What a run writes unless every plot is asked for (``socsim run --all-plots``): the funnel,
+#: where revenue closed and the totals per brand. Each plot costs 0.1–0.2 s of CPU to lay out
+#: and encode, about half the simulation of the baseline.
+MAIN_PLOTS = ("funnel.png", "revenue_by_channel.png", "kpi_bars.png")
+

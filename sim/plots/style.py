@@ -14,6 +14,7 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory
@@ -28,8 +29,15 @@ PANEL = (4.6, 3.6)
 
 
 def figure(size: tuple[float, float], layout: str | None = None) -> Figure:
-    """A new figure of ``size`` inches (width, height); ``layout="constrained"`` lays panels out as they are drawn."""
-    return Figure(figsize=size, layout=layout)
+    """A new figure of ``size`` inches (width, height); ``layout="constrained"`` lays panels out as they are drawn.
+
+    It has the resolution it is saved at and its own Agg canvas, so a layout measures text
+    with the renderer that then draws it (matplotlib keeps text sizes per renderer): laid
+    out at another resolution, on a throwaway canvas, every text was measured twice.
+    """
+    fig = Figure(figsize=size, layout=layout, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def panels(n: int, ncols: int = 3, size: tuple[float, float] = PANEL) -> tuple[Figure, list[Axes]]:
