@@ -76,7 +76,7 @@ class _RowToday:
 
     def __call__(self, model: "MarketModel") -> list:
         counts = (model.population.daily_counts() * model.scale).tolist()
-        searched = model.visibility_today * model.channels.open_search[None, :]
+        searched = (model.visibility_today * model.channels.open_search).tolist()
         row = []
         for brand, channels in zip(model.brands, self._price_channels):
             row += counts[brand.code]
@@ -84,7 +84,7 @@ class _RowToday:
             row += brand.derived("series prices", lambda: [float(brand.prices.parity_gap)])
             row.append(brand.price_image)
             row += brand.derived("series channel prices", lambda: [float(brand.prices.effective[c]) for c in channels])
-            row += [float(searched[brand.code, c]) for c in channels]
+            row += [searched[brand.code][c] for c in channels]
         if self._relaying:
             row += _relay_today(model)
         return row

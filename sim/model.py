@@ -296,9 +296,11 @@ class MarketModel:
     def deal_waits(self) -> DealTerms:
         """Per brand today: the probability that a need for it waits for its next deal, the
         wait in days and whether it is on deal (:meth:`~sim.actors.Brand.deal_wait`)."""
-        waits = [b.deal_wait(self.behaviour) for b in self.brands]
-        return DealTerms(wait_prob=np.array([w[0] for w in waits]), wait_days=np.array([w[1] for w in waits], np.int64),
-                         on_deal=np.array([b.prices.discount > 0.0 for b in self.brands]))
+        waits = tuple((*b.deal_wait(self.behaviour), b.prices.discount > 0.0) for b in self.brands)
+        # The same on most days (no deal history yet, or none on deal): the arrays are reused.
+        return self._reused("deal waits", waits, lambda: DealTerms(
+            wait_prob=np.array([w[0] for w in waits]), wait_days=np.array([w[1] for w in waits], np.int64),
+            on_deal=np.array([w[2] for w in waits])))
 
     def _market_terms(self, d11: bool, funded: np.ndarray) -> dict:
         """The MarketDay fields that change only with prices, specs and the calendar."""

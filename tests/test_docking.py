@@ -32,7 +32,7 @@ from sim.verification.docking import dock
 
 from _support import scenario
 
-SEEDS = 40  # 30 left the ¥10 trust-premium flip (WeChat orders +26 %) at p ≈ 3·10⁻⁴, short of Holm over ~50 tests
+SEEDS = 60  # 40 left the ¥10 trust-premium flip (Tmall −14 %, WeChat +18 % once impulses only pull a need forward) at p ≈ 10⁻³, short of Holm over ~50 tests
 WORKERS = 2
 #: 400 agents standing for 400 000 consumers; 20 KOCs instead of 200 (cost, not rules).
 SIZE = ("world.population=400", "world.market_size=400000", "world.graph.degree=20",
@@ -89,10 +89,12 @@ class TrustPremiumSignFlipped(MarketModel):
 
 
 def test_a_deliberate_rule_change_is_detected(fast_samples):
-    """Negative control: with Tmall's trust premium turned into a distrust, WeChat wins orders."""
+    """Negative control: with Tmall's trust premium turned into a distrust, orders move from
+    Tmall to WeChat (≈ −14 % and +16 %), and docking rejects the channel orders."""
     name = "baseline around 618, opinion leaders relaying, detail-page capture"
     report = dock(fast_samples[name], sample(TrustPremiumSignFlipped, name, 20_000))
-    assert "focal.channels.wechat.orders" in report.rejected, "\n" + report.table()
+    moved = {"focal.channels.tmall.orders", "focal.channels.wechat.orders"}
+    assert moved & set(report.rejected), "\n" + report.table()
 
 
 class LayersBackwards(ReferenceMarketModel):

@@ -15,9 +15,9 @@ import pytest
 from sim.draws import stream_handle
 from sim.market.aftercare import BuyerTerms, Buyers, Judging, MoneyTerms, Orders, _after_purchase, _order_money
 from sim.market.attitude import Attitudes, ExposureRows, fold_exposures
-from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, MarketTerms, Shelf, Shoppers,
+from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, Impulse, MarketTerms, Shelf, Shoppers,
                                Trips, Waiting, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
-                               price_cost)
+                               price_cost, shoppers_today)
 from sim.market.signals import Source
 from sim.population import NEVER, NO_ONE, Stage
 
@@ -110,6 +110,41 @@ def test_needs_are_drawn_one_uniform_per_consumer_from_the_needs_stream():
     got = _needing(segment, rate, np.array([1.5]), stock, 4, Waiting(-1, 0.0, False, deal_terms(6)), stream_handle(gen))
     assert got.tolist() == expected
     assert 5 in expected and 2 not in expected
+
+
+def impulse_shoppers(stock: list[int], window: int, prob: float, rate: float = 0.0, seed: int = 5) -> list[int]:
+    """Day 10, one brand, needs at ``rate`` a day: consumers with these stock-out days, each
+    exposed to the brand today at attitude 0.9 (over the threshold 0.8), except the last at 0.7."""
+    n = len(stock)
+    attitude = np.full((n, 1), 0.9, np.float32)
+    attitude[-1] = 0.7
+    got = shoppers_today(np.zeros(n, np.int8), np.array([rate]), np.array([1.0]), np.array(stock, np.int32), 10,
+                         Waiting(-1, 0.0, False, deal_terms(n)), np.arange(n, dtype=np.int64), attitude,
+                         Impulse(np.float32(0.8), prob, window), stream_handle(np.random.default_rng(seed)))
+    return got.tolist()
+
+
+@pytest.mark.parametrize("window, shoppers, note", [
+    (14, [1, 2], "stock for 30 more days: no impulse; runs out in 14 or 5 days: each shops; out of stock, "
+                 "no need ever arrives (rate 0): none to pull forward"),
+    (0, [], "window 0: an impulse pulls nothing forward"),
+    (3650, [0, 1, 2], "a window longer than any stock: an impulse whatever she has at home (attitude 0.7 never)"),
+])
+def test_an_impulse_only_pulls_her_next_need_forward(window, shoppers, note):
+    assert impulse_shoppers([40, 24, 15, -1, -1], window, 1.0) == shoppers, note
+
+
+def test_impulse_draws_follow_the_need_draws_one_per_strong_exposure():
+    """Five consumers, none with a need today (rate 0.05, seed 5: every need draw ≥ 0.05):
+    five need draws, then one for each of the four strong exposures. Consumers 1 and 2 run
+    out within the 14 days: u < 0.4; consumer 3, out of stock: u < 0.4 · (1 − 0.95¹⁴) = 0.205;
+    consumer 0 (30 days of stock) never."""
+    draw = np.random.default_rng(5).random(9)
+    assert (draw[:5] >= 0.05).all()
+    bar = [0.0, 0.4, 0.4, 0.4 * (1 - 0.95 ** 14)]
+    expected = [i for i in range(4) if draw[5 + i] < bar[i]]
+    assert impulse_shoppers([40, 24, 15, -1, -1], 14, 0.4, 0.05) == expected
+    assert 0 < len(expected) < 3
 
 
 # --------------------------------------------------------------------------- choice: the venue

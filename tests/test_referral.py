@@ -92,9 +92,10 @@ def test_kpis_and_the_csv_name_every_referral_measure(deep_run, tmp_path):
 def test_both_engines_pay_each_level_its_rate(engine):
     """In a WeChat-only shop at a flat ¥129 (no promotions: one unit an order) each level's
     commission is its rate × ¥129 × the orders that had a payee at that level, in both
-    engines; and every share is counted in one depth bin."""
+    engines; and every share is counted in one depth bin. (2,000 agents for 90 days: since
+    impulses only pull a coming need forward, 600 for 60 days made no referral order.)"""
     sc = scenario(*WECHAT_ONLY, "brands.focal.strategy.referral.level2=0.2", "brands.focal.strategy.referral.level3=0.1",
-                  "world.population=600", "world.market_size=60000", "world.graph.degree=20", "simulation.days=60",
+                  "world.population=2000", "world.market_size=200000", "world.graph.degree=20", "simulation.days=90",
                   "brands.focal.strategy.kols.1.count=20")
     model = engine(sc, seed=11)
     model.run()

@@ -177,8 +177,10 @@ def reward_and_pool(leader_uid: np.ndarray, pay: np.ndarray, happy: np.ndarray, 
     for the share window while the disappointed will warn their contacts tomorrow."""
     for uid, amount in zip(leader_uid.tolist(), pay.tolist()):
         terms.leader_of[uid].earn(amount)
+    until = day + beh.share_window_days
+    happy_ends, warn_ends = happy_ends.tolist(), warn_ends.tolist()  # Python ints: no numpy scalar per slice
     for brand_code, pool in enumerate(pools):
-        pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], day + beh.share_window_days)
+        pool.add(happy[happy_ends[brand_code]:happy_ends[brand_code + 1]], until)
         pool.warn(warns[warn_ends[brand_code]:warn_ends[brand_code + 1]])
 
 

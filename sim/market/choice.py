@@ -39,7 +39,7 @@ from .signals import WECHAT_SEEDED, Source
 
 __all__ = ["MarketDay", "MarketTerms", "DealTerms", "SegmentTerms", "segment_terms", "ChoiceTerms",
            "choice_terms", "DealWait", "Waiting", "Shoppers", "Trips", "Shelf", "Searched", "Traffic",
-           "WECHAT_SEEDED_MASK", "need_boost", "shoppers_today", "shop", "category_reference", "price_cost",
+           "WECHAT_SEEDED_MASK", "need_boost", "Impulse", "shoppers_today", "shop", "category_reference", "price_cost",
            "buys_now", "update_reference"]
 
 
@@ -79,9 +79,11 @@ class DealTerms(NamedTuple):
     on_deal: np.ndarray    # bool, on deal today
 
 
-@dataclass(frozen=True)
+@dataclass
 class MarketDay:
-    """Per brand (B) × channel (C) terms of trade on one day."""
+    """Per brand (B) × channel (C) terms of trade on one day (read, never changed: not
+    frozen only because a frozen dataclass's ``__init__`` sets its 21 fields through
+    ``object.__setattr__``, ≈ 4 µs of a fast day at 10⁴ consumers)."""
 
     day: int
     listed: np.ndarray        # (B, C) bool, listed on a transacting channel
@@ -237,9 +239,16 @@ def need_boost(stage, promoting, event_boost, promo_need_boost):
     return boost
 
 
+class Impulse(NamedTuple):
+    """When a strong exposure makes a consumer shop on impulse (docs/MODEL.md §3.4)."""
+
+    threshold: np.float32  # attitude (float32, as attitudes) a brand exposed today must have reached
+    prob: float            # probability that such an exposure makes her shop today if her next need falls within the window
+    window_days: int       # days an impulse can pull her next need forward (:func:`_need_within`)
+
+
 @njit
-def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude, threshold, impulse_prob,
-                   h):
+def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched, attitude, impulse, h):
     """Consumers who shop today, sorted and distinct: a category need (:func:`_needing`),
     or an impulse after a strong exposure. ``waiting``: the needs that wait (:class:`Waiting`,
     :func:`_needing`).
@@ -248,20 +257,38 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched
     (replenishment); after that needs arrive at the segment's daily rate × ``boost``
     (platform event days; promotions of brands the consumer knows: one value for all, or
     one each). A consumer whose attitude to a brand exposed today (``touched``: keys
-    consumer · B + brand) reached ``threshold`` (float32, as attitudes) shops on impulse
-    with ``impulse_prob``, stock or not. The needs stream (handle ``h``) draws a uniform
-    per consumer, then one per strong exposure.
+    consumer · B + brand) reached ``impulse.threshold`` shops on impulse with
+    ``impulse.prob`` × the chance that her next need falls within ``impulse.window_days``
+    (:func:`_need_within`): an impulse only pulls that need forward. The needs stream
+    (handle ``h``) draws a uniform per consumer, then one per strong exposure.
     """
     need = _needing(segment, need_rate, boost, stock_until, day, waiting, h)
     n_brands = attitude.shape[1]
-    impulse = np.empty(len(touched), np.int64)
+    strong = np.empty(len(touched), np.int64)
     k = 0
     for key in touched:  # strong exposures, in key order: numpy compared float32 attitudes in float32
-        if attitude[key // n_brands, key % n_brands] >= threshold:
-            impulse[k] = key // n_brands
+        if attitude[key // n_brands, key % n_brands] >= impulse.threshold:
+            strong[k] = key // n_brands
             k += 1
-    impulse = impulse[:k][_uniforms(h, (k,)) < impulse_prob]
-    return _merge_sorted(need, impulse)
+    strong = strong[:k]
+    u = _uniforms(h, (k,))
+    pulled = np.empty(k, np.bool_)
+    each = boost.size == len(segment) and len(segment) > 1
+    for j in range(k):
+        i = strong[j]
+        rate = need_rate[segment[i]] * (boost[i] if each else boost[0])
+        pulled[j] = u[j] < impulse.prob * _need_within(stock_until[i] - day, rate, impulse.window_days)
+    return _merge_sorted(need, strong[pulled])
+
+
+@njit
+def _need_within(stock_days: int, rate: float, window: int) -> float:
+    """The chance that a consumer's next need falls within the next ``window`` days: certain
+    if her stock runs out in ``stock_days`` ≤ ``window`` days (none if later); out of stock
+    (``stock_days`` < 0), needs arrive at ``rate`` a day: 1 − (1 − rate)^window."""
+    if stock_days >= 0:
+        return 1.0 if stock_days <= window else 0.0
+    return 1.0 - (1.0 - min(rate, 1.0)) ** window
 
 
 #: Consumers whose need draws are drawn at once (a 512 KiB buffer, reused across the day).

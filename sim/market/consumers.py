@@ -28,8 +28,8 @@ from ..rng import Streams
 from .aftercare import (ORDER_FIELDS, BrandTerms, Buyers, BuyerTerms, DayBooks, Judging, MoneyTerms, reward_and_pool,
                         settle)
 from .attitude import Attitudes, ExposureRows, fold_exposures, fold_search
-from .choice import (ChoiceTerms, DealTerms, DealWait, MarketDay, MarketTerms, SegmentTerms, Waiting, choice_terms,
-                     need_boost, segment_terms, shop, shoppers_today)
+from .choice import (ChoiceTerms, DealTerms, DealWait, Impulse, MarketDay, MarketTerms, SegmentTerms, Waiting,
+                     choice_terms, need_boost, segment_terms, shop, shoppers_today)
 from .signals import Exposures, SharerPool
 
 __all__ = ["ConsumerDay", "STAGES", "Today", "ConsumerState", "consumer_state", "NeedTerms", "Settlement", "Handles",
@@ -106,6 +106,7 @@ class NeedTerms(NamedTuple):
     promo_need_boost: float     # multiplier of need for a consumer who knows a brand promoting
     impulse_threshold: np.float32  # attitude (float32, as attitudes) that makes a strong exposure an impulse
     impulse_prob: float         # probability such an exposure makes her shop
+    impulse_window: int         # days an impulse can pull her next need forward
     interest_threshold: float   # attitude that makes her INTERESTED (stages 3 and 5)
     wait_until: int             # :class:`Today`'s
     wait_share: float           # share of the needs before an event's coupon that wait for it
@@ -175,7 +176,7 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
 def _need_terms(pop: Population, today: Today, beh: Behaviour) -> NeedTerms:
     """The :class:`NeedTerms` of ``today``."""
     return NeedTerms(pop.segments.need_rate, today.event_boost, today.promoting, beh.promo_need_boost,
-                     np.float32(beh.impulse_threshold), beh.impulse_prob, beh.interest_threshold, today.wait_until,
+                     np.float32(beh.impulse_threshold), beh.impulse_prob, beh.impulse_window_days, beh.interest_threshold, today.wait_until,
                      beh.event_wait_share, beh.deal_wait_share > 0.0)
 
 
@@ -211,7 +212,8 @@ def _consumers(state, exposed, day, factors, need, deals, segments, market, choi
     folded = cycle_count()
     boost = need_boost(state.stage, need.promoting, need.event_boost, need.promo_need_boost)
     shoppers = shoppers_today(state.segment, need.need_rate, boost, state.stock_until, day, waiting, touched,
-                              state.attitude, need.impulse_threshold, need.impulse_prob, handles.needs)
+                              state.attitude, Impulse(need.impulse_threshold, need.impulse_prob, need.impulse_window),
+                              handles.needs)
     needed = cycle_count()
     orders, traffic = shop(shoppers, handles.choice, state, day, factors, segments, market, choice)
     fold_search(attitudes, traffic.searched, choice.search_strength, choice.click_strength, day, factors,

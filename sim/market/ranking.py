@@ -63,10 +63,13 @@ class SearchRanking:
     orders: np.ndarray = field(init=False)
     visits: np.ndarray = field(init=False)
     reviews: np.ndarray = field(init=False)
+    #: Whether any channel ranks by anything (else visibility is the constant base); read twice a day.
+    active: bool = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.n_brands, self.weights.shape[1])
         self.orders, self.visits, self.reviews = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        self.active = bool(self.weights.any())
 
     @classmethod
     def from_specs(cls, specs: Sequence[SearchRankingSpec], n_brands: int) -> "SearchRanking":
@@ -75,20 +78,24 @@ class SearchRanking:
         decay = np.array([0.5 ** (1.0 / r.half_life_days) for r in specs])
         return cls(weights.reshape(3, len(specs)), decay, np.array([r.max_boost for r in specs], float), n_brands)
 
-    @property
-    def active(self) -> bool:
-        """Whether any channel ranks by anything (else visibility is the constant base)."""
-        return bool(self.weights.any())
-
     def close_day(self, orders: np.ndarray, traffic: np.ndarray) -> None:
         """Add one day's (B, C) orders and shop visits."""
-        self.orders = self.orders * self.decay + orders
-        self.visits = self.visits * self.decay + traffic
-        self.reviews += orders
+        _close_day(self.orders, self.visits, self.reviews, self.decay, orders, traffic)
 
     def visibility(self, base: np.ndarray, listed: np.ndarray) -> np.ndarray:
         """Today's (B, C) organic visibility from the brands' ``base`` visibility."""
         return _ranked(self.orders, self.visits, self.reviews, self.weights, self.max_boost, base, listed)
+
+
+@njit
+def _close_day(orders, visits, reviews, decay, new_orders, new_visits):
+    """The recent sums decay by ``decay`` (C,) and take the day's (B, C) ``new_orders`` and
+    ``new_visits``; reviews add up: in place, one call (as numpy calls, five and ~6 µs a day)."""
+    for b in range(orders.shape[0]):
+        for c in range(orders.shape[1]):
+            orders[b, c] = orders[b, c] * decay[c] + new_orders[b, c]
+            visits[b, c] = visits[b, c] * decay[c] + new_visits[b, c]
+            reviews[b, c] += new_orders[b, c]
 
 
 @njit

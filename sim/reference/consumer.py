@@ -224,9 +224,10 @@ class Consumer(mesa.Agent):
         day ``wait_until`` (−1: none coming), a need arriving with a draw below rate ×
         event_wait_share waits: she shops on that day. Before that, a need may wait for her
         preferred brand's next deal (:meth:`_await_deal`, ``deals`` per brand as
-        ``MarketModel.deal_waits`` gives them). Impulse: each brand she saw today
-        whose attitude is now ≥ impulse_threshold triggers a need with probability
-        impulse_prob.
+        ``MarketModel.deal_waits`` gives them). Impulse: each brand she saw today whose
+        attitude is now ≥ impulse_threshold triggers a need with probability impulse_prob
+        × the chance that her next need falls within impulse_window_days (her stock as
+        those waits left it; :meth:`_need_within`): an impulse only pulls it forward.
         """
         pop, rng, day = self.model.population, self.model.streams.needs, self.model.day
         beh = self.model.behaviour
@@ -241,10 +242,20 @@ class Consumer(mesa.Agent):
         if waits:
             pop.stock_until[self.row] = wait_until
         self.needs = until == day or (until < day and draw < rate and not waits)
+        pulled = beh.impulse_prob * self._need_within(int(pop.stock_until[self.row]) - day, rate)
         for brand in self.touched:
-            if self.attitude(brand) >= beh.impulse_threshold and rng.random() < beh.impulse_prob:
+            if self.attitude(brand) >= beh.impulse_threshold and rng.random() < pulled:
                 self.needs = True
         self.visit, self.order = None, None
+
+    def _need_within(self, stock_days: int, rate: float) -> float:
+        """The chance that her next need falls within impulse_window_days: certain if her stock
+        runs out in ``stock_days`` ≤ that many days, none if later; out of stock (``stock_days``
+        < 0) needs arrive at ``rate`` a day."""
+        window = self.model.behaviour.impulse_window_days
+        if stock_days >= 0:
+            return 1.0 if stock_days <= window else 0.0
+        return 1.0 - (1.0 - min(rate, 1.0)) ** window
 
     def _await_deal(self, draw: float, rate: float, deals: "DealTerms") -> None:
         """Wait for her preferred brand's next deal, or end that wait.

@@ -800,7 +800,7 @@ CHECKS = (
     _Check("lift_vs_last_touch", "with every marketing source off an organic base remains, at or above 0 and below "
            "the total; last-touch credit reported beside it (socsim lift: the lift per source)", "incrementality", _plan_lift, _judge_lift),
     _Check("negative_word_of_mouth", "more detractors → fewer buyers; their warnings alone cost buyers",
-           "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=2),
+           "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=3),
     _Check("two_step_flow", "opinion leaders relaying the media they see raise the brand's reach and orders",
            "two-step-flow", _plan_two_step, _judge_two_step),
     _Check("wom_vs_advertising", "word of mouth's elasticity of orders above paid media's, each in its published range",
