@@ -126,7 +126,9 @@ class Settlement(NamedTuple):
 
 class Outcome(NamedTuple):
     """What the compiled day (:func:`_consumers`) hands back: :class:`ConsumerDay`'s fields and
-    what :func:`~sim.market.aftercare.settle` leaves to Python."""
+    what :func:`~sim.market.aftercare.settle` leaves to Python. The kernel returns a plain
+    tuple in this order, named in Python: boxing a NamedTuple runs its constructor, which
+    takes a pending Ctrl-C and leaves numba's boxing with no object (a segfault)."""
 
     shoppers: int
     orders: int
@@ -163,11 +165,11 @@ def consumer_day(pop: Population, exposures: Exposures, today: Today, market: Ma
     day = today.day
     handles = Handles(draws.stream_handle(streams.needs), draws.stream_handle(streams.choice),
                       draws.stream_handle(streams.after))
-    # Plain tuples into the kernel, which names them again (:func:`~sim.jit.plain`).
-    out = _consumers(_state_arrays(pop), _exposure_columns(exposures), day, pop.decay_factors(day),
-                     plain(_need_terms(pop, today, beh)), plain(market.deal_wait), plain(segment_terms(pop.segments)),
-                     plain(market.kernel_terms()), plain(choice_terms(beh)),
-                     plain(_settlement(ledger, day, scale, terms, judging, len(pools))), plain(handles))
+    # Plain tuples into the kernel, which names them again (:func:`~sim.jit.plain`), and out.
+    out = Outcome._make(_consumers(
+        _state_arrays(pop), _exposure_columns(exposures), day, pop.decay_factors(day), plain(_need_terms(pop, today, beh)),
+        plain(market.deal_wait), plain(segment_terms(pop.segments)), plain(market.kernel_terms()),
+        plain(choice_terms(beh)), plain(_settlement(ledger, day, scale, terms, judging, len(pools))), plain(handles)))
     reward_and_pool(out.leader_uid, out.pay, out.happy, out.happy_ends, out.warns, out.warn_ends, terms, pools, day, beh)
     ledger.count_detractors(day, out.detractors)
     return ConsumerDay(out.shoppers, out.orders, out.clicks, out.browsed, out.cycles)
@@ -192,7 +194,8 @@ def _settlement(ledger: Ledger, day: int, scale: float, terms: BrandTerms, judgi
 
 @njit
 def _consumers(state, exposed, day, factors, need, deals, segments, market, choice, settlement, handles):
-    """:func:`consumer_day` compiled, with the cycle count of each stage (an :class:`Outcome`): the fields, in
+    """:func:`consumer_day` compiled, with the cycle count of each stage (an :class:`Outcome`'s
+    fields, as a plain tuple): the fields, in
     order, of ``state`` (:class:`ConsumerState`), ``exposed`` (:class:`~sim.market.attitude.ExposureRows`), ``need``
     (:class:`NeedTerms`), ``deals`` (:class:`~sim.market.choice.DealTerms`), ``segments``,
     ``market`` and ``choice`` (:mod:`~sim.market.choice`'s terms), ``settlement``
@@ -226,5 +229,5 @@ def _consumers(state, exposed, day, factors, need, deals, segments, market, choi
         money, buyer_terms, Judging(*settlement.judging), day, settlement.n_pools, handles.after)
     settled = cycle_count()
     cycles = np.array([folded - start, needed - folded, shopped - needed, settled - shopped], np.int64)
-    return Outcome(len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends,
-                   warns, warn_ends, detractors, cycles)
+    return (len(shoppers), len(orders.who), traffic.clicks, traffic.browsed, leader_uid, pay, happy, happy_ends, warns,
+            warn_ends, detractors, cycles)
