@@ -124,9 +124,11 @@ def run_memory(scenario: Scenario, cold: bool | None = None) -> MemoryEstimate:
         daily += sum(a.budget_per_day / a.cpc_yuan for a in brand.strategy.search_ads)
     exposures = daily / world.scale * BYTES_PER_EXPOSURE
     agents = population_bytes(n, len(scenario.brands), len(scenario.channels)) + n * RUN_BYTES_PER_AGENT
+    if cold is None:
+        cold = not kernels_cached()
     return MemoryEstimate(graph=graph, graph_build=int(_graph_build(world.graph, n, degree, graph)),
                           agents=agents, exposures=int(min(exposures, 2.0**80)), base=max(BASE_BYTES, _resident_bytes()),
-                          compile=COMPILE_BYTES if (not kernels_cached() if cold is None else cold) else 0)
+                          compile=COMPILE_BYTES if cold else 0)
 
 
 def _resident_bytes() -> int:

@@ -28,7 +28,7 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder to create (default: results/<name>-seed<seed>-<time>). Never overwritten."),
     set_: Optional[List[str]] = SetOpt,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots: the funnel, revenue by channel and KPI totals."),
-    all_plots: bool = typer.Option(False, "--all-plots", help="Write every plot (adds orders by channel, spend vs profit, spill-over, leaders, private domain, referral trees; ~1 s more)."),
+    all_plots: bool = typer.Option(False, "--all-plots", help="Write every plot (adds orders by channel, spend vs profit, spill-over, leaders, private domain, referral trees; about 0.5 s more)."),
 ) -> None:
     """Simulate a scenario day by day; print the KPI table and write a results folder.
 
