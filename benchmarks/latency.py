@@ -1,8 +1,12 @@
 """Benchmark: how long a trainer waits — a warm ``socsim run`` end to end, and one dashboard Step.
 
 * ``run``: ``socsim run`` of the bundled baseline as a user types it, in a fresh process
-  each time (interpreter start, imports, simulation, CSV/JSON, plots), after one untimed
-  run so the compiled kernels are cached and the files are in the page cache ("warm").
+  each time (interpreter start, imports, simulation, CSV/JSON, plots, exit), through the
+  entry point the ``socsim`` script calls (read from the tree's pyproject.toml), after one
+  untimed run so the compiled kernels are cached, the files are in the page cache and
+  sim's modules are compiled to .pyc files ("warm", as a user's second run is). The
+  children run without ``PYTHONDONTWRITEBYTECODE`` even where it is set: without .pyc
+  files every run compiles sim's sources again, ≈ 0.2 s.
   Variants: the default (three main plots), ``--all-plots`` (nine) and ``--no-plots``.
   The plots are drawn by processes the run forks (sim/plots/worker.py); their CPU time
   is counted (``RUSAGE_CHILDREN`` of the command includes the processes it reaped).
@@ -40,11 +44,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SOCSIM = [sys.executable, "-c", "from sim.cli import app; app()"]
 
 
 def _children_cpu() -> float:
@@ -53,8 +57,16 @@ def _children_cpu() -> float:
 
 
 def _tree_env(tree: Path) -> dict[str, str]:
-    """The environment of a child process that imports ``sim`` from ``tree``."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), os.environ.get("PYTHONPATH", "")])}
+    """The environment of a child process that imports ``sim`` from ``tree`` (and caches its bytecode)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": os.pathsep.join([str(tree), os.environ.get("PYTHONPATH", "")])}
+
+
+def socsim(tree: Path = ROOT) -> list[str]:
+    """The command the ``socsim`` script runs, for ``tree``: the entry point its pyproject.toml names."""
+    with open(tree / "pyproject.toml", "rb") as f:
+        module, function = tomllib.load(f)["project"]["scripts"]["socsim"].split(":")
+    return [sys.executable, "-c", f"from {module} import {function}; {function}()"]
 
 
 def time_run(extra: list[str], repeats: int, trees: tuple[Path, ...] = (ROOT,)) -> list[tuple[float, float]]:
@@ -67,7 +79,7 @@ def time_run(extra: list[str], repeats: int, trees: tuple[Path, ...] = (ROOT,)) 
             for k, tree in enumerate(trees):
                 out = Path(tmp) / f"run{i}-{k}"
                 cpu, wall = _children_cpu(), time.perf_counter()
-                subprocess.run([*SOCSIM, "run", "--out", str(out), *extra], cwd=tmp, check=True,
+                subprocess.run([*socsim(tree), "run", "--out", str(out), *extra], cwd=tmp, check=True,
                                stdout=subprocess.DEVNULL, env=_tree_env(tree))
                 if i:  # the first run warms the kernel cache and the page cache
                     walls[k].append(time.perf_counter() - wall)
@@ -154,7 +166,8 @@ for name in plots.PLOT_FILES:
 
 def phases() -> list[tuple[str, float]]:
     """CPU seconds of each phase of a run, in one fresh process (after a warm-up run)."""
-    text = subprocess.run([sys.executable, "-c", _PHASES], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    text = subprocess.run([sys.executable, "-c", _PHASES], cwd=ROOT, check=True, capture_output=True, text=True,
+                          env=_tree_env(ROOT)).stdout
     return [(name, float(sec)) for name, sec in (line.split("\t") for line in text.splitlines())]
 
 
@@ -185,8 +198,8 @@ def main() -> None:
             print(f"dashboard Step, 7 days, {lang:21s} wall {wall:6.3f} s   CPU {cpu:6.3f} s   "
                   f"(simulating: {sim_wall:.3f} s wall, {sim_cpu:.3f} s CPU; load {load:.1f})")
     if args.only in (None, "phases"):
-        subprocess.run([*SOCSIM, "run", "--no-plots", "--out", tempfile.mkdtemp() + "/warm"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([*socsim(), "run", "--no-plots", "--out", tempfile.mkdtemp() + "/warm"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, env=_tree_env(ROOT))
         for name, sec in phases():
             print(f"  {name:62s} CPU {sec:6.3f} s")
 

@@ -87,7 +87,7 @@ def test_ctrl_c_in_the_terminal_stops_the_run_and_its_plot_processes(tmp_path):
     """The terminal sends Ctrl-C to every process of the command: one line, status 130, no
     folder, and no process of the command left."""
     out = tmp_path / "sub" / "r"
-    command = subprocess.Popen([sys.executable, "-c", "from sim.cli import app; app()", "run", "--out", str(out),
+    command = subprocess.Popen([sys.executable, "-c", "from sim.cli import main; main()", "run", "--out", str(out),
                                 "--set", "world.population=100000", "--set", "world.market_size=10000000"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     start = time.monotonic()
