@@ -62,6 +62,12 @@ def run(
                 result = simulate(sc, progress=lambda day: bar.update(task, completed=day))
             folder = write_results(result, out or default_run_dir(result), plots=bool(names), every_plot=all_plots,
                                    plotter=plotter)
+            _report(result, folder, kpi_table)  # while the plot processes leave
+
+
+def _report(result, folder: Path, kpi_table) -> None:
+    """The KPI table, the competitor responses taken and the results folder."""
+    sc = result.scenario
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)
     if result.responses:
         moves = [e for e in result.responses if e.what in ("start", "move")]

@@ -72,8 +72,7 @@ class PlotProcess:
         """End the workers (none is drawing: :meth:`drawing` waits for them). After a drawing
         they leave once their pipe is closed, the first reaping the others; before one (the
         run failed or was interrupted) the first, perhaps still warming up, is stopped."""
-        for conn in self._conns:
-            conn.close()
+        self._release()
         if not self._drawn:
             self._process.terminate()
         self._process.join()
@@ -101,8 +100,15 @@ class PlotProcess:
             _collect(busy, queue, failures)
             raise
         _collect(busy, queue, failures)
+        self._release()
         if failures:
             raise PlotError(failures[0])
+
+    def _release(self) -> None:
+        """Close the pipes: the workers, drawing nothing more, leave (≈ 0.015 s, the first waiting
+        for the others) while the caller carries on; :meth:`close` waits for them."""
+        for conn in self._conns:
+            conn.close()
 
 
 def plot_workers(names: Sequence[str]) -> AbstractContextManager["PlotProcess | None"]:
