@@ -191,6 +191,23 @@ def test_all_zero_channel_lines_are_skipped(scenario):
     assert labels == ["focal · Tmall", "focal · WeChat", "rival · Tmall"]
 
 
+def test_save_png_writes_the_pixels_savefig_writes(scenario, tmp_path):
+    """The run's plots are written by sim.plots.style.save_png: decoded, each is the PNG
+    savefig writes of the same figure, pixel for pixel, at the same recorded resolution."""
+    from PIL import Image
+
+    from sim.plots.style import DPI, figure, save, save_png
+
+    result = make_result(scenario)
+    for name, draw in plotting._PLOTS:
+        fig = figure((10.0, 5.5))
+        draw(result, fig)
+        mine, theirs = save_png(fig, tmp_path / "mine" / name), save(fig, tmp_path / "theirs" / name)
+        with Image.open(mine) as a, Image.open(theirs) as b:
+            assert a.mode == b.mode == "RGBA" and a.info["dpi"] == b.info["dpi"] == pytest.approx((DPI, DPI), abs=0.05)
+            assert np.array_equal(np.asarray(a), np.asarray(b)), name
+
+
 def test_no_line_hides_another():
     """Variants drawn with the same values stay visible: each line thinner and dashed differently than the last."""
     from sim.plots.style import line_look

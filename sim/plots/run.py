@@ -30,7 +30,7 @@ from ..market.channels import channel_name
 from ..market.signals import WECHAT_SEEDED
 from ..population import Stage
 from . import MAIN_PLOTS, PLOT_FILES
-from .style import DPI, figure, format_number, format_y, legend_or_note, mark_events, note, save, style_axes
+from .style import DPI, figure, format_number, format_y, legend_or_note, mark_events, note, save_png, style_axes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..simulation import RunResult
@@ -98,7 +98,7 @@ def run_plots(result: "RunResult", folder: Path, names: Sequence[str] = PLOT_FIL
         fig = figure(_SIZE)
         draw(result, fig)
         _footer(fig, result)
-        paths.append(save(fig, folder / name, pil_kwargs={"compress_level": 1}))  # same pixels, −30 % encoding
+        paths.append(save_png(fig, folder / name))
     return paths
 
 

@@ -17,7 +17,6 @@ folder once the caller has been told (and removes it).
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import signal
@@ -170,17 +169,16 @@ def _start_workers(parents: list[Connection], mine: list[Connection]) -> None:
 
 
 def _warm_up() -> None:
-    """Import the plots and draw a small figure with text (fonts loaded, PNG writer ready)."""
-    from matplotlib.figure import Figure
-
+    """Import the plots and draw a small figure with text, as they are drawn (fonts loaded, canvas ready)."""
     from . import run as _  # noqa: F401  the plots and matplotlib's modules they use
+    from .style import figure
 
-    fig = Figure(figsize=(2, 1))
+    fig = figure((2.0, 1.0))
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], label="¥ 1,000")
     ax.set_title("warm", fontweight="bold")
     ax.legend()
-    fig.savefig(io.BytesIO(), format="png")
+    fig.canvas.draw()
 
 
 def _serve(conn: Connection, others: list[Connection]) -> None:
