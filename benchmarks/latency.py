@@ -23,7 +23,8 @@ much less.
 
 ``--against DIR`` compares with another source tree (say ``git worktree add /tmp/before
 <commit>``, whose kernels a first run there compiles): its runs and Steps alternate with
-this tree's, one fresh process each, so both see the same load. The Step is then timed in
+this tree's, one fresh process each, so both see the same load; for ``run``, the median and
+quartiles of the differences pair by pair are printed too. The Step is then timed in
 a child process per repeat (the page's first draw excluded), through the API both trees have.
 
 Usage::
@@ -69,22 +70,31 @@ def socsim(tree: Path = ROOT) -> list[str]:
     return [sys.executable, "-c", f"from {module} import {function}; {function}()"]
 
 
-def time_run(extra: list[str], repeats: int, trees: tuple[Path, ...] = (ROOT,)) -> list[tuple[float, float]]:
-    """Median wall and CPU seconds of ``socsim run [extra]`` in fresh processes, per source
-    tree (runs of the trees alternate)."""
+def time_run(extra: list[str], repeats: int, trees: tuple[Path, ...] = (ROOT,)) -> list[tuple[list[float], list[float]]]:
+    """Wall and CPU seconds of ``repeats`` runs of ``socsim run [extra]`` in fresh processes,
+    per source tree: the runs of the trees alternate, which goes first alternating too."""
     walls: list[list[float]] = [[] for _ in trees]
     cpus: list[list[float]] = [[] for _ in trees]
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats + 1):
-            for k, tree in enumerate(trees):
+            for k in (range(len(trees)) if i % 2 else reversed(range(len(trees)))):
                 out = Path(tmp) / f"run{i}-{k}"
                 cpu, wall = _children_cpu(), time.perf_counter()
-                subprocess.run([*socsim(tree), "run", "--out", str(out), *extra], cwd=tmp, check=True,
-                               stdout=subprocess.DEVNULL, env=_tree_env(tree))
+                subprocess.run([*socsim(trees[k]), "run", "--out", str(out), *extra], cwd=tmp, check=True,
+                               stdout=subprocess.DEVNULL, env=_tree_env(trees[k]))
                 if i:  # the first run warms the kernel cache and the page cache
                     walls[k].append(time.perf_counter() - wall)
                     cpus[k].append(_children_cpu() - cpu)
-    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus)]
+    return list(zip(walls, cpus))
+
+
+def paired(before: list[float], after: list[float]) -> str:
+    """The median and quartiles of after − before, pair by pair (runs made one after the other)."""
+    differences = [b - a for a, b in zip(before, after)]
+    if len(differences) < 2:
+        return f"{differences[0]:+.3f} s"
+    q1, median, q3 = statistics.quantiles(differences, n=4)
+    return f"{median:+.3f} s ({q1:+.3f} … {q3:+.3f})"
 
 
 _STEP = """
@@ -180,13 +190,20 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
     trees = (ROOT,) if args.against is None else (args.against.resolve(), ROOT)
-    names = [f"{tree.name:>12s} " if args.against else "" for tree in trees]
+    width = max(len(tree.name) for tree in trees) + 1
+    names = [f"{tree.name:>{width}s} " if args.against else "" for tree in trees]
     if args.only in (None, "run"):
         for label, extra in (("socsim run (3 main plots)", []), ("socsim run --all-plots", ["--all-plots"]),
                              ("socsim run --no-plots", ["--no-plots"])):
             load = os.getloadavg()[0]
-            for name, (wall, cpu) in zip(names, time_run(extra, args.repeats, trees)):
-                print(f"{name}{label:34s} wall {wall:6.2f} s   CPU {cpu:6.2f} s   (load {load:.1f})")
+            runs = time_run(extra, args.repeats, trees)
+            for name, (walls, cpus) in zip(names, runs):
+                print(f"{name}{label:34s} wall {statistics.median(walls):6.2f} s (min {min(walls):.2f})   "
+                      f"CPU {statistics.median(cpus):6.2f} s   (load {load:.1f})")
+            if args.against is not None:
+                (walls_a, cpus_a), (walls_b, cpus_b) = runs
+                print(f"{'':{width + 1}s}{'per pair, this − other:':34s} wall {paired(walls_a, walls_b)}   "
+                      f"CPU {paired(cpus_a, cpus_b)}")
     if args.only in (None, "step"):
         for lang in ("en", "zh"):
             load = os.getloadavg()[0]
