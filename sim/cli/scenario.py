@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 import typer
 from rich.table import Table
@@ -17,6 +17,9 @@ from ..errors import ScenarioError, SocsimError
 from ..files import writable_folder
 from ..terminal import console, err, progress, say
 from .common import BASELINE, ScenarioArg, SeedOpt, SetOpt, count, load_cli_scenario, print_problems, reported_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..simulation import RunResult
 
 __all__ = ["COMMANDS", "run", "graph", "validate", "schema", "version"]
 
@@ -65,7 +68,7 @@ def run(
             _report(result, folder, kpi_table)  # while the plot processes leave
 
 
-def _report(result, folder: Path, kpi_table) -> None:
+def _report(result: "RunResult", folder: Path, kpi_table: Callable) -> None:
     """The KPI table, the competitor responses taken and the results folder."""
     sc = result.scenario
     _print_kpis(result.kpis, f"{sc.name} — {sc.simulation.days} days, seed {result.seed}", kpi_table)

@@ -63,8 +63,9 @@ def save(fig: Figure, path: str | Path, dpi: float = DPI, **savefig) -> Path:
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:
-    """Draw ``fig`` at its own resolution and write it as PNG to ``path`` (its folder created if
-    missing): the pixels :func:`save` writes, in a third of the time of its encoding.
+    """Draw ``fig`` (on its Agg canvas, as :func:`figure` makes it) at its own resolution and
+    write it as PNG to ``path`` (its folder created if missing): the pixels :func:`save`
+    writes, in a third of the time of its encoding.
 
     Pillow, under ``savefig``, tries five PNG filters on every row and keeps the best. A plot
     is mostly flat colour, which deflate packs about as well unfiltered: rows unfiltered,
