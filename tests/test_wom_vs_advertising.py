@@ -132,6 +132,23 @@ def test_on_the_model_paid_media_is_above_its_range_only_without_the_impulse_win
     assert result.status == "fail" or not above_range, result.measured
 
 
+#: The reach of a share before word of mouth was fitted: ≈ 5 of 150 contacts (docs/MODEL.md §3.2).
+FORMER_REACH = "world.behaviour.tie_reach=[0.3, 0.15, 0.05, 0.01]"
+
+
+@pytest.mark.parametrize("change, passes", [((), True), ((FORMER_REACH,), False)])
+def test_on_the_model_the_baseline_passes_and_fails_with_the_former_reach(change, passes):
+    """The check as a user runs it on the bundled baseline (default --reps 6: 60 seeds, 4,000
+    agents, 180 days, 150 contacts) passes: word of mouth's elasticity inside 0.24–1.0 and above paid media's.
+    Negative control: with a share reaching ≈ 5 contacts, as before the fit, word of mouth's
+    elasticity falls below its range and the check fails."""
+    from sim.config.loader import load_scenario
+
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml", list(change))
+    [result] = run_checks(baseline, CheckSettings(reps=6 if passes else 2, workers=2), only=["wom_vs_advertising"])
+    assert (result.status == "pass") == passes, result.measured
+
+
 def test_on_the_model_weightless_shares_move_nothing():
     """With weightless shares the extra shares change no one's attitude and, as they draw
     only from the word-of-mouth stream, no other draw either: orders are identical and
@@ -157,17 +174,21 @@ def marketing_runs(e_wom: float, e_paid: float) -> dict[str, np.ndarray]:
     return {k: np.tile(v, (3, 1)) for k, v in {BASE: base, WOM_UP: wom, PAID_UP: paid}.items()}
 
 
-def test_calibration_loss_is_zero_inside_both_ranges_in_order_and_counts_a_reversed_order():
+def test_calibration_loss_aims_at_the_published_central_figures_and_counts_a_reversed_order():
+    """Each measure's term is ((e − typical)/half its range)², so the search aims at word of
+    mouth's 0.53 and paid media's 0.24, not at the first candidate inside both ranges; word
+    of mouth below paid media adds the shortfall over paid media's half-width, squared."""
     from sim.analysis.price_response import PriceTargets, price_fits, price_loss
 
     targets = PriceTargets(load_marketing_targets()[0], weight=1.0)
     assert targets.marketing and targets.extra_metrics(["focal", "rival"]) == ("focal.shares",)
-    assert price_loss(targets, marketing_runs(0.5, 0.2), ["focal", "rival"]) == pytest.approx(0.0, abs=1e-12)
-    half_width = (0.5 - 0.01) / 2
-    assert price_loss(targets, marketing_runs(0.3, 0.45), ["focal", "rival"]) == pytest.approx(((0.45 - 0.3) / half_width) ** 2)
-    # paid 1.1: 0.6 above its range and 0.9 above word of mouth's 0.2, which is 0.04 below its own (half-width 0.38)
-    expected = (0.04 / 0.38) ** 2 + (0.6 / half_width) ** 2 + (0.9 / half_width) ** 2
-    assert price_loss(targets, marketing_runs(0.2, 1.1), ["focal", "rival"]) == pytest.approx(expected)
+    wom_half, paid_half = (1.0 - 0.24) / 2, (0.5 - 0.01) / 2
+    assert price_loss(targets, marketing_runs(0.53, 0.24), ["focal", "rival"]) == pytest.approx(0.0, abs=1e-12)
+    inside = ((0.5 - 0.53) / wom_half) ** 2 + ((0.2 - 0.24) / paid_half) ** 2
+    assert price_loss(targets, marketing_runs(0.5, 0.2), ["focal", "rival"]) == pytest.approx(inside)
+    reversed_order = ((0.3 - 0.53) / wom_half) ** 2 + ((0.45 - 0.24) / paid_half) ** 2 + ((0.45 - 0.3) / paid_half) ** 2
+    assert price_loss(targets, marketing_runs(0.3, 0.45), ["focal", "rival"]) == pytest.approx(reversed_order)
+    assert price_loss(targets, marketing_runs(0.3, 0.45), ["focal", "rival"]) > price_loss(targets, marketing_runs(0.5, 0.2), ["focal", "rival"])
     fits = {f.measure: f.achieved.mean for f in price_fits(targets, marketing_runs(0.2, 1.1), ["focal", "rival"])}
     assert fits == pytest.approx({"word_of_mouth": 0.2, "paid_media": 1.1})
 
