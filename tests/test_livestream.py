@@ -81,8 +81,10 @@ def test_a_session_sells_on_its_day_books_the_slot_fee_and_the_commission():
     assert np.flatnonzero(fees).tolist() == days and np.allclose(fees[days], STREAMER_DEFAULTS["head"][2])
     commission = result.series("kol_commission")[:, 0]
     revenue = result.series("revenue")[:, 0, live].sum()
-    # CPS by referrer, on her stream only: 20 % of the stream orders whose latest exposure was her stream
-    assert 0.5 * 0.20 * revenue < commission[:, live].sum() <= 0.20 * revenue + 1e-6
+    # CPS by referrer, on her stream only: 20 % of the stream orders whose heaviest exposure was
+    # her stream. Friends' shares (weight 1.0) are the heavier exposure for many watchers, so a
+    # part of the stream's orders pays no commission: 44 % paid on this seed, above a quarter.
+    assert 0.25 * 0.20 * revenue < commission[:, live].sum() <= 0.20 * revenue + 1e-6
     assert commission.sum() == commission[:, live].sum()  # no KOL programme: nothing paid elsewhere
     assert result.kpis["focal"]["channels"]["live"]["orders"] == orders.sum()
 

@@ -20,8 +20,9 @@ A targets file whose ranges name ``word_of_mouth`` and ``paid_media``
 (scenarios/targets/wom_vs_advertising.yaml) runs the paired variants of the
 ``wom_vs_advertising`` check instead — every segment's sharing and the first brand's paid
 budgets raised by the file's step (:mod:`sim.experiments.marketing`) — and adds one term
-per measure, the distance outside its range over s, squared, plus the same for word of
-mouth's elasticity falling short of paid media's (the published order).
+per measure, ((e − typical)/s)² as for own-price elasticities (the distance outside the
+range when it gives no typical figure), plus the same for word of mouth's elasticity
+falling short of paid media's (the published order).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ from sim.experiments.marketing import (MEASURES, PAID_UP, WOM_UP, paid_elasticit
 from sim.experiments.stats import Interval, mean_ci
 
 from .spec import CalibrationSpec
+
+#: Measures whose loss aims at the published central figure, not just inside the range: with
+#: a zero loss anywhere inside, a search stops at the first candidate that gets in.
+AIMED = ("own", *MEASURES)
 
 __all__ = ["PriceTargets", "read_price_targets", "fit_variants", "price_loss", "PriceFit", "price_fits", "orders_of"]
 
@@ -146,7 +151,7 @@ def price_loss(targets: PriceTargets, runs: Mapping[str, np.ndarray], brands: Se
     system every brand's orders, as :func:`~sim.experiments.elasticity.elasticities` reads.
     """
     estimates = _estimates(targets, runs, brands)
-    errors = [_error(e.value.mean, bound, e.measure == "own") for e, bound in _judged(estimates, targets.ranges)]
+    errors = [_error(e.value.mean, bound, e.measure in AIMED) for e, bound in _judged(estimates, targets.ranges)]
     errors.append(_order_error(estimates, targets.ranges))
     return float(sum(targets.weight * x ** 2 for x in errors))
 

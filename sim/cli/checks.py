@@ -50,12 +50,12 @@ def check(
     permanent +20 % rise the order loss shrinks from the first month to the last two).
     Give them --days 180 or more. So does wom_vs_advertising: word of mouth's elasticity
     of orders (per share volume) inside 0.24–1.0 and above paid media's (per budget),
-    inside 0.01–0.5 (scenarios/targets/wom_vs_advertising.yaml); it fails on the baseline.
+    inside 0.01–0.5 (scenarios/targets/wom_vs_advertising.yaml), on 10 × --reps seeds.
 
     Examples:  socsim check scenarios/baseline.yaml --reps 8 \\
                    --set brands.focal.strategy.parity=none
                socsim check --only elasticity --only post_promotion_dip
-               socsim check --only wom_vs_advertising --reps 12
+               socsim check --only wom_vs_advertising
                socsim check --dask-local 2
     """
     from ..experiments.executors import ExecutionPlan

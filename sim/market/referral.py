@@ -107,7 +107,11 @@ def share_depth_counts(parent: np.ndarray, sharers: np.ndarray, brand: int) -> n
     bin holding 4 and deeper."""
     counts = np.zeros(SHARE_DEPTHS)
     for s in sharers:
-        counts[min(tree_depth(parent, s, brand), SHARE_DEPTHS - 1)] += 1.0
+        depth, at = 0, parent[s, brand]
+        while at != NO_ONE and depth < SHARE_DEPTHS - 1:  # the last bin needs no deeper walk: trees grow long
+            depth += 1
+            at = parent[at, brand]
+        counts[depth] += 1.0
     return counts
 
 

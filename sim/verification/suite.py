@@ -233,6 +233,12 @@ def _judge_conflict(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[b
 
 
 # ---- open vs closed
+#: A second-order loss: the closed shop loses less than half as much (relative to its
+#: orders) as the open shelf the rival's ads reach. Relative, because the absolute loss
+#: grows with the size of the shock and with word of mouth's share of the brand's orders.
+SECOND_ORDER = 0.5
+
+
 def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
     if (skip := _needs_both(ctx)) is not None:
         return skip
@@ -247,19 +253,22 @@ def _plan_open_closed(ctx: _Context) -> dict[str, Changes] | str:
 
 def _judge_open_closed(ctx: _Context, runs: dict[str, list[RunSummary]]) -> tuple[bool, str, float | None]:
     """The closed shop feels only a second-order loss (fewer marketplace buyers join the
-    private domain): the marketplace's relative loss is larger (paired, α = 0.01) and
-    above 10 %, and the 99 % upper bound of the social shop's relative loss is below 10 %."""
+    private domain and share): the marketplace's relative loss is larger (paired, α = 0.01)
+    and above 10 %, and the 99 % upper bound of the social shop's loss, per seed relative
+    to the marketplace's, is below :data:`SECOND_ORDER`."""
     f, r = ctx.roles.focal, ctx.roles
     loss = {}
     for channel in (r.market, r.social):
         calm, cut = (_kpi(runs[v], f"{f}.channels.{channel}.orders") for v in ("as_is", "cut"))
         loss[channel] = 1.0 - cut / np.where(calm > 0, calm, np.nan)
     ok, p = _paired(loss[r.market], loss[r.social])
-    social = loss[r.social][~np.isnan(loss[r.social])]
-    upper = social.mean() + student_t.ppf(0.99, len(social) - 1) * social.std(ddof=1) / np.sqrt(len(social))
+    ratio = loss[r.social] / loss[r.market]
+    ratio = ratio[np.isfinite(ratio)]
+    upper = ratio.mean() + student_t.ppf(0.99, len(ratio) - 1) * ratio.std(ddof=1) / np.sqrt(len(ratio))
     measured = (f"orders lost to the rival's search ads: {r.market} {_mean(loss[r.market]):.0%}, "
-                f"{r.social} {_mean(loss[r.social]):.0%} (99 % bound {upper:.0%}, < 10 % wanted)")
-    return ok and _mean(loss[r.market]) > 0.1 and upper < 0.1, measured, p
+                f"{r.social} {_mean(loss[r.social]):.0%}: {ratio.mean():.2f} of the marketplace's loss "
+                f"(99 % bound {upper:.2f}, < {SECOND_ORDER} wanted)")
+    return ok and _mean(loss[r.market]) > 0.1 and upper < SECOND_ORDER, measured, p
 
 
 # ---- monotone levers
@@ -785,7 +794,7 @@ CHECKS = (
            _plan_conflict, _judge_conflict),
     _Check("open_vs_closed", "a rival's search ads cut marketplace sales, not the private domain", "open-vs-closed",
            _plan_open_closed, _judge_open_closed, reps_factor=3),
-    _Check("paid_budget", "more paid budget → more awareness", "monotone-levers", _plan_budget, _judge_higher("aipl.aware", "aware")),
+    _Check("paid_budget", "more paid budget → more orders", "monotone-levers", _plan_budget, _judge_higher("orders", "orders")),
     _Check("content", "better 4i content → more sharing", "monotone-levers", _plan_content, _judge_higher("shares", "shares")),
     _Check("referral", "higher referral commission → more sharing, less margin per order", "monotone-levers",
            _plan_referral, _judge_referral),
@@ -803,8 +812,10 @@ CHECKS = (
            "negative-word-of-mouth", _plan_negative_wom, _judge_negative_wom, reps_factor=3),
     _Check("two_step_flow", "opinion leaders relaying the media they see raise the brand's reach and orders",
            "two-step-flow", _plan_two_step, _judge_two_step),
+    # 10 × --reps seeds: on the baseline the two elasticities differ by ≈ 0.09 with a per-seed
+    # spread of ≈ 0.2, so a one-sided test at α = 0.01 needs ≈ 60 seeds for 90 % power
     _Check("wom_vs_advertising", "word of mouth's elasticity of orders above paid media's, each in its published range",
-           "wom-vs-advertising", _plan_wom_vs_ads, _judge_wom_vs_ads, reps_factor=2, default=False),
+           "wom-vs-advertising", _plan_wom_vs_ads, _judge_wom_vs_ads, reps_factor=10, default=False),
     _Check("reproducible", "same scenario and seed → identical outputs, whatever the workers", "reproducibility",
            _plan_as_is, _judge_reproducible),
     _Check("bass", "mean-field adoption follows the Bass curve", "bass-docking", _plan_none, _judge_bass_mean_field),
