@@ -53,6 +53,32 @@ CACHE_ROOT = Path(os.environ.get("NUMBA_CACHE_DIR") or _PACKAGE / "__pycache__")
 CACHE_DIR = CACHE_ROOT / f"{_CACHE_PREFIX}{kernel_stamp()[:16]}"
 numba.config.CACHE_DIR = str(CACHE_DIR)  # before any kernel is declared: numba places each cache then
 
+
+def _without_blas_probe() -> None:
+    """Load numba's array registries without its BLAS probe.
+
+    The first kernel a process loads makes numba import ``numba.np.arraymath``, which probes
+    for a BLAS by importing ``scipy.linalg.cython_blas``: all of ``scipy.linalg`` (and, through
+    SciPy's array API layer, ``numpy.f2py``), 0.11–0.15 s of CPU in a one-second run. No kernel
+    here calls a BLAS (``np.dot``, ``@``, ``np.linalg``): the probe is answered "no" by hiding
+    ``scipy.linalg`` for that one import, and SciPy imports normally afterwards. A kernel that
+    did call a BLAS would fail to compile with numba's "scipy 0.16+ is required for linear
+    algebra" (tests/test_cli.py checks that a run loads no ``scipy.linalg``).
+    """
+    import importlib
+    import sys
+
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # "import scipy.linalg…" raises ImportError
+    try:
+        importlib.import_module("numba.np.arraymath")
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
+_without_blas_probe()
+
 #: Compile a kernel (nopython mode, cached on disk; no fastmath: results must stay bit-exact).
 njit = functools.partial(numba.njit, cache=True, nogil=True)
 

@@ -65,13 +65,15 @@ def test_the_command_line_starts_without_the_model_or_plotting():
 
 
 @pytest.mark.parametrize("flags, unused", [
-    ([], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats", "matplotlib")),
-    (["--no-plots"], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats", "matplotlib")),
+    ([], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats", "scipy.linalg", "matplotlib")),
+    (["--no-plots"], ("mesa", "pandas", "networkx", "scipy.spatial", "scipy.sparse", "scipy.stats", "scipy.linalg",
+                      "matplotlib")),
 ])
 def test_a_run_loads_only_what_it_uses(tmp_path, flags, unused):
     """``socsim run`` of the fast engine imports neither Mesa (whose package pulls in pandas,
     SciPy's spatial and sparse modules and networkx: ~0.6 s of CPU) nor matplotlib (the plots
-    are drawn by processes of their own); the reference engine and the dashboard still use Mesa."""
+    are drawn by processes of their own) nor scipy.linalg (numba's BLAS probe, skipped:
+    sim/jit.py); the reference engine and the dashboard still use Mesa."""
     import subprocess
     import sys
 
