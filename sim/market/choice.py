@@ -267,17 +267,21 @@ def shoppers_today(segment, need_rate, boost, stock_until, day, waiting, touched
     strong = np.empty(len(touched), np.int64)
     k = 0
     for key in touched:  # strong exposures, in key order: numpy compared float32 attitudes in float32
-        if attitude[key // n_brands, key % n_brands] >= impulse.threshold:
-            strong[k] = key // n_brands
+        i = key // n_brands  # one division a key: thousands of keys a day once word of mouth travels
+        if attitude[i, key - i * n_brands] >= impulse.threshold:
+            strong[k] = i
             k += 1
     strong = strong[:k]
     u = _uniforms(h, (k,))
     pulled = np.empty(k, np.bool_)
     each = boost.size == len(segment) and len(segment) > 1
     for j in range(k):
-        i = strong[j]
-        rate = need_rate[segment[i]] * (boost[i] if each else boost[0])
-        pulled[j] = u[j] < impulse.prob * _need_within(stock_until[i] - day, rate, impulse.window_days)
+        # u ≥ prob cannot be below prob × a chance ≤ 1: most draws need no chance worked out
+        pulled[j] = u[j] < impulse.prob
+        if pulled[j]:
+            i = strong[j]
+            rate = need_rate[segment[i]] * (boost[i] if each else boost[0])
+            pulled[j] = u[j] < impulse.prob * _need_within(stock_until[i] - day, rate, impulse.window_days)
     return _merge_sorted(need, strong[pulled])
 
 
