@@ -70,10 +70,11 @@ def upline(parent: np.ndarray, sharer: int, brand: int) -> tuple[int, int]:
 
 
 @njit
-def tree_depth(parent: np.ndarray, node: int, brand: int) -> int:
-    """How many referrers stand above ``node`` in the brand's tree (0: she was not referred)."""
-    depth, at = 0, parent[node, brand]
-    while at != NO_ONE and depth < len(parent):  # trees have no cycles (in_upline guards joins)
+def tree_depth(parent: np.ndarray, node: int, brand: int, limit: int = 1 << 62) -> int:
+    """How many referrers stand above ``node`` in the brand's tree (0: she was not referred),
+    counting no further than ``limit``."""
+    depth, at, limit = 0, parent[node, brand], min(limit, len(parent))
+    while at != NO_ONE and depth < limit:  # trees have no cycles (in_upline guards joins)
         depth += 1
         at = parent[at, brand]
     return depth
@@ -106,12 +107,8 @@ def share_depth_counts(parent: np.ndarray, sharers: np.ndarray, brand: int) -> n
     """(SHARE_DEPTHS,) sharers by the depth of their share: 1 + the sharer's depth, the last
     bin holding 4 and deeper."""
     counts = np.zeros(SHARE_DEPTHS)
-    for s in sharers:
-        depth, at = 0, parent[s, brand]
-        while at != NO_ONE and depth < SHARE_DEPTHS - 1:  # the last bin needs no deeper walk: trees grow long
-            depth += 1
-            at = parent[at, brand]
-        counts[depth] += 1.0
+    for s in sharers:  # the last bin needs no deeper walk: trees grow long with strong word of mouth
+        counts[tree_depth(parent, s, brand, SHARE_DEPTHS - 1)] += 1.0
     return counts
 
 
