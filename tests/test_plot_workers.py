@@ -87,9 +87,14 @@ def test_ctrl_c_in_the_terminal_stops_the_run_and_its_plot_processes(tmp_path):
     """The terminal sends Ctrl-C to every process of the command: one line, status 130, no
     folder, and no process of the command left."""
     out = tmp_path / "sub" / "r"
+    # Ten years of 10⁵ agents, so that the Ctrl-C comes while it simulates; Ctrl-C as a
+    # terminal delivers it even when this suite runs in the background (where a shell
+    # starts commands with SIGINT ignored, and children inherit that).
     command = subprocess.Popen([sys.executable, "-c", "from sim.cli import main; main()", "run", "--out", str(out),
-                                "--set", "world.population=100000", "--set", "world.market_size=10000000"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                "--set", "world.population=100000", "--set", "world.market_size=10000000",
+                                "--days", "3650"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     start = time.monotonic()
     while not out.parent.exists() and time.monotonic() - start < 30:  # made just before the simulation starts
         time.sleep(0.05)
