@@ -15,7 +15,7 @@ from .config.schema import World
 from .jit import njit
 
 __all__ = ["Stage", "SegmentTable", "Population", "build_population", "population_bytes", "channel_bits", "NO_ONE",
-           "NEVER", "decayed_rows"]
+           "NEVER", "decayed", "decayed_rows"]
 
 NO_ONE = -1  # empty referrer / parent / entry channel
 NEVER = -1_000_000  # day of an event that has not happened (far enough back to be outside any window)
@@ -160,7 +160,7 @@ class Population:
 
 
 @njit
-def _decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) -> np.float32:
+def decayed(attitude: np.float32, since: int, day: int, factors: np.ndarray) -> np.float32:
     """An attitude stored on day ``since``, read on ``day`` (``factors``: :meth:`Population.decay_factors`)."""
     return attitude * factors[day - since]
 
@@ -172,7 +172,7 @@ def decayed_rows(attitude: np.ndarray, attitude_day: np.ndarray, who: np.ndarray
     out = np.empty((len(who), attitude.shape[1]), np.float32)
     for k in range(len(who)):
         for b in range(attitude.shape[1]):
-            out[k, b] = _decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
+            out[k, b] = decayed(attitude[who[k], b], attitude_day[who[k], b], day, factors)
     return out
 
 

@@ -61,18 +61,46 @@ def deal_terms(n=2, wait_prob=(0.5, 0.0), wait_days=(7, 0), on_deal=(False, True
 
 def test_a_need_waits_for_her_preferred_brands_next_deal_and_shops_when_it_comes():
     """Rate 0.1, ω·D = 0.5: a draw under 0.05 waits 7 days (day 5 → 12); one in [0.05, 0.1) shops today."""
-    stock, one = np.array([3, 3], np.int32), np.empty(1, np.int64)
+    stock = np.array([3, 3], np.int32)
     terms = deal_terms()
-    _awaits_deal(0, 0.04, 0.1, stock, 5, terms, one)
+    _awaits_deal(0, 0.04, 0.1, stock, 5, terms)
     assert stock[0] == 12 and terms[0][0] == 0 and terms[1][0] == 12  # waits for brand 0 until day 12
     assert not _shops(0, 0.04, 0.1, stock, 5, False, -1, 0.0)
-    _awaits_deal(1, 0.06, 0.1, stock, 5, terms, one)
+    _awaits_deal(1, 0.06, 0.1, stock, 5, terms)
     assert stock[1] == 3 and terms[0][1] == NO_ONE and _shops(1, 0.06, 0.1, stock, 5, False, -1, 0.0)
-    _awaits_deal(0, 0.99, 0.1, stock, 6, terms, one)  # day 6, brand 0 still off deal: she waits on
+    _awaits_deal(0, 0.99, 0.1, stock, 6, terms)  # day 6, brand 0 still off deal: she waits on
     assert stock[0] == 12 and terms[0][0] == 0
     terms[4][0] = True  # day 8: brand 0's deal comes before the wait ends
-    _awaits_deal(0, 0.99, 0.1, stock, 8, terms, one)
+    _awaits_deal(0, 0.99, 0.1, stock, 8, terms)
     assert stock[0] == 8 and terms[0][0] == NO_ONE and _shops(0, 0.99, 0.1, stock, 8, False, -1, 0.0)
+
+
+def test_the_need_stage_applies_the_deal_wait_rule_to_every_consumer_it_concerns():
+    """A thousand consumers, a third already waiting (some until today, some for a brand on
+    deal), stocks around today: the need stage skips the deal-wait rule for the consumers it
+    cannot concern, and gives what the rule applied to each in turn gives — shoppers, stocks
+    and waits alike."""
+    n, day, rate = 1000, 20, np.array([0.3])
+    rng = np.random.default_rng(3)
+    stock = rng.integers(day - 10, day + 10, n).astype(np.int32)
+    terms = deal_terms(n, wait_prob=(0.6, 0.2), on_deal=(False, False))
+    terms.awaited[:] = rng.choice([NO_ONE, NO_ONE, 0, 1], n)
+    waiting = terms.awaited >= 0
+    terms.await_end[waiting] = stock[waiting] = rng.integers(day, day + 5, waiting.sum())
+    terms.on_deal[1] = True
+    expected_stock, expected_terms = stock.copy(), deal_terms(n, wait_prob=(0.6, 0.2), on_deal=(False, True))
+    expected_terms.awaited[:], expected_terms.await_end[:] = terms.awaited, terms.await_end
+    draw = np.random.default_rng(9).random(n)
+    expected = []
+    for i in range(n):
+        _awaits_deal(i, draw[i], rate[0], expected_stock, day, expected_terms)
+        if _shops(i, draw[i], rate[0], expected_stock, day, False, -1, 0.0):
+            expected.append(i)
+    got = _needing(np.zeros(n, np.int8), rate, np.array([1.0]), stock, day, Waiting(-1, 0.0, True, terms),
+                   stream_handle(np.random.default_rng(9)))
+    assert got.tolist() == expected
+    assert (stock == expected_stock).all() and (terms.awaited == expected_terms.awaited).all()
+    assert (expected_terms.awaited >= 0).sum() != waiting.sum()  # waits began or ended today: the rule did work
 
 
 @pytest.mark.parametrize("change, note", [
@@ -82,19 +110,19 @@ def test_a_need_waits_for_her_preferred_brands_next_deal_and_shops_when_it_comes
 def test_no_wait_for_a_brand_on_deal_or_one_that_never_discounts(change, note):
     stock = np.array([3], np.int32)
     terms = deal_terms(1, **change)
-    _awaits_deal(0, 0.01, 0.1, stock, 5, terms, np.empty(1, np.int64))
+    _awaits_deal(0, 0.01, 0.1, stock, 5, terms)
     assert stock[0] == 3 and terms[0][0] == NO_ONE, note
 
 
 def test_a_wait_ends_on_its_last_day_or_with_a_purchase_meanwhile():
     """Waiting for brand 0 until day 12: on day 12 she shops; an impulse purchase that moved her
     stock to day 40 ends the wait, and brand 0's deal then leaves her stock alone."""
-    stock, terms, one = np.array([12, 40], np.int32), deal_terms(), np.empty(1, np.int64)
+    stock, terms = np.array([12, 40], np.int32), deal_terms()
     terms[0][:], terms[1][:] = 0, 12
-    _awaits_deal(0, 0.99, 0.1, stock, 12, terms, one)
+    _awaits_deal(0, 0.99, 0.1, stock, 12, terms)
     assert terms[0][0] == NO_ONE and _shops(0, 0.99, 0.1, stock, 12, False, -1, 0.0)
     terms[4][0] = True
-    _awaits_deal(1, 0.99, 0.1, stock, 20, terms, one)
+    _awaits_deal(1, 0.99, 0.1, stock, 20, terms)
     assert stock[1] == 40 and terms[0][1] == NO_ONE
 
 
