@@ -320,22 +320,35 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
     waits = wait_until > day
     each = boost.size == n and n > 1  # a boost each (promotions): her segment's rate × hers
     rate = need_rate * boost[0]  # else one boost for all: a rate per segment
-    deal_on, deals = waiting.deal_on, waiting.deals
-    awaited = deals.awaited
     for first in range(0, n, _NEED_BLOCK):
         block = draw[:min(_NEED_BLOCK, n - first)]
         draws.fill_random(h, block)
+        if waiting.deal_on:  # first, as a need that waits moves her stock before she is seen to shop
+            _await_deals(first, block, segment, need_rate, boost, rate, each, stock_until, day, waiting.deals)
         for j in range(len(block)):
             i = first + j
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
             r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
-            # Only a consumer who waits for a deal, or out of stock with a need arriving, has
-            # anything to do there: a call for everyone cost 0.15 µs a consumer (numba counts
-            # references on the arrays a call takes), 13 × the rest of the need stage.
-            if deal_on and (awaited[i] >= 0 or (stock_until[i] < day and block[j] < r)):
-                _awaits_deal(i, block[j], r, stock_until, day, deals)
             k += _shops(i, block[j], r, stock_until, day, waits, wait_until, wait_share)
     return out[:k]
+
+
+@njit
+def _await_deals(first: int, block: np.ndarray, segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray,
+                 rate: np.ndarray, each: bool, stock_until: np.ndarray, day: int, deals: DealWait) -> None:
+    """The deal-wait rule (:func:`_awaits_deal`) for consumers ``first`` … of one block of
+    need draws, each with her rate as :func:`_needing` reads it; the rule touches only her
+    own stock and wait, so the whole block can pass before any of it is seen to shop.
+
+    Only a consumer who waits for a deal, or is out of stock with a need arriving, has
+    anything to do there: a call for everyone cost 0.15 µs a consumer (numba counts
+    references on the arrays a call takes), thirteen times the rest of the need stage."""
+    awaited = deals.awaited
+    for j in range(len(block)):
+        i = first + j
+        r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
+        if awaited[i] >= 0 or (stock_until[i] < day and block[j] < r):
+            _awaits_deal(i, block[j], r, stock_until, day, deals)
 
 
 @njit
