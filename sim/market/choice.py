@@ -328,9 +328,17 @@ def _needing(segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, stoc
         for j in range(len(block)):
             i = first + j
             out[k] = i  # written always, kept (k moves on) only if she shops: no branch to mispredict
-            r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
+            r = _need_rate(i, segment, need_rate, boost, rate, each)
             k += _shops(i, block[j], r, stock_until, day, waits, wait_until, wait_share)
     return out[:k]
+
+
+@njit(inline="always")
+def _need_rate(i: int, segment: np.ndarray, need_rate: np.ndarray, boost: np.ndarray, rate: np.ndarray,
+               each: bool) -> float:
+    """Consumer ``i``'s daily need rate: her segment's × her own boost when each has one
+    (``each``), else her segment's entry of ``rate`` (the rates × the one boost for all)."""
+    return need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
 
 
 @njit
@@ -346,9 +354,17 @@ def _await_deals(first: int, block: np.ndarray, segment: np.ndarray, need_rate: 
     awaited = deals.awaited
     for j in range(len(block)):
         i = first + j
-        r = need_rate[segment[i]] * boost[i] if each else rate[segment[i]]
-        if awaited[i] >= 0 or (stock_until[i] < day and block[j] < r):
+        r = _need_rate(i, segment, need_rate, boost, rate, each)
+        if _deal_wait_concerns(awaited[i], stock_until[i], day, block[j], r):
             _awaits_deal(i, block[j], r, stock_until, day, deals)
+
+
+@njit(inline="always")
+def _deal_wait_concerns(waiting_for: int, stock_until: int, day: int, draw: float, rate: float) -> bool:
+    """Whether the deal-wait rule (:func:`_awaits_deal`) can change a consumer's day: she
+    waits for a brand's deal (``waiting_for`` ≥ 0), or she is out of stock and a need
+    arrives (``draw`` < ``rate``); stocked, replenishing today or without a need, it leaves her be."""
+    return waiting_for >= 0 or (stock_until < day and draw < rate)
 
 
 @njit
@@ -364,14 +380,14 @@ def _awaits_deal(i: int, draw: float, rate: float, stock_until: np.ndarray, day:
     certain that day; a purchase meanwhile (an impulse) moves her stock and ends the wait."""
     awaited, await_end = deals.awaited, deals.await_end
     b = awaited[i]
+    if not _deal_wait_concerns(b, stock_until[i], day, draw, rate):
+        return
     if b >= 0:
         if stock_until[i] == await_end[i] and stock_until[i] > day:
             if not deals.on_deal[b]:
                 return
             stock_until[i] = day  # the deal came before the wait ended
         awaited[i] = NO_ONE
-        return
-    if stock_until[i] >= day or draw >= rate:  # stocked, replenishing today, or no need today
         return
     b = _preferred(deals.attitude, deals.attitude_day, deals.stage, i, day, deals.factors)
     if b >= 0 and draw < rate * deals.wait_prob[b]:
