@@ -19,6 +19,7 @@ from sim.market.choice import (WECHAT_SEEDED_MASK, ChoiceTerms, DealWait, Impuls
                                Trips, Waiting, _awaits_deal, _needing, _pick_kernel, _shops, _venue_kernel, buys_now,
                                price_cost, shoppers_today)
 from sim.market.signals import Source
+from sim.market.sorting import radix_sort, stable_order
 from sim.population import NEVER, NO_ONE, Stage
 
 TMALL, WECHAT = 0, 1
@@ -498,3 +499,17 @@ def test_a_buyer_never_joins_the_tree_under_her_own_downline():
     state["parent"][2, 0] = 1
     after(state, [1, 3], [WECHAT, WECHAT], [Source.WOM] * 2, [2, 2], quality=0.7)
     assert state["parent"][1, 0] == NO_ONE and state["parent"][3, 0] == 2
+
+
+@pytest.mark.parametrize("top", [1, 255, 256, 70_000, 2**40])
+def test_radix_sort_orders_pairs_by_key_keeping_equal_keys_in_their_order(top):
+    key = np.random.default_rng(top).integers(0, top + 1, 5_000)
+    got_key, got_idx = radix_sort(key.copy(), np.arange(len(key)))
+    order = np.argsort(key, kind="stable")
+    assert np.array_equal(got_idx, order) and np.array_equal(got_key, key[order])
+
+
+@pytest.mark.parametrize("keys", [np.zeros(0, np.int8), np.array([2, -1, 0, 2, -1, 1], np.int8),
+                                  np.random.default_rng(5).integers(-1, 9, 3_000).astype(np.int8)])
+def test_stable_order_is_numpys_stable_argsort(keys):
+    assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))

@@ -14,6 +14,7 @@ import numpy as np
 from ..jit import njit
 from ..population import NO_ONE, Stage
 from .signals import Source
+from .sorting import radix_sort
 
 __all__ = ["Attitudes", "ExposureRows", "fold_exposures", "fold_search"]
 
@@ -131,7 +132,7 @@ def _groups(who, brand, weight, n_brands, positive):
         if (weight[j] > 0) if positive else (weight[j] < 0):
             key[m], idx[m] = np.int64(who[j]) * n_brands + brand[j], j
             m += 1
-    key, idx = _radix_sort(key[:m], idx[:m])
+    key, idx = radix_sort(key[:m], idx[:m])
     n_groups = 0
     for j in range(m):
         n_groups += j == 0 or key[j] != key[j - 1]
@@ -149,31 +150,6 @@ def _groups(who, brand, weight, n_brands, positive):
             totals[g] += _pairwise_sum(weight, idx, lo + 1, hi)
         lo = hi
     return keys, totals, heaviest
-
-
-@njit
-def _radix_sort(key, idx):
-    """(key, idx) pairs sorted stably by the non-negative int64 ``key`` (LSD radix sort, a byte a pass).
-
-    A day's few hundred keys sort in two or three passes over them; a comparison sort
-    cost several times more.
-    """
-    key_out, idx_out = np.empty_like(key), np.empty_like(idx)
-    top = key.max() if len(key) else 0
-    shift = 0
-    while shift == 0 or top >> shift > 0:
-        starts = np.zeros(257, np.int64)
-        for k in key:
-            starts[((k >> shift) & 255) + 1] += 1
-        for d in range(256):
-            starts[d + 1] += starts[d]
-        for j in range(len(key)):
-            d = (key[j] >> shift) & 255
-            key_out[starts[d]], idx_out[starts[d]] = key[j], idx[j]
-            starts[d] += 1
-        key, idx, key_out, idx_out = key_out, idx_out, key, idx
-        shift += 8
-    return key, idx
 
 
 @njit

@@ -27,6 +27,7 @@ from .channels import ChannelTable
 from .referral import expected_commission_rate, share_depth_counts
 from .signals import (ExposureBatch, SharerPool, Source, Ties, content_factor, ragged_size, still_open, tell_contacts,
                       ties_of)
+from .sorting import stable_order
 
 __all__ = ["CampaignContext", "Viewers", "SharerState", "Sharing", "Relaying", "run_campaigns", "relay_media",
            "opinion_leaders", "RELAYED_SOURCES", "brand_signals", "push_days", "share_uplift", "sharing"]
@@ -486,29 +487,9 @@ def _share_links(h, out, at, sharers, brand, ties, strength, state):
     links = np.empty(len(origin), state.last_channel.dtype)
     for i in range(len(origin)):
         links[i] = state.last_channel[origin[i], brand]
-    for i in _stable_order(links):
+    for i in stable_order(links):
         at = _put(out, at, receivers[i], brand, weights[i], links[i], _WOM, origin[i])
     return at
-
-
-@njit
-def _stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for a few distinct small integers (channel codes),
-    by counting: one pass, where a merge sort of a day's shares cost more than writing them."""
-    if len(keys) == 0:
-        return np.empty(0, np.int64)
-    low = keys.min()
-    counts = np.zeros(keys.max() - low + 2, np.int64)
-    for key in keys:
-        counts[key - low + 1] += 1
-    for j in range(1, len(counts)):
-        counts[j] += counts[j - 1]
-    order = np.empty(len(keys), np.int64)
-    for i in range(len(keys)):
-        slot = keys[i] - low
-        order[counts[slot]] = i
-        counts[slot] += 1
-    return order
 
 
 _LOYAL = Stage.LOYAL  # a plain int for the kernels
