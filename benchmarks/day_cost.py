@@ -70,7 +70,7 @@ print(json.dumps({"ms": ms, "events": per_day, "stages": stages}))
 def measure(tree: Path, n: int, days: int, models: int, seed: int) -> dict:
     """One fresh process's figures for ``tree`` (see :data:`CHILD`)."""
     out = subprocess.run([sys.executable, "-c", CHILD, str(tree), str(n), str(days), str(models), str(seed)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, cwd=tree)  # cwd: no other checkout's sim on the path
     if out.returncode != 0:
         sys.exit(f"error: the run in {tree} failed:\n{out.stderr.strip()[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -114,8 +114,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.days < 2 or args.models < 1 or args.rounds < 1:
         parser.error("--days must be ≥ 2, --models and --rounds ≥ 1")
+    for tree in args.tree:
+        if not (tree / "sim" / "model.py").is_file() or not (tree / "scenarios" / "baseline.yaml").is_file():
+            parser.error(f"--tree {tree}: not a socsim checkout (no sim/model.py and scenarios/baseline.yaml there)")
     with tempfile.TemporaryDirectory(prefix="day_cost_") as tmp:
-        trees = [export(args.against, Path(tmp)) if args.against else None, *args.tree, ROOT]
+        trees = [export(args.against, Path(tmp)) if args.against else None, *(t.resolve() for t in args.tree), ROOT]
         trees = [t for t in trees if t is not None]
         names = [f"{args.against} (git archive)" if args.against and t == Path(tmp) else str(t) for t in trees]
         if len(trees) < 2:
