@@ -118,9 +118,9 @@ def main() -> None:
         if not (tree / "sim" / "model.py").is_file() or not (tree / "scenarios" / "baseline.yaml").is_file():
             parser.error(f"--tree {tree}: not a socsim checkout (no sim/model.py and scenarios/baseline.yaml there)")
     with tempfile.TemporaryDirectory(prefix="day_cost_") as tmp:
-        trees = [export(args.against, Path(tmp)) if args.against else None, *(t.resolve() for t in args.tree), ROOT]
-        trees = [t for t in trees if t is not None]
-        names = [f"{args.against} (git archive)" if args.against and t == Path(tmp) else str(t) for t in trees]
+        named = {f"{args.against} (git archive)": export(args.against, Path(tmp))} if args.against else {}
+        named |= {str(t.resolve()): t.resolve() for t in args.tree} | {str(ROOT): ROOT}
+        names, trees = list(named), list(named.values())
         if len(trees) < 2:
             print("note: only this checkout given (--against REV or --tree PATH adds one to compare with)")
         rounds = []
